@@ -1,0 +1,57 @@
+"""The one exception type the user sees.
+
+Every failure caused by input (a manifest, an article, a layout, a font) is raised as a
+TypesetError naming the file, the line (and column where known) and what to do. The CLI
+prints it and exits non-zero; nothing is written at the output path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class TypesetError(Exception):
+    """An error in the user's input, reported as `file:line:col: message` plus a hint."""
+
+    def __init__(self, message: str, *, file: str | Path | None = None,
+                 line: int | None = None, column: int | None = None,
+                 hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+    def location(self) -> str:
+        if self.file is None:
+            return ""
+        loc = self.file
+        if self.line is not None:
+            loc += f":{self.line}"
+            if self.column is not None:
+                loc += f":{self.column}"
+        return loc
+
+    def __str__(self) -> str:
+        loc = self.location()
+        text = f"{loc}: {self.message}" if loc else self.message
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in the sources: file and 1-based line (column optional)."""
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        s = self.file
+        if self.line is not None:
+            s += f":{self.line}"
+            if self.column is not None:
+                s += f":{self.column}"
+        return s

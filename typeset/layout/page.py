@@ -1,0 +1,67 @@
+"""A laid-out page: positioned items only.
+
+This is the contract between layout and rendering. The renderer never sees a paragraph, a
+line breaker or a layout file: it draws text runs and rules where these say, and records
+anchors (for bookmarks and links). Coordinates are PDF points measured from the bottom-left
+corner of the *trimmed* page; the renderer adds the bleed offset for print output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class TextRun:
+    """Characters in one font at one size on one baseline."""
+    x: float                 # origin of the first glyph (pt from the left trim edge)
+    y: float                 # baseline (pt from the bottom trim edge)
+    font: str                # font file path: the key of typeset.text.fonts.FontLibrary
+    size: float              # pt
+    text: str
+    # Origin of each character relative to x, in pt (len == len(text)). None = each glyph
+    # follows the previous one at its natural advance.
+    xs: tuple[float, ...] | None = None
+    role: str = "body"       # what this is (body, title, running-head, folio, ...): for dumps
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A straight line (rules under running heads, above the colophon, crop marks)."""
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float = 0.5
+    role: str = "rule"
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A destination on the page: a bookmark target and a link target for the contents."""
+    kind: str                # "contents" | "section" | "article"
+    title: str
+    y: float                 # top of the thing, pt from the bottom trim edge
+    key: str = ""            # stable identifier (article source path) for links
+    level: int = 0           # outline depth
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A clickable rectangle pointing at an Anchor key (contents entries -> articles)."""
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    key: str
+
+
+@dataclass
+class Page:
+    width: float             # trim width, pt
+    height: float            # trim height, pt
+    kind: str = "body"       # "contents" | "body" | "blank" | "colophon"
+    folio: str | None = None  # the printed page number as shown on the page (None: not shown)
+    label: str = ""          # the page label viewers show ("目录", "1", ...)
+    items: list[TextRun | Rule] = field(default_factory=list)
+    anchors: list[Anchor] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
