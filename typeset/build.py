@@ -1,0 +1,205 @@
+"""The build pipeline: manifest -> issue -> flow -> frames -> pages -> PDF.
+
+Each stage lives in its own module; this one only wires them together and reports what it
+did. Nothing is written until every page is laid out and every character has a glyph.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typeset.errors import TypesetError
+from typeset.layout.compose import Composer, compose_issue, format_authors
+from typeset.layout.marginals import IssueFacts, Marginals
+from typeset.layout.page import Page
+from typeset.layout.paginate import Frame, Placement, paginate
+from typeset.layout.place import Placer, frame_section, frame_starts_article
+from typeset.layout.styles import StyleBook
+from typeset.layout.toc import contents_items
+from typeset.model.layout import Layout, load_layout
+from typeset.model.manifest import Issue, load_issue
+from typeset.text.fonts import FontLibrary
+
+
+def default_output(manifest: Path) -> Path:
+    """out/<issue directory name>.pdf, relative to the working directory."""
+    return Path("out") / f"{manifest.resolve().parent.name}.pdf"
+
+
+@dataclass
+class Composition:
+    """A laid-out issue, before it is written."""
+    issue: Issue
+    layout: Layout
+    book: StyleBook
+    contents: list[Page]
+    body: list[Page]
+    start_pages: dict[str, int] = field(default_factory=dict)   # article path -> folio
+
+    @property
+    def pages(self) -> list[Page]:
+        return self.contents + self.body
+
+
+def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
+    date = issue.date.isoformat() if isinstance(issue.date, _dt.date) else ""
+    return IssueFacts(journal=issue.journal or layout.journal,
+                      running_title=layout.running_title,
+                      year=issue.year, number=issue.number, date=date)
+
+
+def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
+    """Missing glyphs are never silent: every character of the sources is checked against the
+    fonts of the style it will be set in, and all gaps are reported with their places."""
+    a = layout.article
+    found: dict[str, list[str]] = {}
+
+    def check(text: str, style: str, where: str) -> None:
+        for ch in book.missing(text, style):
+            found.setdefault(ch, []).append(where)
+
+    for section in issue.sections:
+        check(section.title, layout.running_heads.style, f"{issue.path}: section '{section.title}'")
+        check(section.title, layout.contents.section_block.style, f"{issue.path}")
+        for art in section.articles:
+            fm, lines = art.front, art.lines
+
+            def at(key: str) -> str:
+                return f"{art.path}:{lines[key]}" if key in lines else str(art.path)
+            for t in fm.title:
+                check(t, a.title.style, at("title"))
+                check(t, layout.contents.entry_style, at("title"))
+            if fm.subtitle:
+                check(fm.subtitle, a.subtitle.style, at("subtitle"))
+            if fm.authors:
+                check(format_authors(fm.authors, layout), a.authors.style, at("authors"))
+            if fm.byline:
+                check(fm.byline, a.authors.style, at("byline"))
+            if fm.lead:
+                check(fm.lead, a.lead.style, at("lead"))
+            if fm.note:
+                check(fm.note, a.note.style, at("note"))
+            for block in art.blocks:
+                if block.kind == "heading":
+                    style = (a.subhead2 if block.level <= 2 else a.subhead3).style
+                else:
+                    style = a.body_style
+                st = book.style(style)
+                for inl in block.inlines:
+                    s = (st.bold if inl.bold and st.bold else
+                         st.italic if inl.italic and st.italic else style)
+                    check(inl.text, s, f"{art.path}:{block.line}")
+    for entry in issue.colophon:
+        check(entry.label + entry.text, layout.colophon.style, f"{issue.path}:{entry.line}")
+    if found:
+        rows = [f"  {ch!r} U+{ord(ch):04X} at {', '.join(dict.fromkeys(places))}"
+                for ch, places in found.items()]
+        raise TypesetError(
+            f"{len(found)} character(s) have no glyph in the fonts of their style:\n"
+            + "\n".join(rows),
+            hint="add a font that has them to the style's font role in the layout "
+                 "(fonts: role: [first.otf, fallback.otf]), or correct the text")
+
+
+def compose(manifest: Path, *, layout_override: str | None = None,
+            library: FontLibrary | None = None) -> Composition:
+    issue = load_issue(manifest, layout=layout_override)
+    layout = load_layout(issue.layout, relative_to=None if layout_override else issue.path.parent,
+                         referenced_from=None if layout_override else str(issue.path))
+    library = library or FontLibrary()
+    book = StyleBook(layout, library)
+    check_glyphs(issue, layout, book)
+    facts = issue_facts(issue, layout)
+    comp = Composer(layout, book)
+    placer = Placer(layout, book)
+    marg = Marginals(layout, book, facts)
+    tb = layout.textblock
+
+    frames = paginate(compose_issue(issue, layout, book), tb.lines, tb.line_pitch)
+    colophon = comp.colophon(issue)
+    if colophon is not None:
+        _place_colophon(frames, colophon, layout)
+
+    body: list[Page] = []
+    start_pages: dict[str, int] = {}
+    for i, frame in enumerate(frames):
+        folio = i + 1
+        page = Page(layout.page.width, layout.page.height, kind="blank" if frame.blank else "body",
+                    label=str(folio))
+        left = placer.block_left(folio)
+        placer.place(frame, page, left)
+        suppress = layout.article.suppress_running_head and frame_starts_article(frame)
+        marg.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
+                   running_head=not (suppress or frame.blank))
+        for anchor in page.anchors:
+            if anchor.kind == "article":
+                start_pages[anchor.key] = folio
+        body.append(page)
+
+    toc_frames = paginate(contents_items(issue, comp, start_pages, facts), tb.lines,
+                          tb.line_pitch)
+    contents: list[Page] = []
+    for i, frame in enumerate(toc_frames):
+        page = Page(layout.page.width, layout.page.height, kind="contents",
+                    label=layout.contents.label if len(toc_frames) == 1
+                    else f"{layout.contents.label}{i + 1}")
+        placer.place(frame, page, placer.block_left(None))
+        contents.append(page)
+    if contents:
+        from typeset.layout.page import Anchor
+        contents[0].anchors.insert(0, Anchor("contents", layout.contents.heading.replace("\u3000", ""),
+                                             layout.page.height - tb.top, "contents", 0))
+    return Composition(issue, layout, book, contents, body, start_pages)
+
+
+def _last_section(frames: list[Frame], i: int) -> str | None:
+    for j in range(i, -1, -1):
+        s = frame_section(frames[j])
+        if s:
+            return s
+    return None
+
+
+def _place_colophon(frames: list[Frame], band, layout: Layout) -> None:
+    """报尾 closes the issue: at the foot of the last page if it fits there (layout: bottom),
+    or right after the last article (follow); otherwise on a page of its own."""
+    tb = layout.textblock
+    last = frames[-1]
+    used = 0
+    for pl in last.placements:
+        n = (pl.last - pl.first) if pl.item.__class__.__name__ == "Run" else \
+            pl.item.slots(tb.line_pitch, pl.at_top)
+        used = max(used, pl.slot + n)
+    slots = band.slots(tb.line_pitch, at_top=False)
+    if used + slots > tb.lines:
+        frames.append(Frame())
+        used = 0
+        slots = band.slots(tb.line_pitch, at_top=True)
+    slot = tb.lines - slots if layout.colophon.position == "bottom" else used
+    frames[-1].placements.append(Placement(band, slot, at_top=slot == 0))
+
+
+@dataclass
+class BuildReport:
+    output: Path
+    contents_pages: int
+    body_pages: int
+
+    @property
+    def pages(self) -> int:
+        return self.contents_pages + self.body_pages
+
+
+def build(manifest: Path, output: Path | None = None, *,
+          layout_override: str | None = None) -> BuildReport:
+    from typeset.render.pdf import DocumentInfo, write_pdf
+
+    comp = compose(manifest, layout_override=layout_override)
+    out = output or default_output(manifest)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    facts = issue_facts(comp.issue, comp.layout)
+    info = DocumentInfo(title=f"{facts.journal} {facts.year}年第{facts.number}期",
+                        author=facts.journal, subject=f"{facts.journal} {facts.year}年第{facts.number}期")
+    write_pdf(comp.pages, out, comp.book.library, info)
+    return BuildReport(out, len(comp.contents), len(comp.body))

@@ -1,0 +1,189 @@
+"""Articles -> flow items: article heads, body paragraphs, subheads, notes, the colophon.
+
+Reads the layout for every decision: which style each part is set in, its alignment, indents
+and spacing, how author names are padded, where an article starts.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from typeset.errors import TypesetError
+from typeset.layout.flow import Band, FlowItem, Marker, PageBreak, Part, Run, SetLine, Space
+from typeset.layout.styles import StyleBook
+from typeset.model.article import Article, Inline
+from typeset.model.layout import Block, Layout
+from typeset.model.manifest import Issue
+from typeset.text.linebreak import BreakSettings, Line, Span, set_paragraph
+
+
+def line_extent(line: Line) -> float:
+    """Width actually covered by a line's glyphs."""
+    return max((g.x + g.width for g in line.glyphs), default=0.0)
+
+
+def format_authors(names: tuple[str, ...], layout: Layout) -> str:
+    """Author line: two-character names padded with an ideographic space (吴　宁) so they line
+    up with three-character names (format.md, authors)."""
+    style = layout.article.author_names
+    shown = [f"{n[0]}\u3000{n[1]}" if style.pad_two_char_names and len(n) == 2 else n
+             for n in names]
+    return style.format.format(names=style.separator.join(shown))
+
+
+class Composer:
+    def __init__(self, layout: Layout, book: StyleBook):
+        self.layout = layout
+        self.book = book
+        self.pitch = layout.textblock.line_pitch
+        self.measure = layout.measure
+        p = layout.paragraph
+        self.body_settings = BreakSettings(
+            indent=p.indent, punctuation=p.punctuation, strict=p.strict,
+            han_latin=tuple(p.han_latin), grid=p.grid, min_last_line=p.min_last_line,
+            justify=True)
+        # Headings, titles and bylines: no first-line indent of their own, not justified.
+        self.head_settings = replace(self.body_settings, indent=0.0, justify=False)
+
+    # --- setting text -------------------------------------------------------------------
+    def spans(self, inlines: tuple[Inline, ...] | list[Inline], style: str) -> list[Span]:
+        st = self.book.style(style)
+        out = []
+        for inl in inlines:
+            name = style
+            if inl.bold and st.bold:
+                name = st.bold
+            elif inl.italic and st.italic:
+                name = st.italic
+            if out and out[-1].style == name:
+                out[-1] = Span(out[-1].text + inl.text, name)
+            else:
+                out.append(Span(inl.text, name))
+        return out
+
+    def set_heading(self, spans: list[Span], block: Block, role: str,
+                    measure: float | None = None) -> list[SetLine]:
+        """Each line aligned per the block; a first-line indent of block.indent em."""
+        measure = self.measure if measure is None else measure
+        size = self.book.em(block.style)
+        settings = replace(self.head_settings, indent=block.indent)
+        lines = set_paragraph(spans, measure, self.book, settings)
+        out = []
+        for ln in lines:
+            if block.align == "center":
+                x = (measure - line_extent(ln)) / 2
+            elif block.align == "right":
+                x = measure - line_extent(ln)
+            else:
+                x = 0.0
+            out.append(SetLine(ln, x, size, role))
+        return out
+
+    def set_paragraph(self, spans: list[Span], style: str, role: str, *, left: float = 0.0,
+                      right: float = 0.0) -> list[SetLine]:
+        """A justified paragraph with the layout's first-line indent (cjk-rules §3, §4)."""
+        size = self.book.em(style)
+        lines = set_paragraph(spans, self.measure - left - right, self.book, self.body_settings)
+        return [SetLine(ln, left, size, role) for ln in lines]
+
+    def text_block(self, text: str, block: Block, role: str) -> list[SetLine]:
+        return self.set_heading([Span(block.format.format(text=text), block.style)], block, role)
+
+    def part(self, lines: list[SetLine], block: Block) -> Part:
+        return Part(lines, block.line_pitch or self.pitch, block.space_before, block.space_after)
+
+    # --- articles -----------------------------------------------------------------------
+    def article(self, article: Article, section: str, section_index: int,
+                first_in_section: bool, first_overall: bool) -> list[FlowItem]:
+        a = self.layout.article
+        items: list[FlowItem] = []
+        if a.start in ("new_page", "new_recto"):
+            items.append(PageBreak(recto=a.start == "new_recto"))
+        elif not first_overall and a.separator_rule:
+            items.append(Band([Part([], self.pitch, a.separator_space,
+                                    rule=0.5, rule_gap=a.separator_space)], role="separator"))
+        fm = article.front
+        parts: list[Part] = []
+        for name in a.head_order:
+            if name == "title":
+                lines: list[SetLine] = []
+                for t in fm.title:
+                    lines += self.text_block(t, a.title, "title")
+                parts.append(self.part(lines, a.title))
+            elif name == "subtitle" and fm.subtitle:
+                parts.append(self.part(self.text_block(fm.subtitle, a.subtitle, "subtitle"),
+                                       a.subtitle))
+            elif name == "authors" and (fm.authors or fm.byline):
+                text = format_authors(fm.authors, self.layout) if fm.authors else \
+                    a.author_names.format.format(names=fm.byline)
+                parts.append(self.part(self.text_block(text, a.authors, "byline"), a.authors))
+            elif name == "lead" and fm.lead:
+                em = self.book.em(a.lead.style)
+                spans = [Span(a.lead.format.format(text=fm.lead), a.lead.style)]
+                lines = self.set_paragraph(spans, a.lead.style, "lead", left=a.lead.indent * em,
+                                           right=a.lead_right_indent * em)
+                parts.append(self.part(lines, a.lead))
+        markers = []
+        if first_in_section:
+            markers.append(Marker("section", section, f"section-{section_index}", 0, section))
+        title = "".join(fm.title)
+        markers.append(Marker("article", title, str(article.path), 1, section))
+        items.append(Band(parts, keep_with_next=True, markers=markers, section=section,
+                          role="head"))
+
+        for block in article.blocks:
+            if block.kind == "heading":
+                hb = a.subhead2 if block.level <= 2 else a.subhead3
+                lines = self.set_heading(self.spans(block.inlines, hb.style), hb,
+                                         f"subhead{min(max(block.level, 2), 3)}")
+                items.append(Band([self.part(lines, hb)], keep_with_next=True, section=section,
+                                  role="subhead"))
+            else:
+                lines = self.set_paragraph(self.spans(block.inlines, a.body_style), a.body_style,
+                                           "body")
+                items.append(Run(lines, section=section))
+        if fm.note:
+            note = a.note
+            em = self.book.em(note.style)
+            lines = self.set_paragraph([Span(note.format.format(text=fm.note), note.style)],
+                                       note.style, "note", left=note.indent * em)
+            if (note.line_pitch or self.pitch) == self.pitch:
+                if note.space_before:
+                    items.append(Space(max(1, round(note.space_before / self.pitch))))
+                items.append(Run(lines, section=section, role="note"))
+            else:
+                items.append(Band([self.part(lines, note)], section=section, role="note"))
+        return items
+
+    # --- colophon -----------------------------------------------------------------------
+    def colophon(self, issue: Issue) -> Band | None:
+        if not issue.colophon:
+            return None
+        c = self.layout.colophon
+        size = self.book.em(c.style)
+        lines: list[SetLine] = []
+        for entry in issue.colophon:
+            label = f"{entry.label}{c.separator}"
+            label_w = self.book.width(label, c.style)
+            # Hanging indent: continuation lines align after the label.
+            settings = replace(self.head_settings, indent=0.0, justify=True)
+            widths = [self.measure, self.measure - label_w]
+            set_lines = set_paragraph([Span(label + entry.text, c.style)], widths, self.book,
+                                      settings)
+            for i, ln in enumerate(set_lines):
+                lines.append(SetLine(ln, 0.0 if i == 0 else label_w, size, "colophon"))
+        return Band([Part(lines, self.pitch, c.space_before, 0.0, rule=c.rule_width,
+                          rule_gap=size * 0.5)], role="colophon")
+
+
+def compose_issue(issue: Issue, layout: Layout, book: StyleBook) -> list[FlowItem]:
+    comp = Composer(layout, book)
+    items: list[FlowItem] = []
+    first = True
+    for si, section in enumerate(issue.sections):
+        if not section.articles:
+            raise TypesetError(f"section '{section.title}' has no articles", file=issue.path,
+                               line=section.line)
+        for ai, art in enumerate(section.articles):
+            items += comp.article(art, section.title, si, ai == 0, first)
+            first = False
+    return items

@@ -1,0 +1,120 @@
+"""Flow items -> frames: which item (or which lines of a paragraph) stands on which grid slot
+of which page.
+
+The page builder counts grid lines (cjk-rules.md §4 Grid), so every body baseline lands on the
+grid and facing pages line up. Rules it enforces:
+- 孤行 (cjk-rules §4): a paragraph never leaves only its first line at the foot of a page nor
+  only its last line at the head of the next;
+- headings keep with at least two lines of what follows; an article head (title block) is
+  never the last thing on a page;
+- discardable space vanishes at the head and foot of a page;
+- page breaks (new page, new right-hand page) as the layout's article start rule asks.
+Items are never mutated: a split paragraph is recorded as line ranges.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from typeset.errors import TypesetError
+from typeset.layout.flow import Band, FlowItem, PageBreak, Run, Space
+
+
+@dataclass
+class Placement:
+    item: Band | Run
+    slot: int                 # first grid slot (0 = top line of the text block)
+    first: int = 0            # Run: first line placed here
+    last: int = 0             # Run: one past the last line placed here
+    at_top: bool = False      # Band: placed at the head of the page (space above dropped)
+
+
+@dataclass
+class Frame:
+    placements: list[Placement] = field(default_factory=list)
+    blank: bool = False       # intentionally empty (before a new right-hand page)
+
+    @property
+    def used(self) -> bool:
+        return bool(self.placements)
+
+
+def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
+    """Slots that must follow a keep-with-next item on the same page."""
+    if j >= len(items):
+        return 0
+    item = items[j]
+    if isinstance(item, Run):
+        return item.first_chunk()
+    if isinstance(item, Band):
+        s = item.slots(pitch, at_top=False)
+        return s + (_need_after(items, j + 1, pitch) if item.keep_with_next else 0)
+    return 0
+
+
+def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
+             *, first_folio: int = 1) -> list[Frame]:
+    frames: list[Frame] = [Frame()]
+    used = 0
+
+    def new_page() -> None:
+        nonlocal used
+        frames.append(Frame())
+        used = 0
+
+    for idx, item in enumerate(items):
+        if isinstance(item, PageBreak):
+            if used or frames[-1].used:
+                new_page()
+            if item.recto and (first_folio + len(frames) - 1) % 2 == 0:
+                frames[-1].blank = True
+                new_page()
+        elif isinstance(item, Space):
+            if used == 0:
+                continue
+            if used + item.slots >= lines_per_page:
+                new_page()
+            else:
+                used += item.slots
+        elif isinstance(item, Band):
+            if item.role == "separator" and used == 0:
+                continue
+            slots = item.slots(pitch, at_top=used == 0)
+            need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next else 0)
+            if used and used + min(need, lines_per_page) > lines_per_page:
+                new_page()
+                slots = item.slots(pitch, at_top=True)
+            if item.role == "separator" and used == 0:
+                continue
+            if slots > lines_per_page:
+                raise TypesetError(
+                    f"a {item.role} block needs {slots} lines, more than a page has "
+                    f"({lines_per_page})", hint="shorten it or change the layout's spacing")
+            frames[-1].placements.append(Placement(item, used, at_top=used == 0))
+            used += slots
+        elif isinstance(item, Run):
+            n = len(item.lines)
+            pos = 0
+            while pos < n:
+                room = lines_per_page - used
+                left = n - pos
+                if left <= room:
+                    frames[-1].placements.append(Placement(item, used, pos, n))
+                    used += left
+                    pos = n
+                    break
+                k = room
+                if left - k < 2:          # 孤行: never one last line alone atop the next page
+                    k = left - 2
+                if pos == 0 and k < 2:    # 孤行: never one first line alone at a page foot
+                    k = 0
+                if k <= 0:
+                    new_page()
+                    continue
+                frames[-1].placements.append(Placement(item, used, pos, pos + k))
+                pos += k
+                new_page()
+        if used >= lines_per_page:
+            new_page()
+    while frames and not frames[-1].used and not frames[-1].blank:
+        frames.pop()
+    return frames

@@ -1,0 +1,132 @@
+"""Text styles resolved against fonts: the Metrics the line breaker measures with, and the
+conversion of set lines into positioned text runs.
+
+A style name (from the layout's `styles`) resolves once to a font chain (first face that has a
+character sets it) and a size. Advances are cached per (style, character): a whole issue asks
+for the same few thousand characters again and again.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from typeset.errors import TypesetError
+from typeset.layout.page import TextRun
+from typeset.model.layout import Layout
+from typeset.text.fonts import FontChain, FontFace, FontLibrary
+from typeset.text.linebreak import Line
+
+
+@dataclass(frozen=True)
+class ResolvedStyle:
+    name: str
+    chain: FontChain
+    size: float
+    bold: str | None
+    italic: str | None
+
+
+class StyleBook:
+    """Style name -> fonts and size; implements the line breaker's Metrics protocol."""
+
+    def __init__(self, layout: Layout, library: FontLibrary):
+        self.layout = layout
+        self.library = library
+        chains: dict[str, FontChain] = {}
+        for role, files in layout.fonts.items():
+            faces = []
+            for f in files:
+                ref = f
+                if "/" in f and not Path(f).is_absolute() and layout.path:
+                    ref = str(Path(layout.path).parent / f)
+                faces.append(library.face(ref))
+            if not faces:
+                raise TypesetError(f"font role '{role}' lists no font file", file=layout.path)
+            chains[role] = FontChain(tuple(faces))
+        self.styles: dict[str, ResolvedStyle] = {
+            name: ResolvedStyle(name, chains[s.font], float(s.size), s.bold, s.italic)
+            for name, s in layout.styles.items()
+        }
+        self._advance: dict[tuple[str, str], float] = {}
+        self._face: dict[tuple[str, str], FontFace | None] = {}
+
+    def style(self, name: str) -> ResolvedStyle:
+        return self.styles[name]
+
+    # --- Metrics protocol (typeset.text.linebreak.Metrics) ---------------------------------
+    def em(self, style: str) -> float:
+        return self.styles[style].size
+
+    def advance(self, ch: str, style: str) -> float:
+        key = (style, ch)
+        adv = self._advance.get(key)
+        if adv is None:
+            face = self.face_for(ch, style)
+            st = self.styles[style]
+            adv = face.advance(ch) * st.size if face is not None else st.size
+            self._advance[key] = adv
+        return adv
+
+    def face_for(self, ch: str, style: str) -> FontFace | None:
+        key = (style, ch)
+        try:
+            return self._face[key]
+        except KeyError:
+            face = self.styles[style].chain.face_for(ch)
+            self._face[key] = face
+            return face
+
+    def missing(self, text: str, style: str) -> list[str]:
+        return self.styles[style].chain.missing(text)
+
+    def width(self, text: str, style: str) -> float:
+        return sum(self.advance(ch, style) for ch in text)
+
+    # --- set lines -> text runs -------------------------------------------------------------
+    def runs(self, line: Line, x: float, y: float, role: str) -> list[TextRun]:
+        """One TextRun per stretch of glyphs sharing a face and size; every glyph keeps the
+        x the line breaker gave it (justification and compression are in those positions)."""
+        out: list[TextRun] = []
+        cur_key = None
+        chars: list[str] = []
+        xs: list[float] = []
+        x0 = 0.0
+
+        def flush():
+            if chars:
+                face, size = cur_key
+                out.append(TextRun(x=x + x0, y=y, font=face.path, size=size, text="".join(chars),
+                                   xs=tuple(v - x0 for v in xs), role=role))
+
+        for g in line.glyphs:
+            face = self.face_for(g.ch, g.style)
+            key = (face, self.styles[g.style].size)
+            if key != cur_key:
+                flush()
+                cur_key, chars, xs, x0 = key, [], [], g.x
+            chars.append(g.ch)
+            xs.append(g.x)
+        flush()
+        return out
+
+    def plain_run(self, text: str, style: str, x: float, y: float, role: str) -> list[TextRun]:
+        """Natural-width text (running heads, folios, leaders), split by face."""
+        out: list[TextRun] = []
+        size = self.styles[style].size
+        start = 0
+        pos = x
+        while start < len(text):
+            face = self.face_for(text[start], style)
+            end = start + 1
+            while end < len(text) and self.face_for(text[end], style) is face:
+                end += 1
+            piece = text[start:end]
+            out.append(TextRun(x=pos, y=y, font=face.path, size=size, text=piece, role=role))
+            pos += self.width(piece, style)
+            start = end
+        return out
+
+
+def styles_of(names: Iterable[str | None]) -> set[str]:
+    return {n for n in names if n}

@@ -1,0 +1,39 @@
+"""Pages as text: every run and rule on its own line, with its position.
+
+Layout tests compare these dumps, so a regression reads as a diff of lines, not pixels.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from typeset.layout.page import Page, Rule, TextRun
+
+
+def dump_page(page: Page, index: int) -> str:
+    head = f"== page {index + 1} [{page.kind}] label={page.label!r} folio={page.folio!r}"
+    rows = [head]
+    for a in page.anchors:
+        rows.append(f"   anchor {a.kind} y={a.y:.1f} {a.title}")
+    items = sorted(page.items, key=lambda it: (-round(it.y if isinstance(it, TextRun) else it.y1, 1),
+                                               it.x if isinstance(it, TextRun) else it.x1))
+    for it in items:
+        if isinstance(it, Rule):
+            rows.append(f"   rule  y={it.y1:.1f} x={it.x1:.1f}..{it.x2:.1f} w={it.width:g} {it.role}")
+        else:
+            rows.append(f"   y={it.y:7.2f} x={it.x:7.2f} {it.size:4.1f} {Path(it.font).stem[:14]:14} "
+                        f"{it.role:16} {it.text}")
+    return "\n".join(rows)
+
+
+def dump_pages(pages: list[Page]) -> str:
+    return "\n".join(dump_page(p, i) for i, p in enumerate(pages)) + "\n"
+
+
+def page_lines(page: Page, roles: set[str] | None = None) -> list[str]:
+    """The text of a page line by line (runs on one baseline joined), top to bottom."""
+    rows: dict[float, list[TextRun]] = {}
+    for it in page.items:
+        if isinstance(it, TextRun) and (roles is None or it.role in roles):
+            rows.setdefault(round(it.y, 2), []).append(it)
+    return ["".join(r.text for r in sorted(runs, key=lambda r: r.x))
+            for _, runs in sorted(rows.items(), key=lambda kv: -kv[0])]
