@@ -191,15 +191,20 @@ class BuildReport:
         return self.contents_pages + self.body_pages
 
 
-def build(manifest: Path, output: Path | None = None, *,
-          layout_override: str | None = None) -> BuildReport:
+def write(comp: Composition, out: Path) -> None:
+    """Write a composed issue as PDF (atomically: a failure leaves `out` as it was)."""
     from typeset.render.pdf import DocumentInfo, write_pdf
 
+    facts = issue_facts(comp.issue, comp.layout)
+    title = f"{facts.journal} {facts.year}年第{facts.number}期"
+    info = DocumentInfo(title=title, author=facts.journal, subject=title)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_pdf(comp.pages, out, comp.book.library, info)
+
+
+def build(manifest: Path, output: Path | None = None, *,
+          layout_override: str | None = None) -> BuildReport:
     comp = compose(manifest, layout_override=layout_override)
     out = output or default_output(manifest)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    facts = issue_facts(comp.issue, comp.layout)
-    info = DocumentInfo(title=f"{facts.journal} {facts.year}年第{facts.number}期",
-                        author=facts.journal, subject=f"{facts.journal} {facts.year}年第{facts.number}期")
-    write_pdf(comp.pages, out, comp.book.library, info)
+    write(comp, out)
     return BuildReport(out, len(comp.contents), len(comp.body))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
+CORPUS = ROOT.parent / "shared" / "corpus" / "chongqing-sample" / "issue.yaml"
+
+
+@pytest.fixture(scope="session")
+def sample_composition():
+    from typeset.build import compose
+
+    return compose(SAMPLE)
+
+
+@pytest.fixture(scope="session")
+def sample_pdf(sample_composition, tmp_path_factory) -> Path:
+    """The sample issue written once per session, as the build writes it."""
+    from typeset.build import write
+
+    out = tmp_path_factory.mktemp("sample") / "sample.pdf"
+    write(sample_composition, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_pdf_text(sample_pdf) -> list[str]:
+    from pypdf import PdfReader
+
+    return [p.extract_text() for p in PdfReader(sample_pdf).pages]

@@ -1,0 +1,141 @@
+"""End to end on the sample issue: what the PDF says against what the sources say."""
+from __future__ import annotations
+
+import re
+
+from typeset.layout.page import TextRun
+from typeset.layout.compose import format_authors
+
+FURNITURE = {"running-head", "folio"}
+
+
+def squash(text: str) -> str:
+    """Whitespace is layout (line ends, ideographic padding), not content."""
+    return re.sub(r"\s+", "", text)
+
+
+def expected_body_text(comp) -> str:
+    """The text of the issue as the sources give it, in reading order, with the layout's
+    formats (note in （）, byline decorations) applied."""
+    layout, a = comp.layout, comp.layout.article
+    out: list[str] = []
+    for section in comp.issue.sections:
+        for art in section.articles:
+            fm = art.front
+            for part in a.head_order:
+                if part == "title":
+                    out += [a.title.format.format(text=t) for t in fm.title]
+                elif part == "subtitle" and fm.subtitle:
+                    out.append(a.subtitle.format.format(text=fm.subtitle))
+                elif part == "authors" and fm.authors:
+                    out.append(a.authors.format.format(text=format_authors(fm.authors, layout)))
+                elif part == "authors" and fm.byline:
+                    out.append(a.authors.format.format(
+                        text=a.author_names.format.format(names=fm.byline)))
+                elif part == "lead" and fm.lead:
+                    out.append(a.lead.format.format(text=fm.lead))
+            for block in art.blocks:
+                out.append("".join(i.text for i in block.inlines))
+            if fm.note:
+                out.append(a.note.format.format(text=fm.note))
+    for entry in comp.issue.colophon:
+        out.append(entry.label + layout.colophon.separator + entry.text)
+    return squash("".join(out))
+
+
+def page_text(page, *, furniture: bool) -> str:
+    return "".join(it.text for it in page.items if isinstance(it, TextRun)
+                   and (furniture or it.role not in FURNITURE))
+
+
+def test_sample_is_a_real_issue(sample_composition):
+    comp = sample_composition
+    assert len(comp.issue.sections) >= 3
+    assert sum(len(s.articles) for s in comp.issue.sections) >= 8
+    assert len(comp.body) >= 24
+    assert comp.contents, "contents come first"
+
+
+def test_laid_out_text_equals_sources(sample_composition):
+    """Nothing lost, nothing added but furniture (running heads, folios)."""
+    comp = sample_composition
+    laid_out = squash("".join(page_text(p, furniture=False) for p in comp.body))
+    assert laid_out == expected_body_text(comp)
+
+
+def test_pdf_text_equals_laid_out_text(sample_composition, sample_pdf_text):
+    """What a reader extracts from the PDF is exactly what was laid out, page by page."""
+    comp = sample_composition
+    assert len(sample_pdf_text) == len(comp.pages)
+    for i, (page, text) in enumerate(zip(comp.pages, sample_pdf_text)):
+        assert squash(text) == squash(page_text(page, furniture=True)), f"page {i + 1}"
+
+
+def test_contents_page_numbers_find_titles(sample_composition, sample_pdf_text):
+    """Every contents entry names the page its article's title really is on."""
+    comp = sample_composition
+    n_contents = len(comp.contents)
+    contents_text = squash("".join(sample_pdf_text[:n_contents]))
+    fmt = comp.layout.contents.page_format
+    for section in comp.issue.sections:
+        for art in section.articles:
+            title = squash("".join(art.front.title))
+            at = contents_text.index(title)
+            pattern = re.escape(squash(fmt)).replace(re.escape("{page}"), r"(\d+)")
+            m = re.compile(pattern).search(contents_text, at + len(title))
+            assert m, f"no page number after {title}"
+            folio = int(m.group(1))
+            body_page = squash(sample_pdf_text[n_contents + folio - 1])
+            first_line = squash(art.front.title[0])
+            assert first_line[:12] in body_page, f"{title} not on page {folio}"
+            # ... and not on the page before (it is where it *starts*).
+            if folio > 1:
+                assert first_line not in squash(sample_pdf_text[n_contents + folio - 2])
+
+
+def test_running_heads_show_the_section_on_the_page(sample_composition):
+    comp = sample_composition
+    rh = comp.layout.running_heads
+    titles_to_section = {}
+    for section in comp.issue.sections:
+        for art in section.articles:
+            titles_to_section[str(art.path)] = section.title
+    current = None
+    for folio, page in enumerate(comp.body, start=1):
+        starts = [a for a in page.anchors if a.kind == "article"]
+        if starts:
+            current = titles_to_section[starts[0].key]
+        heads = [it for it in page.items if isinstance(it, TextRun) and it.role == "running-head"]
+        if page.kind == "blank":
+            continue
+        section_text = rh.section_format.format(title=current)
+        journal_side = comp.layout.running_title
+        left = "".join(r.text for r in heads if r.x < page.width / 2)
+        right = "".join(r.text for r in heads if r.x >= page.width / 2)
+        if folio % 2:   # recto: running title left, section right (mirrored)
+            assert (left, right) == (journal_side, section_text), f"page {folio}"
+        else:
+            assert (left, right) == (section_text, journal_side), f"page {folio}"
+        folios = [it.text for it in page.items if isinstance(it, TextRun) and it.role == "folio"]
+        assert folios == [str(folio)]
+
+
+def test_no_heading_ends_a_page(sample_composition):
+    for folio, page in enumerate(comp_pages := sample_composition.body, start=1):
+        runs = [it for it in page.items if isinstance(it, TextRun) and it.role not in FURNITURE]
+        if not runs:
+            continue
+        lowest = min(runs, key=lambda r: r.y)
+        assert lowest.role not in {"title", "subtitle", "byline", "subhead2", "subhead3", "lead"}, \
+            f"page {folio} ends with a {lowest.role}"
+
+
+def test_every_article_starts_a_new_page(sample_composition):
+    """guangxi: 每篇另起一页 — an article's title is the first thing on its page."""
+    for page in sample_composition.body:
+        for anchor in page.anchors:
+            if anchor.kind == "article":
+                top = max(it.y for it in page.items
+                          if isinstance(it, TextRun) and it.role not in FURNITURE)
+                titles = [it for it in page.items if isinstance(it, TextRun) and it.role == "title"]
+                assert max(t.y for t in titles) == top
