@@ -12,13 +12,14 @@ from pathlib import Path
 from typeset.errors import TypesetError
 from typeset.layout.compose import Composer, compose_issue, format_authors
 from typeset.layout.marginals import IssueFacts, Marginals
-from typeset.layout.page import Page
+from typeset.layout.page import Anchor, Page
 from typeset.layout.paginate import Frame, Placement, paginate
 from typeset.layout.place import Placer, frame_section, frame_starts_article
 from typeset.layout.styles import StyleBook
 from typeset.layout.toc import contents_items
 from typeset.model.layout import Layout, load_layout
 from typeset.model.manifest import Issue, load_issue
+from typeset.model.yamlsrc import load_yaml, mark_of
 from typeset.text.fonts import FontLibrary
 
 
@@ -36,6 +37,7 @@ class Composition:
     contents: list[Page]
     body: list[Page]
     start_pages: dict[str, int] = field(default_factory=dict)   # article path -> folio
+    padding: int = 0          # blank pages added for saddle stitching
 
     @property
     def pages(self) -> list[Page]:
@@ -105,8 +107,12 @@ def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
 def compose(manifest: Path, *, layout_override: str | None = None,
             library: FontLibrary | None = None) -> Composition:
     issue = load_issue(manifest, layout=layout_override)
-    layout = load_layout(issue.layout, relative_to=None if layout_override else issue.path.parent,
-                         referenced_from=None if layout_override else str(issue.path))
+    if layout_override:
+        layout = load_layout(layout_override)
+    else:
+        mark = mark_of(load_yaml(issue.path), "layout")
+        layout = load_layout(issue.layout, relative_to=issue.path.parent,
+                             referenced_from=str(issue.path), line=mark.line if mark else None)
     library = library or FontLibrary()
     book = StyleBook(layout, library)
     check_glyphs(issue, layout, book)
@@ -121,36 +127,53 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     if colophon is not None:
         _place_colophon(frames, colophon, layout)
 
-    body: list[Page] = []
-    start_pages: dict[str, int] = {}
-    for i, frame in enumerate(frames):
-        folio = i + 1
-        page = Page(layout.page.width, layout.page.height, kind="blank" if frame.blank else "body",
-                    label=str(folio))
-        left = placer.block_left(folio)
-        placer.place(frame, page, left)
-        suppress = layout.article.suppress_running_head and frame_starts_article(frame)
-        marg.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
-                   running_head=not (suppress or frame.blank))
-        for anchor in page.anchors:
-            if anchor.kind == "article":
-                start_pages[anchor.key] = folio
-        body.append(page)
+    def body_pages() -> tuple[list[Page], dict[str, int]]:
+        pages: list[Page] = []
+        starts: dict[str, int] = {}
+        for i, frame in enumerate(frames):
+            folio = i + 1
+            page = Page(layout.page.width, layout.page.height,
+                        kind="blank" if frame.blank else "body", label=str(folio))
+            left = placer.block_left(folio)
+            placer.place(frame, page, left)
+            if not frame.blank:
+                suppress = layout.article.suppress_running_head and frame_starts_article(frame)
+                marg.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
+                           running_head=not suppress)
+            for anchor in page.anchors:
+                if anchor.kind == "article":
+                    starts[anchor.key] = folio
+            pages.append(page)
+        return pages, starts
 
-    toc_frames = paginate(contents_items(issue, comp, start_pages, facts), tb.lines,
-                          tb.line_pitch)
-    contents: list[Page] = []
-    for i, frame in enumerate(toc_frames):
-        page = Page(layout.page.width, layout.page.height, kind="contents",
-                    label=layout.contents.label if len(toc_frames) == 1
-                    else f"{layout.contents.label}{i + 1}")
-        placer.place(frame, page, placer.block_left(None))
-        contents.append(page)
-    if contents:
-        from typeset.layout.page import Anchor
-        contents[0].anchors.insert(0, Anchor("contents", layout.contents.heading.replace("\u3000", ""),
-                                             layout.page.height - tb.top, "contents", 0))
-    return Composition(issue, layout, book, contents, body, start_pages)
+    def contents_pages(starts: dict[str, int]) -> list[Page]:
+        toc_frames = paginate(contents_items(issue, comp, starts, facts), tb.lines,
+                              tb.line_pitch)
+        pages = []
+        for i, frame in enumerate(toc_frames):
+            label = layout.contents.label + ("" if len(toc_frames) == 1 else str(i + 1))
+            page = Page(layout.page.width, layout.page.height, kind="contents", label=label)
+            placer.place(frame, page, placer.block_left(None))
+            pages.append(page)
+        if pages:
+            title = layout.contents.heading.replace("\u3000", "").replace(" ", "")
+            pages[0].anchors.insert(0, Anchor("contents", title, layout.page.height - tb.top,
+                                              "contents", 0))
+        return pages
+
+    body, start_pages = body_pages()
+    contents = contents_pages(start_pages)
+    padding = 0
+    if layout.page.saddle_stitch:
+        # Saddle stitching folds sheets of 4 pages: blank pages before the closing page make
+        # the whole issue (contents + body) a multiple of 4 (journal-style.md §5).
+        padding = -(len(contents) + len(body)) % 4
+        if padding:
+            for _ in range(padding):
+                frames.insert(len(frames) - 1, Frame(blank=True))
+            body, start_pages = body_pages()
+            contents = contents_pages(start_pages)
+    return Composition(issue, layout, book, contents, body, start_pages, padding)
 
 
 def _last_section(frames: list[Frame], i: int) -> str | None:
@@ -180,31 +203,74 @@ def _place_colophon(frames: list[Frame], band, layout: Layout) -> None:
     frames[-1].placements.append(Placement(band, slot, at_top=slot == 0))
 
 
+VARIANT_NAMES = {("print", "x4"): "PDF/X-4", ("print", "x1a"): "PDF/X-1a:2003",
+                 ("archive", "x4"): "PDF/A-2u", ("archive", "x1a"): "PDF/A-2u"}
+
+
 @dataclass
 class BuildReport:
-    output: Path
+    output: Path | None
     contents_pages: int
     body_pages: int
+    padding: int
+    variant: str
+    sha256: str = ""
 
     @property
     def pages(self) -> int:
         return self.contents_pages + self.body_pages
 
 
-def write(comp: Composition, out: Path) -> None:
-    """Write a composed issue as PDF (atomically: a failure leaves `out` as it was)."""
-    from typeset.render.pdf import DocumentInfo, write_pdf
+def metadata(comp: Composition):
+    from typeset import __version__
+    from typeset.render.finish import Metadata
 
     facts = issue_facts(comp.issue, comp.layout)
-    title = f"{facts.journal} {facts.year}年第{facts.number}期"
-    info = DocumentInfo(title=title, author=facts.journal, subject=title)
+    return Metadata(title=f"{facts.journal} {facts.year}年第{facts.number}期",
+                    journal=facts.journal, year=facts.year, number=facts.number,
+                    date=comp.issue.date if isinstance(comp.issue.date, _dt.date) else None,
+                    producer=f"typeset {__version__}")
+
+
+def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes:
+    """The finished PDF of a composed issue: print (PDF/X, with bleed and crop marks) or
+    archive (PDF/A-2u)."""
+    from typeset.render.finish import finish
+    from typeset.render.pdf import DocumentInfo, render_pdf
+
+    meta = metadata(comp)
+    info = DocumentInfo(title=meta.title, author=meta.journal, subject=meta.title)
+    printing = variant == "print"
+    raw = render_pdf(comp.pages, comp.book.library, info,
+                     bleed=comp.layout.page.bleed if printing else 0.0, crop_marks=printing)
+    return finish(raw, variant, meta, pdfx=pdfx)
+
+
+def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4") -> str:
+    """Write the finished PDF atomically (a failure leaves `out` as it was); returns its
+    SHA-256."""
+    import hashlib
+
+    from typeset.render.pdf import write_atomic
+
+    data = render(comp, variant, pdfx)
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_pdf(comp.pages, out, comp.book.library, info)
+    write_atomic(out, data)
+    return hashlib.sha256(data).hexdigest()
 
 
-def build(manifest: Path, output: Path | None = None, *,
-          layout_override: str | None = None) -> BuildReport:
+def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
+          variant: str = "print", pdfx: str = "x4") -> BuildReport:
     comp = compose(manifest, layout_override=layout_override)
     out = output or default_output(manifest)
-    write(comp, out)
-    return BuildReport(out, len(comp.contents), len(comp.body))
+    digest = write(comp, out, variant, pdfx)
+    return BuildReport(out, len(comp.contents), len(comp.body), comp.padding,
+                       VARIANT_NAMES[(variant, pdfx)], digest)
+
+
+def archive(manifest: Path, to: Path, *, layout_override: str | None = None,
+            revise: bool = False):
+    from typeset.archive import archive_issue
+
+    comp = compose(manifest, layout_override=layout_override)
+    return archive_issue(render(comp, "archive"), metadata(comp), to, revise=revise)

@@ -20,9 +20,40 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from typeset.build import build
 
     report = build(Path(args.manifest), Path(args.output) if args.output else None,
-                   layout_override=args.layout)
+                   layout_override=args.layout, variant=args.variant, pdfx=args.pdfx)
+    padded = (f", {report.padding} blank page(s) added for saddle stitching"
+              if report.padding else "")
     print(f"typeset: built {report.output}: {report.pages} pages "
-          f"({report.contents_pages} contents + {report.body_pages} body)")
+          f"({report.contents_pages} contents + {report.body_pages} body{padded}), "
+          f"{report.variant}")
+    return 0
+
+
+def _cmd_archive(args: argparse.Namespace) -> int:
+    if args.verify:
+        from typeset.archive import read_catalogue, verify_archive
+
+        problems = verify_archive(Path(args.verify))
+        for p in problems:
+            print(f"typeset: {p}")
+        if problems:
+            print(f"typeset: {args.verify}: {len(problems)} problem(s)", file=sys.stderr)
+            return 1
+        n = len(read_catalogue(Path(args.verify)))
+        print(f"typeset: {args.verify}: {n} issue(s), every checksum matches")
+        return 0
+    if not args.manifest or not args.to:
+        print("typeset: error: archive needs ISSUE.yaml and --to DIR (or --verify DIR)",
+              file=sys.stderr)
+        return 2
+    from typeset.build import archive
+
+    entry = archive(Path(args.manifest), Path(args.to), layout_override=args.layout,
+                    revise=args.revise)
+    kept = (f"; earlier file kept as {entry.revisions[-1].file}"
+            if args.revise and entry.revisions else "")
+    print(f"typeset: archived {Path(args.to) / entry.file} (sha256 {entry.sha256[:16]}…, "
+          f"{entry.size} bytes){kept}")
     return 0
 
 
@@ -43,7 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("manifest", help="the issue manifest (issues/<id>/issue.yaml)")
     p.add_argument("-o", "--output", help="output PDF (default: out/<issue directory>.pdf)")
     p.add_argument("--layout", help="use this layout instead of the manifest's (name or .yaml path)")
+    p.add_argument("--variant", choices=("print", "archive"), default="print",
+                   help="print: PDF/X for the printer (default); archive: PDF/A-2u")
+    p.add_argument("--pdfx", choices=("x4", "x1a"), default="x4",
+                   help="PDF/X flavour of the print variant (default x4)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("archive", help="store the archive PDF write-once, or verify an archive")
+    p.add_argument("manifest", nargs="?", help="the issue manifest")
+    p.add_argument("--to", help="archive directory")
+    p.add_argument("--revise", action="store_true",
+                   help="replace an archived issue, keeping the earlier file as a revision")
+    p.add_argument("--verify", metavar="DIR", help="recheck every checksum in DIR")
+    p.add_argument("--layout")
+    p.set_defaults(func=_cmd_archive)
 
     p = sub.add_parser("dump", help="print the laid-out pages as text (positions of every run)")
     p.add_argument("manifest")

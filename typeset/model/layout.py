@@ -23,7 +23,7 @@ def doc(text: str, **kw):
     return field(metadata={"doc": text}, **kw)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PageGeometry:
     width: Pt = doc("trim width")
     height: Pt = doc("trim height")
@@ -32,7 +32,7 @@ class PageGeometry:
                               "the closing page", default=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TextBlock:
     """版心: the grid every body line sits on (cjk-rules.md §4 Grid)."""
     chars: int = doc("characters of body size per line; width = chars x body size")
@@ -42,7 +42,7 @@ class TextBlock:
     inner: Pt | None = doc("inner (spine-side) margin; omitted: the block is centred", default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TextStyle:
     font: str = doc("font role, a key of `fonts`")
     size: Pt = doc("type size: points or a 号 name such as 小四")
@@ -50,7 +50,7 @@ class TextStyle:
     italic: str | None = doc("style used for *italic* inside this style", default=None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Paragraph:
     """How body paragraphs break (cjk-rules.md §1-§4)."""
     indent: float = doc("first-line indent in em (cjk-rules §4)", default=2.0)
@@ -65,7 +65,7 @@ class Paragraph:
                              default=2)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Block:
     """A heading-like block: set in `style`, occupying whole grid lines."""
     style: str = doc("text style, a key of `styles`")
@@ -79,7 +79,7 @@ class Block:
     format: str = doc("text template; {text} is the content", default="{text}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Authors:
     separator: str = doc("between names", default="　")
     pad_two_char_names: bool = doc("print 吴宁 as 吴　宁 so it lines up with three-character names",
@@ -88,7 +88,7 @@ class Authors:
                       default="{names}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ArticleStyle:
     start: Literal["new_page", "new_recto", "continue"] = doc(
         "where an article starts: a new page, a new right-hand page, or on the same page")
@@ -110,7 +110,7 @@ class ArticleStyle:
                                       default=("title", "subtitle", "authors", "lead"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunningHeads:
     """Running heads and folios (journal-style.md §3); templates use {section}, {running_title},
     {journal}, {year}, {number}, {folio}."""
@@ -130,7 +130,7 @@ class RunningHeads:
     folio_baseline: Pt = doc("folio baseline distance below the text block bottom", default=20.0)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Contents:
     """目录 (journal-style.md §1)."""
     heading: str = doc("the contents heading", default="目　录")
@@ -149,7 +149,7 @@ class Contents:
     label: str = doc("page label viewers show for contents pages", default="目录")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Colophon:
     """报尾 (journal-style.md §4)."""
     style: str = doc("text style")
@@ -160,7 +160,7 @@ class Colophon:
                                                  "the last article", default="bottom")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Layout:
     name: str = doc("name of the house style")
     journal: str = doc("journal name as printed (the manifest may override)")

@@ -1,0 +1,410 @@
+"""typeset.render.fontembed and typeset.render.pdf, checked on the PDFs they write."""
+from __future__ import annotations
+
+import io
+import os
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pypdf
+import pytest
+
+import pdfinspect as pi
+from typeset.errors import TypesetError
+from typeset.layout.page import Anchor, Link, Page, Rule, TextRun
+from typeset.render import fontembed
+from typeset.render.pdf import CropMarks, DocumentInfo, render_pdf, write_pdf
+from typeset.text.fonts import FontLibrary
+
+SERIF = "NotoSerifCJKsc-Regular.otf"
+SANS_BOLD = "NotoSansCJKsc-Bold.otf"
+KAI = "LXGWWenKai-Regular.ttf"
+W, H = 524.41, 737.01          # 185 x 260 mm
+
+LINES = {
+    SERIF: ["政协委员深入基层调研，提出意见建议四十余条。",
+            "2024年第3期（总第120期）：Typeset 排版 ABC xyz 0123456789！",
+            "“引号”‘单引’《书名》〈篇〉【注】——破折……省略；雲𠮷⼀一。"],
+    SANS_BOLD: ["一、加强调查研究", "Bold 黑体 123，雲𠮷！"],
+    KAI: ["（作者系某县政协主席。来源：《政协报》）", "楷体 Kai 2024：雲𠮷？"],
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TYPESET_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
+@pytest.fixture(scope="module")
+def library():
+    return FontLibrary()
+
+
+def grid_xs(face, text, size, extra=0.0):
+    xs, x = [], 0.0
+    for ch in text:
+        xs.append(x)
+        x += face.advance(ch) * size + extra
+    return tuple(xs)
+
+
+def sample_pages(library) -> list[Page]:
+    contents = Page(W, H, kind="contents", label="目录",
+                    items=[TextRun(200, 650, SANS_BOLD, 22, "目　录", role="contents-head")],
+                    anchors=[Anchor("contents", "目录", 680, key="contents")],
+                    links=[Link(70, 600, 450, 615, key="art-1")])
+    contents.items.append(TextRun(70, 603, SERIF, 12, "第一篇……………作者 (1)", role="contents-entry"))
+    contents2 = Page(W, H, kind="contents", label="目录",
+                     items=[TextRun(70, 650, SERIF, 12, "续页", role="contents-entry")])
+    body = Page(W, H, label="1", folio="1",
+                anchors=[Anchor("section", "政协动态", 700, key="sec-1", level=0),
+                         Anchor("article", "第一篇", 690, key="art-1", level=1)])
+    y = 650.0
+    for key, lines in LINES.items():
+        face = library.face(key)
+        for text in lines:
+            xs = grid_xs(face, text, 12, extra=0.05) if key == SERIF else None
+            body.items.append(TextRun(70, y, key, 12, text, xs=xs, role="body"))
+            y -= 22
+    body.items.append(Rule(70, y, 454, y, 0.5))
+    body2 = Page(W, H, label="2", items=[TextRun(70, 650, KAI, 10.5, "第二页", role="note")],
+                 anchors=[Anchor("article", "第二篇", 690, key="art-2", level=1)])
+    return [contents, contents2, body, body2]
+
+
+@pytest.fixture(scope="module")
+def pdf(library) -> bytes:
+    return render_pdf(sample_pages(library), library, DocumentInfo("测试刊物 2024年第3期", author="编辑部"))
+
+
+def expected_runs(pages, i):
+    return [it for it in pages[i].items if isinstance(it, TextRun)]
+
+
+# -- fonts in the PDF ------------------------------------------------------------------------
+
+def test_every_font_is_an_embedded_cid_subset(pdf, library):
+    fonts = {f.base_font.split("+", 1)[1]: f for f in pi.fonts(pdf)}
+    assert set(fonts) == {"NotoSerifCJKsc-Regular-Identity-H", "NotoSansCJKsc-Bold-Identity-H",
+                          "LXGWWenKai-Regular"}
+    for name, f in fonts.items():
+        assert f.subtype == "/Type0" and f.encoding == "/Identity-H"
+        assert re.fullmatch(r"[A-Z]{6}", f.subset_tag)
+        assert f.descendant_base_font.startswith("/" + f.subset_tag + "+")
+        assert f.program and f.has_cidset and f.tounicode
+        if name.startswith("Noto"):
+            assert f.descendant_subtype == "/CIDFontType0"
+            assert (f.font_file_key, f.font_file_subtype) == ("/FontFile3", "/CIDFontType0C")
+            assert f.cff_is_cid_keyed()
+        else:
+            assert f.descendant_subtype == "/CIDFontType2"
+            assert f.font_file_key == "/FontFile2"
+            assert isinstance(f.cid_to_gid, list)
+
+
+def chars_by_font(pages):
+    used: dict[str, list[str]] = {}
+    for p in pages:
+        for it in p.items:
+            if isinstance(it, TextRun):
+                seq = used.setdefault(it.font, [])
+                seq.extend(c for c in it.text if c not in seq)
+    return used
+
+
+def _font_for(pdf, key):
+    ps = key.rsplit(".", 1)[0]
+    return next(f for f in pi.fonts(pdf) if ps in f.base_font)
+
+
+@pytest.mark.parametrize("key", [SERIF, SANS_BOLD, KAI])
+def test_subset_holds_exactly_the_glyphs_used(pdf, library, key):
+    f = _font_for(pdf, key)
+    used = chars_by_font(sample_pages(library))[key]
+    face = library.face(key)
+    if face.is_cff:
+        # GID = code: .notdef then one glyph per character drawn, in order of first use.
+        order = f.program_glyph_order()
+        assert order == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(used) + 1)]
+    else:
+        distinct = {face.glyph_id(c) for c in used}
+        assert f.program_glyph_count() == len(distinct) + 1
+        assert len(f.cid_to_gid) == len(used) + 1 and f.cid_to_gid[0] == 0
+    full = face.num_glyphs
+    assert len(f.program) < 200_000 and f.program_glyph_count() < full / 100
+
+
+@pytest.mark.parametrize("key", [SERIF, SANS_BOLD, KAI])
+def test_widths_equal_the_font_advances(pdf, library, key):
+    f = _font_for(pdf, key)
+    face = library.face(key)
+    assert f.tounicode
+    for code, ch in f.tounicode.items():
+        assert f.width(code) == pytest.approx(face.advance(ch) * 1000, abs=1e-6), ch
+    assert any(f.width(c) != 1000 for c in f.tounicode)       # Latin/digits are in W
+
+
+@pytest.mark.parametrize("key", [SERIF, SANS_BOLD, KAI])
+def test_tounicode_round_trips_every_character(pdf, library, key):
+    f = _font_for(pdf, key)
+    used = chars_by_font(sample_pages(library))[key]
+    assert [f.tounicode[c] for c in sorted(f.tounicode)] == used
+
+
+def test_shared_glyph_characters_keep_their_own_codes(pdf, library):
+    face = library.face(SERIF)
+    assert face.glyph_id("⼀") == face.glyph_id("一")      # Kangxi radical one = 一 in Noto
+    f = _font_for(pdf, SERIF)
+    assert "⼀" in f.tounicode.values() and "一" in f.tounicode.values()
+
+
+def test_cff_subset_draws_the_right_outlines(pdf, library):
+    """The charstring at GID=code is the one the face has for that character."""
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+    f = _font_for(pdf, SERIF)
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(f.program), otFont=None)
+    sub = cff[cff.fontNames[0]]
+    full = TTFont(library.face(SERIF).path, lazy=True)
+    full_cs = full["CFF "].cff.topDictIndex[0].CharStrings
+    order = full.getGlyphOrder()
+    for code in (1, 5, max(f.tounicode)):
+        ch = f.tounicode[code]
+        a = sub.CharStrings[f"cid{code:05d}"]
+        b = full_cs[order[library.face(SERIF).glyph_id(ch)]]
+        assert _outline(a) == _outline(b), ch
+        assert _outline(a) != _outline(sub.CharStrings[f"cid{code % max(f.tounicode) + 1:05d}"])
+
+
+def _outline(cs):
+    from fontTools.pens.recordingPen import RecordingPen
+    pen = RecordingPen()
+    cs.draw(pen)
+    return pen.value
+
+
+# -- text ------------------------------------------------------------------------------------
+
+def test_drawn_text_is_the_runs_in_order(pdf, library):
+    pages = sample_pages(library)
+    for i in range(len(pages)):
+        drawn = [r.text for r in pi.drawn_text(pdf, i)]
+        assert drawn == [r.text for r in expected_runs(pages, i)]
+
+
+def _lines(s):
+    return [l.strip() for l in s.replace("\r\n", "\n").split("\n") if l.strip()]
+
+
+def test_extracted_text_equals_drawn_text(pdf, library):
+    pages = sample_pages(library)
+    by_pypdf = pi.page_texts(pdf)
+    by_pdfium = pi.page_texts_pdfium(pdf)
+    for i in range(len(pages)):
+        want = [r.text for r in expected_runs(pages, i)]
+        assert _lines(by_pypdf[i]) == want
+        assert _lines(by_pdfium[i]) == want
+    assert "雲𠮷⼀一" in by_pdfium[2] and "雲𠮷⼀一" in by_pypdf[2]
+
+
+def test_glyphs_stand_where_the_runs_say(library):
+    face = library.face(SERIF)
+    text = "排版，测试ABC一二"
+    xs = (0.0, 12.5, 24.0, 30.0, 43.25, 55.0, 61.0, 69.5, 81.0, 100.0)
+    uniform = grid_xs(face, "均匀间距", 12, extra=1.5)
+    page = Page(W, H, items=[TextRun(100.25, 500.5, SERIF, 12, text, xs=xs),
+                             TextRun(100.0, 450.0, SERIF, 12, "均匀间距", xs=uniform)])
+    data = render_pdf([page], library, DocumentInfo("t"), bleed=8.5)
+    origins = pi.char_origins(data, 0)
+    assert "".join(c for c, _, _ in origins) == text + "均匀间距"
+    for (_, ox, oy), x in zip(origins, xs):
+        assert ox == pytest.approx(100.25 + x + 8.5, abs=0.01)
+        assert oy == pytest.approx(500.5 + 8.5, abs=0.01)
+    for (_, ox, _), x in zip(origins[len(text):], uniform):
+        assert ox == pytest.approx(100.0 + x + 8.5, abs=0.01)
+    ops = pi.content(data, 0)
+    assert " Tc" in ops and " TJ" in ops
+    assert ops.count("BT") == 1                          # one text block for the page
+
+
+def test_reportlab_canvas_uses_the_font_transparently(library, tmp_path):
+    from reportlab.pdfgen.canvas import Canvas
+    font = fontembed.register(library.face(KAI))
+    fontembed.register_placeholder()
+    out = tmp_path / "canvas.pdf"
+    c = Canvas(str(out), invariant=1, initialFontName=fontembed.PLACEHOLDER_FONT_NAME)
+    c.setFont(font.fontName, 14)
+    c.drawString(72, 700, "画布直接使用：楷体 Kai 123。")
+    t = c.beginText(72, 650)
+    t.setFont(font.fontName, 12)
+    t.textLine("文本对象第一行")
+    t.textLine("第二行 OK")
+    c.drawText(t)
+    assert c.stringWidth("楷体", font.fontName, 10) == pytest.approx(20.0)
+    c.save()
+    assert _lines(pi.page_texts(out)[0]) == ["画布直接使用：楷体 Kai 123。", "文本对象第一行", "第二行 OK"]
+    [f] = pi.fonts(out)
+    assert f.descendant_subtype == "/CIDFontType2" and f.program
+
+
+def test_pure_black_devicegray_and_rules(pdf):
+    ops = pi.content(pdf, 2)
+    assert "0 g 0 G" in ops
+    assert re.search(r"\b(rg|RG|k|K|sc|SC|scn|SCN|cs|CS)\b", ops) is None
+    assert re.search(r"0\.5 w 70 \d+(\.\d+)? m 454 \d+(\.\d+)? l S", ops)
+
+
+def test_pages_render_with_ink(pdf):
+    images = pi.render(pdf, scale=0.4)
+    assert len(images) == 4
+    assert all(pi.ink(im) > 20 for im in images)
+    blank = render_pdf([Page(W, H)], FontLibrary(), DocumentInfo("t"))
+    assert pi.ink(pi.render(blank, scale=0.4)[0]) == 0
+
+
+# -- page geometry -----------------------------------------------------------------------------
+
+def test_bleed_boxes_and_shift(library):
+    page = Page(W, H, items=[TextRun(50, 50, SERIF, 12, "角")])
+    data = render_pdf([page], library, DocumentInfo("t"), bleed=8.5)
+    b = pi.boxes(data, 0)
+    assert b["MediaBox"] == pytest.approx((0, 0, W + 17, H + 17))
+    assert b["TrimBox"] == pytest.approx((8.5, 8.5, W + 8.5, H + 8.5))
+    assert b["BleedBox"] == pytest.approx((0, 0, W + 17, H + 17))
+    assert "1 0 0 1 8.5 8.5 cm" in pi.content(data, 0)
+    plain = render_pdf([page], library, DocumentInfo("t"))
+    assert pi.boxes(plain, 0) == {"MediaBox": pytest.approx((0, 0, W, H))}
+
+
+def test_crop_marks_stand_outside_the_bleed(library):
+    page = Page(W, H, items=[TextRun(50, 50, SERIF, 12, "角")])
+    marks = CropMarks()
+    data = render_pdf([page], library, DocumentInfo("t"), bleed=8.5, crop_marks=True)
+    b = pi.boxes(data, 0)
+    off = 8.5 + marks.gap + marks.length
+    assert b["MediaBox"] == pytest.approx((0, 0, W + 2 * off, H + 2 * off))
+    assert b["TrimBox"] == pytest.approx((off, off, off + W, off + H))
+    bx0, by0, bx1, by1 = b["BleedBox"]
+    segs = re.search(r"q 0\.25 w 0 J (.*?) S Q", pi.content(data, 0)).group(1)
+    nums = [float(v) for v in re.findall(r"-?[\d.]+(?= )", segs + " ")]
+    lines = [nums[i:i + 4] for i in range(0, len(nums), 4)]
+    assert len(lines) == 8
+    for x1, y1, x2, y2 in lines:
+        inside = (bx0 < max(x1, x2) and min(x1, x2) < bx1 and by0 < max(y1, y2) and min(y1, y2) < by1)
+        assert not inside
+        assert (x1 == x2 and x1 in (pytest.approx(off), pytest.approx(off + W))) or \
+               (y1 == y2 and y1 in (pytest.approx(off), pytest.approx(off + H)))
+
+
+# -- navigation --------------------------------------------------------------------------------
+
+def test_outline_destinations_links_and_labels(pdf):
+    r = pypdf.PdfReader(io.BytesIO(pdf))
+    assert r.page_labels == ["目录", "目录", "1", "2"]
+    out = r.outline
+    titles = [o.title if not isinstance(o, list) else [c.title for c in o] for o in out]
+    assert titles == ["目录", "政协动态", ["第一篇", "第二篇"]]
+    dests = r.named_destinations
+    assert set(dests) == {"contents", "sec-1", "art-1", "art-2"}
+    assert r.get_destination_page_number(dests["art-1"]) == 2
+    assert float(dests["art-1"].top) == pytest.approx(690)
+    annots = [a.get_object() for a in r.pages[0]["/Annots"]]
+    [link] = [a for a in annots if a["/Subtype"] == "/Link"]
+    assert [float(v) for v in link["/Rect"]] == pytest.approx([70, 600, 450, 615])
+    assert r.get_page_number(link["/Dest"][0].get_object()) == 2
+    assert r.trailer["/Root"]["/Lang"] == "zh-CN"
+    assert r.metadata.title == "测试刊物 2024年第3期" and r.metadata.author == "编辑部"
+    assert r.metadata.producer == "typeset" and r.metadata.creator == "typeset"
+
+
+def test_link_to_unknown_key_is_an_error(library):
+    page = Page(W, H, links=[Link(0, 0, 10, 10, key="nowhere")])
+    with pytest.raises(TypesetError, match="nowhere"):
+        render_pdf([page], library, DocumentInfo("t"))
+
+
+def test_document_date(library):
+    when = datetime(2024, 3, 15, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    data = render_pdf([Page(W, H)], library, DocumentInfo("t", date=when))
+    assert b"D:20240315093000+08'00'" in data
+
+
+# -- failure and determinism -------------------------------------------------------------------
+
+def test_missing_glyph_is_reported_and_nothing_written(library, tmp_path):
+    pages = sample_pages(library)
+    pages[2].items.append(TextRun(70, 100, SERIF, 12, "缺字\U000F0001和\U000F0002", role="body"))
+    pages[3].items.append(TextRun(70, 100, KAI, 12, "再\U000F0001", role="note"))
+    out = tmp_path / "issue.pdf"
+    with pytest.raises(TypesetError) as e:
+        write_pdf(pages, out, library, DocumentInfo("t"))
+    msg = str(e.value)
+    assert "U+F0001" in msg and "U+F0002" in msg
+    assert "page 3 (1) body" in msg and "page 4 (2) note" in msg
+    assert SERIF in msg and KAI in msg
+    assert "nothing was written" in msg
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_encoding_a_missing_char_never_falls_back_to_notdef(library):
+    font = fontembed.register(library.face(SERIF))
+    with pytest.raises(TypesetError):
+        font.encode("\U000F0001", object.__new__(type("Doc", (), {})))
+
+
+def test_failed_write_keeps_the_earlier_file(library, tmp_path, monkeypatch):
+    out = tmp_path / "issue.pdf"
+    write_pdf([Page(W, H, items=[TextRun(70, 70, SERIF, 12, "旧版")])], out, library, DocumentInfo("t"))
+    before = out.read_bytes()
+    mode = out.stat().st_mode
+
+    def boom(*a, **k):
+        raise RuntimeError("subsetter exploded")
+    monkeypatch.setattr(fontembed, "build_subset", boom)
+    with pytest.raises(RuntimeError):
+        write_pdf([Page(W, H, items=[TextRun(70, 70, SERIF, 12, "新版本从未写完")])], out, library,
+                  DocumentInfo("t"))
+    assert out.read_bytes() == before
+    assert out.stat().st_mode == mode
+    assert [p.name for p in tmp_path.iterdir()] == ["issue.pdf"]
+
+
+def test_write_to_stream_and_path_agree(library, tmp_path):
+    pages = sample_pages(library)
+    buf = io.BytesIO()
+    write_pdf(pages, buf, library, DocumentInfo("t"))
+    write_pdf(pages, tmp_path / "a.pdf", library, DocumentInfo("t"))
+    assert buf.getvalue() == (tmp_path / "a.pdf").read_bytes()
+
+
+def test_output_is_deterministic_cold_and_warm(library, tmp_path, monkeypatch):
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "fresh"))
+    a = render_pdf(sample_pages(library), library, DocumentInfo("t"))      # cold subsets
+    assert list((tmp_path / "fresh" / "subsets").rglob("*.bin"))
+    b = render_pdf(sample_pages(library), library, DocumentInfo("t"))      # warm
+    fontembed_cache_off = fontembed.SubsetCache
+    monkeypatch.setattr(fontembed, "SubsetCache", lambda *a, **k: None)  # no cache at all
+    c = render_pdf(sample_pages(library), library, DocumentInfo("t"))
+    monkeypatch.setattr(fontembed, "SubsetCache", fontembed_cache_off)
+    assert a == b == c
+    other = render_pdf(sample_pages(library)[2:], library, DocumentInfo("t"))
+    assert other != a
+
+
+def test_subset_tags_follow_the_glyph_set(library):
+    p1 = [Page(W, H, items=[TextRun(70, 70, SERIF, 12, "甲乙")])]
+    p2 = [Page(W, H, items=[TextRun(70, 70, SERIF, 12, "甲丙")])]
+    t1 = [f.subset_tag for f in pi.fonts(render_pdf(p1, library, DocumentInfo("t")))]
+    t1b = [f.subset_tag for f in pi.fonts(render_pdf(p1, library, DocumentInfo("t")))]
+    t2 = [f.subset_tag for f in pi.fonts(render_pdf(p2, library, DocumentInfo("t")))]
+    assert t1 == t1b and t1 != t2
+
+
+def test_only_typeset_fonts_in_the_pdf(pdf):
+    # No ReportLab standard (unembedded) font sneaks in via the canvas preamble.
+    assert b"/Helvetica" not in pdf and b"/Type1" not in pdf
+    assert all(f.program for f in pi.fonts(pdf))

@@ -1,0 +1,661 @@
+"""finish(): the print (PDF/X-4, X-1a) and archive (PDF/A-2u) variants.
+
+No validator can be installed here, so these tests check the rules themselves on the bytes we
+write, reading them back with pypdf, xml.etree and an ICC header parser of their own (not the
+one in finish.py). Input PDFs are made with ReportLab directly (invariant mode); the
+end-to-end tests at the bottom use the real renderer when it works.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (ArrayObject, DictionaryObject, IndirectObject, NameObject,
+                           NumberObject, StreamObject, TextStringObject)
+
+from typeset.errors import TypesetError
+from typeset.render import finish as F
+from typeset.render.finish import Metadata, document_date, finish
+
+ROOT = Path(__file__).resolve().parents[1]
+META = Metadata(title="广西政协工作 2024年第2期", journal="广西政协工作", year=2024, number=2,
+                date=dt.date(2024, 3, 15))
+TRIM = (524.41, 737.01)       # 185 x 260 mm
+BLEED = 8.5                   # 3 mm
+
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+# ---------------------------------------------------------------------------------------------
+# input PDFs
+
+def _vera():
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = Path(reportlab.__file__).parent / "fonts" / "Vera.ttf"
+    if "Vera" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("Vera", str(path)))
+    return path
+
+
+def rl_pdf(pages: int = 2, *, bleed: float = BLEED, boxes: bool = True, rgb: bool = False,
+           alpha: bool = False, cmyk: bool = True, init_font: str = "Vera",
+           text_font: str = "Vera", links: bool = True, rgb_image: bool = False) -> bytes:
+    """A ReportLab document shaped like the renderer's: gray text, CMYK marks, trim/bleed."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    _vera()
+    buf = io.BytesIO()
+    w, h = TRIM[0] + 2 * bleed, TRIM[1] + 2 * bleed
+    c = Canvas(buf, pagesize=(w, h), invariant=1, initialFontName=init_font)
+    for i in range(pages):
+        if boxes:
+            c.setTrimBox((bleed, bleed, bleed + TRIM[0], bleed + TRIM[1]))
+            c.setBleedBox((0, 0, w, h))
+        c.setFillGray(0)
+        c.setFont(text_font, 12)
+        c.drawString(72, 600, f"Page {i + 1} of the issue")
+        if cmyk:
+            c.setStrokeColorCMYK(1, 1, 1, 1)
+            c.line(0, 0, bleed / 2, bleed / 2)
+        if rgb:
+            c.setFillColorRGB(1, 0, 0)
+            c.rect(72, 72, 20, 20, fill=1, stroke=0)
+        if alpha:
+            c.setFillGray(0.5)
+            c.setFillAlpha(0.5)
+            c.rect(100, 72, 20, 20, fill=1, stroke=0)
+        if rgb_image:
+            from PIL import Image
+            from reportlab.lib.utils import ImageReader
+            c.drawImage(ImageReader(Image.new("RGB", (4, 4), (200, 10, 10))), 130, 72, 8, 8)
+        c.bookmarkPage(f"p{i}")
+        c.addOutlineEntry(f"Article {i + 1}", f"p{i}", 0)
+        if links:
+            c.linkURL("https://example.org/", (72, 600, 200, 614))
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _tounicode(pairs: dict[int, str], width: int = 2) -> bytes:
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CMapName /Test-UCS def", "/CMapType 2 def", "1 begincodespacerange",
+             f"<{'00' * width}> <{'FF' * width}>", "endcodespacerange",
+             f"{len(pairs)} beginbfchar"]
+    for code, text in sorted(pairs.items()):
+        lines.append(f"<{code:0{2 * width}X}> <{text.encode('utf-16-be').hex().upper()}>")
+    lines += ["endbfchar", "endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines).encode("ascii")
+
+
+def cid_pdf(text: str = "Hello", *, tounicode: str = "full") -> bytes:
+    """A page with a Type0/CIDFontType2 font (Identity-H), as the renderer writes CJK text.
+    tounicode: 'full', 'none', 'partial' (first glyph unmapped) or 'nul' (maps to U+0000)."""
+    from fontTools.ttLib import TTFont as FTFont
+
+    path = _vera()
+    ft = FTFont(str(path))
+    cmap = ft.getBestCmap()
+    gids = [ft.getGlyphID(cmap[ord(ch)]) for ch in text]
+    base = rl_pdf(1, links=False, cmyk=False)
+    reader = PdfReader(io.BytesIO(base))
+    writer = PdfWriter(clone_from=reader)
+    page = writer.pages[0]
+    prog = StreamObject()
+    prog.set_data(path.read_bytes())
+    prog[NameObject("/Length1")] = NumberObject(len(path.read_bytes()))
+    desc = DictionaryObject({
+        NameObject("/Type"): NameObject("/FontDescriptor"),
+        NameObject("/FontName"): NameObject("/AAAAAA+Vera"),
+        NameObject("/Flags"): NumberObject(4),
+        NameObject("/FontBBox"): ArrayObject([NumberObject(v) for v in (-183, -236, 1287, 928)]),
+        NameObject("/ItalicAngle"): NumberObject(0), NameObject("/Ascent"): NumberObject(928),
+        NameObject("/Descent"): NumberObject(-236), NameObject("/CapHeight"): NumberObject(729),
+        NameObject("/StemV"): NumberObject(80),
+        NameObject("/FontFile2"): writer._add_object(prog.flate_encode()),
+    })
+    cid = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/CIDFontType2"),
+        NameObject("/BaseFont"): NameObject("/AAAAAA+Vera"),
+        NameObject("/CIDSystemInfo"): DictionaryObject({
+            NameObject("/Registry"): TextStringObject("Adobe"),
+            NameObject("/Ordering"): TextStringObject("Identity"),
+            NameObject("/Supplement"): NumberObject(0)}),
+        NameObject("/FontDescriptor"): writer._add_object(desc),
+        NameObject("/CIDToGIDMap"): NameObject("/Identity"),
+        NameObject("/DW"): NumberObject(600),
+    })
+    font = DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type0"),
+        NameObject("/BaseFont"): NameObject("/AAAAAA+Vera"),
+        NameObject("/Encoding"): NameObject("/Identity-H"),
+        NameObject("/DescendantFonts"): ArrayObject([writer._add_object(cid)]),
+    })
+    pairs = {g: ch for g, ch in zip(gids, text)}
+    if tounicode == "partial":
+        pairs.pop(gids[0])
+    if tounicode == "nul":
+        pairs[gids[0]] = "\0"
+    if tounicode != "none":
+        tu = StreamObject()
+        tu.set_data(_tounicode(pairs))
+        font[NameObject("/ToUnicode")] = writer._add_object(tu)
+    res = page["/Resources"].get_object()
+    fonts = res["/Font"].get_object()
+    fonts[NameObject("/T0")] = writer._add_object(font)
+    content = StreamObject()
+    hexcodes = "".join(f"{g:04X}" for g in gids)
+    content.set_data(f"BT 0 g /T0 14 Tf 72 500 Td <{hexcodes}> Tj ET".encode("ascii"))
+    old = page["/Contents"]
+    page[NameObject("/Contents")] = ArrayObject([old if isinstance(old, IndirectObject)
+                                                 else writer._add_object(old),
+                                                 writer._add_object(content)])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# independent readers of what we wrote
+
+def icc_header(data: bytes) -> dict:
+    """ICC.1 §7.2: size (0), version (8), class (12), colour space (16), PCS (20), 'acsp' (36)."""
+    assert len(data) >= 128 + 4, "shorter than an ICC header and tag count"
+    size = struct.unpack(">I", data[:4])[0]
+    return {"size": size, "actual": len(data), "major": data[8], "class": data[12:16],
+            "space": data[16:20], "pcs": data[20:24], "magic": data[36:40],
+            "tags": struct.unpack(">I", data[128:132])[0]}
+
+
+def xmp(reader: PdfReader) -> ET.Element:
+    meta = reader.trailer["/Root"]["/Metadata"].get_object()
+    assert "/Filter" not in meta, "the metadata stream must be readable as plain XML"
+    data = meta.get_data()
+    assert data.startswith(b"<?xpacket begin=") and data.rstrip().endswith(b'<?xpacket end="w"?>')
+    return ET.fromstring(data[data.index(b"<x:xmpmeta"):data.index(b"</x:xmpmeta>") + 12])
+
+
+def xmp_value(root: ET.Element, prefix: str, name: str) -> str | None:
+    el = root.find(f".//{{{F.NS[prefix]}}}{name}")
+    if el is None:
+        return None
+    li = el.find(f".//{RDF}li")
+    return (li.text if li is not None else el.text) or ""
+
+
+def pdf_date_to_xmp(d: str) -> str:
+    # D:YYYYMMDDHHmmSS+HH'mm' -> YYYY-MM-DDTHH:mm:SS+HH:mm
+    return f"{d[2:6]}-{d[6:8]}-{d[8:10]}T{d[10:12]}:{d[12:14]}:{d[14:16]}{d[16:19]}:{d[20:22]}"
+
+
+def all_fonts(reader: PdfReader):
+    """Every font dictionary in every page's (and form's) resources."""
+    seen = set()
+
+    def visit(res):
+        res = res.get_object() if res is not None else None
+        if not isinstance(res, DictionaryObject):
+            return
+        for ref in (res.get("/Font") or DictionaryObject()).get_object().values():
+            if ref.idnum not in seen:
+                seen.add(ref.idnum)
+                yield ref.get_object()
+        for ref in (res.get("/XObject") or DictionaryObject()).get_object().values():
+            xo = ref.get_object()
+            if xo.get("/Subtype") == "/Form":
+                yield from visit(xo.get("/Resources"))
+
+    for page in reader.pages:
+        yield from visit(page.get("/Resources"))
+
+
+def font_embedded(font) -> bool:
+    if font["/Subtype"] == "/Type0":
+        font = font["/DescendantFonts"][0].get_object()
+    fd = font.get("/FontDescriptor")
+    return fd is not None and any(k in fd.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+def box(page, name):
+    return [float(v) for v in page[name]]
+
+
+def inside(a, b):
+    return a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+# ---------------------------------------------------------------------------------------------
+# fixtures
+
+@pytest.fixture(scope="module")
+def raw() -> bytes:
+    return rl_pdf(3)
+
+
+@pytest.fixture(scope="module")
+def x4(raw) -> bytes:
+    return finish(raw, "print", META)
+
+
+@pytest.fixture(scope="module")
+def x1a(raw) -> bytes:
+    return finish(raw, "print", META, pdfx="x1a")
+
+
+@pytest.fixture(scope="module")
+def pdfa() -> bytes:
+    return finish(cid_pdf("Hello"), "archive", META)
+
+
+# ---------------------------------------------------------------------------------------------
+# print: PDF/X
+
+@pytest.mark.parametrize("level", ["x4", "x1a"])
+def test_print_info_and_version_keys(level, x4, x1a):
+    data = x4 if level == "x4" else x1a
+    assert data.startswith(b"%PDF-1.6\n" if level == "x4" else b"%PDF-1.4\n")
+    r = PdfReader(io.BytesIO(data))
+    info = r.trailer["/Info"].get_object()
+    if level == "x4":
+        assert info["/GTS_PDFXVersion"] == "PDF/X-4"
+        assert "/GTS_PDFXConformance" not in info
+    else:
+        assert info["/GTS_PDFXVersion"] == "PDF/X-1a:2003"
+        assert info["/GTS_PDFXConformance"] == "PDF/X-1a:2003"
+    assert info["/Trapped"] == "/False"
+    assert info["/Title"] == META.title
+    assert info["/CreationDate"] == info["/ModDate"] == "D:20240315000000+00'00'"
+    assert "/Encrypt" not in r.trailer
+
+
+@pytest.mark.parametrize("level", ["x4", "x1a"])
+def test_print_xmp_matches_info(level, x4, x1a):
+    r = PdfReader(io.BytesIO(x4 if level == "x4" else x1a))
+    info = r.trailer["/Info"].get_object()
+    root = xmp(r)
+    assert xmp_value(root, "dc", "title") == info["/Title"]
+    assert xmp_value(root, "pdf", "Producer") == info["/Producer"] == META.producer
+    assert xmp_value(root, "xmp", "CreatorTool") == info["/Creator"] == META.creator
+    assert xmp_value(root, "xmp", "CreateDate") == pdf_date_to_xmp(info["/CreationDate"])
+    assert xmp_value(root, "xmp", "ModifyDate") == pdf_date_to_xmp(info["/ModDate"])
+    assert xmp_value(root, "pdf", "Trapped") == "False"
+    assert xmp_value(root, "xmpMM", "DocumentID").startswith("uuid:")
+    assert xmp_value(root, "xmpMM", "VersionID") and xmp_value(root, "xmpMM", "RenditionClass")
+    if level == "x4":
+        assert xmp_value(root, "pdfxid", "GTS_PDFXVersion") == "PDF/X-4"
+    else:
+        assert xmp_value(root, "pdfx", "GTS_PDFXVersion") == info["/GTS_PDFXVersion"]
+        assert xmp_value(root, "pdfx", "GTS_PDFXConformance") == info["/GTS_PDFXConformance"]
+    assert xmp_value(root, "pdfaid", "part") is None      # the print file claims no PDF/A
+
+
+@pytest.mark.parametrize("level", ["x4", "x1a"])
+def test_print_output_intent_is_a_cmyk_printer_profile(level, x4, x1a):
+    r = PdfReader(io.BytesIO(x4 if level == "x4" else x1a))
+    intents = r.trailer["/Root"]["/OutputIntents"]
+    assert len(intents) == 1
+    oi = intents[0].get_object()
+    assert oi["/Type"] == "/OutputIntent" and oi["/S"] == "/GTS_PDFX"
+    assert oi["/OutputConditionIdentifier"] == "FOGRA39"
+    assert oi["/RegistryName"] == "http://www.color.org" and oi["/Info"]
+    prof = oi["/DestOutputProfile"].get_object()
+    assert prof["/N"] == 4
+    h = icc_header(prof.get_data())
+    assert h["magic"] == b"acsp" and h["size"] == h["actual"] and h["tags"] > 0
+    assert h["space"] == b"CMYK" and h["class"] == b"prtr" and h["pcs"] in (b"Lab ", b"XYZ ")
+    assert h["major"] == 2          # v2: admitted by PDF/X-1a (PDF 1.4) as well as X-4
+
+
+def test_print_boxes_nest_on_every_page(x4):
+    r = PdfReader(io.BytesIO(x4))
+    assert len(r.pages) == 3
+    for page in r.pages:
+        trim, bleed, media = box(page, "/TrimBox"), box(page, "/BleedBox"), box(page, "/MediaBox")
+        assert inside(trim, bleed) and inside(bleed, media)
+        assert trim[2] - trim[0] == pytest.approx(TRIM[0], abs=0.01)
+        assert trim[0] - bleed[0] == pytest.approx(BLEED, abs=0.01)
+
+
+def test_print_missing_boxes_are_added_as_trim_equals_media():
+    r = PdfReader(io.BytesIO(finish(rl_pdf(1, bleed=0, boxes=False), "print", META)))
+    page = r.pages[0]
+    assert box(page, "/TrimBox") == box(page, "/BleedBox") == box(page, "/MediaBox")
+
+
+def test_print_inconsistent_boxes_are_refused():
+    from reportlab.pdfgen.canvas import Canvas
+    _vera()
+    buf = io.BytesIO()
+    c = Canvas(buf, pagesize=(200, 200), invariant=1, initialFontName="Vera")
+    c.setTrimBox((10, 10, 190, 190))
+    c.setBleedBox((20, 20, 180, 180))            # bleed inside trim: wrong way round
+    c.setFont("Vera", 10)
+    c.drawString(30, 100, "x")
+    c.showPage()
+    c.save()
+    with pytest.raises(TypesetError, match="TrimBox .* not inside BleedBox"):
+        finish(buf.getvalue(), "print", META)
+
+
+def test_print_drops_link_annotations_keeps_outlines(x4):
+    r = PdfReader(io.BytesIO(x4))
+    assert all("/Annots" not in p for p in r.pages)
+    assert [o.title for o in r.outline] == ["Article 1", "Article 2", "Article 3"]
+
+
+def test_print_has_no_rgb_anywhere(x4):
+    """Scan every content stream for RGB operators and every object for RGB colour spaces."""
+    r = PdfReader(io.BytesIO(x4))
+    for page in r.pages:
+        for operands, op in page.get_contents().operations:
+            assert op not in (b"rg", b"RG"), "DeviceRGB colour operator in the print file"
+            if op in (b"cs", b"CS"):
+                assert operands[0] not in ("/DeviceRGB", "/CalRGB")
+    assert b"/DeviceRGB" not in x4 and b"/CalRGB" not in x4
+
+
+@pytest.mark.parametrize("kw,what", [({"rgb": True}, "RGB colour (rg)"),
+                                     ({"rgb_image": True}, "RGB colour (image"),
+                                     ({"rgb_image": True}, "RGB colour space /DeviceRGB")])
+def test_print_refuses_rgb(kw, what):
+    with pytest.raises(TypesetError) as e:
+        finish(rl_pdf(1, **kw), "print", META)
+    assert what in str(e.value)
+
+
+def test_print_refuses_rgb_colour_space_even_unused():
+    reader = PdfReader(io.BytesIO(rl_pdf(1)))
+    writer = PdfWriter(clone_from=reader)
+    res = writer.pages[0]["/Resources"]
+    res[NameObject("/ColorSpace")] = DictionaryObject(
+        {NameObject("/CS0"): ArrayObject([NameObject("/Separation"), NameObject("/Spot"),
+                                          NameObject("/DeviceRGB"), NameObject("/Identity")])})
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(TypesetError, match="RGB colour space"):
+        finish(out.getvalue(), "print", META)
+    finish(out.getvalue(), "archive", META)      # RGB is fine under the archive's sRGB intent
+
+
+def test_x1a_refuses_transparency_x4_accepts_it():
+    raw = rl_pdf(1, alpha=True)
+    with pytest.raises(TypesetError, match="transparency"):
+        finish(raw, "print", META, pdfx="x1a")
+    r = PdfReader(io.BytesIO(finish(raw, "print", META, pdfx="x4")))
+    assert r.trailer["/Info"]["/GTS_PDFXVersion"] == "PDF/X-4"
+
+
+# ---------------------------------------------------------------------------------------------
+# archive: PDF/A-2u
+
+def test_archive_header_and_binary_comment(pdfa):
+    assert pdfa.startswith(b"%PDF-1.7\n")
+    second = pdfa.split(b"\n")[1]
+    assert second.startswith(b"%") and sum(b > 127 for b in second[1:5]) == 4   # ISO 19005-2 §6.1.2
+    assert pdfa.rstrip().endswith(b"%%EOF")
+
+
+def test_archive_xmp_declares_pdfa2u_and_matches_info(pdfa):
+    r = PdfReader(io.BytesIO(pdfa))
+    info = r.trailer["/Info"].get_object()
+    root = xmp(r)
+    assert xmp_value(root, "pdfaid", "part") == "2"
+    assert xmp_value(root, "pdfaid", "conformance") == "U"
+    title = root.find(f".//{{{F.NS['dc']}}}title//{RDF}li")
+    assert title.get(XML_LANG) == "x-default" and title.text == info["/Title"] == META.title
+    assert xmp_value(root, "dc", "creator") == info["/Author"] == META.journal
+    assert xmp_value(root, "dc", "description") == info["/Subject"]
+    assert xmp_value(root, "pdf", "Producer") == info["/Producer"] == "typeset 0.1.0"
+    assert xmp_value(root, "xmp", "CreatorTool") == info["/Creator"]
+    assert xmp_value(root, "xmp", "CreateDate") == pdf_date_to_xmp(info["/CreationDate"])
+    assert xmp_value(root, "xmp", "ModifyDate") == pdf_date_to_xmp(info["/ModDate"])
+    assert xmp_value(root, "dc", "language") == "zh-CN"
+    assert r.trailer["/Root"]["/Lang"] == "zh-CN"
+    # the issue itself
+    assert xmp_value(root, "prism", "publicationName") == "广西政协工作"
+    assert xmp_value(root, "prism", "number") == "2"
+    assert xmp_value(root, "prism", "coverDate") == "2024"
+    assert xmp_value(root, "prism", "publicationDate") == "2024-03-15"
+    assert "/Trapped" not in info
+
+
+def test_archive_xmp_extension_schema_describes_every_prism_property(pdfa):
+    """ISO 19005-2 §6.6.2.3.1: properties outside the predefined schemas need a description."""
+    root = xmp(PdfReader(io.BytesIO(pdfa)))
+    used = {el.tag.split("}")[1] for el in root.iter() if el.tag.startswith(f"{{{F.NS['prism']}}}")}
+    described = {el.text for el in root.iter(f"{{{F.NS['pdfaProperty']}}}name")}
+    uri = root.find(f".//{{{F.NS['pdfaSchema']}}}namespaceURI").text
+    assert uri == F.NS["prism"] and used and used <= described
+
+
+def test_archive_output_intent_is_srgb(pdfa):
+    r = PdfReader(io.BytesIO(pdfa))
+    (oi,) = [o.get_object() for o in r.trailer["/Root"]["/OutputIntents"]]
+    assert oi["/S"] == "/GTS_PDFA1" and oi["/OutputConditionIdentifier"] == "sRGB IEC61966-2.1"
+    prof = oi["/DestOutputProfile"].get_object()
+    h = icc_header(prof.get_data())
+    assert prof["/N"] == 3 and h["magic"] == b"acsp" and h["size"] == h["actual"]
+    assert h["space"] == b"RGB " and h["class"] == b"mntr" and h["major"] <= 4
+
+
+def test_archive_fonts_embedded_with_tounicode_and_text_extracts(pdfa):
+    r = PdfReader(io.BytesIO(pdfa))
+    fonts = list(all_fonts(r))
+    assert any(f["/Subtype"] == "/Type0" for f in fonts)
+    for f in fonts:
+        assert font_embedded(f), f.get("/BaseFont")
+        assert "/ToUnicode" in f, f.get("/BaseFont")
+    assert "Hello" in r.pages[0].extract_text()
+
+
+def test_archive_links_are_printable(tmp_path):
+    r = PdfReader(io.BytesIO(finish(rl_pdf(2), "archive", META)))
+    annots = [a.get_object() for p in r.pages for a in p["/Annots"]]
+    assert annots and all(int(a["/F"]) & 4 and not int(a["/F"]) & 2 for a in annots)
+
+
+def test_archive_cmyk_gets_default_cmyk():
+    r = PdfReader(io.BytesIO(finish(rl_pdf(1, cmyk=True), "archive", META)))
+    cs = r.pages[0]["/Resources"]["/ColorSpace"]["/DefaultCMYK"]
+    assert cs[0] == "/ICCBased" and cs[1].get_object()["/N"] == 4
+
+
+@pytest.mark.parametrize("mode,msg", [("none", "no ToUnicode"), ("partial", "no entry for code"),
+                                      ("nul", "U\\+0000")])
+def test_archive_refuses_fonts_without_complete_tounicode(mode, msg):
+    raw = cid_pdf("Hello", tounicode=mode)
+    with pytest.raises(TypesetError, match=msg):
+        finish(raw, "archive", META)
+    finish(raw, "print", META)            # PDF/X does not ask for ToUnicode
+
+
+@pytest.mark.parametrize("variant", ["print", "archive"])
+def test_unembedded_font_used_for_text_is_refused(variant):
+    with pytest.raises(TypesetError, match="not embedded"):
+        finish(rl_pdf(1, init_font="Helvetica", text_font="Helvetica"), variant, META)
+
+
+def test_preamble_font_that_shows_nothing_is_replaced():
+    """ReportLab selects Helvetica on every page (`BT /F1 12 Tf 14.4 TL ET`) without showing a
+    glyph; the finished file must not keep that unembedded font."""
+    raw = rl_pdf(2, init_font="Helvetica")
+    assert b"/Helvetica" in raw
+    for variant in ("print", "archive"):
+        r = PdfReader(io.BytesIO(finish(raw, variant, META)))
+        assert all(font_embedded(f) for f in all_fonts(r))
+
+
+def test_encrypted_input_is_refused():
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(rl_pdf(1))))
+    w.encrypt("", "owner")
+    out = io.BytesIO()
+    w.write(out)
+    with pytest.raises(TypesetError, match="encrypt"):
+        finish(out.getvalue(), "archive", META)
+
+
+def test_javascript_is_refused():
+    w = PdfWriter(clone_from=PdfReader(io.BytesIO(rl_pdf(1))))
+    w.root_object[NameObject("/OpenAction")] = DictionaryObject({
+        NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")})
+    out = io.BytesIO()
+    w.write(out)
+    for variant in ("print", "archive"):
+        with pytest.raises(TypesetError, match="JavaScript"):
+            finish(out.getvalue(), variant, META)
+
+
+# ---------------------------------------------------------------------------------------------
+# identical bytes
+
+def test_same_inputs_same_bytes_and_content_derived_id(raw, x4):
+    again = finish(raw, "print", META)
+    assert again == x4
+    ids = PdfReader(io.BytesIO(x4)).trailer["/ID"]
+    raw_id = [getattr(i, "original_bytes", i) for i in ids]
+    assert len(ids) == 2 and raw_id[0] == raw_id[1] and len(raw_id[0]) == 16
+    other = finish(rl_pdf(3, links=False), "print", META)
+    assert PdfReader(io.BytesIO(other)).trailer["/ID"][0] != ids[0]
+    renumbered = finish(raw, "print", Metadata(**{**META.__dict__, "number": 3}))
+    assert PdfReader(io.BytesIO(renumbered)).trailer["/ID"][0] != ids[0]
+
+
+def test_two_processes_in_different_directories_write_identical_bytes(tmp_path, raw):
+    src = tmp_path / "raw.pdf"
+    src.write_bytes(raw)
+    script = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from typeset.render.finish import Metadata, finish\n"
+        f"meta = Metadata(title={META.title!r}, journal={META.journal!r}, year=2024, number=2, date=None)\n"
+        "raw = Path(sys.argv[1]).read_bytes()\n"
+        "Path('print.pdf').write_bytes(finish(raw, 'print', meta))\n"
+        "Path('archive.pdf').write_bytes(finish(raw, 'archive', meta))\n")
+    outs = []
+    for i, seed in enumerate(("1", "2")):
+        d = tmp_path / f"run{i}"
+        d.mkdir()
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed,
+               "SOURCE_DATE_EPOCH": "1710460800"}
+        subprocess.run([sys.executable, "-c", script, str(src)], cwd=d, env=env, check=True)
+        outs.append(((d / "print.pdf").read_bytes(), (d / "archive.pdf").read_bytes()))
+    assert outs[0] == outs[1]
+    r = PdfReader(io.BytesIO(outs[0][1]))
+    assert r.trailer["/Info"]["/CreationDate"] == "D:20240315000000+00'00'"   # SOURCE_DATE_EPOCH
+
+
+def test_document_date_sources(monkeypatch):
+    assert document_date(META) == dt.datetime(2024, 3, 15, tzinfo=dt.timezone.utc)
+    undated = Metadata(**{**META.__dict__, "date": None})
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert document_date(undated) == dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert document_date(undated) == dt.datetime(2023, 11, 14, 22, 13, 20, tzinfo=dt.timezone.utc)
+    assert document_date(META).date() == META.date          # the manifest wins
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    with pytest.raises(TypesetError, match="SOURCE_DATE_EPOCH"):
+        document_date(undated)
+
+
+def test_metadata_is_validated():
+    with pytest.raises(TypesetError, match="year"):
+        Metadata(title="t", journal="j", year=24, number=1, date=None)
+    with pytest.raises(TypesetError, match="number"):
+        Metadata(title="t", journal="j", year=2024, number=0, date=None)
+
+
+# ---------------------------------------------------------------------------------------------
+# qpdf and the shipped profiles
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+@pytest.mark.parametrize("which", ["x4", "x1a", "pdfa"])
+def test_qpdf_check_finds_no_errors(which, tmp_path, request):
+    path = tmp_path / f"{which}.pdf"
+    path.write_bytes(request.getfixturevalue(which))
+    res = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "No syntax or stream encoding errors" in res.stdout
+    assert "WARNING" not in res.stdout + res.stderr
+
+
+def test_shipped_srgb_profile_is_what_the_script_makes():
+    from typeset.render.icc.make_srgb import build
+    assert (F.ICC_DIR / F.RGB_PROFILE).read_bytes() == build()
+
+
+def test_shipped_profiles_work_in_littlecms():
+    from PIL import Image, ImageCms
+    srgb = ImageCms.ImageCmsProfile(io.BytesIO((F.ICC_DIR / F.RGB_PROFILE).read_bytes()))
+    cmyk = ImageCms.ImageCmsProfile(io.BytesIO((F.ICC_DIR / F.CMYK_PROFILE).read_bytes()))
+    im = Image.new("RGB", (3, 1))
+    im.putdata([(255, 255, 255), (0, 0, 0), (128, 64, 32)])
+    same = ImageCms.applyTransform(im, ImageCms.buildTransform(
+        srgb, ImageCms.createProfile("sRGB"), "RGB", "RGB", renderingIntent=1))
+    assert same.tobytes() == im.tobytes()           # our sRGB is littleCMS's sRGB
+    ink = ImageCms.applyTransform(im, ImageCms.buildTransform(
+        srgb, cmyk, "RGB", "CMYK", renderingIntent=1)).tobytes()
+    assert ink[0:4] == bytes(4)                     # paper white: no ink
+    assert sum(ink[4:8]) / 255 * 100 <= 331          # black within the 330 % ink limit
+
+
+def test_icc_licence_notes_are_shipped():
+    text = (F.ICC_DIR / "README.md").read_text(encoding="utf-8")
+    for name in (F.RGB_PROFILE, F.CMYK_PROFILE, "Zlib"):
+        assert name in text
+
+
+# ---------------------------------------------------------------------------------------------
+# the real renderer, when it works
+
+@pytest.fixture(scope="module")
+def rendered():
+    pytest.importorskip("typeset.render.pdf")
+    from typeset.build import compose
+    from typeset.render import pdf as R
+    try:
+        comp = compose(ROOT / "issues" / "sample" / "issue.yaml")
+        info = R.DocumentInfo(title=META.title)
+        out = {}
+        for name, kw in (("print", {"bleed": BLEED, "crop_marks": True}), ("archive", {})):
+            out[name] = R.render_pdf(comp.pages, comp.book.library, info, **kw)
+    except (ImportError, NotImplementedError, TypeError, AttributeError) as e:
+        pytest.skip(f"renderer not ready: {e}")
+    except TypesetError as e:
+        if "font not found" not in str(e):
+            raise
+        pytest.skip(f"fonts not installed yet: {e.message}")
+    return out
+
+
+@pytest.mark.parametrize("variant", ["print", "archive"])
+def test_real_issue_finishes(rendered, variant, tmp_path):
+    data = finish(rendered[variant], variant, META)
+    r = PdfReader(io.BytesIO(data))
+    fonts = list(all_fonts(r))
+    assert fonts and all(font_embedded(f) for f in fonts)
+    if variant == "archive":
+        assert all("/ToUnicode" in f for f in fonts)
+        assert any("\u653f" in (p.extract_text() or "") for p in r.pages)    # 政 extracts
+    else:
+        for page in r.pages:
+            assert inside(box(page, "/TrimBox"), box(page, "/BleedBox"))
+            assert inside(box(page, "/BleedBox"), box(page, "/MediaBox"))
+    assert finish(rendered[variant], variant, META) == data
+    if shutil.which("qpdf"):
+        path = tmp_path / "x.pdf"
+        path.write_bytes(data)
+        res = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout

@@ -1,0 +1,328 @@
+"""Fonts as the layout sees them: which characters a face maps, and how wide they are.
+
+One of the two modules that read font files with fontTools (the other is
+`typeset.render.fontembed`, which subsets and embeds them). Everything here is measurement:
+
+* `FontFace`  one font file: family, style, units per em, vertical metrics, and per character
+  `has`, `glyph_id`, `advance` (in em, i.e. advance width / unitsPerEm).
+* `FontLibrary`  resolves a font name ("NotoSerifCJKsc-Regular.otf", looked up in the search
+  directories) or a path to a cached `FontFace`; an unusable file is a `TypesetError`.
+* `FontChain`  an ordered fallback list of faces: the first face that has a character sets it.
+
+Speed. A 60-page issue asks for ~100k advances, so a face keeps two plain dicts: code point ->
+glyph id (the Unicode cmap) and glyph id -> advance, plus a per-character memo. Reading the cmap
+of a CJK font (~45k code points) with fontTools costs ~0.1-0.2 s, so the parsed tables are
+cached on disk under $TYPESET_CACHE (default ~/.cache/typeset), keyed by the font's path, size
+and modification time; the cache only ever holds what parsing the font gives, so it cannot
+change any output. A missing or unwritable cache directory just means no cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import unicodedata
+from array import array
+from pathlib import Path
+from typing import Iterable, Iterator, Mapping
+
+from typeset.errors import TypesetError
+
+FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
+
+_CACHE_FORMAT = 2            # bump when the cached record changes
+_FONT_SUFFIXES = (".otf", ".ttf")
+
+
+def cache_dir() -> Path:
+    """The typeset cache directory: $TYPESET_CACHE, else ~/.cache/typeset."""
+    env = os.environ.get("TYPESET_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "typeset"
+
+
+def file_identity(path: str) -> str:
+    """A cheap identity of a font file for cache keys: real path, size, mtime (ns)."""
+    st = os.stat(path)
+    return f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}"
+
+
+def is_ignorable(ch: str) -> bool:
+    """Whitespace and control characters: never drawn as glyphs, so never 'missing'."""
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")
+
+
+class FontFace:
+    """One font file, measured.
+
+    Attributes: `path` (str, absolute), `family`, `style`, `postscript_name`, `units_per_em`,
+    `ascent` and `descent` (hhea ascender/descender in em; descent is negative), `cap_height`
+    (em), `bbox` (font units), `italic_angle`, `weight` (OS/2 usWeightClass), `is_cff` (CFF
+    outlines rather than TrueType `glyf`), `num_glyphs`.
+    """
+
+    __slots__ = ("path", "family", "style", "postscript_name", "units_per_em", "ascent",
+                 "descent", "cap_height", "bbox", "italic_angle", "weight", "is_cff",
+                 "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
+                 "_upem")
+
+    def __init__(self, path: str | Path, *, use_cache: bool = True):
+        self.path = os.path.abspath(str(path))
+        try:
+            self.identity = file_identity(self.path)
+        except OSError as err:
+            raise TypesetError(f"cannot read font file: {err.strerror}", file=self.path,
+                               hint=_HINT) from None
+        rec = _load_cached(self.identity) if use_cache else None
+        if rec is None:
+            rec = _read_font(self.path)
+            if use_cache:
+                _store_cached(self.identity, rec)
+        self._apply(rec)
+        self._adv_memo: dict[str, float] = {}
+
+    def _apply(self, rec: dict) -> None:
+        self.family = rec["family"]
+        self.style = rec["style"]
+        self.postscript_name = rec["postscript_name"]
+        self.units_per_em = rec["units_per_em"]
+        upem = float(self.units_per_em)
+        self._upem = upem
+        self.ascent = rec["ascent"] / upem
+        self.descent = rec["descent"] / upem
+        self.cap_height = rec["cap_height"] / upem
+        self.bbox = tuple(rec["bbox"])
+        self.italic_angle = rec["italic_angle"]
+        self.weight = rec["weight"]
+        self.is_cff = rec["is_cff"]
+        self.is_fixed_pitch = rec["is_fixed_pitch"]
+        cps = array("I")
+        cps.frombytes(rec["cmap_cps"])
+        gids = array("I")
+        gids.frombytes(rec["cmap_gids"])
+        self._cmap: dict[int, int] = dict(zip(cps, gids))
+        adv = array("H")
+        adv.frombytes(rec["advances"])
+        self._adv_units = adv
+        self.num_glyphs = len(adv)
+
+    # -- per character -------------------------------------------------------------------
+    def has(self, ch: str) -> bool:
+        """True if the face maps the character to a glyph."""
+        return ord(ch) in self._cmap
+
+    def glyph_id(self, ch: str) -> int:
+        """The glyph id of `ch`; a TypesetError if the face does not map it."""
+        try:
+            return self._cmap[ord(ch)]
+        except KeyError:
+            raise self._missing(ch) from None
+
+    def advance(self, ch: str) -> float:
+        """Advance width of `ch` in em (advance / unitsPerEm)."""
+        try:
+            return self._adv_memo[ch]
+        except KeyError:
+            pass
+        try:
+            gid = self._cmap[ord(ch)]
+        except KeyError:
+            raise self._missing(ch) from None
+        a = self._adv_memo[ch] = self._adv_units[gid] / self._upem
+        return a
+
+    def advances(self, text: str) -> list[float]:
+        """Advance of each character of `text`, in em."""
+        adv = self.advance
+        return [adv(c) for c in text]
+
+    # -- per glyph (for the PDF backend) -------------------------------------------------
+    def glyph_advance_units(self, gid: int) -> int:
+        """Advance width of glyph `gid` in font units."""
+        return self._adv_units[gid]
+
+    @property
+    def cmap(self) -> Mapping[int, int]:
+        """The Unicode cmap: code point -> glyph id (do not modify)."""
+        return self._cmap
+
+    def code_points(self) -> Iterator[int]:
+        return iter(self._cmap)
+
+    def _missing(self, ch: str) -> TypesetError:
+        return TypesetError(f"font {self.family} {self.style} has no glyph for {ch!r} "
+                            f"(U+{ord(ch):04X})", file=self.path,
+                            hint="use a face that covers it (a fallback in the layout's font list)")
+
+    def __repr__(self) -> str:
+        return f"FontFace({self.family!r} {self.style!r}, {os.path.basename(self.path)!r})"
+
+
+_HINT = ("give a font file name from fonts/ (see fonts/manifest.yaml) or a path to an "
+         "OpenType (.otf) or TrueType (.ttf) font")
+
+
+def _read_font(path: str) -> dict:
+    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx)."""
+    from fontTools.ttLib import TTFont, TTLibError
+    lower = path.lower()
+    if lower.endswith((".ttc", ".otc")):
+        raise TypesetError("font collections (.ttc/.otc) cannot be used directly", file=path,
+                           hint="extract the face you want as a single .otf/.ttf "
+                                "(fonts/build_fonts.py shows how)")
+    try:
+        f = TTFont(path, lazy=True)
+        if "CFF2" in f or "fvar" in f:
+            raise TypesetError("variable fonts are not supported", file=path,
+                               hint="use a static instance of the font")
+        if "CFF " not in f and "glyf" not in f:
+            raise TypesetError("font has neither CFF nor TrueType outlines", file=path, hint=_HINT)
+        cmap = f.getBestCmap()
+        if not cmap:
+            raise TypesetError("font has no Unicode cmap", file=path, hint=_HINT)
+        name = f["name"]
+        head, hhea, maxp = f["head"], f["hhea"], f["maxp"]
+        os2 = f["OS/2"] if "OS/2" in f else None
+        post = f["post"] if "post" in f else None
+        order = f.getGlyphOrder()
+        metrics = f["hmtx"].metrics
+        advances = array("H", (metrics[g][0] for g in order))
+        rev = {g: i for i, g in enumerate(order)}
+        cps = array("I", sorted(cmap))
+        gids = array("I", (rev[cmap[c]] for c in cps))
+        family = name.getDebugName(16) or name.getDebugName(1) or os.path.basename(path)
+        style = name.getDebugName(17) or name.getDebugName(2) or "Regular"
+        cap = getattr(os2, "sCapHeight", 0) if os2 is not None and os2.version >= 2 else 0
+        return dict(
+            family=family, style=style,
+            postscript_name=name.getDebugName(6) or Path(path).stem,
+            units_per_em=head.unitsPerEm,
+            ascent=hhea.ascent, descent=hhea.descent,
+            cap_height=cap or hhea.ascent,
+            bbox=[head.xMin, head.yMin, head.xMax, head.yMax],
+            italic_angle=float(post.italicAngle) if post is not None else 0.0,
+            weight=os2.usWeightClass if os2 is not None else 400,
+            is_fixed_pitch=bool(post.isFixedPitch) if post is not None else False,
+            is_cff="CFF " in f,
+            num_glyphs=maxp.numGlyphs,
+            cmap_cps=cps.tobytes(), cmap_gids=gids.tobytes(), advances=advances.tobytes(),
+        )
+    except TypesetError:
+        raise
+    except (TTLibError, KeyError, ValueError, OSError, AssertionError, IndexError) as err:
+        raise TypesetError(f"not a usable font file ({type(err).__name__}: {err})",
+                           file=path, hint=_HINT) from None
+    except Exception as err:   # fontTools raises assorted errors (struct.error, ...) on junk
+        raise TypesetError(f"not a usable font file ({type(err).__name__}: {err})",
+                           file=path, hint=_HINT) from None
+
+
+def _cache_path(identity: str) -> Path:
+    key = hashlib.sha256(f"{_CACHE_FORMAT}\0{identity}".encode()).hexdigest()[:32]
+    return cache_dir() / "faces" / f"{key}.marshal"
+
+
+def _load_cached(identity: str) -> dict | None:
+    try:
+        data = _cache_path(identity).read_bytes()
+        rec = marshal.loads(data)
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(rec, dict) or rec.get("identity") != identity:
+        return None
+    return rec
+
+
+def _store_cached(identity: str, rec: dict) -> None:
+    path = _cache_path(identity)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(marshal.dumps(dict(rec, identity=identity)))
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+class FontLibrary:
+    """Finds and caches faces by file name (in the search directories) or by path."""
+
+    def __init__(self, search_dirs: Iterable[str | Path] = (FONTS_DIR,), *, use_cache: bool = True):
+        self.search_dirs = tuple(Path(d) for d in search_dirs)
+        self.use_cache = use_cache
+        self._faces: dict[str, FontFace] = {}      # resolved absolute path -> face
+        self._names: dict[str, str] = {}           # name as asked -> resolved path
+
+    def resolve(self, name_or_path: str | Path) -> str:
+        """The absolute path a font name or path stands for; TypesetError if none."""
+        key = str(name_or_path)
+        try:
+            return self._names[key]
+        except KeyError:
+            pass
+        p = Path(key).expanduser()
+        found: Path | None = None
+        if p.is_absolute() or len(p.parts) > 1:
+            if p.is_file():
+                found = p
+        else:
+            for d in self.search_dirs:
+                if (d / p).is_file():
+                    found = d / p
+                    break
+            if found is None and p.is_file():
+                found = p
+        if found is None:
+            where = ", ".join(str(d) for d in self.search_dirs) or "(no search directories)"
+            raise TypesetError(f"font not found: {key}", file=key,
+                               hint=f"looked in {where}; " + _HINT)
+        if found.suffix.lower() not in _FONT_SUFFIXES + (".ttc", ".otc"):
+            raise TypesetError(f"not a font file name (expected .otf or .ttf): {key}",
+                               file=str(found), hint=_HINT)
+        resolved = os.path.abspath(str(found))
+        self._names[key] = resolved
+        return resolved
+
+    def face(self, name_or_path: str | Path) -> FontFace:
+        """The face for a font file name or path (cached)."""
+        path = self.resolve(name_or_path)
+        face = self._faces.get(path)
+        if face is None:
+            face = self._faces[path] = FontFace(path, use_cache=self.use_cache)
+        return face
+
+    def chain(self, names: Iterable[str | Path]) -> "FontChain":
+        return FontChain([self.face(n) for n in names])
+
+
+class FontChain:
+    """An ordered list of faces; each character is set in the first face that has it."""
+
+    __slots__ = ("faces", "_memo")
+
+    def __init__(self, faces: Iterable[FontFace]):
+        self.faces = tuple(faces)
+        if not self.faces:
+            raise ValueError("FontChain needs at least one face")
+        self._memo: dict[str, FontFace | None] = {}
+
+    def face_for(self, ch: str) -> FontFace | None:
+        try:
+            return self._memo[ch]
+        except KeyError:
+            pass
+        cp = ord(ch)
+        found = next((f for f in self.faces if cp in f._cmap), None)
+        self._memo[ch] = found
+        return found
+
+    def missing(self, text: str) -> list[str]:
+        """Distinct characters of `text` no face covers, in order of first occurrence
+        (whitespace and control characters are never missing)."""
+        seen: dict[str, None] = {}
+        for ch in text:
+            if ch not in seen and self.face_for(ch) is None and not is_ignorable(ch):
+                seen[ch] = None
+        return list(seen)
+
+    def __repr__(self) -> str:
+        return f"FontChain({list(self.faces)!r})"
