@@ -38,6 +38,7 @@ class Composition:
     body: list[Page]
     start_pages: dict[str, int] = field(default_factory=dict)   # article path -> folio
     padding: int = 0          # blank pages added for saddle stitching
+    frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
 
     @property
     def pages(self) -> list[Page]:
@@ -173,7 +174,7 @@ def compose(manifest: Path, *, layout_override: str | None = None,
                 frames.insert(len(frames) - 1, Frame(blank=True))
             body, start_pages = body_pages()
             contents = contents_pages(start_pages)
-    return Composition(issue, layout, book, contents, body, start_pages, padding)
+    return Composition(issue, layout, book, contents, body, start_pages, padding, frames)
 
 
 def _last_section(frames: list[Frame], i: int) -> str | None:
@@ -215,6 +216,7 @@ class BuildReport:
     padding: int
     variant: str
     sha256: str = ""
+    typography: object = None      # typeset.report.Report
 
     @property
     def pages(self) -> int:
@@ -261,11 +263,13 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
 
 def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
+    from typeset.report import check_composition
+
     comp = compose(manifest, layout_override=layout_override)
     out = output or default_output(manifest)
     digest = write(comp, out, variant, pdfx)
     return BuildReport(out, len(comp.contents), len(comp.body), comp.padding,
-                       VARIANT_NAMES[(variant, pdfx)], digest)
+                       VARIANT_NAMES[(variant, pdfx)], digest, check_composition(comp))
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,

@@ -26,6 +26,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     print(f"typeset: built {report.output}: {report.pages} pages "
           f"({report.contents_pages} contents + {report.body_pages} body{padded}), "
           f"{report.variant}")
+    print(f"typeset: typography: {report.typography.summary()}")
     return 0
 
 
@@ -55,6 +56,17 @@ def _cmd_archive(args: argparse.Namespace) -> int:
     print(f"typeset: archived {Path(args.to) / entry.file} (sha256 {entry.sha256[:16]}…, "
           f"{entry.size} bytes){kept}")
     return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from typeset.build import compose
+    from typeset.report import check_composition
+
+    comp = compose(Path(args.manifest), layout_override=args.layout)
+    report = check_composition(comp)
+    print(f"typeset: typographic report for {args.manifest}")
+    print(report.format())
+    return 0 if report.clean else 1
 
 
 def _cmd_dump(args: argparse.Namespace) -> int:
@@ -88,6 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verify", metavar="DIR", help="recheck every checksum in DIR")
     p.add_argument("--layout")
     p.set_defaults(func=_cmd_archive)
+
+    p = sub.add_parser("check", help="typographic report: prohibited line edges, spacing, "
+                                     "孤字, 孤行, stranded headings, overflows")
+    p.add_argument("manifest")
+    p.add_argument("--layout")
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("dump", help="print the laid-out pages as text (positions of every run)")
     p.add_argument("manifest")

@@ -24,7 +24,7 @@ All lengths are points; settings in em are multiplied by the style's em from the
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 from typeset.errors import TypesetError
@@ -221,32 +221,32 @@ class _Breaker:
     def _check_measures(self) -> None:
         """A measure narrower than a character cannot be honoured: say so (never overflow)."""
         boxes = self.items.boxes
-        widest = max(range(self.n), key=lambda g: boxes[g].width - boxes[g].lblank - boxes[g].rblank)
-        need = boxes[widest].width - boxes[widest].lblank - boxes[widest].rblank
+        widest = max(range(self.n), key=self._min_box)
         narrowest = min(self.widths)
-        if self.last_width is not None:
-            narrowest = min(narrowest, self.last_width)
-            if self.n and self.last_width + EPS < self._min_box(self.n - 1):
-                raise TypesetError(
-                    f"last_width {self.last_width:.2f}pt cannot hold the last character "
-                    f"'{boxes[-1].ch}' ({self._min_box(self.n - 1):.2f}pt)",
-                    hint="give the last line more room (shorter leader, author or page part)")
-        first = self.widths[0] - self.indent
-        if first + EPS < self._min_box(0):
-            raise TypesetError(f"the first-line indent leaves {first:.2f}pt, narrower than "
-                               f"'{boxes[0].ch}'", hint="reduce the indent or widen the measure")
-        if need > min(self.widths) + EPS:
+        if self._min_box(widest) > narrowest + EPS:
             raise TypesetError(
-                f"measure {min(self.widths):.2f}pt is narrower than the character "
-                f"'{boxes[widest].ch}' ({need:.2f}pt)", hint="widen the measure")
+                f"measure {narrowest:.2f}pt is narrower than the character "
+                f"'{boxes[widest].ch}' ({self._min_box(widest):.2f}pt)", hint="widen the measure")
+        if self.widths[0] - self.indent + EPS < self._min_box(0):
+            raise TypesetError(f"the first-line indent leaves {self.widths[0] - self.indent:.2f}pt,"
+                               f" narrower than '{boxes[0].ch}'",
+                               hint="reduce the indent or widen the measure")
+        if self.last_width is not None and self.last_width + EPS < self._min_box(self.n - 1):
+            raise TypesetError(
+                f"last_width {self.last_width:.2f}pt cannot hold the last character "
+                f"'{boxes[-1].ch}' ({self._min_box(self.n - 1):.2f}pt)",
+                hint="give the last line more room (shorter leader, author or page part)")
 
     def _min_box(self, g: int) -> float:
+        """The narrowest box g can be made (both blank halves gone)."""
         b = self.items.boxes[g]
         return b.width - b.lblank - b.rblank
 
-    def _troubled(self, path) -> bool:
-        cost, nodes = path
-        return cost >= _WIDOW_COST
+    @staticmethod
+    def _troubled(path) -> bool:
+        """Did the windowed search end in an emergency break or a 孤字? Then search again
+        without the window (slower, but such paragraphs are rare)."""
+        return path[0] >= _WIDOW_COST
 
     # ------------------------------------------------------------------------------------
     def _solve(self, cap: float):

@@ -1,0 +1,55 @@
+"""The typographic report counts what is really on the pages."""
+from __future__ import annotations
+
+from typeset.layout.flow import Band, Part, Run, SetLine
+from typeset.layout.paginate import Frame, Placement
+from typeset.report import check_composition, check_frames
+from typeset.text.linebreak import Glyph, Line
+
+
+def line(text: str, *, last=False, start=1, adjust=0.0, measure=None, x0=0.0) -> Line:
+    glyphs = [Glyph(ch, "body", x0 + 10.0 * i, 10.0) for i, ch in enumerate(text)]
+    width = 10.0 * len(text) + x0
+    return Line(glyphs, measure if measure is not None else width, width, adjust, last,
+                start=start)
+
+
+def sl(ln: Line) -> SetLine:
+    return SetLine(ln, 0.0, 10.0, "body")
+
+
+def test_each_problem_is_counted_once():
+    para = Run([sl(line("我们去学校好", start=0, adjust=0.2)),       # fine, loosest
+                sl(line("，我们去学", adjust=-0.1)),                 # prohibited start
+                sl(line("去。", last=True))])                        # 孤字: one char + 。
+    wide = Run([sl(line("今天天气很好", start=0, measure=50.0)),     # 10 pt over the measure
+                sl(line("好的好的", last=True))])
+    long_para = Run([sl(line("一二三四", start=0)), sl(line("五六七八")),
+                     sl(line("九十", last=True))])
+    heading = Band([Part([sl(line("一、标题", start=0, last=True))], 22.0)],
+                   keep_with_next=True, role="subhead")
+    frames = [
+        Frame([Placement(para, 0, 0, 3), Placement(wide, 3, 0, 2),
+               Placement(long_para, 27, 0, 1)]),                    # 孤行 at the foot
+        Frame([Placement(long_para, 0, 1, 3), Placement(heading, 2)]),   # stranded heading
+    ]
+    rep = check_frames(frames, ["1", "2"])
+    assert [f.text for f in rep.prohibited] == ["，我们去学"]
+    assert [f.text for f in rep.orphans_chars] == ["去。"]
+    assert [(f.page, f.text) for f in rep.orphans_lines] == [("1", "一二三四")]
+    assert [(f.page, f.text) for f in rep.stranded_headings] == [("2", "一、标题")]
+    assert [f.text for f in rep.overflows] == ["今天天气很好"]
+    assert rep.loosest[0] == 0.2 and rep.loosest[1].text == "我们去学校好"
+    assert rep.tightest[0] == -0.1 and rep.tightest[1].page == "1"
+    assert rep.lines == 9
+    assert not rep.clean
+
+
+def test_sample_issue_is_clean(sample_composition):
+    rep = check_composition(sample_composition)
+    assert rep.lines > 500
+    assert rep.prohibited == []
+    assert rep.orphans_chars == [] and rep.orphans_lines == []
+    assert rep.stranded_headings == [] and rep.overflows == []
+    # Spacing stays within cjk-rules §3's bounds: never more than ½ em added per gap.
+    assert rep.loosest[0] <= 0.5 and rep.tightest[0] >= -0.5
