@@ -161,30 +161,46 @@ def test_shared_glyph_characters_keep_their_own_codes(pdf, library):
     assert "⼀" in f.tounicode.values() and "一" in f.tounicode.values()
 
 
-def test_cff_subset_draws_the_right_outlines(pdf, library):
-    """The charstring at GID=code is the one the face has for that character."""
+def _same_programs(f, face):
+    """Every glyph of the embedded CFF equals the face's glyph for its character, compared as
+    fully desubroutinized Type 2 programs (outline, hints, hint masks, width)."""
     from fontTools.cffLib import CFFFontSet
+    from fontTools.cffLib.transforms import desubroutinizeCharString
     from fontTools.ttLib import TTFont
-    f = _font_for(pdf, SERIF)
     cff = CFFFontSet()
     cff.decompile(io.BytesIO(f.program), otFont=None)
     sub = cff[cff.fontNames[0]]
-    full = TTFont(library.face(SERIF).path, lazy=True)
+    full = TTFont(face.path, lazy=True)
     full_cs = full["CFF "].cff.topDictIndex[0].CharStrings
     order = full.getGlyphOrder()
-    for code in (1, 5, max(f.tounicode)):
-        ch = f.tounicode[code]
-        a = sub.CharStrings[f"cid{code:05d}"]
-        b = full_cs[order[library.face(SERIF).glyph_id(ch)]]
-        assert _outline(a) == _outline(b), ch
-        assert _outline(a) != _outline(sub.CharStrings[f"cid{code % max(f.tounicode) + 1:05d}"])
+    programs = []
+    for code, ch in sorted(f.tounicode.items()):
+        a = sub.CharStrings[sub.charset[code]]
+        b = full_cs[order[face.glyph_id(ch)]]
+        desubroutinizeCharString(a)
+        desubroutinizeCharString(b)
+        assert a.program == b.program, ch
+        programs.append(a.program)
+    assert len({tuple(map(str, p)) for p in programs}) > len(programs) // 2
 
 
-def _outline(cs):
-    from fontTools.pens.recordingPen import RecordingPen
-    pen = RecordingPen()
-    cs.draw(pen)
-    return pen.value
+@pytest.mark.parametrize("key", [SERIF, SANS_BOLD])
+def test_cff_subset_keeps_each_glyph_program(pdf, library, key):
+    _same_programs(_font_for(pdf, key), library.face(key))
+
+
+def test_cff_fallback_through_fonttools(library, monkeypatch, tmp_path):
+    def unsupported(*a, **k):
+        raise fontembed._Unsupported("forced")
+    monkeypatch.setattr(fontembed, "_subset_cff_direct", unsupported)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
+    pages = sample_pages(library)
+    data = render_pdf(pages, library, DocumentInfo("t"))
+    f = _font_for(data, SERIF)
+    used = chars_by_font(pages)[SERIF]
+    assert f.program_glyph_order() == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(used) + 1)]
+    _same_programs(f, library.face(SERIF))
+    assert _lines(pi.page_texts_pdfium(data)[2])[:3] == LINES[SERIF]
 
 
 # -- text ------------------------------------------------------------------------------------
@@ -316,6 +332,7 @@ def test_outline_destinations_links_and_labels(pdf):
     [link] = [a for a in annots if a["/Subtype"] == "/Link"]
     assert [float(v) for v in link["/Rect"]] == pytest.approx([70, 600, 450, 615])
     assert r.get_page_number(link["/Dest"][0].get_object()) == 2
+    assert link["/F"] == 4                                  # printable (PDF/A)
     assert r.trailer["/Root"]["/Lang"] == "zh-CN"
     assert r.metadata.title == "测试刊物 2024年第3期" and r.metadata.author == "编辑部"
     assert r.metadata.producer == "typeset" and r.metadata.creator == "typeset"

@@ -36,7 +36,10 @@ next new one code 2, and so on (code 0 is .notdef and never drawn). Reasons:
 * deterministic: the same pages draw the same characters in the same order, so codes, subset
   bytes and tags repeat exactly.
 
-Subsetting happens once per font per document, at save. Subset programs are cached on disk
+Subsetting happens once per font per document, at save. CFF fonts are subset directly from
+the raw charstrings (one scan, subroutines pruned and renumbered; ~0.5 s for 2,500 glyphs of
+Noto Serif CJK instead of ~5 s through fontTools' subsetter, which stays the fallback and the
+TrueType path). Subset programs are cached on disk
 ($TYPESET_CACHE, default ~/.cache/typeset, `subsets/`), keyed by the font file's identity, the
 glyph sequence and the fontTools version; the cache stores exactly what the subsetter returns,
 so a warm build writes the same bytes as a cold one.
@@ -55,7 +58,7 @@ from dataclasses import dataclass
 from typeset.errors import TypesetError
 from typeset.text.fonts import FontFace, cache_dir
 
-_SUBSET_FORMAT = 3      # bump when subset programs change, to invalidate the disk cache
+_SUBSET_FORMAT = 4      # bump when subset programs change, to invalidate the disk cache
 
 
 # ------------------------------------------------------------------------------------------

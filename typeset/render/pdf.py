@@ -81,6 +81,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     """The PDF for `pages` as bytes (see `write_pdf`)."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
+    if not pages:
+        raise ValueError("no pages to write")
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
     fonts = check_glyphs(pages, library)
     keys = _anchor_keys(pages)
@@ -231,8 +233,7 @@ class _Renderer:
         from reportlab.pdfgen.canvas import Canvas
         buf = io.BytesIO()
         fontembed.register_placeholder()
-        first = self.pages[0] if self.pages else Page(595.0, 842.0)
-        c = Canvas(buf, pagesize=self._media(first), invariant=1, pageCompression=1,
+        c = Canvas(buf, pagesize=self._media(self.pages[0]), invariant=1, pageCompression=1,
                    initialFontName=fontembed.PLACEHOLDER_FONT_NAME, lang=self.info.lang or None)
         self.canvas = c
         self.doc = c._doc

@@ -1,0 +1,144 @@
+"""The sample issue as the printer and the archive receive it: navigation, saddle stitching,
+fonts, the grid, and the command line's report."""
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from tests.conftest import CORPUS, SAMPLE
+from tests.pdfinspect import fonts
+from typeset.cli import main
+from typeset.layout.flow import baseline_in_slot
+from typeset.layout.page import TextRun
+
+
+@pytest.fixture(scope="module")
+def archive_pdf(sample_composition, tmp_path_factory):
+    from typeset.build import write
+
+    out = tmp_path_factory.mktemp("archive") / "sample-archive.pdf"
+    write(sample_composition, out, variant="archive")
+    return out
+
+
+def test_outline_has_contents_sections_and_articles(sample_composition, archive_pdf):
+    reader = PdfReader(archive_pdf)
+    comp = sample_composition
+    n_contents = len(comp.contents)
+
+    def walk(items, depth=0):
+        for it in items:
+            if isinstance(it, list):
+                yield from walk(it, depth + 1)
+            else:
+                yield depth, it.title, reader.get_destination_page_number(it)
+
+    entries = list(walk(reader.outline))
+    titles = [t for _, t, _ in entries]
+    assert titles[0] == "目录" and entries[0][2] == 0
+    for section in comp.issue.sections:
+        assert section.title in titles
+        for art in section.articles:
+            title = "".join(art.front.title)
+            depth, _, page = next(e for e in entries if e[1] == title)
+            assert depth == 1, f"{title} is not under its section"
+            assert page == n_contents + comp.start_pages[str(art.path)] - 1
+
+
+def test_page_labels_show_printed_folios(sample_composition, archive_pdf):
+    labels = PdfReader(archive_pdf).page_labels
+    n_contents = len(sample_composition.contents)
+    assert labels[:n_contents] == ["目录"] * n_contents if n_contents == 1 else \
+        [f"目录{i + 1}" for i in range(n_contents)]
+    assert labels[n_contents:] == [str(i + 1) for i in range(len(sample_composition.body))]
+
+
+def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf):
+    reader = PdfReader(archive_pdf)
+    comp = sample_composition
+    targets = []
+    for annot in reader.pages[0].get("/Annots", []):
+        a = annot.get_object()
+        if a.get("/Subtype") != "/Link":
+            continue
+        dest = a.get("/Dest")
+        if dest is None and "/A" in a:
+            dest = a["/A"].get("/D")
+        if isinstance(dest, str) or hasattr(dest, "original_bytes"):
+            dest = reader.named_destinations[str(dest)]
+            targets.append(reader.get_destination_page_number(dest))
+        else:
+            targets.append(reader.get_page_number(dest[0].get_object() if hasattr(dest[0], "get_object") else dest[0]))
+    expected = [len(comp.contents) + comp.start_pages[str(a.path)] - 1
+                for s in comp.issue.sections for a in s.articles]
+    assert targets == expected
+
+
+def test_saddle_stitching_pads_before_the_closing_page(sample_composition):
+    comp = sample_composition
+    assert comp.layout.page.saddle_stitch
+    assert (len(comp.contents) + len(comp.body)) % 4 == 0
+    blanks = [i for i, p in enumerate(comp.body) if p.kind == "blank"]
+    assert len(blanks) == comp.padding
+    if blanks:   # right before the closing page, which carries the colophon
+        assert blanks == list(range(len(comp.body) - 1 - len(blanks), len(comp.body) - 1))
+        assert all(not p.items for p in (comp.body[i] for i in blanks))
+    closing = comp.body[-1]
+    assert any(isinstance(it, TextRun) and it.role == "colophon" for it in closing.items)
+
+
+def test_every_font_is_an_embedded_subset(sample_pdf):
+    found = fonts(sample_pdf)
+    assert {f.descendant_subtype for f in found} == {"/CIDFontType0", "/CIDFontType2"}
+    for f in found:
+        assert f.program, f.base_font
+        tag = f.base_font.lstrip("/").split("+")[0]
+        assert tag.isalpha() and tag.isupper() and len(tag) == 6, f.base_font
+        assert f.tounicode
+
+
+def test_body_baselines_sit_on_the_grid(sample_composition):
+    """cjk-rules §4 Grid: every body line's baseline is a whole number of pitches below the
+    first, on every page, so facing pages line up."""
+    layout = sample_composition.layout
+    tb = layout.textblock
+    first = layout.page.height - tb.top - baseline_in_slot(tb.line_pitch, layout.body_size)
+    for page in sample_composition.body:
+        for it in page.items:
+            if isinstance(it, TextRun) and it.role == "body":
+                k = (first - it.y) / tb.line_pitch
+                assert abs(k - round(k)) < 1e-6 and 0 <= round(k) < tb.lines
+
+
+def test_cli_build_reports_pages_padding_and_typography(tmp_path, capsys):
+    out = tmp_path / "x.pdf"
+    assert main(["build", str(SAMPLE), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert f"built {out}" in said and "PDF/X-4" in said
+    assert "blank page(s) added for saddle stitching" in said or "body)" in said
+    assert "0 prohibited line edges" in said
+    assert out.read_bytes().startswith(b"%PDF-")
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not present")
+def test_corpus_builds_with_the_chongqing_layout(tmp_path, capsys):
+    out = tmp_path / "cq.pdf"
+    assert main(["build", str(CORPUS), "-o", str(out)]) == 0
+    assert "0 prohibited line edges" in capsys.readouterr().out
+    reader = PdfReader(out)
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "□" in text          # chongqing bylines
+    assert "【履职研究】" in text
+
+
+def test_archive_command_is_write_once(tmp_path, capsys):
+    to = tmp_path / "arch"
+    assert main(["archive", str(SAMPLE), "--to", str(to)]) == 0
+    stored = list(to.rglob("*.pdf"))
+    assert [p.name for p in stored] == ["广西政协工作-2024-2.pdf"]
+    assert main(["archive", str(SAMPLE), "--to", str(to)]) == 1
+    assert "--revise" in capsys.readouterr().err
+    assert main(["archive", "--verify", str(to)]) == 0
+    stored[0].chmod(0o644)
+    stored[0].write_bytes(stored[0].read_bytes() + b"\n")
+    assert main(["archive", "--verify", str(to)]) == 1
