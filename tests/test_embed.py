@@ -10,7 +10,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-import pdfinspect as pi
+from tests import pdfinspect as pi
 from typeset.errors import TypesetError
 from typeset.layout.page import Anchor, Link, Page, Rule, TextRun
 from typeset.render import fontembed

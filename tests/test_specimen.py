@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-import pdfinspect as pi
+from tests import pdfinspect as pi
 from typeset.specimen import SIZES, build_specimen
 from typeset.text.fonts import FONTS_DIR, FontLibrary
 

@@ -158,8 +158,8 @@ def _classify(ch: str) -> str:
     return WESTERN
 
 
-#: classes that are set on the character grid (a "pure Han" line in the sense of cjk-rules §3
-#: holds only these)
+#: Chinese characters and marks: full-width material of the character grid (a following
+#: opening bracket may compress towards them; no Han-Latin gap next to the marks)
 CJK_CLASSES = frozenset({HAN, SYMBOL, OPEN, CLOSE, STOP, DASH, ELLIPSIS, MIDDOT, SOLIDUS,
                          PERCENT, PREFIX})
 #: punctuation classes (not counted as characters for 孤字, cjk-rules §4)
