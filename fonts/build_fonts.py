@@ -298,10 +298,12 @@ def shipped_files() -> list[str]:
 
 
 def cmd_build() -> int:
-    with tempfile.TemporaryDirectory(dir=FONTS_DIR, prefix=".build-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="typeset-fonts-") as tmp:
         manifest = build(Path(tmp))
         for name in shipped_files():
-            os.replace(Path(tmp) / name, FONTS_DIR / name)
+            staged = FONTS_DIR / f".{name}.tmp"
+            shutil.copyfile(Path(tmp) / name, staged)
+            os.replace(staged, FONTS_DIR / name)
     print(f"fonts/: {len(manifest['fonts'])} faces, {manifest['total_bytes']} bytes")
     return 0
 
