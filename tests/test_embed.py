@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pypdf
 import pytest

@@ -91,7 +91,6 @@ def _face_page(entry: dict, face: FontFace, key: str, number: int) -> Page:
     y = PAGE_H - MARGIN_TOP
 
     def run(text: str, size: float, x: float = MARGIN_X, role: str = "specimen") -> None:
-        nonlocal y
         text = "".join(ch for ch in text if face.has(ch))
         if text:
             items.append(TextRun(x, y, key, size, text, role=role))

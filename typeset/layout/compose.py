@@ -67,6 +67,8 @@ class Composer:
         size = self.book.em(block.style)
         settings = replace(self.head_settings, indent=block.indent)
         lines = set_paragraph(spans, measure, self.book, settings)
+        if len(lines) > 1 and block.balance:
+            lines = self._balanced(spans, measure, settings, lines)
         out = []
         for ln in lines:
             if block.align == "center":
@@ -77,6 +79,47 @@ class Composer:
                 x = 0.0
             out.append(SetLine(ln, x, size, role))
         return out
+
+    def _balanced(self, spans: list[Span], measure: float, settings, lines: list[Line]
+                  ) -> list[Line]:
+        """A heading that wraps breaks where its author put a space (事争一流 奋发有为) if
+        every phrase then fits; otherwise its lines are made as even as the breaker allows:
+        the narrowest measure that still gives the same number of lines."""
+        if len(spans) == 1 and " " in spans[0].text.strip():
+            phrases = spans[0].text.split(" ")
+            packed: list[str] = []
+            for ph in phrases:
+                trial = f"{packed[-1]} {ph}" if packed else ph
+                if packed and len(set_paragraph([Span(trial, spans[0].style)], measure,
+                                                 self.book, settings)) == 1:
+                    packed[-1] = trial
+                else:
+                    packed.append(ph)
+            if len(packed) == len(lines):
+                out = []
+                for text in packed:
+                    set_ = set_paragraph([Span(text, spans[0].style)], measure, self.book,
+                                         replace(settings, indent=settings.indent if not out
+                                                 else 0.0))
+                    if len(set_) != 1:
+                        break
+                    out.append(set_[0])
+                else:
+                    return out
+        n = len(lines)
+        lo, hi = measure / n, measure
+        best = lines
+        for _ in range(12):
+            mid = (lo + hi) / 2
+            try:
+                trial = set_paragraph(spans, mid, self.book, settings)
+            except TypesetError:
+                trial = []
+            if trial and len(trial) == n:
+                best, hi = trial, mid
+            else:
+                lo = mid
+        return best
 
     def set_paragraph(self, spans: list[Span], style: str, role: str, *, left: float = 0.0,
                       right: float = 0.0) -> list[SetLine]:

@@ -77,6 +77,8 @@ class Block:
                            default=0.0)
     space_after: Pt = doc("space below", default=0.0)
     format: str = doc("text template; {text} is the content", default="{text}")
+    balance: bool = doc("a block that wraps breaks at the spaces its author typed if the "
+                        "phrases fit, else into lines of even length", default=True)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -376,8 +376,6 @@ def _subset_cff_direct(font, gids: list[int]) -> Subset:
     scanner = _CFFScanner(cff.GlobalSubrs, lsubrs)
 
     glyphs = [0] + list(gids)                      # new GID -> old GID
-    glyph_fd = []
-    glyph_code = []
     glyph_calls = {}
     for old in dict.fromkeys(glyphs):
         fd = fdsel[old] if cid_keyed else 0

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from typeset.errors import TypesetError
-from typeset.layout.page import Anchor, Page, Rule, TextRun
+from typeset.layout.page import Page, Rule, TextRun
 from typeset.render import fontembed
 from typeset.text.fonts import FontLibrary
 
