@@ -53,7 +53,8 @@ def typst_source(manifest: Path) -> str:
     out = [f'#set page(width: {page.width:.2f}pt, height: {page.height:.2f}pt, '
            f'margin: (x: {margin_x:.2f}pt, top: {tb.top:.2f}pt, bottom: {tb.top:.2f}pt), '
            f'numbering: "1")',
-           f'#set text(font: ("Noto Serif CJK SC",), size: {body.size}pt, lang: "zh")',
+           f'#set text(font: ("Noto Serif CJK SC",), size: {body.size}pt, lang: "zh", '
+           f'top-edge: 0.88em, bottom-edge: -0.12em)',   # a 1 em line box: pitch = size + leading
            f'#set par(justify: true, first-line-indent: (amount: 2em, all: true), '
            f'leading: {tb.line_pitch - body.size:.2f}pt, spacing: {tb.line_pitch - body.size:.2f}pt)',
            '#show heading: set text(font: ("Noto Sans CJK SC",), weight: "bold")']
