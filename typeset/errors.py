@@ -6,7 +6,6 @@ prints it and exits non-zero; nothing is written at the output path.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -39,19 +38,3 @@ class TypesetError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
-
-
-@dataclass(frozen=True)
-class Where:
-    """A place in the sources: file and 1-based line (column optional)."""
-    file: str
-    line: int | None = None
-    column: int | None = None
-
-    def __str__(self) -> str:
-        s = self.file
-        if self.line is not None:
-            s += f":{self.line}"
-            if self.column is not None:
-                s += f":{self.column}"
-        return s
