@@ -126,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     except TypesetError as err:
         print(f"typeset: error: {err}", file=sys.stderr)
         return 1
+    except BrokenPipeError:          # `typeset dump … | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("typeset: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -306,11 +306,14 @@ class _Breaker:
                 return b if b < _MAX_BADNESS else _MAX_BADNESS
             x = -d
             b = 0.0
-            for c, w in ((et, w1), (LB[s], w2), (JQ[e1] - JQ[s], w3), (JHS[e1] - JHS[s], w4),
-                         (JSS[e1] - JSS[s], w5)):
+            for c, w, quad in ((et, w1, False), (LB[s], w2, False), (JQ[e1] - JQ[s], w3, True),
+                               (JHS[e1] - JHS[s], w4, False), (JSS[e1] - JSS[s], w5, False)):
                 if c > 0:
                     u = x if x < c else c
-                    b += w * u / em
+                    t = u / em
+                    # Marks inside the line: one squeezed half em is nothing, a line of them
+                    # reads as Western punctuation, so the cost grows with the square.
+                    b += w * (t + t * t) if quad else w * t
                     x -= u
                     if x <= EPS:
                         return b
