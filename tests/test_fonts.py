@@ -11,7 +11,7 @@ import yaml
 from fontTools.ttLib import TTFont
 
 from typeset.errors import TypesetError
-from typeset.text.fonts import FONTS_DIR, FontChain, FontFace, FontLibrary
+from typeset.text.fonts import _chinese_forms, FONTS_DIR, FontChain, FontFace, FontLibrary
 
 SERIF = "NotoSerifCJKsc-Regular.otf"
 SANS_BOLD = "NotoSansCJKsc-Bold.otf"
@@ -97,12 +97,24 @@ def test_advances_and_glyph_ids_match_fonttools(library, key):
     tt = TTFont(face.path, lazy=True)
     cmap, order, hmtx = tt.getBestCmap(), tt.getGlyphOrder(), tt["hmtx"].metrics
     upem = tt["head"].unitsPerEm
+    local = _chinese_forms(tt)
     for ch in "中文，。A1i W—…（雲𠮷":
-        name = cmap[ord(ch)]
+        name = local.get(cmap[ord(ch)], cmap[ord(ch)])
         assert face.glyph_id(ch) == order.index(name)
         assert face.advance(ch) == hmtx[name][0] / upem
     assert face.advance("中") == 1.0
     assert face.advance("i") < face.advance("W")
+
+
+@pytest.mark.parametrize("key", [SERIF, "NotoSansCJKsc-Bold.otf"])
+def test_em_dash_takes_its_full_width_chinese_form(library, key):
+    """Pan-CJK Noto maps U+2014 to a proportional glyph; Chinese text uses the locl (ZHS)
+    full-width one, so —— is a 2 em line with no gap (clreq §3.1.4)."""
+    face = library.face(key)
+    tt = TTFont(face.path, lazy=True)
+    assert tt["hmtx"].metrics[tt.getBestCmap()[0x2014]][0] < tt["head"].unitsPerEm
+    assert face.advance("—") == 1.0
+    assert face.glyph_id("—") != tt.getGlyphOrder().index(tt.getBestCmap()[0x2014])
 
 
 def test_has_and_missing_glyph(library):

@@ -30,7 +30,7 @@ from typeset.errors import TypesetError
 
 FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
 
-_CACHE_FORMAT = 2            # bump when the cached record changes
+_CACHE_FORMAT = 3            # bump when the cached record changes
 _FONT_SUFFIXES = (".otf", ".ttf")
 
 
@@ -161,6 +161,38 @@ _HINT = ("give a font file name from fonts/ (see fonts/manifest.yaml) or a path 
          "OpenType (.otf) or TrueType (.ttf) font")
 
 
+def _chinese_forms(font) -> dict[str, str]:
+    """The glyphs Simplified Chinese text uses: the single substitutions of the font's `locl`
+    feature for the Han script, Chinese (Simplified) language system. Pan-CJK fonts map
+    U+2014 EM DASH to a proportional glyph and give Chinese its full-width form only there
+    (two of them make the 2 em 破折号 of clreq §3.1.4 / GB/T 15834 §4.9, unbroken)."""
+    if "GSUB" not in font:
+        return {}
+    gsub = font["GSUB"].table
+    if gsub.ScriptList is None or gsub.FeatureList is None:
+        return {}
+    features: list[int] = []
+    for rec in gsub.ScriptList.ScriptRecord:
+        if rec.ScriptTag != "hani":
+            continue
+        for lang in rec.Script.LangSysRecord:
+            if lang.LangSysTag == "ZHS ":
+                features = list(lang.LangSys.FeatureIndex)
+    out: dict[str, str] = {}
+    for i in features:
+        fr = gsub.FeatureList.FeatureRecord[i]
+        if fr.FeatureTag != "locl":
+            continue
+        for li in fr.Feature.LookupListIndex:
+            lookup = gsub.LookupList.Lookup[li]
+            for sub in lookup.SubTable:
+                sub = getattr(sub, "ExtSubTable", sub)
+                mapping = getattr(sub, "mapping", None)   # single substitution (type 1)
+                if mapping:
+                    out.update(mapping)
+    return out
+
+
 def _read_font(path: str) -> dict:
     """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx)."""
     from fontTools.ttLib import TTFont, TTLibError
@@ -187,8 +219,9 @@ def _read_font(path: str) -> dict:
         metrics = f["hmtx"].metrics
         advances = array("H", (metrics[g][0] for g in order))
         rev = {g: i for i, g in enumerate(order)}
+        local = _chinese_forms(f)
         cps = array("I", sorted(cmap))
-        gids = array("I", (rev[cmap[c]] for c in cps))
+        gids = array("I", (rev[local.get(cmap[c], cmap[c])] for c in cps))
         family = name.getDebugName(16) or name.getDebugName(1) or os.path.basename(path)
         style = name.getDebugName(17) or name.getDebugName(2) or "Regular"
         cap = getattr(os2, "sCapHeight", 0) if os2 is not None and os2.version >= 2 else 0
