@@ -34,8 +34,10 @@ class SetLine:
     size: float              # type size of the line's first style (for vertical centring)
     role: str                # body, title, subhead, ...
     # Extra pieces on the same baseline, at x offsets from the text block's left edge:
-    # (text, style, x). The contents uses it for leader, author and page number.
-    tail: tuple[tuple[str, str, float], ...] = ()
+    # (text, style, x, width). With width 0 the text is set at its natural advances; otherwise
+    # its characters are spread evenly over `width` (a dotted leader filling its space).
+    # The contents uses it for leader, author and page number.
+    tail: tuple[tuple[str, str, float, float], ...] = ()
 
 
 @dataclass

@@ -35,8 +35,11 @@ class Placer:
 
     def line_runs(self, sl: SetLine, left: float, baseline: float) -> list[TextRun]:
         runs = self.book.runs(sl.line, left + sl.x, baseline, sl.role)
-        for text, style, x in sl.tail:
-            runs += self.book.plain_run(text, style, left + x, baseline, sl.role)
+        for text, style, x, width in sl.tail:
+            if width:
+                runs.append(self.book.spread_run(text, style, left + x, width, baseline, sl.role))
+            else:
+                runs += self.book.plain_run(text, style, left + x, baseline, sl.role)
         return runs
 
     def place(self, frame: Frame, page: Page, left: float) -> None:

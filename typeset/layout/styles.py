@@ -110,6 +110,16 @@ class StyleBook:
         flush()
         return out
 
+    def spread_run(self, text: str, style: str, x: float, width: float, y: float,
+                   role: str) -> TextRun:
+        """Characters of one face spread evenly over `width`, each centred in its share
+        (a leader: the dots keep one rhythm from the text to the author)."""
+        face = self.face_for(text[0], style)
+        share = width / len(text)
+        xs = tuple(i * share + (share - self.advance(ch, style)) / 2 for i, ch in enumerate(text))
+        return TextRun(x=x, y=y, font=face.path, size=self.styles[style].size, text=text,
+                       xs=xs, role=role)
+
     def plain_run(self, text: str, style: str, x: float, y: float, role: str) -> list[TextRun]:
         """Natural-width text (running heads, folios, leaders), split by face."""
         out: list[TextRun] = []

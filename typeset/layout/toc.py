@@ -65,12 +65,18 @@ def _entry(art: Article, page: int, comp: Composer) -> Band:
             lines.append(SetLine(ln, 0.0, em, "contents-entry"))
     if own_line:
         lines.append(SetLine(Line([], measure, 0.0, 0.0, True), 0.0, em, "contents-entry"))
-    # Leader, author and page on the entry's last line, page numbers flush right.
+    # Leader, author and page on the entry's last line, page numbers flush right; the leader
+    # characters share the whole space between the text and the author evenly.
     end = line_extent(lines[-1].line)
     right_x = measure - right_w
     leader_w = book.width(c.leader, style)
-    count = max(0, math.floor((right_x - end) / leader_w + 1e-6))
-    tail = ((c.leader * count, style, right_x - count * leader_w), (right_text, style, right_x))
+    space = right_x - end
+    # The nearest whole number of leader characters: each shifts by under half of one
+    # character's width over the whole leader, so the dots keep their rhythm.
+    count = max(0, round(space / leader_w))
+    tail = ((c.leader * count, style, end, space) if count else ("", style, end, 0.0),
+            (right_text, style, right_x, 0.0))
+    tail = tuple(t for t in tail if t[0])
     lines[-1] = replace(lines[-1], tail=tail)
     return Band([Part(lines, comp.pitch, c.entry_space)], role="contents-entry",
                 link=str(art.path))
