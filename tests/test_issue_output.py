@@ -142,3 +142,22 @@ def test_archive_command_is_write_once(tmp_path, capsys):
     stored[0].chmod(0o644)
     stored[0].write_bytes(stored[0].read_bytes() + b"\n")
     assert main(["archive", "--verify", str(to)]) == 1
+
+
+def test_two_em_dash_is_one_unbroken_line(sample_composition):
+    """—— is drawn as two scaled dashes whose ink meets (clreq §3.1.4)."""
+    found = 0
+    for page in sample_composition.body:
+        dashes = [it for it in page.items if isinstance(it, TextRun) and it.text == "—"]
+        for a, b in zip(dashes, dashes[1:]):
+            if a.y != b.y or b.x <= a.x:
+                continue
+            face = sample_composition.book.library.face(a.font)
+            left, right = face.ink("—")
+            a_end = a.x + right * a.size * a.hscale
+            b_start = b.x + left * b.size * b.hscale
+            if abs(b_start - a_end) < a.size:          # neighbours in one ——
+                assert abs(b_start - a_end) < 0.01, (a, b)
+                assert a.hscale > 1
+                found += 1
+    assert found >= 2

@@ -22,6 +22,7 @@ class TextRun:
     # follows the previous one at its natural advance.
     xs: tuple[float, ...] | None = None
     role: str = "body"       # what this is (body, title, running-head, folio, ...): for dumps
+    hscale: float = 1.0      # horizontal scaling of the glyphs (advances scale with them)
 
 
 @dataclass(frozen=True, slots=True)

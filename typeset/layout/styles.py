@@ -18,6 +18,9 @@ from typeset.text.fonts import FontChain, FontFace, FontLibrary
 from typeset.text.linebreak import Line
 
 
+JOINED = "\u2014"      # EM DASH: two make the 破折号
+
+
 @dataclass(frozen=True)
 class ResolvedStyle:
     name: str
@@ -48,6 +51,7 @@ class StyleBook:
             name: ResolvedStyle(name, chains[s.font], float(s.size), s.bold, s.italic)
             for name, s in layout.styles.items()
         }
+        self.connect_dashes = layout.paragraph.connect_dashes
         self._advance: dict[tuple[str, str], float] = {}
         self._face: dict[tuple[str, str], FontFace | None] = {}
 
@@ -99,8 +103,16 @@ class StyleBook:
                 out.append(TextRun(x=x + x0, y=y, font=face.path, size=size, text="".join(chars),
                                    xs=tuple(v - x0 for v in xs), role=role))
 
-        for g in line.glyphs:
+        glyphs = line.glyphs
+        for i, g in enumerate(glyphs):
             face = self.face_for(g.ch, g.style)
+            if g.ch in JOINED and self.connect_dashes and (
+                    (i > 0 and glyphs[i - 1].ch == g.ch) or
+                    (i + 1 < len(glyphs) and glyphs[i + 1].ch == g.ch)):
+                flush()
+                cur_key, chars, xs = None, [], []
+                out.append(self._joined(g, face, x, y, role))
+                continue
             key = (face, self.styles[g.style].size)
             if key != cur_key:
                 flush()
@@ -109,6 +121,17 @@ class StyleBook:
             xs.append(g.x)
         flush()
         return out
+
+    def _joined(self, g, face: FontFace, x: float, y: float, role: str) -> TextRun:
+        """A dash of a 破折号 (——) drawn scaled so its ink fills its whole advance: the two
+        dashes meet in one unbroken 2 em line (clreq §3.1.4, GB/T 15834 §4.9). Fonts leave
+        side bearings on the full-width dash, which would show a gap in the middle."""
+        size = self.styles[g.style].size
+        left, right = face.ink(g.ch)
+        ink = (right - left) * size
+        scale = g.width / ink if ink > 0 else 1.0
+        return TextRun(x=x + g.x - left * size * scale, y=y, font=face.path, size=size,
+                       text=g.ch, role=role, hscale=scale)
 
     def spread_run(self, text: str, style: str, x: float, width: float, y: float,
                    role: str) -> TextRun:

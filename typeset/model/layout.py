@@ -63,6 +63,7 @@ class Paragraph:
     grid: bool = doc("pure-Han lines get no added spacing", default=True)
     min_last_line: int = doc("孤字: fewest characters (besides punctuation) on a last line",
                              default=2)
+    connect_dashes: bool = doc("draw the two dashes of —— as one unbroken line", default=True)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,8 @@ def dump_page(page: Page, index: int) -> str:
             rows.append(f"   rule  y={it.y1:.1f} x={it.x1:.1f}..{it.x2:.1f} w={it.width:g} {it.role}")
         else:
             rows.append(f"   y={it.y:7.2f} x={it.x:7.2f} {it.size:4.1f} {Path(it.font).stem[:14]:14} "
-                        f"{it.role:16} {it.text}")
+                        f"{it.role:16} {it.text}"
+                        + (f"  [scaled {it.hscale:.3f}]" if it.hscale != 1.0 else ""))
     return "\n".join(rows)
 
 

@@ -334,9 +334,12 @@ class _Renderer:
     def _items(self, page: Page) -> list[str]:
         ops: list[str] = []
         in_text = False
+        # Text state (Tf, Tc, Tz) belongs to the graphics state and outlives BT/ET
+        # (ISO 32000-1 §9.3.1), so it is tracked for the whole page, not per text object.
         cur_font = None
         cur_size = None
         cur_tc = 0.0
+        cur_hscale = 1.0
         doc = self.doc
         for item in page.items:
             if isinstance(item, TextRun):
@@ -344,7 +347,10 @@ class _Renderer:
                     continue
                 if not in_text:
                     ops.append("BT")
-                    in_text, cur_font, cur_size, cur_tc = True, None, None, 0.0
+                    in_text = True
+                if item.hscale != cur_hscale:
+                    ops.append(f"{_n(item.hscale * 100.0)} Tz")
+                    cur_hscale = item.hscale
                 font = self.fonts[item.font]
                 if font is not cur_font or item.size != cur_size:
                     ops.append(f"{font.getSubsetInternalName(0, doc)} {_n(item.size)} Tf")
@@ -380,7 +386,8 @@ def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:
     size = run.size
     xs = run.xs
     adv = face.advance
-    gaps = [xs[i + 1] - xs[i] - adv(text[i]) * size for i in range(len(text) - 1)]
+    h = run.hscale
+    gaps = [xs[i + 1] - xs[i] - adv(text[i]) * size * h for i in range(len(text) - 1)]
     g0 = gaps[0]
     if all(abs(g - g0) < 1e-6 for g in gaps):
         return (0.0 if abs(g0) < 1e-6 else g0), f"<{codes.hex()}> Tj"
@@ -389,12 +396,12 @@ def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:
     start = 0
     cur = xs[0]
     for i in range(len(text) - 1):
-        natural = cur + adv(text[i]) * size
-        ks = _n(-(xs[i + 1] - natural) * 1000.0 / size, 3)
+        natural = cur + adv(text[i]) * size * h
+        ks = _n(-(xs[i + 1] - natural) * 1000.0 / (size * h), 3)
         if ks != "0":
             parts.append(f"<{codes[2 * start:2 * (i + 1)].hex()}> {ks}")
             start = i + 1
-            cur = natural - float(ks) * size / 1000.0
+            cur = natural - float(ks) * size * h / 1000.0
         else:
             cur = natural
     parts.append(f"<{codes[2 * start:].hex()}>")

@@ -63,7 +63,7 @@ class FontFace:
     __slots__ = ("path", "family", "style", "postscript_name", "units_per_em", "ascent",
                  "descent", "cap_height", "bbox", "italic_angle", "weight", "is_cff",
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
-                 "_upem")
+                 "_upem", "_ink")
 
     def __init__(self, path: str | Path, *, use_cache: bool = True):
         self.path = os.path.abspath(str(path))
@@ -79,6 +79,7 @@ class FontFace:
                 _store_cached(self.identity, rec)
         self._apply(rec)
         self._adv_memo: dict[str, float] = {}
+        self._ink: dict[str, tuple[float, float]] = {}
 
     def _apply(self, rec: dict) -> None:
         self.family = rec["family"]
@@ -134,6 +135,24 @@ class FontFace:
         """Advance of each character of `text`, in em."""
         adv = self.advance
         return [adv(c) for c in text]
+
+    def ink(self, ch: str) -> tuple[float, float]:
+        """Left and right edge of the glyph's ink, in em from its origin (read on demand:
+        the layout asks only for the few glyphs it joins, such as the 破折号's dashes)."""
+        try:
+            return self._ink[ch]
+        except KeyError:
+            pass
+        from fontTools.pens.boundsPen import BoundsPen
+        from fontTools.ttLib import TTFont
+        gid = self.glyph_id(ch)
+        font = TTFont(self.path, lazy=True)
+        glyphs = font.getGlyphSet()
+        pen = BoundsPen(glyphs)
+        glyphs[font.getGlyphOrder()[gid]].draw(pen)
+        x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
+        ink = self._ink[ch] = (x0 / self._upem, x1 / self._upem)
+        return ink
 
     # -- per glyph (for the PDF backend) -------------------------------------------------
     def glyph_advance_units(self, gid: int) -> int:
