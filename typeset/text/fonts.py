@@ -30,7 +30,7 @@ from typeset.errors import TypesetError
 
 FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
 
-_CACHE_FORMAT = 3            # bump when the cached record changes
+_CACHE_FORMAT = 4            # bump when the cached record changes
 _FONT_SUFFIXES = (".otf", ".ttf")
 
 
@@ -79,7 +79,7 @@ class FontFace:
                 _store_cached(self.identity, rec)
         self._apply(rec)
         self._adv_memo: dict[str, float] = {}
-        self._ink: dict[str, tuple[float, float]] = {}
+        self._ink = {ch: (a / self._upem, b / self._upem) for ch, (a, b) in rec["ink"].items()}
 
     def _apply(self, rec: dict) -> None:
         self.family = rec["family"]
@@ -137,22 +137,13 @@ class FontFace:
         return [adv(c) for c in text]
 
     def ink(self, ch: str) -> tuple[float, float]:
-        """Left and right edge of the glyph's ink, in em from its origin (read on demand:
-        the layout asks only for the few glyphs it joins, such as the 破折号's dashes)."""
+        """Left and right edge of the glyph's ink, in em from its origin, for the characters
+        in INK_CHARS (read with the font and cached with it)."""
         try:
             return self._ink[ch]
         except KeyError:
-            pass
-        from fontTools.pens.boundsPen import BoundsPen
-        from fontTools.ttLib import TTFont
-        gid = self.glyph_id(ch)
-        font = TTFont(self.path, lazy=True)
-        glyphs = font.getGlyphSet()
-        pen = BoundsPen(glyphs)
-        glyphs[font.getGlyphOrder()[gid]].draw(pen)
-        x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
-        ink = self._ink[ch] = (x0 / self._upem, x1 / self._upem)
-        return ink
+            raise TypesetError(f"ink extent of {ch!r} not recorded", file=self.path,
+                               hint="add the character to typeset.text.fonts.INK_CHARS") from None
 
     # -- per glyph (for the PDF backend) -------------------------------------------------
     def glyph_advance_units(self, gid: int) -> int:
@@ -178,6 +169,22 @@ class FontFace:
 
 _HINT = ("give a font file name from fonts/ (see fonts/manifest.yaml) or a path to an "
          "OpenType (.otf) or TrueType (.ttf) font")
+
+
+INK_CHARS = "\u2014"     # glyphs whose ink edges the layout needs (the 破折号's dash)
+
+
+def _ink_extents(font, names: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """Left and right ink edge (font units) of the named glyphs."""
+    from fontTools.pens.boundsPen import BoundsPen
+    glyphs = font.getGlyphSet()
+    out = {}
+    for ch, name in names.items():
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
+        out[ch] = (x0, x1)
+    return out
 
 
 def _chinese_forms(font) -> dict[str, str]:
@@ -257,6 +264,8 @@ def _read_font(path: str) -> dict:
             is_cff="CFF " in f,
             num_glyphs=maxp.numGlyphs,
             cmap_cps=cps.tobytes(), cmap_gids=gids.tobytes(), advances=advances.tobytes(),
+            ink=_ink_extents(f, {ch: order[rev[local.get(cmap[ord(ch)], cmap[ord(ch)])]]
+                                 for ch in INK_CHARS if ord(ch) in cmap}),
         )
     except TypesetError:
         raise
