@@ -8,6 +8,7 @@ from pypdf import PdfReader
 from tests.conftest import CORPUS, SAMPLE
 from tests.pdfinspect import fonts
 from typeset.cli import main
+from typeset.layout.compose import article_key
 from typeset.layout.flow import baseline_in_slot
 from typeset.layout.page import TextRun
 
@@ -36,13 +37,13 @@ def test_outline_has_contents_sections_and_articles(sample_composition, archive_
     entries = list(walk(reader.outline))
     titles = [t for _, t, _ in entries]
     assert titles[0] == "目录" and entries[0][2] == 0
-    for section in comp.issue.sections:
+    for si, section in enumerate(comp.issue.sections):
         assert section.title in titles
-        for art in section.articles:
+        for ai, art in enumerate(section.articles):
             title = "".join(art.front.title)
             depth, _, page = next(e for e in entries if e[1] == title)
             assert depth == 1, f"{title} is not under its section"
-            assert page == n_contents + comp.start_pages[str(art.path)] - 1
+            assert page == n_contents + comp.start_pages[article_key(si, ai)] - 1
 
 
 def test_page_labels_show_printed_folios(sample_composition, archive_pdf):
@@ -69,8 +70,8 @@ def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf
             targets.append(reader.get_destination_page_number(dest))
         else:
             targets.append(reader.get_page_number(dest[0].get_object() if hasattr(dest[0], "get_object") else dest[0]))
-    expected = [len(comp.contents) + comp.start_pages[str(a.path)] - 1
-                for s in comp.issue.sections for a in s.articles]
+    expected = [len(comp.contents) + comp.start_pages[article_key(si, ai)] - 1
+                for si, s in enumerate(comp.issue.sections) for ai, _ in enumerate(s.articles)]
     assert targets == expected
 
 
@@ -161,3 +162,25 @@ def test_two_em_dash_is_one_unbroken_line(sample_composition):
                 assert a.hscale > 1
                 found += 1
     assert found >= 2
+
+
+def test_same_sources_same_bytes_from_any_directory(tmp_path):
+    """Identical bytes whatever the working directory and however the manifest is named:
+    nothing in the PDF depends on paths (anchor names are places in the issue)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "elsewhere" / "sample"
+    shutil.copytree(SAMPLE.parent, copy)
+    env = dict(os.environ, PYTHONPATH=str(SAMPLE.parents[2]), PYTHONHASHSEED="random")
+    outs = []
+    for cwd, manifest in ((SAMPLE.parents[2], "issues/sample/issue.yaml"),
+                          (tmp_path / "elsewhere", "sample/issue.yaml")):
+        out = tmp_path / f"{len(outs)}.pdf"
+        subprocess.run([sys.executable, "-m", "typeset", "build", manifest, "-o", str(out),
+                        "--variant", "archive"], cwd=cwd, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

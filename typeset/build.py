@@ -36,7 +36,7 @@ class Composition:
     book: StyleBook
     contents: list[Page]
     body: list[Page]
-    start_pages: dict[str, int] = field(default_factory=dict)   # article path -> folio
+    start_pages: dict[str, int] = field(default_factory=dict)   # article key -> folio
     padding: int = 0          # blank pages added for saddle stitching
     frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
 

@@ -21,6 +21,12 @@ def line_extent(line: Line) -> float:
     return max((g.x + g.width for g in line.glyphs), default=0.0)
 
 
+def article_key(section_index: int, article_index: int) -> str:
+    """The stable name of an article's anchor (bookmark, link target): its place in the issue,
+    never its file path, so the PDF does not depend on where the sources lie."""
+    return f"article-{section_index + 1}-{article_index + 1}"
+
+
 def format_authors(names: tuple[str, ...], layout: Layout) -> str:
     """Author line: two-character names padded with an ideographic space (吴　宁) so they line
     up with three-character names (format.md, authors)."""
@@ -136,7 +142,7 @@ class Composer:
 
     # --- articles -----------------------------------------------------------------------
     def article(self, article: Article, section: str, section_index: int,
-                first_in_section: bool, first_overall: bool) -> list[FlowItem]:
+                article_index: int, first_overall: bool) -> list[FlowItem]:
         a = self.layout.article
         items: list[FlowItem] = []
         if a.start in ("new_page", "new_recto"):
@@ -166,10 +172,11 @@ class Composer:
                                            right=a.lead_right_indent * em)
                 parts.append(self.part(lines, a.lead))
         markers = []
-        if first_in_section:
+        if article_index == 0:
             markers.append(Marker("section", section, f"section-{section_index}", 0, section))
         title = "".join(fm.title)
-        markers.append(Marker("article", title, str(article.path), 1, section))
+        markers.append(Marker("article", title, article_key(section_index, article_index), 1,
+                              section))
         items.append(Band(parts, keep_with_next=True, markers=markers, section=section,
                           role="head"))
 
@@ -227,6 +234,6 @@ def compose_issue(issue: Issue, layout: Layout, book: StyleBook) -> list[FlowIte
             raise TypesetError(f"section '{section.title}' has no articles", file=issue.path,
                                line=section.line)
         for ai, art in enumerate(section.articles):
-            items += comp.article(art, section.title, si, ai == 0, first)
+            items += comp.article(art, section.title, si, ai, first)
             first = False
     return items

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from typeset.layout.compose import Composer, line_extent
+from typeset.layout.compose import Composer, article_key, line_extent
 from typeset.layout.flow import Band, FlowItem, Part, SetLine
 from typeset.layout.marginals import IssueFacts
 from typeset.model.article import Article
@@ -29,16 +29,17 @@ def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
         text = c.issue_line.format(**facts.fields())
         items.append(Band([comp.part(comp.text_block(text, c.issue_block, "contents-issue"),
                                      c.issue_block)], keep_with_next=True, role="contents-issue"))
-    for section in issue.sections:
+    for si, section in enumerate(issue.sections):
         items.append(Band([comp.part(comp.text_block(section.title, c.section_block,
                                                      "contents-section"), c.section_block)],
                           keep_with_next=True, role="contents-section"))
-        for art in section.articles:
-            items.append(_entry(art, start_pages[str(art.path)], comp))
+        for ai, art in enumerate(section.articles):
+            key = article_key(si, ai)
+            items.append(_entry(art, start_pages[key], key, comp))
     return items
 
 
-def _entry(art: Article, page: int, comp: Composer) -> Band:
+def _entry(art: Article, page: int, key: str, comp: Composer) -> Band:
     layout, book = comp.layout, comp.book
     c = layout.contents
     style = c.entry_style
@@ -79,4 +80,4 @@ def _entry(art: Article, page: int, comp: Composer) -> Band:
     tail = tuple(t for t in tail if t[0])
     lines[-1] = replace(lines[-1], tail=tail)
     return Band([Part(lines, comp.pitch, c.entry_space)], role="contents-entry",
-                link=str(art.path))
+                link=key)
