@@ -184,3 +184,26 @@ def test_same_sources_same_bytes_from_any_directory(tmp_path):
                        stdout=subprocess.DEVNULL)
         outs.append(out.read_bytes())
     assert outs[0] == outs[1]
+
+
+@pytest.mark.skipif(not CORPUS.exists(), reason="shared corpus not present")
+def test_running_head_follows_the_article_starting_on_the_page():
+    """chongqing runs articles on: a page where an article of a new section starts shows
+    that section, a page without a start shows the continuing article's."""
+    from typeset.build import compose
+
+    comp = compose(CORPUS)
+    fmt = comp.layout.running_heads.section_format
+    sections = {article_key(si, ai): s.title for si, s in enumerate(comp.issue.sections)
+                for ai, _ in enumerate(s.articles)}
+    current = None
+    mid_page_switches = 0
+    for page in comp.body:
+        starts = [a for a in page.anchors if a.kind == "article"]
+        if starts:
+            new = sections[starts[0].key]
+            mid_page_switches += current is not None and new != current
+            current = new
+        heads = {it.text for it in page.items if isinstance(it, TextRun) and it.role == "running-head"}
+        assert fmt.format(title=current) in heads
+    assert mid_page_switches >= 1

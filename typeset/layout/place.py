@@ -86,7 +86,12 @@ class Placer:
 
 
 def frame_section(frame: Frame) -> str | None:
-    """The section whose running head the page shows: that of the first thing on it."""
+    """The section whose running head the page shows: that of the first article starting on
+    the page, else that of the article continuing onto it."""
+    for pl in frame.placements:
+        for m in getattr(pl.item, "markers", ()):
+            if m.kind == "article":
+                return m.section
     for pl in frame.placements:
         if pl.item.section:
             return pl.item.section
