@@ -21,6 +21,7 @@ from typeset.model.layout import Layout, load_layout
 from typeset.model.manifest import Issue, load_issue
 from typeset.model.yamlsrc import load_yaml, mark_of
 from typeset.text.fonts import FontLibrary
+from typeset.text.parcache import ParagraphCache
 
 
 def default_output(manifest: Path) -> Path:
@@ -106,7 +107,7 @@ def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
 
 
 def compose(manifest: Path, *, layout_override: str | None = None,
-            library: FontLibrary | None = None) -> Composition:
+            library: FontLibrary | None = None, use_cache: bool = True) -> Composition:
     issue = load_issue(manifest, layout=layout_override)
     if layout_override:
         layout = load_layout(layout_override)
@@ -118,12 +119,13 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     book = StyleBook(layout, library)
     check_glyphs(issue, layout, book)
     facts = issue_facts(issue, layout)
-    comp = Composer(layout, book)
+    cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
+    comp = Composer(layout, book, cache)
     placer = Placer(layout, book)
     marg = Marginals(layout, book, facts)
     tb = layout.textblock
 
-    frames = paginate(compose_issue(issue, layout, book), tb.lines, tb.line_pitch)
+    frames = paginate(compose_issue(issue, comp), tb.lines, tb.line_pitch)
     colophon = comp.colophon(issue)
     if colophon is not None:
         _place_colophon(frames, colophon, layout)
@@ -174,6 +176,8 @@ def compose(manifest: Path, *, layout_override: str | None = None,
                 frames.insert(len(frames) - 1, Frame(blank=True))
             body, start_pages = body_pages()
             contents = contents_pages(start_pages)
+    if cache is not None:
+        cache.save()
     return Composition(issue, layout, book, contents, body, start_pages, padding, frames)
 
 

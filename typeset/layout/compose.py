@@ -14,6 +14,7 @@ from typeset.model.article import Article, Inline
 from typeset.model.layout import Block, Layout
 from typeset.model.manifest import Issue
 from typeset.text.linebreak import BreakSettings, Line, Span, set_paragraph
+from typeset.text.parcache import ParagraphCache
 
 
 def line_extent(line: Line) -> float:
@@ -37,9 +38,10 @@ def format_authors(names: tuple[str, ...], layout: Layout) -> str:
 
 
 class Composer:
-    def __init__(self, layout: Layout, book: StyleBook):
+    def __init__(self, layout: Layout, book: StyleBook, cache: ParagraphCache | None = None):
         self.layout = layout
         self.book = book
+        self.cache = cache
         self.pitch = layout.textblock.line_pitch
         self.measure = layout.measure
         p = layout.paragraph
@@ -51,6 +53,15 @@ class Composer:
         self.head_settings = replace(self.body_settings, indent=0.0, justify=False)
 
     # --- setting text -------------------------------------------------------------------
+    def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
+                    last_width: float | None = None) -> list[Line]:
+        """set_paragraph, through the paragraph cache when there is one."""
+        def run() -> list[Line]:
+            return set_paragraph(spans, widths, self.book, settings, last_width=last_width)
+        if self.cache is None:
+            return run()
+        return self.cache.lines(spans, widths, settings, last_width, run)
+
     def spans(self, inlines: tuple[Inline, ...] | list[Inline], style: str) -> list[Span]:
         st = self.book.style(style)
         out = []
@@ -72,7 +83,7 @@ class Composer:
         measure = self.measure if measure is None else measure
         size = self.book.em(block.style)
         settings = replace(self.head_settings, indent=block.indent)
-        lines = set_paragraph(spans, measure, self.book, settings)
+        lines = self.break_lines(spans, measure, settings)
         if len(lines) > 1 and block.balance:
             lines = self._balanced(spans, measure, settings, lines)
         out = []
@@ -96,17 +107,17 @@ class Composer:
             packed: list[str] = []
             for ph in phrases:
                 trial = f"{packed[-1]} {ph}" if packed else ph
-                if packed and len(set_paragraph([Span(trial, spans[0].style)], measure,
-                                                 self.book, settings)) == 1:
+                if packed and len(self.break_lines([Span(trial, spans[0].style)], measure,
+                                                   settings)) == 1:
                     packed[-1] = trial
                 else:
                     packed.append(ph)
             if len(packed) == len(lines):
                 out = []
                 for text in packed:
-                    set_ = set_paragraph([Span(text, spans[0].style)], measure, self.book,
-                                         replace(settings, indent=settings.indent if not out
-                                                 else 0.0))
+                    set_ = self.break_lines([Span(text, spans[0].style)], measure,
+                                            replace(settings, indent=settings.indent if not out
+                                                    else 0.0))
                     if len(set_) != 1:
                         break
                     out.append(set_[0])
@@ -118,7 +129,7 @@ class Composer:
         for _ in range(12):
             mid = (lo + hi) / 2
             try:
-                trial = set_paragraph(spans, mid, self.book, settings)
+                trial = self.break_lines(spans, mid, settings)
             except TypesetError:
                 trial = []
             if trial and len(trial) == n:
@@ -131,7 +142,7 @@ class Composer:
                       right: float = 0.0) -> list[SetLine]:
         """A justified paragraph with the layout's first-line indent (cjk-rules §3, §4)."""
         size = self.book.em(style)
-        lines = set_paragraph(spans, self.measure - left - right, self.book, self.body_settings)
+        lines = self.break_lines(spans, self.measure - left - right, self.body_settings)
         return [SetLine(ln, left, size, role) for ln in lines]
 
     def text_block(self, text: str, block: Block, role: str) -> list[SetLine]:
@@ -217,16 +228,14 @@ class Composer:
             # Hanging indent: continuation lines align after the label.
             settings = replace(self.head_settings, indent=0.0, justify=True)
             widths = [self.measure, self.measure - label_w]
-            set_lines = set_paragraph([Span(label + entry.text, c.style)], widths, self.book,
-                                      settings)
+            set_lines = self.break_lines([Span(label + entry.text, c.style)], widths, settings)
             for i, ln in enumerate(set_lines):
                 lines.append(SetLine(ln, 0.0 if i == 0 else label_w, size, "colophon"))
         return Band([Part(lines, self.pitch, c.space_before, 0.0, rule=c.rule_width,
                           rule_gap=size * 0.5)], role="colophon")
 
 
-def compose_issue(issue: Issue, layout: Layout, book: StyleBook) -> list[FlowItem]:
-    comp = Composer(layout, book)
+def compose_issue(issue: Issue, comp: Composer) -> list[FlowItem]:
     items: list[FlowItem] = []
     first = True
     for si, section in enumerate(issue.sections):

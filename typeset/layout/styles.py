@@ -55,6 +55,11 @@ class StyleBook:
         self._advance: dict[tuple[str, str], float] = {}
         self._face: dict[tuple[str, str], FontFace | None] = {}
 
+    def fingerprint(self, name: str) -> str:
+        """What a style measures with: its size and its font files (path, size, mtime)."""
+        st = self.styles[name]
+        return f"{st.size!r}|" + "|".join(f.identity for f in st.chain.faces)
+
     def style(self, name: str) -> ResolvedStyle:
         return self.styles[name]
 

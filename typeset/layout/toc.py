@@ -15,7 +15,7 @@ from typeset.layout.flow import Band, FlowItem, Part, SetLine
 from typeset.layout.marginals import IssueFacts
 from typeset.model.article import Article
 from typeset.model.manifest import Issue
-from typeset.text.linebreak import Line, Span, set_paragraph
+from typeset.text.linebreak import Line, Span
 
 
 def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
@@ -61,8 +61,8 @@ def _entry(art: Article, page: int, key: str, comp: Composer) -> Band:
     own_line = room < 2 * em      # a very long author list: leader and page on a line of their own
     for i, text in enumerate(texts):
         last = i == len(texts) - 1 and not own_line
-        for ln in set_paragraph([Span(text, style)], measure, book, settings,
-                                last_width=room if last else None):
+        for ln in comp.break_lines([Span(text, style)], measure, settings,
+                                   last_width=room if last else None):
             lines.append(SetLine(ln, 0.0, em, "contents-entry"))
     if own_line:
         lines.append(SetLine(Line([], measure, 0.0, 0.0, True), 0.0, em, "contents-entry"))
