@@ -13,7 +13,7 @@ from typeset.errors import TypesetError
 from typeset.layout.compose import Composer, compose_issue, format_authors
 from typeset.layout.marginals import IssueFacts, Marginals
 from typeset.layout.page import Anchor, Page
-from typeset.layout.paginate import Frame, Placement, paginate
+from typeset.layout.paginate import Frame, paginate, place_closing
 from typeset.layout.place import Placer, frame_section, frame_starts_article
 from typeset.layout.styles import StyleBook
 from typeset.layout.toc import contents_items
@@ -128,7 +128,9 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     frames = paginate(compose_issue(issue, comp), tb.lines, tb.line_pitch)
     colophon = comp.colophon(issue)
     if colophon is not None:
-        _place_colophon(frames, colophon, layout)
+        # 报尾 closes the issue (journal-style.md §4)
+        place_closing(frames, colophon, tb.lines, tb.line_pitch,
+                      at_foot=layout.colophon.position == "bottom")
 
     def body_pages() -> tuple[list[Page], dict[str, int]]:
         pages: list[Page] = []
@@ -187,25 +189,6 @@ def _last_section(frames: list[Frame], i: int) -> str | None:
         if s:
             return s
     return None
-
-
-def _place_colophon(frames: list[Frame], band, layout: Layout) -> None:
-    """报尾 closes the issue: at the foot of the last page if it fits there (layout: bottom),
-    or right after the last article (follow); otherwise on a page of its own."""
-    tb = layout.textblock
-    last = frames[-1]
-    used = 0
-    for pl in last.placements:
-        n = (pl.last - pl.first) if pl.item.__class__.__name__ == "Run" else \
-            pl.item.slots(tb.line_pitch, pl.at_top)
-        used = max(used, pl.slot + n)
-    slots = band.slots(tb.line_pitch, at_top=False)
-    if used + slots > tb.lines:
-        frames.append(Frame())
-        used = 0
-        slots = band.slots(tb.line_pitch, at_top=True)
-    slot = tb.lines - slots if layout.colophon.position == "bottom" else used
-    frames[-1].placements.append(Placement(band, slot, at_top=slot == 0))
 
 
 VARIANT_NAMES = {("print", "x4"): "PDF/X-4", ("print", "x1a"): "PDF/X-1a:2003",

@@ -118,3 +118,20 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
     while frames and not frames[-1].used and not frames[-1].blank:
         frames.pop()
     return frames
+
+
+def place_closing(frames: list[Frame], band: Band, lines_per_page: int, pitch: float, *,
+                  at_foot: bool) -> None:
+    """Put a closing block (the colophon) after everything else: at the foot of the last page
+    (at_foot) or right after its last line, on a page of its own if it does not fit."""
+    used = 0
+    for pl in frames[-1].placements:
+        n = pl.last - pl.first if isinstance(pl.item, Run) else pl.item.slots(pitch, pl.at_top)
+        used = max(used, pl.slot + n)
+    slots = band.slots(pitch, at_top=False)
+    if used + slots > lines_per_page:
+        frames.append(Frame())
+        used = 0
+        slots = band.slots(pitch, at_top=True)
+    slot = lines_per_page - slots if at_foot else used
+    frames[-1].placements.append(Placement(band, slot, at_top=slot == 0))
