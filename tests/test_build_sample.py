@@ -121,7 +121,7 @@ def test_running_heads_show_the_section_on_the_page(sample_composition):
 
 
 def test_no_heading_ends_a_page(sample_composition):
-    for folio, page in enumerate(comp_pages := sample_composition.body, start=1):
+    for folio, page in enumerate(sample_composition.body, start=1):
         runs = [it for it in page.items if isinstance(it, TextRun) and it.role not in FURNITURE]
         if not runs:
             continue

@@ -7,7 +7,6 @@ split between pages and a section line stays with its first entry.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from typeset.layout.compose import Composer, article_key, line_extent
@@ -20,8 +19,7 @@ from typeset.text.linebreak import Line, Span
 
 def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
                    facts: IssueFacts) -> list[FlowItem]:
-    layout, book = comp.layout, comp.book
-    c = layout.contents
+    c = comp.layout.contents
     items: list[FlowItem] = [Band([comp.part(comp.text_block(c.heading, c.heading_block,
                                                              "contents-head"), c.heading_block)],
                                   keep_with_next=True, role="contents-head")]
