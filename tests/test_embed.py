@@ -295,6 +295,7 @@ def test_bleed_boxes_and_shift(library):
 
 
 def test_crop_marks_stand_outside_the_bleed(library):
+    """Eight trim marks outside the bleed, in the registration colour."""
     page = Page(W, H, items=[TextRun(50, 50, SERIF, 12, "角")])
     marks = CropMarks()
     data = render_pdf([page], library, DocumentInfo("t"), bleed=8.5, crop_marks=True)
@@ -303,8 +304,11 @@ def test_crop_marks_stand_outside_the_bleed(library):
     assert b["MediaBox"] == pytest.approx((0, 0, W + 2 * off, H + 2 * off))
     assert b["TrimBox"] == pytest.approx((off, off, off + W, off + H))
     bx0, by0, bx1, by1 = b["BleedBox"]
-    segs = re.search(r"q 0\.25 w 0 J (.*?) S Q", pi.content(data, 0)).group(1)
-    nums = [float(v) for v in re.findall(r"-?[\d.]+(?= )", segs + " ")]
+    content = pi.content(data, 0)
+    # Registration colour: a Separation /All over CMYK, so marks print on every plate.
+    assert re.search(r"/All CS\s+1 SCN", content)
+    segs = re.search(r"/All CS\s+1 SCN\s+\.25 w\s+0 J\s+n\s+(.*?)\s+S\s+Q", content, re.S).group(1)
+    nums = [float(v) for v in re.findall(r"-?[\d.]+(?= )", segs.replace("\n", " ") + " ")]
     lines = [nums[i:i + 4] for i in range(0, len(nums), 4)]
     assert len(lines) == 8
     for x1, y1, x2, y2 in lines:

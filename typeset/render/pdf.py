@@ -305,9 +305,9 @@ class _Renderer:
         else:
             c.setTrimBox(None)
             c.setBleedBox(None)
-        ops = ["0 g 0 G"]               # pure black, DeviceGray
         if self.marks:
-            ops.append(self._crop_marks(page))
+            self._crop_marks(page)
+        ops = ["0 g 0 G"]               # pure black, DeviceGray
         if o:
             ops.append(f"q 1 0 0 1 {_n(o)} {_n(o)} cm")
         ops.extend(self._items(page))
@@ -315,9 +315,11 @@ class _Renderer:
             ops.append("Q")
         c.addLiteral("\n".join(ops))
 
-    def _crop_marks(self, page: Page) -> str:
-        """Eight trim marks, each on a trim line's extension, outside the bleed."""
-        m, o = self.marks, self.off
+    def _crop_marks(self, page: Page) -> None:
+        """Eight trim marks, each on a trim line's extension, outside the bleed, in the
+        registration colour (Separation /All: they print on every plate)."""
+        from reportlab.lib.colors import CMYKColorSep
+        m, o, c = self.marks, self.off, self.canvas
         x0, y0, x1, y1 = o, o, o + page.width, o + page.height
         near = self.bleed + m.gap            # from the trim edge to the start of a mark
         far = near + m.length
@@ -328,8 +330,12 @@ class _Renderer:
         for y in (y0, y1):
             segs.append((x0 - far, y, x0 - near, y))
             segs.append((x1 + near, y, x1 + far, y))
-        body = " ".join(f"{_n(a)} {_n(b_)} m {_n(c_)} {_n(d)} l" for a, b_, c_, d in segs)
-        return f"q {_n(m.width)} w 0 J {body} S Q"
+        c.saveState()
+        c.setStrokeColor(CMYKColorSep(1, 1, 1, 1, spotName="All"))
+        c.setLineWidth(m.width)
+        c.setLineCap(0)
+        c.lines(segs)
+        c.restoreState()
 
     def _items(self, page: Page) -> list[str]:
         ops: list[str] = []
