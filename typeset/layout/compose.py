@@ -13,6 +13,7 @@ from typeset.layout.styles import StyleBook
 from typeset.model.article import Article, Inline
 from typeset.model.layout import Block, Layout
 from typeset.model.manifest import Issue
+from typeset.text import cjk
 from typeset.text.linebreak import BreakSettings, Line, Span, set_paragraph
 from typeset.text.parcache import ParagraphCache
 
@@ -100,29 +101,37 @@ class Composer:
     def _balanced(self, spans: list[Span], measure: float, settings, lines: list[Line]
                   ) -> list[Line]:
         """A heading that wraps breaks where its author put a space (事争一流 奋发有为) if
-        every phrase then fits; otherwise its lines are made as even as the breaker allows:
-        the narrowest measure that still gives the same number of lines."""
-        if len(spans) == 1 and " " in spans[0].text.strip():
-            phrases = spans[0].text.split(" ")
-            packed: list[str] = []
-            for ph in phrases:
-                trial = f"{packed[-1]} {ph}" if packed else ph
-                if packed and len(self.break_lines([Span(trial, spans[0].style)], measure,
-                                                   settings)) == 1:
-                    packed[-1] = trial
-                else:
-                    packed.append(ph)
-            if len(packed) == len(lines):
-                out = []
-                for text in packed:
-                    set_ = self.break_lines([Span(text, spans[0].style)], measure,
-                                            replace(settings, indent=settings.indent if not out
-                                                    else 0.0))
-                    if len(set_) != 1:
-                        break
-                    out.append(set_[0])
-                else:
-                    return out
+        every phrase then fits; a two-line heading otherwise breaks at the phrase boundary
+        (before an opening or after a closing quote or bracket) that makes its lines most
+        even; failing both, its lines are made as even as the breaker allows: the narrowest
+        measure that still gives the same number of lines."""
+        if len(spans) == 1:
+            text, style = spans[0].text, spans[0].style
+            if " " in text.strip():
+                packed: list[str] = []
+                for ph in text.split(" "):
+                    trial = f"{packed[-1]} {ph}" if packed else ph
+                    if packed and self._one_line(trial, style, measure, settings):
+                        packed[-1] = trial
+                    else:
+                        packed.append(ph)
+                if len(packed) == len(lines):
+                    out = self._set_pieces(packed, style, measure, settings)
+                    if out:
+                        return out
+            if len(lines) == 2:
+                best_pieces, best_diff = None, None
+                for i in range(2, len(text) - 1):
+                    if not (text[i] in cjk.OPENING or text[i - 1] in cjk.CLOSING):
+                        continue
+                    a, b = text[:i], text[i:]
+                    diff = abs(self.book.width(a, style) - self.book.width(b, style))
+                    if best_diff is None or diff < best_diff:
+                        best_pieces, best_diff = [a, b], diff
+                if best_pieces and best_diff <= measure / 2:
+                    out = self._set_pieces(best_pieces, style, measure, settings)
+                    if out:
+                        return out
         n = len(lines)
         lo, hi = measure / n, measure
         best = lines
@@ -137,6 +146,21 @@ class Composer:
             else:
                 lo = mid
         return best
+
+    def _one_line(self, text: str, style: str, measure: float, settings) -> bool:
+        return len(self.break_lines([Span(text, style)], measure, settings)) == 1
+
+    def _set_pieces(self, pieces: list[str], style: str, measure: float, settings
+                    ) -> list[Line] | None:
+        """Each piece on a line of its own, or None if one does not fit."""
+        out: list[Line] = []
+        for text in pieces:
+            lines = self.break_lines([Span(text, style)], measure,
+                                     replace(settings, indent=settings.indent if not out else 0.0))
+            if len(lines) != 1:
+                return None
+            out.append(lines[0])
+        return out
 
     def set_paragraph(self, spans: list[Span], style: str, role: str, *, left: float = 0.0,
                       right: float = 0.0) -> list[SetLine]:
