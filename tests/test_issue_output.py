@@ -207,3 +207,25 @@ def test_running_head_follows_the_article_starting_on_the_page():
         heads = {it.text for it in page.items if isinstance(it, TextRun) and it.role == "running-head"}
         assert fmt.format(title=current) in heads
     assert mid_page_switches >= 1
+
+
+def test_saddle_stitch_blanks_stand_before_the_colophon_page(tmp_path):
+    """One article and a colophon: contents + article page + blank + colophon page = 4."""
+    import shutil
+
+    from typeset.build import compose
+
+    src = SAMPLE.parents[2] / "tests" / "data" / "model" / "issue"
+    shutil.copytree(src, tmp_path / "issue")
+    manifest = tmp_path / "issue" / "issue.yaml"
+    text = manifest.read_text(encoding="utf-8")
+    text = text.replace("      - articles/02-diaoyan.md\n", "")
+    text = text.replace("  - title: 市县政协\n    articles:\n      - articles/03-jianyan.md\n", "")
+    manifest.write_text(text, encoding="utf-8")
+    comp = compose(manifest, use_cache=False)
+    assert [p.kind for p in comp.pages] == ["contents", "body", "blank", "body"]
+    assert comp.padding == 1
+    closing = comp.body[-1]
+    roles = {it.role for it in closing.items if isinstance(it, TextRun)}
+    assert "colophon" in roles and "body" not in roles
+    assert comp.body[-1].folio == "3"

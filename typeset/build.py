@@ -169,15 +169,29 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     body, start_pages = body_pages()
     contents = contents_pages(start_pages)
     padding = 0
-    if layout.page.saddle_stitch:
-        # Saddle stitching folds sheets of 4 pages: blank pages before the closing page make
-        # the whole issue (contents + body) a multiple of 4 (journal-style.md §5).
-        padding = -(len(contents) + len(body)) % 4
-        if padding:
-            for _ in range(padding):
-                frames.insert(len(frames) - 1, Frame(blank=True))
-            body, start_pages = body_pages()
-            contents = contents_pages(start_pages)
+    if layout.page.saddle_stitch and (len(contents) + len(body)) % 4:
+        # Saddle stitching folds sheets of 4 pages: blank pages make the whole issue
+        # (contents + body) a multiple of 4 (journal-style.md §5). They stand before the
+        # closing page, the colophon's. If the colophon shares the last article's page, it
+        # gets a page of its own when that costs no extra sheet; otherwise (and with no
+        # colophon) the blanks come last.
+        n = len(contents) + len(frames)
+        closing = None
+        if colophon is not None:
+            last = frames[-1]
+            if len(last.placements) == 1:
+                closing = last
+            elif -(n + 1) % 4 < -n % 4:
+                last.placements = [p for p in last.placements if p.item is not colophon]
+                frames.append(Frame())
+                place_closing(frames, colophon, tb.lines, tb.line_pitch,
+                              at_foot=layout.colophon.position == "bottom")
+                closing = frames[-1]
+        padding = -(len(contents) + len(frames)) % 4
+        at = frames.index(closing) if closing is not None else len(frames)
+        frames[at:at] = [Frame(blank=True) for _ in range(padding)]
+        body, start_pages = body_pages()
+        contents = contents_pages(start_pages)
     if cache is not None:
         cache.save()
     return Composition(issue, layout, book, contents, body, start_pages, padding, frames)

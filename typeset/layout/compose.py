@@ -120,15 +120,17 @@ class Composer:
                     if out:
                         return out
             if len(lines) == 2:
-                best_pieces, best_diff = None, None
+                best_pieces, best_even = None, 0.0
                 for i in range(2, len(text) - 1):
                     if not (text[i] in cjk.OPENING or text[i - 1] in cjk.CLOSING):
                         continue
                     a, b = text[:i], text[i:]
-                    diff = abs(self.book.width(a, style) - self.book.width(b, style))
-                    if best_diff is None or diff < best_diff:
-                        best_pieces, best_diff = [a, b], diff
-                if best_pieces and best_diff <= measure / 2:
+                    wa, wb = self.book.width(a, style), self.book.width(b, style)
+                    even = min(wa, wb) / max(wa, wb)
+                    if even > best_even:
+                        best_pieces, best_even = [a, b], even
+                # a phrase boundary wins unless one line would be under a third of the other
+                if best_pieces and best_even >= 1 / 3:
                     out = self._set_pieces(best_pieces, style, measure, settings)
                     if out:
                         return out
