@@ -142,7 +142,9 @@ def compose(manifest: Path, *, layout_override: str | None = None,
             left = placer.block_left(folio)
             placer.place(frame, page, left)
             if not frame.blank:
-                suppress = layout.article.suppress_running_head and frame_starts_article(frame)
+                # No running head over a page that holds the colophon alone: no section runs there.
+                suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
+                            or all(p.item is colophon for p in frame.placements))
                 marg.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
                            running_head=not suppress)
             for anchor in page.anchors:
