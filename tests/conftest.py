@@ -9,6 +9,14 @@ SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
 CORPUS = ROOT.parent / "shared" / "corpus" / "chongqing-sample" / "issue.yaml"
 
 
+@pytest.fixture(scope="module")
+def private_cache(tmp_path_factory):
+    """A cache directory of the module's own: font and subset caches start cold."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TYPESET_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def sample_composition():
     from typeset.build import compose

@@ -19,15 +19,11 @@ KAI = "LXGWWenKai-Regular.ttf"
 MANIFEST = yaml.safe_load((FONTS_DIR / "manifest.yaml").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _cache(tmp_path_factory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TYPESET_CACHE", str(tmp_path_factory.mktemp("cache")))
-        yield
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 @pytest.fixture(scope="module")
-def library():
+def library(private_cache):
     return FontLibrary()
 
 
