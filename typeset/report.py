@@ -68,6 +68,8 @@ class Report:
             f"prohibited starts/ends:   {len(self.prohibited)}",
             f"loosest line:             {spacing(self.loosest)}",
             f"tightest line:            {spacing(self.tightest)}",
+            "  (spacing: width added to (+) or taken from (−) the line's natural width — by "
+            "justification, or by compressing punctuation — averaged over its gaps)",
             f"孤字 (lone last chars):   {len(self.orphans_chars)}",
             f"孤行 (lone lines):        {len(self.orphans_lines)}",
             f"stranded headings:        {len(self.stranded_headings)}",
