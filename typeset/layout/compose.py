@@ -186,7 +186,8 @@ class Composer:
             items.append(PageBreak(recto=a.start == "new_recto"))
         elif not first_overall and a.separator_rule:
             items.append(Band([Part([], self.pitch, a.separator_space,
-                                    rule=0.5, rule_gap=a.separator_space)], role="separator"))
+                                    rule=a.separator_rule_width, rule_gap=a.separator_space)],
+                              role="separator"))
         fm = article.front
         parts: list[Part] = []
         for name in a.head_order:
@@ -258,7 +259,7 @@ class Composer:
             for i, ln in enumerate(set_lines):
                 lines.append(SetLine(ln, 0.0 if i == 0 else label_w, size, "colophon"))
         return Band([Part(lines, self.pitch, c.space_before, 0.0, rule=c.rule_width,
-                          rule_gap=size * 0.5)], role="colophon")
+                          rule_gap=c.rule_gap)], role="colophon")
 
 
 def compose_issue(issue: Issue, comp: Composer) -> list[FlowItem]:

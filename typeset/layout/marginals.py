@@ -54,7 +54,8 @@ class Marginals:
                 page.items += self.book.plain_run(right_t, rh.style, right - w, y, "running-head")
             if rh.rule:
                 ry = self.top + rh.rule_gap
-                page.items.append(Rule(left, ry, right, ry, 0.5, role="running-head-rule"))
+                page.items.append(Rule(left, ry, right, ry, rh.rule_width,
+                                       role="running-head-rule"))
         text = rh.folio_format.format(**values)
         w = self.book.width(text, rh.folio_style)
         if rh.folio_position == "bottom-center":

@@ -97,6 +97,7 @@ class ArticleStyle:
         "where an article starts: a new page, a new right-hand page, or on the same page")
     separator_rule: bool = doc("with start: continue, a rule between articles", default=True)
     separator_space: Pt = doc("space above and below that rule", default=11.0)
+    separator_rule_width: Pt = doc("line width of that rule", default=0.5)
     suppress_running_head: bool = doc("no running head on a page where an article starts",
                                       default=False)
     title: Block = doc("title block")
@@ -126,6 +127,7 @@ class RunningHeads:
     baseline: Pt = doc("baseline distance above the text block top", default=14.0)
     rule: bool = doc("a rule under the running head", default=True)
     rule_gap: Pt = doc("distance of that rule above the text block top", default=8.0)
+    rule_width: Pt = doc("line width of that rule", default=0.5)
     folio_style: str = doc("text style of the folio")
     folio_format: str = doc("folio template", default="{folio}")
     folio_position: Literal["bottom-outside", "bottom-center", "top-outside"] = doc(
@@ -158,6 +160,7 @@ class Colophon:
     style: str = doc("text style")
     separator: str = doc("between label and text", default="：")
     rule_width: Pt = doc("width of the rule above", default=0.75)
+    rule_gap: Pt = doc("distance from the rule down to the first line's slot", default=5.25)
     space_before: Pt = doc("space above the rule", default=11.0)
     position: Literal["bottom", "follow"] = doc("at the bottom of the last page, or right after "
                                                  "the last article", default="bottom")
