@@ -241,13 +241,15 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes
     """The finished PDF of a composed issue: print (PDF/X, with bleed and crop marks) or
     archive (PDF/A-2u)."""
     from typeset.render.finish import finish
-    from typeset.render.pdf import DocumentInfo, render_pdf
+    from typeset.render.pdf import CropMarks, DocumentInfo, render_pdf
 
     meta = metadata(comp)
     info = DocumentInfo(title=meta.title, author=meta.journal, subject=meta.title)
     printing = variant == "print"
+    pg = comp.layout.page
+    marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
     raw = render_pdf(comp.pages, comp.book.library, info,
-                     bleed=comp.layout.page.bleed if printing else 0.0, crop_marks=printing)
+                     bleed=pg.bleed if printing else 0.0, crop_marks=marks if printing else False)
     return finish(raw, variant, meta, pdfx=pdfx)
 
 

@@ -28,6 +28,10 @@ class PageGeometry:
     width: Pt = doc("trim width")
     height: Pt = doc("trim height")
     bleed: Pt = doc("bleed around the trim in the print variant", default=8.503937)  # 3 mm
+    crop_mark_length: Pt = doc("print variant: length of each crop mark", default=18.0)
+    crop_mark_gap: Pt = doc("print variant: distance from the bleed edge to a crop mark",
+                            default=3.0)
+    crop_mark_width: Pt = doc("print variant: line width of the crop marks", default=0.25)
     saddle_stitch: bool = doc("pad the body to a multiple of 4 pages with blank pages before "
                               "the closing page", default=False)
 
