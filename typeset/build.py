@@ -19,7 +19,6 @@ from typeset.layout.styles import StyleBook
 from typeset.layout.toc import contents_items
 from typeset.model.layout import Layout, load_layout
 from typeset.model.manifest import Issue, load_issue
-from typeset.model.yamlsrc import load_yaml, mark_of
 from typeset.text.fonts import FontLibrary
 from typeset.text.parcache import ParagraphCache
 
@@ -112,9 +111,8 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     if layout_override:
         layout = load_layout(layout_override)
     else:
-        mark = mark_of(load_yaml(issue.path), "layout")
         layout = load_layout(issue.layout, relative_to=issue.path.parent,
-                             referenced_from=str(issue.path), line=mark.line if mark else None)
+                             referenced_from=str(issue.path), line=issue.layout_line)
     library = library or FontLibrary()
     book = StyleBook(layout, library)
     check_glyphs(issue, layout, book)

@@ -7,7 +7,6 @@ for the same few thousand characters again and again.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,7 +163,3 @@ class StyleBook:
             pos += self.width(piece, style)
             start = end
         return out
-
-
-def styles_of(names: Iterable[str | None]) -> set[str]:
-    return {n for n in names if n}

@@ -46,6 +46,7 @@ class Issue:
     date: datetime.date | None
     sections: tuple[Section, ...]
     colophon: tuple[ColophonLine, ...]
+    layout_line: int | None = None     # where `layout:` is written (for "unknown layout")
 
 
 def _non_empty(what: str):
@@ -169,4 +170,6 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
 
     return Issue(path=path, layout=chosen, journal=source.journal, year=source.year,
                  number=source.number, date=source.date, sections=tuple(sections),
-                 colophon=tuple(colophon))
+                 colophon=tuple(colophon),
+                 layout_line=(m.line if (m := mark_of(data, "layout")) and source.layout
+                              is not None else None))

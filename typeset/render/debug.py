@@ -28,13 +28,3 @@ def dump_page(page: Page, index: int) -> str:
 
 def dump_pages(pages: list[Page]) -> str:
     return "\n".join(dump_page(p, i) for i, p in enumerate(pages)) + "\n"
-
-
-def page_lines(page: Page, roles: set[str] | None = None) -> list[str]:
-    """The text of a page line by line (runs on one baseline joined), top to bottom."""
-    rows: dict[float, list[TextRun]] = {}
-    for it in page.items:
-        if isinstance(it, TextRun) and (roles is None or it.role in roles):
-            rows.setdefault(round(it.y, 2), []).append(it)
-    return ["".join(r.text for r in sorted(runs, key=lambda r: r.x))
-            for _, runs in sorted(rows.items(), key=lambda kv: -kv[0])]
