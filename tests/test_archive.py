@@ -21,7 +21,7 @@ META = Metadata(title="广西政协工作 2024年第2期", journal="广西政协
 REL = "广西政协工作/2024/广西政协工作-2024-2.pdf"
 
 
-def _pdfa(text: str = "first") -> bytes:
+def _pdfa(text: str = "first", meta: Metadata = META) -> bytes:
     """A small PDF/A made by finish() from a one-page ReportLab document."""
     import io
 
@@ -36,7 +36,11 @@ def _pdfa(text: str = "first") -> bytes:
     c.drawString(20, 150, text)
     c.showPage()
     c.save()
-    return finish(buf.getvalue(), "archive", META)
+    return finish(buf.getvalue(), "archive", meta)
+
+
+def meta_no(n: int) -> Metadata:
+    return Metadata(**{**META.__dict__, "number": n, "title": f"广西政协工作 2024年第{n}期"})
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +126,7 @@ def test_verify_without_catalogue(tmp_path):
 
 @pytest.mark.parametrize("step", ["tmp", "note", "replace"])
 def test_interrupted_first_store_leaves_archive_unchanged(tmp_path, first, step):
-    archive_issue(_pdfa("other"), Metadata(**{**META.__dict__, "number": 1}), tmp_path)
+    archive_issue(_pdfa("other", meta_no(1)), meta_no(1), tmp_path)
     before = snapshot(tmp_path)
     with pytest.raises(RuntimeError, match="simulated"):
         archive_issue(first, META, tmp_path, _fail_after=step)
@@ -146,16 +150,17 @@ def test_interrupted_catalogue_write_keeps_old_catalogue(tmp_path, first, second
     """A failure while the catalogue itself is being replaced: the old one stays."""
     archive_issue(first, META, tmp_path)
     before = snapshot(tmp_path)
-    real = A._write_atomic
+    real = A.write_output
 
     def failing(path, data, **kw):
-        if path.name == A.CATALOGUE:
+        if Path(path).name == A.CATALOGUE:
             raise OSError(28, "No space left on device")
         return real(path, data, **kw)
 
-    monkeypatch.setattr(A, "_write_atomic", failing)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(A, "write_output", failing)
+    with pytest.raises(TypesetError, match="no space left") as e:
         archive_issue(second, META, tmp_path, revise=True)
+    assert "nothing was stored; the archive is as it was" in str(e.value)
     assert snapshot(tmp_path) == before
 
 
