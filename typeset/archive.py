@@ -71,7 +71,8 @@ _NAME_MAX = 255                       # bytes in one file name on common file sy
 # Test hook: TYPESET_TEST_ARCHIVE_KILL="STEP" (or "STEP:INT") makes a run send itself SIGKILL
 # (or SIGINT) when it reaches STEP; see STEPS. Only the interruption tests set it.
 KILL_ENV = "TYPESET_TEST_ARCHIVE_KILL"
-STEPS = ("lock", "recovered", "note-temp", "note", "tmp-partial", "tmp", "link", "replace",
+STEPS = ("lock", "recovered", "note-temp", "note", "tmp-partial", "tmp", "copy-temp", "link",
+         "replace",
          "catalogue-temp", "catalogue", "done",
          # inside the recovery of an earlier run:
          "undo-file", "undo-clean")
@@ -541,9 +542,7 @@ def _recover(to: Path, fail_after: str | None = None) -> str | None:
                 elif current is not None and current.sha256 == plan.previous_sha256:
                     os.replace(kept, target)    # put the catalogued file back under its name
                 _step("undo-file", fail_after)
-    if _regular(tmp) or os.path.islink(tmp):
-        tmp.unlink()
-    _sweep(tmp.parent)
+    _sweep(tmp.parent)                  # the new bytes (plan.tmp) and any copy's temp
     _sweep(to)
     _step("undo-clean", fail_after)
     note.unlink()
@@ -712,8 +711,9 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
             kept = to / plan.revision_file
             try:
                 os.link(target, kept)
-            except OSError:
-                write_output(kept, target.read_bytes(), mode=0o444)
+            except OSError:         # no hard links here (some network shares): a copy
+                write_output(kept, target.read_bytes(), mode=0o444,
+                             before_replace=lambda: step("copy-temp"))
             fsync_dir(folder)
             step("link")
         # 4. the new file under the name
