@@ -803,7 +803,7 @@ def verify_archive(to: Path) -> list[Problem]:
         try:
             entries = read_catalogue(to)
         except TypesetError as e:
-            return [Problem("catalogue", CATALOGUE, e.message)]
+            return [Problem("catalogue", CATALOGUE, f"{e.message} (hint: {e.hint})")]
     if os.path.lexists(to / PENDING):
         problems.append(Problem("pending", PENDING, "an archive run was interrupted; the next "
                                 "`typeset archive` run finishes or undoes it"))

@@ -31,7 +31,9 @@ def _cmd_specimen(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from typeset.build import build
 
-    report = build(Path(args.manifest), Path(args.output) if args.output else None,
+    if args.output == "":
+        raise TypesetError("the output path is empty", hint="give a file name, e.g. -o issue.pdf")
+    report = build(Path(args.manifest), Path(args.output) if args.output is not None else None,
                    layout_override=args.layout, variant=args.variant, pdfx=args.pdfx)
     padded = (f", {report.padding} blank page(s) added for saddle stitching"
               if report.padding else "")

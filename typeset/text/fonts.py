@@ -23,12 +23,12 @@ cache agree whatever the fonts' paths and dates. Hashing the ~54 MB of shipped f
 inode, never on disk (a path-and-date memo in a shared cache would bring back exactly the
 disagreement content keys remove). The file is a plain binary layout, parsed defensively:
 
-    b"typeset-face\n"  u32 LE header length  header (UTF-8 JSON: format, font hash, names,
-    metrics, ink, counts, SHA-256 of the body)  body: code points (u32 LE), glyph ids (u32
-    LE), advances (u16 LE)
+    b"typeset-face\n"  u32 LE header length  header (ASCII JSON: format, font hash, names,
+    metrics, ink, counts)  body: code points (u32 LE), glyph ids (u32 LE), advances (u16 LE)
+    SHA-256 of everything before it (32 bytes)
 
-Anything that does not check out (magic, lengths, types, ranges, the body's checksum, the
-font hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
+Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
+hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
 marshal).
 """
 from __future__ import annotations
@@ -335,10 +335,10 @@ def _encode_record(identity: str, rec: dict) -> bytes:
     header = {k: rec[k] for k in _HEADER_TYPES}
     header.update(format=_CACHE_FORMAT, font=identity, bbox=list(rec["bbox"]),
                   ink={ch: list(v) for ch, v in rec["ink"].items()},
-                  n_cmap=len(cps) // 4, n_advances=len(adv) // 2,
-                  body_sha256=hashlib.sha256(body).hexdigest())
+                  n_cmap=len(cps) // 4, n_advances=len(adv) // 2)
     h = json.dumps(header, ensure_ascii=True, sort_keys=True).encode("ascii")
-    return _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
+    data = _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
+    return data + hashlib.sha256(data).digest()
 
 
 def _decode_record(identity: str, data: bytes) -> dict | None:
@@ -346,7 +346,8 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
     def num(v) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool)
     try:
-        if not data.startswith(_CACHE_MAGIC):
+        data, digest = data[:-32], data[-32:]
+        if not data.startswith(_CACHE_MAGIC) or hashlib.sha256(data).digest() != digest:
             return None
         at = len(_CACHE_MAGIC)
         hlen = int.from_bytes(data[at:at + 4], "little")
@@ -369,8 +370,7 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
                 or not isinstance(ink, dict)
                 or not all(isinstance(c, str) and len(c) == 1 and isinstance(v, list)
                            and len(v) == 2 and all(map(num, v)) for c, v in ink.items())
-                or len(body) != 8 * n + 2 * g
-                or hashlib.sha256(body).hexdigest() != header.get("body_sha256")):
+                or len(body) != 8 * n + 2 * g):
             return None
         cps, gids = _le(body[:4 * n], "I"), _le(body[4 * n:8 * n], "I")
         check = array("I")
