@@ -184,6 +184,8 @@ def test_fault(case, tmp_path, monkeypatch, capsys, warm_cache):
     if arch_before is not None and case["exit"] != 0 and "store" not in str(setup):
         after = {p: p.read_bytes() for p in arch.rglob("*") if p.is_file() and p.name != ".lock"}
         assert after == {p: d for p, d in arch_before.items() if p.name != ".lock"}
+    for name in case.get("absent", []):
+        assert not (tmp_path / name).exists(), f"{name} was created"
     if "same_pdf" in case:
         assert (tmp_path / case["same_pdf"]).read_bytes() == reference
     assert not marker.exists(), "a planted cache file ran code"

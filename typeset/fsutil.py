@@ -143,8 +143,9 @@ def os_error(err: OSError, path: Path | str, *, what: str = "write") -> TypesetE
 
 def check_output(path: Path | str, *, create_parent: bool = False) -> Path:
     """Refuse, before anything is built or written, an output path typeset would not write:
-    one holding NUL, naming anything but a regular file, a missing or non-folder parent (the
-    parent is created when `create_parent`), a name too long. Returns the path."""
+    one holding NUL, naming anything but a regular file, a missing parent (unless
+    `create_parent`: then the nearest existing folder above must be writable; `write_output`
+    creates the rest), a file where a folder should be, a name too long. Returns the path."""
     raw = os.fspath(path)
     if "\0" in raw:
         raise TypesetError("the output path contains a NUL character", file=_shown(raw),
@@ -165,27 +166,31 @@ def check_output(path: Path | str, *, create_parent: bool = False) -> Path:
                 "typeset replaces only regular files; remove it or give another path")
         raise TypesetError(f"the output path is {kind}; typeset writes only regular files",
                            file=_shown(p), hint=hint)
+    # The folder that must be written in: the parent, or (when the parent may be created)
+    # the nearest folder above it that exists. Nothing is created here.
     parent = p.parent
-    try:
-        pst = os.stat(parent)
-    except FileNotFoundError:
-        if not create_parent:
-            raise TypesetError(f"the folder {_shown(parent)} does not exist", file=_shown(p),
-                               hint="create it first (mkdir -p), or give another path") from None
+    folder = parent
+    while True:
         try:
-            parent.mkdir(parents=True, exist_ok=True)
+            pst = os.stat(folder)
+            break
+        except FileNotFoundError:
+            if not create_parent:
+                raise TypesetError(f"the folder {_shown(parent)} does not exist", file=_shown(p),
+                                   hint="create it first (mkdir -p), or give another path") \
+                    from None
+            if folder.parent == folder:
+                raise
+            folder = folder.parent
         except OSError as err:
-            raise os_error(err, p, what="create the folder") from None
-        pst = os.stat(parent)
-    except OSError as err:
-        raise os_error(err, p) from None
+            raise os_error(err, p) from None
     if not stat.S_ISDIR(pst.st_mode):
-        raise TypesetError(f"{_shown(parent)} is a file, not a folder", file=_shown(p),
+        raise TypesetError(f"{_shown(folder)} is a file, not a folder", file=_shown(p),
                            hint="give a path whose folder exists")
-    if len(os.fsencode(p.name)) > _name_max(parent):
+    if len(os.fsencode(p.name)) > _name_max(folder):
         raise os_error(OSError(errno.ENAMETOOLONG, "File name too long"), p)
-    if not os.access(parent, os.W_OK):
-        code = errno.EROFS if _read_only_fs(parent) else errno.EACCES
+    if not os.access(folder, os.W_OK):
+        code = errno.EROFS if _read_only_fs(folder) else errno.EACCES
         raise os_error(OSError(code, os.strerror(code)), p)
     return p
 
@@ -231,6 +236,11 @@ def write_output(path: Path | str, data: bytes, *, create_parent: bool = False,
     bits (default: 0o666 less the umask). `before_replace` is called once the temporary file is
     complete, just before it is renamed (the archive's interruption tests use it)."""
     p = check_output(path, create_parent=create_parent)
+    if create_parent and not p.parent.is_dir():
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise os_error(err, p, what="create the folder") from None
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=p.parent)
     except OSError as err:
