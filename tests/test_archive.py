@@ -487,3 +487,12 @@ def test_six_parallel_runs_into_one_archive_all_store(tmp_path):
     assert [r[2] for r in results] == [0] * 6, [r[1][-500:] for r in results]
     assert sorted(e.number for e in A.read_catalogue(to)) == [1, 2, 3, 4, 5, 6]
     assert verify_archive(to) == []
+
+
+def test_a_journal_name_too_long_for_a_file_name_is_refused(tmp_path, first):
+    long = Metadata(**{**META.__dict__, "journal": "政" * 80})
+    with pytest.raises(TypesetError, match="too long for an archive file name") as e:
+        archive_issue(first, long, tmp_path)
+    assert "at most 76 Chinese characters" in str(e.value)
+    assert not any(tmp_path.iterdir())
+    A.issue_path(Metadata(**{**META.__dict__, "journal": "政" * 76}))      # the limit fits

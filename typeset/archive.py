@@ -156,7 +156,8 @@ def _step(name: str, fail_after: str | None = None) -> None:
     if want:
         step, _, sig = want.partition(":")
         if step == name:
-            os.kill(os.getpid(), signal.SIGINT if sig == "INT" else signal.SIGKILL)
+            os.kill(os.getpid(), signal.SIGINT if sig == "INT"
+                    else getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def _safe_component(journal: str) -> str:
@@ -174,7 +175,9 @@ def _safe_component(journal: str) -> str:
         raise TypesetError(f"the journal name {journal!r} is too long for an archive file name "
                            f"({len(name.encode('utf-8'))} bytes in UTF-8)",
                            hint=f"file names hold at most {_NAME_MAX} bytes; shorten `journal:` "
-                                "in the manifest (or the layout) to under 70 Chinese characters")
+                                f"in the manifest (or the layout) to at most "
+                                f"{(_NAME_MAX - longest + len(name.encode('utf-8'))) // 3} "
+                                "Chinese characters")
     return name
 
 
