@@ -21,7 +21,7 @@ META = Metadata(title="广西政协工作 2024年第2期", journal="广西政协
 REL = "广西政协工作/2024/广西政协工作-2024-2.pdf"
 
 
-def _pdfa(text: str = "first") -> bytes:
+def _pdfa(text: str = "first", meta: Metadata = META) -> bytes:
     """A small PDF/A made by finish() from a one-page ReportLab document."""
     import io
 
@@ -36,7 +36,11 @@ def _pdfa(text: str = "first") -> bytes:
     c.drawString(20, 150, text)
     c.showPage()
     c.save()
-    return finish(buf.getvalue(), "archive", META)
+    return finish(buf.getvalue(), "archive", meta)
+
+
+def meta_no(n: int) -> Metadata:
+    return Metadata(**{**META.__dict__, "number": n, "title": f"广西政协工作 2024年第{n}期"})
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +126,7 @@ def test_verify_without_catalogue(tmp_path):
 
 @pytest.mark.parametrize("step", ["tmp", "note", "replace"])
 def test_interrupted_first_store_leaves_archive_unchanged(tmp_path, first, step):
-    archive_issue(_pdfa("other"), Metadata(**{**META.__dict__, "number": 1}), tmp_path)
+    archive_issue(_pdfa("other", meta_no(1)), meta_no(1), tmp_path)
     before = snapshot(tmp_path)
     with pytest.raises(RuntimeError, match="simulated"):
         archive_issue(first, META, tmp_path, _fail_after=step)
@@ -146,16 +150,17 @@ def test_interrupted_catalogue_write_keeps_old_catalogue(tmp_path, first, second
     """A failure while the catalogue itself is being replaced: the old one stays."""
     archive_issue(first, META, tmp_path)
     before = snapshot(tmp_path)
-    real = A._write_atomic
+    real = A.write_output
 
     def failing(path, data, **kw):
-        if path.name == A.CATALOGUE:
+        if Path(path).name == A.CATALOGUE:
             raise OSError(28, "No space left on device")
         return real(path, data, **kw)
 
-    monkeypatch.setattr(A, "_write_atomic", failing)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(A, "write_output", failing)
+    with pytest.raises(TypesetError, match="no space left") as e:
         archive_issue(second, META, tmp_path, revise=True)
+    assert "nothing was stored; the archive is as it was" in str(e.value)
     assert snapshot(tmp_path) == before
 
 
@@ -209,3 +214,285 @@ def test_hand_placed_file_is_not_overwritten(tmp_path, first):
     with pytest.raises(TypesetError, match="not in the catalogue"):
         archive_issue(first, META, tmp_path)
     assert (tmp_path / REL).read_bytes() == b"someone else's"
+
+
+# ---------------------------------------------------------------------------------------------
+# Confinement: crafted notes and catalogues cannot reach outside the archive
+
+def _victims(tmp_path: Path) -> tuple[Path, dict]:
+    """An archive folder with one stored issue, and files outside it that must survive."""
+    to = tmp_path / "arch"
+    outside = tmp_path / "outside"
+    (outside / "2024").mkdir(parents=True)
+    for name in ("victim.pdf", "2024/outside-2024-2.pdf", "catalogue.json"):
+        (outside / name).write_bytes(b"precious " + name.encode())
+    return to, {p: p.read_bytes() for p in outside.rglob("*") if p.is_file()}
+
+
+def _outside_intact(files: dict) -> bool:
+    return all(p.is_file() and p.read_bytes() == data for p, data in files.items())
+
+
+def _note(**kw) -> bytes:
+    plan = {"target": REL, "tmp": "广西政协工作/2024/.typeset-1.tmp",
+            "sha256": "0" * 64, "previous_sha256": None, "revision_file": None}
+    plan.update(kw)
+    return json.dumps(plan, ensure_ascii=False).encode()
+
+
+CRAFTED_NOTES = {
+    "target up and out": dict(target="../2024/..-2024-2.pdf"),
+    "absolute target": dict(target="/tmp/outside/2024/outside-2024-2.pdf"),
+    "tmp is the catalogue": dict(tmp="catalogue.json"),
+    "tmp climbs out": dict(tmp="广西政协工作/2024/../../../outside/victim.pdf"),
+    "revision file outside": dict(revision_file="../outside/victim.pdf",
+                                  previous_sha256="1" * 64),
+    "revision file is a catalogued file": dict(revision_file=REL, previous_sha256="1" * 64),
+    "not a note": None,
+}
+
+
+@pytest.mark.parametrize("case", sorted(CRAFTED_NOTES))
+def test_a_crafted_pending_note_changes_nothing(tmp_path, first, case):
+    to, outside = _victims(tmp_path)
+    archive_issue(first, META, to)
+    before = snapshot(to)
+    fields = CRAFTED_NOTES[case]
+    note = b'["rm", "-rf", "/"]' if fields is None else _note(**fields)
+    (to / A.PENDING).write_bytes(note)
+    with pytest.raises(TypesetError, match="pending note typeset did not write") as e:
+        archive_issue(_pdfa("x", meta_no(3)), meta_no(3), to)
+    assert "nothing was changed" in str(e.value)
+    assert snapshot(to) == {**before, A.PENDING: hashlib.sha256(note).hexdigest()}
+    assert _outside_intact(outside)
+
+
+def test_a_symlinked_folder_never_leads_recovery_outside(tmp_path, first):
+    """The note's target matches a file outside, reached through a link planted in the
+    archive: recovery refuses instead of deleting it."""
+    to, outside = _victims(tmp_path)
+    archive_issue(_pdfa("a", meta_no(1)), meta_no(1), to)
+    (to / "outside").symlink_to(tmp_path / "outside", target_is_directory=True)
+    victim = tmp_path / "outside" / "2024" / "outside-2024-2.pdf"
+    note = _note(target="outside/2024/outside-2024-2.pdf", tmp="outside/2024/.typeset-1.tmp",
+                 sha256=hashlib.sha256(victim.read_bytes()).hexdigest())
+    (to / A.PENDING).write_bytes(note)
+    with pytest.raises(TypesetError, match="symbolic link"):
+        archive_issue(first, META, to)
+    assert _outside_intact(outside)
+    kinds = {(p.kind, p.path) for p in verify_archive(to)}
+    assert ("unlisted", "outside") in kinds and ("pending", A.PENDING) in kinds
+
+
+def test_a_symlinked_journal_folder_is_never_written_through(tmp_path, first):
+    to, outside = _victims(tmp_path)
+    to.mkdir()
+    (to / "广西政协工作").symlink_to(tmp_path / "outside", target_is_directory=True)
+    with pytest.raises(TypesetError, match="symbolic link"):
+        archive_issue(first, META, to)
+    assert _outside_intact(outside) and sorted(os.listdir(tmp_path / "outside" / "2024")) == [
+        "outside-2024-2.pdf"]
+
+
+def test_a_lock_file_that_is_a_link_is_refused(tmp_path, first):
+    to, outside = _victims(tmp_path)
+    to.mkdir()
+    (to / A.LOCK).symlink_to(tmp_path / "outside" / "victim.pdf")
+    with pytest.raises(TypesetError, match="lock file is not a regular file"):
+        archive_issue(first, META, to)
+    assert _outside_intact(outside)
+
+
+@pytest.mark.parametrize("bad", ["../outside/victim.pdf", "/etc/hostname",
+                                 "广西政协工作/../../outside/victim.pdf", "C:/x.pdf", ""])
+def test_a_catalogue_pointing_outside_is_reported_and_never_followed(tmp_path, first, second,
+                                                                     bad):
+    to, outside = _victims(tmp_path)
+    archive_issue(first, META, to)
+    cat = json.loads((to / A.CATALOGUE).read_text(encoding="utf-8"))
+    cat["issues"][0]["file"] = bad
+    (to / A.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    if bad:
+        problems = verify_archive(to)
+        assert ("outside", bad) in {(p.kind, p.path) for p in problems}
+        assert any("points outside the archive" in p.detail for p in problems)
+    with pytest.raises(TypesetError):
+        archive_issue(second, META, to, revise=True)
+    assert _outside_intact(outside)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verify: size and metadata as well as the checksum
+
+def test_verify_reports_a_wrong_size(tmp_path, first):
+    archive_issue(first, META, tmp_path)
+    cat = json.loads((tmp_path / A.CATALOGUE).read_text(encoding="utf-8"))
+    cat["issues"][0]["size"] += 1
+    (tmp_path / A.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    (p,) = verify_archive(tmp_path)
+    assert p.kind == "changed" and f"{len(first)} bytes" in p.detail
+
+
+def test_verify_reports_files_catalogued_under_the_wrong_issue(tmp_path):
+    for n in (1, 2):
+        archive_issue(_pdfa(f"no {n}", meta_no(n)), meta_no(n), tmp_path)
+    cat = json.loads((tmp_path / A.CATALOGUE).read_text(encoding="utf-8"))
+    a, b = cat["issues"]
+    for k in ("file", "sha256", "size"):
+        a[k], b[k] = b[k], a[k]
+    (tmp_path / A.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    problems = verify_archive(tmp_path)
+    assert sorted(p.kind for p in problems) == ["metadata", "metadata"]
+    assert any("XMP says 广西政协工作 2024年第2期; the catalogue says 广西政协工作 2024年第1期"
+               in p.detail for p in problems)
+
+
+def test_a_pdf_whose_metadata_names_another_issue_is_not_stored(tmp_path, first):
+    with pytest.raises(TypesetError, match="metadata says 广西政协工作 2024年第2期.*第5期"):
+        archive_issue(first, meta_no(5), tmp_path)
+    assert not any(tmp_path.rglob("*.pdf"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Recovery that itself fails
+
+def _killed(to: Path, pdf: bytes, meta: Metadata, revise: bool, at: str, *,
+            no_links: bool = False) -> int:
+    """Run archive_issue in a forked child told (through the test hook) to kill itself at
+    step `at` ("STEP" for SIGKILL, "STEP:INT" for SIGINT). Returns the child's wait status.
+    `no_links`: the child's file system has no hard links (the archive copies instead)."""
+    pid = os.fork()
+    if pid == 0:                                    # pragma: no cover (child)
+        code = 50
+        try:
+            os.environ[A.KILL_ENV] = at
+            if no_links:
+                def link(*a, **k):
+                    raise OSError(1, "Operation not permitted")
+                os.link = link
+            try:
+                A.archive_issue(pdf, meta, to, revise=revise)
+                code = 0
+            except A.ArchiveInterrupted as e:
+                code = 30 if e.stored else 31
+            except BaseException:
+                code = 40
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return status
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="interruption tests use fork")
+
+
+@needs_fork
+def test_recovery_that_fails_keeps_the_note_and_the_next_run_finishes_it(
+        tmp_path, first, second, monkeypatch):
+    archive_issue(first, META, tmp_path)
+    before = snapshot(tmp_path)
+    status = _killed(tmp_path, second, META, True, "replace")
+    assert os.WIFSIGNALED(status)
+    assert (tmp_path / REL).read_bytes() == second                  # half done
+
+    real = os.replace
+
+    def refusing(a, b, *rest, **kw):
+        if str(b).endswith(REL.rsplit("/", 1)[1]):
+            raise PermissionError(13, "Permission denied", str(b))
+        return real(a, b, *rest, **kw)
+
+    monkeypatch.setattr(os, "replace", refusing)
+    with pytest.raises(TypesetError, match="could not be undone: Permission denied") as e:
+        archive_issue(_pdfa("x", meta_no(3)), meta_no(3), tmp_path)
+    assert "pending note is kept" in str(e.value)
+    assert (tmp_path / A.PENDING).exists()
+    monkeypatch.setattr(os, "replace", real)
+    archive_issue(_pdfa("x", meta_no(3)), meta_no(3), tmp_path)
+    assert verify_archive(tmp_path) == []
+    after = snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if "2024-3" not in k and k != A.CATALOGUE} == \
+           {k: v for k, v in before.items() if k != A.CATALOGUE}
+
+
+# ---------------------------------------------------------------------------------------------
+# The lock waits, says so once, and gives up with a message
+
+def test_the_lock_waits_and_gives_up_with_a_message(tmp_path, first):
+    from filelock import FileLock
+
+    tmp_path.mkdir(exist_ok=True)
+    held = FileLock(str(tmp_path / A.LOCK))
+    held.acquire()
+    said: list[str] = []
+    try:
+        with pytest.raises(TypesetError, match=r"gave up waiting for the archive after 0.3 s") as e:
+            archive_issue(first, META, tmp_path, lock_timeout=0.3, on_wait=said.append)
+        assert "--lock-timeout" in str(e.value)
+        assert len(said) == 1 and "waiting for another typeset run" in said[0]
+    finally:
+        held.release()
+    assert not any(tmp_path.rglob("*.pdf"))
+
+
+def test_the_lock_waits_for_the_other_run(tmp_path, first):
+    import threading
+
+    from filelock import FileLock
+
+    held = FileLock(str(tmp_path / A.LOCK), thread_local=False)   # released by the timer thread
+    held.acquire()
+    timer = threading.Timer(0.4, held.release)
+    timer.start()
+    said: list[str] = []
+    entry = archive_issue(first, META, tmp_path, lock_timeout=30, on_wait=said.append)
+    timer.join()
+    assert entry.file == REL and len(said) == 1
+    assert verify_archive(tmp_path) == []
+
+
+def test_lock_timeout_from_the_environment(monkeypatch):
+    monkeypatch.setenv(A.LOCK_TIMEOUT_ENV, "2.5")
+    assert A.lock_timeout_from_env() == 2.5
+    monkeypatch.setenv(A.LOCK_TIMEOUT_ENV, "soon")
+    with pytest.raises(TypesetError, match="not a number of seconds"):
+        A.lock_timeout_from_env()
+    monkeypatch.delenv(A.LOCK_TIMEOUT_ENV)
+    assert A.lock_timeout_from_env() == A.DEFAULT_LOCK_TIMEOUT
+
+
+def test_six_parallel_runs_into_one_archive_all_store(tmp_path):
+    """Six processes store six issues into one folder at once: they queue on the lock."""
+    to = tmp_path / "arch"
+    srcs = []
+    for n in range(1, 7):
+        src = tmp_path / f"{n}.pdf"
+        src.write_bytes(_pdfa(f"issue {n}", meta_no(n)))
+        srcs.append(src)
+    script = (
+        "import sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from typeset import archive as A\n"
+        "from typeset.render.finish import Metadata\n"
+        "n = int(sys.argv[1])\n"
+        f"meta = Metadata(title=f'广西政协工作 2024年第{{n}}期', journal={META.journal!r}, "
+        "year=2024, number=n, date=dt.date(2024, 3, 15))\n"
+        "A.archive_issue(Path(sys.argv[2]).read_bytes(), meta, Path(sys.argv[3]),\n"
+        "                lock_timeout=120, on_wait=lambda m: print('WAITED', flush=True))\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(n), str(src), str(to)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for n, src in enumerate(srcs, 1)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert [r[2] for r in results] == [0] * 6, [r[1][-500:] for r in results]
+    assert sorted(e.number for e in A.read_catalogue(to)) == [1, 2, 3, 4, 5, 6]
+    assert verify_archive(to) == []
+
+
+def test_a_journal_name_too_long_for_a_file_name_is_refused(tmp_path, first):
+    long = Metadata(**{**META.__dict__, "journal": "政" * 80})
+    with pytest.raises(TypesetError, match="too long for an archive file name") as e:
+        archive_issue(first, long, tmp_path)
+    assert "at most 76 Chinese characters" in str(e.value)
+    assert not any(tmp_path.iterdir())
+    A.issue_path(Metadata(**{**META.__dict__, "journal": "政" * 76}))      # the limit fits

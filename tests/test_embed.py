@@ -380,7 +380,7 @@ def test_failed_write_keeps_the_earlier_file(library, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("subsetter exploded")
     monkeypatch.setattr(fontembed, "build_subset", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(TypesetError, match="subsetter exploded"):     # named, with the font
         write_pdf([Page(W, H, items=[TextRun(70, 70, SERIF, 12, "新版本从未写完")])], out, library,
                   DocumentInfo("t"))
     assert out.read_bytes() == before

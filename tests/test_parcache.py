@@ -16,7 +16,7 @@ def cache_dir(tmp_path, monkeypatch):
 
 def test_cold_warm_and_uncached_builds_are_identical(cache_dir):
     cold = compose(SAMPLE)
-    assert list((cache_dir / "paragraphs").glob("*.pickle"))
+    assert list((cache_dir / "paragraphs").glob("*.json"))
     warm = compose(SAMPLE)
     plain = compose(SAMPLE, use_cache=False)
     assert dump_pages(cold.pages) == dump_pages(warm.pages) == dump_pages(plain.pages)

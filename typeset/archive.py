@@ -7,38 +7,75 @@ Layout of an archive directory DIR:
     DIR/<journal>/<year>/<journal>-<year>-<number>.pdf        the current file (read-only)
     DIR/<journal>/<year>/<journal>-<year>-<number>-r1.pdf     an earlier revision, r2, …
     DIR/.pending.json                           only while a run is under way (see below)
-    DIR/.lock                                   serialises concurrent runs (flock)
+    DIR/.lock                                   serialises concurrent runs (filelock)
+    .typeset-*.tmp                              temporary files, only while a run is under way
 
 Storing an issue twice is refused; `revise=True` keeps the stored file as the next numbered
 revision and stores the new one under the issue's name.
 
-Crash safety: a run first records what it is about to do in `.pending.json`, then writes the
+Concurrency. One run at a time writes to an archive: a run takes the lock (`filelock`, which
+works on Linux, macOS and Windows) and, if another run holds it, says once that it is waiting
+and waits up to `lock_timeout` seconds (default `DEFAULT_LOCK_TIMEOUT`, or
+$TYPESET_LOCK_TIMEOUT), then gives up with a message. So parallel runs into one folder queue
+and all succeed.
+
+Crash safety. A run first records what it is about to do in `.pending.json`, then writes the
 new bytes to a temporary file, then moves files, then replaces the catalogue (temporary file +
 fsync + os.replace: the catalogue is the commit point), then removes `.pending.json`. If the run
 stops anywhere before the catalogue is replaced — an exception, Ctrl-C, a killed process — the
-steps are undone (at once for an exception, by the next `archive_issue` for a killed process),
-so the archive is left as it was. After the catalogue is replaced, only the pending note is left
-to remove.
+steps are undone (at once for an exception or Ctrl-C, by the next run for a killed process),
+and every temporary file of the dead run is removed, so the archive is left exactly as it was
+and `--verify` passes. After the catalogue is replaced the issue is stored; only the note and
+temporary files are left to remove. Recovery is idempotent: if it fails (an OSError), it says
+so and keeps the note, and the next run tries again.
+
+Confinement. Every path read from `.pending.json` or `catalogue.json` goes through
+`confined()`: a relative '/'-separated path with no empty, '.' or '..' part, no absolute or
+drive path, no backslash or NUL, no symbolic link on the way, resolving inside the archive
+folder. The note's paths must moreover have the exact shapes a run writes (the issue's file,
+its revision file, a `.typeset-*.tmp` in the same folder). So a crafted note or catalogue can
+never make typeset read, delete, move or write anything outside the archive, nor delete a
+catalogued file inside it.
 """
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import hashlib
 import json
 import os
 import re
+import signal
+import stat
 import unicodedata
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator, Literal
+from typing import Callable, Iterator, Literal
 
 from typeset.errors import TypesetError
+from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, os_error, write_new,
+                            write_output)
 from typeset.render.finish import Metadata
 
 CATALOGUE = "catalogue.json"
 PENDING = ".pending.json"
 LOCK = ".lock"
 FORMAT = "typeset-archive/1"
+
+DEFAULT_LOCK_TIMEOUT = 600.0          # seconds a run waits for another to finish with the archive
+LOCK_TIMEOUT_ENV = "TYPESET_LOCK_TIMEOUT"
+CATALOGUE_LIMIT = 64 << 20            # bytes; ~100,000 issues. A larger file is refused unread.
+_NOTE_LIMIT = 64 << 10
+_NAME_MAX = 255                       # bytes in one file name on common file systems
+
+# Test hook: TYPESET_TEST_ARCHIVE_KILL="STEP" (or "STEP:INT") makes a run send itself SIGKILL
+# (or SIGINT) when it reaches STEP; see STEPS. Only the interruption tests set it.
+KILL_ENV = "TYPESET_TEST_ARCHIVE_KILL"
+STEPS = ("lock", "recovered", "note-temp", "note", "tmp-partial", "tmp", "copy-temp", "link",
+         "replace",
+         "catalogue-temp", "catalogue", "done",
+         # inside the recovery of an earlier run:
+         "undo-file", "undo-clean")
 
 
 @dataclass(frozen=True)
@@ -67,10 +104,16 @@ class ArchiveEntry:
     def key(self) -> tuple[str, int, int]:
         return (self.journal, self.year, self.number)
 
+    def files(self) -> list[tuple[str, str, int]]:
+        """(file, sha256, size) of the current file and every revision."""
+        return [(self.file, self.sha256, self.size)] + [(r.file, r.sha256, r.size)
+                                                         for r in self.revisions]
+
 
 @dataclass(frozen=True)
 class Problem:
-    kind: Literal["changed", "missing", "unlisted", "catalogue", "pending"]
+    kind: Literal["changed", "missing", "unlisted", "catalogue", "pending", "outside",
+                  "metadata"]
     path: str
     detail: str
 
@@ -78,7 +121,20 @@ class Problem:
         return f"{self.kind}: {self.path}: {self.detail}"
 
 
+class ArchiveInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) during a run; `message` says what state the archive is in."""
+
+    def __init__(self, message: str, *, stored: bool):
+        super().__init__(message)
+        self.message = message
+        self.stored = stored
+
+
 # ---------------------------------------------------------------------------------------------
+# Small helpers
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -92,15 +148,36 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _step(name: str, fail_after: str | None = None) -> None:
+    """Between two steps of a run: the test hooks (see KILL_ENV and `_fail_after`)."""
+    if fail_after == name:
+        raise RuntimeError(f"simulated failure after step {name!r}")
+    want = os.environ.get(KILL_ENV)
+    if want:
+        step, _, sig = want.partition(":")
+        if step == name:
+            os.kill(os.getpid(), signal.SIGINT if sig == "INT"
+                    else getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
 def _safe_component(journal: str) -> str:
     """The journal name as a directory and file name component: used as written (NFC), but
-    never a path separator, control character or dot-name."""
+    never a path separator, control character or dot-name, and short enough for a file name."""
     name = unicodedata.normalize("NFC", journal.strip())
-    if (not name or name in (".", "..") or name.startswith(".") or len(name) > 100
+    if (not name or name in (".", "..") or name.startswith(".")
             or re.search(r"[/\\\x00-\x1f\x7f:*?\"<>|]", name)):
         raise TypesetError(f"journal name {journal!r} cannot be used as an archive folder name",
                            hint="journal names must not contain / \\ : * ? \" < > | or control "
                                 "characters, nor start with a dot")
+    # <journal>-<year>-<number>-r<n>.pdf must fit in one file name (255 bytes)
+    longest = len(f"{name}-0000-{'9' * 10}-r9999.pdf".encode("utf-8"))
+    if longest > _NAME_MAX:
+        raise TypesetError(f"the journal name {journal!r} is too long for an archive file name "
+                           f"({len(name.encode('utf-8'))} bytes in UTF-8)",
+                           hint=f"file names hold at most {_NAME_MAX} bytes; shorten `journal:` "
+                                f"in the manifest (or the layout) to at most "
+                                f"{(_NAME_MAX - longest + len(name.encode('utf-8'))) // 3} "
+                                "Chinese characters")
     return name
 
 
@@ -114,31 +191,67 @@ def _revision_path(current: str, n: int) -> str:
     return f"{current[:-4]}-r{n}.pdf"
 
 
-def _fsync_dir(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
+class Outside(ValueError):
+    """A path read from the archive's own files that does not stay inside the archive."""
+
+
+def confined(root: Path, rel: object) -> Path:
+    """`rel`, a path read from the archive's files, as a path inside the archive folder `root`
+    (resolved). Raises `Outside` for anything that could lead out: not a string, empty,
+    absolute, a drive, a backslash, NUL, an empty/'.'/'..' part, a symbolic link on the way."""
+    if not isinstance(rel, str) or not rel:
+        raise Outside("not a relative path")
+    if "\0" in rel or "\\" in rel or rel.startswith("/") or re.match(r"[A-Za-z]:", rel):
+        raise Outside("an absolute path, or one holding \\ or NUL")
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        raise Outside("a path with an empty, '.' or '..' part")
+    path = root
+    for part in parts:
+        path = path / part
         try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Write `data` to `path` so that readers see either the old or the new content."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            st = os.lstat(path)
+        except FileNotFoundError:
+            break
+        except OSError as err:
+            raise Outside(f"cannot be checked ({err.strerror})") from None
+        if stat.S_ISLNK(st.st_mode):
+            raise Outside("passes through a symbolic link (the archive never makes links)")
+    full = root.joinpath(*parts)
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    _fsync_dir(path.parent)
+        full.resolve().relative_to(root)
+    except (ValueError, OSError, RuntimeError):
+        raise Outside("resolves outside the archive folder") from None
+    return full
 
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _read_limited(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of one of the archive's own files: a regular file (not a link) under `limit`."""
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise TypesetError(f"{what} is not a regular file", file=path,
+                               hint="the archive writes only regular files; remove or restore it")
+        if st.st_size > limit:
+            raise TypesetError(f"{what} is {st.st_size} bytes, more than typeset ever writes "
+                               f"({limit} bytes)", file=path,
+                               hint="restore it from a backup; typeset never writes it partially")
+        with open(path, "rb") as f:
+            return f.read(limit + 1)
+    except OSError as err:
+        raise TypesetError(f"cannot read {what}: {err.strerror}", file=path,
+                           hint="check the archive folder's permissions") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue
 
 def _entry_to_json(e: ArchiveEntry) -> dict:
     d = asdict(e)
@@ -146,25 +259,93 @@ def _entry_to_json(e: ArchiveEntry) -> dict:
     return d
 
 
-def _entry_from_json(d: dict) -> ArchiveEntry:
-    revs = tuple(Revision(**r) for r in d.get("revisions", []))
-    return ArchiveEntry(**{**d, "revisions": revs})
+class _Shape(ValueError):
+    pass
+
+
+def _field(d: dict, key: str, kind: str, where: str):
+    if key not in d:
+        raise _Shape(f"{where}: no '{key}'")
+    v = d[key]
+    ok = {"str": isinstance(v, str),
+          "text": isinstance(v, str) and v.strip() != "",
+          "int": isinstance(v, int) and not isinstance(v, bool),
+          "sha": isinstance(v, str) and _HEX64.fullmatch(v) is not None,
+          "date": v is None or (isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v)
+                                is not None),
+          "list": isinstance(v, list)}[kind]
+    if not ok:
+        want = {"str": "a string", "text": "a non-empty string", "int": "an integer",
+                "sha": "64 lowercase hex digits (a SHA-256)", "date": "null or YYYY-MM-DD",
+                "list": "a list"}[kind]
+        shown = json.dumps(v, ensure_ascii=False)
+        raise _Shape(f"{where}.{key}: expected {want}, found {shown[:60]}")
+    return v
+
+
+_ENTRY_KEYS = {"journal", "year", "number", "title", "date", "language", "file", "sha256",
+               "size", "revisions"}
+_REVISION_KEYS = {"revision", "file", "sha256", "size"}
+
+
+def _entry_from_json(d: object, where: str) -> ArchiveEntry:
+    if not isinstance(d, dict):
+        raise _Shape(f"{where}: expected an object")
+    unknown = sorted(set(d) - _ENTRY_KEYS)
+    if unknown:
+        raise _Shape(f"{where}: unknown field '{unknown[0]}'")
+    revs = []
+    for i, r in enumerate(_field(d, "revisions", "list", where)):
+        w = f"{where}.revisions[{i}]"
+        if not isinstance(r, dict):
+            raise _Shape(f"{w}: expected an object")
+        if set(r) - _REVISION_KEYS:
+            raise _Shape(f"{w}: unknown field '{sorted(set(r) - _REVISION_KEYS)[0]}'")
+        revs.append(Revision(_field(r, "revision", "int", w), _field(r, "file", "text", w),
+                             _field(r, "sha256", "sha", w), _field(r, "size", "int", w)))
+    e = ArchiveEntry(journal=_field(d, "journal", "text", where),
+                     year=_field(d, "year", "int", where),
+                     number=_field(d, "number", "int", where),
+                     title=_field(d, "title", "str", where), date=_field(d, "date", "date", where),
+                     language=_field(d, "language", "str", where),
+                     file=_field(d, "file", "text", where), sha256=_field(d, "sha256", "sha", where),
+                     size=_field(d, "size", "int", where), revisions=tuple(revs))
+    if not 1000 <= e.year <= 9999 or e.number < 1 or e.size < 0 or any(r.size < 0 for r in revs):
+        raise _Shape(f"{where}: year, number or size out of range")
+    return e
 
 
 def read_catalogue(to: Path) -> list[ArchiveEntry]:
-    """The catalogue's entries; an archive without a catalogue is empty."""
+    """The catalogue's entries; an archive without a catalogue is empty. A catalogue typeset
+    did not write (not JSON, another shape, wrong types, duplicate issues, too large) is a
+    TypesetError naming what is wrong. Paths are not checked here (see `confined`)."""
     path = Path(to) / CATALOGUE
-    if not path.exists():
+    if not os.path.lexists(path):
         return []
+    data = _read_limited(path, CATALOGUE_LIMIT, "the archive catalogue")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
-        return [_entry_from_json(d) for d in data["issues"]]
-    except (ValueError, KeyError, TypeError) as e:
-        raise TypesetError(f"the archive catalogue cannot be read: {e}", file=path,
-                           hint="restore catalogue.json from a backup; typeset never writes it "
-                                "partially")
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError, RecursionError) as e:
+            raise _Shape(f"not JSON ({type(e).__name__}: {str(e)[:80]})") from None
+        if not isinstance(doc, dict):
+            raise _Shape("expected a JSON object with 'format' and 'issues'")
+        if doc.get("format") != FORMAT:
+            raise _Shape(f"format is {json.dumps(doc.get('format'))[:60]}, expected {FORMAT!r}")
+        if set(doc) != {"format", "issues"} or not isinstance(doc["issues"], list):
+            raise _Shape("expected exactly 'format' and a list 'issues'")
+        entries = [_entry_from_json(d, f"issues[{i}]") for i, d in enumerate(doc["issues"])]
+        seen: set[tuple] = set()
+        for i, e in enumerate(entries):
+            if e.key in seen:
+                raise _Shape(f"issues[{i}]: {e.journal} {e.year} no. {e.number} is listed twice")
+            seen.add(e.key)
+        return entries
+    except _Shape as e:
+        raise TypesetError(f"the archive catalogue is not one typeset wrote: {e}", file=path,
+                           hint="restore catalogue.json from a backup (typeset never writes it "
+                                "partially), or correct it by hand; then run "
+                                "`typeset archive --verify`") from None
 
 
 def _catalogue_bytes(entries: list[ArchiveEntry]) -> bytes:
@@ -173,20 +354,97 @@ def _catalogue_bytes(entries: list[ArchiveEntry]) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
-@contextlib.contextmanager
-def _locked(to: Path) -> Iterator[None]:
-    import fcntl
+# ---------------------------------------------------------------------------------------------
+# What a stored PDF says about itself
 
-    with open(to / LOCK, "a+b") as f:
+_PRISM = "{http://prismstandard.org/namespaces/basic/2.0/}"
+
+
+def pdf_issue(data: bytes) -> tuple[str, int, int]:
+    """(journal, year, number) from a PDF's XMP metadata (prism:publicationName, coverDate,
+    number, as typeset's finish() writes them). ValueError if the PDF does not say."""
+    import io
+    import xml.etree.ElementTree as ET
+
+    from pypdf import PdfReader
+
+    try:
+        root = PdfReader(io.BytesIO(data)).trailer["/Root"].get_object()
+        meta = root.get("/Metadata")
+        if meta is None:
+            raise ValueError("the PDF has no XMP metadata")
+        tree = ET.fromstring(meta.get_object().get_data())
+    except ValueError:
+        raise
+    except Exception as err:            # pypdf and expat raise assorted errors on damaged files
+        raise ValueError(f"the PDF's metadata cannot be read ({type(err).__name__})") from None
+
+    def one(name: str) -> str:
+        el = tree.find(f".//{_PRISM}{name}")
+        if el is None or not (el.text or "").strip():
+            raise ValueError(f"the PDF's XMP has no prism:{name}")
+        return el.text.strip()
+    try:
+        return one("publicationName"), int(one("coverDate")[:4]), int(one("number"))
+    except (TypeError,) as err:
+        raise ValueError(str(err)) from None
+
+
+def _issue_words(journal: str, year: int, number: int) -> str:
+    return f"{journal} {year}年第{number}期"
+
+
+# ---------------------------------------------------------------------------------------------
+# The lock
+
+def lock_timeout_from_env() -> float:
+    raw = os.environ.get(LOCK_TIMEOUT_ENV)
+    if raw is None or raw.strip() == "":
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+        if value < 0 or value != value:
+            raise ValueError
+    except ValueError:
+        raise TypesetError(f"{LOCK_TIMEOUT_ENV}={raw!r} is not a number of seconds",
+                           hint="set it to e.g. 600, or 0 to give up at once") from None
+    return value
+
+
+@contextlib.contextmanager
+def _locked(to: Path, timeout: float, on_wait: Callable[[str], None] | None) -> Iterator[None]:
+    from filelock import FileLock, Timeout
+
+    path = to / LOCK
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise TypesetError("the archive's lock file is not a regular file", file=path,
+                               hint="remove it (typeset makes it again); never point it elsewhere")
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        raise os_error(err, path, what="lock the archive") from None
+    lock = FileLock(str(path))
+    try:
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise TypesetError(f"another typeset run is writing to the archive {to}",
-                               hint="wait for it to finish, then run again")
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait is not None:
+                on_wait(f"waiting for another typeset run to finish with the archive {to} "
+                        f"(up to {timeout:g} s)")
+            lock.acquire(timeout=timeout)
+    except Timeout:
+        raise TypesetError(f"gave up waiting for the archive after {timeout:g} s: another "
+                           "typeset run is still writing to it", file=to,
+                           hint=f"wait for that run, or wait longer with --lock-timeout SECONDS "
+                                f"(or {LOCK_TIMEOUT_ENV})") from None
+    except OSError as err:
+        raise os_error(err, path, what="lock the archive") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -202,174 +460,400 @@ class _Plan:
     revision_file: str | None = None     # revise: where the current file is kept
 
 
-def _recover(to: Path) -> bool:
-    """Undo (or finish) a run that stopped before removing its pending note. True if any."""
+_TARGET = re.compile(r"([^/]+)/(\d{4})/\1-\2-(\d+)\.pdf")
+_TMP_NAME = re.compile(re.escape(TEMP_PREFIX) + r"[A-Za-z0-9_-]+" + re.escape(TEMP_SUFFIX))
+
+
+def _read_plan(to: Path) -> _Plan:
     note = to / PENDING
-    if not note.exists():
-        return False
+    data = _read_limited(note, _NOTE_LIMIT, "the archive's pending note")
     try:
-        plan = _Plan(**json.loads(note.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as e:
-        raise TypesetError(f"the archive has an unreadable pending note: {e}", file=note,
-                           hint="compare the folder with catalogue.json (typeset archive "
-                                "--verify), then delete the note")
-    committed = any(e.file == plan.target and e.sha256 == plan.sha256 for e in read_catalogue(to))
-    target, tmp = to / plan.target, to / plan.tmp
+        d = json.loads(data.decode("utf-8"))
+        if not isinstance(d, dict) or not {"target", "tmp", "sha256"} <= set(d) <= set(
+                _Plan.__dataclass_fields__):
+            raise ValueError("not a pending note")
+        plan = _Plan(**d)
+        folder = plan.target.rsplit("/", 1)[0] if isinstance(plan.target, str) else ""
+        ok = (isinstance(plan.target, str) and _TARGET.fullmatch(plan.target)
+              and isinstance(plan.tmp, str) and plan.tmp.rsplit("/", 1)[0] == folder
+              and _TMP_NAME.fullmatch(plan.tmp.rsplit("/", 1)[-1])
+              and isinstance(plan.sha256, str) and _HEX64.fullmatch(plan.sha256))
+        if ok and (plan.revision_file is not None or plan.previous_sha256 is not None):
+            ok = (isinstance(plan.revision_file, str)
+                  and re.fullmatch(re.escape(plan.target[:-4]) + r"-r\d+\.pdf", plan.revision_file)
+                  and isinstance(plan.previous_sha256, str)
+                  and _HEX64.fullmatch(plan.previous_sha256))
+        if not ok:
+            raise ValueError("its paths or checksums are not those a run writes")
+        for rel in (plan.target, plan.tmp, plan.revision_file):
+            if rel is not None:
+                confined(to.resolve(), rel)
+    except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as e:
+        raise TypesetError(f"the archive has a pending note typeset did not write: {e}",
+                           file=note,
+                           hint="nothing was changed; compare the folder with catalogue.json "
+                                "(typeset archive --verify), then delete the note") from None
+    return plan
+
+
+def _sweep(folder: Path) -> None:
+    """Remove typeset's temporary files (.typeset-*.tmp) from `folder` (under the lock, any such
+    file is left by a run that died)."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if _TMP_NAME.fullmatch(name):
+            p = folder / name
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
+                p.unlink()
+
+
+def _recover(to: Path, fail_after: str | None = None) -> str | None:
+    """Undo (or finish) a run that stopped before removing its pending note, and remove the
+    temporary files of dead runs. Returns what was done, in words, or None if nothing was
+    pending. Never touches a catalogued file except to put back the one the catalogue names."""
+    root = to.resolve()
+    note = to / PENDING
+    if not os.path.lexists(note):
+        _sweep(to)
+        return None
+    plan = _read_plan(to)
+    entries = read_catalogue(to)
+    listed = {rel for e in entries for rel, _, _ in e.files()}
+    current = next((e for e in entries if e.file == plan.target), None)
+    committed = current is not None and current.sha256 == plan.sha256
+    target, tmp = confined(root, plan.target), confined(root, plan.tmp)
+    done = f"an interrupted run storing {plan.target} was completed (it had been catalogued)"
     if not committed:
-        if plan.revision_file is not None:
-            kept = to / plan.revision_file
-            if kept.exists() and _file_sha256(kept) == plan.previous_sha256:
-                if not target.exists() or _file_sha256(target) != plan.previous_sha256:
-                    os.replace(kept, target)        # put the earlier file back under its name
-                else:
-                    kept.unlink()
-        elif target.exists() and _file_sha256(target) == plan.sha256:
-            target.unlink()                         # the new file was never catalogued
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
+        done = f"an interrupted run storing {plan.target} was undone"
+        if plan.revision_file is None:
+            # a first store: the new file, if it got its name, was never catalogued
+            if (plan.target not in listed and _regular(target)
+                    and _file_sha256(target) == plan.sha256):
+                target.unlink()
+                _step("undo-file", fail_after)
+        else:
+            kept = confined(root, plan.revision_file)
+            if (plan.revision_file not in listed and _regular(kept)
+                    and _file_sha256(kept) == plan.previous_sha256):
+                target_ok = _regular(target) and _file_sha256(target) == plan.previous_sha256
+                if target_ok:
+                    kept.unlink()               # linked, never replaced: drop the extra name
+                elif current is not None and current.sha256 == plan.previous_sha256:
+                    os.replace(kept, target)    # put the catalogued file back under its name
+                _step("undo-file", fail_after)
+    _sweep(tmp.parent)                  # the new bytes (plan.tmp) and any copy's temp
+    _sweep(to)
+    _step("undo-clean", fail_after)
     note.unlink()
-    _fsync_dir(to)
-    return True
+    fsync_dir(to)
+    fsync_dir(tmp.parent)
+    return done
 
 
-def _check_pdf(pdf: bytes) -> None:
+def _recover_or_explain(to: Path, fail_after: str | None = None) -> str | None:
+    try:
+        return _recover(to, fail_after)
+    except OSError as err:
+        raise TypesetError(f"an interrupted archive run could not be undone: "
+                           f"{err.strerror or err}"
+                           + (f" ({err.filename})" if err.filename else ""), file=to,
+                           hint="nothing else was changed and the pending note is kept: fix the "
+                                "cause (permissions, disk space) and run typeset archive again")
+    except Outside as err:
+        raise TypesetError(f"the archive's pending note names a path outside the archive: {err}",
+                           file=to / PENDING, hint="nothing was changed; delete the note after "
+                                                   "checking the folder with --verify") from None
+
+
+def _check_pdf(pdf: bytes, meta: Metadata) -> None:
     if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
         raise TypesetError("what was given to the archive is not a complete PDF file")
     if b"<pdfaid:part>" not in pdf:
         raise TypesetError("only PDF/A files are archived; this PDF declares no PDF/A part",
                            hint="build the issue with `--variant archive`")
+    try:
+        says = pdf_issue(pdf)
+    except ValueError as err:
+        raise TypesetError(f"the PDF to archive does not say which issue it is: {err}") from None
+    if says != (meta.journal, meta.year, meta.number):
+        raise TypesetError(f"the PDF's metadata says {_issue_words(*says)}, but it is being "
+                           f"stored as {_issue_words(meta.journal, meta.year, meta.number)}")
+
+
+def check_folder(to: Path) -> None:
+    """Refuse, before any work, an archive folder that is a file (a missing one is made)."""
+    if os.path.exists(to) and not os.path.isdir(to):
+        raise TypesetError("the archive folder given with --to is a file, not a folder", file=to,
+                           hint="give a folder (it is created if it does not exist)")
+
+
+def _prepare_folder(to: Path) -> None:
+    try:
+        st = os.stat(to)
+    except FileNotFoundError:
+        try:
+            to.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise os_error(err, to, what="create the archive folder") from None
+        return
+    except OSError as err:
+        raise os_error(err, to, what="open the archive folder") from None
+    if not stat.S_ISDIR(st.st_mode):
+        raise TypesetError("the archive folder given with --to is a file, not a folder", file=to,
+                           hint="give a folder (it is created if it does not exist)")
 
 
 def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
+                  lock_timeout: float | None = None,
+                  on_wait: Callable[[str], None] | None = None,
+                  on_recover: Callable[[str], None] | None = None,
                   _fail_after: str | None = None) -> ArchiveEntry:
     """Store `pdf` (the archive variant) for the issue `meta` in the archive directory `to`.
 
     Refuses an issue already stored unless `revise`, which keeps the stored file as the next
-    revision (…-r1.pdf, …-r2.pdf). `_fail_after` names a step after which to raise, for tests
-    of an interrupted run ("note", "tmp", "link", "replace", "catalogue").
+    revision (…-r1.pdf, …-r2.pdf). Waits up to `lock_timeout` seconds (None: $TYPESET_LOCK_TIMEOUT
+    or DEFAULT_LOCK_TIMEOUT) for another run, calling `on_wait` once if it has to wait;
+    `on_recover` hears what the recovery of an earlier interrupted run did. `_fail_after` names
+    a step after which to raise, for tests of an interrupted run (see STEPS).
+    Ctrl-C raises `ArchiveInterrupted`, whose message says whether the issue was stored.
     """
-    _check_pdf(pdf)
-    to = Path(to)
-    to.mkdir(parents=True, exist_ok=True)
+    if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
+        raise TypesetError("what was given to the archive is not a complete PDF file")
     rel = issue_path(meta)
-    with _locked(to):
-        _recover(to)
-        entries = read_catalogue(to)
-        old = next((e for e in entries if e.key == (meta.journal, meta.year, meta.number)), None)
-        target = to / rel
-        sha = _sha256(pdf)
-        if old is None and target.exists():
-            raise TypesetError(f"{target} exists but is not in the catalogue",
-                               hint="the archive folder was changed by hand; check it with "
-                                    "`typeset archive --verify`")
-        if old is not None and not revise:
-            same = " with the same content" if old.sha256 == sha else ""
-            raise TypesetError(
-                f"{meta.journal} {meta.year}年第{meta.number}期 is already archived{same} "
-                f"as {old.file}",
-                hint="the archive is write-once; pass --revise to store a new revision and "
-                     "keep the stored file as an earlier one")
-        if old is not None and old.sha256 == sha:
-            raise TypesetError(f"{old.file} already holds exactly this PDF; nothing to revise")
-        if old is not None and (not target.exists() or _file_sha256(target) != old.sha256):
-            raise TypesetError(f"the stored {old.file} does not match the catalogue",
-                               hint="run `typeset archive --verify` and restore it first")
+    _check_pdf(pdf, meta)
+    to = Path(to)
+    timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
+    _prepare_folder(to)
+    try:
+        with _locked(to, timeout, on_wait):
+            _step("lock", _fail_after)
+            return _store_locked(pdf, meta, to, rel, revise, on_recover, _fail_after)
+    except ArchiveInterrupted:
+        raise
+    except KeyboardInterrupt:
+        raise ArchiveInterrupted("interrupted before the issue was stored; the archive is as "
+                                 "it was, or the next `typeset archive` run puts it back",
+                                 stored=False) from None
 
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp_rel = f"{rel.rsplit('/', 1)[0]}/.{target.name}.{os.getpid()}.tmp"
-        plan = _Plan(target=rel, tmp=tmp_rel, sha256=sha)
-        revisions = old.revisions if old else ()
+
+def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
+                  on_recover: Callable[[str], None] | None,
+                  fail_after: str | None) -> ArchiveEntry:
+    root = to.resolve()
+    said = _recover_or_explain(to)
+    if said and on_recover is not None:
+        on_recover(said)
+    _step("recovered", fail_after)
+    entries = read_catalogue(to)
+    old = next((e for e in entries if e.key == (meta.journal, meta.year, meta.number)), None)
+    try:
+        target = confined(root, rel)
         if old is not None:
-            plan.previous_sha256 = old.sha256
-            plan.revision_file = _revision_path(rel, len(revisions) + 1)
-            if (to / plan.revision_file).exists():
-                raise TypesetError(f"{to / plan.revision_file} exists but is not in the catalogue",
-                                   hint="check the archive with `typeset archive --verify`")
+            if old.file != rel:
+                raise Outside(f"the catalogue files this issue as {old.file}, not {rel}")
+            for f, _, _ in old.files():
+                confined(root, f)
+    except Outside as err:
+        raise TypesetError(f"cannot store {rel}: {err}", file=to / CATALOGUE,
+                           hint="check the archive with `typeset archive --verify`") from None
+    sha = _sha256(pdf)
+    if old is None and os.path.lexists(target):
+        raise TypesetError(f"{target} exists but is not in the catalogue",
+                           hint="the archive folder was changed by hand; check it with "
+                                "`typeset archive --verify`")
+    if old is not None and not revise:
+        same = " with the same content" if old.sha256 == sha else ""
+        raise TypesetError(
+            f"{_issue_words(meta.journal, meta.year, meta.number)} is already archived{same} "
+            f"as {old.file}",
+            hint="the archive is write-once; pass --revise to store a new revision and "
+                 "keep the stored file as an earlier one")
+    if old is not None and old.sha256 == sha:
+        raise TypesetError(f"{old.file} already holds exactly this PDF; nothing to revise")
+    if old is not None and (not _regular(target) or _file_sha256(target) != old.sha256):
+        raise TypesetError(f"the stored {old.file} does not match the catalogue",
+                           hint="run `typeset archive --verify` and restore it first")
 
-        def step(name: str) -> None:
-            if _fail_after == name:
-                raise RuntimeError(f"simulated failure after step {name!r}")
+    folder = target.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise os_error(err, folder, what="create the folder") from None
+    confined(root, rel)                 # the folders just made (or found) are no links
+    tmp_rel = f"{rel.rsplit('/', 1)[0]}/{TEMP_PREFIX}{os.getpid()}{TEMP_SUFFIX}"
+    plan = _Plan(target=rel, tmp=tmp_rel, sha256=sha)
+    revisions = old.revisions if old else ()
+    if old is not None:
+        plan.previous_sha256 = old.sha256
+        plan.revision_file = _revision_path(rel, len(revisions) + 1)
+        if os.path.lexists(confined(root, plan.revision_file)):
+            raise TypesetError(f"{to / plan.revision_file} exists but is not in the catalogue",
+                               hint="check the archive with `typeset archive --verify`")
 
-        try:
-            # 1. the note that lets an interrupted run be undone, before anything else is written
-            _write_atomic(to / PENDING, json.dumps(asdict(plan), ensure_ascii=False).encode("utf-8"))
-            step("note")
-            # 2. the new bytes, complete and on disk, under a temporary name
-            tmp = to / tmp_rel
-            with open(tmp, "wb") as f:
-                f.write(pdf)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(tmp, 0o444)
-            step("tmp")
-            # 3. revise: the stored file also under its revision name (a hard link: no copy)
-            if plan.revision_file is not None:
-                kept = to / plan.revision_file
-                try:
-                    os.link(target, kept)
-                except OSError:
-                    _write_atomic(kept, target.read_bytes(), mode=0o444)
-                step("link")
-            # 4. the new file under the issue's name
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
-            step("replace")
-            # 5. the catalogue: the commit point
-            if plan.revision_file is not None:
-                revisions = revisions + (Revision(len(revisions) + 1, plan.revision_file,
-                                                  old.sha256, old.size),)
-            entry = ArchiveEntry(journal=meta.journal, year=meta.year, number=meta.number,
-                                 title=meta.title,
-                                 date=meta.date.isoformat() if meta.date else None,
-                                 language=meta.language, file=rel, sha256=sha, size=len(pdf),
-                                 revisions=revisions)
-            others = [e for e in entries if e.key != entry.key]
-            _write_atomic(to / CATALOGUE, _catalogue_bytes(others + [entry]))
-            step("catalogue")
-        except BaseException:
-            _recover(to)
+    def step(name: str) -> None:
+        _step(name, fail_after)
+
+    committed = False
+    try:
+        # 1. the note that lets an interrupted run be undone, before anything else is written
+        write_output(to / PENDING, json.dumps(asdict(plan), ensure_ascii=False).encode("utf-8"),
+                     mode=0o644, before_replace=lambda: step("note-temp"))
+        step("note")
+        # 2. the new bytes, complete and on disk, under a temporary name
+        tmp = to / tmp_rel
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        write_new(tmp, pdf, mode=0o444, midway=lambda: step("tmp-partial"))
+        step("tmp")
+        # 3. revise: the stored file also under its revision name (a hard link: no copy)
+        if plan.revision_file is not None:
+            kept = to / plan.revision_file
+            try:
+                os.link(target, kept)
+            except OSError:         # no hard links here (some network shares): a copy
+                write_output(kept, target.read_bytes(), mode=0o444,
+                             before_replace=lambda: step("copy-temp"))
+            fsync_dir(folder)
+            step("link")
+        # 4. the new file under the issue's name
+        os.replace(tmp, target)
+        fsync_dir(folder)
+        step("replace")
+        # 5. the catalogue: the commit point
+        if plan.revision_file is not None:
+            revisions = revisions + (Revision(len(revisions) + 1, plan.revision_file,
+                                              old.sha256, old.size),)
+        entry = ArchiveEntry(journal=meta.journal, year=meta.year, number=meta.number,
+                             title=meta.title,
+                             date=meta.date.isoformat() if isinstance(meta.date, _dt.date)
+                             else None,
+                             language=meta.language, file=rel, sha256=sha, size=len(pdf),
+                             revisions=revisions)
+        others = [e for e in entries if e.key != entry.key]
+        write_output(to / CATALOGUE, _catalogue_bytes(others + [entry]), mode=0o644,
+                     before_replace=lambda: step("catalogue-temp"))
+        committed = True
+        step("catalogue")
+    except BaseException as exc:
+        if committed:
+            _finish_committed(to, folder)
+            if isinstance(exc, KeyboardInterrupt):
+                raise ArchiveInterrupted(
+                    f"interrupted after storing: {to / rel} is archived and catalogued "
+                    f"(sha256 {sha[:16]}…); the archive is complete", stored=True) from None
             raise
-        (to / PENDING).unlink()
-        _fsync_dir(to)
-        return entry
+        try:
+            _recover(to)
+            state = "nothing was stored; the archive is as it was"
+        except (OSError, TypesetError, Outside) as rec:
+            state = (f"and undoing the run failed too ({rec}); the pending note is kept and the "
+                     "next typeset archive run finishes undoing it")
+        if isinstance(exc, KeyboardInterrupt):
+            raise ArchiveInterrupted(f"interrupted: {state}", stored=False) from None
+        if isinstance(exc, OSError):
+            err = os_error(exc, exc.filename or (to / rel), what="store the issue")
+            raise TypesetError(f"{err.message}: {state}", file=err.file, hint=err.hint) from None
+        if isinstance(exc, TypesetError):
+            raise TypesetError(f"{exc.message}: {state}", file=exc.file, line=exc.line,
+                               column=exc.column, hint=exc.hint) from None
+        raise
+    try:
+        _finish_committed(to, folder)
+        step("done")
+    except KeyboardInterrupt:
+        raise ArchiveInterrupted(f"interrupted after storing: {to / rel} is archived and "
+                                 f"catalogued (sha256 {sha[:16]}…); the archive is complete",
+                                 stored=True) from None
+    return entry
 
+
+def _finish_committed(to: Path, folder: Path) -> None:
+    """After the commit point: remove the note and temporary files (best effort: whatever is
+    left, the next run's recovery removes, seeing that the issue was catalogued)."""
+    with contextlib.suppress(OSError):
+        (to / PENDING).unlink()
+        _sweep(folder)
+        _sweep(to)
+        fsync_dir(to)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
 
 def verify_archive(to: Path) -> list[Problem]:
-    """Recheck every catalogued file (current and revisions) against its SHA-256; report files
-    that changed, are missing, or are in the folder without being catalogued. Read-only."""
+    """Recheck every catalogued file (current and revisions): inside the archive, present, the
+    catalogued size and SHA-256, and XMP metadata naming the catalogued journal, year and
+    number. Report files in the folder that are not catalogued (and links, and temporary
+    files a dead run left). Read-only; a missing folder or a file given as one is a
+    TypesetError."""
     to = Path(to)
-    problems: list[Problem] = []
+    if not to.exists():
+        raise TypesetError("there is no archive folder here", file=to,
+                           hint="give the folder used with `typeset archive --to`")
     if not to.is_dir():
-        return [Problem("missing", str(to), "no archive folder here")]
-    if not (to / CATALOGUE).exists():
+        raise TypesetError("this is a file, not an archive folder", file=to,
+                           hint="give the folder used with `typeset archive --to`")
+    root = to.resolve()
+    problems: list[Problem] = []
+    if not os.path.lexists(to / CATALOGUE):
         problems.append(Problem("catalogue", CATALOGUE, "no catalogue in this folder"))
         entries: list[ArchiveEntry] = []
     else:
         try:
             entries = read_catalogue(to)
         except TypesetError as e:
-            return [Problem("catalogue", CATALOGUE, e.message)]
-    if (to / PENDING).exists():
+            return [Problem("catalogue", CATALOGUE, f"{e.message} (hint: {e.hint})")]
+    if os.path.lexists(to / PENDING):
         problems.append(Problem("pending", PENDING, "an archive run was interrupted; the next "
-                                "`typeset archive` run undoes it"))
+                                "`typeset archive` run finishes or undoes it"))
     listed: set[str] = set()
     for e in entries:
-        files = [(e.file, e.sha256, e.size)] + [(r.file, r.sha256, r.size) for r in e.revisions]
-        for rel, sha, size in files:
+        for rel, sha, size in e.files():
             listed.add(rel)
-            path = to / rel
-            if not path.is_file():
-                problems.append(Problem("missing", rel, "catalogued but not in the folder"))
+            try:
+                path = confined(root, rel)
+            except Outside as err:
+                problems.append(Problem("outside", rel, f"the catalogue entry for "
+                                        f"{_issue_words(*e.key)} points outside the archive "
+                                        f"folder ({err}); it was not read"))
                 continue
-            actual = _file_sha256(path)
-            if actual != sha:
-                problems.append(Problem("changed", rel, f"SHA-256 is {actual}, catalogue says "
-                                        f"{sha} ({path.stat().st_size} bytes, catalogued {size})"))
-    for path in sorted(to.rglob("*")):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(to).as_posix()
-        if rel in (CATALOGUE, LOCK, PENDING) or rel in listed:
-            continue
-        problems.append(Problem("unlisted", rel, "in the folder but not in the catalogue"))
+            if not _regular(path):
+                what = "not a regular file" if os.path.lexists(path) else "not in the folder"
+                problems.append(Problem("missing", rel, f"catalogued but {what}"))
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                problems.append(Problem("missing", rel, f"cannot be read: {err.strerror}"))
+                continue
+            actual = _sha256(data)
+            if len(data) != size or actual != sha:
+                problems.append(Problem("changed", rel, f"{len(data)} bytes with SHA-256 "
+                                        f"{actual}; the catalogue says {size} bytes, {sha}"))
+                continue
+            try:
+                says = pdf_issue(data)
+            except ValueError as err:
+                problems.append(Problem("metadata", rel, str(err)))
+                continue
+            if says != e.key:
+                problems.append(Problem("metadata", rel, f"the file's XMP says "
+                                        f"{_issue_words(*says)}; the catalogue says "
+                                        f"{_issue_words(*e.key)}"))
+    for dirpath, dirnames, filenames in os.walk(to, followlinks=False):
+        for name in sorted(dirnames + filenames):
+            p = Path(dirpath) / name
+            rel = p.relative_to(to).as_posix()
+            if os.path.islink(p):
+                problems.append(Problem("unlisted", rel, "a symbolic link (the archive never "
+                                        "makes links)"))
+            elif name in filenames and rel not in (CATALOGUE, LOCK, PENDING) and rel not in listed:
+                detail = ("a temporary file left by an interrupted run; the next `typeset "
+                          "archive` run removes it" if _TMP_NAME.fullmatch(name) else
+                          "in the folder but not in the catalogue")
+                problems.append(Problem("unlisted", rel, detail))
     return problems

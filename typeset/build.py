@@ -251,16 +251,16 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes
     return finish(raw, variant, meta, pdfx=pdfx)
 
 
-def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4") -> str:
+def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
+          create_parent: bool = False) -> str:
     """Write the finished PDF atomically (a failure leaves `out` as it was); returns its
-    SHA-256."""
+    SHA-256. Only a regular file is replaced (typeset.fsutil.write_output)."""
     import hashlib
 
-    from typeset.render.pdf import write_atomic
+    from typeset.fsutil import write_output
 
     data = render(comp, variant, pdfx)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(out, data)
+    write_output(out, data, create_parent=create_parent)
     return hashlib.sha256(data).hexdigest()
 
 
@@ -268,16 +268,19 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.report import check_composition
 
+    from typeset.fsutil import check_output
+
+    out = check_output(output or default_output(manifest), create_parent=output is None)
     comp = compose(manifest, layout_override=layout_override)
-    out = output or default_output(manifest)
-    digest = write(comp, out, variant, pdfx)
+    digest = write(comp, out, variant, pdfx, create_parent=output is None)
     return BuildReport(out, len(comp.contents), len(comp.body), comp.padding,
                        VARIANT_NAMES[(variant, pdfx)], digest, check_composition(comp))
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,
-            revise: bool = False):
+            revise: bool = False, **options):
+    """Build the archive variant and store it (options: see typeset.archive.archive_issue)."""
     from typeset.archive import archive_issue
 
     comp = compose(manifest, layout_override=layout_override)
-    return archive_issue(render(comp, "archive"), metadata(comp), to, revise=revise)
+    return archive_issue(render(comp, "archive"), metadata(comp), to, revise=revise, **options)

@@ -1,11 +1,23 @@
-"""Command line: argument parsing and messages only."""
+"""Command line: argument parsing and messages only.
+
+Exit statuses: 0 done; 1 a failure with a message (bad input, an output that cannot be
+written, `check` or `archive --verify` finding problems); 2 a command line that does not make
+sense (unknown or incompatible options; argparse's usage error); 3 an internal error, a bug in
+typeset (one line saying so; `typeset --debug …` prints the traceback); 130 interrupted
+(Ctrl-C), with a line saying what was and was not written.
+"""
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from pathlib import Path
 
+from typeset import __version__
 from typeset.errors import TypesetError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _cmd_specimen(args: argparse.Namespace) -> int:
@@ -19,7 +31,9 @@ def _cmd_specimen(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from typeset.build import build
 
-    report = build(Path(args.manifest), Path(args.output) if args.output else None,
+    if args.output == "":
+        raise TypesetError("the output path is empty", hint="give a file name, e.g. -o issue.pdf")
+    report = build(Path(args.manifest), Path(args.output) if args.output is not None else None,
                    layout_override=args.layout, variant=args.variant, pdfx=args.pdfx)
     padded = (f", {report.padding} blank page(s) added for saddle stitching"
               if report.padding else "")
@@ -28,6 +42,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
           f"{report.variant}")
     print(f"typeset: typography: {report.typography.summary()}")
     return 0
+
+
+def _say(message: str) -> None:
+    print(f"typeset: {message}", file=sys.stderr, flush=True)
 
 
 def _cmd_archive(args: argparse.Namespace) -> int:
@@ -39,23 +57,23 @@ def _cmd_archive(args: argparse.Namespace) -> int:
             print(f"typeset: {p}")
         if problems:
             print(f"typeset: {args.verify}: {len(problems)} problem(s)", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         n = len(read_catalogue(Path(args.verify)))
-        print(f"typeset: {args.verify}: {n} issue(s), every checksum matches")
-        return 0
-    if not args.manifest or not args.to:
-        print("typeset: error: archive needs ISSUE.yaml and --to DIR (or --verify DIR)",
-              file=sys.stderr)
-        return 2
+        print(f"typeset: {args.verify}: {n} issue(s); every file is in place, with its "
+              "catalogued size, checksum and metadata")
+        return EXIT_OK
+    from typeset.archive import check_folder
     from typeset.build import archive
 
+    check_folder(Path(args.to))            # before the build: a file given as --to fails at once
     entry = archive(Path(args.manifest), Path(args.to), layout_override=args.layout,
-                    revise=args.revise)
+                    revise=args.revise, lock_timeout=args.lock_timeout,
+                    on_wait=lambda m: _say(m + "…"), on_recover=lambda m: _say("note: " + m))
     kept = (f"; earlier file kept as {entry.revisions[-1].file}"
             if args.revise and entry.revisions else "")
     print(f"typeset: archived {Path(args.to) / entry.file} (sha256 {entry.sha256[:16]}…, "
           f"{entry.size} bytes){kept}")
-    return 0
+    return EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -79,7 +97,13 @@ def _cmd_dump(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="typeset", description="Typeset a Chinese periodical issue as PDF.")
+    parser = argparse.ArgumentParser(
+        prog="typeset", description="Typeset a Chinese periodical issue as PDF.",
+        epilog="exit status: 0 done, 1 failed (with a message), 2 bad command line, "
+               "3 internal error (a bug), 130 interrupted")
+    parser.add_argument("--version", action="version", version=f"typeset {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error, print the Python traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("build", help="typeset an issue: manifest -> PDF")
@@ -88,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout", help="use this layout instead of the manifest's (name or .yaml path)")
     p.add_argument("--variant", choices=("print", "archive"), default="print",
                    help="print: PDF/X for the printer (default); archive: PDF/A-2u")
-    p.add_argument("--pdfx", choices=("x4", "x1a"), default="x4",
+    p.add_argument("--pdfx", choices=("x4", "x1a"),
                    help="PDF/X flavour of the print variant (default x4)")
     p.set_defaults(func=_cmd_build)
 
@@ -97,8 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", help="archive directory")
     p.add_argument("--revise", action="store_true",
                    help="replace an archived issue, keeping the earlier file as a revision")
-    p.add_argument("--verify", metavar="DIR", help="recheck every checksum in DIR")
+    p.add_argument("--verify", metavar="DIR",
+                   help="recheck every stored file in DIR (size, checksum, metadata); not "
+                        "combined with the options that store")
     p.add_argument("--layout")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                   help="how long to wait for another run writing to the same archive "
+                        "(default $TYPESET_LOCK_TIMEOUT, else 600)")
     p.set_defaults(func=_cmd_archive)
 
     p = sub.add_parser("check", help="typographic report: prohibited line edges, spacing, "
@@ -118,17 +147,72 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _usage_problem(args: argparse.Namespace) -> str | None:
+    """Options that make no sense together (argparse cannot say it for these)."""
+    if args.command == "archive":
+        if args.verify:
+            mixed = [name for name, given in (("ISSUE.yaml", args.manifest), ("--to", args.to),
+                                              ("--revise", args.revise),
+                                              ("--layout", args.layout),
+                                              ("--lock-timeout", args.lock_timeout is not None))
+                     if given]
+            if mixed:
+                return (f"--verify only checks an archive; it cannot be combined with "
+                        f"{', '.join(mixed)}")
+        elif not args.manifest or not args.to:
+            return "archive needs ISSUE.yaml and --to DIR (or --verify DIR)"
+        if args.lock_timeout is not None and (not math.isfinite(args.lock_timeout)
+                                              or args.lock_timeout < 0):
+            return "--lock-timeout must be a number of seconds, 0 or more"
+    if args.command == "build":
+        if args.pdfx is not None and args.variant == "archive":
+            return "--pdfx chooses the PDF/X flavour of the print variant; it cannot be " \
+                   "combined with --variant archive"
+        args.pdfx = args.pdfx or "x4"
+    return None
+
+
+_INTERRUPTED = {
+    "build": "interrupted; nothing was written (an earlier file at the output path is unchanged)",
+    "specimen": "interrupted; nothing was written",
+    "archive": "interrupted; the archive is as it was, or the next `typeset archive` run puts "
+               "it back",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    problem = _usage_problem(args)
+    if problem:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(problem)          # exits with status 2
+    debug = args.debug or os.environ.get("TYPESET_DEBUG", "") not in ("", "0")
     try:
         return args.func(args)
     except TypesetError as err:
+        if debug:
+            import traceback
+            traceback.print_exc()
         print(f"typeset: error: {err}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     except BrokenPipeError:          # `typeset dump … | head`
         sys.stderr.close()
-        return 0
-    except KeyboardInterrupt:
-        print("typeset: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return EXIT_OK
+    except KeyboardInterrupt as err:   # typeset.archive.ArchiveInterrupted says what it stored
+        said = getattr(err, "message", None) or _INTERRUPTED.get(args.command, "interrupted")
+        print(f"typeset: {said}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:         # a bug: one line, the traceback behind --debug
+        if isinstance(err, MemoryError):
+            print("typeset: error: out of memory", file=sys.stderr)
+            return EXIT_FAILED
+        if debug:
+            import traceback
+            traceback.print_exc()
+        text = " ".join(str(err).split())
+        text = text if len(text) <= 300 else text[:300] + "…"
+        print(f"typeset: internal error (a bug in typeset, not in your files): "
+              f"{type(err).__name__}: {text}"
+              + ("" if debug else " — run with --debug for the traceback"), file=sys.stderr)
+        return EXIT_BUG

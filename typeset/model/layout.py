@@ -15,7 +15,7 @@ from typeset.errors import TypesetError
 from typeset.model.schema import Pt, from_data
 from typeset.model.yamlsrc import load_yaml
 
-LAYOUTS_DIR = Path(__file__).resolve().parents[2] / "layouts"
+from typeset.resources import LAYOUTS_DIR  # noqa: E402  (the shipped layouts)
 
 
 def doc(text: str, **kw):

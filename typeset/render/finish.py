@@ -30,7 +30,6 @@ import re
 import struct
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator, Literal
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -45,7 +44,7 @@ from typeset.errors import TypesetError
 Variant = Literal["print", "archive"]
 PdfX = Literal["x4", "x1a"]
 
-ICC_DIR = Path(__file__).with_name("icc")
+from typeset.resources import ICC_DIR  # noqa: E402  (the shipped ICC profiles)
 FINISH_VERSION = "1"          # part of the /ID hash: change when finish() output changes
 
 # The characterisations we ship (icc/README.md gives their origin and licence).

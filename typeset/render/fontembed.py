@@ -56,6 +56,7 @@ import weakref
 from dataclasses import dataclass
 
 from typeset.errors import TypesetError
+from typeset.fsutil import write_cache
 from typeset.text.fonts import FontFace, cache_dir
 
 _SUBSET_FORMAT = 4      # bump when subset programs change, to invalidate the disk cache
@@ -122,15 +123,7 @@ class SubsetCache:
         header = ";".join([str(sub.num_glyphs),
                            ",".join(map(str, sub.cid_to_gid)) if sub.cid_to_gid else "",
                            hashlib.sha256(sub.program).hexdigest()]).encode("ascii")
-        path = self._path(key)
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.tmp{os.getpid()}"
-            with open(tmp, "wb") as f:
-                f.write(len(header).to_bytes(4, "big") + header + sub.program)
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        write_cache(self._path(key), len(header).to_bytes(4, "big") + header + sub.program)
 
 
 def _subset_options():
@@ -677,7 +670,14 @@ class EmbeddedFont:
             return
         face = self.face_data
         cache = SubsetCache() if self.cache == "auto" else self.cache
-        sub = subset_for(face, st.gids, cache)
+        try:
+            sub = subset_for(face, st.gids, cache)
+        except (TypesetError, MemoryError):
+            raise
+        except Exception as err:    # fontTools raises assorted errors on a damaged font program
+            raise TypesetError(f"cannot subset the font {face.family} {face.style}: the file is "
+                               f"probably damaged ({type(err).__name__}: {err})", file=face.path,
+                               hint="replace the font file with a good copy") from None
         tag = subset_tag(face, st.gids)
         psname = pdf_name_token(face.postscript_name)
         base = f"{tag}+{psname}"

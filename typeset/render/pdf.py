@@ -27,13 +27,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import BinaryIO
 
 from typeset.errors import TypesetError
+from typeset.fsutil import write_output
 from typeset.layout.page import Page, Rule, TextRun
 from typeset.render import fontembed
 from typeset.text.fonts import FontLibrary
@@ -71,7 +71,7 @@ def write_pdf(pages: list[Page], out: Path | str | BinaryIO, library: FontLibrar
     """Write `pages` as a PDF to `out` (a path, written atomically, or a binary stream)."""
     data = render_pdf(pages, library, info, bleed=bleed, crop_marks=crop_marks)
     if isinstance(out, (str, os.PathLike)):
-        write_atomic(Path(out), data)
+        write_output(Path(out), data)
     else:
         out.write(data)
 
@@ -88,31 +88,6 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     return _Renderer(pages, fonts, info, bleed, marks, keys).run()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` to `path` via a temporary file in the same directory and os.replace."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    except OSError as err:
-        raise TypesetError(f"cannot write the PDF: {err.strerror}", file=str(path),
-                           hint="check that the output directory exists and is writable") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # -- checks ----------------------------------------------------------------------------------

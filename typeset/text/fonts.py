@@ -12,38 +12,66 @@ One of the two modules that read font files with fontTools (the other is
 Speed. A 60-page issue asks for ~100k advances, so a face keeps two plain dicts: code point ->
 glyph id (the Unicode cmap) and glyph id -> advance, plus a per-character memo. Reading the cmap
 of a CJK font (~45k code points) with fontTools costs ~0.1-0.2 s, so the parsed tables are
-cached on disk under $TYPESET_CACHE (default ~/.cache/typeset), keyed by the font's path, size
-and modification time; the cache only ever holds what parsing the font gives, so it cannot
-change any output. A missing or unwritable cache directory just means no cache.
+cached on disk under $TYPESET_CACHE (default ~/.cache/typeset). The cache only ever holds what
+parsing the font gives, so it cannot change any output; a missing or unwritable cache directory
+just means no cache.
+
+The face cache (`faces/<key>.face`) is keyed by the font file's content (its SHA-256, the
+face's `identity`, which the subset and paragraph caches use too), so two machines sharing a
+cache agree whatever the fonts' paths and dates. Hashing the ~54 MB of shipped fonts costs
+~40 ms, once per process: the hash is memoised in memory by path, size, modification time and
+inode, never on disk (a path-and-date memo in a shared cache would bring back exactly the
+disagreement content keys remove). The file is a plain binary layout, parsed defensively:
+
+    b"typeset-face\n"  u32 LE header length  header (ASCII JSON: format, font hash, names,
+    metrics, ink, counts)  body: code points (u32 LE), glyph ids (u32 LE), advances (u16 LE)
+    SHA-256 of everything before it (32 bytes)
+
+Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
+hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
+marshal).
 """
 from __future__ import annotations
 
+import errno
 import hashlib
-import marshal
+import json
 import os
+import stat
+import sys
 import unicodedata
 from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
+from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
+from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
-FONTS_DIR = Path(__file__).resolve().parents[2] / "fonts"
-
-_CACHE_FORMAT = 4            # bump when the cached record changes
+_CACHE_FORMAT = 5            # bump when the cached record changes
+_CACHE_MAGIC = b"typeset-face\n"
+_CACHE_LIMIT = 64 << 20      # no face record comes near this; a larger file is not read
 _FONT_SUFFIXES = (".otf", ".ttf")
 
-
-def cache_dir() -> Path:
-    """The typeset cache directory: $TYPESET_CACHE, else ~/.cache/typeset."""
-    env = os.environ.get("TYPESET_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "typeset"
+_hash_memo: dict[tuple, str] = {}     # (real path, size, mtime_ns, inode, device) -> SHA-256
 
 
 def file_identity(path: str) -> str:
-    """A cheap identity of a font file for cache keys: real path, size, mtime (ns)."""
-    st = os.stat(path)
-    return f"{os.path.realpath(path)}\0{st.st_size}\0{st.st_mtime_ns}"
+    """The identity of a font file for cache keys: the SHA-256 of its bytes (memoised in this
+    process by path, size, modification time and inode)."""
+    real = os.path.realpath(path)
+    st = os.stat(real)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    memo = (real, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+    digest = _hash_memo.get(memo)
+    if digest is None:
+        h = hashlib.sha256()
+        with open(real, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 22), b""):
+                h.update(chunk)
+        digest = _hash_memo[memo] = h.hexdigest()
+    return digest
 
 
 def is_ignorable(ch: str) -> bool:
@@ -248,12 +276,14 @@ def _read_font(path: str) -> dict:
         local = _chinese_forms(f)
         cps = array("I", sorted(cmap))
         gids = array("I", (rev[local.get(cmap[c], cmap[c])] for c in cps))
-        family = name.getDebugName(16) or name.getDebugName(1) or os.path.basename(path)
+        # (fallbacks from the content, never the path: the record is cached by content)
+        unnamed = f"Font-{file_identity(path)[:8]}"
+        family = name.getDebugName(16) or name.getDebugName(1) or unnamed
         style = name.getDebugName(17) or name.getDebugName(2) or "Regular"
         cap = getattr(os2, "sCapHeight", 0) if os2 is not None and os2.version >= 2 else 0
         return dict(
             family=family, style=style,
-            postscript_name=name.getDebugName(6) or Path(path).stem,
+            postscript_name=name.getDebugName(6) or unnamed,
             units_per_em=head.unitsPerEm,
             ascent=hhea.ascent, descent=hhea.descent,
             cap_height=cap or hhea.ascent,
@@ -279,29 +309,89 @@ def _read_font(path: str) -> dict:
 
 def _cache_path(identity: str) -> Path:
     key = hashlib.sha256(f"{_CACHE_FORMAT}\0{identity}".encode()).hexdigest()[:32]
-    return cache_dir() / "faces" / f"{key}.marshal"
+    return cache_dir() / "faces" / f"{key}.face"
+
+
+def _le(data: bytes, code: str) -> bytes:
+    """Native-order array bytes as little-endian (the cache file's order), or back."""
+    if sys.byteorder == "little":
+        return data
+    a = array(code)
+    a.frombytes(data)
+    a.byteswap()
+    return a.tobytes()
+
+
+_HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per_em": int,
+                 "ascent": (int, float), "descent": (int, float), "cap_height": (int, float),
+                 "italic_angle": (int, float), "weight": int, "is_cff": bool,
+                 "is_fixed_pitch": bool, "num_glyphs": int}
+
+
+def _encode_record(identity: str, rec: dict) -> bytes:
+    cps, gids, adv = (_le(rec["cmap_cps"], "I"), _le(rec["cmap_gids"], "I"),
+                      _le(rec["advances"], "H"))
+    body = cps + gids + adv
+    header = {k: rec[k] for k in _HEADER_TYPES}
+    header.update(format=_CACHE_FORMAT, font=identity, bbox=list(rec["bbox"]),
+                  ink={ch: list(v) for ch, v in rec["ink"].items()},
+                  n_cmap=len(cps) // 4, n_advances=len(adv) // 2)
+    h = json.dumps(header, ensure_ascii=True, sort_keys=True).encode("ascii")
+    data = _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
+    return data + hashlib.sha256(data).digest()
+
+
+def _decode_record(identity: str, data: bytes) -> dict | None:
+    """The record in a face cache file, or None if anything about it is not as written."""
+    def num(v) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    try:
+        data, digest = data[:-32], data[-32:]
+        if not data.startswith(_CACHE_MAGIC) or hashlib.sha256(data).digest() != digest:
+            return None
+        at = len(_CACHE_MAGIC)
+        hlen = int.from_bytes(data[at:at + 4], "little")
+        if hlen > 1 << 20 or at + 4 + hlen > len(data):
+            return None
+        header = json.loads(data[at + 4:at + 4 + hlen].decode("ascii"))
+        body = data[at + 4 + hlen:]
+        if (not isinstance(header, dict) or header.get("format") != _CACHE_FORMAT
+                or header.get("font") != identity):
+            return None
+        for k, t in _HEADER_TYPES.items():
+            v = header.get(k)
+            if not isinstance(v, t) or (t is int and isinstance(v, bool)):
+                return None
+        n, g = header.get("n_cmap"), header.get("n_advances")
+        bbox, ink = header.get("bbox"), header.get("ink")
+        if (not isinstance(n, int) or not isinstance(g, int) or n < 0 or g < 1
+                or not 16 <= header["units_per_em"] <= 16384 or header["num_glyphs"] != g
+                or not (isinstance(bbox, list) and len(bbox) == 4 and all(map(num, bbox)))
+                or not isinstance(ink, dict)
+                or not all(isinstance(c, str) and len(c) == 1 and isinstance(v, list)
+                           and len(v) == 2 and all(map(num, v)) for c, v in ink.items())
+                or len(body) != 8 * n + 2 * g):
+            return None
+        cps, gids = _le(body[:4 * n], "I"), _le(body[4 * n:8 * n], "I")
+        check = array("I")
+        check.frombytes(gids)
+        if n and max(check) >= g:
+            return None
+        rec = {k: header[k] for k in _HEADER_TYPES}
+        rec.update(bbox=bbox, ink={c: tuple(v) for c, v in ink.items()}, cmap_cps=cps,
+                   cmap_gids=gids, advances=_le(body[8 * n:], "H"))
+        return rec
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
 
 
 def _load_cached(identity: str) -> dict | None:
-    try:
-        data = _cache_path(identity).read_bytes()
-        rec = marshal.loads(data)
-    except (OSError, ValueError, EOFError, TypeError):
-        return None
-    if not isinstance(rec, dict) or rec.get("identity") != identity:
-        return None
-    return rec
+    data = read_cache(_cache_path(identity), _CACHE_LIMIT)
+    return None if data is None else _decode_record(identity, data)
 
 
 def _store_cached(identity: str, rec: dict) -> None:
-    path = _cache_path(identity)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_bytes(marshal.dumps(dict(rec, identity=identity)))
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_cache(_cache_path(identity), _encode_record(identity, rec))
 
 
 class FontLibrary:

@@ -7,18 +7,32 @@ it uses, and the breaker's own code — all of which go into the key — so a ca
 exactly what breaking it again would give. The cache lives in one file per issue under the
 typeset cache directory ($TYPESET_CACHE, default ~/.cache/typeset); a missing, stale or
 unreadable file only means the paragraphs are broken afresh.
+
+The file is JSON (never pickle: a planted cache file must not be able to run code):
+
+    {"format": "typeset-paragraphs/2", "code": <digest of the text stage's source>,
+     "entries": {<key>: [[measure, natural, adjust, last, emergency, widow, start, end,
+                          indent, text, [[style, run length], …], [x, …], [width, …]], …]}}
+
+Floats are written by `repr` and read back exactly, so a warm build sets the same lines as a
+cold one. Anything not of this shape (a wrong type, a length that does not add up, a file over
+`_LIMIT`) makes the whole file ignored. The keys hold the paragraph's text, widths, settings
+and the styles' fingerprints (size and font content hashes), never a path or a date; the
+issue's path only chooses which file holds its paragraphs.
 """
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
+import json
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from typeset.text.fonts import cache_dir
-from typeset.text.linebreak import BreakSettings, Line, Span
+from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
+
+FORMAT = "typeset-paragraphs/2"
+_LIMIT = 256 << 20          # a larger file is not read (an issue's lines are a few MB)
 
 
 def _code_version() -> str:
@@ -39,7 +53,7 @@ class ParagraphCache:
         """`name` identifies the issue (one file per issue); `fingerprint(style)` names the
         fonts and size a style measures with."""
         self.path = cache_dir() / "paragraphs" / (
-            hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".pickle")
+            hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".json")
         self.fingerprint = fingerprint
         self.old: dict[str, list[Line]] = self._load()
         self.new: dict[str, list[Line]] = {}
@@ -47,12 +61,20 @@ class ParagraphCache:
         self.misses = 0
 
     def _load(self) -> dict[str, list[Line]]:
-        try:
-            with open(self.path, "rb") as f:
-                data = pickle.load(f)
-            return data if isinstance(data, dict) else {}
-        except Exception:       # absent, truncated, from another version: start afresh
+        data = read_cache(self.path, _LIMIT)
+        if data is None:
             return {}
+        try:
+            doc = json.loads(data.decode("utf-8"))
+            if (not isinstance(doc, dict) or doc.get("format") != FORMAT
+                    or doc.get("code") != _VERSION or not isinstance(doc.get("entries"), dict)):
+                return {}
+            entries = doc["entries"]
+            if not all(isinstance(v, list) for v in entries.values()):
+                return {}
+            return {k: [_line(x) for x in v] for k, v in entries.items()}
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError):
+            return {}     # truncated, planted, from another version: start afresh
 
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
             last_width: float | None) -> str:
@@ -80,11 +102,61 @@ class ParagraphCache:
         """Keep what this build used (so the file never grows beyond one issue)."""
         if self.misses == 0 and len(self.new) == len(self.old):
             return
+        doc = {"format": FORMAT, "code": _VERSION,
+               "entries": {k: [_dump(line) for line in v] for k, v in self.new.items()}}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(self.new, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+            data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except ValueError:          # a non-finite number: not worth keeping
+            return
+        write_cache(self.path, data.encode("utf-8"))
+
+
+def _dump(line: Line) -> list:
+    runs: list[list] = []
+    for g in line.glyphs:
+        if runs and runs[-1][0] == g.style:
+            runs[-1][1] += 1
+        else:
+            runs.append([g.style, 1])
+    return [line.measure, line.natural, line.adjust, line.last, line.emergency, line.widow,
+            line.start, line.end, line.indent, "".join(g.ch for g in line.glyphs), runs,
+            [g.x for g in line.glyphs], [g.width for g in line.glyphs]]
+
+
+def _num(v) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise TypeError("not a number")
+    return v
+
+
+def _int(v) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise TypeError("not an integer")
+    return v
+
+
+def _flag(v) -> bool:
+    if not isinstance(v, bool):
+        raise TypeError("not a boolean")
+    return v
+
+
+def _line(x) -> Line:
+    """A line from its JSON form; TypeError or ValueError if it is not one typeset wrote."""
+    if not isinstance(x, list) or len(x) != 13:
+        raise TypeError("not a line")
+    measure, natural, adjust, last, emergency, widow, start, end, indent, text, runs, xs, ws = x
+    if (not isinstance(text, str) or not isinstance(runs, list) or not isinstance(xs, list)
+            or not isinstance(ws, list) or not len(text) == len(xs) == len(ws)):
+        raise TypeError("not a line")
+    styles: list[str] = []
+    for run in runs:
+        if (not isinstance(run, list) or len(run) != 2 or not isinstance(run[0], str)
+                or _int(run[1]) < 1):
+            raise TypeError("not a style run")
+        styles += [run[0]] * run[1]
+    if len(styles) != len(text):
+        raise ValueError("style runs do not cover the text")
+    glyphs = [Glyph(ch, st, _num(gx), _num(gw)) for ch, st, gx, gw in zip(text, styles, xs, ws)]
+    return Line(glyphs, _num(measure), _num(natural), _num(adjust), _flag(last),
+                _flag(emergency), _flag(widow), _int(start), _int(end), _num(indent))
