@@ -252,9 +252,10 @@ def _no_block_syntax(text: str) -> bool:
 @given(st.lists(_PLAIN, min_size=1, max_size=40).map("".join).filter(_no_block_syntax))
 def test_plain_paragraph_text_is_kept_exactly(text):
     (block,) = blocks(text)
+    kept = re.sub(" {2,}", " ", text)        # a run of spaces is one space (chars.py)
     assert block.kind == "paragraph"
-    assert block.text == text
-    assert block.inlines == (Inline(text),)
+    assert block.text == kept
+    assert block.inlines == (Inline(kept),)
 
 
 @settings(max_examples=150, deadline=None)
@@ -262,7 +263,7 @@ def test_plain_paragraph_text_is_kept_exactly(text):
        st.lists(_PLAIN, min_size=1, max_size=20).map("".join).filter(_no_block_syntax))
 def test_soft_break_join_property(first, second):
     (block,) = blocks(first + "\n" + second)
-    assert block.text == first + join_lines(first, second) + second
+    assert block.text == re.sub(" {2,}", " ", first + join_lines(first, second) + second)
 
 
 _HAN = st.sampled_from(list("政协委员会议协商民主建设"))
