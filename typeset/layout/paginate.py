@@ -38,6 +38,12 @@ class Frame:
         return bool(self.placements)
 
 
+_ROLE_NAMES = {"head": "article head (title, subtitle, authors, lead)", "subhead": "subhead",
+               "note": "note", "contents-entry": "contents entry",
+               "contents-section": "contents section line", "contents-head": "contents heading",
+               "contents-issue": "contents issue line"}
+
+
 def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
     """Slots that must follow a keep-with-next item on the same page."""
     if j >= len(items):
@@ -86,9 +92,11 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             if item.role == "separator" and used == 0:
                 continue
             if slots > lines_per_page:
+                file, line = item.origin or (None, None)
                 raise TypesetError(
-                    f"a {item.role} block needs {slots} lines, more than a page has "
-                    f"({lines_per_page})", hint="shorten it or change the layout's spacing")
+                    f"the {_ROLE_NAMES.get(item.role, item.role + ' block')} needs {slots} "
+                    f"lines, more than a page has ({lines_per_page})", file=file, line=line,
+                    hint="shorten it, or change the layout's sizes and spacing")
             frames[-1].placements.append(Placement(item, used, at_top=used == 0))
             used += slots
         elif isinstance(item, Run):

@@ -248,6 +248,11 @@ def _yaml_error(err: yaml.YAMLError, path: Path, text: str, line_offset: int
         lines = text.split("\n")
         src = lines[mark.line] if 0 <= mark.line < len(lines) else ""
         hint = colon_hint(src) or hint
+        if "'\\t'" in problem and src[:mark.column].strip():
+            # a tab after the text has begun is inside a value, not indentation
+            message = "malformed YAML: a tab inside a value that is not in quotes"
+            hint = "put the value in quotes (\"…\"), where a tab is allowed (it prints as a " \
+                   "space), or type a space instead"
         return TypesetError(message, file=path, line=mark.line + 1 + line_offset,
                             column=mark.column + 1, hint=hint)
     return TypesetError(f"malformed YAML: {err}", file=path, hint=_hint_for(str(err)))
