@@ -57,6 +57,14 @@ def test_a_colophon_longer_than_its_page_continues(tmp_path):
     assert (len(comp.contents) + len(comp.body)) % 4 == 0
 
 
+def test_a_title_over_max_chars_needs_a_short_title(tmp_path):
+    with pytest.raises(TypesetError) as info:
+        compose(issue(tmp_path, title="调查研究与建言献策专栏调查研究与建言献策"), use_cache=False)
+    err = info.value
+    assert err.file.endswith("issue.yaml") and err.line == 5
+    assert "20 characters" in err.message and "short_title" in err.hint
+
+
 def test_the_running_head_shows_the_short_title(tmp_path):
     comp = compose(issue(tmp_path, title="调查研究与建言献策专栏", short="调研建言"),
                    use_cache=False)
@@ -80,8 +88,13 @@ def test_sides_of_every_running_head_keep_apart(sample_composition):
 
 
 def test_the_overlap_is_refused_even_without_max_chars(tmp_path):
+    guangxi = Path(__file__).resolve().parents[1] / "layouts" / "guangxi.yaml"
+    lines = [l for l in guangxi.read_text(encoding="utf-8").split("\n")
+             if not l.strip().startswith("max_chars:")]
+    (tmp_path / "house.yaml").write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(TypesetError) as info:
-        compose(issue(tmp_path, title="很长的栏目标题" * 6), use_cache=False)
+        compose(issue(tmp_path, title="很长的栏目标题" * 6, layout="house.yaml"),
+                use_cache=False)
     err = info.value
     assert err.file.endswith("issue.yaml") and err.line == 5
     assert "does not fit" in err.message and "short_title" in err.hint
