@@ -147,6 +147,7 @@ def test_pdf_text_is_the_normalised_source(name, tmp_path):
         assert want(source) in squashed, (source, squashed)
     for invisible in "\u200b\u2060\ufeff\u00ad\u200e\u200d\t":
         assert invisible not in shown
+    assert "-" not in shown                      # a soft hyphen never shows as a hyphen
     if name == "tab":
         assert "ABC def" in "".join(it.text for p in comp.body for it in p.items
                                     if getattr(it, "role", "") == "body")
@@ -176,3 +177,47 @@ def test_refused_in_every_place_with_its_location(place, ch, tmp_path):
     err = info.value
     assert (Path(err.file).name, err.line, err.column) == (file, line, column)
     assert f"U+{ord(ch):04X}" in err.message and err.hint
+
+
+# --- the line breaker sees the invisible characters, the page never does ------------------
+
+@pytest.fixture(scope="module")
+def book():
+    from typeset.layout.styles import StyleBook
+    from typeset.model.layout import load_layout
+    from typeset.text.fonts import FontLibrary
+
+    return StyleBook(load_layout("guangxi"), FontLibrary())
+
+
+def _lines(book, text: str, measure: float):
+    from typeset.text.linebreak import BreakSettings, Span, set_paragraph
+
+    return set_paragraph([Span(text, "body")], measure, book,
+                         BreakSettings(indent=0.0, justify=False))
+
+
+def test_invisible_characters_have_no_width(book):
+    for ch in chars.INVISIBLE:
+        assert book.advance(ch, "body") == 0.0
+        (line,) = _lines(book, f"政协{ch}委员", 400)
+        (plain,) = _lines(book, "政协委员", 400)
+        assert line.natural == pytest.approx(plain.natural)
+
+
+def test_zero_width_space_is_a_break_and_word_joiner_is_none(book):
+    word = "ABCDEFGHIJ\u200bKLMNOPQRST"          # one Latin word, unsplittable but for ZWSP
+    width = book.width("ABCDEFGHIJKL", "body")
+    first = _lines(book, word, width)[0]
+    assert chars.printed(first.text) == "ABCDEFGHIJ"
+    em = book.em("body")
+    lines = _lines(book, "政协委员会\u2060议事", 5.5 * em)
+    assert all(not ln.text.endswith("会\u2060") and not ln.text.startswith("议") for ln in lines)
+
+
+def test_the_run_builder_never_emits_invisible_characters(book):
+    (line,) = _lines(book, "政\u200b协\u2060委\u200c员\u200d会", 400)
+    runs = book.runs(line, 0.0, 0.0, "body")
+    assert "".join(r.text for r in runs) == "政协委员会"
+    assert book.plain_run("※\u200b栏目\u2060※", "running-head", 0, 0, "running-head")[0].text \
+        == "※栏目※"

@@ -300,6 +300,16 @@ def _compose(text: str) -> str:
     return "".join(out)
 
 
+# Characters that any rule acts on (a superset); a text without them, already in NFC and
+# without a double space, is its own normal form.
+_ACTED_ON = re.compile("[\t\n\r\u00ad\u200e\u200f\u061c\ufe0e\ufe0f\ufeff]|  |"
+                       + _CANDIDATES.pattern)
+
+
+def _unchanged(text: str) -> bool:
+    return not _ACTED_ON.search(text) and unicodedata.is_normalized("NFC", text)
+
+
 def normalize_runs(runs: list[tuple[str, object]], where: Where | None = None
                    ) -> list[tuple[str, object]]:
     """Normalise styled pieces of one text (a paragraph's runs) as one text: a run of spaces
@@ -308,6 +318,10 @@ def normalize_runs(runs: list[tuple[str, object]], where: Where | None = None
     out: list[tuple[str, object]] = []
     last = ""                       # the last character written, across pieces
     for text, tag in runs:
+        if text and _unchanged(text) and not (last == " " and text[0] == " "):
+            out.append((text, tag))
+            last = text[-1]
+            continue
         if "\n" in text or "\r" in text:
             text = _join_newlines(text.replace("\r\n", "\n").replace("\r", "\n"))
         buf: list[str] = []

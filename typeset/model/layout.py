@@ -433,6 +433,12 @@ def _check_geometry(layout: Layout, fail) -> None:
     for key, b in blocks:
         if b.line_pitch is not None:
             positive(float(b.line_pitch), f"{key}.line_pitch", "a line pitch")
+        pitch = float(b.line_pitch if b.line_pitch is not None else tb.line_pitch)
+        if size.get(b.style, 0.0) > pitch:
+            raise fail(f"{key}: style '{b.style}' ({size[b.style]:g} pt) is larger than its "
+                       f"line pitch ({pitch:g} pt): its lines would overlap",
+                       f"a larger {key}.line_pitch or a smaller size", f"{key}.line_pitch",
+                       f"{key}.style", key)
         for sub in ("space_before", "space_after", "indent"):
             positive(float(getattr(b, sub)), f"{key}.{sub}", "it", zero=True)
     if not printed(layout.contents.leader).strip():
@@ -460,6 +466,12 @@ def _check_geometry(layout: Layout, fail) -> None:
         raise fail(f"textblock.inner ({float(tb.inner):.1f} pt) + the text block "
                    f"({measure:.1f} pt) is wider than the page ({width:.1f} pt)",
                    "a smaller inner margin or fewer characters per line", "textblock.inner")
+    for key, style in (("colophon.style", layout.colophon.style),
+                       ("contents.entry_style", layout.contents.entry_style)):
+        if size[style] > tb.line_pitch:
+            raise fail(f"{key}: style '{style}' ({size[style]:g} pt) is larger than the line "
+                       f"pitch ({float(tb.line_pitch):g} pt): its lines would overlap",
+                       "a smaller size or a larger textblock.line_pitch", key)
     if body > tb.line_pitch:
         raise fail(f"textblock.line_pitch ({float(tb.line_pitch):g} pt) is smaller than the body "
                    f"size ({body:g} pt): lines would overlap", _doc_of("textblock.line_pitch"),
