@@ -34,8 +34,9 @@ def format_authors(names: tuple[str, ...], layout: Layout) -> str:
     """Author line: two-character names padded with an ideographic space (吴　宁) so they line
     up with three-character names (format.md, authors)."""
     style = layout.article.author_names
-    shown = [f"{n[0]}\u3000{n[1]}" if style.pad_two_char_names and len(n) == 2 else n
-             for n in names]
+    seen = [printed(n) for n in names]           # a two-character name as printed
+    shown = [f"{p[0]}\u3000{p[1]}" if style.pad_two_char_names and len(p) == 2 else n
+             for n, p in zip(names, seen)]
     return style.format.format(names=style.separator.join(shown))
 
 
