@@ -118,3 +118,28 @@ def test_any_front_matter_builds_with_every_character_or_fails_located(tmp_path_
     for value, role in ((subtitle, "subtitle"), (lead, "lead")):
         shown = chars.printed(chars.normalize(value))
         assert squash(page_text(comp, {role})) == squash(shown if shown.strip() else "")
+
+
+_MARKDOWN = st.lists(st.one_of(
+    st.sampled_from(["\n", "\n\n", "- ", "  - ", "> ", "1. ", "## ", "# ", "**", "*", "_", "`",
+                     "```", "---", "===", "[", "](", ")", "<", ">", "&amp;", "&#x202E;",
+                     "&#0;", "\\", "|", "    ", "\t", "<!--", "-->", "![", "<https://a.b>"]),
+    _COMMON, _KEPT, _ANY), min_size=1, max_size=40).map("".join)
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(_MARKDOWN)
+def test_any_markdown_builds_or_fails_located(tmp_path_factory, text):
+    """Raw Markdown constructs (unescaped): never a traceback, and a failure names its place."""
+    root = tmp_path_factory.mktemp("fuzz-md")
+    write_issue(root, text, {"title": "标题"})
+    try:
+        comp = compose(root / "issue.yaml", use_cache=False)
+    except TypesetError as err:
+        event("refused")
+        assert err.file is not None and err.line is not None and err.hint, str(err)
+        return
+    event("built")
+    shown = squash(page_text(comp, {"body", "subhead2", "subhead3"}))
+    assert shown.startswith("正文开头。")

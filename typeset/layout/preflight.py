@@ -126,8 +126,10 @@ def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
 
     # contents (journal-style.md §1)
     lay(c.heading, c.heading_block.style, "contents.heading")
+    lay(c.heading_block.format, c.heading_block.style, "contents.heading_block.format")
     if c.issue_block is not None:
         template(c.issue_line, c.issue_block.style, "contents.issue_line", {})
+        lay(c.issue_block.format, c.issue_block.style, "contents.issue_block.format")
     lay(c.section_block.format, c.section_block.style, "contents.section_block.format")
     for s in issue.sections:
         add(s.title, c.section_block.style, Where(manifest, s.title_line or s.line))
