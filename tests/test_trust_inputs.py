@@ -122,7 +122,7 @@ BOMBS = {
     "merge keys": "a0: &a0 {k0: 1, k1: 2, k2: 3}\n" + "".join(
         f"a{i}: &a{i} {{<<: [{', '.join([f'*a{i - 1}'] * 8)}], x{i}: 1}}\n" for i in range(1, 8)),
     "flow brackets": "sections: " + "[" * 3900,
-    "block nesting": "".join("  " * i + "-\n" for i in range(60)) + "x: " + "{" * 60,
+    "block nesting": "".join(" " * i + "k:\n" for i in range(80)),
     "alias chain": "a0: &a0 x\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 130)),
 }
 
