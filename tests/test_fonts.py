@@ -219,6 +219,14 @@ def test_chain_picks_first_face_that_has_the_char(library, tmp_path):
 
 def test_chain_missing_in_first_occurrence_order(library):
     chain = FontChain([library.face(KAI)])
-    text = "甲\U000F0002乙\n\U000F0001 \U000F0002\t\u200b丙\U000F0003"
+    text = "甲\U000F0002乙\U000F0001 \U000F0002\u200b丙\u2060\U000F0003"
     assert chain.missing(text) == ["\U000F0002", "\U000F0001", "\U000F0003"]
-    assert chain.missing("正常文字，\n换行 Latin 123") == []
+    assert chain.missing("正常文字，换行 Latin 123") == []
+
+
+def test_only_invisible_characters_are_never_missing(library):
+    """The glyph check skips exactly what the renderer never draws (chars.is_invisible):
+    a tab or a control character that reached the fonts is missing like any other."""
+    chain = FontChain([library.face(KAI)])
+    assert chain.missing("\u200b\u200c\u200d\u2060") == []
+    assert chain.missing("甲\t乙\x07丙\u200e") == ["\t", "\x07", "\u200e"]

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 from markdown_it import MarkdownIt
 
 from typeset.errors import TypesetError
-from typeset.model.markdown import Block, Inline, is_cjk, join_lines, parse_blocks
+from typeset.model.markdown import MAX_NESTING, Block, Inline, is_cjk, join_lines, parse_blocks
 
 
 def blocks(text: str) -> tuple[Block, ...]:
@@ -252,9 +252,10 @@ def _no_block_syntax(text: str) -> bool:
 @given(st.lists(_PLAIN, min_size=1, max_size=40).map("".join).filter(_no_block_syntax))
 def test_plain_paragraph_text_is_kept_exactly(text):
     (block,) = blocks(text)
+    kept = re.sub(" {2,}", " ", text)        # a run of spaces is one space (chars.py)
     assert block.kind == "paragraph"
-    assert block.text == text
-    assert block.inlines == (Inline(text),)
+    assert block.text == kept
+    assert block.inlines == (Inline(kept),)
 
 
 @settings(max_examples=150, deadline=None)
@@ -262,7 +263,7 @@ def test_plain_paragraph_text_is_kept_exactly(text):
        st.lists(_PLAIN, min_size=1, max_size=20).map("".join).filter(_no_block_syntax))
 def test_soft_break_join_property(first, second):
     (block,) = blocks(first + "\n" + second)
-    assert block.text == first + join_lines(first, second) + second
+    assert block.text == re.sub(" {2,}", " ", first + join_lines(first, second) + second)
 
 
 _HAN = st.sampled_from(list("政协委员会议协商民主建设"))
@@ -274,3 +275,35 @@ _CJK_PUNCT = st.sampled_from(list("。，！？；：”）》"))
        st.lists(_HAN, min_size=1, max_size=8).map("".join))
 def test_run_in_head_is_bold_for_any_closing_punctuation(head, punct, rest):
     assert runs(f"**{head}{punct}**{rest}") == [(head + punct, True, False), (rest, False, False)]
+
+
+# --- nesting: read or refused, never dropped (issue 8) ---------------------------------------
+
+def _nested_list(depth: int) -> str:
+    return "".join("  " * i + f"- 第{i + 1}层\n" for i in range(depth))
+
+
+def test_nesting_under_the_limit_loses_nothing():
+    """Lists and quotes as deep as markdown-it reads them: every item and everything after
+    them is kept (a list level counts two nesting levels: the list and its item)."""
+    depth = MAX_NESTING // 2 - 1
+    text = "前文。\n\n" + _nested_list(depth) + "\n后文一。\n\n> " * 1 + "引文。\n\n后文二。\n"
+    got = [b.text for b in blocks(text)]
+    assert got[0] == "前文。"
+    assert got[1:1 + depth] == [f"- 第{i + 1}层" for i in range(depth)]
+    assert got[1 + depth:] == ["后文一。", "引文。", "后文二。"]
+    quotes = "前文。\n\n" + ">" * (MAX_NESTING - 1) + " 深引文。\n\n后文。\n"
+    assert [b.text for b in blocks(quotes)] == ["前文。", "深引文。", "后文。"]
+
+
+@pytest.mark.parametrize("text, line", [
+    # the item at depth MAX_NESTING // 2 (line 2 + that) is the first markdown-it would drop
+    ("前文。\n\n" + _nested_list(MAX_NESTING // 2) + "\n后文。\n", 2 + MAX_NESTING // 2),
+    ("前文。\n\n" + _nested_list(MAX_NESTING // 2 + 3) + "\n后文。\n", 2 + MAX_NESTING // 2),
+    ("前文。\n\n" + ">" * (MAX_NESTING + 5) + " 引文。\n\n后文。\n", 3),
+])
+def test_nesting_past_the_limit_is_an_error_at_its_line(text, line):
+    with pytest.raises(TypesetError) as info:
+        parse_blocks(text, file="a.md")
+    err = info.value
+    assert err.line == line and "nested too deep" in err.message and err.hint

@@ -343,3 +343,36 @@ def test_error_string_format(tmp_path):
     text = str(err)
     assert text.startswith(f"{tmp_path / 'a.md'}:3:1: unknown key 'auther'")
     assert "\n  hint: " in text
+
+
+# --- issue 8: YAML caps, merge keys, files that are not sources --------------------------------
+
+def test_merge_keys_written_keys_win_without_given_twice():
+    from typeset.model.yamlsrc import load_yaml
+
+    data = load_yaml(Path("m.yaml"), "base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n")
+    assert data["use"] == {"x": 1, "y": 3}
+    with pytest.raises(TypesetError) as info:
+        load_yaml(Path("m.yaml"), "use:\n  <<: 5\n")
+    assert info.value.line == 2 and "'<<' must name a mapping" in info.value.message
+
+
+def test_a_fifo_is_not_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "issue.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(TypesetError) as info:
+        load_issue(fifo)                      # must not block waiting for a writer
+    assert "not a regular file" in info.value.message
+
+
+def test_a_source_file_past_the_size_cap(tmp_path, monkeypatch):
+    from typeset.model import yamlsrc
+
+    monkeypatch.setattr(yamlsrc, "MAX_SOURCE_BYTES", 1000)
+    path = tmp_path / "a.md"
+    path.write_text("---\ntitle: 标题\n---\n\n" + "政协" * 400 + "\n", encoding="utf-8")
+    with pytest.raises(TypesetError) as info:
+        load_article(path)
+    assert "MB" in info.value.message and info.value.line == 1 and info.value.hint

@@ -9,12 +9,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from typeset.errors import TypesetError
-from typeset.layout.compose import Composer, compose_issue, format_authors
+from typeset.layout.compose import Composer, compose_issue
 from typeset.layout.marginals import IssueFacts, Marginals
 from typeset.layout.page import Anchor, Page
-from typeset.layout.paginate import Frame, paginate, place_closing
+from typeset.layout.paginate import Frame, closing_start, paginate, place_closing
 from typeset.layout.place import Placer, frame_section, frame_starts_article
+from typeset.layout.preflight import check_glyphs, check_sources  # noqa: F401 (check_glyphs: API)
 from typeset.layout.styles import StyleBook
 from typeset.layout.toc import contents_items
 from typeset.model.layout import Layout, load_layout
@@ -52,59 +52,6 @@ def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
                       year=issue.year, number=issue.number, date=date)
 
 
-def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
-    """Missing glyphs are never silent: every character of the sources is checked against the
-    fonts of the style it will be set in, and all gaps are reported with their places."""
-    a = layout.article
-    found: dict[str, list[str]] = {}
-
-    def check(text: str, style: str, where: str) -> None:
-        for ch in book.missing(text, style):
-            found.setdefault(ch, []).append(where)
-
-    for section in issue.sections:
-        check(section.title, layout.running_heads.style, f"{issue.path}: section '{section.title}'")
-        check(section.title, layout.contents.section_block.style, f"{issue.path}")
-        for art in section.articles:
-            fm, lines = art.front, art.lines
-
-            def at(key: str) -> str:
-                return f"{art.path}:{lines[key]}" if key in lines else str(art.path)
-            for t in fm.title:
-                check(t, a.title.style, at("title"))
-                check(t, layout.contents.entry_style, at("title"))
-            if fm.subtitle:
-                check(fm.subtitle, a.subtitle.style, at("subtitle"))
-            if fm.authors:
-                check(format_authors(fm.authors, layout), a.authors.style, at("authors"))
-            if fm.byline:
-                check(fm.byline, a.authors.style, at("byline"))
-            if fm.lead:
-                check(fm.lead, a.lead.style, at("lead"))
-            if fm.note:
-                check(fm.note, a.note.style, at("note"))
-            for block in art.blocks:
-                if block.kind == "heading":
-                    style = (a.subhead2 if block.level <= 2 else a.subhead3).style
-                else:
-                    style = a.body_style
-                st = book.style(style)
-                for inl in block.inlines:
-                    s = (st.bold if inl.bold and st.bold else
-                         st.italic if inl.italic and st.italic else style)
-                    check(inl.text, s, f"{art.path}:{block.line}")
-    for entry in issue.colophon:
-        check(entry.label + entry.text, layout.colophon.style, f"{issue.path}:{entry.line}")
-    if found:
-        rows = [f"  {ch!r} U+{ord(ch):04X} at {', '.join(dict.fromkeys(places))}"
-                for ch, places in found.items()]
-        raise TypesetError(
-            f"{len(found)} character(s) have no glyph in the fonts of their style:\n"
-            + "\n".join(rows),
-            hint="add a font that has them to the style's font role in the layout "
-                 "(fonts: role: [first.otf, fallback.otf]), or correct the text")
-
-
 def compose(manifest: Path, *, layout_override: str | None = None,
             library: FontLibrary | None = None, use_cache: bool = True) -> Composition:
     issue = load_issue(manifest, layout=layout_override)
@@ -115,12 +62,12 @@ def compose(manifest: Path, *, layout_override: str | None = None,
                              referenced_from=str(issue.path), line=issue.layout_line)
     library = library or FontLibrary()
     book = StyleBook(layout, library)
-    check_glyphs(issue, layout, book)
+    check_sources(issue, layout, book)
     facts = issue_facts(issue, layout)
     cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
     comp = Composer(layout, book, cache)
     placer = Placer(layout, book)
-    marg = Marginals(layout, book, facts)
+    marg = Marginals(layout, book, facts, issue)
     tb = layout.textblock
 
     frames = paginate(compose_issue(issue, comp), tb.lines, tb.line_pitch)
@@ -142,7 +89,7 @@ def compose(manifest: Path, *, layout_override: str | None = None,
             if not frame.blank:
                 # No running head over a page that holds the colophon alone: no section runs there.
                 suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
-                            or all(p.item is colophon for p in frame.placements))
+                            or all(p.item.role == "colophon" for p in frame.placements))
                 marg.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
                            running_head=not suppress)
             for anchor in page.anchors:
@@ -178,9 +125,9 @@ def compose(manifest: Path, *, layout_override: str | None = None,
         n = len(contents) + len(frames)
         closing = None
         if colophon is not None:
-            last = frames[-1]
-            if len(last.placements) == 1:
-                closing = last
+            last, start = frames[-1], closing_start(frames)
+            if start is not None:      # the colophon has a page (or pages) of its own
+                closing = frames[start]
             elif -(n + 1) % 4 < -n % 4:
                 last.placements = [p for p in last.placements if p.item is not colophon]
                 frames.append(Frame())

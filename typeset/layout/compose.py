@@ -11,6 +11,7 @@ from typeset.errors import TypesetError
 from typeset.layout.flow import Band, FlowItem, Marker, PageBreak, Part, Run, SetLine, Space
 from typeset.layout.styles import StyleBook
 from typeset.model.article import Article, Inline
+from typeset.model.chars import printed
 from typeset.model.layout import Block, Layout
 from typeset.model.manifest import Issue
 from typeset.text import cjk
@@ -33,8 +34,9 @@ def format_authors(names: tuple[str, ...], layout: Layout) -> str:
     """Author line: two-character names padded with an ideographic space (吴　宁) so they line
     up with three-character names (format.md, authors)."""
     style = layout.article.author_names
-    shown = [f"{n[0]}\u3000{n[1]}" if style.pad_two_char_names and len(n) == 2 else n
-             for n in names]
+    seen = [printed(n) for n in names]           # a two-character name as printed
+    shown = [f"{p[0]}\u3000{p[1]}" if style.pad_two_char_names and len(p) == 2 else n
+             for n, p in zip(names, seen)]
     return style.format.format(names=style.separator.join(shown))
 
 
@@ -211,12 +213,13 @@ class Composer:
                 parts.append(self.part(lines, a.lead))
         markers = []
         if article_index == 0:
-            markers.append(Marker("section", section, f"section-{section_index}", 0, section))
-        title = "".join(fm.title)
+            markers.append(Marker("section", printed(section), f"section-{section_index}", 0,
+                                  section))
+        title = printed("".join(fm.title))          # bookmarks: what the page shows
         markers.append(Marker("article", title, article_key(section_index, article_index), 1,
                               section))
         items.append(Band(parts, keep_with_next=True, markers=markers, section=section,
-                          role="head"))
+                          role="head", origin=(str(article.path), article.lines.get("title"))))
 
         for block in article.blocks:
             if block.kind == "heading":
@@ -224,7 +227,7 @@ class Composer:
                 lines = self.set_heading(self.spans(block.inlines, hb.style), hb,
                                          f"subhead{min(max(block.level, 2), 3)}")
                 items.append(Band([self.part(lines, hb)], keep_with_next=True, section=section,
-                                  role="subhead"))
+                                  role="subhead", origin=(str(article.path), block.line)))
             else:
                 lines = self.set_paragraph(self.spans(block.inlines, a.body_style), a.body_style,
                                            "body")
@@ -239,7 +242,8 @@ class Composer:
                     items.append(Space(max(1, round(note.space_before / self.pitch))))
                 items.append(Run(lines, section=section, role="note"))
             else:
-                items.append(Band([self.part(lines, note)], section=section, role="note"))
+                items.append(Band([self.part(lines, note)], section=section, role="note",
+                                  origin=(str(article.path), article.lines.get("note"))))
         return items
 
     # --- colophon -----------------------------------------------------------------------

@@ -69,6 +69,7 @@ class Band:
     section: str | None = None       # section whose running head applies
     role: str = "head"
     link: str | None = None          # the whole band links to the anchor with this key
+    origin: tuple[str, int | None] | None = None   # source file and line, for messages
 
     def height(self, at_top: bool) -> float:
         h = 0.0

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from typeset.errors import TypesetError
-from typeset.layout.flow import Band, FlowItem, PageBreak, Run, Space
+from typeset.layout.flow import Band, FlowItem, PageBreak, Part, Run, Space
 
 
 @dataclass
@@ -36,6 +36,12 @@ class Frame:
     @property
     def used(self) -> bool:
         return bool(self.placements)
+
+
+_ROLE_NAMES = {"head": "article head (title, subtitle, authors, lead)", "subhead": "subhead",
+               "note": "note", "contents-entry": "contents entry",
+               "contents-section": "contents section line", "contents-head": "contents heading",
+               "contents-issue": "contents issue line"}
 
 
 def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
@@ -86,9 +92,11 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             if item.role == "separator" and used == 0:
                 continue
             if slots > lines_per_page:
+                file, line = item.origin or (None, None)
                 raise TypesetError(
-                    f"a {item.role} block needs {slots} lines, more than a page has "
-                    f"({lines_per_page})", hint="shorten it or change the layout's spacing")
+                    f"the {_ROLE_NAMES.get(item.role, item.role + ' block')} needs {slots} "
+                    f"lines, more than a page has ({lines_per_page})", file=file, line=line,
+                    hint="shorten it, or change the layout's sizes and spacing")
             frames[-1].placements.append(Placement(item, used, at_top=used == 0))
             used += slots
         elif isinstance(item, Run):
@@ -123,11 +131,23 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
 def place_closing(frames: list[Frame], band: Band, lines_per_page: int, pitch: float, *,
                   at_foot: bool) -> None:
     """Put a closing block (the colophon) after everything else: at the foot of the last page
-    (at_foot) or right after its last line, on a page of its own if it does not fit."""
+    (at_foot) or right after its last line, on a page of its own if it does not fit.
+
+    A closing block taller than a whole page starts on a page of its own and continues on the
+    next pages, as many lines on each as the text block holds (the rule above it only on the
+    first): nothing of it may stand outside the text block."""
     used = 0
     for pl in frames[-1].placements:
         n = pl.last - pl.first if isinstance(pl.item, Run) else pl.item.slots(pitch, pl.at_top)
         used = max(used, pl.slot + n)
+    if band.slots(pitch, at_top=True) > lines_per_page:
+        if frames[-1].used:
+            frames.append(Frame())
+        for piece in _split_band(band, lines_per_page, pitch):
+            if frames[-1].used:
+                frames.append(Frame())
+            frames[-1].placements.append(Placement(piece, 0, at_top=True))
+        return
     slots = band.slots(pitch, at_top=False)
     if used + slots > lines_per_page:
         frames.append(Frame())
@@ -135,3 +155,38 @@ def place_closing(frames: list[Frame], band: Band, lines_per_page: int, pitch: f
         slots = band.slots(pitch, at_top=True)
     slot = lines_per_page - slots if at_foot else used
     frames[-1].placements.append(Placement(band, slot, at_top=slot == 0))
+
+
+def _split_band(band: Band, lines_per_page: int, pitch: float) -> list[Band]:
+    """A one-part band (the colophon: a rule, then lines) cut into page-high bands."""
+    (part,) = band.parts
+    pieces: list[Band] = []
+    lines = list(part.lines)
+    first = True
+    while lines:
+        k = len(lines)
+        while k > 1:
+            trial = Part(lines[:k], part.pitch, 0.0, 0.0,
+                         rule=part.rule if first else None, rule_gap=part.rule_gap if first else 0.0)
+            if Band([trial]).slots(pitch, at_top=True) <= lines_per_page:
+                break
+            k -= 1
+        piece = Part(lines[:k], part.pitch, part.before, 0.0,
+                     rule=part.rule if first else None, rule_gap=part.rule_gap if first else 0.0)
+        pieces.append(Band([piece], role=band.role, section=band.section))
+        lines = lines[k:]
+        first = False
+    return pieces
+
+
+def closing_start(frames: list[Frame]) -> int | None:
+    """The index of the first page of the closing block (the colophon) when it has its page
+    or pages to itself, else None."""
+    start = None
+    for i in range(len(frames) - 1, -1, -1):
+        pls = frames[i].placements
+        if pls and all(getattr(p.item, "role", "") == "colophon" for p in pls):
+            start = i
+        else:
+            break
+    return start

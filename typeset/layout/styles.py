@@ -12,6 +12,7 @@ from pathlib import Path
 
 from typeset.errors import TypesetError
 from typeset.layout.page import TextRun
+from typeset.model.chars import describe, is_invisible
 from typeset.model.layout import Layout
 from typeset.text.fonts import FontChain, FontFace, FontLibrary
 from typeset.text.linebreak import Line
@@ -67,14 +68,29 @@ class StyleBook:
         return self.styles[style].size
 
     def advance(self, ch: str, style: str) -> float:
+        """Natural advance in pt; the invisible characters (chars.is_invisible) have none."""
         key = (style, ch)
         adv = self._advance.get(key)
         if adv is None:
             face = self.face_for(ch, style)
             st = self.styles[style]
-            adv = face.advance(ch) * st.size if face is not None else st.size
+            if is_invisible(ch):
+                adv = 0.0
+            else:
+                adv = face.advance(ch) * st.size if face is not None else st.size
             self._advance[key] = adv
         return adv
+
+    def drawn_face(self, ch: str, style: str) -> FontFace:
+        """The face that draws `ch`. The glyph check (layout/preflight.py) has already found
+        every printed character in its style's fonts, so a gap here is a bug in typeset."""
+        face = self.face_for(ch, style)
+        if face is None:
+            raise TypesetError(f"internal error: {describe(ch)} reached the page without a "
+                               f"glyph in style '{style}' (the glyph check missed it)",
+                               hint="this is a bug in typeset; please report it with the "
+                                    "input that caused it")
+        return face
 
     def face_for(self, ch: str, style: str) -> FontFace | None:
         key = (style, ch)
@@ -109,7 +125,9 @@ class StyleBook:
 
         glyphs = line.glyphs
         for i, g in enumerate(glyphs):
-            face = self.face_for(g.ch, g.style)
+            if is_invisible(g.ch):          # kept for line breaking, never drawn (chars.py)
+                continue
+            face = self.drawn_face(g.ch, g.style)
             if g.ch in JOINED and self.connect_dashes and (
                     (i > 0 and glyphs[i - 1].ch == g.ch) or
                     (i + 1 < len(glyphs) and glyphs[i + 1].ch == g.ch)):
@@ -141,20 +159,23 @@ class StyleBook:
                    role: str) -> TextRun:
         """Characters of one face spread evenly over `width`, each centred in its share
         (a leader: the dots keep one rhythm from the text to the author)."""
-        face = self.face_for(text[0], style)
+        text = "".join(ch for ch in text if not is_invisible(ch))
+        face = self.drawn_face(text[0], style)
         share = width / len(text)
         xs = tuple(i * share + (share - self.advance(ch, style)) / 2 for i, ch in enumerate(text))
         return TextRun(x=x, y=y, font=face.path, size=self.styles[style].size, text=text,
                        xs=xs, role=role)
 
     def plain_run(self, text: str, style: str, x: float, y: float, role: str) -> list[TextRun]:
-        """Natural-width text (running heads, folios, leaders), split by face."""
+        """Natural-width text (running heads, folios, leaders), split by face; invisible
+        characters (chars.is_invisible) take no room and are not drawn."""
         out: list[TextRun] = []
         size = self.styles[style].size
+        text = "".join(ch for ch in text if not is_invisible(ch))
         start = 0
         pos = x
         while start < len(text):
-            face = self.face_for(text[start], style)
+            face = self.drawn_face(text[start], style)
             end = start + 1
             while end < len(text) and self.face_for(text[end], style) is face:
                 end += 1

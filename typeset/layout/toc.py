@@ -30,7 +30,8 @@ def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
     for si, section in enumerate(issue.sections):
         items.append(Band([comp.part(comp.text_block(section.title, c.section_block,
                                                      "contents-section"), c.section_block)],
-                          keep_with_next=True, role="contents-section"))
+                          keep_with_next=True, role="contents-section",
+                          origin=(str(issue.path), section.line)))
         for ai, art in enumerate(section.articles):
             key = article_key(si, ai)
             items.append(_entry(art, start_pages[key], key, comp))
@@ -78,4 +79,4 @@ def _entry(art: Article, page: int, key: str, comp: Composer) -> Band:
     tail = tuple(t for t in tail if t[0])
     lines[-1] = replace(lines[-1], tail=tail)
     return Band([Part(lines, comp.pitch, c.entry_space)], role="contents-entry",
-                link=key)
+                link=key, origin=(str(art.path), art.lines.get("title")))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError
+from typeset.model.chars import Where, normalize, printed
 from typeset.model.markdown import Block, Inline, parse_blocks
 from typeset.model.schema import from_data
 from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source
@@ -43,6 +44,7 @@ class Article:
     front: FrontMatter
     blocks: tuple[Block, ...]
     lines: dict[str, int]             # front-matter key -> line number in the .md file
+    last_lines: dict[str, int] = field(default_factory=dict)   # key -> last line of its value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,7 +94,19 @@ def _split_front(path: Path, text: str) -> tuple[int, int]:
 
 
 def _text_or_none(value: str | None) -> str | None:
-    return value if value else None
+    return value if value and printed(value).strip() else None
+
+
+def value_where(path: Path, container, key) -> Where:
+    """Where a YAML value is, for chars.normalize: its line and column and, for a mapping
+    value (a `|` block), its last line."""
+    mark = mark_of(container, key)
+    if mark is None:
+        return Where(path)
+    last = None
+    if isinstance(container, YamlMap) and key in container.value_ends:
+        last = container.value_ends[key].line
+    return Where(path, mark.line, mark.column, last)
 
 
 def load_article(path: Path) -> Article:
@@ -119,35 +133,43 @@ def load_article(path: Path) -> Article:
         return {"file": path, "line": mark.line if mark else None,
                 "column": mark.column if mark else None}
 
+    # every printed value gets its characters' fates (chars.py) before anything measures it
+    def norm(key: str) -> str | None:
+        value = getattr(source, key)
+        return None if value is None else normalize(value, value_where(path, data, key))
+
     # title
     if isinstance(source.title, str):
-        title = tuple(source.title.rstrip("\n").split("\n"))
+        at = value_where(path, data, "title")
+        title = tuple(normalize(t, at) for t in source.title.rstrip("\n").split("\n"))
     else:
-        title = tuple(source.title)
-    if not title or any(not line.strip() for line in title):
+        title = tuple(normalize(t, value_where(path, data["title"], i))
+                      for i, t in enumerate(source.title))
+    if not title or any(not printed(line).strip() for line in title):
         raise TypesetError("title is empty" if len(title) <= 1 else "a title line is empty",
                            **where("title"),
                            hint="write the headline after 'title:', or a list of its lines")
     # authors
     if isinstance(source.authors, str):
-        name = source.authors.strip()
+        name = normalize(source.authors, value_where(path, data, "authors")).strip(" ")
         if _NAME_SEPARATORS.search(name):
             raise TypesetError(f"authors: '{source.authors}' looks like several names",
                                **where("authors"),
                                hint="write the names as a list, e.g. authors: [吴宁, 艾粤敏]")
         authors = (name,) if name else ()
     else:
-        authors = tuple(source.authors)
+        authors = tuple(normalize(name, value_where(path, data["authors"], n)).strip(" ")
+                        for n, name in enumerate(source.authors))
         for n, name in enumerate(authors):
-            if not name.strip():
+            if not printed(name).strip():
                 mark = mark_of(data["authors"], n)
                 raise TypesetError(f"authors: name {n + 1} is empty", file=path,
                                    line=mark.line if mark else None,
                                    column=mark.column if mark else None,
                                    hint="remove the empty entry or write the name")
-    front = FrontMatter(title=title, subtitle=_text_or_none(source.subtitle), authors=authors,
-                        byline=_text_or_none(source.byline), lead=_text_or_none(source.lead),
-                        note=_text_or_none(source.note))
+    front = FrontMatter(title=title, subtitle=_text_or_none(norm("subtitle")), authors=authors,
+                        byline=_text_or_none(norm("byline")), lead=_text_or_none(norm("lead")),
+                        note=_text_or_none(norm("note")))
     key_lines = {k: m.line for k, m in data.key_marks.items()} if isinstance(data, YamlMap) \
         else {}
 
@@ -158,4 +180,6 @@ def load_article(path: Path) -> Article:
         raise TypesetError("article has no body text", file=path, line=close_line + 1,
                            hint="write the article's paragraphs below the closing '---' "
                                 "(an article with only front matter is probably a mistake)")
-    return Article(path=path, front=front, blocks=blocks, lines=key_lines)
+    last_lines = {k: m.line for k, m in data.value_ends.items()} if isinstance(data, YamlMap) \
+        else {}
+    return Article(path=path, front=front, blocks=blocks, lines=key_lines, last_lines=last_lines)

@@ -7,13 +7,17 @@ typeset.model.schema.Pt.
 """
 from __future__ import annotations
 
+import dataclasses
+import string
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from typeset.errors import TypesetError
+from typeset.model.chars import Where, normalize, printed
 from typeset.model.schema import Pt, from_data
-from typeset.model.yamlsrc import load_yaml
+from typeset.model.yamlsrc import Mark, load_yaml, mark_of, written_path
 
 from typeset.resources import LAYOUTS_DIR  # noqa: E402  (the shipped layouts)
 
@@ -21,6 +25,18 @@ from typeset.resources import LAYOUTS_DIR  # noqa: E402  (the shipped layouts)
 def doc(text: str, **kw):
     """A dataclass field with documentation (shown in hints and the README)."""
     return field(metadata={"doc": text}, **kw)
+
+
+def printed_doc(text: str, *, template: tuple[str, ...] | None = None, **kw):
+    """A field whose text is printed: it gets its characters' fates (chars.normalize) when
+    the layout loads, and the glyph check looks for it in the fonts. A `template` names the
+    {fields} it may use."""
+    return field(metadata={"doc": text, "printed": True, "template": template}, **kw)
+
+
+#: what the templates of each kind may name
+ISSUE_FIELDS = ("journal", "running_title", "year", "number", "date")
+HEAD_FIELDS = ISSUE_FIELDS + ("section", "folio")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,18 +97,19 @@ class Block:
     space_before: Pt = doc("space above (the block is then rounded up to whole grid lines)",
                            default=0.0)
     space_after: Pt = doc("space below", default=0.0)
-    format: str = doc("text template; {text} is the content", default="{text}")
+    format: str = printed_doc("text template; {text} is the content", template=("text",),
+                              default="{text}")
     balance: bool = doc("a block that wraps breaks at the spaces its author typed if the "
                         "phrases fit, else into lines of even length", default=True)
 
 
 @dataclass(frozen=True, kw_only=True)
 class Authors:
-    separator: str = doc("between names", default="　")
+    separator: str = printed_doc("between names", default="　")
     pad_two_char_names: bool = doc("print 吴宁 as 吴　宁 so it lines up with three-character names",
                                    default=True)
-    format: str = doc("template for the author line; {names} is the joined names",
-                      default="{names}")
+    format: str = printed_doc("template for the author line; {names} is the joined names",
+                              template=("names",), default="{names}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -123,17 +140,26 @@ class RunningHeads:
     """Running heads and folios (journal-style.md §3); templates use {section}, {running_title},
     {journal}, {year}, {number}, {folio}."""
     style: str = doc("text style of the running head")
-    section_format: str = doc("how {section} is decorated", default="※ {title} ※")
-    verso_left: str = doc("left-hand (even) page, left side", default="{section}")
-    verso_right: str = doc("left-hand (even) page, right side", default="{running_title}")
-    recto_left: str = doc("right-hand (odd) page, left side", default="{running_title}")
-    recto_right: str = doc("right-hand (odd) page, right side", default="{section}")
+    section_format: str = printed_doc("how {section} is decorated", template=("title",),
+                                      default="※ {title} ※")
+    max_chars: int | None = doc(
+        "longest section title (in characters) the running head shows; a longer one needs a "
+        "short_title in the manifest (omitted: no limit, the two sides only must not meet)",
+        default=None)
+    verso_left: str = printed_doc("left-hand (even) page, left side", template=HEAD_FIELDS,
+                                  default="{section}")
+    verso_right: str = printed_doc("left-hand (even) page, right side", template=HEAD_FIELDS,
+                                   default="{running_title}")
+    recto_left: str = printed_doc("right-hand (odd) page, left side", template=HEAD_FIELDS,
+                                  default="{running_title}")
+    recto_right: str = printed_doc("right-hand (odd) page, right side", template=HEAD_FIELDS,
+                                   default="{section}")
     baseline: Pt = doc("baseline distance above the text block top", default=14.0)
     rule: bool = doc("a rule under the running head", default=True)
     rule_gap: Pt = doc("distance of that rule above the text block top", default=8.0)
     rule_width: Pt = doc("line width of that rule", default=0.5)
     folio_style: str = doc("text style of the folio")
-    folio_format: str = doc("folio template", default="{folio}")
+    folio_format: str = printed_doc("folio template", template=HEAD_FIELDS, default="{folio}")
     folio_position: Literal["bottom-outside", "bottom-center", "top-outside"] = doc(
         "where the folio stands", default="bottom-outside")
     folio_baseline: Pt = doc("folio baseline distance below the text block bottom", default=20.0)
@@ -142,27 +168,28 @@ class RunningHeads:
 @dataclass(frozen=True, kw_only=True)
 class Contents:
     """目录 (journal-style.md §1)."""
-    heading: str = doc("the contents heading", default="目　录")
+    heading: str = printed_doc("the contents heading", default="目　录")
     heading_block: Block = doc("block of the contents heading")
-    issue_line: str = doc("line under the heading; {journal} {year} {number} {date}",
-                          default="{year}年第{number}期")
+    issue_line: str = printed_doc("line under the heading; {journal} {year} {number} {date}",
+                                  template=ISSUE_FIELDS, default="{year}年第{number}期")
     issue_block: Block | None = doc("block of the issue line (omit: no issue line)", default=None)
     section_block: Block = doc("block of a section line")
     entry_style: str = doc("text style of entries")
-    leader: str = doc("leader character", default="…")
-    author_separator: str = doc("between author names in an entry", default=" ")
-    page_format: str = doc("page reference template", default="({page})")
+    leader: str = printed_doc("leader character", default="…")
+    author_separator: str = printed_doc("between author names in an entry", default=" ")
+    page_format: str = printed_doc("page reference template", template=("page",),
+                                   default="({page})")
     min_leader: float = doc("fewest leader characters in em", default=2.0)
     subtitle_new_line: bool = doc("a subtitle starts its own line", default=True)
     entry_space: Pt = doc("extra space between entries", default=0.0)
-    label: str = doc("page label viewers show for contents pages", default="目录")
+    label: str = printed_doc("page label viewers show for contents pages", default="目录")
 
 
 @dataclass(frozen=True, kw_only=True)
 class Colophon:
     """报尾 (journal-style.md §4)."""
     style: str = doc("text style")
-    separator: str = doc("between label and text", default="：")
+    separator: str = printed_doc("between label and text", default="：")
     rule_width: Pt = doc("width of the rule above", default=0.75)
     rule_gap: Pt = doc("distance from the rule down to the first line's slot", default=5.25)
     space_before: Pt = doc("space above the rule", default=11.0)
@@ -173,8 +200,9 @@ class Colophon:
 @dataclass(frozen=True, kw_only=True)
 class Layout:
     name: str = doc("name of the house style")
-    journal: str = doc("journal name as printed (the manifest may override)")
-    running_title: str = doc("the running title (e.g. the journal name in pinyin capitals)")
+    journal: str = printed_doc("journal name as printed (the manifest may override)")
+    running_title: str = printed_doc("the running title (e.g. the journal name in pinyin "
+                                     "capitals)")
     page: PageGeometry = doc("trim size, bleed")
     textblock: TextBlock = doc("版心")
     fonts: dict[str, tuple[str, ...]] = doc(
@@ -199,12 +227,10 @@ class Layout:
 
 
 def resolve_layout_path(ref: str, *, relative_to: Path | None = None) -> Path:
-    """A layout name (layouts/<name>.yaml) or a path to a .yaml file."""
-    if ref.endswith((".yaml", ".yml")) or "/" in ref:
-        p = Path(ref)
-        if not p.is_absolute() and relative_to is not None:
-            p = relative_to / p
-        return p
+    """A layout name (layouts/<name>.yaml) or a path to a .yaml file (backslashes read as
+    folder separators when the file does not exist as written, yamlsrc.written_path)."""
+    if ref.endswith((".yaml", ".yml")) or "/" in ref or "\\" in ref:
+        return written_path(ref, relative_to)
     return LAYOUTS_DIR / f"{ref}.yaml"
 
 
@@ -225,22 +251,109 @@ def load_layout(ref: str, *, relative_to: Path | None = None,
                            file=referenced_from, line=line, hint=hint)
     data = load_yaml(path)
     layout = from_data(Layout, data, file=path, what="layout")
-    layout = _check(layout, path)
+    marks: dict[str, Mark] = {}
+    layout = _printed(layout, data, "", path, marks)
+    object.__setattr__(layout, "_marks", marks)
+    layout = _check(layout, path, data)
     object.__setattr__(layout, "path", str(path))
     return layout
 
 
-def _check(layout: Layout, path: Path) -> Layout:
-    """Cross-references: every style names a font role, every block a style."""
+def layout_where(layout: Layout, key: str) -> Where:
+    """Where a printed layout string (`running_heads.section_format`) is written."""
+    mark = getattr(layout, "_marks", {}).get(key)
+    return Where(layout.path or None, mark.line if mark else None,
+                 mark.column if mark else None)
+
+
+def template_literal(template: str) -> str:
+    """The text a template prints besides its {fields}."""
+    return "".join(lit for lit, _, _, _ in string.Formatter().parse(template))
+
+
+_SAMPLES: dict[str, Any] = {"text": "文", "names": "文", "title": "文", "section": "文",
+                            "journal": "文", "running_title": "文", "date": "2024-01-01",
+                            "year": 2024, "number": 1, "folio": 1, "page": 1}
+
+
+def _check_template(value: str, allowed: tuple[str, ...], where: Where, key: str) -> None:
+    hint = (f"{key} may name " + ", ".join("{" + a + "}" for a in allowed) if allowed
+            else f"{key} is printed as written: write {{{{ and }}}} for a brace")
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+    except ValueError as err:
+        raise where.error(f"{key}: {err} in {value!r}", hint) from None
+    for name in names:
+        if name not in allowed:
+            raise where.error(f"{key}: unknown field {{{name}}} in {value!r}", hint)
+    try:
+        value.format(**{a: _SAMPLES[a] for a in allowed})
+    except (ValueError, TypeError, KeyError, IndexError) as err:
+        raise where.error(f"{key}: {err} in {value!r}", hint) from None
+
+
+def _printed(obj: Any, data: Any, prefix: str, path: Path, marks: dict[str, Mark]) -> Any:
+    """The layout with every printed string normalised (chars.normalize) and every template
+    checked; records where each printed string is written."""
+    changes = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        key = f"{prefix}{f.name}"
+        sub = data.get(f.name) if isinstance(data, dict) else None
+        if f.metadata.get("printed") and isinstance(value, str):
+            mark = mark_of(data, f.name) if isinstance(data, dict) and f.name in data else None
+            if mark is not None:
+                marks[key] = mark
+            where = Where(path, mark.line if mark else None, mark.column if mark else None)
+            new = normalize(value, where)
+            _check_template(new, f.metadata.get("template") or (), where, key)
+            if new != value:
+                changes[f.name] = new
+        elif dataclasses.is_dataclass(value):
+            new = _printed(value, sub, key + ".", path, marks)
+            if new is not value:
+                changes[f.name] = new
+    return dataclasses.replace(obj, **changes) if changes else obj
+
+
+# The ideographic em box: the baseline lies 0.88 em below its top and 0.12 em above its
+# bottom (layout/flow.py EM_ASCENT; clreq §3.1). Used to keep running heads and folios on
+# the page.
+_EM_ASCENT, _EM_DESCENT = 0.88, 0.12
+# ISO 32000-1 Annex C.2: a page is at most 14 400 units (200 inches) in each direction.
+_MAX_PAGE = 14400.0
+
+
+def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
+    """Cross-references (every style names a font role, every block a style) and geometry
+    (the text block, running heads and folios lie inside the page): refused when the layout
+    loads, at the line of the key concerned."""
+    def at(*keys: str) -> dict:
+        """file, line and column of the first of `keys` (dotted paths) written in the file."""
+        for key in keys:
+            node, mark = data, None
+            for part in key.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    mark = None
+                    break
+                mark, node = mark_of(node, part), node[part]
+            if mark is not None:
+                return {"file": path, "line": mark.line, "column": mark.column}
+        return {"file": path}
+
+    def fail(message: str, hint: str, *keys: str) -> TypesetError:
+        return TypesetError(message, hint=hint, **at(*keys))
+
     for name, style in layout.styles.items():
         if style.font not in layout.fonts:
-            raise TypesetError(f"style '{name}' uses font role '{style.font}', which `fonts` "
-                               f"does not define", file=path,
-                               hint=f"font roles: {', '.join(layout.fonts)}")
-        for variant in (style.bold, style.italic):
+            raise fail(f"style '{name}' uses font role '{style.font}', which `fonts` does not "
+                       "define", f"font roles: {', '.join(layout.fonts)}",
+                       f"styles.{name}.font", f"styles.{name}", "styles")
+        for kind, variant in (("bold", style.bold), ("italic", style.italic)):
             if variant is not None and variant not in layout.styles:
-                raise TypesetError(f"style '{name}' refers to style '{variant}', which is not "
-                                   f"defined", file=path)
+                raise fail(f"style '{name}' refers to style '{variant}', which is not defined",
+                           f"styles: {', '.join(layout.styles)}",
+                           f"styles.{name}.{kind}", f"styles.{name}", "styles")
     refs: list[tuple[str, str]] = [
         ("article.body_style", layout.article.body_style),
         ("running_heads.style", layout.running_heads.style),
@@ -257,16 +370,170 @@ def _check(layout: Layout, path: Path) -> Layout:
         refs.append(("contents.issue_block.style", c.issue_block.style))
     for where, style in refs:
         if style not in layout.styles:
-            raise TypesetError(f"{where} names style '{style}', which `styles` does not define",
-                               file=path, hint=f"styles: {', '.join(layout.styles)}")
+            raise fail(f"{where} names style '{style}', which `styles` does not define",
+                       f"styles: {', '.join(layout.styles)}", where, where.rsplit(".", 1)[0])
     for part in a.head_order:
         if part not in ("title", "subtitle", "authors", "lead"):
-            raise TypesetError(f"article.head_order: unknown part '{part}'", file=path,
-                               hint="parts: title, subtitle, authors, lead")
-    if len(layout.paragraph.han_latin) != 3:
-        raise TypesetError("paragraph.han_latin needs three numbers: natural, minimum, maximum",
-                           file=path)
-    if layout.measure > layout.page.width:
-        raise TypesetError(f"text block ({layout.textblock.chars} characters = "
-                           f"{layout.measure:.1f} pt) is wider than the page", file=path)
+            raise fail(f"article.head_order: unknown part '{part}'",
+                       "parts: title, subtitle, authors, lead", "article.head_order")
+    _check_geometry(layout, fail)
     return layout
+
+
+def _check_geometry(layout: Layout, fail) -> None:
+    """Everything the layout places lies inside the trim box, with room for what it holds."""
+    pg, tb, rh = layout.page, layout.textblock, layout.running_heads
+    size = {name: float(s.size) for name, s in layout.styles.items()}
+
+    def positive(value: float, key: str, what: str, zero: bool = False) -> None:
+        if value < 0 or (value == 0 and not zero):
+            raise fail(f"{key} is {value:g}: {what} must be "
+                       + ("zero or more" if zero else "more than zero"),
+                       f"{key.rsplit('.', 1)[-1]}: {_doc_of(key)}", key)
+
+    for key, value in (("page.width", pg.width), ("page.height", pg.height),
+                       ("textblock.line_pitch", tb.line_pitch)):
+        positive(float(value), key, "a length")
+    for key, value in (("page.bleed", pg.bleed), ("page.crop_mark_length", pg.crop_mark_length),
+                       ("page.crop_mark_gap", pg.crop_mark_gap),
+                       ("page.crop_mark_width", pg.crop_mark_width),
+                       ("textblock.top", tb.top),
+                       ("running_heads.rule_gap", rh.rule_gap),
+                       ("running_heads.rule_width", rh.rule_width),
+                       ("article.separator_space", layout.article.separator_space),
+                       ("article.separator_rule_width", layout.article.separator_rule_width),
+                       ("article.lead_right_indent", layout.article.lead_right_indent),
+                       ("paragraph.indent", layout.paragraph.indent),
+                       ("paragraph.min_last_line", layout.paragraph.min_last_line),
+                       ("contents.min_leader", layout.contents.min_leader),
+                       ("contents.entry_space", layout.contents.entry_space),
+                       ("colophon.rule_width", layout.colophon.rule_width),
+                       ("colophon.rule_gap", layout.colophon.rule_gap),
+                       ("colophon.space_before", layout.colophon.space_before)):
+        positive(float(value), key, "it", zero=True)
+    if tb.inner is not None:
+        positive(float(tb.inner), "textblock.inner", "a margin", zero=True)
+    for key, value in (("textblock.chars", tb.chars), ("textblock.lines", tb.lines)):
+        if value < 1:
+            raise fail(f"{key} is {value}: a text block needs at least one", _doc_of(key), key)
+    if rh.max_chars is not None and rh.max_chars < 1:
+        raise fail(f"running_heads.max_chars is {rh.max_chars}: it must be 1 or more",
+                   _doc_of("running_heads.max_chars"), "running_heads.max_chars")
+    for name, s in size.items():
+        if not 0 < s <= min(pg.width, pg.height):
+            raise fail(f"style '{name}': size {s:g} pt is {'not more than zero' if s <= 0 else 'larger than the page'}",
+                       "a type size in points or a 号 name such as 小四", f"styles.{name}.size",
+                       f"styles.{name}")
+    blocks = [(f"article.{n}", getattr(layout.article, n)) for n in
+              ("title", "subtitle", "authors", "lead", "subhead2", "subhead3", "note")]
+    blocks += [("contents.heading_block", layout.contents.heading_block),
+               ("contents.section_block", layout.contents.section_block)]
+    if layout.contents.issue_block is not None:
+        blocks.append(("contents.issue_block", layout.contents.issue_block))
+    for key, b in blocks:
+        if b.line_pitch is not None:
+            positive(float(b.line_pitch), f"{key}.line_pitch", "a line pitch")
+        pitch = float(b.line_pitch if b.line_pitch is not None else tb.line_pitch)
+        if size.get(b.style, 0.0) > pitch:
+            raise fail(f"{key}: style '{b.style}' ({size[b.style]:g} pt) is larger than its "
+                       f"line pitch ({pitch:g} pt): its lines would overlap",
+                       f"a larger {key}.line_pitch or a smaller size", f"{key}.line_pitch",
+                       f"{key}.style", key)
+        for sub in ("space_before", "space_after", "indent"):
+            positive(float(getattr(b, sub)), f"{key}.{sub}", "it", zero=True)
+    if not printed(layout.contents.leader).strip():
+        raise fail("contents.leader prints nothing", "write the leader character, e.g. '…'",
+                   "contents.leader")
+    p = layout.paragraph
+    if len(p.han_latin) != 3 or not (0 <= p.han_latin[1] <= p.han_latin[0] <= p.han_latin[2]):
+        raise fail(f"paragraph.han_latin must be three numbers: natural, minimum, maximum with "
+                   f"0 <= minimum <= natural <= maximum, not {list(p.han_latin)}",
+                   _doc_of("paragraph.han_latin"), "paragraph.han_latin")
+    if p.indent >= tb.chars:
+        raise fail(f"paragraph.indent ({p.indent:g} em) is not shorter than a line "
+                   f"({tb.chars} characters)", _doc_of("paragraph.indent"), "paragraph.indent")
+
+    # the text block on the page (cjk-rules §4 Grid)
+    body = size[layout.article.body_style]
+    width, height = float(pg.width), float(pg.height)
+    measure = tb.chars * body
+    if measure > width:
+        raise fail(f"text block ({tb.chars} characters of {body:g} pt = {measure:.1f} pt) is "
+                   f"wider than the page ({width:.1f} pt)",
+                   "fewer textblock.chars, a smaller body size, or a wider page",
+                   "textblock.chars", "textblock")
+    if tb.inner is not None and tb.inner + measure > width:
+        raise fail(f"textblock.inner ({float(tb.inner):.1f} pt) + the text block "
+                   f"({measure:.1f} pt) is wider than the page ({width:.1f} pt)",
+                   "a smaller inner margin or fewer characters per line", "textblock.inner")
+    for key, style in (("colophon.style", layout.colophon.style),
+                       ("contents.entry_style", layout.contents.entry_style)):
+        if size[style] > tb.line_pitch:
+            raise fail(f"{key}: style '{style}' ({size[style]:g} pt) is larger than the line "
+                       f"pitch ({float(tb.line_pitch):g} pt): its lines would overlap",
+                       "a smaller size or a larger textblock.line_pitch", key)
+    if body > tb.line_pitch:
+        raise fail(f"textblock.line_pitch ({float(tb.line_pitch):g} pt) is smaller than the body "
+                   f"size ({body:g} pt): lines would overlap", _doc_of("textblock.line_pitch"),
+                   "textblock.line_pitch")
+    block_h = tb.lines * tb.line_pitch
+    if tb.top + block_h > height:
+        raise fail(f"text block ({tb.lines} lines x {float(tb.line_pitch):g} pt = "
+                   f"{block_h:.1f} pt, {float(tb.top):.1f} pt from the top) runs "
+                   f"{tb.top + block_h - height:.1f} pt off the foot of the page "
+                   f"({height:.1f} pt)", "fewer textblock.lines, a smaller line_pitch or top",
+                   "textblock.lines", "textblock")
+    media = max(width, height) + 2 * (pg.bleed + pg.crop_mark_gap + pg.crop_mark_length)
+    if media > _MAX_PAGE:
+        raise fail(f"the page with bleed and crop marks is {media:.0f} pt; PDF pages are at "
+                   f"most {_MAX_PAGE:.0f} pt (200 inches, ISO 32000-1 Annex C)",
+                   "check the units of page.width, page.height and page.bleed (mm, pt)",
+                   "page.width", "page")
+
+    # running heads and folios inside the trim box (journal-style.md §3)
+    head = size[rh.style]
+    folio = size[rh.folio_style]
+    foot_room = height - tb.top - block_h           # from the text block's foot to the trim
+    if rh.baseline <= 0:
+        raise fail(f"running_heads.baseline is {float(rh.baseline):g}: the running head would "
+                   "stand inside the text block", _doc_of("running_heads.baseline"),
+                   "running_heads.baseline")
+    top_sizes = [head] + ([folio] if rh.folio_position == "top-outside" else [])
+    for s in top_sizes:
+        if rh.baseline + _EM_ASCENT * s > tb.top:
+            raise fail(f"running head: baseline {float(rh.baseline):g} pt above a text block "
+                       f"{float(tb.top):g} pt from the top puts {s:g} pt type off the page",
+                       "a smaller running_heads.baseline or a larger textblock.top",
+                       "running_heads.baseline", "textblock.top")
+    if rh.rule and rh.rule_gap >= rh.baseline - _EM_DESCENT * head:
+        raise fail(f"running_heads.rule_gap ({float(rh.rule_gap):g} pt) would draw the rule "
+                   f"through the running head (baseline {float(rh.baseline):g} pt)",
+                   "the rule lies under the running head: rule_gap < baseline",
+                   "running_heads.rule_gap")
+    if rh.folio_position != "top-outside":
+        if rh.folio_baseline < _EM_ASCENT * folio:
+            raise fail(f"running_heads.folio_baseline ({float(rh.folio_baseline):g} pt) would "
+                       f"set the folio into the text block's last line",
+                       _doc_of("running_heads.folio_baseline"), "running_heads.folio_baseline")
+        if rh.folio_baseline + _EM_DESCENT * folio > foot_room:
+            raise fail(f"folio: baseline {float(rh.folio_baseline):g} pt below a text block that "
+                       f"ends {foot_room:.1f} pt above the foot puts it off the page",
+                       "a smaller running_heads.folio_baseline, or fewer textblock.lines",
+                       "running_heads.folio_baseline", "textblock.lines")
+
+
+def _doc_of(key: str) -> str:
+    """The documentation of a dotted layout key (for hints)."""
+    cls: Any = Layout
+    text = ""
+    for part in key.split("."):
+        if cls is None or not dataclasses.is_dataclass(cls):
+            return text
+        found = next((f for f in dataclasses.fields(cls) if f.name == part), None)
+        if found is None:
+            return text
+        text = found.metadata.get("doc", "")
+        tp = typing.get_type_hints(cls)[part]
+        inner = [t for t in typing.get_args(tp) if dataclasses.is_dataclass(t)]
+        cls = tp if dataclasses.is_dataclass(tp) else (inner[0] if inner else None)
+    return text

@@ -6,6 +6,11 @@ is kept as the string written (or given on the command line); resolving it is la
 Checks beyond the schema (each a TypesetError at the manifest line): a missing layout (unless
 given on the command line), a section with no articles, an article file that does not exist
 (with the nearest file name in that folder suggested), an article listed twice.
+
+Every printed string (journal, section titles and short titles, colophon labels and texts)
+gets its characters' fates (chars.normalize). A path written with backslashes (a manifest
+written on Windows) is read with them as folder separators when the file does not exist as
+written (yamlsrc.written_path).
 """
 from __future__ import annotations
 
@@ -15,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.model.article import Article, load_article
+from typeset.model.article import Article, load_article, value_where
+from typeset.model.chars import normalize, printed
 from typeset.model.schema import from_data
-from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source
+from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source, written_path
 
 __all__ = ["ColophonLine", "Section", "Issue", "load_issue", "ISSUE_DOCS"]
 
@@ -34,6 +40,14 @@ class Section:
     title: str
     articles: tuple[Article, ...]
     line: int                          # line of the section entry in the manifest
+    short_title: str | None = None     # for the running head (running_heads.max_chars)
+    title_line: int | None = None      # where `title:` is written
+    short_title_line: int | None = None
+
+    @property
+    def running_title(self) -> str:
+        """What the running head shows: the short title if there is one."""
+        return self.short_title or self.title
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class Issue:
     sections: tuple[Section, ...]
     colophon: tuple[ColophonLine, ...]
     layout_line: int | None = None     # where `layout:` is written (for "unknown layout")
+    journal_line: int | None = None    # where `journal:` is written
 
 
 def _non_empty(what: str):
@@ -59,6 +74,9 @@ def _non_empty(what: str):
 class _SectionSource:
     title: str = field(metadata={
         "doc": "the section heading as printed, e.g. 政协动态", "check": _non_empty("title")})
+    short_title: str | None = field(default=None, metadata={
+        "doc": "a shorter title for the running head, for a title longer than the layout's "
+               "running_heads.max_chars"})
     articles: list[str] = field(metadata={
         "doc": "article files (.md), relative to the manifest, one '- path' per line",
         "check": lambda v: None if v else "a section must list at least one article"})
@@ -96,6 +114,11 @@ ISSUE_DOCS = _IssueSource   # for generated documentation (schema.describe_field
 
 def _line(mark) -> dict:
     return {"line": mark.line if mark else None, "column": mark.column if mark else None}
+
+
+def _at(container, key) -> int | None:
+    mark = mark_of(container, key) if key in container else None
+    return mark.line if mark else None
 
 
 def _missing_article_hint(manifest: Path, rel: str, target: Path) -> str:
@@ -145,7 +168,7 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
             if not rel.strip():
                 raise TypesetError("empty article path", file=path, **_line(mark),
                                    hint="write the path of the article's .md file")
-            target = Path(rel) if Path(rel).is_absolute() else path.parent / rel
+            target = written_path(rel, path.parent)
             key = target.resolve()
             if key in seen:
                 raise TypesetError(f"article '{rel}' is listed twice", file=path, **_line(mark),
@@ -158,18 +181,40 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
                                    hint=_missing_article_hint(path, rel, target))
             articles.append(load_article(target))
         sec_mark = mark_of(raw_sections, s_index)
-        sections.append(Section(title=sec.title, articles=tuple(articles),
-                                line=sec_mark.line if sec_mark else 0))
+        title = normalize(sec.title, value_where(path, raw_sec, "title"))
+        if not printed(title).strip():
+            raise TypesetError("title is empty (nothing printable)", file=path,
+                               **_line(mark_of(raw_sec, "title")),
+                               hint="write the section heading after 'title:'")
+        short = None
+        if sec.short_title is not None:
+            short = normalize(sec.short_title, value_where(path, raw_sec, "short_title"))
+            if not printed(short).strip():
+                raise TypesetError("short_title is empty", file=path,
+                                   **_line(mark_of(raw_sec, "short_title")),
+                                   hint="write the running head's shorter title, or remove "
+                                        "the line")
+        sections.append(Section(title=title, articles=tuple(articles),
+                                line=sec_mark.line if sec_mark else 0, short_title=short,
+                                title_line=_at(raw_sec, "title"),
+                                short_title_line=_at(raw_sec, "short_title")))
 
     colophon = []
     raw_colophon = data.get("colophon") or []
     for c_index, item in enumerate(source.colophon or []):
         mark = mark_of(raw_colophon, c_index)
-        colophon.append(ColophonLine(label=item.label, text=item.text,
-                                     line=mark.line if mark else 0))
+        raw_item = raw_colophon[c_index]
+        colophon.append(ColophonLine(
+            label=normalize(item.label, value_where(path, raw_item, "label")),
+            text=normalize(item.text, value_where(path, raw_item, "text")),
+            line=mark.line if mark else 0))
+    journal = source.journal
+    if journal is not None:
+        journal = normalize(journal, value_where(path, data, "journal"))
 
-    return Issue(path=path, layout=chosen, journal=source.journal, year=source.year,
+    return Issue(path=path, layout=chosen, journal=journal, year=source.year,
                  number=source.number, date=source.date, sections=tuple(sections),
                  colophon=tuple(colophon),
                  layout_line=(m.line if (m := mark_of(data, "layout")) and source.layout
-                              is not None else None))
+                              is not None else None),
+                 journal_line=_at(data, "journal"))

@@ -48,6 +48,7 @@ from markdown_it.rules_inline.state_inline import Delimiter, StateInline
 from markdown_it.token import Token
 
 from typeset.errors import TypesetError
+from typeset.model.chars import Where, is_cjk, join_lines, normalize_runs, printed
 
 __all__ = ["Inline", "Block", "parse_blocks", "make_parser", "is_cjk", "join_lines"]
 
@@ -67,6 +68,7 @@ class Block:
     level: int                     # heading level (2 for ##, 3 for ###); 0 for paragraphs
     inlines: tuple[Inline, ...]
     line: int                      # 1-based line in the .md file
+    last_line: int = 0             # its last line (0: unknown, the first line only)
 
     @property
     def text(self) -> str:
@@ -75,35 +77,7 @@ class Block:
 
 
 # ---------------------------------------------------------------------------------------------
-# Character classes
-
-def is_cjk(ch: str) -> bool:
-    """A CJK character for the emphasis rule: East Asian Width W, F or H (UAX #11) —
-    Han, kana, Hangul, CJK and full-width punctuation — but not emoji."""
-    code = ord(ch)
-    if 0x1F000 <= code <= 0x1FAFF:        # emoji and pictographs are wide but not CJK text
-        return False
-    if 0x1100 <= code <= 0x11FF:          # Hangul Jamo (medial/final jamo are width N)
-        return True
-    return unicodedata.east_asian_width(ch) in ("W", "F", "H")
-
-
-# Punctuation of width A (ambiguous) that Chinese text sets full-width (cjk-rules.md);
-# counted as CJK when joining lines.
-_CJK_CONTEXT = frozenset("“”‘’—…·")
-
-
-def _joins_tight(ch: str) -> bool:
-    return is_cjk(ch) or ch in _CJK_CONTEXT
-
-
-def join_lines(before: str, after: str) -> str:
-    """The text that replaces a line break between `before` and `after` (non-empty strings):
-    nothing between two CJK characters, one space otherwise."""
-    if _joins_tight(before[-1]) and _joins_tight(after[0]):
-        return ""
-    return " "
-
+# Character classes (is_cjk and join_lines live with the other character rules, in chars.py)
 
 def _is_ws(ch: str) -> bool:
     # CommonMark §2.1 "Unicode whitespace character": Zs, tab, LF, FF, CR
@@ -178,14 +152,46 @@ def _autolink_text(state: StateInline, silent: bool) -> bool:
     return True
 
 
+#: How deep lists and block quotes may nest (markdown-it's `maxNesting`, its guard against
+#: runaway recursion). A list level counts two (the list and its item), a quote one.
+MAX_NESTING = 20
+
+
+class _TooDeep(Exception):
+    """The block parser reached MAX_NESTING with text still to read at 0-based `line`."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _guard_nesting(md: MarkdownIt) -> None:
+    """markdown-it silently skips everything below its nesting limit ("skip tail to the end",
+    parser_block.tokenize). Nested lists and quotes call `md.block.tokenize` again for their
+    content; the guard notices a call at the limit that still has text to read and raises
+    instead, so no text is ever dropped: it is read, or it is an error with its line."""
+    tokenize = md.block.tokenize
+
+    def guarded(state, start_line: int, end_line: int) -> None:
+        if state.level >= md.options.maxNesting:
+            line = state.skipEmptyLines(start_line)
+            if line < end_line and state.sCount[line] >= state.blkIndent:
+                raise _TooDeep(line)
+        tokenize(state, start_line, end_line)
+
+    md.block.tokenize = guarded
+
+
 @functools.cache
 def make_parser() -> MarkdownIt:
     """The markdown-it parser used for article bodies (see the module docstring)."""
-    md = MarkdownIt("commonmark", {"typographer": False, "linkify": False, "html": True})
+    md = MarkdownIt("commonmark", {"typographer": False, "linkify": False, "html": True,
+                                   "maxNesting": MAX_NESTING})
     md.enable("table")
     md.disable(["code", "reference", "autolink"])
     md.inline.ruler.at("emphasis", _emphasis_cjk)
     md.inline.ruler.before("html_inline", "autolink_text", _autolink_text)
+    _guard_nesting(md)
     return md
 
 
@@ -283,11 +289,39 @@ def _with_marker(marker: str, runs: list[Inline]) -> list[Inline]:
     return [Inline(marker)] + runs
 
 
+def _add(blocks: list[Block], kind: str, level: int, runs: list[Inline], line0: int,
+         token_map: list[int] | None, body: _Body) -> None:
+    """Normalise a block's text (chars.normalize_runs: one fate per character) and keep it.
+    Spaces at its edges go (the layout indents); a paragraph with nothing left to print
+    (only white space or characters that are never drawn) is dropped, an empty heading is an
+    error."""
+    last = token_map[1] if token_map else line0 + 1
+    where = Where(body.file, line0 + 1, None, last)
+    pieces = normalize_runs([(r.text, (r.bold, r.italic)) for r in runs], where)
+    if pieces:
+        pieces[0] = (pieces[0][0].lstrip(" "), pieces[0][1])
+        pieces[-1] = (pieces[-1][0].rstrip(" "), pieces[-1][1])
+    inlines = tuple(Inline(t, b, i) for t, (b, i) in pieces if t)
+    if not printed("".join(r.text for r in inlines)).strip():
+        if kind == "heading":
+            raise body.error("empty heading", line0, "write the heading text after '## '")
+        return
+    blocks.append(Block(kind, level, inlines, line0 + 1, last))
+
+
 def parse_blocks(text: str, *, file: str | Path) -> tuple[Block, ...]:
     """Blocks of a Markdown body. `text` must have the same line numbering as the file
     (article.py blanks out the front matter lines rather than cutting them)."""
     body = _Body(text, file)
-    tokens = make_parser().parse(text)
+    try:
+        tokens = make_parser().parse(text)
+    except _TooDeep as deep:
+        raise body.error(
+            f"lists or quotes nested too deep: typeset reads Markdown nested at most "
+            f"{MAX_NESTING} levels (a list level counts two, the list and its item)",
+            deep.line, "un-nest the list or quote that starts here (typeset prints list "
+            "items and quotes as plain paragraphs anyway); nothing after it would be read"
+        ) from None
     blocks: list[Block] = []
     marker = ""                    # list markers waiting for the item's first paragraph
     marker_line = 0
@@ -302,14 +336,14 @@ def parse_blocks(text: str, *, file: str | Path) -> tuple[Block, ...]:
             marker += (tok.info + tok.markup if tok.info else tok.markup) + " "
         elif kind == "list_item_close":
             if marker:             # an empty item: keep what was written
-                blocks.append(Block("paragraph", 0, (Inline(marker.rstrip()),), marker_line + 1))
+                _add(blocks, "paragraph", 0, [Inline(marker.rstrip())], marker_line, None, body)
                 marker = ""
         elif kind == "paragraph_open":
             runs = _runs(tokens[i + 1].children or [], body, tokens[i + 1].map)
             if marker:
                 runs = _with_marker(marker, runs)
                 marker = ""
-            blocks.append(Block("paragraph", 0, tuple(runs), start + 1))
+            _add(blocks, "paragraph", 0, runs, start, tok.map, body)
             i += 2
         elif kind == "heading_open":
             if tok.markup in ("=", "-"):
@@ -327,12 +361,10 @@ def parse_blocks(text: str, *, file: str | Path) -> tuple[Block, ...]:
                     "the title goes in the front matter (title:); use '## ' for a first-level "
                     "subhead and '### ' for a second-level one")
             if marker:
-                blocks.append(Block("paragraph", 0, (Inline(marker.rstrip()),), marker_line + 1))
+                _add(blocks, "paragraph", 0, [Inline(marker.rstrip())], marker_line, None, body)
                 marker = ""
             runs = _runs(tokens[i + 1].children or [], body, tokens[i + 1].map)
-            if not runs:
-                raise body.error("empty heading", start, "write the heading text after '## '")
-            blocks.append(Block("heading", level, tuple(runs), start + 1))
+            _add(blocks, "heading", level, runs, start, tok.map, body)
             i += 2
         elif kind == "hr":
             src = body.lines[start].strip() if start < len(body.lines) else tok.markup

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 from typeset.errors import TypesetError
+from typeset.model.chars import is_invisible
 from typeset.model.yamlsrc import (
     Mark, YamlMap, colon_hint, key_mark_of, mark_of, raw_scalar,
 )
@@ -408,7 +409,9 @@ class _Converter:
         for k in value:
             if k not in names:
                 close = difflib.get_close_matches(str(k), names, n=1, cutoff=0.6)
-                message = f"unknown key '{k}' in {where}"
+                shown = "".join(ch if ch.isprintable() and not is_invisible(ch)
+                                 else f"<U+{ord(ch):04X}>" for ch in str(k))
+                message = f"unknown key '{shown}' in {where}"
                 if close:
                     message += f"; did you mean '{close[0]}'?"
                     d = field_doc(cls, close[0])

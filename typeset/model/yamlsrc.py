@@ -11,10 +11,21 @@ Decisions (documented for the README):
 - Mapping keys are always text as written: `no:` is the key "no", `1:` is the key "1".
 - A key given twice in one mapping is an error (YAML itself would keep the last silently).
 - Marks are 1-based; `line_offset` shifts every line (front matter inside a Markdown file).
+- Merge keys (`<<: *base`) are expanded here: keys written in the mapping win over merged
+  ones, earlier merged mappings over later ones.
+- Every source file is scanned for refused characters (`chars.scan`) before a parser sees it.
+
+Caps, so that a file of a few KB can never take minutes or gigabytes (a "billion laughs" of
+aliases, brackets nested thousands deep, a file that is not a manifest at all): a YAML
+document holds at most MAX_YAML_CHARS characters, nests mappings and lists at most MAX_DEPTH
+deep and expands (aliases and merge keys included) to at most MAX_VALUES values; a source
+file is at most MAX_SOURCE_BYTES. Each is refused with the line where the cap is crossed.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,11 +33,18 @@ from typing import Any
 import yaml
 
 from typeset.errors import TypesetError
+from typeset.model import chars
 
 __all__ = [
     "Mark", "YamlMap", "YamlList", "read_source", "load_yaml",
     "mark_of", "key_mark_of", "raw_scalar",
+    "MAX_SOURCE_BYTES", "MAX_YAML_CHARS", "MAX_DEPTH", "MAX_VALUES", "written_path",
 ]
+
+MAX_SOURCE_BYTES = 4 * 1024 * 1024   # a source file (an article: about 1.3 million characters)
+MAX_YAML_CHARS = 256 * 1024          # a YAML document: a manifest, a layout, front matter
+MAX_DEPTH = 64                       # mappings and lists inside each other
+MAX_VALUES = 20_000                  # values of a document once aliases and merges are expanded
 
 
 @dataclass(frozen=True)
@@ -42,6 +60,7 @@ class YamlMap(dict):
     mark        -- where the mapping starts
     key_marks   -- key -> Mark of the key
     value_marks -- key -> Mark of the value (for an empty value: just after the colon)
+    value_ends  -- key -> Mark just after the value (a `|` block ends on a later line)
     raw         -- key -> the scalar value exactly as written (no quotes); absent for containers
     """
     mark: Mark | None = None
@@ -51,6 +70,7 @@ class YamlMap(dict):
         self.mark = None
         self.key_marks: dict[str, Mark] = {}
         self.value_marks: dict[str, Mark] = {}
+        self.value_ends: dict[str, Mark] = {}
         self.raw: dict[str, str] = {}
 
 
@@ -105,7 +125,19 @@ def read_source(path: Path, *, what: str = "file") -> str:
     the message names the line and column of the first bad byte."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise TypesetError(f"{what} is not a regular file (a device, a pipe or a socket)",
+                               file=path, hint="give the path of the file itself")
+        if st.st_size > MAX_SOURCE_BYTES:
+            raise TypesetError(f"{what} is {st.st_size / 1048576:.1f} MB; typeset reads "
+                               f"source files of at most {MAX_SOURCE_BYTES // 1048576} MB",
+                               file=path, line=1, hint="check that this is the file you meant; "
+                               "split a very long article into several")
+        with open(path, "rb") as f:
+            data = f.read(MAX_SOURCE_BYTES + 1)
     except FileNotFoundError:
         raise TypesetError(f"{what} not found", file=path,
                            hint="check the path and the file name") from None
@@ -115,6 +147,9 @@ def read_source(path: Path, *, what: str = "file") -> str:
     except OSError as err:
         raise TypesetError(f"cannot read {what}: {err.strerror}", file=path,
                            hint="check that the file exists and is readable") from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise TypesetError(f"{what} is longer than {MAX_SOURCE_BYTES // 1048576} MB", file=path,
+                           line=1, hint="check that this is the file you meant")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -134,7 +169,25 @@ def read_source(path: Path, *, what: str = "file") -> str:
                            file=path, line=line, column=column, hint=hint) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    chars.scan(text, path)
+    return text
+
+
+def written_path(written: str, base: Path | None = None) -> Path:
+    """A path as a manifest writes it, relative to `base` unless absolute.
+
+    A manifest written on Windows may separate folders with backslashes (`articles\\01.md`).
+    On a system where the backslash is an ordinary character, a backslash is read as a
+    separator when the file does not exist as written (and a missing file is then reported
+    with the folders the backslashes name)."""
+    def resolve(text: str) -> Path:
+        p = Path(text)
+        return p if p.is_absolute() or base is None else base / p
+    target = resolve(written)
+    if "\\" in written and os.sep != "\\" and not target.exists():
+        return resolve(written.replace("\\", "/"))
+    return target
 
 
 # ---------------------------------------------------------------------------------------------
@@ -195,19 +248,67 @@ def _yaml_error(err: yaml.YAMLError, path: Path, text: str, line_offset: int
         lines = text.split("\n")
         src = lines[mark.line] if 0 <= mark.line < len(lines) else ""
         hint = colon_hint(src) or hint
+        if "'\\t'" in problem and src[:mark.column].strip():
+            # a tab after the text has begun is inside a value, not indentation
+            message = "malformed YAML: a tab inside a value that is not in quotes"
+            hint = "put the value in quotes (\"…\"), where a tab is allowed (it prints as a " \
+                   "space), or type a space instead"
         return TypesetError(message, file=path, line=mark.line + 1 + line_offset,
                             column=mark.column + 1, hint=hint)
     return TypesetError(f"malformed YAML: {err}", file=path, hint=_hint_for(str(err)))
 
 
+class _Limit(Exception):
+    """A cap of the module docstring was reached at a node."""
+
+    def __init__(self, message: str, hint: str, mark):
+        super().__init__(message)
+        self.message, self.hint, self.mark = message, hint, mark
+
+
+_DEPTH_MESSAGE = f"mappings and lists nested more than {MAX_DEPTH} deep"
+_DEPTH_HINT = "a manifest, layout or front matter needs only a few levels; check the brackets"
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader with a depth cap: PyYAML's composer recurses once per level, so
+    `[[[[…` a few thousand deep would otherwise end in a RecursionError."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.depth = 0
+        self.alias_marks: dict[tuple[int, int], Any] = {}   # (parent id, index) -> '*name'
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent) and parent is not None:
+            key = index if isinstance(index, int) else id(index)
+            self.alias_marks[(id(parent), key)] = self.peek_event().start_mark
+        if self.depth >= MAX_DEPTH:
+            raise _Limit(_DEPTH_MESSAGE, _DEPTH_HINT, self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _Builder:
-    """Turns a composed node tree into YamlMap / YamlList / scalars with marks."""
+    """Turns a composed node tree into YamlMap / YamlList / scalars with marks.
+
+    Aliases are expanded by building the node they name again, so the builder counts the
+    values it makes (MAX_VALUES) and how deep it is (MAX_DEPTH): a few lines of aliases of
+    aliases ("billion laughs") stop at the cap instead of filling the memory."""
 
     def __init__(self, loader: yaml.SafeLoader, path: Path, line_offset: int):
         self.loader = loader
         self.path = path
         self.offset = line_offset
         self.busy: set[int] = set()       # guards against recursive aliases
+        self.count = 0
+        self.via: list[Any] = []          # marks of the aliases being expanded, outermost first
 
     def mark(self, node: yaml.Node) -> Mark:
         m = node.start_mark
@@ -215,9 +316,34 @@ class _Builder:
 
     def error(self, node: yaml.Node, message: str, hint: str) -> TypesetError:
         m = self.mark(node)
+        if self.via and ("expands" in message or "deep" in message):
+            a = self.via[0]
+            m = Mark(a.line + 1 + self.offset, a.column + 1)
         return TypesetError(message, file=self.path, line=m.line, column=m.column, hint=hint)
 
-    def build(self, node: yaml.Node) -> Any:
+    def child(self, parent: yaml.Node, key: Any, node: yaml.Node, depth: int) -> Any:
+        """Build `node`, found at `key` of `parent`: through an alias, errors below it are
+        reported at the alias (where the expansion starts), not at the anchor."""
+        alias = self.loader.alias_marks.get((id(parent), key if isinstance(key, int)
+                                             else id(key)))
+        if alias is None:
+            return self.build(node, depth)
+        self.via.append(alias)
+        try:
+            return self.build(node, depth)
+        finally:
+            self.via.pop()
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.error(node, f"malformed YAML: the document expands to more than "
+                                   f"{MAX_VALUES} values (aliases '*' repeat what their anchor "
+                                   "'&' names)",
+                             "write the values out instead of nesting aliases of aliases")
+        if depth > MAX_DEPTH:
+            raise self.error(node, f"malformed YAML: {_DEPTH_MESSAGE} (counting aliases)",
+                             _DEPTH_HINT)
         if isinstance(node, yaml.ScalarNode):
             try:
                 return self.loader.construct_object(node, deep=True)
@@ -230,25 +356,28 @@ class _Builder:
         self.busy.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
-                return self.build_list(node)
-            return self.build_map(node)
+                return self.build_list(node, depth)
+            return self.build_map(node, depth)
         finally:
             self.busy.discard(id(node))
 
-    def build_list(self, node: yaml.SequenceNode) -> YamlList:
+    def build_list(self, node: yaml.SequenceNode, depth: int) -> YamlList:
         out = YamlList()
         out.mark = self.mark(node)
-        for item in node.value:
-            out.append(self.build(item))
+        for i, item in enumerate(node.value):
+            out.append(self.child(node, i, item, depth + 1))
             out.item_marks.append(self.mark(item))
             out.raw.append(item.value if isinstance(item, yaml.ScalarNode) else None)
         return out
 
-    def build_map(self, node: yaml.MappingNode) -> YamlMap:
-        self.loader.flatten_mapping(node)      # YAML merge keys ('<<')
+    def build_map(self, node: yaml.MappingNode, depth: int) -> YamlMap:
         out = YamlMap()
         out.mark = self.mark(node)
+        merged: list[YamlMap] = []
         for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged += self.merge_sources(node, key_node, value_node, depth)
+                continue
             if not isinstance(key_node, yaml.ScalarNode):
                 raise self.error(key_node, "malformed YAML: a key must be plain text",
                                  "write keys as 'name: value'")
@@ -257,30 +386,127 @@ class _Builder:
                 first = out.key_marks[key]
                 raise self.error(key_node, f"key '{key}' is given twice",
                                  f"it is already set at line {first.line}; keep one of them")
-            out[key] = self.build(value_node)
+            out[key] = self.child(node, key_node, value_node, depth + 1)
             out.key_marks[key] = self.mark(key_node)
             out.value_marks[key] = self.mark(value_node)
+            end = value_node.end_mark
+            out.value_ends[key] = Mark(end.line + 1 + self.offset, end.column + 1)
             if isinstance(value_node, yaml.ScalarNode):
                 out.raw[key] = value_node.value
+        # YAML merge keys (`<<`): keys written here win, then earlier merged mappings
+        for source in merged:
+            for key, value in source.items():
+                if key in out:
+                    continue
+                out[key] = value
+                out.key_marks[key] = source.key_marks.get(key) or source.mark
+                out.value_marks[key] = source.value_marks.get(key) or source.mark
+                if key in source.raw:
+                    out.raw[key] = source.raw[key]
         return out
+
+    def merge_sources(self, node: yaml.MappingNode, key_node: yaml.Node,
+                      value_node: yaml.Node, depth: int) -> list[YamlMap]:
+        if isinstance(value_node, yaml.SequenceNode):
+            parent, pairs = value_node, list(enumerate(value_node.value))
+        else:
+            parent, pairs = None, [(key_node, value_node)]
+        out = []
+        for key, n in pairs:
+            if not isinstance(n, yaml.MappingNode):
+                raise self.error(n, "malformed YAML: '<<' must name a mapping",
+                                 "write '<<: *name' where '&name' marks a mapping")
+            if parent is None:
+                out.append(self.child(node, key, n, depth + 1))
+            else:
+                out.append(self.child(parent, key, n, depth + 1))
+        return out
+
+
+def _flow_depth(text: str) -> int | None:
+    """Offset of the first flow bracket (`[` or `{`) nested deeper than MAX_DEPTH, or None.
+
+    PyYAML's scanner slows down with every open bracket (about 0.2 s for a few thousand),
+    before its composer would reach the depth cap, so deep brackets are found first by this
+    quick pass. Brackets inside quotes and comments do not count."""
+    depth = 0
+    quote = ""
+    prev = "\n"
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                if quote == "'" and i + 1 < n and text[i + 1] == "'":
+                    i += 1                      # '' inside single quotes
+                else:
+                    quote = ""
+            elif c == "\\" and quote == '"':
+                i += 1
+        elif c == "#" and prev in " \t\n":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            prev = "\n"
+            continue
+        elif c in "'\"" and prev in " \t\n[{,:-":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return i
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        prev = c
+        i += 1
+    return None
 
 
 def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0) -> Any:
     """Parse YAML from `text` (or the file at `path`) into plain data with marks.
 
-    Returns a YamlMap, YamlList, scalar or None (empty document). Malformed YAML raises a
-    TypesetError with file, line (shifted by `line_offset`), column and a hint."""
+    Returns a YamlMap, YamlList, scalar or None (empty document). Malformed YAML, a refused
+    character or a document past the caps of the module docstring raises a TypesetError
+    with file, line (shifted by `line_offset`), column and a hint."""
     path = Path(path)
     if text is None:
         text = read_source(path, what="YAML file")
-    loader = yaml.SafeLoader(text)
+    else:
+        chars.scan(text, path, line_offset=line_offset)
+    if len(text) > MAX_YAML_CHARS:
+        raise TypesetError(f"YAML is longer than {MAX_YAML_CHARS // 1024} KB",
+                           file=path, line=text.count("\n", 0, MAX_YAML_CHARS) + 1 + line_offset,
+                           hint="a manifest, layout or front matter is a few KB; check that "
+                                "this is the file you meant (article text goes below the "
+                                "front matter's closing '---')")
+    deep = _flow_depth(text) if "[" in text or "{" in text else None
+    if deep is not None:
+        before = text[:deep]
+        raise TypesetError(f"malformed YAML: {_DEPTH_MESSAGE}", file=path,
+                           line=before.count("\n") + 1 + line_offset,
+                           column=deep - (before.rfind("\n") + 1) + 1, hint=_DEPTH_HINT)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         return _Builder(loader, path, line_offset).build(node)
+    except _Limit as limit:
+        m = limit.mark
+        raise TypesetError(f"malformed YAML: {limit.message}", file=path,
+                           line=m.line + 1 + line_offset, column=m.column + 1,
+                           hint=limit.hint) from None
+    except yaml.reader.ReaderError as err:
+        before = text[:err.position]
+        line = before.count("\n") + 1
+        column = err.position - (before.rfind("\n") + 1) + 1
+        raise TypesetError(f"malformed YAML: {chars.describe(chr(err.character))} cannot be "
+                           "read", file=path, line=line + line_offset, column=column,
+                           hint="delete the character") from None
     except yaml.YAMLError as err:
         raise _yaml_error(err, path, text, line_offset) from None
+    except RecursionError:
+        raise TypesetError("malformed YAML: nested too deep", file=path, hint=_DEPTH_HINT
+                           ) from None
     finally:
         loader.dispose()
 

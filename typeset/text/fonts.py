@@ -39,13 +39,13 @@ import json
 import os
 import stat
 import sys
-import unicodedata
 from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
 from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
+from typeset.model.chars import is_invisible
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
 _CACHE_FORMAT = 5            # bump when the cached record changes
@@ -75,8 +75,11 @@ def file_identity(path: str) -> str:
 
 
 def is_ignorable(ch: str) -> bool:
-    """Whitespace and control characters: never drawn as glyphs, so never 'missing'."""
-    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")
+    """Characters that are never drawn, so never 'missing': exactly the invisible characters
+    of typeset.model.chars (ZWSP, ZWNJ, ZWJ, WJ). Every other character — a space, a tab, a
+    control character that reached this far — needs a glyph, so the glyph check and the
+    renderer can never disagree."""
+    return is_invisible(ch)
 
 
 class FontFace:
@@ -468,7 +471,7 @@ class FontChain:
 
     def missing(self, text: str) -> list[str]:
         """Distinct characters of `text` no face covers, in order of first occurrence
-        (whitespace and control characters are never missing)."""
+        (the invisible characters of typeset.model.chars are never missing)."""
         seen: dict[str, None] = {}
         for ch in text:
             if ch not in seen and self.face_for(ch) is None and not is_ignorable(ch):

@@ -367,7 +367,7 @@ def _space(b: Box, text: str, i: int, cls: list[str], run_id: list[int],
     b.counts = False
     b.cjkish = False
     single = (i > 0 and cls[i - 1] != cjk.SPACE) and (i + 1 < n and cls[i + 1] != cjk.SPACE)
-    if single and cls[i] == cjk.SPACE:
+    if single and cls[i] == cjk.SPACE and b.advance > 0:   # a ZWSP is no gap (chars.py)
         left_han = cls[i - 1] == cjk.HAN
         right_han = cls[i + 1] == cjk.HAN
         if (left_han and _latin_edge(text, i + 1, run_id, leading=True)) or \

@@ -1,0 +1,239 @@
+"""Before anything is set: every printed character has a glyph, every running head fits.
+
+`check_sources(issue, layout, book)` runs once, after the sources and the layout are loaded
+and before any paragraph is broken:
+
+- Glyphs. Every character that will be printed — front matter, body text, section titles,
+  the colophon, the journal name, and the text of every layout template (`※ {title} ※`,
+  `— {folio} —`, leaders, separators) — is looked up in the fonts of the style it will be
+  set in. Only the invisible characters of `typeset.model.chars` are skipped, the same ones
+  the run builder never draws, so the check and the renderer cannot disagree. All gaps are
+  reported at once; the error stands at the first one's file:line:column.
+- Running heads (journal-style.md §3). A section title longer than the layout's
+  `running_heads.max_chars` needs a `short_title` in the manifest (the running head shows
+  it); a too-long title without one, or a too-long short title, is an error at its manifest
+  line. (That the two sides of a running head never meet is checked when each page's head
+  is set, `marginals.Marginals.apply`.)
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from typeset.errors import TypesetError
+from typeset.layout.compose import format_authors
+from typeset.layout.styles import StyleBook
+from typeset.model.chars import Where, describe, visible_len
+from typeset.model.layout import Layout, layout_where, template_literal
+from typeset.model.manifest import Issue
+
+__all__ = ["check_sources", "check_glyphs", "check_running_heads"]
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    style: str
+    where: Where
+
+
+def _fields(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError:
+        return set()
+
+
+def check_sources(issue: Issue, layout: Layout, book: StyleBook) -> None:
+    """Running-head lengths, then glyphs (module docstring)."""
+    check_running_heads(issue, layout)
+    check_glyphs(issue, layout, book)
+
+
+def check_running_heads(issue: Issue, layout: Layout) -> None:
+    rh = layout.running_heads
+    if rh.max_chars is None:
+        return
+    templates = (rh.verso_left, rh.verso_right, rh.recto_left, rh.recto_right)
+    if not any("section" in _fields(t) for t in templates):
+        return
+    for section in issue.sections:
+        if section.short_title is not None:
+            n = visible_len(section.short_title)
+            if n > rh.max_chars:
+                raise TypesetError(
+                    f"short_title '{section.short_title}' is {n} characters; the running head "
+                    f"holds {rh.max_chars} (running_heads.max_chars in {layout.path})",
+                    file=issue.path, line=section.short_title_line or section.line,
+                    hint=f"shorten it to at most {rh.max_chars} characters")
+            continue
+        n = visible_len(section.title)
+        if n > rh.max_chars:
+            raise TypesetError(
+                f"section title '{section.title}' is {n} characters, too long for the running "
+                f"head ({rh.max_chars}, running_heads.max_chars in {layout.path})",
+                file=issue.path, line=section.title_line or section.line,
+                hint=f"add a line 'short_title: …' of at most {rh.max_chars} characters to this "
+                     "section: the running head shows it, the contents the full title")
+
+
+def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
+    """Every printed text with its style and where it is written."""
+    out: list[_Piece] = []
+    a, c, rh, col = layout.article, layout.contents, layout.running_heads, layout.colophon
+    manifest = issue.path
+
+    def add(text: str | None, style: str, where: Where) -> None:
+        if text:
+            out.append(_Piece(text, style, where))
+
+    def lay(text: str, style: str, key: str) -> None:
+        """A layout string: the text it prints itself (a template's literal part)."""
+        add(template_literal(text), style, layout_where(layout, key))
+
+    journal = issue.journal or layout.journal
+    journal_at = (Where(manifest, issue.journal_line) if issue.journal
+                  else layout_where(layout, "journal"))
+    values = {"journal": (journal, journal_at),
+              "running_title": (layout.running_title, layout_where(layout, "running_title")),
+              "year": (str(issue.year), Where(manifest)),
+              "number": (str(issue.number), Where(manifest)),
+              "date": (issue.date.isoformat() if issue.date else "", Where(manifest))}
+
+    def template(text: str, style: str, key: str, extra: dict) -> None:
+        lay(text, style, key)
+        for name in _fields(text):
+            for value, where in ([values[name]] if name in values else extra.get(name, [])):
+                add(value, style, where)
+
+    # running heads and folios (journal-style.md §3)
+    digits = "0123456789"
+    sections = []
+    for s in issue.sections:
+        sections.append((s.running_title, Where(manifest, s.short_title_line or s.title_line
+                                                or s.line)))
+    for key in ("verso_left", "verso_right", "recto_left", "recto_right"):
+        t = getattr(rh, key)
+        if "section" in _fields(t):
+            lay(rh.section_format, rh.style, "running_heads.section_format")
+            for title, where in sections:
+                add(title, rh.style, where)
+        template(t, rh.style, f"running_heads.{key}",
+                 {"folio": [(digits, layout_where(layout, f"running_heads.{key}"))]})
+    template(rh.folio_format, rh.folio_style, "running_heads.folio_format",
+             {"folio": [(digits, layout_where(layout, "running_heads.folio_format"))]})
+
+    # contents (journal-style.md §1)
+    lay(c.heading, c.heading_block.style, "contents.heading")
+    lay(c.heading_block.format, c.heading_block.style, "contents.heading_block.format")
+    if c.issue_block is not None:
+        template(c.issue_line, c.issue_block.style, "contents.issue_line", {})
+        lay(c.issue_block.format, c.issue_block.style, "contents.issue_block.format")
+    lay(c.section_block.format, c.section_block.style, "contents.section_block.format")
+    for s in issue.sections:
+        add(s.title, c.section_block.style, Where(manifest, s.title_line or s.line))
+    lay(c.leader, c.entry_style, "contents.leader")
+    lay(c.page_format, c.entry_style, "contents.page_format")
+    add(digits, c.entry_style, layout_where(layout, "contents.page_format"))
+    if any(len(art.front.authors) > 1 for s in issue.sections for art in s.articles):
+        lay(c.author_separator, c.entry_style, "contents.author_separator")
+
+    # articles
+    for section in issue.sections:
+        for art in section.articles:
+            fm = art.front
+
+            def at(key: str) -> Where:
+                return Where(art.path, art.lines.get(key), None, art.last_lines.get(key))
+            lay(a.title.format, a.title.style, "article.title.format")
+            for t in fm.title:
+                add(t, a.title.style, at("title"))
+                add(t, c.entry_style, at("title"))
+            if fm.subtitle:
+                lay(a.subtitle.format, a.subtitle.style, "article.subtitle.format")
+                add(fm.subtitle, a.subtitle.style, at("subtitle"))
+                add(fm.subtitle, c.entry_style, at("subtitle"))
+            if fm.authors or fm.byline:
+                lay(a.authors.format, a.authors.style, "article.authors.format")
+                lay(a.author_names.format, a.authors.style, "article.author_names.format")
+            if fm.authors:
+                if len(fm.authors) > 1:
+                    lay(a.author_names.separator, a.authors.style,
+                        "article.author_names.separator")
+                padded = format_authors(fm.authors, layout)   # 吴　宁: the U+3000 pad too
+                add(padded.replace(layout.article.author_names.separator, ""), a.authors.style,
+                    at("authors"))
+                for name in fm.authors:
+                    add(name, c.entry_style, at("authors"))
+            if fm.byline:
+                add(fm.byline, a.authors.style, at("byline"))
+            if fm.lead:
+                lay(a.lead.format, a.lead.style, "article.lead.format")
+                add(fm.lead, a.lead.style, at("lead"))
+            if fm.note:
+                lay(a.note.format, a.note.style, "article.note.format")
+                add(fm.note, a.note.style, at("note"))
+            for block in art.blocks:
+                if block.kind == "heading":
+                    style = (a.subhead2 if block.level <= 2 else a.subhead3).style
+                else:
+                    style = a.body_style
+                st = layout.styles[style]
+                where = Where(art.path, block.line, None, block.last_line or block.line)
+                for inl in block.inlines:
+                    s = (st.bold if inl.bold and st.bold else
+                         st.italic if inl.italic and st.italic else style)
+                    add(inl.text, s, where)
+
+    # colophon (journal-style.md §4)
+    if issue.colophon:
+        lay(col.separator, col.style, "colophon.separator")
+    for entry in issue.colophon:
+        add(entry.label, col.style, Where(manifest, entry.line))
+        add(entry.text, col.style, Where(manifest, entry.line, None, entry.line + 2))
+    return out
+
+
+def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
+    """Missing glyphs are never silent: every printed character (module docstring) is looked
+    up in the fonts of its style, and all gaps are reported with their places."""
+    found: dict[tuple[str, str], list[tuple[str, int | None, int | None]]] = {}
+    for piece in _pieces(issue, layout):
+        for ch in book.missing(piece.text, piece.style):
+            line, column = piece.where.of(ch)
+            file = str(piece.where.file) if piece.where.file is not None else None
+            found.setdefault((ch, piece.style), []).append((file, line, column))
+    if not found:
+        return
+    rows = []
+    first = None
+    for (ch, style), places in found.items():
+        places = list(dict.fromkeys(places))
+        fonts = ", ".join(Path(f.path).name for f in book.style(style).chain.faces)
+        if first is None:
+            first, shown = places[0], places[1:]
+            prefix = "also at "
+        else:
+            shown, prefix = places, "at "
+        row = f"{describe(ch)} in style '{style}' ({fonts})"
+        if shown:
+            row += " " + prefix + ", ".join(_loc(*p) for p in shown[:3]) + (
+                f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+        rows.append(row)
+    message = f"no glyph for {rows[0]}"
+    if len(rows) > 1:
+        message += f"; {len(rows) - 1} more character(s) have none:\n" + "\n".join(
+            f"  {r}" for r in rows[1:12]) + ("\n  …" if len(rows) > 12 else "")
+    raise TypesetError(message, file=first[0], line=first[1], column=first[2],
+                       hint="add a font that has it to the style's font role in the layout "
+                            "(fonts: role: [first.otf, fallback.otf]), or correct the text")
+
+
+def _loc(file: str | None, line: int | None, column: int | None) -> str:
+    loc = file or "?"
+    if line is not None:
+        loc += f":{line}"
+        if column is not None:
+            loc += f":{column}"
+    return loc
