@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterator, Literal
 
 from typeset.errors import TypesetError
-from typeset.render.finish import Metadata
+from typeset.issueinfo import Metadata
 
 CATALOGUE = "catalogue.json"
 PENDING = ".pending.json"

@@ -226,7 +226,7 @@ class BuildReport:
 
 def metadata(comp: Composition):
     from typeset import __version__
-    from typeset.render.finish import Metadata
+    from typeset.issueinfo import Metadata
 
     facts = issue_facts(comp.issue, comp.layout)
     return Metadata(title=f"{facts.journal} {facts.year}年第{facts.number}期",

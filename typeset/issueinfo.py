@@ -1,0 +1,65 @@
+"""What a finished issue says about itself: title, journal, year, number, date.
+
+The neutral home of the facts both the PDF writer (Info dictionary, XMP) and the archive
+(catalogue, file names) need, so neither imports the other. No PDF, no files: plain data and
+the one rule for the date a file carries.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from dataclasses import dataclass
+
+from typeset.errors import TypesetError
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What the finished file says about itself (Info dictionary and XMP alike)."""
+    title: str            # e.g. "广西政协工作 2024年第2期"
+    journal: str
+    year: int
+    number: int
+    date: _dt.date | None   # publication date from the manifest
+    language: str = "zh-CN"
+    producer: str = "typeset 0.1.0"
+    creator: str = "typeset"
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise TypesetError("the finished PDF needs a title",
+                               hint="give the issue a journal name in the manifest or layout")
+        if not 1000 <= self.year <= 9999:
+            raise TypesetError(f"issue year {self.year} is not a four-digit year",
+                               hint="set `year:` in the issue manifest")
+        if self.number < 1:
+            raise TypesetError(f"issue number {self.number} must be 1 or more",
+                               hint="set `number:` in the issue manifest")
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", self.language):
+            raise TypesetError(f"language {self.language!r} is not a language tag like zh-CN",
+                               hint="use an RFC 3066 / BCP 47 tag")
+
+
+def issue_label(meta: Metadata) -> str:
+    """The issue as printed: 2024年第2期."""
+    return f"{meta.year}年第{meta.number}期"
+
+
+def document_date(meta: Metadata) -> _dt.datetime:
+    """The date written as creation and modification date (UTC).
+
+    The manifest's publication date (midnight UTC) if there is one; else SOURCE_DATE_EPOCH
+    (reproducible-builds.org convention); else 1 January of the issue's year — fixed, so a
+    rebuild gives the same bytes. Never the clock.
+    """
+    if meta.date is not None:
+        return _dt.datetime(meta.date.year, meta.date.month, meta.date.day, tzinfo=_dt.timezone.utc)
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env is not None and env.strip():
+        try:
+            return _dt.datetime.fromtimestamp(int(env.strip()), tz=_dt.timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise TypesetError(f"SOURCE_DATE_EPOCH={env!r} is not a number of seconds since 1970",
+                               hint="set it to an integer, e.g. `git log -1 --format=%ct`, or unset it")
+    return _dt.datetime(meta.year, 1, 1, tzinfo=_dt.timezone.utc)
