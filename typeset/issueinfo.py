@@ -63,3 +63,15 @@ def document_date(meta: Metadata) -> _dt.datetime:
             raise TypesetError(f"SOURCE_DATE_EPOCH={env!r} is not a number of seconds since 1970",
                                hint="set it to an integer, e.g. `git log -1 --format=%ct`, or unset it")
     return _dt.datetime(meta.year, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+def issue_metadata(issue, layout) -> Metadata:
+    """The metadata of a loaded issue (typeset.model.manifest.Issue) set in `layout`: the
+    journal as the manifest names it (else the layout), its year, number and date."""
+    from typeset import __version__
+
+    journal = issue.journal or layout.journal
+    return Metadata(title=f"{journal} {issue.year}年第{issue.number}期", journal=journal,
+                    year=issue.year, number=issue.number,
+                    date=issue.date if isinstance(issue.date, _dt.date) else None,
+                    producer=f"typeset {__version__}")
