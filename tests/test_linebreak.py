@@ -1,6 +1,6 @@
 """The line breaker, rule by rule (cjk-rules.md §1-§4), beyond the §5 table.
 
-Metrics: typeset.text.linebreak.SpecMetrics (Han and full-width marks 1 em, Latin ½ em,
+Metrics: typeset.text.paragraph.SpecMetrics (Han and full-width marks 1 em, Latin ½ em,
 space ¼ em), em = 10 pt; widths are given in em.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pytest
 from typeset.errors import TypesetError
 from typeset.text import cjk
 from typeset.text.items import build_items
-from typeset.text.linebreak import (BreakSettings, Glyph, Line, Span, SpecMetrics, format_lines,
-                                    line_violations, paragraph_violations, set_paragraph)
+from typeset.text.paragraph import (SpecMetrics, format_lines, line_violations,
+                                    paragraph_violations, set_paragraph)
+from typeset.text.types import BreakSettings, Glyph, Line, Span
 
 EM = 10.0
 M = SpecMetrics(EM)

@@ -14,8 +14,9 @@ from typeset.model.article import Article, Inline
 from typeset.model.layout import Block, Layout
 from typeset.model.manifest import Issue
 from typeset.text import cjk
-from typeset.text.linebreak import BreakSettings, Line, Span, set_paragraph
 from typeset.text.parcache import ParagraphCache
+from typeset.text.paragraph import set_paragraph
+from typeset.text.types import BreakSettings, Line, Span
 
 
 def line_extent(line: Line) -> float:

@@ -14,7 +14,7 @@ from typeset.layout.flow import Band, FlowItem, Part, SetLine
 from typeset.layout.marginals import IssueFacts
 from typeset.model.article import Article
 from typeset.model.manifest import Issue
-from typeset.text.linebreak import Line, Span
+from typeset.text.types import Line, Span
 
 
 def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
