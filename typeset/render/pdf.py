@@ -1,11 +1,11 @@
-"""Pages -> PDF: the only module that drives ReportLab's canvas.
+"""Pages -> PDF, drawn through the ReportLab adapter (typeset.render.rl).
 
 Takes laid-out `Page`s (typeset.layout.page: positioned text runs and rules, anchors, links)
 and writes one PDF. It never sees a paragraph; every glyph is where the run says.
 
 * Text: one `BT … ET` block per stretch of consecutive runs on a page; `Tf` only when font or
   size changes; `Tm` per run; glyphs as two-byte codes (fonts embedded as CID-keyed subsets
-  by typeset.render.fontembed). Per-glyph positions (`TextRun.xs`) become `TJ` adjustments, or
+  by typeset.render.cidfont). Per-glyph positions (`TextRun.xs`) become `TJ` adjustments, or
   a single `Tc` when the extra spacing is uniform; `xs=None` is a plain `Tj` at natural
   advances. Text and rules are pure black in DeviceGray (`0 g`, `0 G`), never RGB
   (journal-style.md, "Who receives the output": black text as pure K).
@@ -24,19 +24,21 @@ and writes one PDF. It never sees a paragraph; every glyph is where the run says
 """
 from __future__ import annotations
 
-import io
 import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from typeset.errors import TypesetError
 from typeset.layout.page import Page, Rule, TextRun
-from typeset.render import fontembed
+from typeset.render.pdfsyntax import pdf_number as _n
 from typeset.text.fonts import FontLibrary
+
+if TYPE_CHECKING:
+    from typeset.render.rl import EmbeddedFont
 
 
 @dataclass
@@ -121,10 +123,11 @@ def _where(i: int, page: Page) -> str:
     return f"page {i + 1}" + (f" ({page.label})" if page.label else "")
 
 
-def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, fontembed.EmbeddedFont]:
+def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedFont]:
     """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
     Raises TypesetError listing each missing character, U+ code point and where it occurs."""
-    fonts: dict[str, fontembed.EmbeddedFont] = {}
+    from typeset.render.rl import register
+    fonts: dict[str, EmbeddedFont] = {}
     missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
     for i, page in enumerate(pages):
         for item in page.items:
@@ -135,7 +138,7 @@ def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, fontembed
                                  f"positions for {len(item.text)} characters")
             font = fonts.get(item.font)
             if font is None:
-                font = fonts[item.font] = fontembed.register(library.face(item.font))
+                font = fonts[item.font] = register(library.face(item.font))
             cmap = font.face_data.cmap
             for ch in item.text:
                 if ord(ch) not in cmap:
@@ -185,12 +188,6 @@ def _check_links(pages: list[Page], keys: dict[tuple[int, int], str]) -> None:
 
 # -- drawing ---------------------------------------------------------------------------------
 
-def _n(v: float, places: int = 4) -> str:
-    """A PDF number with at most `places` decimals, no exponent, no trailing zeros."""
-    s = f"{v:.{places}f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
 def _label_ranges(labels: list[str]) -> list[tuple[int, str | None, int | None, str | None]]:
     """Page label ranges (page index, style, start, prefix) for ISO 32000-1 §12.4.2: a label
     ending in a decimal number continues a decimal range when it is the previous number plus
@@ -214,11 +211,6 @@ def _label_ranges(labels: list[str]) -> list[tuple[int, str | None, int | None, 
     return ranges
 
 
-def _pdf_string_bytes(s: str) -> bytes:
-    """How a text string is encoded in the name tree (and sorted): ASCII, else UTF-16BE+BOM."""
-    return s.encode("ascii") if s.isascii() else b"\xfe\xff" + s.encode("utf-16-be")
-
-
 class _Renderer:
     def __init__(self, pages, fonts, info, bleed, marks, keys):
         self.pages = pages
@@ -230,60 +222,33 @@ class _Renderer:
         self.off = self.bleed + (marks.gap + marks.length if marks else 0.0)
 
     def run(self) -> bytes:
-        from reportlab.pdfgen.canvas import Canvas
-        buf = io.BytesIO()
-        fontembed.register_placeholder()
-        c = Canvas(buf, pagesize=self._media(self.pages[0]), invariant=1, pageCompression=1,
-                   initialFontName=fontembed.PLACEHOLDER_FONT_NAME, lang=self.info.lang or None)
-        self.canvas = c
-        self.doc = c._doc
+        from typeset.render.rl import Document
         info = self.info
-        c.setTitle(info.title)
-        c.setAuthor(info.author)
-        c.setSubject(info.subject)
-        c.setKeywords(info.keywords)
-        c.setCreator(info.creator)
-        c.setProducer(info.producer)
-        if info.date is not None:
-            d = info.date if info.date.tzinfo else info.date.replace(tzinfo=timezone.utc)
-            mins = int(d.utcoffset().total_seconds() // 60)
-            stamp = (f"D:{d:%Y%m%d%H%M%S}{'+' if mins >= 0 else '-'}"
-                     f"{abs(mins) // 60:02d}'{abs(mins) % 60:02d}'")
-            c.setDateFormatter(lambda *a: stamp)
+        doc = self.doc = Document(self._media(self.pages[0]), title=info.title,
+                                  author=info.author, subject=info.subject,
+                                  keywords=info.keywords, creator=info.creator,
+                                  producer=info.producer, lang=info.lang or None, date=info.date)
         outline_level = -1
-        named: list[tuple[bytes, object]] = []
         for i, page in enumerate(self.pages):
             self._page(i, page)
             for j, a in enumerate(page.anchors):
                 key = self.keys[(i, j)]
-                dest = c.bookmarkPage(key, fit="XYZ", left=None, top=self._y(a.y), zoom=None)
+                doc.destination(key, self._y(a.y), named=bool(a.key))
                 # ReportLab's outline may only go one level deeper at a time.
                 level = max(0, min(a.level, outline_level + 1))
-                c.addOutlineEntry(a.title, key, level=level)
+                doc.outline_entry(a.title, key, level)
                 outline_level = level
-                if a.key:
-                    named.append((_pdf_string_bytes(a.key), dest))
             for link in page.links:
-                c.linkAbsolute("", link.key, Rect=(self._x(link.x1), self._y(link.y1),
-                                                   self._x(link.x2), self._y(link.y2)),
-                               thickness=0, Border="[0 0 0]", F=4)
-            c.showPage()
-        if named:
-            from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFString
-            named.sort(key=lambda t: t[0])
-            items = []
-            for k, dest in named:
-                items += [PDFString(k, enc="raw"), dest]
-            c.setCatalogEntry("Names", PDFDictionary(
-                {"Dests": PDFDictionary({"Names": PDFArray(items)})}))
+                doc.link(link.key, (self._x(link.x1), self._y(link.y1),
+                                    self._x(link.x2), self._y(link.y2)))
+            doc.end_page()
         labels = [p.label for p in self.pages]
         if any(labels):
             for index, style, start, prefix in _label_ranges(labels):
-                c.addPageLabel(index, style=style, start=start, prefix=prefix)
+                doc.page_label(index, style, start, prefix)
         if any(p.anchors for p in self.pages):
-            c.showOutline()
-        c.save()
-        return buf.getvalue()
+            doc.show_outline()
+        return doc.save()
 
     # coordinates: trim space -> media space
     def _x(self, x: float) -> float:
@@ -296,15 +261,12 @@ class _Renderer:
         return (page.width + 2 * self.off, page.height + 2 * self.off)
 
     def _page(self, index: int, page: Page) -> None:
-        c = self.canvas
-        c.setPageSize(self._media(page))
         w, h, o, b = page.width, page.height, self.off, self.bleed
         if o > 0:
-            c.setTrimBox((o, o, o + w, o + h))
-            c.setBleedBox((o - b, o - b, o + w + b, o + h + b))
+            self.doc.begin_page(self._media(page), (o, o, o + w, o + h),
+                                (o - b, o - b, o + w + b, o + h + b))
         else:
-            c.setTrimBox(None)
-            c.setBleedBox(None)
+            self.doc.begin_page(self._media(page), None, None)
         if self.marks:
             self._crop_marks(page)
         ops = ["0 g 0 G"]               # pure black, DeviceGray
@@ -313,13 +275,12 @@ class _Renderer:
         ops.extend(self._items(page))
         if o:
             ops.append("Q")
-        c.addLiteral("\n".join(ops))
+        self.doc.content("\n".join(ops))
 
     def _crop_marks(self, page: Page) -> None:
         """Eight trim marks, each on a trim line's extension, outside the bleed, in the
         registration colour (Separation /All: they print on every plate)."""
-        from reportlab.lib.colors import CMYKColorSep
-        m, o, c = self.marks, self.off, self.canvas
+        m, o = self.marks, self.off
         x0, y0, x1, y1 = o, o, o + page.width, o + page.height
         near = self.bleed + m.gap            # from the trim edge to the start of a mark
         far = near + m.length
@@ -330,12 +291,7 @@ class _Renderer:
         for y in (y0, y1):
             segs.append((x0 - far, y, x0 - near, y))
             segs.append((x1 + near, y, x1 + far, y))
-        c.saveState()
-        c.setStrokeColor(CMYKColorSep(1, 1, 1, 1, spotName="All"))
-        c.setLineWidth(m.width)
-        c.setLineCap(0)
-        c.lines(segs)
-        c.restoreState()
+        self.doc.registration_lines(segs, m.width)
 
     def _items(self, page: Page) -> list[str]:
         ops: list[str] = []
@@ -359,9 +315,9 @@ class _Renderer:
                     cur_hscale = item.hscale
                 font = self.fonts[item.font]
                 if font is not cur_font or item.size != cur_size:
-                    ops.append(f"{font.getSubsetInternalName(0, doc)} {_n(item.size)} Tf")
+                    ops.append(f"{doc.font_resource(font)} {_n(item.size)} Tf")
                     cur_font, cur_size = font, item.size
-                codes = font.encode(item.text, doc)
+                codes = doc.encode(font, item.text)
                 x = item.x + (item.xs[0] if item.xs else 0.0)
                 ops.append(f"1 0 0 1 {_n(x)} {_n(item.y)} Tm")
                 tc, show = _show(codes, item, font.face_data)
