@@ -65,7 +65,7 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="typeset-bench-") as tmp:
         os.environ["TYPESET_CACHE"] = str(Path(tmp) / "cache")
-        from typeset.render.pdf import DocumentInfo, render_pdf
+        from typeset.render.writer import DocumentInfo, render_pdf
         from typeset.text.fonts import FontLibrary
 
         print(f"{len(set(chars))} distinct characters x {len(FACES)} faces")

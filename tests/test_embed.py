@@ -13,7 +13,7 @@ from tests import pdfinspect as pi
 from typeset.errors import TypesetError
 from typeset.layout.page import Anchor, Link, Page, Rule, TextRun
 from typeset.render import cffsubset, fontprogram, rl
-from typeset.render.pdf import CropMarks, DocumentInfo, render_pdf, write_pdf
+from typeset.render.writer import CropMarks, DocumentInfo, render_pdf, write_pdf
 from typeset.text.fonts import FontLibrary
 
 SERIF = "NotoSerifCJKsc-Regular.otf"

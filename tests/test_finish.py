@@ -622,9 +622,9 @@ def test_icc_licence_notes_are_shipped():
 
 @pytest.fixture(scope="module")
 def rendered():
-    pytest.importorskip("typeset.render.pdf")
+    pytest.importorskip("typeset.render.writer")
     from typeset.build import compose
-    from typeset.render import pdf as R
+    from typeset.render import writer as R
     try:
         comp = compose(ROOT / "issues" / "sample" / "issue.yaml")
         info = R.DocumentInfo(title=META.title)

@@ -78,7 +78,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes
     """The finished PDF of a composed issue: print (PDF/X, with bleed and crop marks) or
     archive (PDF/A-2u)."""
     from typeset.render.finish import finish
-    from typeset.render.pdf import CropMarks, DocumentInfo, render_pdf
+    from typeset.render.writer import CropMarks, DocumentInfo, render_pdf
 
     meta = metadata(comp)
     info = DocumentInfo(title=meta.title, author=meta.journal, subject=meta.title)
@@ -95,7 +95,7 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
     SHA-256."""
     import hashlib
 
-    from typeset.render.pdf import write_atomic
+    from typeset.render.writer import write_atomic
 
     data = render(comp, variant, pdfx)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Finish: the renderer's PDF -> the printer's PDF/X or the archive's PDF/A.
 
-Contract: `finish(raw, variant, meta)` takes the bytes `render.pdf.write_pdf` produced and
+Contract: `finish(raw, variant, meta)` takes the bytes `render.writer.write_pdf` produced and
 returns new bytes; it never draws.  It adds what the two receivers need (journal-style.md,
 "Who receives the output") and checks, on the objects it writes, the rules of the standard
 (`preflight.py`, `pdfscan.py`):
