@@ -14,7 +14,7 @@ import pytest
 from typeset import archive as A
 from typeset.archive import Problem, archive_issue, verify_archive
 from typeset.errors import TypesetError
-from typeset.render.finish import Metadata, finish
+from typeset.issueinfo import Metadata, document_info
 
 META = Metadata(title="广西政协工作 2024年第2期", journal="广西政协工作", year=2024, number=2,
                 date=dt.date(2024, 3, 15))
@@ -22,21 +22,14 @@ REL = "广西政协工作/2024/广西政协工作-2024-2.pdf"
 
 
 def _pdfa(text: str = "first") -> bytes:
-    """A small PDF/A made by finish() from a one-page ReportLab document."""
-    import io
+    """A small PDF/A-2u as the page writer makes it: one page of text."""
+    from typeset.layout.page import Page, TextRun
+    from typeset.render.variants import PDF_A2U
+    from typeset.render.writer import render_pdf
+    from typeset.text.fonts import FontLibrary
 
-    from reportlab.pdfgen.canvas import Canvas
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_finish import _vera
-
-    _vera()
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=(300, 300), invariant=1, initialFontName="Vera")
-    c.setFont("Vera", 12)
-    c.drawString(20, 150, text)
-    c.showPage()
-    c.save()
-    return finish(buf.getvalue(), "archive", META)
+    page = Page(300, 300, items=[TextRun(20, 150, "LXGWWenKai-Regular.ttf", 12, text)])
+    return render_pdf([page], FontLibrary(), document_info(META), variant=PDF_A2U, issue=META)
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +163,7 @@ def test_killed_run_is_undone_by_the_next_run(tmp_path, first, second):
         "import os, sys, datetime as dt\n"
         "from pathlib import Path\n"
         "from typeset import archive as A\n"
-        "from typeset.render.finish import Metadata\n"
+        "from typeset.issueinfo import Metadata\n"
         f"meta = Metadata(title={META.title!r}, journal={META.journal!r}, year=2024, number=2, "
         "date=dt.date(2024, 3, 15))\n"
         "real = os.replace\n"

@@ -4,7 +4,9 @@ Each test pins one internal of ReportLab the adapter uses, so an upgrade that ch
 fails here, not in a print job."""
 from __future__ import annotations
 
+import hashlib
 import io
+import uuid
 
 import pypdf
 import pytest
@@ -24,8 +26,7 @@ def library(private_cache):
 
 
 def _doc(**kw) -> rl.Document:
-    args = dict(title="t", author="a", subject="s", keywords="", creator="c", producer="p",
-                lang="zh-CN", date=None)
+    args = dict(version=(1, 6), lang="zh-CN")
     args.update(kw)
     return rl.Document((200.0, 200.0), **args)
 
@@ -99,3 +100,61 @@ def test_placeholder_font_is_never_drawn_with():
     c = Canvas(io.BytesIO(), initialFontName=rl.PLACEHOLDER_FONT_NAME, invariant=1)
     with pytest.raises(Exception, match="placeholder"):
         c.drawString(10, 10, "x")
+
+
+def _blank(doc: rl.Document) -> rl.Document:
+    doc.begin_page((200.0, 200.0), None, None)
+    doc.end_page()
+    return doc
+
+
+def test_info_holds_exactly_what_is_given():
+    """ReportLab's own Info always adds Keywords and Trapped and its own dates; ours replaces
+    doc.info and writes only the entries given, names as names."""
+    from typeset.render.pdfsyntax import Name
+    doc = _blank(_doc())
+    doc.set_info([("Title", "标题 /not a name"), ("Trapped", Name("False")),
+                  ("CreationDate", "D:20240315000000+00'00'")])
+    info = pypdf.PdfReader(io.BytesIO(doc.save())).trailer["/Info"].get_object()
+    assert dict(info) == {"/Title": "标题 /not a name", "/Trapped": "/False",
+                          "/CreationDate": "D:20240315000000+00'00'"}
+    assert isinstance(info["/Trapped"], pypdf.generic.NameObject)
+
+
+def test_header_version_and_the_guard_against_raising_it():
+    assert _blank(_doc(version=(1, 4))).save().startswith(b"%PDF-1.4\n%\x93\x8c\x8b\x9e")
+    assert _blank(_doc(version=(1, 7))).save().startswith(b"%PDF-1.7\n")
+    doc = _blank(_doc(version=(1, 3)))
+    doc._doc.ensureMinPdfVersion("transparency")     # what ReportLab does for alpha (PDF 1.4)
+    with pytest.raises(Exception, match="raised the PDF version"):
+        doc.save()
+
+
+def test_catalog_holds_output_intent_and_unfiltered_metadata():
+    """ReportLab's catalog writes only keys it knows; OutputIntents is added to that list."""
+    doc = _blank(_doc())
+    doc.set_output_intent("/GTS_PDFX", "FOGRA39", "cond", "http://www.color.org", "info",
+                          b"profile-bytes", 4)
+    doc.set_metadata(b"<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?><x/><?xpacket end='w'?>")
+    root = pypdf.PdfReader(io.BytesIO(doc.save())).trailer["/Root"]
+    oi = root["/OutputIntents"][0].get_object()
+    assert oi["/S"] == "/GTS_PDFX" and oi["/OutputConditionIdentifier"] == "FOGRA39"
+    prof = oi["/DestOutputProfile"].get_object()
+    assert prof["/N"] == 4 and prof.get_data() == b"profile-bytes"
+    meta = root["/Metadata"].get_object()
+    assert "/Filter" not in meta and meta["/Subtype"] == "/XML"
+    assert meta.get_data().startswith(b"<?xpacket")
+
+
+def test_file_identifier_is_a_hash_of_the_file():
+    placeholder = b"00000000-0000-0000-0000-000000000000"
+    doc = _blank(_doc())
+    doc.set_info([("Title", "t"), ("Subject", placeholder.decode())])
+    data = doc.save(content_id=True, id_fields=(placeholder,))
+    ids = pypdf.PdfReader(io.BytesIO(data)).trailer["/ID"]
+    digest = bytes(ids[0].original_bytes)
+    assert bytes(ids[1].original_bytes) == digest and len(digest) == 16
+    unpatched = data.replace(digest.hex().encode(), b"0" * 32).replace(
+        str(uuid.UUID(bytes=digest)).encode(), placeholder)
+    assert hashlib.sha256(unpatched).digest()[:16] == digest
+    assert str(uuid.UUID(bytes=digest)).encode() in data and placeholder not in data

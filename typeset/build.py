@@ -51,10 +51,6 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     return comp
 
 
-VARIANT_NAMES = {("print", "x4"): "PDF/X-4", ("print", "x1a"): "PDF/X-1a:2003",
-                 ("archive", "x4"): "PDF/A-2u", ("archive", "x1a"): "PDF/A-2u"}
-
-
 @dataclass
 class BuildReport:
     output: Path | None
@@ -75,19 +71,18 @@ def metadata(comp: Composition):
 
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes:
-    """The finished PDF of a composed issue: print (PDF/X, with bleed and crop marks) or
-    archive (PDF/A-2u)."""
-    from typeset.render.finish import finish
-    from typeset.render.writer import CropMarks, DocumentInfo, render_pdf
+    """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
+    and crop marks) or archive (PDF/A-2u)."""
+    from typeset.issueinfo import document_info
+    from typeset.render.variants import variant_for
+    from typeset.render.writer import CropMarks, render_pdf
 
     meta = metadata(comp)
-    info = DocumentInfo(title=meta.title, author=meta.journal, subject=meta.title)
-    printing = variant == "print"
     pg = comp.layout.page
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
-    raw = render_pdf(comp.pages, comp.book.library, info,
-                     bleed=pg.bleed if printing else 0.0, crop_marks=marks if printing else False)
-    return finish(raw, variant, meta, pdfx=pdfx)
+    return render_pdf(comp.pages, comp.book.library, document_info(meta),
+                      variant=variant_for(variant, pdfx), issue=meta, bleed=pg.bleed,
+                      crop_marks=marks)
 
 
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4") -> str:
@@ -107,11 +102,14 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.report import check_composition
 
+    from typeset.render.variants import variant_for
+
+    standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     comp = compose(manifest, layout_override=layout_override)
     out = output or default_output(manifest)
     digest = write(comp, out, variant, pdfx)
-    return BuildReport(out, len(comp.contents), len(comp.body), comp.padding,
-                       VARIANT_NAMES[(variant, pdfx)], digest, check_composition(comp))
+    return BuildReport(out, len(comp.contents), len(comp.body), comp.padding, standard,
+                       digest, check_composition(comp))
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,

@@ -3,6 +3,10 @@
 The neutral home of the facts both the PDF writer (Info dictionary, XMP) and the archive
 (catalogue, file names) need, so neither imports the other. No PDF, no files: plain data and
 the one rule for the date a file carries.
+
+* `Metadata`      the issue: title, journal, year, number, publication date, language;
+* `DocumentInfo`  what any PDF says about itself (its Info dictionary and, for the print and
+                  archive files, the same values in XMP); `document_info(meta)` for an issue.
 """
 from __future__ import annotations
 
@@ -39,6 +43,29 @@ class Metadata:
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", self.language):
             raise TypesetError(f"language {self.language!r} is not a language tag like zh-CN",
                                hint="use an RFC 3066 / BCP 47 tag")
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """The document information (ISO 32000-1 §14.3.3) and catalog /Lang of a PDF."""
+    title: str
+    author: str = ""
+    subject: str = ""
+    keywords: str = ""
+    creator: str = "typeset"
+    producer: str = "typeset"
+    lang: str = "zh-CN"
+    # CreationDate and ModDate; None writes none. Never the clock: an issue's file carries
+    # `document_date`.
+    date: _dt.datetime | None = None
+
+
+def document_info(meta: Metadata) -> DocumentInfo:
+    """What an issue's PDF says about itself: the title, the journal as author, the journal
+    and issue as subject, and the issue's date (`document_date`)."""
+    return DocumentInfo(title=meta.title, author=meta.journal,
+                        subject=f"{meta.journal} {issue_label(meta)}", creator=meta.creator,
+                        producer=meta.producer, lang=meta.language, date=document_date(meta))
 
 
 def issue_label(meta: Metadata) -> str:

@@ -1,5 +1,7 @@
 """Reading a written PDF back: what its content streams draw, with which colours and fonts.
 
+(This module and preflight.py are the only ones that import pypdf.)
+
 The independent re-check of written bytes (`preflight.py`) stands on this: a content-stream
 tokenizer of our own (ISO 32000-1 §7.2, §7.8.2; pypdf's parser is general but ~10x slower on
 text-heavy pages, and stays the fallback for inline images), the colour models a colour space
@@ -20,22 +22,31 @@ from typeset.errors import TypesetError
 # ---------------------------------------------------------------------------------------------
 # Problems found while checking
 
+@dataclass(frozen=True)
+class Violation:
+    """One rule broken, with where: a page ("page 3", "page 3 > form /Fm0"), an object
+    ("object 12 at /Root/OpenAction"), or the document part ("Info", "XMP", "header")."""
+    where: str
+    message: str
+
+    @property
+    def page(self) -> int | None:
+        m = re.match(r"page (\d+)", self.where)
+        return int(m.group(1)) if m else None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
 @dataclass
 class Findings:
-    errors: list[str] = field(default_factory=list)
+    """Violations in the order found, each once."""
+    items: list[Violation] = field(default_factory=list)
 
-    def add(self, msg: str) -> None:
-        if msg not in self.errors:
-            self.errors.append(msg)
-
-    def raise_if_any(self, variant: str, standard: str) -> None:
-        if self.errors:
-            shown = self.errors[:20]
-            more = f"\n  … and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
-            raise TypesetError(
-                f"the {variant} PDF cannot be made {standard}:\n  " + "\n  ".join(shown) + more,
-                hint="these come from the rendered PDF, not from your sources; please report "
-                     "them as a typeset bug (with the issue manifest)")
+    def add(self, where: str, message: str) -> None:
+        v = Violation(where, message)
+        if v not in self.items:
+            self.items.append(v)
 
 
 def resolve(obj):
@@ -326,10 +337,10 @@ class Scan:
     """What the content streams use, gathered by `scan_stream`."""
     fonts: dict[int, FontShown] = field(default_factory=dict)        # id(font dict) -> use
     selected: dict[int, tuple[DictionaryObject, str, DictionaryObject]] = field(default_factory=dict)
-    cmyk_resources: list[DictionaryObject] = field(default_factory=list)
-    transparency: list[str] = field(default_factory=list)
-    device_independent: list[str] = field(default_factory=list)     # ICC, Lab, Cal* colour
-    rgb: list[str] = field(default_factory=list)
+    # (where, what) -> colour models used there (colour_families)
+    colours: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    cmyk_resources: list[tuple[str, DictionaryObject]] = field(default_factory=list)
+    transparency: list[tuple[str, str]] = field(default_factory=list)     # (where, what)
     findings: Findings = field(default_factory=Findings)
 
 
@@ -370,12 +381,12 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
     """Walk one content stream (and the forms it paints) recording colours, fonts, codes."""
     visiting = visiting if visiting is not None else set()
     if depth > 28:
-        scan.findings.add(f"{where}: form XObjects nested more than 28 deep")
+        scan.findings.add(where, "form XObjects nested more than 28 deep (ISO 19005-2 §6.1.12)")
         return
     try:
         operations = _operations(data_stream, reader_pdf)
     except Exception as e:   # pypdf raises assorted errors on broken streams
-        scan.findings.add(f"{where}: content stream cannot be parsed ({e})")
+        scan.findings.add(where, f"content stream cannot be parsed ({e})")
         return
     fonts = _subdict(resources, "/Font")
     spaces = _subdict(resources, "/ColorSpace")
@@ -391,18 +402,15 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
             return colour_families(NameObject(n))
         if n in spaces:
             return colour_families(spaces[n])
-        scan.findings.add(f"{where}: colour space {n} is not in the resources")
+        scan.findings.add(where, f"colour space {n} is not in the resources")
         return set()
 
     def colour(fams: set[str], what: str) -> None:
         nonlocal uses_cmyk
-        if "rgb" in fams:
-            scan.rgb.append(f"{where}: RGB colour ({what})")
-        if "cmyk" in fams:
+        if "cmyk" in fams and "icc" not in fams:        # DeviceCMYK, or a CMYK alternate
             uses_cmyk = True
-        for f in ("icc", "lab", "cal"):
-            if f in fams:
-                scan.device_independent.append(f"{where}: {f} colour ({what})")
+        if fams:
+            scan.colours.setdefault((where, what), frozenset(fams))
 
     for operands, op in operations:
         o = op.decode("latin-1")
@@ -414,10 +422,10 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
                     else colour_families(cs)
                 colour(fams, "inline image")
             if "/SMask" in settings or "/SMaskInData" in settings:
-                scan.transparency.append(f"{where}: inline image with soft mask")
+                scan.transparency.append((where, "inline image with soft mask"))
             continue
         if o not in PDF_OPERATORS:
-            scan.findings.add(f"{where}: operator {o!r} is not defined in ISO 32000-1")
+            scan.findings.add(where, f"operator {o!r} is not defined in ISO 32000-1 (ISO 19005-2 §6.2.2)")
             continue
         if op == b"q":
             stack.append(current)
@@ -427,14 +435,14 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
             fname = str(operands[0])
             font = resolve(fonts.get(fname))
             if not isinstance(font, DictionaryObject):
-                scan.findings.add(f"{where}: font {fname} is not in the resources")
+                scan.findings.add(where, f"font {fname} is not in the resources")
                 current = None
             else:
                 current = (font, fname)
                 scan.selected[id(font)] = (font, fname, fonts)
         elif op in _SHOW:
             if current is None:
-                scan.findings.add(f"{where}: text shown with no font selected")
+                scan.findings.add(where, "text shown with no font selected")
                 continue
             font, fname = current
             use = scan.fonts.setdefault(id(font), FontShown(font, fname, where))
@@ -456,30 +464,30 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
             gs = resolve(states.get(str(operands[0])))
             if isinstance(gs, DictionaryObject):
                 for t in ext_transparency(gs):
-                    scan.transparency.append(f"{where}: {t} in ExtGState {operands[0]}")
+                    scan.transparency.append((where, f"{t} in ExtGState {operands[0]}"))
             else:
-                scan.findings.add(f"{where}: ExtGState {operands[0]} is not in the resources")
+                scan.findings.add(where, f"ExtGState {operands[0]} is not in the resources")
         elif op == b"Do":
             xname = str(operands[0])
             ref = xobjects.get(xname)
             xo = resolve(ref)
             if not isinstance(xo, StreamObject):
-                scan.findings.add(f"{where}: XObject {xname} is not in the resources")
+                scan.findings.add(where, f"XObject {xname} is not in the resources")
                 continue
             sub = name_of(xo.get("/Subtype"))
             if sub == "/Image":
                 if not xo.get("/ImageMask"):
                     colour(colour_families(xo.get("/ColorSpace")), f"image {xname}")
                 if "/SMask" in xo or int(xo.get("/SMaskInData", 0) or 0) > 0:
-                    scan.transparency.append(f"{where}: image {xname} has a soft mask")
+                    scan.transparency.append((where, f"image {xname} has a soft mask"))
             elif sub == "/Form":
                 key = ref.idnum if isinstance(ref, IndirectObject) else id(xo)
                 if key in visiting:
-                    scan.findings.add(f"{where}: form {xname} paints itself")
+                    scan.findings.add(where, f"form {xname} paints itself")
                     continue
                 grp = resolve(xo.get("/Group"))
                 if isinstance(grp, DictionaryObject) and name_of(grp.get("/S")) == "/Transparency":
-                    scan.transparency.append(f"{where}: form {xname} is a transparency group")
+                    scan.transparency.append((where, f"form {xname} is a transparency group"))
                     if "/CS" in grp:
                         colour(colour_families(grp["/CS"]), f"group colour space of {xname}")
                 form_res = resolve(xo.get("/Resources")) or resources
@@ -487,7 +495,7 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
                 scan_stream(xo, form_res, reader_pdf, f"{where} > form {xname}", scan, state,
                              depth + 1, visiting | {key})
     if uses_cmyk and resources is not None:
-        scan.cmyk_resources.append(resources)
+        scan.cmyk_resources.append((where, resources))
     if font_state:
         font_state[0] = current
 

@@ -17,20 +17,22 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
   unembedded standard font enters the file (`_PlaceholderFont`);
 * invariant mode: no clock, no random file identifier.
 
-ReportLab is imported when a document is written, never by `typeset check`, `dump` or
-`--help`.
+This module imports ReportLab; nothing imports this module but the writer, when a document
+is written (never `typeset check`, `dump` or `--help`).
 """
 from __future__ import annotations
 
 import hashlib
 import io
+import uuid
 import weakref
-from datetime import datetime, timezone
+
+from reportlab.pdfbase import pdfdoc
 
 from typeset.errors import TypesetError
 from typeset.render.cidfont import FontUse, cid_font, pdf_name_token
 from typeset.render.fontprogram import SubsetCache, subset_for
-from typeset.render.pdfsyntax import text_string_bytes
+from typeset.render.pdfsyntax import Name, text_string_bytes
 from typeset.text.fonts import FontFace
 
 
@@ -221,6 +223,29 @@ def register_placeholder() -> None:
 # The document
 # ------------------------------------------------------------------------------------------
 
+# A fixed-length identifier written first and replaced by a hash of the file (`Document.save`).
+_ID_PLACEHOLDER = b"[<" + b"0" * 32 + b"><" + b"0" * 32 + b">]"
+
+
+class _Info(pdfdoc.PDFObject):
+    """The document information dictionary exactly as given (ReportLab's own always writes
+    Keywords and Trapped and its clock or invariant date)."""
+
+    invariant = 1
+
+    def __init__(self, entries: list[tuple[str, str]]):
+        self.entries = entries
+
+    def digest(self, md5object) -> None:          # ReportLab feeds Info to its own /ID
+        for _, value in self.entries:
+            md5object.update(value.encode("utf-8"))
+
+    def format(self, document) -> bytes:
+        return pdfdoc.PDFDictionary({
+            k: pdfdoc.PDFName(v) if isinstance(v, Name) else pdfdoc.PDFString(v)
+            for k, v in self.entries}).format(document)
+
+
 class Document:
     """One PDF written through a ReportLab canvas: the writer's only view of ReportLab.
 
@@ -228,29 +253,51 @@ class Document:
     fonts are selected by their resource name (`font_resource`) and text is shown as codes
     (`encode`), so ReportLab draws nothing itself but the crop marks' stroke colour."""
 
-    def __init__(self, page_size: tuple[float, float], *, title: str, author: str,
-                 subject: str, keywords: str, creator: str, producer: str, lang: str | None,
-                 date: datetime | None):
+    def __init__(self, page_size: tuple[float, float], *, version: tuple[int, int] = (1, 4),
+                 lang: str | None = None):
         from reportlab.pdfgen.canvas import Canvas
         self._buf = io.BytesIO()
         register_placeholder()
         c = Canvas(self._buf, pagesize=page_size, invariant=1, pageCompression=1,
-                   initialFontName=PLACEHOLDER_FONT_NAME, lang=lang)
+                   initialFontName=PLACEHOLDER_FONT_NAME, lang=lang, pdfVersion=version)
         self._canvas = c
         self._doc = c._doc
-        c.setTitle(title)
-        c.setAuthor(author)
-        c.setSubject(subject)
-        c.setKeywords(keywords)
-        c.setCreator(creator)
-        c.setProducer(producer)
-        if date is not None:
-            d = date if date.tzinfo else date.replace(tzinfo=timezone.utc)
-            mins = int(d.utcoffset().total_seconds() // 60)
-            stamp = (f"D:{d:%Y%m%d%H%M%S}{'+' if mins >= 0 else '-'}"
-                     f"{abs(mins) // 60:02d}'{abs(mins) % 60:02d}'")
-            c.setDateFormatter(lambda *a: stamp)
+        self._version = tuple(version)
         self._named: list[tuple[bytes, object]] = []
+
+    # -- document information, metadata, output intent ---------------------------------------
+    def set_info(self, entries: list[tuple[str, str]]) -> None:
+        """The Info dictionary: (key, value); a `pdfsyntax.Name` value is a name, anything
+        else a text string."""
+        self._doc.info = _Info(entries)
+
+    def set_metadata(self, xmp: bytes) -> None:
+        """The catalog's XMP metadata stream, unfiltered (ISO 19005-2 §6.6.2.1)."""
+        from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
+        stream = PDFStream(PDFDictionary({"Type": PDFName("Metadata"),
+                                          "Subtype": PDFName("XML")}), content=xmp, filters=None)
+        self._doc.Catalog.Metadata = self._doc.Reference(stream, "Metadata")
+
+    def set_output_intent(self, subtype: str, identifier: str, condition: str, registry: str,
+                          info: str, profile: bytes, components: int) -> None:
+        """The one output intent (ISO 32000-1 §14.11.5) with its ICC profile."""
+        from reportlab.pdfbase import pdfdoc
+        doc = self._doc
+        stream = pdfdoc.PDFStream(content=profile, filters=[pdfdoc.PDFZCompress])
+        stream.dictionary["N"] = components
+        intent = pdfdoc.PDFDictionary({
+            "Type": pdfdoc.PDFName("OutputIntent"),
+            "S": pdfdoc.PDFName(subtype.lstrip("/")),
+            "OutputConditionIdentifier": pdfdoc.PDFString(identifier),
+            "OutputCondition": pdfdoc.PDFString(condition),
+            "RegistryName": pdfdoc.PDFString(registry),
+            "Info": pdfdoc.PDFString(info),
+            "DestOutputProfile": doc.Reference(stream, "OutputProfile"),
+        })
+        cat = doc.Catalog
+        # ReportLab's catalog writes only the keys it lists; OutputIntents is not among them.
+        cat.__NoDefault__ = list(type(cat).__NoDefault__) + ["OutputIntents"]
+        cat.OutputIntents = pdfdoc.PDFArray([doc.Reference(intent, "OutputIntent")])
 
     # -- pages -----------------------------------------------------------------------------
     def begin_page(self, media: tuple[float, float],
@@ -310,7 +357,11 @@ class Document:
     def show_outline(self) -> None:
         self._canvas.showOutline()
 
-    def save(self) -> bytes:
+    def save(self, *, content_id: bool = False, id_fields: tuple[bytes, ...] = ()) -> bytes:
+        """The finished file. `content_id`: the trailer /ID is the first 16 bytes of the
+        SHA-256 of the file as written with a zero identifier and with each of `id_fields`
+        (fixed-length placeholders, e.g. the XMP document id) as it stands; those fields then
+        receive the same digest as a UUID. Same content, same identifier."""
         c = self._canvas
         if self._named:
             from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFString
@@ -320,5 +371,25 @@ class Document:
                 items += [PDFString(k, enc="raw"), dest]
             c.setCatalogEntry("Names", PDFDictionary(
                 {"Dests": PDFDictionary({"Names": PDFArray(items)})}))
+        if tuple(self._doc._pdfVersion) != self._version:
+            raise TypesetError(f"internal: ReportLab raised the PDF version to "
+                               f"{self._doc._pdfVersion} (the variant needs {self._version})",
+                               hint="something drawn needs a newer PDF; please report this")
+        if content_id:
+            self._doc._ID = _ID_PLACEHOLDER
         c.save()
-        return self._buf.getvalue()
+        data = self._buf.getvalue()
+        if not content_id:
+            return data
+        digest = hashlib.sha256(data).digest()[:16]
+        at = data.rindex(b"/ID " + _ID_PLACEHOLDER)
+        out = bytearray(data)
+        out[at + 4:at + 4 + len(_ID_PLACEHOLDER)] = b"[<%s><%s>]" % (digest.hex().encode(),
+                                                                     digest.hex().encode())
+        uid = str(uuid.UUID(bytes=digest)).encode()
+        for field in id_fields:
+            start = 0
+            while (at := data.find(field, start)) >= 0:
+                out[at:at + len(field)] = uid
+                start = at + len(field)
+        return bytes(out)

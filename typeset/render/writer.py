@@ -1,26 +1,56 @@
-"""Pages -> PDF, drawn through the ReportLab adapter (typeset.render.rl).
+"""The page writer: laid-out pages -> the finished PDF, written once, in its final form.
 
-Takes laid-out `Page`s (typeset.layout.page: positioned text runs and rules, anchors, links)
-and writes one PDF. It never sees a paragraph; every glyph is where the run says.
+Takes `Page`s (typeset.layout.page: positioned text runs and rules, anchors, links), a
+`Variant` (variants.py: print PDF/X-4 or X-1a, archive PDF/A-2u, or a proof) decided before
+anything is written, and the document information; draws through the ReportLab adapter
+(rl.py) and returns the file's bytes. It never sees a paragraph; every glyph is where the run
+says. Nothing reads the PDF back: what the variant asks for is written as the pages are
+drawn, and what it forbids is refused at the draw call.
 
+* What the variant writes: header version, output intent with its ICC profile, Info entries
+  and the XMP packet (built from the same `DocumentInfo`, so they agree), /Lang, TrimBox and
+  BleedBox on every page, bleed and crop marks, links (not in the print file: ISO 15930-7
+  §6.6), bookmarks, page labels, and an /ID that is a hash of the file itself.
+* Rules while drawing (`_Rules`): the writer knows every colour and font it emits. Text and
+  rules are pure black in DeviceGray (`0 g`, `0 G`; journal-style.md: black text as pure K),
+  crop marks are the registration colour (Separation /All over CMYK); each is checked against
+  the variant's colour spaces, and, where the variant needs every code to map to Unicode
+  (PDF/A level U), no character that maps to U+0000, U+FEFF or U+FFFE is shown. A violation
+  is a typeset bug: `VariantViolation`, naming page and item, before a byte is written. Fonts
+  are always embedded as CID-keyed subsets with ToUnicode maps (cidfont.py).
 * Text: one `BT … ET` block per stretch of consecutive runs on a page; `Tf` only when font or
-  size changes; `Tm` per run; glyphs as two-byte codes (fonts embedded as CID-keyed subsets
-  by typeset.render.cidfont). Per-glyph positions (`TextRun.xs`) become `TJ` adjustments, or
-  a single `Tc` when the extra spacing is uniform; `xs=None` is a plain `Tj` at natural
-  advances. Text and rules are pure black in DeviceGray (`0 g`, `0 G`), never RGB
-  (journal-style.md, "Who receives the output": black text as pure K).
-* Print: the media box is the trim size plus the bleed on every side (plus room for crop marks
-  when asked); content is shifted by that margin; TrimBox and BleedBox are set; crop marks
-  stand outside the bleed.
+  size changes; `Tm` per run; glyphs as two-byte codes. Per-glyph positions (`TextRun.xs`)
+  become `TJ` adjustments, or a single `Tc` when the extra spacing is uniform; `xs=None` is a
+  plain `Tj` at natural advances.
+* Print geometry: the media box is the trim size plus the bleed on every side (plus room for
+  crop marks); content is shifted by that margin; crop marks stand outside the bleed.
 * Navigation: each `Anchor` is a destination (named with its key in the `/Dests` name tree
-  when it has one) and an outline entry nested by `level`; each `Link` is a link annotation to
-  the destination with its key; `Page.label` becomes a page label range.
+  when it has one) and an outline entry nested by `level`; each `Link` is a link annotation
+  to the destination with its key; `Page.label` becomes a page label range.
 * Safety: before anything is drawn every character of every run is checked against its face;
-  missing glyphs raise `TypesetError` listing each character, its code point and where it is,
-  and nothing is written. Output goes to a temporary file in the target directory, renamed
-  over the target only when complete (an earlier good file survives any failure).
-* Determinism: ReportLab invariant mode (fixed ID and dates unless `DocumentInfo.date` is
-  given), codes and subset tags derived from content: the same pages give the same bytes.
+  missing glyphs raise `TypesetError` listing each character, its code point and where it is.
+  Output goes to a temporary file in the target directory, renamed over the target only when
+  complete (an earlier good file survives any failure).
+* Determinism: no clock (dates come from `DocumentInfo.date`), no random identifier, codes
+  and subset tags derived from content: the same pages give the same bytes.
+
+Where the next pieces go (none is built yet):
+* (a) raster images (issue 10): an `Image` item on the page with its colour space; the writer
+  asks `_Rules.colour` for it, converts it for the variant first where the table says so
+  (X-1a: CMYK through the output profile; archive: sRGB; X-4: CMYK or ICC-tagged RGB), and
+  places it as an image XObject through a new `Document.image(...)` -> `/Im1 Do`;
+* (b) pages of other PDFs (covers, inserts; issue 11): an `Insert` item naming a file and
+  page; the inserted page is preflighted against the variant (preflight.py) and placed as a
+  form XObject (`Document.form(...)`: its content stream and resources copied as objects);
+* (c) bounded memory and re-rendering only changed pages (issue 13 parts 4-5): the content
+  stream of a page is a pure function of its items and the font codes (`_Writer._content`);
+  with codes assigned in a first pass over all runs, a page's compressed stream can be cached
+  by a hash of its items and reused when unchanged, and `Document` can format each finished
+  page's objects at once and keep only their offsets (fonts, whose subsets are known last,
+  are written at the end; PDF references may point forward);
+* (d) page content streams in parallel: after that first pass (cheap: it only walks the
+  runs), `_content` of each page needs nothing from other pages, so pages can be formatted
+  by worker processes; only the adapter calls stay in order.
 """
 from __future__ import annotations
 
@@ -28,32 +58,21 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from typeset.errors import TypesetError
+from typeset.issueinfo import DocumentInfo, Metadata
 from typeset.layout.page import Page, Rule, TextRun
-from typeset.render.pdfsyntax import pdf_number as _n
+from typeset.render.pdfsyntax import pdf_date, pdf_number as _n
+from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
 from typeset.text.fonts import FontLibrary
 
 if TYPE_CHECKING:
-    from typeset.render.rl import EmbeddedFont
+    from typeset.render.rl import Document, EmbeddedFont
 
-
-@dataclass
-class DocumentInfo:
-    """The document information dictionary (and catalog /Lang)."""
-    title: str
-    author: str = ""
-    subject: str = ""
-    keywords: str = ""
-    creator: str = "typeset"
-    producer: str = "typeset"
-    lang: str = "zh-CN"
-    # CreationDate/ModDate. None: ReportLab's invariant date (2000-01-01), so output depends
-    # on the sources only. Give the issue date for archive copies.
-    date: datetime | None = None
+__all__ = ["CropMarks", "DocumentInfo", "VariantViolation", "render_pdf", "write_pdf",
+           "write_atomic", "check_glyphs"]
 
 
 @dataclass(frozen=True)
@@ -64,14 +83,19 @@ class CropMarks:
     width: float = 0.25      # stroke width
 
 
+class VariantViolation(TypesetError):
+    """The writer was asked to draw something its variant forbids (a typeset bug)."""
+
+
 _MISSING_LIST_MAX = 8        # locations listed per missing character
 
 
 def write_pdf(pages: list[Page], out: Path | str | BinaryIO, library: FontLibrary,
-              info: DocumentInfo, *, bleed: float = 0.0,
-              crop_marks: bool | CropMarks = False) -> None:
+              info: DocumentInfo, *, variant: Variant = PROOF, issue: Metadata | None = None,
+              bleed: float = 0.0, crop_marks: bool | CropMarks = False) -> None:
     """Write `pages` as a PDF to `out` (a path, written atomically, or a binary stream)."""
-    data = render_pdf(pages, library, info, bleed=bleed, crop_marks=crop_marks)
+    data = render_pdf(pages, library, info, variant=variant, issue=issue, bleed=bleed,
+                      crop_marks=crop_marks)
     if isinstance(out, (str, os.PathLike)):
         write_atomic(Path(out), data)
     else:
@@ -79,17 +103,22 @@ def write_pdf(pages: list[Page], out: Path | str | BinaryIO, library: FontLibrar
 
 
 def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
-               bleed: float = 0.0, crop_marks: bool | CropMarks = False) -> bytes:
-    """The PDF for `pages` as bytes (see `write_pdf`)."""
+               variant: Variant = PROOF, issue: Metadata | None = None, bleed: float = 0.0,
+               crop_marks: bool | CropMarks = False) -> bytes:
+    """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
+    adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
+    layout) are drawn when the variant has them."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
         raise ValueError("no pages to write")
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
+    if not variant.bleed:
+        bleed, marks = 0.0, None
     fonts = check_glyphs(pages, library)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
-    return _Renderer(pages, fonts, info, bleed, marks, keys).run()
+    return _Writer(pages, fonts, info, variant, issue, bleed, marks, keys).run()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -121,6 +150,13 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def _where(i: int, page: Page) -> str:
     return f"page {i + 1}" + (f" ({page.label})" if page.label else "")
+
+
+def _item_where(i: int, page: Page, item) -> str:
+    if isinstance(item, TextRun):
+        text = item.text if len(item.text) <= 12 else item.text[:12] + "…"
+        return f"{_where(i, page)}: {item.role} text “{text}”"
+    return f"{_where(i, page)}: {item.role} rule"
 
 
 def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedFont]:
@@ -211,44 +247,96 @@ def _label_ranges(labels: list[str]) -> list[tuple[int, str | None, int | None, 
     return ranges
 
 
-class _Renderer:
-    def __init__(self, pages, fonts, info, bleed, marks, keys):
+class _Rules:
+    """The variant's rules for what is drawn, applied at each draw call. Whatever breaks one
+    is a typeset bug (the layout or the writer made something the file may not hold), so the
+    message names the page and the item, and nothing is written."""
+
+    def __init__(self, variant: Variant):
+        self.variant = variant
+        self.name = variant.standard or variant.key
+
+    def colour(self, space: str, where: str) -> None:
+        if not self.variant.allows(space):
+            raise VariantViolation(
+                f"{where}: drawn in {space}, which a {self.name} file may not use",
+                hint="this is a typeset bug, not a problem in your sources; please report it")
+
+    def text(self, run: TextRun, where: str) -> None:
+        # ISO 19005-2 §6.2.11.7.2: at level U no code may map to U+0000, U+FEFF or U+FFFE.
+        if self.variant.tounicode and not NOT_UNICODE.isdisjoint(run.text):
+            bad = ", ".join(f"U+{ord(c):04X}" for c in sorted(NOT_UNICODE & set(run.text)))
+            raise VariantViolation(
+                f"{where}: shows {bad}, which a {self.name} file may not map to text",
+                hint="this is a typeset bug, not a problem in your sources; please report it")
+
+
+class _Writer:
+    def __init__(self, pages, fonts, info: DocumentInfo, variant: Variant,
+                 issue: Metadata | None, bleed: float, marks: CropMarks | None, keys):
         self.pages = pages
         self.fonts = fonts
         self.info = info
+        self.variant = variant
+        self.issue = issue
+        self.rules = _Rules(variant)
         self.bleed = float(bleed)
         self.marks = marks
         self.keys = keys
         self.off = self.bleed + (marks.gap + marks.length if marks else 0.0)
+        self.doc: Document
 
     def run(self) -> bytes:
         from typeset.render.rl import Document
-        info = self.info
-        doc = self.doc = Document(self._media(self.pages[0]), title=info.title,
-                                  author=info.author, subject=info.subject,
-                                  keywords=info.keywords, creator=info.creator,
-                                  producer=info.producer, lang=info.lang or None, date=info.date)
+        from typeset.render.xmp import UUID_PLACEHOLDER, build_xmp
+        v, info = self.variant, self.info
+        doc = self.doc = Document(self._media(self.pages[0]), version=v.version,
+                                  lang=(info.lang or None) if v.lang else None)
+        doc.set_info(self._info_entries())
+        if v.intent is not None:
+            cond = v.intent.condition
+            doc.set_output_intent(v.intent.subtype, cond.identifier, cond.condition,
+                                  cond.registry, cond.info, v.intent.profile(),
+                                  v.intent.components)
+        if v.metadata:
+            doc.set_metadata(build_xmp(info, self.issue, v))
         outline_level = -1
         for i, page in enumerate(self.pages):
             self._page(i, page)
             for j, a in enumerate(page.anchors):
                 key = self.keys[(i, j)]
                 doc.destination(key, self._y(a.y), named=bool(a.key))
-                # ReportLab's outline may only go one level deeper at a time.
-                level = max(0, min(a.level, outline_level + 1))
-                doc.outline_entry(a.title, key, level)
-                outline_level = level
-            for link in page.links:
-                doc.link(link.key, (self._x(link.x1), self._y(link.y1),
-                                    self._x(link.x2), self._y(link.y2)))
+                if v.outlines:
+                    # ReportLab's outline may only go one level deeper at a time.
+                    level = max(0, min(a.level, outline_level + 1))
+                    doc.outline_entry(a.title, key, level)
+                    outline_level = level
+            if v.links:
+                for link in page.links:
+                    doc.link(link.key, (self._x(link.x1), self._y(link.y1),
+                                        self._x(link.x2), self._y(link.y2)))
             doc.end_page()
         labels = [p.label for p in self.pages]
-        if any(labels):
+        if v.page_labels and any(labels):
             for index, style, start, prefix in _label_ranges(labels):
                 doc.page_label(index, style, start, prefix)
-        if any(p.anchors for p in self.pages):
+        if v.outlines and any(p.anchors for p in self.pages):
             doc.show_outline()
-        return doc.save()
+        return doc.save(content_id=v.id_from_hash,
+                        id_fields=(UUID_PLACEHOLDER.encode("ascii"),) if v.metadata else ())
+
+    def _info_entries(self) -> list[tuple[str, str]]:
+        """The Info dictionary: what `DocumentInfo` gives, then what the variant adds."""
+        info = self.info
+        out = [("Title", info.title)]
+        for key, value in (("Author", info.author), ("Subject", info.subject),
+                           ("Keywords", info.keywords)):
+            if value:
+                out.append((key, value))
+        out += [("Creator", info.creator), ("Producer", info.producer)]
+        if info.date is not None:
+            out += [("CreationDate", pdf_date(info.date)), ("ModDate", pdf_date(info.date))]
+        return out + list(self.variant.info)
 
     # coordinates: trim space -> media space
     def _x(self, x: float) -> float:
@@ -262,20 +350,28 @@ class _Renderer:
 
     def _page(self, index: int, page: Page) -> None:
         w, h, o, b = page.width, page.height, self.off, self.bleed
-        if o > 0:
+        if o > 0 or self.variant.page_boxes:
+            # PDF/X: TrimBox and BleedBox on every page; without bleed they are the media box.
             self.doc.begin_page(self._media(page), (o, o, o + w, o + h),
                                 (o - b, o - b, o + w + b, o + h + b))
         else:
             self.doc.begin_page(self._media(page), None, None)
         if self.marks:
+            self.rules.colour(SPOT, f"{_where(index, page)}: crop marks")
             self._crop_marks(page)
+        self.doc.content(self._content(index, page))
+
+    def _content(self, index: int, page: Page) -> str:
+        """The page's own content stream (the crop marks aside): a function of its items and
+        the fonts' codes only."""
+        o = self.off
         ops = ["0 g 0 G"]               # pure black, DeviceGray
         if o:
             ops.append(f"q 1 0 0 1 {_n(o)} {_n(o)} cm")
-        ops.extend(self._items(page))
+        ops.extend(self._items(index, page))
         if o:
             ops.append("Q")
-        self.doc.content("\n".join(ops))
+        return "\n".join(ops)
 
     def _crop_marks(self, page: Page) -> None:
         """Eight trim marks, each on a trim line's extension, outside the bleed, in the
@@ -293,8 +389,10 @@ class _Renderer:
             segs.append((x1 + near, y, x1 + far, y))
         self.doc.registration_lines(segs, m.width)
 
-    def _items(self, page: Page) -> list[str]:
+    def _items(self, index: int, page: Page) -> list[str]:
         ops: list[str] = []
+        rules = self.rules
+        drawn: set[type] = set()        # kinds of item whose colour was checked on this page
         in_text = False
         # Text state (Tf, Tc, Tz) belongs to the graphics state and outlives BT/ET
         # (ISO 32000-1 §9.3.1), so it is tracked for the whole page, not per text object.
@@ -307,6 +405,10 @@ class _Renderer:
             if isinstance(item, TextRun):
                 if not item.text:
                     continue
+                if TextRun not in drawn:
+                    rules.colour(GRAY, _item_where(index, page, item))
+                    drawn.add(TextRun)
+                rules.text(item, _item_where(index, page, item))
                 if not in_text:
                     ops.append("BT")
                     in_text = True
@@ -326,6 +428,9 @@ class _Renderer:
                     cur_tc = tc
                 ops.append(show)
             elif isinstance(item, Rule):
+                if Rule not in drawn:
+                    rules.colour(GRAY, _item_where(index, page, item))
+                    drawn.add(Rule)
                 if in_text:
                     ops.append("ET")
                     in_text = False

@@ -1,4 +1,4 @@
-"""XMP metadata (ISO 16684-1) for the print and archive files.
+"""XMP metadata (ISO 16684-1) for the print and archive files (built before writing).
 
 The packet holds Dublin Core title, creator, description and language, the xmp dates and
 creator tool, pdf:Producer, xmpMM identifiers, the issue itself in PRISM properties, and the
@@ -8,19 +8,17 @@ uncompressed with a standard xpacket header (ISO 19005-2 §6.6.2.1).
 """
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Literal
+from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape as _xml_escape
 
-from typeset.issueinfo import Metadata, document_date, issue_label
+from typeset.issueinfo import DocumentInfo, Metadata, issue_label
+from typeset.render.pdfsyntax import xmp_date
 
-Variant = Literal["print", "archive"]
-PdfX = Literal["x4", "x1a"]
+if TYPE_CHECKING:
+    from typeset.render.variants import Variant
 
-
-def xmp_date(d: _dt.datetime) -> str:
-    """ISO 8601 with the UTC offset, as XMP dates are written."""
-    return d.strftime("%Y-%m-%dT%H:%M:%S") + "+00:00"
+#: written in place of the document id, then replaced by the hash of the file (writer.py)
+UUID_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
 
 NS = {
@@ -50,42 +48,43 @@ PRISM_PROPERTIES = (
 )
 
 
-def build_xmp(meta: Metadata, variant: Variant, pdfx: PdfX, doc_uuid: str) -> bytes:
+def build_xmp(info: DocumentInfo, meta: Metadata | None, variant: Variant,
+              doc_uuid: str = UUID_PLACEHOLDER) -> bytes:
+    """The XMP packet of a file: `info` as Dublin Core, xmp and pdf properties (so they equal
+    the Info dictionary, ISO 19005-2 §6.6.2.3), the issue `meta` as PRISM, and the claims of
+    `variant`."""
     e = _xml_escape
-    when = xmp_date(document_date(meta))
-    lang = e(meta.language)
-    props = [
-        "<dc:format>application/pdf</dc:format>",
-        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(meta.title)}</rdf:li></rdf:Alt></dc:title>',
-        f"<dc:creator><rdf:Seq><rdf:li>{e(meta.journal)}</rdf:li></rdf:Seq></dc:creator>",
-        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{e(meta.journal)} '
-        f"{e(issue_label(meta))}</rdf:li></rdf:Alt></dc:description>",
-        f"<dc:language><rdf:Bag><rdf:li>{lang}</rdf:li></rdf:Bag></dc:language>",
-        f"<xmp:CreateDate>{when}</xmp:CreateDate>",
-        f"<xmp:ModifyDate>{when}</xmp:ModifyDate>",
-        f"<xmp:MetadataDate>{when}</xmp:MetadataDate>",
-        f"<xmp:CreatorTool>{e(meta.creator)}</xmp:CreatorTool>",
-        f"<pdf:Producer>{e(meta.producer)}</pdf:Producer>",
-        f"<xmpMM:DocumentID>uuid:{doc_uuid}</xmpMM:DocumentID>",
-        f"<xmpMM:InstanceID>uuid:{doc_uuid}</xmpMM:InstanceID>",
-        f"<prism:publicationName>{e(meta.journal)}</prism:publicationName>",
-        f"<prism:number>{meta.number}</prism:number>",
-        f"<prism:coverDate>{meta.year:04d}</prism:coverDate>",
-        f"<prism:coverDisplayDate>{e(issue_label(meta))}</prism:coverDisplayDate>",
-    ]
-    if meta.date is not None:
-        props.append(f"<prism:publicationDate>{meta.date.isoformat()}</prism:publicationDate>")
-    if variant == "print":
-        props += ["<pdf:Trapped>False</pdf:Trapped>",
-                  "<xmpMM:VersionID>1</xmpMM:VersionID>",
-                  "<xmpMM:RenditionClass>default</xmpMM:RenditionClass>"]
-        if pdfx == "x4":
-            props.append("<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>")
-        else:
-            props += ["<pdfx:GTS_PDFXVersion>PDF/X-1a:2003</pdfx:GTS_PDFXVersion>",
-                      "<pdfx:GTS_PDFXConformance>PDF/X-1a:2003</pdfx:GTS_PDFXConformance>"]
-    else:
-        props += ["<pdfaid:part>2</pdfaid:part>", "<pdfaid:conformance>U</pdfaid:conformance>"]
+    props = ["<dc:format>application/pdf</dc:format>",
+             f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{e(info.title)}</rdf:li></rdf:Alt>'
+             "</dc:title>"]
+    if info.author:
+        props.append(f"<dc:creator><rdf:Seq><rdf:li>{e(info.author)}</rdf:li></rdf:Seq></dc:creator>")
+    if info.subject:
+        props.append(f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{e(info.subject)}'
+                     "</rdf:li></rdf:Alt></dc:description>")
+    if info.lang:
+        props.append(f"<dc:language><rdf:Bag><rdf:li>{e(info.lang)}</rdf:li></rdf:Bag></dc:language>")
+    if info.date is not None:
+        when = xmp_date(info.date)
+        props += [f"<xmp:CreateDate>{when}</xmp:CreateDate>",
+                  f"<xmp:ModifyDate>{when}</xmp:ModifyDate>",
+                  f"<xmp:MetadataDate>{when}</xmp:MetadataDate>"]
+    props += [f"<xmp:CreatorTool>{e(info.creator)}</xmp:CreatorTool>",
+              f"<pdf:Producer>{e(info.producer)}</pdf:Producer>"]
+    if info.keywords:
+        props.append(f"<pdf:Keywords>{e(info.keywords)}</pdf:Keywords>")
+    props += [f"<xmpMM:DocumentID>uuid:{doc_uuid}</xmpMM:DocumentID>",
+              f"<xmpMM:InstanceID>uuid:{doc_uuid}</xmpMM:InstanceID>"]
+    if meta is not None:
+        props += [f"<prism:publicationName>{e(meta.journal)}</prism:publicationName>",
+                  f"<prism:number>{meta.number}</prism:number>",
+                  f"<prism:coverDate>{meta.year:04d}</prism:coverDate>",
+                  f"<prism:coverDisplayDate>{e(issue_label(meta))}</prism:coverDisplayDate>"]
+        if meta.date is not None:
+            props.append(f"<prism:publicationDate>{meta.date.isoformat()}</prism:publicationDate>")
+    props += list(variant.xmp)
+    extension = variant.xmp_extension and meta is not None
+    if extension:
         rows = "".join(
             '<rdf:li rdf:parseType="Resource">'
             f"<pdfaProperty:name>{n}</pdfaProperty:name>"
@@ -101,7 +100,7 @@ def build_xmp(meta: Metadata, variant: Variant, pdfx: PdfX, doc_uuid: str) -> by
             f"<pdfaSchema:property><rdf:Seq>{rows}</rdf:Seq></pdfaSchema:property>"
             "</rdf:li></rdf:Bag></pdfaExtension:schemas>")
     used = {p[1:p.index(":")] for p in props}
-    if variant == "archive":
+    if extension:
         used |= {"pdfaSchema", "pdfaProperty"}          # prefixes inside the extension schema
     xmlns = " ".join(f'xmlns:{p}="{NS[p]}"' for p in sorted(used))
     body = "\n   ".join(props)
