@@ -42,7 +42,7 @@ _WIDOW_COST = 1e9
 _MAX_BADNESS = 1e6
 
 
-@dataclass(slots=True)
+@dataclass
 class RunningSums:
     """Running totals over a paragraph's items, so that any line is measured by subtraction.
 
