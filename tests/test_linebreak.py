@@ -373,3 +373,10 @@ def test_speed_1000_characters_at_32_per_line():
         best = min(best, time.perf_counter() - t0)
     assert len(lines) >= 25
     assert best < 0.05, f"{best * 1000:.1f} ms"
+
+
+def test_break_costs_are_checked():
+    with pytest.raises(TypesetError, match="emergency_costs"):
+        set_paragraph([Span("中文")], 100, M, BreakSettings(emergency_costs=(1e11, 1e10, 1e13)))
+    with pytest.raises(TypesetError, match="must not be negative"):
+        set_paragraph([Span("中文")], 100, M, BreakSettings(line_penalty=-1.0))

@@ -56,7 +56,7 @@ def _entry(art: Article, page: int, key: str, comp: Composer) -> Band:
             texts[0] += art.front.subtitle
     lines: list[SetLine] = []
     room = measure - right_w - c.min_leader * em
-    own_line = room < 2 * em      # a very long author list: leader and page on a line of their own
+    own_line = room < c.min_title_room * em   # a very long author list: leader and page apart
     for i, text in enumerate(texts):
         last = i == len(texts) - 1 and not own_line
         for ln in comp.break_lines([Span(text, style)], measure, settings,

@@ -36,10 +36,6 @@ from typeset.text.types import (ALLOWED, IN_UNIT, IN_WORD, PROHIBITED, BreakSett
                                 Glyph, Items, Line, Metrics, Span)
 
 EPS = 1e-6
-# Emergency breaks by what they violate (items.py levels); far above any ordinary cost.
-_EMERGENCY_COST = {ALLOWED: 0.0, IN_WORD: 1e11, PROHIBITED: 1e12, IN_UNIT: 1e13}
-_WIDOW_COST = 1e9
-_MAX_BADNESS = 1e6
 
 
 @dataclass
@@ -131,7 +127,10 @@ class _Breaker:
         self.na = [0] + [b.end for b in items.breaks] + [n]
         self.nb = [0] + [b.start for b in items.breaks] + [n]
         self.nlevel = [ALLOWED] + [b.level for b in items.breaks] + [ALLOWED]
-        self.ncost = [0.0] + [_EMERGENCY_COST[b.level] + b.penalty for b in items.breaks] + [0.0]
+        # emergency breaks by what they violate (types.py levels), far above ordinary costs
+        emergency = dict(zip((ALLOWED, IN_WORD, PROHIBITED, IN_UNIT),
+                             (0.0, *settings.emergency_costs)))
+        self.ncost = [0.0] + [emergency[b.level] + b.penalty for b in items.breaks] + [0.0]
         # window key: widest a line ending at node q could be stretched (without spreading)
         sums = self.sums
         self.nkey = [sums.width[a] + sums.reach[a] for a in self.na]
@@ -175,11 +174,10 @@ class _Breaker:
         b = self.items.boxes[g]
         return b.width - b.lblank - b.rblank
 
-    @staticmethod
-    def _troubled(path) -> bool:
+    def _troubled(self, path) -> bool:
         """Did the windowed search end in an emergency break or a 孤字? Then search again
         without the window (slower, but such paragraphs are rare)."""
-        return path[0] >= _WIDOW_COST
+        return path[0] >= self.st.widow_cost
 
     # ------------------------------------------------------------------------------------
     def _solve(self, cap: float):
@@ -201,6 +199,7 @@ class _Breaker:
         w1, w2, w3, w4, w5 = st.squeeze_costs
         loose, unit = st.loose_cost, st.spread_unit * em
         ragged = st.ragged_cost
+        growth, max_badness, widow_cost = st.squeeze_growth, st.max_badness, st.widow_cost
         lp = st.line_penalty
         min_last = st.min_last_line
         widths, m = self.widths, len(self.widths)
@@ -238,7 +237,7 @@ class _Breaker:
                 else:
                     x = rem / (ng * unit)
                 b += loose + 100.0 * x * x
-                return b if b < _MAX_BADNESS else _MAX_BADNESS
+                return b if b < max_badness else max_badness
             x = -d
             b = 0.0
             for c, w, quad in ((et, w1, False), (start_blank[s], w2, False),
@@ -250,7 +249,7 @@ class _Breaker:
                     t = u / em
                     # Marks inside the line: one squeezed half em is nothing, a line of them
                     # reads as Western punctuation, so the cost grows with the square.
-                    b += w * (t + t * t) if quad else w * t
+                    b += w * (t + growth * t * t) if quad else w * t
                     x -= u
                     if x <= EPS:
                         return b
@@ -286,7 +285,7 @@ class _Breaker:
                 if b is not None:
                     c = c0 + lp + b
                     if t != 0 and chars[n] - chars[s] < min_last:
-                        c += _WIDOW_COST
+                        c += widow_cost
                     relax(final, 0, c, t, k)
                 # ordinary lines: start where a line could just be stretched to fit
                 q0 = t + 1

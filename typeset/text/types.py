@@ -58,8 +58,13 @@ class BreakSettings:
     squeeze_costs: tuple[float, float, float, float, float] = (1.0, 2.0, 6.0, 8.0, 8.0)
     # ^ per em squeezed: line-end mark, line-start bracket, marks inside the line, Han-Latin
     #   gaps, word spaces (the order in which they are used, cjk-rules §2)
+    squeeze_growth: float = 1.0      # marks inside the line: cost w * (t + growth * t^2), t in em
     hyphen_penalty: float = 50.0     # breaking a URL at / . @ - or a compound after its hyphen
     ragged_cost: float = 1.0         # justify=False: cost per (em of unused width)^2
+    widow_cost: float = 1e9          # a last line shorter than min_last_line (孤字)
+    emergency_costs: tuple[float, float, float] = (1e11, 1e12, 1e13)
+    # ^ a break no rule allows: IN_WORD, PROHIBITED, IN_UNIT (far above any ordinary cost)
+    max_badness: float = 1e6         # the most a loose line can cost
     looseness: float = 2.0           # em of spread beyond which the breaker stops looking
     #                                  (speed only: it looks further when nothing else fits)
 
@@ -82,6 +87,17 @@ def check_settings(st: BreakSettings) -> None:
         raise TypesetError("indent and min_last_line must not be negative", hint=hint)
     if st.space_stretch < 0 or not (0 <= st.space_shrink <= 1):
         raise TypesetError("space_stretch must be >= 0 and space_shrink within 0..1", hint=hint)
+    costs = (st.line_penalty, st.loose_cost, st.squeeze_growth, st.hyphen_penalty,
+             st.ragged_cost, st.widow_cost, st.max_badness, *st.stretch_costs,
+             *st.squeeze_costs, *st.emergency_costs)
+    if any(c < 0 for c in costs) or st.spread_unit <= 0 or st.looseness <= 0:
+        raise TypesetError("break costs must not be negative, spread_unit and looseness must "
+                           "be above 0", hint=hint)
+    if not (st.widow_cost < st.emergency_costs[0] <= st.emergency_costs[1]
+            <= st.emergency_costs[2]):
+        raise TypesetError(f"emergency_costs {list(st.emergency_costs)} must rise (word, "
+                           f"prohibition, unit) and stay above widow_cost {st.widow_cost}",
+                           hint=hint)
 
 
 # -- items: boxes, glue, penalties -------------------------------------------------------------
