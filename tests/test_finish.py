@@ -589,7 +589,10 @@ def test_preflight_finds_nothing_in_what_the_writer_makes(which, variant, reques
 
 def test_preflight_of_another_variant_lists_what_is_missing(pdfa):
     found = {str(v) for v in preflight(pdfa, PDF_X4)}
+    assert "header: PDF 1.7 is newer than PDF/X-4 allows (1.6)" in found
     assert "Info: no /GTS_PDFXVersion (it must be PDF/X-4)" in found
+    assert "XMP: pdfxid:GTS_PDFXVersion is None, not 'PDF/X-4' (the PDF/X-4 identification, " \
+           "ISO 19005-2 §6.6.4, ISO 15930-7 §6.7.2)" in found
     assert "page 1: no TrimBox (ISO 15930-7 §6.2.2)" in found
     assert any(v.startswith("page 1: Link annotation: inside the bleed box") for v in found)
     assert any(v.startswith("output intent: 0 output intents of subtype /GTS_PDFX") for v in found)
@@ -663,6 +666,22 @@ def test_preflight_finds_rgb_colour_space_even_unused():
     writer.write(out)
     assert any("RGB colour" in str(v) for v in preflight(out.getvalue(), PDF_X4))
     assert not any("RGB colour" in str(v) for v in preflight(out.getvalue(), PDF_A2U))
+
+
+def test_preflight_finds_device_independent_colour_in_x1a_not_x4(x1a):
+    def change(w):
+        profile = StreamObject()
+        profile.set_data(V.load_profile(V.CMYK_PROFILE))
+        profile[NameObject("/N")] = NumberObject(4)
+        spaces = w.pages[0]["/Resources"]["/ColorSpace"].get_object()      # has /All already
+        spaces[NameObject("/CS9")] = ArrayObject([NameObject("/ICCBased"), w._add_object(profile)])
+    bad = edited(x1a, change)
+    found = preflight(bad, PDF_X1A)
+    assert len(found) == 1 and found[0].message.startswith(
+        "device-independent colour (ISO 15930-4 §6.2.3: PDF/X-1a allows CMYK, gray and spot "
+        "colour only): colour space /ICCBased") and found[0].where.startswith("object ")
+    assert preflight(bad, dataclasses.replace(PDF_X4, version=(1, 4), info=PDF_X1A.info,
+                                              xmp=PDF_X1A.xmp)) == []
 
 
 def test_preflight_finds_transparency_in_x1a_not_x4():
@@ -823,6 +842,8 @@ def test_check_pdf_lists_each_violation_and_exits_1(x4, tmp_path, capsys):
     out, _ = capsys.readouterr()
     assert "page 1: DeviceCMYK under an RGB output intent without a DefaultCMYK" in out
     assert "XMP: pdfaid:part is None, not '2'" in out
+    assert "XMP: property publicationName of http://prismstandard.org/namespaces/basic/2.0/ " \
+           "is not described by a pdfaExtension schema" in out
 
 
 def test_check_pdf_of_something_else_is_an_error(tmp_path, capsys):
