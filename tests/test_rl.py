@@ -147,14 +147,20 @@ def test_catalog_holds_output_intent_and_unfiltered_metadata():
 
 
 def test_file_identifier_is_a_hash_of_the_file():
+    """The placeholder is replaced in the XMP object only (ReportLab's doc.idToOffset tells
+    where it starts), never in text that happens to hold the same characters."""
     placeholder = b"00000000-0000-0000-0000-000000000000"
     doc = _blank(_doc())
     doc.set_info([("Title", "t"), ("Subject", placeholder.decode())])
-    data = doc.save(content_id=True, id_fields=(placeholder,))
+    doc.set_metadata(b"<x:xmpmeta><a>uuid:" + placeholder + b"</a><b>uuid:" + placeholder +
+                     b"</b></x:xmpmeta>")
+    data = doc.save(content_id=True, metadata_id=placeholder)
     ids = pypdf.PdfReader(io.BytesIO(data)).trailer["/ID"]
     digest = bytes(ids[0].original_bytes)
     assert bytes(ids[1].original_bytes) == digest and len(digest) == 16
-    unpatched = data.replace(digest.hex().encode(), b"0" * 32).replace(
-        str(uuid.UUID(bytes=digest)).encode(), placeholder)
+    uid = str(uuid.UUID(bytes=digest)).encode()
+    unpatched = data.replace(digest.hex().encode(), b"0" * 32).replace(uid, placeholder)
     assert hashlib.sha256(unpatched).digest()[:16] == digest
-    assert str(uuid.UUID(bytes=digest)).encode() in data and placeholder not in data
+    r = pypdf.PdfReader(io.BytesIO(data))
+    assert r.trailer["/Root"]["/Metadata"].get_object().get_data().count(b"uuid:" + uid) == 2
+    assert r.trailer["/Info"]["/Subject"] == placeholder.decode()       # text left alone

@@ -357,11 +357,11 @@ class Document:
     def show_outline(self) -> None:
         self._canvas.showOutline()
 
-    def save(self, *, content_id: bool = False, id_fields: tuple[bytes, ...] = ()) -> bytes:
+    def save(self, *, content_id: bool = False, metadata_id: bytes | None = None) -> bytes:
         """The finished file. `content_id`: the trailer /ID is the first 16 bytes of the
-        SHA-256 of the file as written with a zero identifier and with each of `id_fields`
-        (fixed-length placeholders, e.g. the XMP document id) as it stands; those fields then
-        receive the same digest as a UUID. Same content, same identifier."""
+        SHA-256 of the file as written with a zero identifier (and, inside the XMP stream,
+        `metadata_id`, a fixed-length placeholder, as it stands); that placeholder then
+        receives the same digest as a UUID. Same content, same identifier."""
         c = self._canvas
         if self._named:
             from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFString
@@ -382,14 +382,19 @@ class Document:
         if not content_id:
             return data
         digest = hashlib.sha256(data).digest()[:16]
-        at = data.rindex(b"/ID " + _ID_PLACEHOLDER)
         out = bytearray(data)
-        out[at + 4:at + 4 + len(_ID_PLACEHOLDER)] = b"[<%s><%s>]" % (digest.hex().encode(),
-                                                                     digest.hex().encode())
-        uid = str(uuid.UUID(bytes=digest)).encode()
-        for field in id_fields:
-            start = 0
-            while (at := data.find(field, start)) >= 0:
-                out[at:at + len(field)] = uid
-                start = at + len(field)
+        at = data.rindex(b"/ID " + _ID_PLACEHOLDER) + 4
+        out[at:at + len(_ID_PLACEHOLDER)] = b"[<%s><%s>]" % (digest.hex().encode(),
+                                                             digest.hex().encode())
+        if metadata_id is not None:
+            # only inside the XMP object: ReportLab records where each object starts
+            start = self._doc.idToOffset["Metadata"]
+            end = data.index(b"endobj", start)
+            uid = str(uuid.UUID(bytes=digest)).encode("ascii")
+            if len(uid) != len(metadata_id):
+                raise ValueError("the metadata id placeholder must be as long as a UUID")
+            at = data.find(metadata_id, start, end)
+            while at >= 0:
+                out[at:at + len(uid)] = uid
+                at = data.find(metadata_id, at + len(uid), end)
         return bytes(out)

@@ -323,7 +323,7 @@ class _Writer:
         if v.outlines and any(p.anchors for p in self.pages):
             doc.show_outline()
         return doc.save(content_id=v.id_from_hash,
-                        id_fields=(UUID_PLACEHOLDER.encode("ascii"),) if v.metadata else ())
+                        metadata_id=UUID_PLACEHOLDER.encode("ascii") if v.metadata else None)
 
     def _info_entries(self) -> list[tuple[str, str]]:
         """The Info dictionary: what `DocumentInfo` gives, then what the variant adds."""
