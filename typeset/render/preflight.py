@@ -38,10 +38,8 @@ What it checks:
 """
 from __future__ import annotations
 
-import datetime as _dt
 import io
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterator
 
@@ -55,7 +53,7 @@ from typeset.render.pdfscan import (Findings, FontShown, Scan, Violation, colour
                                     scan_stream, scan_type3_fonts, split_codes)
 from typeset.render.variants import (CMYK, ICC_CMYK, ICC_GRAY, ICC_RGB, NOT_UNICODE, PDF_A2U,
                                      PDF_X1A, PDF_X4, RGB, Variant, icc_header)
-from typeset.render.xmp import NS
+from typeset.render.xmp import check_xmp
 
 __all__ = ["Violation", "preflight", "check_pdf", "claimed_variant"]
 
@@ -224,66 +222,7 @@ def _check_info(info: DictionaryObject, variant: Variant, findings: Findings) ->
 
 
 # ---------------------------------------------------------------------------------------------
-# XMP (ISO 19005-2 §6.6)
-
-# Schemas PDF/A-2 predefines (XMP 2005 and PDF/A identification); anything else needs a
-# pdfaExtension description (§6.6.2.3.1).
-_PREDEFINED = {
-    "http://purl.org/dc/elements/1.1/", "http://ns.adobe.com/xap/1.0/",
-    "http://ns.adobe.com/xap/1.0/rights/", "http://ns.adobe.com/xap/1.0/mm/",
-    "http://ns.adobe.com/xap/1.0/bj/", "http://ns.adobe.com/xap/1.0/t/pg/",
-    "http://ns.adobe.com/xmp/1.0/DynamicMedia/", "http://ns.adobe.com/pdf/1.3/",
-    "http://ns.adobe.com/photoshop/1.0/", "http://ns.adobe.com/camera-raw-settings/1.0/",
-    "http://ns.adobe.com/tiff/1.0/", "http://ns.adobe.com/exif/1.0/",
-    "http://ns.adobe.com/exif/1.0/aux/", "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
-    "http://www.aiim.org/pdfa/ns/id/", "http://www.aiim.org/pdfa/ns/extension/",
-    "http://www.aiim.org/pdfa/ns/schema#", "http://www.aiim.org/pdfa/ns/property#",
-    "http://www.aiim.org/pdfa/ns/type#", "http://www.aiim.org/pdfa/ns/field#",
-    "http://ns.adobe.com/xap/1.0/sType/ResourceRef#", "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
-    "http://ns.adobe.com/xap/1.0/sType/Version#", "http://ns.adobe.com/xap/1.0/sType/Job#",
-    "http://ns.adobe.com/xap/1.0/sType/Dimensions#", "http://ns.adobe.com/xap/1.0/sType/Font#",
-    "http://ns.adobe.com/xap/1.0/g/", "http://ns.adobe.com/xap/1.0/g/img/",
-    "http://ns.adobe.com/xmp/Identifier/qual/1.0/",
-}
-_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
-# Info key -> (XMP property, how its value is read)
-_INFO_XMP = {"/Title": ("dc", "title"), "/Author": ("dc", "creator"),
-             "/Subject": ("dc", "description"), "/Keywords": ("pdf", "Keywords"),
-             "/Creator": ("xmp", "CreatorTool"), "/Producer": ("pdf", "Producer"),
-             "/CreationDate": ("xmp", "CreateDate"), "/ModDate": ("xmp", "ModifyDate"),
-             "/Trapped": ("pdf", "Trapped")}
-
-
-def _xmp_value(root: ET.Element, prefix: str, name: str) -> str | None:
-    tag = f"{{{NS[prefix]}}}{name}"
-    for desc in root.iter(f"{_RDF}Description"):
-        if tag in desc.attrib:
-            return desc.attrib[tag]
-    el = root.find(f".//{tag}")
-    if el is None:
-        return None
-    li = el.find(f".//{_RDF}li")
-    return (li.text if li is not None else el.text) or ""
-
-
-def _pdf_date(s: str) -> _dt.datetime | None:
-    m = re.match(r"D:(\d{4})(\d\d)?(\d\d)?(\d\d)?(\d\d)?(\d\d)?(?:([Z+-])(\d\d)?'?(\d\d)?)?", s)
-    if not m:
-        return None
-    y, mo, d, h, mi, se = (int(g) if g else dflt for g, dflt in zip(m.groups()[:6], (0, 1, 1, 0, 0, 0)))
-    off = 0
-    if m.group(7) in ("+", "-"):
-        off = (int(m.group(8) or 0) * 60 + int(m.group(9) or 0)) * (1 if m.group(7) == "+" else -1)
-    return _dt.datetime(y, mo, d, h, mi, se, tzinfo=_dt.timezone(_dt.timedelta(minutes=off)))
-
-
-def _xmp_date(s: str) -> _dt.datetime | None:
-    try:
-        d = _dt.datetime.fromisoformat(s.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=_dt.timezone.utc)
-
+# XMP (ISO 19005-2 §6.6): the packet is read in xmp.py
 
 def _check_xmp(root: DictionaryObject, info: DictionaryObject, variant: Variant,
                findings: Findings) -> None:
@@ -294,68 +233,8 @@ def _check_xmp(root: DictionaryObject, info: DictionaryObject, variant: Variant,
         return
     if "/Filter" in meta:
         findings.add("XMP", "the metadata stream is filtered (ISO 19005-2 §6.6.2.1)")
-    data = meta.get_data()
-    if not data.lstrip().startswith(b"<?xpacket begin=") or b"<?xpacket end=" not in data:
-        findings.add("XMP", "no standard xpacket header and trailer (ISO 19005-2 §6.6.2.1)")
-    try:
-        start, end = data.index(b"<x:xmpmeta"), data.index(b"</x:xmpmeta>") + len(b"</x:xmpmeta>")
-        xml = ET.fromstring(data[start:end])
-    except (ValueError, ET.ParseError) as e:
-        findings.add("XMP", f"not well-formed XMP ({e})")
-        return
-    for prop in variant.xmp:
-        m = re.fullmatch(r"<(\w+):(\w+)>(.*)</\1:\2>", prop)
-        if not m:
-            continue
-        prefix, name, value = m.groups()
-        got = _xmp_value(xml, prefix, name)
-        if prefix in ("pdfxid", "pdfx", "pdfaid"):       # the conformance claim itself
-            if got != value:
-                findings.add("XMP", f"{prefix}:{name} is {got!r}, not {value!r} (the "
-                                    f"{variant.standard} identification, ISO 19005-2 §6.6.4, "
-                                    "ISO 15930-7 §6.7.2)")
-        elif got is None and prefix != "pdf":            # pdf:Trapped: compared with Info
-            findings.add("XMP", f"no {prefix}:{name} (needed by {variant.standard})")
-    for key, (prefix, name) in _INFO_XMP.items():
-        if key not in info:
-            continue
-        got = _xmp_value(xml, prefix, name)
-        want = str(info[key])
-        if got is None:
-            findings.add("XMP", f"no {prefix}:{name} for Info {key} (ISO 19005-2 §6.6.2.3)")
-            continue
-        if key in ("/CreationDate", "/ModDate"):
-            same = _pdf_date(want) is not None and _pdf_date(want) == _xmp_date(got)
-        else:
-            same = got == want.lstrip("/")
-        if not same:
-            findings.add("XMP", f"{prefix}:{name} {got!r} differs from Info {key} {want!r} "
-                                "(ISO 19005-2 §6.6.2.3)")
-    if variant.standard.startswith("PDF/A"):
-        _check_extension_schemas(xml, findings)
-
-
-def _check_extension_schemas(xml: ET.Element, findings: Findings) -> None:
-    """Every property outside the predefined schemas is described (ISO 19005-2 §6.6.2.3.1)."""
-    described: dict[str, set[str]] = {}
-    for schema in xml.iter(f"{{{NS['pdfaExtension']}}}schemas"):
-        for li in schema.iter(f"{_RDF}li"):
-            uri = li.find(f"{{{NS['pdfaSchema']}}}namespaceURI")
-            if uri is None or not uri.text:
-                continue
-            names = {el.text for el in li.iter(f"{{{NS['pdfaProperty']}}}name") if el.text}
-            described.setdefault(uri.text, set()).update(names)
-    for desc in xml.iter(f"{_RDF}Description"):
-        props = [el.tag for el in desc] + list(desc.attrib)
-        for tag in props:
-            if not tag.startswith("{"):
-                continue
-            uri, name = tag[1:].split("}", 1)
-            if uri in _PREDEFINED or uri == _RDF[1:-1]:
-                continue
-            if name not in described.get(uri, set()):
-                findings.add("XMP", f"property {name} of {uri} is not described by a "
-                                    "pdfaExtension schema (ISO 19005-2 §6.6.2.3.1)")
+    for message in check_xmp(meta.get_data(), {k: str(v) for k, v in info.items()}, variant):
+        findings.add("XMP", message)
 
 
 # ---------------------------------------------------------------------------------------------
