@@ -2,7 +2,7 @@
 
 For each issue (the sample issue and the chongqing corpus, if present) it times, in fresh
 processes so nothing is shared between runs:
-- `typeset build` (print variant: layout, subsetting, PDF/X finishing), with the font cache
+- `typeset build` (print variant: layout, subsetting, writing the PDF/X file), with the font cache
   cold (an empty TYPESET_CACHE) and warm;
 - Typst (the `typst` package from PyPI, if installed) setting the same text — same page size,
   fonts, sizes, first-line indent, one article per page — from a generated .typ file.

@@ -65,7 +65,7 @@ def main(argv=None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="typeset-bench-") as tmp:
         os.environ["TYPESET_CACHE"] = str(Path(tmp) / "cache")
-        from typeset.render.pdf import DocumentInfo, render_pdf
+        from typeset.render.writer import DocumentInfo, render_pdf
         from typeset.text.fonts import FontLibrary
 
         print(f"{len(set(chars))} distinct characters x {len(FACES)} faces")
@@ -105,12 +105,12 @@ def main(argv=None) -> int:
             print(f"render {len(pages)} pages, {label}: {dt:.2f} s, {len(data) / 1024:.0f} KiB")
         print("cold and warm output identical:", results[0] == results[1])
 
-        from typeset.render import fontembed
+        from typeset.render import fontprogram
         for key in FACES:
             f = library.face(key)
             gids = sorted({f.glyph_id(c) for c in chars if f.has(c)})
             t = time.perf_counter()
-            sub = fontembed.build_subset(f, gids)
+            sub = fontprogram.build_subset(f, gids)
             dt = time.perf_counter() - t
             print(f"subset {key:28s} {len(gids)} glyphs: {dt:.2f} s, "
                   f"program {len(sub.program) / 1024:.0f} KiB")

@@ -14,7 +14,7 @@ import pytest
 from typeset import archive as A
 from typeset.archive import Problem, archive_issue, verify_archive
 from typeset.errors import TypesetError
-from typeset.render.finish import Metadata, finish
+from typeset.issueinfo import Metadata, document_info
 
 META = Metadata(title="广西政协工作 2024年第2期", journal="广西政协工作", year=2024, number=2,
                 date=dt.date(2024, 3, 15))
@@ -22,21 +22,14 @@ REL = "广西政协工作/2024/广西政协工作-2024-2.pdf"
 
 
 def _pdfa(text: str = "first", meta: Metadata = META) -> bytes:
-    """A small PDF/A made by finish() from a one-page ReportLab document."""
-    import io
+    """A small PDF/A-2u as the page writer makes it: one page of text."""
+    from typeset.layout.page import Page, TextRun
+    from typeset.render.variants import PDF_A2U
+    from typeset.render.writer import render_pdf
+    from typeset.text.fonts import FontLibrary
 
-    from reportlab.pdfgen.canvas import Canvas
-    sys.path.insert(0, str(Path(__file__).parent))
-    from test_finish import _vera
-
-    _vera()
-    buf = io.BytesIO()
-    c = Canvas(buf, pagesize=(300, 300), invariant=1, initialFontName="Vera")
-    c.setFont("Vera", 12)
-    c.drawString(20, 150, text)
-    c.showPage()
-    c.save()
-    return finish(buf.getvalue(), "archive", meta)
+    page = Page(300, 300, items=[TextRun(20, 150, "LXGWWenKai-Regular.ttf", 12, text)])
+    return render_pdf([page], FontLibrary(), document_info(meta), variant=PDF_A2U, issue=meta)
 
 
 def meta_no(n: int) -> Metadata:
@@ -175,7 +168,7 @@ def test_killed_run_is_undone_by_the_next_run(tmp_path, first, second):
         "import os, sys, datetime as dt\n"
         "from pathlib import Path\n"
         "from typeset import archive as A\n"
-        "from typeset.render.finish import Metadata\n"
+        "from typeset.issueinfo import Metadata\n"
         f"meta = Metadata(title={META.title!r}, journal={META.journal!r}, year=2024, number=2, "
         "date=dt.date(2024, 3, 15))\n"
         "real = os.replace\n"
@@ -473,7 +466,7 @@ def test_six_parallel_runs_into_one_archive_all_store(tmp_path):
         "import sys, datetime as dt\n"
         "from pathlib import Path\n"
         "from typeset import archive as A\n"
-        "from typeset.render.finish import Metadata\n"
+        "from typeset.issueinfo import Metadata\n"
         "n = int(sys.argv[1])\n"
         f"meta = Metadata(title=f'广西政协工作 2024年第{{n}}期', journal={META.journal!r}, "
         "year=2024, number=n, date=dt.date(2024, 3, 15))\n"

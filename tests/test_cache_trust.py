@@ -60,7 +60,7 @@ def test_a_face_cached_from_one_path_serves_another(tmp_path, monkeypatch):
     assert second.identity == first.identity
     assert dict(second.cmap) == dict(first.cmap) and second.advance("中") == first.advance("中")
 
-    from typeset.render.fontembed import subset_key
+    from typeset.render.fontprogram import subset_key
     assert subset_key(first, [1, 2, 3]) == subset_key(second, [1, 2, 3])
 
 

@@ -191,7 +191,7 @@ def book():
 
 
 def _lines(book, text: str, measure: float):
-    from typeset.text.linebreak import BreakSettings, Span, set_paragraph
+    from typeset.text.paragraph import BreakSettings, Span, set_paragraph
 
     return set_paragraph([Span(text, "body")], measure, book,
                          BreakSettings(indent=0.0, justify=False))

@@ -1,4 +1,5 @@
-"""typeset.render.fontembed and typeset.render.pdf, checked on the PDFs they write."""
+"""The font modules (typeset.render.fontprogram, cffsubset, cidfont, rl) and the page writer,
+checked on the PDFs they write."""
 from __future__ import annotations
 
 import io
@@ -11,8 +12,8 @@ import pytest
 from tests import pdfinspect as pi
 from typeset.errors import TypesetError
 from typeset.layout.page import Anchor, Link, Page, Rule, TextRun
-from typeset.render import fontembed
-from typeset.render.pdf import CropMarks, DocumentInfo, render_pdf, write_pdf
+from typeset.render import cffsubset, fontprogram, rl
+from typeset.render.writer import CropMarks, DocumentInfo, render_pdf, write_pdf
 from typeset.text.fonts import FontLibrary
 
 SERIF = "NotoSerifCJKsc-Regular.otf"
@@ -185,8 +186,8 @@ def test_cff_subset_keeps_each_glyph_program(pdf, library, key):
 
 def test_cff_fallback_through_fonttools(library, monkeypatch, tmp_path):
     def unsupported(*a, **k):
-        raise fontembed._Unsupported("forced")
-    monkeypatch.setattr(fontembed, "_subset_cff_direct", unsupported)
+        raise cffsubset.Unsupported("forced")
+    monkeypatch.setattr(fontprogram, "subset_cff", unsupported)
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
     pages = sample_pages(library)
     data = render_pdf(pages, library, DocumentInfo("t"))
@@ -243,10 +244,10 @@ def test_glyphs_stand_where_the_runs_say(library):
 
 def test_reportlab_canvas_uses_the_font_transparently(library, tmp_path):
     from reportlab.pdfgen.canvas import Canvas
-    font = fontembed.register(library.face(KAI))
-    fontembed.register_placeholder()
+    font = rl.register(library.face(KAI))
+    rl.register_placeholder()
     out = tmp_path / "canvas.pdf"
-    c = Canvas(str(out), invariant=1, initialFontName=fontembed.PLACEHOLDER_FONT_NAME)
+    c = Canvas(str(out), invariant=1, initialFontName=rl.PLACEHOLDER_FONT_NAME)
     c.setFont(font.fontName, 14)
     c.drawString(72, 700, "画布直接使用：楷体 Kai 123。")
     t = c.beginText(72, 650)
@@ -366,7 +367,7 @@ def test_missing_glyph_is_reported_and_nothing_written(library, tmp_path):
 
 
 def test_encoding_a_missing_char_never_falls_back_to_notdef(library):
-    font = fontembed.register(library.face(SERIF))
+    font = rl.register(library.face(SERIF))
     with pytest.raises(TypesetError):
         font.encode("\U000F0001", object.__new__(type("Doc", (), {})))
 
@@ -379,7 +380,7 @@ def test_failed_write_keeps_the_earlier_file(library, tmp_path, monkeypatch):
 
     def boom(*a, **k):
         raise RuntimeError("subsetter exploded")
-    monkeypatch.setattr(fontembed, "build_subset", boom)
+    monkeypatch.setattr(fontprogram, "build_subset", boom)
     with pytest.raises(TypesetError, match="subsetter exploded"):     # named, with the font
         write_pdf([Page(W, H, items=[TextRun(70, 70, SERIF, 12, "新版本从未写完")])], out, library,
                   DocumentInfo("t"))
@@ -401,10 +402,10 @@ def test_output_is_deterministic_cold_and_warm(library, tmp_path, monkeypatch):
     a = render_pdf(sample_pages(library), library, DocumentInfo("t"))      # cold subsets
     assert list((tmp_path / "fresh" / "subsets").rglob("*.bin"))
     b = render_pdf(sample_pages(library), library, DocumentInfo("t"))      # warm
-    fontembed_cache_off = fontembed.SubsetCache
-    monkeypatch.setattr(fontembed, "SubsetCache", lambda *a, **k: None)  # no cache at all
+    cache_on = rl.SubsetCache
+    monkeypatch.setattr(rl, "SubsetCache", lambda *a, **k: None)  # no cache at all
     c = render_pdf(sample_pages(library), library, DocumentInfo("t"))
-    monkeypatch.setattr(fontembed, "SubsetCache", fontembed_cache_off)
+    monkeypatch.setattr(rl, "SubsetCache", cache_on)
     assert a == b == c
     other = render_pdf(sample_pages(library)[2:], library, DocumentInfo("t"))
     assert other != a

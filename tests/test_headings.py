@@ -36,3 +36,22 @@ def test_otherwise_lines_are_even(titles_of):
     lines = titles_of("关于推动红水河沿岸乡村旅游提质升级的建议")
     assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) <= 1
     assert "".join(lines) == "关于推动红水河沿岸乡村旅游提质升级的建议"
+
+
+def test_the_balance_ratio_is_layout_data(tmp_path):
+    """paragraph.balance_ratio: with a stricter ratio the phrase boundary above (6 against 14
+    characters) is too uneven, and the title is split evenly instead."""
+    from typeset.model.layout import LAYOUTS_DIR
+    src = (LAYOUTS_DIR / "guangxi.yaml").read_text(encoding="utf-8")
+    (tmp_path / "strict.yaml").write_text(
+        src.replace("paragraph:\n", "paragraph:\n  balance_ratio: 0.9\n", 1), encoding="utf-8")
+    (tmp_path / "a.md").write_text("---\ntitle: 市政协召开“加强提案办理工作”专题协商会议\n---\n\n正文。\n",
+                                   encoding="utf-8")
+    (tmp_path / "issue.yaml").write_text(
+        "layout: strict.yaml\nyear: 2025\nnumber: 1\nsections:\n  - title: 栏目\n"
+        "    articles: [a.md]\n", encoding="utf-8")
+    page = compose(tmp_path / "issue.yaml", use_cache=False).body[0]
+    lines = [r.text for r in sorted((it for it in page.items if isinstance(it, TextRun)
+                                     and it.role == "title"), key=lambda r: -r.y)]
+    assert len(lines) == 2 and lines[0] != "市政协召开“加强提案办理工作”"
+    assert abs(len(lines[0]) - len(lines[1])) <= 1

@@ -74,3 +74,25 @@ def test_sizes_accept_names_and_units(tmp_path):
     lay = L.load_layout(str(p))
     assert lay.styles["title"].size == 20.0
     assert abs(lay.textblock.line_pitch - 22.0) < 0.01
+
+
+TUNING = {"space_stretch": 0.4, "space_shrink": 0.25, "line_penalty": 12.0, "loose_cost": 6.0,
+          "spread_unit": 0.2, "stretch_costs": (11.0, 12.0),
+          "squeeze_costs": (1.5, 2.5, 6.5, 8.5, 9.5), "squeeze_growth": 2.0,
+          "hyphen_penalty": 40.0, "ragged_cost": 1.5, "widow_cost": 2e9,
+          "emergency_costs": (2e11, 3e12, 4e13), "max_badness": 2e6, "looseness": 3.0}
+
+
+def test_paragraph_tuning_reaches_the_line_breaker(tmp_path):
+    """Every break cost of the layout's paragraph block is what the breaker is given."""
+    from typeset.layout.compose import Composer
+    src = (L.LAYOUTS_DIR / "guangxi.yaml").read_text(encoding="utf-8")
+    block = "".join(f"  {k}: {list(v) if isinstance(v, tuple) else v}\n" for k, v in TUNING.items())
+    p = tmp_path / "tuned.yaml"
+    p.write_text(src.replace("paragraph:\n", "paragraph:\n" + block, 1), encoding="utf-8")
+    settings = Composer(L.load_layout(str(p)), book=None).body_settings
+    assert {k: getattr(settings, k) for k in TUNING} == TUNING
+    defaults = Composer(L.load_layout("guangxi"), book=None).body_settings
+    from typeset.text.types import BreakSettings
+    assert {k: getattr(defaults, k) for k in TUNING} == \
+        {k: getattr(BreakSettings(), k) for k in TUNING}        # today's values by default

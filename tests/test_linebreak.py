@@ -1,6 +1,6 @@
 """The line breaker, rule by rule (cjk-rules.md §1-§4), beyond the §5 table.
 
-Metrics: typeset.text.linebreak.SpecMetrics (Han and full-width marks 1 em, Latin ½ em,
+Metrics: typeset.text.paragraph.SpecMetrics (Han and full-width marks 1 em, Latin ½ em,
 space ¼ em), em = 10 pt; widths are given in em.
 """
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pytest
 from typeset.errors import TypesetError
 from typeset.text import cjk
 from typeset.text.items import build_items
-from typeset.text.linebreak import (BreakSettings, Glyph, Line, Span, SpecMetrics, format_lines,
-                                    line_violations, paragraph_violations, set_paragraph)
+from typeset.text.paragraph import (SpecMetrics, format_lines, line_violations,
+                                    paragraph_violations, set_paragraph)
+from typeset.text.types import BreakSettings, Glyph, Line, Span
 
 EM = 10.0
 M = SpecMetrics(EM)
@@ -372,3 +373,10 @@ def test_speed_1000_characters_at_32_per_line():
         best = min(best, time.perf_counter() - t0)
     assert len(lines) >= 25
     assert best < 0.05, f"{best * 1000:.1f} ms"
+
+
+def test_break_costs_are_checked():
+    with pytest.raises(TypesetError, match="emergency_costs"):
+        set_paragraph([Span("中文")], 100, M, BreakSettings(emergency_costs=(1e11, 1e10, 1e13)))
+    with pytest.raises(TypesetError, match="must not be negative"):
+        set_paragraph([Span("中文")], 100, M, BreakSettings(line_penalty=-1.0))

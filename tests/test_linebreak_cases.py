@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from typeset.text.linebreak import (BreakSettings, Span, SpecMetrics, format_lines,
-                                    paragraph_violations, set_paragraph)
+from typeset.text.paragraph import SpecMetrics, format_lines, paragraph_violations, set_paragraph
+from typeset.text.types import BreakSettings, Span
 
 DATA = Path(__file__).parent / "data" / "linebreak_cases.yaml"
 CASES = yaml.safe_load(DATA.read_text(encoding="utf-8"))["cases"]

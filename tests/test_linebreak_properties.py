@@ -19,7 +19,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from typeset.text.linebreak import BreakSettings, Span, SpecMetrics, set_paragraph
+from typeset.text.paragraph import SpecMetrics, set_paragraph
+from typeset.text.types import BreakSettings, Span
 
 EM = 10.0
 METRICS = SpecMetrics(EM)

@@ -6,7 +6,8 @@ from hypothesis import given, settings, strategies as st
 
 from typeset.layout.flow import Band, PageBreak, Part, Run, SetLine
 from typeset.layout.paginate import paginate
-from typeset.text.linebreak import BreakSettings, SpecMetrics, Span, set_paragraph
+from typeset.text.paragraph import SpecMetrics, set_paragraph
+from typeset.text.types import BreakSettings, Span
 
 METRICS = SpecMetrics(size=10)
 FLAT = BreakSettings(indent=0)

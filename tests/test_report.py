@@ -4,7 +4,7 @@ from __future__ import annotations
 from typeset.layout.flow import Band, Part, Run, SetLine
 from typeset.layout.paginate import Frame, Placement
 from typeset.report import check_composition, check_frames
-from typeset.text.linebreak import Glyph, Line
+from typeset.text.types import Glyph, Line
 
 
 def line(text: str, *, last=False, start=1, adjust=0.0, measure=None, x0=0.0) -> Line:

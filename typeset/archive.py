@@ -55,7 +55,7 @@ from typing import Callable, Iterator, Literal
 from typeset.errors import TypesetError
 from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, os_error, write_new,
                             write_output)
-from typeset.render.finish import Metadata
+from typeset.issueinfo import Metadata
 
 CATALOGUE = "catalogue.json"
 PENDING = ".pending.json"
@@ -362,22 +362,25 @@ _PRISM = "{http://prismstandard.org/namespaces/basic/2.0/}"
 
 def pdf_issue(data: bytes) -> tuple[str, int, int]:
     """(journal, year, number) from a PDF's XMP metadata (prism:publicationName, coverDate,
-    number, as typeset's finish() writes them). ValueError if the PDF does not say."""
-    import io
+    number, as typeset's page writer writes them). ValueError if the PDF does not say.
+
+    The packet is found in the file's bytes: PDF/A keeps the document's metadata stream
+    unfiltered (ISO 19005-2 §6.6.2.1), so no PDF parser is needed (and none is imported)."""
+    import re
     import xml.etree.ElementTree as ET
 
-    from pypdf import PdfReader
-
-    try:
-        root = PdfReader(io.BytesIO(data)).trailer["/Root"].get_object()
-        meta = root.get("/Metadata")
-        if meta is None:
-            raise ValueError("the PDF has no XMP metadata")
-        tree = ET.fromstring(meta.get_object().get_data())
-    except ValueError:
-        raise
-    except Exception as err:            # pypdf and expat raise assorted errors on damaged files
-        raise ValueError(f"the PDF's metadata cannot be read ({type(err).__name__})") from None
+    packets = re.findall(rb"<\?xpacket begin=.*?<\?xpacket end=[^>]*>", data, flags=re.S)
+    if not packets:
+        raise ValueError("the PDF has no XMP metadata")
+    for packet in packets:
+        try:
+            tree = ET.fromstring(packet)
+        except ET.ParseError:
+            continue
+        if tree.find(f".//{_PRISM}publicationName") is not None:
+            break
+    else:
+        raise ValueError("the PDF's XMP has no prism:publicationName")
 
     def one(name: str) -> str:
         el = tree.find(f".//{_PRISM}{name}")

@@ -1,26 +1,24 @@
-"""The build pipeline: manifest -> issue -> flow -> frames -> pages -> PDF.
+"""The build pipeline: load -> compose -> paginate the issue -> render -> write.
 
-Each stage lives in its own module; this one only wires them together and reports what it
+Each stage lives in its own module; this one only calls them in order and reports what they
 did. Nothing is written until every page is laid out and every character has a glyph.
 """
 from __future__ import annotations
 
-import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from typeset.issueinfo import issue_metadata
 from typeset.layout.compose import Composer, compose_issue
-from typeset.layout.marginals import IssueFacts, Marginals
-from typeset.layout.page import Anchor, Page
-from typeset.layout.paginate import Frame, closing_start, paginate, place_closing
-from typeset.layout.place import Placer, frame_section, frame_starts_article
+from typeset.layout.issue import Composition, paginate_issue
 from typeset.layout.preflight import check_glyphs, check_sources  # noqa: F401 (check_glyphs: API)
 from typeset.layout.styles import StyleBook
-from typeset.layout.toc import contents_items
 from typeset.model.layout import Layout, load_layout
 from typeset.model.manifest import Issue, load_issue
 from typeset.text.fonts import FontLibrary
 from typeset.text.parcache import ParagraphCache
+
+__all__ = ["Composition", "compose", "render", "write", "build", "archive", "default_output"]
 
 
 def default_output(manifest: Path) -> Path:
@@ -28,132 +26,30 @@ def default_output(manifest: Path) -> Path:
     return Path("out") / f"{manifest.resolve().parent.name}.pdf"
 
 
-@dataclass
-class Composition:
-    """A laid-out issue, before it is written."""
-    issue: Issue
-    layout: Layout
-    book: StyleBook
-    contents: list[Page]
-    body: list[Page]
-    start_pages: dict[str, int] = field(default_factory=dict)   # article key -> folio
-    padding: int = 0          # blank pages added for saddle stitching
-    frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
-
-    @property
-    def pages(self) -> list[Page]:
-        return self.contents + self.body
-
-
-def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
-    date = issue.date.isoformat() if isinstance(issue.date, _dt.date) else ""
-    return IssueFacts(journal=issue.journal or layout.journal,
-                      running_title=layout.running_title,
-                      year=issue.year, number=issue.number, date=date)
-
-
-def compose(manifest: Path, *, layout_override: str | None = None,
-            library: FontLibrary | None = None, use_cache: bool = True) -> Composition:
+def load(manifest: Path, layout_override: str | None = None) -> tuple[Issue, Layout]:
+    """The issue and the layout it is set in (the manifest's, unless overridden)."""
     issue = load_issue(manifest, layout=layout_override)
     if layout_override:
         layout = load_layout(layout_override)
     else:
         layout = load_layout(issue.layout, relative_to=issue.path.parent,
                              referenced_from=str(issue.path), line=issue.layout_line)
-    library = library or FontLibrary()
-    book = StyleBook(layout, library)
+    return issue, layout
+
+
+def compose(manifest: Path, *, layout_override: str | None = None,
+            library: FontLibrary | None = None, use_cache: bool = True) -> Composition:
+    """Every page of the issue, laid out (nothing written)."""
+    issue, layout = load(manifest, layout_override)
+    book = StyleBook(layout, library or FontLibrary())
     check_sources(issue, layout, book)
-    facts = issue_facts(issue, layout)
     cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
-    comp = Composer(layout, book, cache)
-    placer = Placer(layout, book)
-    marg = Marginals(layout, book, facts, issue)
-    tb = layout.textblock
-
-    frames = paginate(compose_issue(issue, comp), tb.lines, tb.line_pitch)
-    colophon = comp.colophon(issue)
-    if colophon is not None:
-        # 报尾 closes the issue (journal-style.md §4)
-        place_closing(frames, colophon, tb.lines, tb.line_pitch,
-                      at_foot=layout.colophon.position == "bottom")
-
-    def body_pages() -> tuple[list[Page], dict[str, int]]:
-        pages: list[Page] = []
-        starts: dict[str, int] = {}
-        for i, frame in enumerate(frames):
-            folio = i + 1
-            page = Page(layout.page.width, layout.page.height,
-                        kind="blank" if frame.blank else "body", label=str(folio))
-            left = placer.block_left(folio)
-            placer.place(frame, page, left)
-            if not frame.blank:
-                # No running head over a page that holds the colophon alone: no section runs there.
-                suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
-                            or all(p.item.role == "colophon" for p in frame.placements))
-                marg.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
-                           running_head=not suppress)
-            for anchor in page.anchors:
-                if anchor.kind == "article":
-                    starts[anchor.key] = folio
-            pages.append(page)
-        return pages, starts
-
-    def contents_pages(starts: dict[str, int]) -> list[Page]:
-        toc_frames = paginate(contents_items(issue, comp, starts, facts), tb.lines,
-                              tb.line_pitch)
-        pages = []
-        for i, frame in enumerate(toc_frames):
-            label = layout.contents.label + ("" if len(toc_frames) == 1 else str(i + 1))
-            page = Page(layout.page.width, layout.page.height, kind="contents", label=label)
-            placer.place(frame, page, placer.block_left(None))
-            pages.append(page)
-        if pages:
-            title = layout.contents.heading.replace("\u3000", "").replace(" ", "")
-            pages[0].anchors.insert(0, Anchor("contents", title, layout.page.height - tb.top,
-                                              "contents", 0))
-        return pages
-
-    body, start_pages = body_pages()
-    contents = contents_pages(start_pages)
-    padding = 0
-    if layout.page.saddle_stitch and (len(contents) + len(body)) % 4:
-        # Saddle stitching folds sheets of 4 pages: blank pages make the whole issue
-        # (contents + body) a multiple of 4 (journal-style.md §5). They stand before the
-        # closing page, the colophon's. If the colophon shares the last article's page, it
-        # gets a page of its own when that costs no extra sheet; otherwise (and with no
-        # colophon) the blanks come last.
-        n = len(contents) + len(frames)
-        closing = None
-        if colophon is not None:
-            last, start = frames[-1], closing_start(frames)
-            if start is not None:      # the colophon has a page (or pages) of its own
-                closing = frames[start]
-            elif -(n + 1) % 4 < -n % 4:
-                last.placements = [p for p in last.placements if p.item is not colophon]
-                frames.append(Frame())
-                place_closing(frames, colophon, tb.lines, tb.line_pitch,
-                              at_foot=layout.colophon.position == "bottom")
-                closing = frames[-1]
-        padding = -(len(contents) + len(frames)) % 4
-        at = frames.index(closing) if closing is not None else len(frames)
-        frames[at:at] = [Frame(blank=True) for _ in range(padding)]
-        body, start_pages = body_pages()
-        contents = contents_pages(start_pages)
+    composer = Composer(layout, book, cache)
+    comp = paginate_issue(issue, composer, compose_issue(issue, composer),
+                          composer.colophon(issue))
     if cache is not None:
         cache.save()
-    return Composition(issue, layout, book, contents, body, start_pages, padding, frames)
-
-
-def _last_section(frames: list[Frame], i: int) -> str | None:
-    for j in range(i, -1, -1):
-        s = frame_section(frames[j])
-        if s:
-            return s
-    return None
-
-
-VARIANT_NAMES = {("print", "x4"): "PDF/X-4", ("print", "x1a"): "PDF/X-1a:2003",
-                 ("archive", "x4"): "PDF/A-2u", ("archive", "x1a"): "PDF/A-2u"}
+    return comp
 
 
 @dataclass
@@ -172,30 +68,22 @@ class BuildReport:
 
 
 def metadata(comp: Composition):
-    from typeset import __version__
-    from typeset.render.finish import Metadata
-
-    facts = issue_facts(comp.issue, comp.layout)
-    return Metadata(title=f"{facts.journal} {facts.year}年第{facts.number}期",
-                    journal=facts.journal, year=facts.year, number=facts.number,
-                    date=comp.issue.date if isinstance(comp.issue.date, _dt.date) else None,
-                    producer=f"typeset {__version__}")
+    return issue_metadata(comp.issue, comp.layout)
 
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes:
-    """The finished PDF of a composed issue: print (PDF/X, with bleed and crop marks) or
-    archive (PDF/A-2u)."""
-    from typeset.render.finish import finish
-    from typeset.render.pdf import CropMarks, DocumentInfo, render_pdf
+    """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
+    and crop marks) or archive (PDF/A-2u)."""
+    from typeset.issueinfo import document_info
+    from typeset.render.variants import variant_for
+    from typeset.render.writer import CropMarks, render_pdf
 
     meta = metadata(comp)
-    info = DocumentInfo(title=meta.title, author=meta.journal, subject=meta.title)
-    printing = variant == "print"
     pg = comp.layout.page
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
-    raw = render_pdf(comp.pages, comp.book.library, info,
-                     bleed=pg.bleed if printing else 0.0, crop_marks=marks if printing else False)
-    return finish(raw, variant, meta, pdfx=pdfx)
+    return render_pdf(comp.pages, comp.book.library, document_info(meta),
+                      variant=variant_for(variant, pdfx), issue=meta, bleed=pg.bleed,
+                      crop_marks=marks)
 
 
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
@@ -213,15 +101,16 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
 
 def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
+    from typeset.fsutil import check_output
+    from typeset.render.variants import variant_for
     from typeset.report import check_composition
 
-    from typeset.fsutil import check_output
-
+    standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     out = check_output(output or default_output(manifest), create_parent=output is None)
     comp = compose(manifest, layout_override=layout_override)
     digest = write(comp, out, variant, pdfx, create_parent=output is None)
-    return BuildReport(out, len(comp.contents), len(comp.body), comp.padding,
-                       VARIANT_NAMES[(variant, pdfx)], digest, check_composition(comp))
+    return BuildReport(out, len(comp.contents), len(comp.body), comp.padding, standard,
+                       digest, check_composition(comp))
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,

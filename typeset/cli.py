@@ -77,6 +77,11 @@ def _cmd_archive(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if args.pdf:
+        return _check_pdf(args)
+    if not args.manifest:
+        print("typeset: error: check needs ISSUE.yaml (or --pdf FILE)", file=sys.stderr)
+        return 2
     from typeset.build import compose
     from typeset.report import check_composition
 
@@ -85,6 +90,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
     print(f"typeset: typographic report for {args.manifest}")
     print(report.format())
     return 0 if report.clean else 1
+
+
+def _check_pdf(args: argparse.Namespace) -> int:
+    """`check --pdf FILE`: the preflight of a written file, for the printer."""
+    from typeset.render.preflight import check_pdf
+    from typeset.render.variants import variant_for
+
+    chosen = None
+    if args.variant or args.pdfx:
+        chosen = variant_for(args.variant or "print", args.pdfx or "x4")
+    variant, found = check_pdf(Path(args.pdf), chosen)
+    for v in found:
+        print(f"typeset: {args.pdf}: {v}")
+    if found:
+        print(f"typeset: {args.pdf}: {len(found)} violation(s) of {variant.standard}",
+              file=sys.stderr)
+        return 1
+    print(f"typeset: {args.pdf}: no violations of {variant.standard} found")
+    return 0
 
 
 def _cmd_dump(args: argparse.Namespace) -> int:
@@ -131,9 +155,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_archive)
 
     p = sub.add_parser("check", help="typographic report: prohibited line edges, spacing, "
-                                     "孤字, 孤行, stranded headings, overflows")
-    p.add_argument("manifest")
+                                     "孤字, 孤行, stranded headings, overflows; or, with --pdf, "
+                                     "the PDF/X or PDF/A preflight of a written file")
+    p.add_argument("manifest", nargs="?")
     p.add_argument("--layout")
+    p.add_argument("--pdf", metavar="FILE", help="preflight this PDF instead (exit 1 on any "
+                                                 "violation)")
+    p.add_argument("--variant", choices=("print", "archive"),
+                   help="with --pdf: check as print (PDF/X) or archive (PDF/A-2u); default: "
+                        "what the file claims")
+    p.add_argument("--pdfx", choices=("x4", "x1a"), help="with --pdf: the PDF/X level")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("dump", help="print the laid-out pages as text (positions of every run)")

@@ -15,7 +15,8 @@ from typeset.layout.compose import line_extent
 from typeset.layout.flow import Band, Run
 from typeset.layout.paginate import Frame
 from typeset.text import cjk
-from typeset.text.linebreak import Line, line_violations
+from typeset.text.paragraph import line_violations
+from typeset.text.types import Line
 
 PUNCTUATION = frozenset(cjk.OPENING + cjk.CLOSING + cjk.STOPS + cjk.CONNECTORS + cjk.ELLIPSES
                         + cjk.MIDDOTS + "，。、：；！？,.;:!?\"'()[] \u3000")

@@ -139,7 +139,7 @@ def _face_page(entry: dict, face: FontFace, key: str, number: int) -> Page:
 
 def build_specimen(out: Path) -> int:
     """Write the specimen PDF to `out`; returns the number of pages."""
-    from typeset.render.pdf import DocumentInfo, write_pdf
+    from typeset.render.writer import DocumentInfo, write_pdf
     library = FontLibrary()
     pages = [_face_page(entry, face, entry["file"], n)
              for n, (entry, face) in enumerate(_faces(library), start=1)]

@@ -15,8 +15,9 @@ from typeset.model.chars import printed
 from typeset.model.layout import Block, Layout
 from typeset.model.manifest import Issue
 from typeset.text import cjk
-from typeset.text.linebreak import BreakSettings, Line, Span, set_paragraph
 from typeset.text.parcache import ParagraphCache
+from typeset.text.paragraph import set_paragraph
+from typeset.text.types import BreakSettings, Line, Span
 
 
 def line_extent(line: Line) -> float:
@@ -51,7 +52,13 @@ class Composer:
         self.body_settings = BreakSettings(
             indent=p.indent, punctuation=p.punctuation, strict=p.strict,
             han_latin=tuple(p.han_latin), grid=p.grid, min_last_line=p.min_last_line,
-            justify=True)
+            justify=True, space_stretch=p.space_stretch, space_shrink=p.space_shrink,
+            line_penalty=p.line_penalty, loose_cost=p.loose_cost, spread_unit=p.spread_unit,
+            stretch_costs=tuple(p.stretch_costs), squeeze_costs=tuple(p.squeeze_costs),
+            squeeze_growth=p.squeeze_growth, hyphen_penalty=p.hyphen_penalty,
+            ragged_cost=p.ragged_cost, widow_cost=p.widow_cost,
+            emergency_costs=tuple(p.emergency_costs), max_badness=p.max_badness,
+            looseness=p.looseness)
         # Headings, titles and bylines: no first-line indent of their own, not justified.
         self.head_settings = replace(self.body_settings, indent=0.0, justify=False)
 
@@ -131,8 +138,8 @@ class Composer:
                     even = min(wa, wb) / max(wa, wb)
                     if even > best_even:
                         best_pieces, best_even = [a, b], even
-                # a phrase boundary wins unless one line would be under a third of the other
-                if best_pieces and best_even >= 1 / 3:
+                # a phrase boundary wins unless one line would be too short beside the other
+                if best_pieces and best_even >= self.layout.paragraph.balance_ratio:
                     out = self._set_pieces(best_pieces, style, measure, settings)
                     if out:
                         return out

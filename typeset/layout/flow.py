@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from typeset.text.linebreak import Line
+from typeset.text.types import Line
 
 # Ideographic em box: the baseline sits 0.88 em below the top of the em box and 0.12 em
 # above its bottom (the ideographic baseline of Noto CJK and most Chinese faces, clreq §3.1).

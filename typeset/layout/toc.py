@@ -14,7 +14,7 @@ from typeset.layout.flow import Band, FlowItem, Part, SetLine
 from typeset.layout.marginals import IssueFacts
 from typeset.model.article import Article
 from typeset.model.manifest import Issue
-from typeset.text.linebreak import Line, Span
+from typeset.text.types import Line, Span
 
 
 def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
@@ -57,7 +57,7 @@ def _entry(art: Article, page: int, key: str, comp: Composer) -> Band:
             texts[0] += art.front.subtitle
     lines: list[SetLine] = []
     room = measure - right_w - c.min_leader * em
-    own_line = room < 2 * em      # a very long author list: leader and page on a line of their own
+    own_line = room < c.min_title_room * em   # a very long author list: leader and page apart
     for i, text in enumerate(texts):
         last = i == len(texts) - 1 and not own_line
         for ln in comp.break_lines([Span(text, style)], measure, settings,

@@ -84,6 +84,45 @@ class Paragraph:
     min_last_line: int = doc("孤字: fewest characters (besides punctuation) on a last line",
                              default=2)
     connect_dashes: bool = doc("draw the two dashes of —— as one unbroken line", default=True)
+    # -- tuning of the total-fit line breaker (typeset/text/linebreak.py): costs, not rules.
+    #    The defaults are the values the shipped layouts are set with.
+    space_stretch: float = doc("a word space may grow by this fraction of its width (word "
+                               "spaces stretch first, cjk-rules §3)", default=0.5)
+    space_shrink: float = doc("a word space may shrink by this fraction of its width",
+                              default=1 / 3)
+    line_penalty: float = doc("cost of every line: higher prefers fewer lines", default=10.0)
+    loose_cost: float = doc("cost of a line whose inter-character gaps must be spread (推出, the "
+                            "second resort after squeezing)", default=5.0)
+    spread_unit: float = doc("em of spread per gap that costs 100; the cost grows with its "
+                             "square, so spacing stays even across a paragraph", default=0.1)
+    stretch_costs: tuple[float, float] = doc(
+        "cost of stretching word spaces, and Han-Latin gaps, to their maximum",
+        default=(10.0, 10.0))
+    squeeze_costs: tuple[float, float, float, float, float] = doc(
+        "cost per em squeezed, in the order squeezing is used (cjk-rules §2): line-end mark, "
+        "line-start bracket, marks inside the line, Han-Latin gaps, word spaces",
+        default=(1.0, 2.0, 6.0, 8.0, 8.0))
+    squeeze_growth: float = doc("how fast squeezing marks inside a line grows costlier: cost = "
+                                "squeeze cost x (t + growth x t²) for t em (one squeezed half "
+                                "em is nothing, a line of them reads as Western punctuation)",
+                                default=1.0)
+    hyphen_penalty: float = doc("cost of breaking a URL or e-mail at / . @ - or a compound word "
+                                "after its hyphen", default=50.0)
+    ragged_cost: float = doc("unjustified lines (headings): cost per (em of unused width)²",
+                             default=1.0)
+    widow_cost: float = doc("cost of a last line shorter than min_last_line (孤字): far above "
+                            "any ordinary cost, below any emergency", default=1e9)
+    emergency_costs: tuple[float, float, float] = doc(
+        "cost of a break that no rule allows, used only when one unbreakable stretch is wider "
+        "than the measure: inside a word or number, against 避头尾, inside —— or …… (so a "
+        "word is split before a prohibition is broken, and that before a dash)",
+        default=(1e11, 1e12, 1e13))
+    max_badness: float = doc("the most a loose line can cost (a line spread further is no "
+                             "worse)", default=1e6)
+    looseness: float = doc("em of spread per line beyond which the breaker stops looking for "
+                           "breaks (speed; it looks further when nothing else fits)", default=2.0)
+    balance_ratio: float = doc("a two-line heading breaks at a phrase boundary unless one line "
+                               "would be shorter than this fraction of the other", default=1 / 3)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,6 +219,9 @@ class Contents:
     page_format: str = printed_doc("page reference template", template=("page",),
                                    default="({page})")
     min_leader: float = doc("fewest leader characters in em", default=2.0)
+    min_title_room: float = doc("narrowest room in em left for an entry's title beside the "
+                                "leader, author and page; with less, those go on a line of "
+                                "their own", default=2.0)
     subtitle_new_line: bool = doc("a subtitle starts its own line", default=True)
     entry_space: Pt = doc("extra space between entries", default=0.0)
     label: str = printed_doc("page label viewers show for contents pages", default="目录")

@@ -1,7 +1,7 @@
 """Fonts as the layout sees them: which characters a face maps, and how wide they are.
 
 One of the two modules that read font files with fontTools (the other is
-`typeset.render.fontembed`, which subsets and embeds them). Everything here is measurement:
+`typeset.render.fontprogram`, which subsets them for embedding). Everything here is measurement:
 
 * `FontFace`  one font file: family, style, units per em, vertical metrics, and per character
   `has`, `glyph_id`, `advance` (in em, i.e. advance width / unitsPerEm).

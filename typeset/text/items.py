@@ -16,84 +16,17 @@ here, not in the breaker.
   next begins (different when discardable spaces lie between).
 
 Widths are in points. All amounts come from the Metrics (font advances, em) and from
-BreakSettings (style, strictness, gap sizes); nothing here is a hard-coded length.
+BreakSettings (style, strictness, gap sizes); nothing here is a hard-coded length. The types
+(Box, Join, Break, Items and the levels) are in `types.py`.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from typeset.text import cjk
-
-if TYPE_CHECKING:  # the types live in linebreak.py (the public API); no import cycle at run time
-    from typeset.text.linebreak import BreakSettings, Metrics, Span
-
-# Why a break is forbidden. The level orders emergency breaks (linebreak.py): when a single
-# unbreakable stretch is wider than the measure, the breaker prefers splitting a word to
-# violating a prohibition, and that to splitting —— or …… or a character from its mark.
-ALLOWED = 0
-IN_WORD = 1        # inside a Latin word, a number with its sign or unit, an e-mail or URL (§1)
-PROHIBITED = 2     # 避头尾: a mark that may not start / end a line (§1)
-IN_UNIT = 3        # inside —— or …… (§1), or between a character and its combining mark
-
-
-@dataclass(slots=True)
-class Box:
-    ch: str
-    style: str
-    cls: str                 # cjk class
-    em: float                # the style's em, pt
-    advance: float           # the font's advance, pt
-    width: float             # advance less the style's fixed compression (spaces: natural)
-    lfixed: float = 0.0      # left blank removed by the punctuation style (draw shifted left)
-    lblank: float = 0.0      # left blank still compressible (opening brackets), pt
-    rblank: float = 0.0      # right blank still compressible (closing brackets, 点号), pt
-    space: int = 0           # 0: not a space; 1: word space; 2: a space that is the Han-Latin gap
-    stretch: float = 0.0     # spaces: how much wider they may get (before inter-character spread)
-    shrink: float = 0.0      # spaces: how much narrower they may get
-    discardable: bool = False  # dropped when a line breaks at it
-    pure: bool = True        # a Han character (a line of these only is "pure Han", §3 grid)
-    counts: bool = True      # a character for 孤字 (cjk-rules §4): not punctuation or space
-    cjkish: bool = True      # a following opening bracket may compress towards this box
-
-
-@dataclass(slots=True)
-class Join:
-    gap: float = 0.0          # Han-Latin gap, natural (cjk-rules §3)
-    gap_shrink: float = 0.0   # how much of it may go (down to the minimum)
-    gap_stretch: float = 0.0  # how much it may grow (up to the maximum)
-    pair: float = 0.0         # compression of two adjacent marks (cjk-rules §2: 2 em -> 1.5 em)
-    pair_left: bool = True    # taken from the left box's right blank, else the right box's left
-    squeeze_left: float = 0.0   # left box's right blank still compressible here, pt
-    squeeze_right: float = 0.0  # right box's left blank still compressible here, pt
-    spread: bool = False      # justification may add inter-character space here (§3)
-    level: int = ALLOWED      # may a line break here (ALLOWED) or why not
-    penalty: float = 0.0      # cost of breaking here when allowed
-    reason: str = ""          # why a break here is forbidden or discouraged (reports)
-
-    @property
-    def squeeze(self) -> float:
-        return self.squeeze_left + self.squeeze_right
-
-
-@dataclass(frozen=True, slots=True)
-class Break:
-    end: int          # the line ends before boxes[end]
-    start: int        # the next line starts at boxes[start] (start > end: spaces dropped)
-    level: int        # ALLOWED, or the reason it is an emergency break
-    penalty: float    # cost when allowed
-    reason: str = ""
-
-
-@dataclass
-class Items:
-    text: str
-    boxes: list[Box]
-    joins: list[Join]     # len(boxes) + 1; joins[j] lies between boxes[j-1] and boxes[j]
-    breaks: list[Break]   # interior break opportunities (allowed or emergency), by position
-    em: float             # the paragraph's em (its first span's style), pt
-
+from typeset.text.types import (ALLOWED, IN_UNIT, IN_WORD, PROHIBITED, Box, BreakSettings, Break,
+                                Items, Join, Metrics, Span, check_punctuation)
 
 _URL_RE = re.compile(r"://|^www\.|^[\w.+-]+@[\w-]+\.[\w.-]+|^[\w-]+(\.[\w-]+)+/", re.IGNORECASE)
 _URL_BREAK_AFTER = frozenset("/.@-")      # cjk-rules §1: e-mail and URL break only at / . @ -
@@ -292,10 +225,7 @@ def _boxes(text: str, styles: list[str], cls: list[str], run_id: list[int], metr
            settings: BreakSettings) -> list[Box]:
     n = len(text)
     style_mode = settings.punctuation
-    if style_mode not in ("quanjiao", "kaiming", "hangmo", "banjiao"):
-        from typeset.errors import TypesetError
-        raise TypesetError(f"unknown punctuation style '{style_mode}'",
-                           hint="use one of quanjiao, kaiming, hangmo, banjiao (cjk-rules §2)")
+    check_punctuation(style_mode)
     ems: dict[str, float] = {}
     boxes: list[Box] = []
     for i, ch in enumerate(text):

@@ -1,0 +1,166 @@
+"""The ReportLab adapter (typeset.render.rl): the ReportLab behaviour typeset relies on.
+
+Each test pins one internal of ReportLab the adapter uses, so an upgrade that changes it
+fails here, not in a print job."""
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+
+import pypdf
+import pytest
+
+from typeset.render import rl
+from typeset.text.fonts import FontLibrary
+
+KAI = "LXGWWenKai-Regular.ttf"
+SERIF = "NotoSerifCJKsc-Regular.otf"
+
+pytestmark = pytest.mark.usefixtures("private_cache")
+
+
+@pytest.fixture(scope="module")
+def library(private_cache):
+    return FontLibrary()
+
+
+def _doc(**kw) -> rl.Document:
+    args = dict(version=(1, 6), lang="zh-CN")
+    args.update(kw)
+    return rl.Document((200.0, 200.0), **args)
+
+
+def _one_page(library, text="政协", font=SERIF) -> bytes:
+    doc = _doc()
+    f = rl.register(library.face(font))
+    doc.begin_page((200.0, 200.0), None, None)
+    doc.content(f"BT {doc.font_resource(f)} 12 Tf 1 0 0 1 20 100 Tm "
+                f"<{doc.encode(f, text).hex()}> Tj ET")
+    doc.end_page()
+    return doc.save()
+
+
+def test_dynamic_font_protocol_registers_and_adds_objects_at_save(library):
+    """getSubsetInternalName puts the font in doc.fontMapping and doc.delayedFonts; at save
+    ReportLab calls addObjects, which puts a Type0 font under that name in the page's font
+    resources (BasicFonts)."""
+    doc = _doc()
+    f = rl.register(library.face(KAI))
+    doc.begin_page((200.0, 200.0), None, None)
+    name = doc.font_resource(f)
+    assert name == "/F1" and doc.font_resource(f) == "/F1"     # one name per document
+    assert doc._doc.fontMapping[f.fontName] == "/F1" and f in doc._doc.delayedFonts
+    doc.content(f"BT {name} 12 Tf <{doc.encode(f, '楷体').hex()}> Tj ET")
+    doc.end_page()
+    data = doc.save()
+    page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+    font = page["/Resources"]["/Font"]["/F1"].get_object()
+    assert font["/Subtype"] == "/Type0" and font["/Encoding"] == "/Identity-H"
+    assert font["/DescendantFonts"][0].get_object()["/Subtype"] == "/CIDFontType2"
+    assert "楷体" in page.extract_text()
+    assert f.used_chars(doc._doc) == []            # the per-document state is released at save
+
+
+def test_codes_are_per_document(library):
+    f = rl.register(library.face(SERIF))
+    a, b = _doc(), _doc()
+    assert a.encode(f, "乙甲") == bytes.fromhex("00010002")
+    assert b.encode(f, "甲") == bytes.fromhex("0001")
+
+
+def test_registering_a_font_again_replaces_it_in_reportlabs_registry(library):
+    from reportlab.pdfbase import pdfmetrics
+    face = library.face(KAI)
+    f = rl.register(face)
+    pdfmetrics._fonts[f.fontName] = object()           # something else under our name
+    assert rl.register(face) is f and pdfmetrics.getFont(f.fontName) is f
+
+
+def test_dynamic_initial_font_writes_no_font_preamble(library):
+    """A canvas whose initial font is dynamic writes no `BT /F1 12 Tf 14.4 TL ET` preamble:
+    no unembedded standard font is selected on a page."""
+    doc = _doc()
+    doc.begin_page((200.0, 200.0), None, None)
+    doc.end_page()
+    data = doc.save()
+    page = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+    assert b"Tf" not in page.get_contents().get_data()
+    assert b"/Helvetica" not in data and b"/Type1" not in data
+
+
+def test_invariant_mode_gives_the_same_bytes(library):
+    assert _one_page(library) == _one_page(library)
+    assert _one_page(library) != _one_page(library, "政府")
+
+
+def test_placeholder_font_is_never_drawn_with():
+    from reportlab.pdfgen.canvas import Canvas
+    rl.register_placeholder()
+    c = Canvas(io.BytesIO(), initialFontName=rl.PLACEHOLDER_FONT_NAME, invariant=1)
+    with pytest.raises(Exception, match="placeholder"):
+        c.drawString(10, 10, "x")
+
+
+def _blank(doc: rl.Document) -> rl.Document:
+    doc.begin_page((200.0, 200.0), None, None)
+    doc.end_page()
+    return doc
+
+
+def test_info_holds_exactly_what_is_given():
+    """ReportLab's own Info always adds Keywords and Trapped and its own dates; ours replaces
+    doc.info and writes only the entries given, names as names."""
+    from typeset.render.pdfsyntax import Name
+    doc = _blank(_doc())
+    doc.set_info([("Title", "标题 /not a name"), ("Trapped", Name("False")),
+                  ("CreationDate", "D:20240315000000+00'00'")])
+    info = pypdf.PdfReader(io.BytesIO(doc.save())).trailer["/Info"].get_object()
+    assert dict(info) == {"/Title": "标题 /not a name", "/Trapped": "/False",
+                          "/CreationDate": "D:20240315000000+00'00'"}
+    assert isinstance(info["/Trapped"], pypdf.generic.NameObject)
+
+
+def test_header_version_and_the_guard_against_raising_it():
+    assert _blank(_doc(version=(1, 4))).save().startswith(b"%PDF-1.4\n%\x93\x8c\x8b\x9e")
+    assert _blank(_doc(version=(1, 7))).save().startswith(b"%PDF-1.7\n")
+    doc = _blank(_doc(version=(1, 3)))
+    doc._doc.ensureMinPdfVersion("transparency")     # what ReportLab does for alpha (PDF 1.4)
+    with pytest.raises(Exception, match="raised the PDF version"):
+        doc.save()
+
+
+def test_catalog_holds_output_intent_and_unfiltered_metadata():
+    """ReportLab's catalog writes only keys it knows; OutputIntents is added to that list."""
+    doc = _blank(_doc())
+    doc.set_output_intent("/GTS_PDFX", "FOGRA39", "cond", "http://www.color.org", "info",
+                          b"profile-bytes", 4)
+    doc.set_metadata(b"<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?><x/><?xpacket end='w'?>")
+    root = pypdf.PdfReader(io.BytesIO(doc.save())).trailer["/Root"]
+    oi = root["/OutputIntents"][0].get_object()
+    assert oi["/S"] == "/GTS_PDFX" and oi["/OutputConditionIdentifier"] == "FOGRA39"
+    prof = oi["/DestOutputProfile"].get_object()
+    assert prof["/N"] == 4 and prof.get_data() == b"profile-bytes"
+    meta = root["/Metadata"].get_object()
+    assert "/Filter" not in meta and meta["/Subtype"] == "/XML"
+    assert meta.get_data().startswith(b"<?xpacket")
+
+
+def test_file_identifier_is_a_hash_of_the_file():
+    """The placeholder is replaced in the XMP object only (ReportLab's doc.idToOffset tells
+    where it starts), never in text that happens to hold the same characters."""
+    placeholder = b"00000000-0000-0000-0000-000000000000"
+    doc = _blank(_doc())
+    doc.set_info([("Title", "t"), ("Subject", placeholder.decode())])
+    doc.set_metadata(b"<x:xmpmeta><a>uuid:" + placeholder + b"</a><b>uuid:" + placeholder +
+                     b"</b></x:xmpmeta>")
+    data = doc.save(content_id=True, metadata_id=placeholder)
+    ids = pypdf.PdfReader(io.BytesIO(data)).trailer["/ID"]
+    digest = bytes(ids[0].original_bytes)
+    assert bytes(ids[1].original_bytes) == digest and len(digest) == 16
+    uid = str(uuid.UUID(bytes=digest)).encode()
+    unpatched = data.replace(digest.hex().encode(), b"0" * 32).replace(uid, placeholder)
+    assert hashlib.sha256(unpatched).digest()[:16] == digest
+    r = pypdf.PdfReader(io.BytesIO(data))
+    assert r.trailer["/Root"]["/Metadata"].get_object().get_data().count(b"uuid:" + uid) == 2
+    assert r.trailer["/Info"]["/Subject"] == placeholder.decode()       # text left alone

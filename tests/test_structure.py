@@ -1,0 +1,116 @@
+"""The house shows its structure: which module may import what, and what each command loads.
+
+Static rules read every `import` in typeset/ (module level or inside functions); the import
+tests run the real commands under `python -X importtime` and read what was loaded."""
+from __future__ import annotations
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PKG = ROOT / "typeset"
+SAMPLE = "issues/sample/issue.yaml"
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module `path` imports, anywhere in the file (absolute names)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+            out |= {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+MODULES = {module_name(p): imports_of(p) for p in PKG.rglob("*.py")}
+
+
+def importers(prefix: str) -> set[str]:
+    """Modules of typeset that import `prefix` or anything under it."""
+    return {m for m, imps in MODULES.items()
+            if any(i == prefix or i.startswith(prefix + ".") for i in imps)}
+
+
+def test_text_has_no_import_loop():
+    items, linebreak = MODULES["typeset.text.items"], MODULES["typeset.text.linebreak"]
+    assert not any(i.startswith("typeset.text.linebreak") for i in items)
+    assert not any(i.startswith("typeset.text.items") for i in linebreak)
+
+
+def test_stages_import_downwards_only():
+    """model and text know nothing of layout or render; layout knows nothing of render."""
+    for m, imps in MODULES.items():
+        if m.startswith(("typeset.model", "typeset.text")):
+            assert not any(i.startswith(("typeset.layout", "typeset.render")) for i in imps), m
+        if m.startswith("typeset.layout"):
+            assert not any(i.startswith("typeset.render") for i in imps), m
+
+
+def test_archive_does_not_import_render():
+    assert not any(i.startswith("typeset.render") for i in MODULES["typeset.archive"])
+
+
+def test_each_library_has_its_rooms():
+    assert importers("reportlab") == {"typeset.render.rl"}
+    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.preflight"}
+    assert importers("fontTools") <= {"typeset.text.fonts", "typeset.render.fontprogram",
+                                      "typeset.render.cffsubset"}
+    assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build
+
+
+# -- what each command loads ------------------------------------------------------------------
+
+def loaded(args: list[str], cache: Path) -> set[str]:
+    env = dict(os.environ, TYPESET_CACHE=str(cache), PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "typeset", *args], cwd=ROOT,
+                       env=env, capture_output=True, text=True)
+    assert r.returncode in (0, 1), r.stderr[-2000:]
+    return {m.group(1).split(".")[0] for m in re.finditer(r"^import time:.*\|\s*(\S+)$",
+                                                         r.stderr, re.M)}
+
+
+HEAVY = {"reportlab", "fontTools", "pypdf", "PIL"}
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory) -> Path:
+    cache = tmp_path_factory.mktemp("warm")
+    out = cache / "x.pdf"
+    cold = loaded(["build", SAMPLE, "-o", str(out)], cache)
+    assert "fontTools" in cold          # a cold build subsets: the test below can fail
+    return cache
+
+
+def test_help_loads_no_library():
+    mods = loaded(["--help"], ROOT / "nonexistent-cache")
+    assert not mods & (HEAVY | {"yaml", "markdown_it"})
+
+
+@pytest.mark.parametrize("command", ["check", "dump"])
+def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
+    mods = loaded([command, SAMPLE], warm_cache)
+    assert "yaml" in mods and not mods & HEAVY
+
+
+def test_warm_build_loads_reportlab_only(warm_cache):
+    mods = loaded(["build", SAMPLE, "-o", str(warm_cache / "y.pdf")], warm_cache)
+    assert "reportlab" in mods
+    assert not mods & {"fontTools", "pypdf"}
+
+
+def test_check_pdf_loads_pypdf_not_reportlab(warm_cache):
+    mods = loaded(["check", "--pdf", str(warm_cache / "x.pdf")], warm_cache)
+    assert "pypdf" in mods and "reportlab" not in mods     # (pypdf itself loads fontTools)

@@ -1,0 +1,171 @@
+"""Flow items -> the issue's pages: body pages, contents pages, saddle padding, the colophon.
+
+Takes what `compose` made of the articles (flow items, the colophon band) and returns a
+`Composition`: every page of the issue as positioned items (`layout.page.Page`), contents
+first. The steps, each a plain function:
+
+* `body_frames`      the page builder (`paginate`) stacks the flow on the grid; the colophon
+                     closes the issue (journal-style.md §4);
+* `body_pages`       each frame placed on a page with its running head and folio
+                     (journal-style.md §3); returns the folio each article starts on;
+* `contents_pages`   目录 set with those folios (journal-style.md §1);
+* `saddle_padding`   blank pages so that the issue folds into sheets of 4 (§5); the body and
+                     contents are then made again, since folios may move.
+
+`layout.preflight.check_sources` runs before any of this: a character no font of its style has
+is an error in the sources, reported with every place it occurs.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from typeset.layout.compose import Composer
+from typeset.layout.flow import Band, FlowItem
+from typeset.layout.marginals import IssueFacts, Marginals
+from typeset.layout.page import Anchor, Page
+from typeset.layout.paginate import Frame, closing_start, paginate, place_closing
+from typeset.layout.place import Placer, frame_section, frame_starts_article
+from typeset.layout.styles import StyleBook
+from typeset.layout.toc import contents_items
+from typeset.model.layout import Layout
+from typeset.model.manifest import Issue
+
+
+@dataclass
+class Composition:
+    """A laid-out issue, before it is written."""
+    issue: Issue
+    layout: Layout
+    book: StyleBook
+    contents: list[Page]
+    body: list[Page]
+    start_pages: dict[str, int] = field(default_factory=dict)   # article key -> folio
+    padding: int = 0          # blank pages added for saddle stitching
+    frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
+
+    @property
+    def pages(self) -> list[Page]:
+        return self.contents + self.body
+
+
+def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
+    """What running heads and the contents may name: journal, running title, year, number, date."""
+    date = issue.date.isoformat() if isinstance(issue.date, _dt.date) else ""
+    return IssueFacts(journal=issue.journal or layout.journal,
+                      running_title=layout.running_title,
+                      year=issue.year, number=issue.number, date=date)
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+def body_frames(flow: list[FlowItem], colophon: Band | None, layout: Layout) -> list[Frame]:
+    """The body's frames: the flow on the grid, the colophon closing the issue."""
+    tb = layout.textblock
+    frames = paginate(flow, tb.lines, tb.line_pitch)
+    if colophon is not None:
+        # 报尾 closes the issue (journal-style.md §4)
+        place_closing(frames, colophon, tb.lines, tb.line_pitch,
+                      at_foot=layout.colophon.position == "bottom")
+    return frames
+
+
+def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, placer: Placer,
+               marginals: Marginals) -> tuple[list[Page], dict[str, int]]:
+    """Each frame on a page with running head and folio; returns the pages and the folio each
+    article starts on (article key -> folio)."""
+    pages: list[Page] = []
+    starts: dict[str, int] = {}
+    for i, frame in enumerate(frames):
+        folio = i + 1
+        page = Page(layout.page.width, layout.page.height,
+                    kind="blank" if frame.blank else "body", label=str(folio))
+        left = placer.block_left(folio)
+        placer.place(frame, page, left)
+        if not frame.blank:
+            # No running head over a page that holds the colophon alone: no section runs there.
+            suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
+                        or all(p.item.role == "colophon" for p in frame.placements))
+            marginals.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
+                            running_head=not suppress)
+        for anchor in page.anchors:
+            if anchor.kind == "article":
+                starts[anchor.key] = folio
+        pages.append(page)
+    return pages, starts
+
+
+def contents_pages(issue: Issue, composer: Composer, placer: Placer, starts: dict[str, int],
+                   facts: IssueFacts) -> list[Page]:
+    """目录 with the start folio of every article; the first page carries the contents anchor."""
+    layout = composer.layout
+    tb = layout.textblock
+    toc_frames = paginate(contents_items(issue, composer, starts, facts), tb.lines,
+                          tb.line_pitch)
+    pages = []
+    for i, frame in enumerate(toc_frames):
+        label = layout.contents.label + ("" if len(toc_frames) == 1 else str(i + 1))
+        page = Page(layout.page.width, layout.page.height, kind="contents", label=label)
+        placer.place(frame, page, placer.block_left(None))
+        pages.append(page)
+    if pages:
+        title = layout.contents.heading.replace("\u3000", "").replace(" ", "")
+        pages[0].anchors.insert(0, Anchor("contents", title, layout.page.height - tb.top,
+                                          "contents", 0))
+    return pages
+
+
+def saddle_padding(frames: list[Frame], contents: int, colophon: Band | None,
+                   layout: Layout) -> int:
+    """Blank frames that make the issue (contents + body) a multiple of 4 pages; returns how
+    many were inserted into `frames`.
+
+    Saddle stitching folds sheets of 4 pages (journal-style.md §5). The blanks stand before the
+    closing page, the colophon's. If the colophon shares the last article's page, it gets a
+    page of its own when that costs no extra sheet; otherwise (and with no colophon) the
+    blanks come last."""
+    if not layout.page.saddle_stitch or (contents + len(frames)) % 4 == 0:
+        return 0
+    tb = layout.textblock
+    n = contents + len(frames)
+    closing = None
+    if colophon is not None:
+        last, start = frames[-1], closing_start(frames)
+        if start is not None:      # the colophon has a page (or pages) of its own
+            closing = frames[start]
+        elif -(n + 1) % 4 < -n % 4:
+            last.placements = [p for p in last.placements if p.item is not colophon]
+            frames.append(Frame())
+            place_closing(frames, colophon, tb.lines, tb.line_pitch,
+                          at_foot=layout.colophon.position == "bottom")
+            closing = frames[-1]
+    padding = -(contents + len(frames)) % 4
+    at = frames.index(closing) if closing is not None else len(frames)
+    frames[at:at] = [Frame(blank=True) for _ in range(padding)]
+    return padding
+
+
+def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
+                   colophon: Band | None) -> Composition:
+    """The issue's pages from its flow: body, contents, saddle padding (see the module doc)."""
+    layout, book = composer.layout, composer.book
+    facts = issue_facts(issue, layout)
+    placer = Placer(layout, book)
+    marginals = Marginals(layout, book, facts, issue)
+    frames = body_frames(flow, colophon, layout)
+    body, starts = body_pages(frames, colophon, layout, placer, marginals)
+    contents = contents_pages(issue, composer, placer, starts, facts)
+    before = len(frames)
+    padding = saddle_padding(frames, len(contents), colophon, layout)
+    if len(frames) != before:          # blanks, or the colophon moved to a page of its own
+        body, starts = body_pages(frames, colophon, layout, placer, marginals)
+        contents = contents_pages(issue, composer, placer, starts, facts)
+    return Composition(issue, layout, book, contents, body, starts, padding, frames)
+
+
+def _last_section(frames: list[Frame], i: int) -> str | None:
+    for j in range(i, -1, -1):
+        s = frame_section(frames[j])
+        if s:
+            return s
+    return None

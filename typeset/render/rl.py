@@ -1,0 +1,400 @@
+"""The ReportLab adapter: the only module of typeset that imports ReportLab.
+
+The page writer (`writer.py`) speaks to a `Document` (pages, content, destinations, outline,
+links, page labels, catalog entries, document information, file identifier, header
+version); fonts are `EmbeddedFont`s, which ReportLab treats as its own. Everything below
+that relies on ReportLab's internals is here, and `tests/test_rl.py` pins each behaviour we
+rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
+
+* the *dynamic font* protocol (what ReportLab's own `TTFont` uses): the canvas calls
+  `splitString` while drawing and `getSubsetInternalName` to name the font resource, which
+  registers the font in `doc.fontMapping` and `doc.delayedFonts`; at save the document calls
+  `addObjects(doc)` for every delayed font, which makes its objects with `doc.Reference` and
+  puts the Type0 font into the `BasicFonts` resource dictionary (`doc.idToObject`);
+* the font registry `pdfmetrics._fonts` / `_dynFaceNames` (registering a font twice under one
+  name replaces it);
+* a canvas whose initial font is dynamic writes no `BT /F1 12 Tf … ET` preamble, so no
+  unembedded standard font enters the file (`_PlaceholderFont`);
+* invariant mode: no clock, no random file identifier.
+
+This module imports ReportLab; nothing imports this module but the writer, when a document
+is written (never `typeset check`, `dump` or `--help`).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+import weakref
+
+from reportlab.pdfbase import pdfdoc
+
+from typeset.errors import TypesetError
+from typeset.render.cidfont import FontUse, cid_font, pdf_name_token
+from typeset.render.fontprogram import SubsetCache, subset_for
+from typeset.render.pdfsyntax import Name, text_string_bytes
+from typeset.text.fonts import FontFace
+
+
+# ------------------------------------------------------------------------------------------
+# Fonts: CID-keyed subsets as ReportLab dynamic fonts
+# ------------------------------------------------------------------------------------------
+
+class _FaceInfo:
+    """What ReportLab's registry wants from `font.face` (a unique `name`)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.builtIn = 0
+
+
+class EmbeddedFont:
+    """A ReportLab font that embeds `face` as a CID-keyed subset (see typeset.render.cidfont),
+    so `canvas.setFont(name, size)`, `drawString` and text objects work with it unchanged."""
+
+    _dynamicFont = 1      # ReportLab: subset per document, objects made at save
+    _multiByte = 1        # ReportLab: we measure our own strings
+    shapable = False      # no ReportLab/HarfBuzz shaping: typeset positions every glyph
+
+    def __init__(self, face: FontFace, name: str, cache: SubsetCache | None | str = "auto"):
+        self.face_data = face
+        self.fontName = name
+        self.face = _FaceInfo(name)
+        self.encoding = None
+        self.substitutionFonts: list = []
+        self.cache = cache     # "auto": SubsetCache() at save time ($TYPESET_CACHE); None: off
+        self._uses: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    # -- measuring -------------------------------------------------------------------------
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        adv = self.face_data.advance
+        return sum(adv(c) for c in text) * size
+
+    # -- encoding --------------------------------------------------------------------------
+    def use(self, doc) -> FontUse:
+        """The characters drawn with this font in `doc` so far."""
+        u = self._uses.get(doc)
+        if u is None:
+            u = self._uses[doc] = FontUse(self.face_data)
+        return u
+
+    def encode(self, text: str, doc) -> bytes:
+        """Two-byte codes for `text` in `doc`, assigning codes to new characters."""
+        return self.use(doc).encode(text)
+
+    def splitString(self, text, doc, encoding: str = "utf-8"):
+        """ReportLab's dynamic-font hook: [(subset number, bytes)] — one subset per font."""
+        if isinstance(text, bytes):
+            text = text.decode(encoding)
+        return [(0, self.encode(text, doc))]
+
+    def getSubsetInternalName(self, subset: int, doc) -> str:
+        """The PDF resource name ("/F3") of this font in `doc`; registers it for `addObjects`."""
+        if subset != 0:
+            raise IndexError(f"font {self.fontName} has one subset, not {subset}")
+        u = self.use(doc)
+        if u.resource is None:
+            u.resource = f"F{len(doc.fontMapping) + 1}"
+            doc.fontMapping[self.fontName] = "/" + u.resource
+            doc.delayedFonts.append(self)
+        return "/" + u.resource
+
+    def used_chars(self, doc) -> list[str]:
+        """Characters drawn so far in `doc`, in code order (code 1 first)."""
+        u = self._uses.get(doc)
+        return list(u.chars) if u else []
+
+    # -- objects at save time ---------------------------------------------------------------
+    def addObjects(self, doc) -> None:
+        from reportlab.pdfbase import pdfdoc
+        u = self._uses.get(doc)
+        if u is None or u.resource is None:
+            return
+        cache = SubsetCache() if self.cache == "auto" else self.cache
+        f = cid_font(self.face_data, u, subset_for(self.face_data, u.gids, cache))
+        comp = [pdfdoc.PDFZCompress] if doc.compression else None
+        uid = f"{u.resource}:{f.base_font}"
+
+        program = pdfdoc.PDFStream(content=f.program, filters=comp)
+        if f.cff:
+            program.dictionary["Subtype"] = "/CIDFontType0C"
+        else:
+            program.dictionary["Length1"] = len(f.program)
+        program_ref = doc.Reference(program, f"FontProgram:{uid}")
+        cidset_ref = doc.Reference(pdfdoc.PDFStream(content=f.cidset, filters=comp),
+                                   f"CIDSet:{uid}")
+        descriptor = pdfdoc.PDFDictionary({
+            **f.descriptor,
+            ("FontFile3" if f.cff else "FontFile2"): program_ref,
+            "CIDSet": cidset_ref,
+        })
+        descriptor_ref = doc.Reference(descriptor, f"FontDescriptor:{uid}")
+        cidfont = pdfdoc.PDFDictionary({
+            "Type": "/Font",
+            "Subtype": "/CIDFontType0" if f.cff else "/CIDFontType2",
+            "BaseFont": "/" + f.base_font,
+            "CIDSystemInfo": "<< /Registry (Adobe) /Ordering (Identity) /Supplement 0 >>",
+            "FontDescriptor": descriptor_ref,
+            "DW": f.dw,
+            "W": f.w,
+        })
+        if f.cid_to_gid is not None:
+            cidfont["CIDToGIDMap"] = doc.Reference(
+                pdfdoc.PDFStream(content=f.cid_to_gid, filters=comp), f"CIDToGIDMap:{uid}")
+        cidfont_ref = doc.Reference(cidfont, f"CIDFont:{uid}")
+        tounicode = pdfdoc.PDFStream(content=f.tounicode, filters=comp)
+        type0 = pdfdoc.PDFDictionary({
+            "Type": "/Font",
+            "Subtype": "/Type0",
+            "BaseFont": "/" + f.type0_name,
+            "Encoding": "/Identity-H",
+            "DescendantFonts": pdfdoc.PDFArray([cidfont_ref]),
+            "ToUnicode": doc.Reference(tounicode, f"ToUnicode:{uid}"),
+        })
+        doc.idToObject["BasicFonts"].dict[u.resource] = doc.Reference(type0, u.resource)
+        del self._uses[doc]
+
+
+class _PlaceholderFont:
+    """Registered as the canvas's initial font so ReportLab never adds an unembedded standard
+    font (its preamble sets one only for non-dynamic fonts). It is never drawn with."""
+    _dynamicFont = 1
+    _multiByte = 1
+    shapable = False
+    fontName = "typeset-placeholder"
+    encoding = None
+    substitutionFonts: list = []
+
+    def __init__(self):
+        self.face = _FaceInfo(self.fontName)
+
+    def stringWidth(self, text, size, encoding="utf8"):
+        raise TypesetError("internal: text drawn without a font (placeholder font used)")
+
+    def splitString(self, text, doc, encoding="utf-8"):
+        raise TypesetError("internal: text drawn without a font (placeholder font used)")
+
+    def getSubsetInternalName(self, subset, doc):
+        raise TypesetError("internal: text drawn without a font (placeholder font used)")
+
+    def addObjects(self, doc):
+        return None
+
+
+PLACEHOLDER_FONT_NAME = _PlaceholderFont.fontName
+
+_fonts: dict[str, EmbeddedFont] = {}
+
+
+def font_name_for(face: FontFace) -> str:
+    """The ReportLab font name under which `face` is registered (stable per file identity)."""
+    digest = hashlib.sha256(face.identity.encode()).hexdigest()[:10]
+    return f"typeset-{pdf_name_token(face.postscript_name)}-{digest}"
+
+
+def register(face: FontFace) -> EmbeddedFont:
+    """Register `face` with ReportLab (idempotent) and return its `EmbeddedFont`; afterwards
+    `canvas.setFont(font.fontName, size)` draws with it."""
+    from reportlab.pdfbase import pdfmetrics
+    register_placeholder()
+    name = font_name_for(face)
+    font = _fonts.get(name)
+    if font is None:
+        font = _fonts[name] = EmbeddedFont(face, name)
+    if pdfmetrics._fonts.get(name) is not font:
+        pdfmetrics._fonts.pop(name, None)
+        pdfmetrics._dynFaceNames.pop(name, None)
+        pdfmetrics.registerFont(font)
+    return font
+
+
+def register_placeholder() -> None:
+    """Register the placeholder initial font (see `_PlaceholderFont`)."""
+    from reportlab.pdfbase import pdfmetrics
+    if not isinstance(pdfmetrics._fonts.get(PLACEHOLDER_FONT_NAME), _PlaceholderFont):
+        pdfmetrics._fonts.pop(PLACEHOLDER_FONT_NAME, None)
+        pdfmetrics._dynFaceNames.pop(PLACEHOLDER_FONT_NAME, None)
+        pdfmetrics.registerFont(_PlaceholderFont())
+
+
+# ------------------------------------------------------------------------------------------
+# The document
+# ------------------------------------------------------------------------------------------
+
+# A fixed-length identifier written first and replaced by a hash of the file (`Document.save`).
+_ID_PLACEHOLDER = b"[<" + b"0" * 32 + b"><" + b"0" * 32 + b">]"
+
+
+class _Info(pdfdoc.PDFObject):
+    """The document information dictionary exactly as given (ReportLab's own always writes
+    Keywords and Trapped and its clock or invariant date)."""
+
+    invariant = 1
+
+    def __init__(self, entries: list[tuple[str, str]]):
+        self.entries = entries
+
+    def digest(self, md5object) -> None:          # ReportLab feeds Info to its own /ID
+        for _, value in self.entries:
+            md5object.update(value.encode("utf-8"))
+
+    def format(self, document) -> bytes:
+        return pdfdoc.PDFDictionary({
+            k: pdfdoc.PDFName(v) if isinstance(v, Name) else pdfdoc.PDFString(v)
+            for k, v in self.entries}).format(document)
+
+
+class Document:
+    """One PDF written through a ReportLab canvas: the writer's only view of ReportLab.
+
+    Coordinates are media-box points. Content is PDF operators given as text (`content`);
+    fonts are selected by their resource name (`font_resource`) and text is shown as codes
+    (`encode`), so ReportLab draws nothing itself but the crop marks' stroke colour."""
+
+    def __init__(self, page_size: tuple[float, float], *, version: tuple[int, int] = (1, 4),
+                 lang: str | None = None):
+        from reportlab.pdfgen.canvas import Canvas
+        self._buf = io.BytesIO()
+        register_placeholder()
+        c = Canvas(self._buf, pagesize=page_size, invariant=1, pageCompression=1,
+                   initialFontName=PLACEHOLDER_FONT_NAME, lang=lang, pdfVersion=version)
+        self._canvas = c
+        self._doc = c._doc
+        self._version = tuple(version)
+        self._named: list[tuple[bytes, object]] = []
+
+    # -- document information, metadata, output intent ---------------------------------------
+    def set_info(self, entries: list[tuple[str, str]]) -> None:
+        """The Info dictionary: (key, value); a `pdfsyntax.Name` value is a name, anything
+        else a text string."""
+        self._doc.info = _Info(entries)
+
+    def set_metadata(self, xmp: bytes) -> None:
+        """The catalog's XMP metadata stream, unfiltered (ISO 19005-2 §6.6.2.1)."""
+        from reportlab.pdfbase.pdfdoc import PDFDictionary, PDFName, PDFStream
+        stream = PDFStream(PDFDictionary({"Type": PDFName("Metadata"),
+                                          "Subtype": PDFName("XML")}), content=xmp, filters=None)
+        self._doc.Catalog.Metadata = self._doc.Reference(stream, "Metadata")
+
+    def set_output_intent(self, subtype: str, identifier: str, condition: str, registry: str,
+                          info: str, profile: bytes, components: int) -> None:
+        """The one output intent (ISO 32000-1 §14.11.5) with its ICC profile."""
+        from reportlab.pdfbase import pdfdoc
+        doc = self._doc
+        stream = pdfdoc.PDFStream(content=profile, filters=[pdfdoc.PDFZCompress])
+        stream.dictionary["N"] = components
+        intent = pdfdoc.PDFDictionary({
+            "Type": pdfdoc.PDFName("OutputIntent"),
+            "S": pdfdoc.PDFName(subtype.lstrip("/")),
+            "OutputConditionIdentifier": pdfdoc.PDFString(identifier),
+            "OutputCondition": pdfdoc.PDFString(condition),
+            "RegistryName": pdfdoc.PDFString(registry),
+            "Info": pdfdoc.PDFString(info),
+            "DestOutputProfile": doc.Reference(stream, "OutputProfile"),
+        })
+        cat = doc.Catalog
+        # ReportLab's catalog writes only the keys it lists; OutputIntents is not among them.
+        cat.__NoDefault__ = list(type(cat).__NoDefault__) + ["OutputIntents"]
+        cat.OutputIntents = pdfdoc.PDFArray([doc.Reference(intent, "OutputIntent")])
+
+    # -- pages -----------------------------------------------------------------------------
+    def begin_page(self, media: tuple[float, float],
+                   trim: tuple[float, float, float, float] | None,
+                   bleed: tuple[float, float, float, float] | None) -> None:
+        c = self._canvas
+        c.setPageSize(media)
+        c.setTrimBox(trim)
+        c.setBleedBox(bleed)
+
+    def font_resource(self, font: EmbeddedFont) -> str:
+        """The resource name ("/F1") that selects `font` in this document's content."""
+        return font.getSubsetInternalName(0, self._doc)
+
+    def encode(self, font: EmbeddedFont, text: str) -> bytes:
+        return font.encode(text, self._doc)
+
+    def content(self, ops: str) -> None:
+        """Append PDF operators to the page's content stream."""
+        self._canvas.addLiteral(ops)
+
+    def registration_lines(self, segments: list[tuple[float, float, float, float]],
+                           width: float) -> None:
+        """Stroke `segments` in the registration colour: Separation /All over CMYK, so they
+        print on every plate."""
+        from reportlab.lib.colors import CMYKColorSep
+        c = self._canvas
+        c.saveState()
+        c.setStrokeColor(CMYKColorSep(1, 1, 1, 1, spotName="All"))
+        c.setLineWidth(width)
+        c.setLineCap(0)
+        c.lines(segments)
+        c.restoreState()
+
+    def destination(self, key: str, top: float, *, named: bool) -> None:
+        """A destination on the current page at height `top` (XYZ, left and zoom unchanged);
+        `named`: also listed in the /Dests name tree under `key`."""
+        dest = self._canvas.bookmarkPage(key, fit="XYZ", left=None, top=top, zoom=None)
+        if named:
+            self._named.append((text_string_bytes(key), dest))
+
+    def outline_entry(self, title: str, key: str, level: int) -> None:
+        self._canvas.addOutlineEntry(title, key, level=level)
+
+    def link(self, key: str, rect: tuple[float, float, float, float]) -> None:
+        """A link annotation over `rect` to the destination `key`, printable (F 4), no border."""
+        self._canvas.linkAbsolute("", key, Rect=rect, thickness=0, Border="[0 0 0]", F=4)
+
+    def end_page(self) -> None:
+        self._canvas.showPage()
+
+    # -- document --------------------------------------------------------------------------
+    def page_label(self, index: int, style: str | None, start: int | None,
+                   prefix: str | None) -> None:
+        self._canvas.addPageLabel(index, style=style, start=start, prefix=prefix)
+
+    def show_outline(self) -> None:
+        self._canvas.showOutline()
+
+    def save(self, *, content_id: bool = False, metadata_id: bytes | None = None) -> bytes:
+        """The finished file. `content_id`: the trailer /ID is the first 16 bytes of the
+        SHA-256 of the file as written with a zero identifier (and, inside the XMP stream,
+        `metadata_id`, a fixed-length placeholder, as it stands); that placeholder then
+        receives the same digest as a UUID. Same content, same identifier."""
+        c = self._canvas
+        if self._named:
+            from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFString
+            self._named.sort(key=lambda t: t[0])
+            items = []
+            for k, dest in self._named:
+                items += [PDFString(k, enc="raw"), dest]
+            c.setCatalogEntry("Names", PDFDictionary(
+                {"Dests": PDFDictionary({"Names": PDFArray(items)})}))
+        if tuple(self._doc._pdfVersion) != self._version:
+            raise TypesetError(f"internal: ReportLab raised the PDF version to "
+                               f"{self._doc._pdfVersion} (the variant needs {self._version})",
+                               hint="something drawn needs a newer PDF; please report this")
+        if content_id:
+            self._doc._ID = _ID_PLACEHOLDER
+        c.save()
+        data = self._buf.getvalue()
+        if not content_id:
+            return data
+        digest = hashlib.sha256(data).digest()[:16]
+        out = bytearray(data)
+        at = data.rindex(b"/ID " + _ID_PLACEHOLDER) + 4
+        out[at:at + len(_ID_PLACEHOLDER)] = b"[<%s><%s>]" % (digest.hex().encode(),
+                                                             digest.hex().encode())
+        if metadata_id is not None:
+            # only inside the XMP object: ReportLab records where each object starts
+            start = self._doc.idToOffset["Metadata"]
+            end = data.index(b"endobj", start)
+            uid = str(uuid.UUID(bytes=digest)).encode("ascii")
+            if len(uid) != len(metadata_id):
+                raise ValueError("the metadata id placeholder must be as long as a UUID")
+            at = data.find(metadata_id, start, end)
+            while at >= 0:
+                out[at:at + len(uid)] = uid
+                at = data.find(metadata_id, at + len(uid), end)
+        return bytes(out)

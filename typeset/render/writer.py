@@ -1,0 +1,450 @@
+"""The page writer: laid-out pages -> the finished PDF, written once, in its final form.
+
+Takes `Page`s (typeset.layout.page: positioned text runs and rules, anchors, links), a
+`Variant` (variants.py: print PDF/X-4 or X-1a, archive PDF/A-2u, or a proof) decided before
+anything is written, and the document information; draws through the ReportLab adapter
+(rl.py) and returns the file's bytes. It never sees a paragraph; every glyph is where the run
+says. Nothing reads the PDF back: what the variant asks for is written as the pages are
+drawn, and what it forbids is refused at the draw call.
+
+* What the variant writes: header version, output intent with its ICC profile, Info entries
+  and the XMP packet (built from the same `DocumentInfo`, so they agree), /Lang, TrimBox and
+  BleedBox on every page, bleed and crop marks, links (not in the print file: ISO 15930-7
+  §6.6), bookmarks, page labels, and an /ID that is a hash of the file itself.
+* Rules while drawing (`_Rules`): the writer knows every colour and font it emits. Text and
+  rules are pure black in DeviceGray (`0 g`, `0 G`; journal-style.md: black text as pure K),
+  crop marks are the registration colour (Separation /All over CMYK); each is checked against
+  the variant's colour spaces, and, where the variant needs every code to map to Unicode
+  (PDF/A level U), no character that maps to U+0000, U+FEFF or U+FFFE is shown. A violation
+  is a typeset bug: `VariantViolation`, naming page and item, before a byte is written. Fonts
+  are always embedded as CID-keyed subsets with ToUnicode maps (cidfont.py).
+* Text: one `BT … ET` block per stretch of consecutive runs on a page; `Tf` only when font or
+  size changes; `Tm` per run; glyphs as two-byte codes. Per-glyph positions (`TextRun.xs`)
+  become `TJ` adjustments, or a single `Tc` when the extra spacing is uniform; `xs=None` is a
+  plain `Tj` at natural advances.
+* Print geometry: the media box is the trim size plus the bleed on every side (plus room for
+  crop marks); content is shifted by that margin; crop marks stand outside the bleed.
+* Navigation: each `Anchor` is a destination (named with its key in the `/Dests` name tree
+  when it has one) and an outline entry nested by `level`; each `Link` is a link annotation
+  to the destination with its key; `Page.label` becomes a page label range.
+* Safety: before anything is drawn every character of every run is checked against its face;
+  missing glyphs raise `TypesetError` listing each character, its code point and where it is.
+  Output goes to a temporary file in the target directory, renamed over the target only when
+  complete (an earlier good file survives any failure).
+* Determinism: no clock (dates come from `DocumentInfo.date`), no random identifier, codes
+  and subset tags derived from content: the same pages give the same bytes.
+
+Where the next pieces go (none is built yet):
+* (a) raster images (issue 10): an `Image` item on the page with its colour space; the writer
+  asks `_Rules.colour` for it, converts it for the variant first where the table says so
+  (X-1a: CMYK through the output profile; archive: sRGB; X-4: CMYK or ICC-tagged RGB), and
+  places it as an image XObject through a new `Document.image(...)` -> `/Im1 Do`;
+* (b) pages of other PDFs (covers, inserts; issue 11): an `Insert` item naming a file and
+  page; the inserted page is preflighted against the variant (preflight.py) and placed as a
+  form XObject (`Document.form(...)`: its content stream and resources copied as objects);
+* (c) bounded memory and re-rendering only changed pages (issue 13 parts 4-5): the content
+  stream of a page is a pure function of its items and the font codes (`_Writer._content`);
+  with codes assigned in a first pass over all runs, a page's compressed stream can be cached
+  by a hash of its items and reused when unchanged, and `Document` can format each finished
+  page's objects at once and keep only their offsets (fonts, whose subsets are known last,
+  are written at the end; PDF references may point forward);
+* (d) page content streams in parallel: after that first pass (cheap: it only walks the
+  runs), `_content` of each page needs nothing from other pages, so pages can be formatted
+  by worker processes; only the adapter calls stay in order.
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
+
+from typeset.errors import TypesetError
+from typeset.fsutil import write_output
+from typeset.issueinfo import DocumentInfo, Metadata
+from typeset.layout.page import Page, Rule, TextRun
+from typeset.render.pdfsyntax import pdf_date, pdf_number as _n
+from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
+from typeset.text.fonts import FontLibrary
+
+if TYPE_CHECKING:
+    from typeset.render.rl import Document, EmbeddedFont
+
+__all__ = ["CropMarks", "DocumentInfo", "VariantViolation", "render_pdf", "write_pdf",
+           "check_glyphs"]
+
+
+@dataclass(frozen=True)
+class CropMarks:
+    """Trim marks drawn outside the bleed (pt). The media box grows by gap + length."""
+    length: float = 18.0     # length of each mark
+    gap: float = 3.0         # distance from the bleed edge to the start of a mark
+    width: float = 0.25      # stroke width
+
+
+class VariantViolation(TypesetError):
+    """The writer was asked to draw something its variant forbids (a typeset bug)."""
+
+
+_MISSING_LIST_MAX = 8        # locations listed per missing character
+
+
+def write_pdf(pages: list[Page], out: Path | str | BinaryIO, library: FontLibrary,
+              info: DocumentInfo, *, variant: Variant = PROOF, issue: Metadata | None = None,
+              bleed: float = 0.0, crop_marks: bool | CropMarks = False) -> None:
+    """Write `pages` as a PDF to `out` (a path, written atomically, or a binary stream)."""
+    data = render_pdf(pages, library, info, variant=variant, issue=issue, bleed=bleed,
+                      crop_marks=crop_marks)
+    if isinstance(out, (str, os.PathLike)):
+        write_output(Path(out), data)
+    else:
+        out.write(data)
+
+
+def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
+               variant: Variant = PROOF, issue: Metadata | None = None, bleed: float = 0.0,
+               crop_marks: bool | CropMarks = False) -> bytes:
+    """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
+    adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
+    layout) are drawn when the variant has them."""
+    if bleed < 0:
+        raise ValueError(f"bleed must not be negative (got {bleed})")
+    if not pages:
+        raise ValueError("no pages to write")
+    marks = CropMarks() if crop_marks is True else (crop_marks or None)
+    if not variant.bleed:
+        bleed, marks = 0.0, None
+    fonts = check_glyphs(pages, library)
+    keys = _anchor_keys(pages)
+    _check_links(pages, keys)
+    return _Writer(pages, fonts, info, variant, issue, bleed, marks, keys).run()
+
+
+# -- checks ----------------------------------------------------------------------------------
+
+def _where(i: int, page: Page) -> str:
+    return f"page {i + 1}" + (f" ({page.label})" if page.label else "")
+
+
+def _item_where(i: int, page: Page, item) -> str:
+    if isinstance(item, TextRun):
+        text = item.text if len(item.text) <= 12 else item.text[:12] + "…"
+        return f"{_where(i, page)}: {item.role} text “{text}”"
+    return f"{_where(i, page)}: {item.role} rule"
+
+
+def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedFont]:
+    """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
+    Raises TypesetError listing each missing character, U+ code point and where it occurs."""
+    from typeset.render.rl import register
+    fonts: dict[str, EmbeddedFont] = {}
+    missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
+    for i, page in enumerate(pages):
+        for item in page.items:
+            if not isinstance(item, TextRun):
+                continue
+            if item.xs is not None and len(item.xs) != len(item.text):
+                raise ValueError(f"{_where(i, page)}: TextRun {item.text!r} has {len(item.xs)} "
+                                 f"positions for {len(item.text)} characters")
+            font = fonts.get(item.font)
+            if font is None:
+                font = fonts[item.font] = register(library.face(item.font))
+            cmap = font.face_data.cmap
+            for ch in item.text:
+                if ord(ch) not in cmap:
+                    places = missing.setdefault((ch, item.font), [])
+                    place = f"{_where(i, page)} {item.role}"
+                    if place not in places:
+                        places.append(place)
+    if missing:
+        lines = []
+        for (ch, key), places in missing.items():
+            shown = ", ".join(places[:_MISSING_LIST_MAX])
+            if len(places) > _MISSING_LIST_MAX:
+                shown += f", and {len(places) - _MISSING_LIST_MAX} more"
+            lines.append(f"  {ch!r} U+{ord(ch):04X} not in {os.path.basename(key)}: {shown}")
+        n = len({ch for ch, _ in missing})
+        raise TypesetError(
+            f"{n} character{'s' if n != 1 else ''} missing from the fonts; nothing was written:\n"
+            + "\n".join(lines),
+            hint="add a face that has them to the style's font list in the layout, "
+                 "or replace the characters in the article")
+    return fonts
+
+
+def _anchor_keys(pages: list[Page]) -> dict[tuple[int, int], str]:
+    """Destination name for each anchor (page index, anchor index)."""
+    keys: dict[tuple[int, int], str] = {}
+    seen: set[str] = set()
+    for i, page in enumerate(pages):
+        for j, a in enumerate(page.anchors):
+            key = a.key or f"typeset.page{i + 1}.{j + 1}"
+            if key in seen:
+                raise TypesetError(f"two anchors share the key {key!r} ({_where(i, page)}: "
+                                   f"{a.title!r})", hint="anchor keys must be unique")
+            seen.add(key)
+            keys[(i, j)] = key
+    return keys
+
+
+def _check_links(pages: list[Page], keys: dict[tuple[int, int], str]) -> None:
+    known = set(keys.values())
+    for i, page in enumerate(pages):
+        for link in page.links:
+            if link.key not in known:
+                raise TypesetError(f"{_where(i, page)}: link to {link.key!r}, which no anchor has",
+                                   hint="links point at Anchor.key of an anchor on some page")
+
+
+# -- drawing ---------------------------------------------------------------------------------
+
+def _label_ranges(labels: list[str]) -> list[tuple[int, str | None, int | None, str | None]]:
+    """Page label ranges (page index, style, start, prefix) for ISO 32000-1 §12.4.2: a label
+    ending in a decimal number continues a decimal range when it is the previous number plus
+    one with the same prefix; any other label is a prefix-only range (repeated labels, such
+    as 目录 on several contents pages, share one range)."""
+    ranges = []
+    prev: tuple[str, int | None] | None = None      # (prefix, number or None)
+    for i, label in enumerate(labels):
+        m = re.fullmatch(r"(.*?)([1-9][0-9]*)", label)
+        cur = (m.group(1), int(m.group(2))) if m else (label, None)
+        if prev is not None and cur[0] == prev[0] and (
+                (cur[1] is None and prev[1] is None)
+                or (cur[1] is not None and prev[1] is not None and cur[1] == prev[1] + 1)):
+            prev = cur
+            continue
+        if cur[1] is None:
+            ranges.append((i, None, None, cur[0]))
+        else:
+            ranges.append((i, "D", cur[1], cur[0] or None))
+        prev = cur
+    return ranges
+
+
+class _Rules:
+    """The variant's rules for what is drawn, applied at each draw call. Whatever breaks one
+    is a typeset bug (the layout or the writer made something the file may not hold), so the
+    message names the page and the item, and nothing is written."""
+
+    def __init__(self, variant: Variant):
+        self.variant = variant
+        self.name = variant.standard or variant.key
+
+    def colour(self, space: str, where: str) -> None:
+        if not self.variant.allows(space):
+            raise VariantViolation(
+                f"{where}: drawn in {space}, which a {self.name} file may not use",
+                hint="this is a typeset bug, not a problem in your sources; please report it")
+
+    def text(self, run: TextRun, where: str) -> None:
+        # ISO 19005-2 §6.2.11.7.2: at level U no code may map to U+0000, U+FEFF or U+FFFE.
+        if self.variant.tounicode and not NOT_UNICODE.isdisjoint(run.text):
+            bad = ", ".join(f"U+{ord(c):04X}" for c in sorted(NOT_UNICODE & set(run.text)))
+            raise VariantViolation(
+                f"{where}: shows {bad}, which a {self.name} file may not map to text",
+                hint="this is a typeset bug, not a problem in your sources; please report it")
+
+
+class _Writer:
+    def __init__(self, pages, fonts, info: DocumentInfo, variant: Variant,
+                 issue: Metadata | None, bleed: float, marks: CropMarks | None, keys):
+        self.pages = pages
+        self.fonts = fonts
+        self.info = info
+        self.variant = variant
+        self.issue = issue
+        self.rules = _Rules(variant)
+        self.bleed = float(bleed)
+        self.marks = marks
+        self.keys = keys
+        self.off = self.bleed + (marks.gap + marks.length if marks else 0.0)
+        self.doc: Document
+
+    def run(self) -> bytes:
+        from typeset.render.rl import Document
+        from typeset.render.xmp import UUID_PLACEHOLDER, build_xmp
+        v, info = self.variant, self.info
+        doc = self.doc = Document(self._media(self.pages[0]), version=v.version,
+                                  lang=(info.lang or None) if v.lang else None)
+        doc.set_info(self._info_entries())
+        if v.intent is not None:
+            cond = v.intent.condition
+            doc.set_output_intent(v.intent.subtype, cond.identifier, cond.condition,
+                                  cond.registry, cond.info, v.intent.profile(),
+                                  v.intent.components)
+        if v.metadata:
+            doc.set_metadata(build_xmp(info, self.issue, v))
+        outline_level = -1
+        for i, page in enumerate(self.pages):
+            self._page(i, page)
+            for j, a in enumerate(page.anchors):
+                key = self.keys[(i, j)]
+                doc.destination(key, self._y(a.y), named=bool(a.key))
+                if v.outlines:
+                    # ReportLab's outline may only go one level deeper at a time.
+                    level = max(0, min(a.level, outline_level + 1))
+                    doc.outline_entry(a.title, key, level)
+                    outline_level = level
+            if v.links:
+                for link in page.links:
+                    doc.link(link.key, (self._x(link.x1), self._y(link.y1),
+                                        self._x(link.x2), self._y(link.y2)))
+            doc.end_page()
+        labels = [p.label for p in self.pages]
+        if v.page_labels and any(labels):
+            for index, style, start, prefix in _label_ranges(labels):
+                doc.page_label(index, style, start, prefix)
+        if v.outlines and any(p.anchors for p in self.pages):
+            doc.show_outline()
+        return doc.save(content_id=v.id_from_hash,
+                        metadata_id=UUID_PLACEHOLDER.encode("ascii") if v.metadata else None)
+
+    def _info_entries(self) -> list[tuple[str, str]]:
+        """The Info dictionary: what `DocumentInfo` gives, then what the variant adds."""
+        info = self.info
+        out = [("Title", info.title)]
+        for key, value in (("Author", info.author), ("Subject", info.subject),
+                           ("Keywords", info.keywords)):
+            if value:
+                out.append((key, value))
+        out += [("Creator", info.creator), ("Producer", info.producer)]
+        if info.date is not None:
+            out += [("CreationDate", pdf_date(info.date)), ("ModDate", pdf_date(info.date))]
+        return out + list(self.variant.info)
+
+    # coordinates: trim space -> media space
+    def _x(self, x: float) -> float:
+        return x + self.off
+
+    def _y(self, y: float) -> float:
+        return y + self.off
+
+    def _media(self, page: Page) -> tuple[float, float]:
+        return (page.width + 2 * self.off, page.height + 2 * self.off)
+
+    def _page(self, index: int, page: Page) -> None:
+        w, h, o, b = page.width, page.height, self.off, self.bleed
+        if o > 0 or self.variant.page_boxes:
+            # PDF/X: TrimBox and BleedBox on every page; without bleed they are the media box.
+            self.doc.begin_page(self._media(page), (o, o, o + w, o + h),
+                                (o - b, o - b, o + w + b, o + h + b))
+        else:
+            self.doc.begin_page(self._media(page), None, None)
+        if self.marks:
+            self.rules.colour(SPOT, f"{_where(index, page)}: crop marks")
+            self._crop_marks(page)
+        self.doc.content(self._content(index, page))
+
+    def _content(self, index: int, page: Page) -> str:
+        """The page's own content stream (the crop marks aside): a function of its items and
+        the fonts' codes only."""
+        o = self.off
+        ops = ["0 g 0 G"]               # pure black, DeviceGray
+        if o:
+            ops.append(f"q 1 0 0 1 {_n(o)} {_n(o)} cm")
+        ops.extend(self._items(index, page))
+        if o:
+            ops.append("Q")
+        return "\n".join(ops)
+
+    def _crop_marks(self, page: Page) -> None:
+        """Eight trim marks, each on a trim line's extension, outside the bleed, in the
+        registration colour (Separation /All: they print on every plate)."""
+        m, o = self.marks, self.off
+        x0, y0, x1, y1 = o, o, o + page.width, o + page.height
+        near = self.bleed + m.gap            # from the trim edge to the start of a mark
+        far = near + m.length
+        segs = []
+        for x in (x0, x1):
+            segs.append((x, y0 - far, x, y0 - near))
+            segs.append((x, y1 + near, x, y1 + far))
+        for y in (y0, y1):
+            segs.append((x0 - far, y, x0 - near, y))
+            segs.append((x1 + near, y, x1 + far, y))
+        self.doc.registration_lines(segs, m.width)
+
+    def _items(self, index: int, page: Page) -> list[str]:
+        ops: list[str] = []
+        rules = self.rules
+        drawn: set[type] = set()        # kinds of item whose colour was checked on this page
+        in_text = False
+        # Text state (Tf, Tc, Tz) belongs to the graphics state and outlives BT/ET
+        # (ISO 32000-1 §9.3.1), so it is tracked for the whole page, not per text object.
+        cur_font = None
+        cur_size = None
+        cur_tc = 0.0
+        cur_hscale = 1.0
+        doc = self.doc
+        for item in page.items:
+            if isinstance(item, TextRun):
+                if not item.text:
+                    continue
+                if TextRun not in drawn:
+                    rules.colour(GRAY, _item_where(index, page, item))
+                    drawn.add(TextRun)
+                rules.text(item, _item_where(index, page, item))
+                if not in_text:
+                    ops.append("BT")
+                    in_text = True
+                if item.hscale != cur_hscale:
+                    ops.append(f"{_n(item.hscale * 100.0)} Tz")
+                    cur_hscale = item.hscale
+                font = self.fonts[item.font]
+                if font is not cur_font or item.size != cur_size:
+                    ops.append(f"{doc.font_resource(font)} {_n(item.size)} Tf")
+                    cur_font, cur_size = font, item.size
+                codes = doc.encode(font, item.text)
+                x = item.x + (item.xs[0] if item.xs else 0.0)
+                ops.append(f"1 0 0 1 {_n(x)} {_n(item.y)} Tm")
+                tc, show = _show(codes, item, font.face_data)
+                if tc != cur_tc:
+                    ops.append(f"{_n(tc, 6)} Tc")
+                    cur_tc = tc
+                ops.append(show)
+            elif isinstance(item, Rule):
+                if Rule not in drawn:
+                    rules.colour(GRAY, _item_where(index, page, item))
+                    drawn.add(Rule)
+                if in_text:
+                    ops.append("ET")
+                    in_text = False
+                ops.append(f"{_n(item.width)} w {_n(item.x1)} {_n(item.y1)} m "
+                           f"{_n(item.x2)} {_n(item.y2)} l S")
+            else:
+                raise TypeError(f"cannot draw {type(item).__name__} on a page")
+        if in_text:
+            ops.append("ET")
+        return ops
+
+
+def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:
+    """(Tc, text-showing operator) for a run: `Tj` at natural advances, `Tc` + `Tj` when the
+    extra space between glyphs is uniform, otherwise `TJ` with per-glyph adjustments
+    (ISO 32000-1 §9.4.3: a TJ number n moves the next glyph by -n/1000 × font size)."""
+    text = run.text
+    if run.xs is None or len(text) < 2:
+        return 0.0, f"<{codes.hex()}> Tj"
+    size = run.size
+    xs = run.xs
+    adv = face.advance
+    h = run.hscale
+    gaps = [xs[i + 1] - xs[i] - adv(text[i]) * size * h for i in range(len(text) - 1)]
+    g0 = gaps[0]
+    if all(abs(g - g0) < 1e-6 for g in gaps):
+        return (0.0 if abs(g0) < 1e-6 else g0), f"<{codes.hex()}> Tj"
+    # Adjustments are computed against absolute targets so rounding never accumulates.
+    parts: list[str] = []
+    start = 0
+    cur = xs[0]
+    for i in range(len(text) - 1):
+        natural = cur + adv(text[i]) * size * h
+        ks = _n(-(xs[i + 1] - natural) * 1000.0 / (size * h), 3)
+        if ks != "0":
+            parts.append(f"<{codes[2 * start:2 * (i + 1)].hex()}> {ks}")
+            start = i + 1
+            cur = natural - float(ks) * size * h / 1000.0
+        else:
+            cur = natural
+    parts.append(f"<{codes[2 * start:].hex()}>")
+    return 0.0, f"[{' '.join(parts)}] TJ"
