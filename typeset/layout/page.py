@@ -1,7 +1,7 @@
 """A laid-out page: positioned items only.
 
 This is the contract between layout and rendering. The renderer never sees a paragraph, a
-line breaker or a layout file: it draws text runs and rules where these say, and records
+line breaker or a layout file: it draws text runs, rules and images where these say, and records
 anchors (for bookmarks and links). Coordinates are PDF points measured from the bottom-left
 corner of the *trimmed* page; the renderer adds the bleed offset for print output.
 """
@@ -37,6 +37,20 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """A picture placed on the page: the file `source` (a probed picture, see
+    typeset.model.picture) scaled to fill the box whose bottom-left corner is (x, y).
+    The renderer converts its colours as the output variant asks (issue 10); the layout only
+    decides where it stands and how large it is."""
+    x: float                 # left edge, pt from the left trim edge
+    y: float                 # bottom edge, pt from the bottom trim edge
+    width: float             # pt
+    height: float            # pt
+    source: str              # absolute path of the picture file
+    role: str = "figure"     # figure, cover, insert, ...: for dumps and reports
+
+
+@dataclass(frozen=True, slots=True)
 class Anchor:
     """A destination on the page: a bookmark target and a link target for the contents."""
     kind: str                # "contents" | "section" | "article"
@@ -63,6 +77,6 @@ class Page:
     kind: str = "body"       # "contents" | "body" | "blank" | "colophon"
     folio: str | None = None  # the printed page number as shown on the page (None: not shown)
     label: str = ""          # the page label viewers show ("目录", "1", ...)
-    items: list[TextRun | Rule] = field(default_factory=list)
+    items: list[TextRun | Rule | Image] = field(default_factory=list)
     anchors: list[Anchor] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)

@@ -1,0 +1,106 @@
+"""Pictures as the sources name them: what a picture file is, read from its header.
+
+`probe(path)` opens a JPEG, PNG or TIFF with Pillow (imported only here and only when an
+issue has pictures), reads its size, colour mode, resolution and embedded ICC profile without
+decoding the pixels, and refuses what cannot be printed faithfully (format.md, "Figures";
+issue 10 part 3). The layout uses `PictureInfo` to size a figure; the renderer converts the
+pixels for the output variant; the preflight computes the effective resolution at the placed
+size from `width_px`/`height_px`.
+
+Every refusal is a TypesetError at the place that named the picture (`file`, `line`,
+`column` of the article or manifest) and names the picture file.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from typeset.errors import TypesetError
+
+__all__ = ["PictureInfo", "probe", "FORMATS", "MAX_PIXELS"]
+
+#: the formats the contract accepts (format.md, "Figures")
+FORMATS = ("JPEG", "PNG", "TIFF")
+#: larger pictures are refused: no printed page needs them, and decoding one costs gigabytes
+MAX_PIXELS = 100_000_000
+
+
+@dataclass(frozen=True)
+class PictureInfo:
+    """A picture file, as read from its header."""
+    path: str                 # absolute path
+    format: str               # "JPEG", "PNG" or "TIFF"
+    width_px: int
+    height_px: int
+    mode: str                 # Pillow's mode: "RGB", "L", "CMYK", "P", "RGBA", "LA", "I;16", ...
+    icc: bool                 # an ICC profile is embedded
+    sha256: str               # of the file's bytes: the key of every cache of its conversions
+    size_bytes: int
+
+    @property
+    def aspect(self) -> float:
+        """Height over width."""
+        return self.height_px / self.width_px
+
+    def ppi(self, width_pt: float) -> float:
+        """Effective resolution when placed `width_pt` points wide (pixels per inch)."""
+        return self.width_px / (width_pt / 72.0) if width_pt > 0 else float("inf")
+
+
+def probe(path: str | Path, *, file: str | Path | None = None, line: int | None = None,
+          column: int | None = None) -> PictureInfo:
+    """Read a picture's header; TypesetError (at file:line:column, naming the picture) when it
+    is missing, unreadable, of another format, absurdly large, or CMYK without a profile."""
+    where = {"file": file, "line": line, "column": column}
+    p = Path(path)
+    name = str(p)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise TypesetError(f"picture not found: {name}", **where,
+                           hint="check the path; it is relative to the article's folder") from None
+    except IsADirectoryError:
+        raise TypesetError(f"picture path is a folder: {name}", **where,
+                           hint="give the path of the picture file itself") from None
+    except OSError as err:
+        raise TypesetError(f"cannot read picture {name}: {err.strerror}", **where,
+                           hint="check that the file exists and is readable") from None
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():     # sizes are judged below, against MAX_PIXELS
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                fmt, (w, h), mode = im.format, im.size, im.mode
+                icc = bool(im.info.get("icc_profile"))
+    except UnidentifiedImageError:
+        raise TypesetError(f"picture {name} is not a JPEG, PNG or TIFF file (or it is damaged)",
+                           **where, hint="save it again as JPEG, PNG or TIFF") from None
+    except (OSError, ValueError, SyntaxError) as err:
+        raise TypesetError(f"picture {name} cannot be read ({type(err).__name__}: {err})",
+                           **where, hint="save it again as JPEG, PNG or TIFF") from None
+    except Image.DecompressionBombError:
+        fmt, w, h, mode, icc = "", 1 << 20, 1 << 20, "", False
+    if w * h > MAX_PIXELS:
+        raise TypesetError(f"picture {name} has {w} × {h} pixels ({w * h / 1e6:.0f} megapixels), "
+                           f"more than the {MAX_PIXELS // 1_000_000} megapixels typeset accepts",
+                           **where, hint="scale it down: 300-600 ppi at its printed size is "
+                                         "enough (a full 16开 page is about 2,500 × 3,500 pixels)")
+    if fmt not in FORMATS:
+        raise TypesetError(f"picture {name} is {fmt or 'an unknown format'}; typeset places "
+                           f"JPEG, PNG and TIFF", **where, hint="save it as JPEG, PNG or TIFF")
+    if w < 1 or h < 1:
+        raise TypesetError(f"picture {name} has no pixels", **where, hint="replace the file")
+    if mode == "CMYK" and not icc:
+        raise TypesetError(f"picture {name} is CMYK without an embedded colour profile: its "
+                           "colours on paper cannot be known", **where,
+                           hint="embed the profile it was separated with (in Photoshop: "
+                                "Save As, 'ICC Profile'), or supply it as RGB")
+    return PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
+                       mode=mode, icc=icc, sha256=hashlib.sha256(data).hexdigest(),
+                       size_bytes=len(data))
