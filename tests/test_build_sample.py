@@ -74,7 +74,7 @@ def test_pdf_text_equals_laid_out_text(sample_composition, sample_pdf_text):
 def test_contents_page_numbers_find_titles(sample_composition, sample_pdf_text):
     """Every contents entry names the page its article's title really is on."""
     comp = sample_composition
-    n_contents = len(comp.contents)
+    n_contents = len(comp.front)
     contents_text = squash("".join(sample_pdf_text[:n_contents]))
     fmt = comp.layout.contents.page_format
     for section in comp.issue.sections:

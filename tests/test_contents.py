@@ -52,7 +52,7 @@ def test_contents_run_over_pages(long_issue):
 
 def test_every_entry_names_the_page_its_title_is_on(long_issue):
     comp, texts = long_issue
-    n_contents = len(comp.contents)
+    n_contents = len(comp.front)
     contents = squash("".join(texts[:n_contents]))
     for section in comp.issue.sections:
         for art in section.articles:

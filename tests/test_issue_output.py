@@ -25,7 +25,7 @@ def archive_pdf(sample_composition, tmp_path_factory):
 def test_outline_has_contents_sections_and_articles(sample_composition, archive_pdf):
     reader = PdfReader(archive_pdf)
     comp = sample_composition
-    n_contents = len(comp.contents)
+    n_contents = len(comp.front)
 
     def walk(items, depth=0):
         for it in items:
@@ -48,10 +48,11 @@ def test_outline_has_contents_sections_and_articles(sample_composition, archive_
 
 def test_page_labels_show_printed_folios(sample_composition, archive_pdf):
     labels = PdfReader(archive_pdf).page_labels
-    n_contents = len(sample_composition.contents)
-    assert labels[:n_contents] == ["目录"] * n_contents if n_contents == 1 else \
-        [f"目录{i + 1}" for i in range(n_contents)]
-    assert labels[n_contents:] == [str(i + 1) for i in range(len(sample_composition.body))]
+    n_front = len(sample_composition.front)
+    # the contents and the blank verso after them share the contents' label
+    assert labels[:n_front] == (["目录"] * n_front if len(sample_composition.contents) == 1 else
+                                [f"目录{i + 1}" for i in range(n_front)])
+    assert labels[n_front:] == [str(i + 1) for i in range(len(sample_composition.body))]
 
 
 def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf):
@@ -70,7 +71,7 @@ def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf
             targets.append(reader.get_destination_page_number(dest))
         else:
             targets.append(reader.get_page_number(dest[0].get_object() if hasattr(dest[0], "get_object") else dest[0]))
-    expected = [len(comp.contents) + comp.start_pages[article_key(si, ai)] - 1
+    expected = [len(comp.front) + comp.start_pages[article_key(si, ai)] - 1
                 for si, s in enumerate(comp.issue.sections) for ai, _ in enumerate(s.articles)]
     assert targets == expected
 
@@ -78,7 +79,7 @@ def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf
 def test_saddle_stitching_pads_before_the_closing_page(sample_composition):
     comp = sample_composition
     assert comp.layout.page.saddle_stitch
-    assert (len(comp.contents) + len(comp.body)) % 4 == 0
+    assert (len(comp.front) + len(comp.body)) % 4 == 0
     blanks = [i for i, p in enumerate(comp.body) if p.kind == "blank"]
     assert len(blanks) == comp.padding
     if blanks:   # right before the closing page, which carries the colophon
@@ -210,7 +211,8 @@ def test_running_head_follows_the_article_starting_on_the_page():
 
 
 def test_saddle_stitch_blanks_stand_before_the_colophon_page(tmp_path):
-    """One article and a colophon: contents + article page + blank + colophon page = 4."""
+    """One article and a colophon: contents + blank verso (folio 1 is a recto) + article page
+    + colophon page = 4: the colophon moves to a page of its own, as that costs no sheet."""
     import shutil
 
     from typeset.build import compose
@@ -223,9 +225,9 @@ def test_saddle_stitch_blanks_stand_before_the_colophon_page(tmp_path):
     text = text.replace("  - title: 市县政协\n    articles:\n      - articles/03-jianyan.md\n", "")
     manifest.write_text(text, encoding="utf-8")
     comp = compose(manifest, use_cache=False)
-    assert [p.kind for p in comp.pages] == ["contents", "body", "blank", "body"]
-    assert comp.padding == 1
+    assert [p.kind for p in comp.pages] == ["contents", "blank", "body", "body"]
+    assert comp.padding == 0
     closing = comp.body[-1]
     roles = {it.role for it in closing.items if isinstance(it, TextRun)}
     assert "colophon" in roles and "body" not in roles
-    assert comp.body[-1].folio == "3"
+    assert comp.body[-1].folio == "2"

@@ -54,7 +54,7 @@ def test_a_colophon_longer_than_its_page_continues(tmp_path):
     kinds = [p.kind for p in comp.body]
     first = comp.body.index(pages[0])
     assert comp.body[first + 1] is pages[1] and "blank" not in kinds[first:]
-    assert (len(comp.contents) + len(comp.body)) % 4 == 0
+    assert (len(comp.front) + len(comp.body)) % 4 == 0
 
 
 def test_a_title_over_max_chars_needs_a_short_title(tmp_path):

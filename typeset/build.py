@@ -61,10 +61,11 @@ class BuildReport:
     variant: str
     sha256: str = ""
     typography: object = None      # typeset.report.Report
+    front_blanks: int = 0          # blank versos after the contents (folio 1 is a recto)
 
     @property
     def pages(self) -> int:
-        return self.contents_pages + self.body_pages
+        return self.contents_pages + self.front_blanks + self.body_pages
 
 
 def metadata(comp: Composition):
@@ -110,7 +111,8 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
     comp = compose(manifest, layout_override=layout_override)
     digest = write(comp, out, variant, pdfx, create_parent=output is None)
     return BuildReport(out, len(comp.contents), len(comp.body), comp.padding, standard,
-                       digest, check_composition(comp))
+                       digest, check_composition(comp),
+                       front_blanks=len(comp.front) - len(comp.contents))
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,

@@ -37,8 +37,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
                    layout_override=args.layout, variant=args.variant, pdfx=args.pdfx)
     padded = (f", {report.padding} blank page(s) added for saddle stitching"
               if report.padding else "")
+    blank = (f" + {report.front_blanks} blank (folio 1 is a right-hand page)"
+             if report.front_blanks else "")
     print(f"typeset: built {report.output}: {report.pages} pages "
-          f"({report.contents_pages} contents + {report.body_pages} body{padded}), "
+          f"({report.contents_pages} contents{blank} + {report.body_pages} body{padded}), "
           f"{report.variant}")
     print(f"typeset: typography: {report.typography.summary()}")
     return 0

@@ -9,8 +9,16 @@ first. The steps, each a plain function:
 * `body_pages`       each frame placed on a page with its running head and folio
                      (journal-style.md §3); returns the folio each article starts on;
 * `contents_pages`   目录 set with those folios (journal-style.md §1);
+* `front_pages`      the contents and, when they fill an odd number of pages, a blank verso
+                     after them: body folio 1 stands on a right-hand page (format.md, "The
+                     whole issue"), so every odd folio is a recto and every even one a verso;
 * `saddle_padding`   blank pages so that the issue folds into sheets of 4 (§5); the body and
                      contents are then made again, since folios may move.
+
+PDF page 1 is a recto (the front of the first leaf). With an even number of front pages,
+folio n stands on PDF page (front + n), whose parity is n's: the running heads, folios and
+inner margins, which mirror by folio, are on the sides they will be on when the sheets are
+folded.
 
 `layout.preflight.check_sources` runs before any of this: a character no font of its style has
 is an error in the sources, reported with every place it occurs.
@@ -38,15 +46,20 @@ class Composition:
     issue: Issue
     layout: Layout
     book: StyleBook
-    contents: list[Page]
+    contents: list[Page]      # the 目录 pages
     body: list[Page]
     start_pages: dict[str, int] = field(default_factory=dict)   # article key -> folio
     padding: int = 0          # blank pages added for saddle stitching
     frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
+    front: list[Page] = field(default_factory=list)     # contents + blank verso: before folio 1
+
+    def __post_init__(self) -> None:
+        if not self.front:
+            self.front = list(self.contents)
 
     @property
     def pages(self) -> list[Page]:
-        return self.contents + self.body
+        return self.front + self.body
 
 
 def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
@@ -115,19 +128,29 @@ def contents_pages(issue: Issue, composer: Composer, placer: Placer, starts: dic
     return pages
 
 
-def saddle_padding(frames: list[Frame], contents: int, colophon: Band | None,
+def front_pages(contents: list[Page], layout: Layout) -> list[Page]:
+    """The pages before body folio 1: the contents, then a blank verso if the contents end on a
+    recto, so that folio 1 is a right-hand page (format.md, "The whole issue")."""
+    front = list(contents)
+    if len(front) % 2:
+        label = layout.contents.label + ("" if len(front) == 1 else str(len(front) + 1))
+        front.append(Page(layout.page.width, layout.page.height, kind="blank", label=label))
+    return front
+
+
+def saddle_padding(frames: list[Frame], front: int, colophon: Band | None,
                    layout: Layout) -> int:
-    """Blank frames that make the issue (contents + body) a multiple of 4 pages; returns how
-    many were inserted into `frames`.
+    """Blank frames that make the issue (front pages + body) a multiple of 4 pages; returns
+    how many were inserted into `frames`.
 
     Saddle stitching folds sheets of 4 pages (journal-style.md §5). The blanks stand before the
     closing page, the colophon's. If the colophon shares the last article's page, it gets a
     page of its own when that costs no extra sheet; otherwise (and with no colophon) the
     blanks come last."""
-    if not layout.page.saddle_stitch or (contents + len(frames)) % 4 == 0:
+    if not layout.page.saddle_stitch or (front + len(frames)) % 4 == 0:
         return 0
     tb = layout.textblock
-    n = contents + len(frames)
+    n = front + len(frames)
     closing = None
     if colophon is not None:
         last, start = frames[-1], closing_start(frames)
@@ -139,7 +162,7 @@ def saddle_padding(frames: list[Frame], contents: int, colophon: Band | None,
             place_closing(frames, colophon, tb.lines, tb.line_pitch,
                           at_foot=layout.colophon.position == "bottom")
             closing = frames[-1]
-    padding = -(contents + len(frames)) % 4
+    padding = -(front + len(frames)) % 4
     at = frames.index(closing) if closing is not None else len(frames)
     frames[at:at] = [Frame(blank=True) for _ in range(padding)]
     return padding
@@ -156,11 +179,12 @@ def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
     body, starts = body_pages(frames, colophon, layout, placer, marginals)
     contents = contents_pages(issue, composer, placer, starts, facts)
     before = len(frames)
-    padding = saddle_padding(frames, len(contents), colophon, layout)
+    padding = saddle_padding(frames, len(front_pages(contents, layout)), colophon, layout)
     if len(frames) != before:          # blanks, or the colophon moved to a page of its own
         body, starts = body_pages(frames, colophon, layout, placer, marginals)
         contents = contents_pages(issue, composer, placer, starts, facts)
-    return Composition(issue, layout, book, contents, body, starts, padding, frames)
+    return Composition(issue, layout, book, contents, body, starts, padding, frames,
+                       front=front_pages(contents, layout))
 
 
 def _last_section(frames: list[Frame], i: int) -> str | None:
