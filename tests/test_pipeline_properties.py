@@ -39,3 +39,4 @@ def test_every_character_lands_once_and_no_line_breaks_a_rule(tmp_path_factory, 
     report = check_composition(comp)
     assert report.prohibited == [] and report.overflows == []
     assert report.orphans_lines == [] and report.stranded_headings == []
+    assert report.outside == [] and report.overlaps == []

@@ -29,6 +29,8 @@ class Finding:
     detail: str = ""
 
     def __str__(self) -> str:
+        if not self.text:
+            return f"p.{self.page}: {self.detail}"
         return f"p.{self.page}: {self.detail + ': ' if self.detail else ''}{self.text}"
 
 
@@ -42,12 +44,16 @@ class Report:
     orphans_lines: list[Finding] = field(default_factory=list)    # 孤行
     stranded_headings: list[Finding] = field(default_factory=list)
     overflows: list[Finding] = field(default_factory=list)
+    outside: list[Finding] = field(default_factory=list)    # drawn beyond the trim box
+    overlaps: list[Finding] = field(default_factory=list)   # drawn over another item
 
     @property
     def clean(self) -> bool:
-        """No rule of cjk-rules.md is broken (spacing extremes are information only)."""
+        """No rule of cjk-rules.md is broken and nothing is drawn off the page or over
+        something else (spacing extremes are information only)."""
         return not (self.prohibited or self.orphans_chars or self.orphans_lines
-                    or self.stranded_headings or self.overflows)
+                    or self.stranded_headings or self.overflows or self.outside
+                    or self.overlaps)
 
     def summary(self) -> str:
         """One line for the end of a build."""
@@ -55,7 +61,8 @@ class Report:
             return f"{entry[0]:+.3f}" if entry else "n/a"
         return (f"{len(self.prohibited)} prohibited line edges, {len(self.orphans_chars)} 孤字, "
                 f"{len(self.orphans_lines)} 孤行, {len(self.stranded_headings)} stranded headings, "
-                f"{len(self.overflows)} overflows; spacing per gap {v(self.tightest)} to "
+                f"{len(self.overflows)} overflows, {len(self.outside)} outside the page, "
+                f"{len(self.overlaps)} overlaps; spacing per gap {v(self.tightest)} to "
                 f"{v(self.loosest)} em (run `typeset check` for details)")
 
     def format(self) -> str:
@@ -75,10 +82,13 @@ class Report:
             f"孤行 (lone lines):        {len(self.orphans_lines)}",
             f"stranded headings:        {len(self.stranded_headings)}",
             f"lines over the measure:   {len(self.overflows)}",
+            f"outside the trim box:     {len(self.outside)}",
+            f"drawn over each other:    {len(self.overlaps)}",
         ]
         for title, items in (("prohibited", self.prohibited), ("孤字", self.orphans_chars),
                              ("孤行", self.orphans_lines), ("stranded", self.stranded_headings),
-                             ("overflow", self.overflows)):
+                             ("overflow", self.overflows), ("outside", self.outside),
+                             ("overlap", self.overlaps)):
             rows += [f"  {title}: {f}" for f in items]
         return "\n".join(rows)
 
@@ -139,8 +149,16 @@ def _check_line(rep: Report, line: Line, x: float, label: str, nxt: Line | None,
 
 
 def check_composition(comp) -> Report:
-    """The report for a composed issue (typeset.build.Composition): body and contents."""
+    """The report for a composed issue (typeset.build.Composition): the typography of the
+    body's frames, and where every item of every page (contents included) was drawn."""
+    from typeset.pagecheck import check_pages
+
     p = comp.layout.paragraph
     body = check_frames(comp.frames, [pg.label for pg in comp.body],
                         min_last_line=p.min_last_line, strict=p.strict)
+    library = comp.book.library
+    outside, overlapping = check_pages(comp.pages,
+                                       lambda font, ch: library.face(font).advance(ch))
+    body.outside = [Finding(page, "", detail) for page, detail in outside]
+    body.overlaps = [Finding(page, "", detail) for page, detail in overlapping]
     return body

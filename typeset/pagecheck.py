@@ -1,0 +1,130 @@
+"""Where things were drawn: every item inside the trim box, nothing drawn over anything else.
+
+The typographic report (`report.py`) reads the frames the page builder made; this reads the
+finished pages — the positioned items the writer will draw — so that whatever stage put a run
+in the wrong place (a layout whose margins do not fit, a running head too long for its half, a
+colophon pushed past the foot, a float on top of text), `typeset check` sees it and fails
+(issue 8 part 2).
+
+What each item covers:
+* a text run: from its first glyph's origin to its last glyph's advance end, and vertically the
+  ideographic em box of its size (baseline − 0.12 em to baseline + 0.88 em, clreq §3.1: the
+  box Chinese glyphs are designed in);
+* a rule: its stroke (length × line width);
+* an image: its box.
+
+Two items overlap when their boxes intersect by more than a tolerance in both directions:
+⅓ em of the smaller size for text against text (punctuation compressed at the joint of two
+runs on one line legitimately draws a mark inside its neighbour's advance by up to ½ em of
+blank, so runs on one baseline get ⅔ em), 0.5 pt for anything against an image, and any
+crossing of a text's central band for a rule. Outside means beyond the trim box by more than
+0.01 pt.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from typeset.layout.page import Image, Page, Rule, TextRun
+
+EM_ASCENT = 0.88        # the ideographic em box above the baseline (layout.flow.EM_ASCENT)
+EM_DESCENT = 0.12
+_EPS = 0.01
+
+
+@dataclass(frozen=True)
+class Extent:
+    """The box an item covers on its page, pt from the bottom-left trim corner."""
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    kind: str           # "text", "rule" or "image"
+    size: float         # type size for text, else 0
+    baseline: float     # text: its baseline; else the box's bottom
+    what: str           # for messages: the text, or "rule (role)", "image (file)"
+
+
+def extents(page: Page, advance) -> list[Extent]:
+    """The extent of every item on `page`; `advance(font, ch)` is the advance in em."""
+    out: list[Extent] = []
+    for it in page.items:
+        if isinstance(it, TextRun):
+            if not it.text:
+                continue
+            scale = it.size * it.hscale
+            if it.xs is None:
+                left = it.x
+                right = it.x + sum(advance(it.font, ch) for ch in it.text) * scale
+            else:
+                left = it.x + min(it.xs)
+                right = max(it.x + x + advance(it.font, ch) * scale
+                            for x, ch in zip(it.xs, it.text))
+            out.append(Extent(left, it.y - EM_DESCENT * it.size, right,
+                              it.y + EM_ASCENT * it.size, "text", it.size, it.y, it.text))
+        elif isinstance(it, Rule):
+            h = it.width / 2
+            out.append(Extent(min(it.x1, it.x2) - h, min(it.y1, it.y2) - h,
+                              max(it.x1, it.x2) + h, max(it.y1, it.y2) + h, "rule", 0.0,
+                              min(it.y1, it.y2), f"rule ({it.role})"))
+        elif isinstance(it, Image):
+            out.append(Extent(it.x, it.y, it.x + it.width, it.y + it.height, "image", 0.0, it.y,
+                              f"image ({it.source.rsplit('/', 1)[-1]})"))
+    return out
+
+
+def outside(page: Page, ext: list[Extent]) -> list[Extent]:
+    """Items reaching beyond the trim box."""
+    return [e for e in ext if e.x0 < -_EPS or e.y0 < -_EPS or e.x1 > page.width + _EPS
+            or e.y1 > page.height + _EPS]
+
+
+def _overlap(a: Extent, b: Extent) -> bool:
+    ix = min(a.x1, b.x1) - max(a.x0, b.x0)
+    iy = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if a.kind == "text" and b.kind == "text":
+        size = min(a.size, b.size)
+        same_line = abs(a.baseline - b.baseline) < _EPS
+        return ix > (2 / 3 if same_line else 1 / 3) * size and iy > size / 3
+    if "image" in (a.kind, b.kind):
+        return ix > 0.5 and iy > 0.5
+    if a.kind == "rule" and b.kind == "rule":
+        return False         # rules meet at corners and joints by design
+    text, rule = (a, b) if a.kind == "text" else (b, a)
+    # a rule drawn through the central band of a text run (not merely near its em box edge)
+    band0 = text.y0 + 0.2 * text.size
+    band1 = text.y1 - 0.2 * text.size
+    return ix > _EPS and rule.y1 > band0 and rule.y0 < band1
+
+
+def overlaps(ext: list[Extent]) -> list[tuple[Extent, Extent]]:
+    """Pairs of items drawn over each other (sweep over the items sorted by their bottom)."""
+    items = sorted(ext, key=lambda e: e.y0)
+    found = []
+    for i, a in enumerate(items):
+        for b in items[i + 1:]:
+            if b.y0 >= a.y1:
+                break
+            if _overlap(a, b):
+                found.append((a, b))
+    return found
+
+
+def _short(text: str, n: int = 24) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def check_pages(pages: list[Page], advance) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(outside, overlapping) findings as (page label, detail) for every page."""
+    out_rows: list[tuple[str, str]] = []
+    over_rows: list[tuple[str, str]] = []
+    for n, page in enumerate(pages, start=1):
+        where = page.label or f"PDF page {n}"
+        ext = extents(page, advance)
+        for e in outside(page, ext):
+            out_rows.append((where, f"{_short(e.what)} reaches outside the trim box "
+                                    f"({e.x0:.1f}, {e.y0:.1f})–({e.x1:.1f}, {e.y1:.1f}) pt on a "
+                                    f"{page.width:.1f} × {page.height:.1f} pt page"))
+        for a, b in overlaps(ext):
+            over_rows.append((where, f"{_short(a.what)} and {_short(b.what)} are drawn over "
+                                     f"each other"))
+    return out_rows, over_rows
