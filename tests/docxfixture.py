@@ -37,6 +37,7 @@ class P:
     size: float | None = None          # points, set on every run
     bold: bool = False                 # every run bold
     raw: bool = False                  # no mini-markup
+    align: str | None = None           # "center", "right"
 
     def runs(self) -> list:
         if isinstance(self.text, list):
@@ -143,6 +144,9 @@ def build_docx(path: Path | str, blocks: list) -> Path:
             block = P(block)
         if isinstance(block, P):
             para = document.add_paragraph(style=block.style)
+            if block.align:
+                from docx.enum.text import WD_ALIGN_PARAGRAPH
+                para.alignment = getattr(WD_ALIGN_PARAGRAPH, block.align.upper())
             for run in block.runs():
                 if isinstance(run, Note):
                     notes.append(run.text)

@@ -12,7 +12,8 @@ The rules (the desk's conventions for manuscripts; format.md, "Importing from Wo
   joined with ·), else `byline` (the text after the mark); a line of 记者/通讯员 roles is
   `byline` as written; a short line of names alone under the title gives `authors`. The mark
   is left to the layout (which prints "□ " where the journal wants it); "吴　宁" (a two-
-  character name padded to three) is one name.
+  character name padded to three) is one name. A short centred (or right-set) line of
+  names alone under the title gives `authors` too.
 - note: the last paragraph(s) "（作者系……）", "（来源：……）" or "来源：……", without the
   parentheses (the layout prints them).
 - subheads: heading styles (Heading 1/2/3, 标题 1/2/3, or an outline level): the highest
@@ -218,12 +219,12 @@ def classify(doc: Document) -> Plan:
         start = next(n for n, b in enumerate(blocks) if isinstance(b, Para))
         first_para = blocks[start]
         size, body = first_para.size, doc.body_size
-        if size and body and size > body:
+        if heading_level(first_para):
+            why = f"the first paragraph, style {first_para.style}"
+        elif size and body and size > body:
             why = f"the first paragraph, set larger than the body text: {size:g} pt, not {body:g}"
         elif _all_bold(first_para):
             why = "the first paragraph, all bold"
-        elif heading_level(first_para):
-            why = f"the first paragraph, style {first_para.style}"
         elif len(visible(first_para)) <= MAX_HEAD and not _SENTENCE_END.search(
                 visible(first_para)[:-1]):
             why = "the first paragraph; nothing is styled as a title: check it"
@@ -285,12 +286,13 @@ def classify(doc: Document) -> Plan:
         elif _ROLES.match(text):
             bylines.append(text)
             guesses.append(Guess("byline", quoted(text), "a line naming 记者/通讯员"))
-        elif not plan.authors and not bylines and (names := split_names(text)) is not None \
-                and len(text) <= 20:
+        elif not plan.authors and not bylines and para.align in ("center", "right") and \
+                len(text) <= 20 and (names := split_names(text)) is not None:
             plan.authors.extend(names[0])
             plan.consumed.extend(names[1])
-            guesses.append(Guess("authors", ", ".join(names[0]),
-                                 "a short line of personal names under the title"))
+            guesses.append(Guess("authors", ", ".join(names[0]), "a short centred line of "
+                                 "personal names under the title" if para.align == "center"
+                                 else "a short line of personal names set right"))
         else:
             break
         used.add(id(para))
@@ -354,7 +356,9 @@ def classify(doc: Document) -> Plan:
             if para is not None:
                 captions.add(id(para))
                 kind = caption_kind(para)
-                how = f"the {para.style}-style paragraph" if kind == "any" else \
+                assert kind is not None
+                how = f"the {para.style}-style paragraph" if \
+                    para.style.strip().lower() in CAPTION_STYLES else \
                     f"the paragraph starting with {kind}"
                 return para, f"{how} {where} it"
         return None, ""

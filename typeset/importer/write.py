@@ -253,11 +253,13 @@ def _read_back(md: str, heading: int = 0) -> list[tuple[str, bool, bool]] | None
 
 
 def _first_difference(got, want) -> int | None:
-    """The index of the first character read back differently (text or style), else None."""
+    """The index of the first character read back differently (text, or style of a character
+    that is not a space: a space's style prints nothing), else None."""
     if got is None:
         return 0
     for n, (g, e) in enumerate(zip(got, want)):
-        if g[0] != e[0] or (e[1] is not None and (g[1], g[2]) != (e[1], e[2])):
+        if g[0] != e[0] or (e[1] is not None and not e[0].isspace()
+                            and (g[1], g[2]) != (e[1], e[2])):
             return n
     return None if len(got) == len(want) else min(len(got), len(want))
 
@@ -341,6 +343,12 @@ def inline_md(items: list, *, table: bool = False, heading: int = 0, what: str =
 
 # --- the article ------------------------------------------------------------------------------
 
+def _dump(value, *, flow: bool) -> str:
+    text = yaml.safe_dump(value, allow_unicode=True, sort_keys=False, default_flow_style=flow,
+                          width=1_000_000)
+    return text.strip("\n") if flow else text
+
+
 def _front_matter(plan: Plan, path: Path) -> tuple[str, dict]:
     values: dict = {}
     title = [norm_value(t, _Where(path, f"the title {quoted(t)}")) for t in plan.title]
@@ -359,8 +367,13 @@ def _front_matter(plan: Plan, path: Path) -> tuple[str, dict]:
         values["authors"] = [norm_value(a, _Where(path, "the authors")) for a in plan.authors]
     order = ["title", "subtitle", "authors", "byline", "note"]
     values = {k: values[k] for k in order if k in values}
-    text = yaml.safe_dump(values, allow_unicode=True, sort_keys=False, default_flow_style=None,
-                          width=1_000_000)
+    lines = []
+    for key, value in values.items():
+        if key == "authors":          # a flow list, as format.md writes it: [吴宁, 艾粤敏]
+            lines.append(f"authors: {_dump(value, flow=True)}\n")
+        else:
+            lines.append(_dump({key: value}, flow=False))
+    text = "".join(lines)
     if yaml.safe_load(text) != values:        # cannot happen with safe_dump; checked anyway
         raise RuntimeError("import: front matter does not read back")
     return text, values
