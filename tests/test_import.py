@@ -733,3 +733,29 @@ def test_a_short_line_not_centred_is_body_text(tmp_path):
     values, r = front(tmp_path, [P("标题", style="Title"), P("韦晓岚 覃明远"), BODY])
     assert values == {"title": "标题"}
     assert "\n韦晓岚 覃明远\n" in r.markdown
+
+
+def test_automatic_numbering_is_written_as_text(tmp_path):
+    """Word draws "一、" for an automatically numbered paragraph; it is not in the text."""
+    cn = ("chineseCounting", "%1、")
+    blocks = [P("标题", style="Title"), BODY, P("总体情况", num=cn), BODY,
+              P("主要做法", num=cn), P("加强领导", num=("decimal", "%1.")),
+              P("完善机制", num=("decimal", "%1.")), P("第一项", num=("decimalEnclosedCircle", "%1")),
+              P("要点", num=("bullet", "\uf0b7"))]
+    _, r = do_import(tmp_path, blocks)
+    body = r.markdown.split("---\n", 2)[2]
+    assert "\n## 一、总体情况\n" in body and "\n## 二、主要做法\n" in body
+    assert "\n1\\. 加强领导\n" in body and "\n2\\. 完善机制\n" in body
+    assert "\n① 第一项\n" in body and "\n• 要点\n" in body
+    assert any(g.what == "numbering" and g.text == "6 paragraph(s)" for g in r.guesses)
+    art = load_article(r.article)
+    assert [b.text for b in art.blocks if b.kind == "heading"] == ["一、总体情况", "二、主要做法"]
+
+
+@pytest.mark.parametrize("n,text", [(1, "一"), (10, "十"), (11, "十一"), (20, "二十"),
+                                    (21, "二十一"), (100, "一百"), (105, "一百零五"),
+                                    (110, "一百一十"), (1001, "一千零一")])
+def test_chinese_counting(n, text):
+    from typeset.importer.numbering import chinese
+
+    assert chinese(n) == text

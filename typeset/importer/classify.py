@@ -444,6 +444,9 @@ def _warnings(doc: Document, plan: Plan) -> None:
     if doc.text_boxes:
         g.append(Guess("text boxes", str(doc.text_boxes), "their text follows the paragraph "
                        "that anchors them"))
+    if doc.numbered:
+        g.append(Guess("numbering", f"{doc.numbered} paragraph(s)", "numbered by Word "
+                       "automatically; the numbers are written as text"))
     if doc.equations:
         g.append(Guess("equations", str(doc.equations), "kept as plain text"))
     hidden = [b for b in doc.blocks if isinstance(b, Para) and b.hidden]

@@ -15,6 +15,7 @@ nothing is skipped because a higher-level API does not expose it:
 - text boxes (w:txbxContent, in DrawingML or VML; of mc:AlternateContent the first mc:Choice,
   as Word reads it): their paragraphs follow the paragraph that anchors them;
 - equations (m:oMath): their text (m:t), as plain text;
+- automatic numbering (§17.9, numbering.py): the number Word draws is written as text;
 - footnotes and endnotes (§17.11): the footnotes and endnotes parts, which python-docx does
   not expose, read in `_read_notes`.
 
@@ -106,6 +107,7 @@ class Document:
     inserted: int = 0             # tracked insertions read as text
     text_boxes: int = 0
     equations: int = 0
+    numbered: int = 0             # paragraphs numbered by Word (numbers written as text)
 
 
 # --- styles (§17.7) -------------------------------------------------------------------------
@@ -114,7 +116,7 @@ def _on(el) -> bool | None:
     """A toggle property (w:b, w:i, w:vanish): None when absent."""
     if el is None:
         return None
-    val = el.get(w("val"))
+    val = el.get(f"{{{W}}}val")
     return val not in ("0", "false", "off")
 
 
@@ -126,6 +128,7 @@ class _Style:
     italic: bool | None
     size: float | None
     outline: int | None
+    num: tuple[str, int] | None = None      # automatic numbering (numId, ilvl) of the style
 
 
 class Styles:
@@ -133,6 +136,7 @@ class Styles:
 
     def __init__(self, styles_el):
         self.by_id: dict[str, _Style] = {}
+        self._memo: dict[tuple, object] = {}
         self.default_para: str | None = None
         self.default_size: float | None = None
         if styles_el is None:
@@ -152,11 +156,12 @@ class Styles:
             outline = None
             if ppr is not None and ppr.find(w("outlineLvl")) is not None:
                 outline = _int(ppr.find(w("outlineLvl")).get(w("val")))
+            num = _num_pr(ppr.find(w("numPr"))) if ppr is not None else None
             self.by_id[sid] = _Style(
                 name=_ui_name(name), based_on=based.get(w("val")) if based is not None else None,
                 bold=_on(rpr.find(w("b"))) if rpr is not None else None,
                 italic=_on(rpr.find(w("i"))) if rpr is not None else None,
-                size=_size(rpr) if rpr is not None else None, outline=outline)
+                size=_size(rpr) if rpr is not None else None, outline=outline, num=num)
             if st.get(w("type")) == "paragraph" and st.get(w("default")) in ("1", "true"):
                 self.default_para = sid
 
@@ -168,16 +173,32 @@ class Styles:
             sid = self.by_id[sid].based_on
 
     def get(self, sid: str | None, attr: str):
+        key = (sid, attr)
+        if key in self._memo:
+            return self._memo[key]
+        value = None
         for st in self.chain(sid):
             value = getattr(st, attr)
             if value is not None:
-                return value
-        return None
+                break
+        self._memo[key] = value
+        return value
 
     def name(self, sid: str | None) -> str:
         sid = sid or self.default_para
         st = self.by_id.get(sid or "")
         return st.name if st else (sid or "Normal")
+
+
+def _num_pr(el) -> tuple[str, int] | None:
+    """(numId, ilvl) of a w:numPr, or None."""
+    if el is None:
+        return None
+    nid, lvl = el.find(w("numId")), el.find(w("ilvl"))
+    num_id = nid.get(w("val")) if nid is not None else None
+    if num_id is None:
+        return None
+    return num_id, (_int(lvl.get(w("val"))) or 0) if lvl is not None else 0
 
 
 def _ui_name(name: str) -> str:
@@ -205,6 +226,13 @@ def _size(rpr) -> float | None:
 
 # --- the body walk -------------------------------------------------------------------------
 
+_B, _I, _SZ, _RSTYLE, _VANISH, _VERT_ALIGN, _VAL = (w("b"), w("i"), w("sz"), w("rStyle"),
+                                                   w("vanish"), w("vertAlign"), w("val"))
+_T, _SYM, _NB_HYPHEN, _SOFT_HYPHEN = w("t"), w("sym"), w("noBreakHyphen"), w("softHyphen")
+_TABS = (w("tab"), w("ptab"))
+_BREAKS = (w("br"), w("cr"))
+_NOTE_REFS = (w("footnoteReference"), w("endnoteReference"))
+_ALTERNATE = f"{{{MC}}}AlternateContent"
 _PASS_THROUGH = {w(t) for t in ("hyperlink", "ins", "moveTo", "smartTag", "customXml",
                                 "fldSimple", "sdtContent", "dir", "bdo")}
 _DELETED = {w("del"), w("moveFrom")}
@@ -222,6 +250,9 @@ class _Reader:
         except (KeyError, ValueError):        # a document without a styles part
             pass
         self.styles = Styles(styles_el)
+        from typeset.importer.numbering import read_numbering
+        self.numbering = read_numbering(self.part)
+        self.numbered = 0
         self.para_count = 0
         self.pictures: list[Picture] = []
         self.tables = 0
@@ -271,6 +302,14 @@ class _Reader:
             outline = None
         para = Para(runs=[], style=self.styles.name(sid), outline=outline, size=None,
                     align=align, number=number)
+        num = _num_pr(ppr.find(w("numPr"))) if ppr is not None else None
+        if num is None:
+            num = self.styles.get(sid, "num")
+        if num is not None and num[0] != "0":           # numId 0: numbering switched off
+            label = self.numbering.label(*num)
+            if label:
+                para.runs.append(Run(label))
+                self.numbered += 1
         extra: list = []                  # pictures and text boxes found in the paragraph
         self.inline(p, para, sid, extra)
         return [para] + extra
@@ -304,12 +343,21 @@ class _Reader:
         bold = italic = size = hidden = None
         sup = False
         if rpr is not None:
-            rs = rpr.find(w("rStyle"))
-            rsid = rs.get(w("val")) if rs is not None else None
-            bold, italic, size = _on(rpr.find(w("b"))), _on(rpr.find(w("i"))), _size(rpr)
-            hidden = _on(rpr.find(w("vanish")))
-            va = rpr.find(w("vertAlign"))
-            sup = va is not None and va.get(w("val")) == "superscript"
+            for el in rpr:
+                tag = el.tag
+                if tag == _B:
+                    bold = _on(el)
+                elif tag == _I:
+                    italic = _on(el)
+                elif tag == _SZ:
+                    half = _int(el.get(_VAL))
+                    size = half / 2 if half else None
+                elif tag == _RSTYLE:
+                    rsid = el.get(_VAL)
+                elif tag == _VANISH:
+                    hidden = _on(el)
+                elif tag == _VERT_ALIGN:
+                    sup = el.get(_VAL) == "superscript"
         st = self.styles
         if bold is None:
             bold = st.get(rsid, "bold")
@@ -337,26 +385,26 @@ class _Reader:
 
         for child in r:
             tag = child.tag
-            if tag == w("t"):
+            if tag == _T:
                 buf.append(child.text or "")
-            elif tag in (w("tab"), w("ptab")):
+            elif tag in _TABS:
                 buf.append("\t")
-            elif tag in (w("br"), w("cr")):
+            elif tag in _BREAKS:
                 buf.append("\n")
-            elif tag == w("noBreakHyphen"):
+            elif tag == _NB_HYPHEN:
                 buf.append("\u2011")
-            elif tag == w("softHyphen"):
+            elif tag == _SOFT_HYPHEN:
                 buf.append("\u00ad")
-            elif tag == w("sym"):
+            elif tag == _SYM:
                 code = _int_hex(child.get(w("char")))
                 if code is not None:
                     buf.append(chr(code))
-            elif tag in (w("footnoteReference"), w("endnoteReference")):
+            elif tag in _NOTE_REFS:
                 flush()
-                kind = "footnote" if tag == w("footnoteReference") else "endnote"
+                kind = "footnote" if tag == _NOTE_REFS[0] else "endnote"
                 para.runs.append(Run("", bool(bold), bool(italic),
                                      note=self.note(kind, child.get(w("id")) or "")))
-            elif tag in _DRAWN or tag == f"{{{MC}}}AlternateContent":
+            elif tag in _DRAWN or tag == _ALTERNATE:
                 flush()
                 self.drawn(child, para, extra)
         flush()
@@ -526,7 +574,8 @@ def read_docx(path: Path, document) -> Document:
     body_size = max(reader.sizes, key=lambda s: reader.sizes[s]) if reader.sizes else None
     return Document(path=path, blocks=blocks, notes=notes, body_size=body_size,
                     deleted=reader.deleted, inserted=reader.inserted,
-                    text_boxes=reader.text_boxes, equations=reader.equations)
+                    text_boxes=reader.text_boxes, equations=reader.equations,
+                    numbered=reader.numbered)
 
 
 __all__ = ["Run", "Para", "Picture", "Cell", "Table", "Document", "Styles", "read_docx"]
