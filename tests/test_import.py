@@ -3,6 +3,7 @@ project) -> articles. What is recognised and why, that every character of the do
 the article, that escaped Markdown reads back as written, and what bad input gets."""
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from collections import Counter
@@ -505,26 +506,22 @@ def test_inline_markdown_reads_back_property():
     alphabet = st.sampled_from(list("*_`[]()<>!#&;|~\\-+:.=1aZ 中文。，“”（）")
                                + ["&amp;", "1. ", "- ", "**", "![", "[^1]", "<b>", "\\*"])
     runs = st.lists(st.tuples(st.lists(alphabet, min_size=1, max_size=6).map("".join),
-                              st.booleans()), min_size=1, max_size=5)
+                              st.booleans(), st.booleans()), min_size=1, max_size=5)
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", 400)), deadline=None)
     @given(runs)
     def check(pieces):
-        items = []
-        for text, bold in pieces:
-            items.append(Text(normalize(text), bold))
-        from typeset.importer.write import _merge
-        items = _merge([i for i in items if i.text])
-        text = "".join(i.text for i in items).strip(" ")
-        if not printed(text).strip():
+        from typeset.model.chars import normalize_runs
+
+        items = [Text(t, *tag) for t, tag in normalize_runs([(text, (bold, italic))
+                                                             for text, bold, italic in pieces])]
+        want = normalize("".join(i.text for i in items)).strip(" \u3000")
+        if not printed(want).strip():
             return
-        items[0] = Text(items[0].text.lstrip(" "), items[0].bold)
-        items[-1] = Text(items[-1].text.rstrip(" "), items[-1].bold)
-        items = _merge([i for i in items if i.text])
         md = inline_md(items)
         blocks = parse_blocks(md, file="x")
         assert len(blocks) == 1 and blocks[0].kind == "paragraph", md
-        assert blocks[0].text == "".join(i.text for i in items), md
+        assert blocks[0].text == want, md
 
     check()
 
@@ -759,3 +756,54 @@ def test_chinese_counting(n, text):
     from typeset.importer.numbering import chinese
 
     assert chinese(n) == text
+
+
+def test_text_inside_links_fields_controls_and_text_boxes_is_read(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    src = build_docx(tmp_path / "a.docx", [P("标题", style="Title"), P("开头")])
+    d = docx.Document(str(src))
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+          'xmlns:v="urn:schemas-microsoft-com:vml"')
+    p = d.paragraphs[1]._p
+    for xml in (
+            '<w:hyperlink r:id="rIdX"><w:r><w:t>链接文字</w:t></w:r></w:hyperlink>',
+            '<w:fldSimple w:instr=" DATE "><w:r><w:t>二〇二四年</w:t></w:r></w:fldSimple>',
+            '<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE '
+            '</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            '<w:r><w:t>第3页</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>',
+            '<w:sdt><w:sdtContent><w:r><w:t>控件里</w:t></w:r></w:sdtContent></w:sdt>',
+            '<w:smartTag w:uri="u" w:element="e"><w:r><w:t>智能标记</w:t></w:r></w:smartTag>',
+            '<w:r><w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>文本框里的字'
+            '</w:t></w:r></w:p></w:txbxContent></v:textbox></v:shape></w:pict></w:r>',
+            '<w:r><w:t xml:space="preserve">结尾</w:t><w:tab/><w:t>制表</w:t>'
+            '<w:noBreakHyphen/><w:t>连字</w:t></w:r>'):
+        for el in parse_xml(f"<w:root {ns}>{xml}</w:root>"):
+            p.append(el)
+    d.save(str(src))
+    r = import_docx(src, tmp_path / "a.md")
+    body = r.markdown.split("---\n", 2)[2]
+    assert "\n开头链接文字二〇二四年第3页控件里智能标记结尾 制表\u2011连字\n" in body
+    assert "PAGE" not in body
+    assert "\n文本框里的字\n" in body
+    assert any(g.what == "text boxes" for g in r.guesses)
+
+
+def test_a_picture_inside_a_paragraph_follows_it(tmp_path):
+    import io
+
+    import docx
+    from docx.shared import Cm
+
+    src = build_docx(tmp_path / "a.docx", [P("标题", style="Title"), P("图片前的文字")])
+    d = docx.Document(str(src))
+    run = d.paragraphs[1].add_run("，图片后的文字")
+    d.paragraphs[1].runs[0].add_picture(io.BytesIO(make_image("png")), width=Cm(3))
+    del run
+    d.save(str(src))
+    r = import_docx(src, tmp_path / "a.md")
+    body = r.markdown.split("---\n", 2)[2]
+    assert "\n图片前的文字，图片后的文字\n\n![](images/a-1.png){width=full}\n" in body
+    assert any("stood inside the text of paragraph 2" in g.why for g in r.guesses)

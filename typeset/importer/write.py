@@ -134,6 +134,11 @@ def items_of(runs: list[Run], where: _Where, note_numbers: dict[int, int], *,
             segment.append((run.text, (run.bold and styles, run.italic and styles)))
     flush()
     # edges: spaces (and ideographic spaces typed as an indent) are not part of the text
+    return _merge(_strip_edges(items))
+
+
+def _strip_edges(items: list) -> list:
+    """Without the spaces at the start and end (the reader drops them: the layout indents)."""
     while items and isinstance(items[0], Text) and not items[0].text.lstrip(" \u3000"):
         items.pop(0)
     while items and isinstance(items[-1], Text) and not items[-1].text.rstrip(" \u3000"):
@@ -142,7 +147,7 @@ def items_of(runs: list[Run], where: _Where, note_numbers: dict[int, int], *,
         items[0] = Text(items[0].text.lstrip(" \u3000"), items[0].bold, items[0].italic)
     if items and isinstance(items[-1], Text):
         items[-1] = Text(items[-1].text.rstrip(" \u3000"), items[-1].bold, items[-1].italic)
-    return _merge(items)
+    return items
 
 
 def _merge(items: list) -> list:
@@ -222,10 +227,12 @@ def render(items: list, styled: set[int], *, table: bool = False, full: bool = F
                 trail = text[len(text.rstrip(" ")):]
                 mark = "***" if item.bold and item.italic else "**" if item.bold else "*"
                 text_md = lead + mark + esc(core) + mark + trail
-        if k == 0 and not (k in styled and (item.bold or item.italic)):
-            text_md = escape_start(text_md)
         out.append(text_md)
-    return "".join(out)
+    md = "".join(out)
+    first = items[0] if items else None
+    if isinstance(first, Text) and not (0 in styled and (first.bold or first.italic)):
+        md = escape_start(md)
+    return md
 
 
 _PLACEHOLDER = "\u2020"       # †: punctuation like the ']' of a note reference, for reading back
@@ -309,7 +316,9 @@ def inline_md(items: list, *, table: bool = False, heading: int = 0, what: str =
     if not items:
         return ""
     prefix = "#" * heading + " " if heading else ""
-    items = list(items)
+    items = _strip_edges(list(items))
+    if not items:
+        return ""
     every = set(range(len(items)))
     for _ in range(3 * len(items) + 2):
         md = render(items, every, table=table, heading=bool(heading))
