@@ -509,8 +509,8 @@ def test_inline_markdown_reads_back_property():
                               st.booleans(), st.booleans()), min_size=1, max_size=5)
 
     @settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", 400)), deadline=None)
-    @given(runs)
-    def check(pieces):
+    @given(runs, st.booleans())
+    def check(pieces, table):
         from typeset.model.chars import normalize_runs
 
         items = [Text(t, *tag) for t, tag in normalize_runs([(text, (bold, italic))
@@ -518,7 +518,8 @@ def test_inline_markdown_reads_back_property():
         want = normalize("".join(i.text for i in items)).strip(" \u3000")
         if not printed(want).strip():
             return
-        md = inline_md(items)
+        md = inline_md(items, table=table)
+        assert not table or re.search(r"(?<!\\)\|", md.replace("\\\\", "")) is None, md
         blocks = parse_blocks(md, file="x")
         assert len(blocks) == 1 and blocks[0].kind == "paragraph", md
         assert blocks[0].text == want, md
@@ -807,3 +808,75 @@ def test_a_picture_inside_a_paragraph_follows_it(tmp_path):
     body = r.markdown.split("---\n", 2)[2]
     assert "\n图片前的文字，图片后的文字\n\n![](images/a-1.png){width=full}\n" in body
     assert any("stood inside the text of paragraph 2" in g.why for g in r.guesses)
+
+
+def _loadable_today(md: str) -> str:
+    """The article without its figure and table lines, which the article reader refuses
+    until the figures/tables/notes issue lands (it reads note references and definitions as
+    text today)."""
+    keep = []
+    lines = md.split("\n")
+    for n, line in enumerate(lines):
+        if line.startswith("![") or line.startswith("| ") or re.fullmatch(r"\|(?:[-:]+\|)+",
+                                                                         line):
+            continue
+        if line.startswith(": ") and n >= 2 and lines[n - 2].startswith("| "):
+            continue
+        keep.append(line)
+    return "\n".join(keep)
+
+
+@pytest.mark.parametrize("name", ["hand", "tricky", "long", "numbered"])
+def test_every_imported_article_loads(tmp_path, name):
+    blocks = {"hand": HAND,
+              "tricky": [P("标题", style="Title")] + [P(t, raw=True) for t in TRICKY],
+              "long": article_blocks(8, seed=4),
+              "numbered": [P("标题", style="Title"), P("总体", num=("chineseCounting", "%1、")),
+                           BODY]}[name]
+    _, r = do_import(tmp_path, blocks)
+    try:
+        art = load_article(r.article)
+    except Exception as err:                  # figures and tables: the notes issue
+        assert re.search(r"image .* is not supported|tables are not supported", str(err)), err
+        path = tmp_path / "today.md"
+        path.write_text(_loadable_today(r.markdown), encoding="utf-8")
+        art = load_article(path)
+    assert art.front.title and art.blocks
+
+
+def test_interrupted_between_documents_says_what_was_written(tmp_path, capsys, monkeypatch):
+    import typeset.importer as imp
+
+    a = build_docx(tmp_path / "a.docx", HAND)
+    b = build_docx(tmp_path / "b.docx", HAND)
+    real = imp.import_docx
+    calls = []
+
+    def interrupt_second(source, article, **kw):
+        calls.append(source)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(source, article, **kw)
+
+    monkeypatch.setattr(imp, "import_docx", interrupt_second)
+    assert main(["import", str(a), str(b), "--to", str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert f"interrupted; 1 article(s) written in full (the last: {tmp_path / 'a.md'}); " \
+           f"nothing of {b} was written" in err
+    assert (tmp_path / "a.md").exists() and not (tmp_path / "b.md").exists()
+
+
+def test_phonetic_guides_are_kept_after_their_text(tmp_path):
+    import docx
+    from docx.oxml import parse_xml
+
+    src = build_docx(tmp_path / "a.docx", [P("标题", style="Title"), P("地名")])
+    d = docx.Document(str(src))
+    d.paragraphs[1]._p.append(parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:ruby>'
+        '<w:rubyPr/><w:rt><w:r><w:t>bó</w:t></w:r></w:rt><w:rubyBase><w:r><w:t>亳</w:t></w:r>'
+        '</w:rubyBase></w:ruby></w:r>'))
+    d.save(str(src))
+    r = import_docx(src, tmp_path / "a.md")
+    assert "\n地名亳（bó）\n" in r.markdown
+    assert any(g.what == "phonetic guides" for g in r.guesses)

@@ -447,6 +447,9 @@ def _warnings(doc: Document, plan: Plan) -> None:
     if doc.numbered:
         g.append(Guess("numbering", f"{doc.numbered} paragraph(s)", "numbered by Word "
                        "automatically; the numbers are written as text"))
+    if doc.ruby:
+        g.append(Guess("phonetic guides", str(doc.ruby), "typeset sets no ruby: each guide "
+                       "is written after its text in （）; check them"))
     if doc.equations:
         g.append(Guess("equations", str(doc.equations), "kept as plain text"))
     hidden = [b for b in doc.blocks if isinstance(b, Para) and b.hidden]

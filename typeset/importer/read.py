@@ -15,6 +15,8 @@ nothing is skipped because a higher-level API does not expose it:
 - text boxes (w:txbxContent, in DrawingML or VML; of mc:AlternateContent the first mc:Choice,
   as Word reads it): their paragraphs follow the paragraph that anchors them;
 - equations (m:oMath): their text (m:t), as plain text;
+- phonetic guides (w:ruby, §17.3.3.25): the base text, then the guide in （）: typeset sets
+  no ruby, and the guide is text the author wrote;
 - automatic numbering (§17.9, numbering.py): the number Word draws is written as text;
 - footnotes and endnotes (§17.11): the footnotes and endnotes parts, which python-docx does
   not expose, read in `_read_notes`.
@@ -108,6 +110,7 @@ class Document:
     text_boxes: int = 0
     equations: int = 0
     numbered: int = 0             # paragraphs numbered by Word (numbers written as text)
+    ruby: int = 0                 # phonetic guides, written after their base in （）
 
 
 # --- styles (§17.7) -------------------------------------------------------------------------
@@ -230,6 +233,7 @@ _B, _I, _SZ, _RSTYLE, _VANISH, _VERT_ALIGN, _VAL = (w("b"), w("i"), w("sz"), w("
                                                    w("vanish"), w("vertAlign"), w("val"))
 _T, _SYM, _NB_HYPHEN, _SOFT_HYPHEN = w("t"), w("sym"), w("noBreakHyphen"), w("softHyphen")
 _TABS = (w("tab"), w("ptab"))
+_RUBY = w("ruby")
 _BREAKS = (w("br"), w("cr"))
 _NOTE_REFS = (w("footnoteReference"), w("endnoteReference"))
 _ALTERNATE = f"{{{MC}}}AlternateContent"
@@ -253,6 +257,7 @@ class _Reader:
         from typeset.importer.numbering import read_numbering
         self.numbering = read_numbering(self.part)
         self.numbered = 0
+        self.ruby = 0
         self.para_count = 0
         self.pictures: list[Picture] = []
         self.tables = 0
@@ -407,6 +412,12 @@ class _Reader:
             elif tag in _DRAWN or tag == _ALTERNATE:
                 flush()
                 self.drawn(child, para, extra)
+            elif tag == _RUBY:            # phonetic guide: the base, then the guide in （）
+                base = "".join(t.text or "" for b in child.iter(w("rubyBase"))
+                               for t in b.iter(_T))
+                guide = "".join(t.text or "" for b in child.iter(w("rt")) for t in b.iter(_T))
+                buf.append(base + (f"（{guide}）" if guide else ""))
+                self.ruby += 1
         flush()
 
     def note(self, kind: str, nid: str) -> int:
@@ -575,7 +586,7 @@ def read_docx(path: Path, document) -> Document:
     return Document(path=path, blocks=blocks, notes=notes, body_size=body_size,
                     deleted=reader.deleted, inserted=reader.inserted,
                     text_boxes=reader.text_boxes, equations=reader.equations,
-                    numbered=reader.numbered)
+                    numbered=reader.numbered, ruby=reader.ruby)
 
 
 __all__ = ["Run", "Para", "Picture", "Cell", "Table", "Document", "Styles", "read_docx"]
