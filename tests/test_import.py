@@ -50,7 +50,7 @@ def article_text(md: str) -> str:
     _, front, body = md.split("---\n", 2)
     values = yaml.safe_load(front)
     out = []
-    for key in ("title", "subtitle", "authors", "byline", "note"):
+    for key in ("title", "subtitle", "authors", "byline", "lead", "note"):
         v = values.get(key)
         if v:
             out.extend(v if isinstance(v, list) else [v])
@@ -344,6 +344,7 @@ def test_no_title_is_an_error(tmp_path, capsys):
     ("□ 本刊记者 黎明", {"byline": "本刊记者 黎明"}, ["□ "]),
     ("文/青溪县政协办公室", {"byline": "青溪县政协办公室"}, ["文/"]),
     ("韦晓岚 覃明远", {"authors": ["韦晓岚", "覃明远"]}, [" "]),     # centred, see below
+    ("青溪县政协研究室 石门镇委员工作站", {"byline": "青溪县政协研究室 石门镇委员工作站"}, []),
 ])
 def test_byline(tmp_path, line, expect, consumed):
     values, r = front(tmp_path, [P("标题", style="Title"), P(line, align="center"), BODY])
@@ -880,3 +881,14 @@ def test_phonetic_guides_are_kept_after_their_text(tmp_path):
     r = import_docx(src, tmp_path / "a.md")
     assert "\n地名亳（bó）\n" in r.markdown
     assert any(g.what == "phonetic guides" for g in r.guesses)
+
+
+@pytest.mark.parametrize("mark", ["【导语】", "导语：", "【摘要】", "摘要: "])
+def test_lead(tmp_path, mark):
+    lead = "据青溪县统计，全县60岁以上老人已超过5万人，养老服务需求日益增长。"
+    src, r = do_import(tmp_path, [P("标题", style="Title"), P("□ 张三"), P(mark + lead), BODY])
+    values = yaml.safe_load(r.markdown.split("---\n")[1])
+    assert values["lead"] == lead
+    assert r.consumed == ["□ ", mark]
+    assert load_article(r.article).front.lead == lead
+    assert_every_character_kept(src, r.markdown, r.consumed)

@@ -14,6 +14,8 @@ The rules (the desk's conventions for manuscripts; format.md, "Importing from Wo
   is left to the layout (which prints "□ " where the journal wants it); "吴　宁" (a two-
   character name padded to three) is one name. A short centred (or right-set) line of
   names alone under the title gives `authors` too.
+- lead: a paragraph right after the byline starting with 【导语】, 导语：, 【摘要】 or 摘要：
+  (the mark is left to the layout, which prints its own, e.g. "【导语】{text}").
 - note: the last paragraph(s) "（作者系……）", "（来源：……）" or "来源：……", without the
   parentheses (the layout prints them).
 - subheads: heading styles (Heading 1/2/3, 标题 1/2/3, or an outline level): the highest
@@ -53,6 +55,7 @@ _HAN = r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]"
 _NAME = re.compile(rf"^(?:{_HAN}{{2,4}}|{_HAN}+(?:[·•・]{_HAN}+)+)$")
 _ONE_HAN = re.compile(rf"^{_HAN}$")
 
+_LEAD = re.compile(r"^(?:【导语】|【导读】|【摘要】|\[导语\]|(?:导语|导读|摘要)\s*[:：])\s*(?=\S)")
 _NOTE_PAREN = re.compile(r"^[（(]\s*(?P<inner>(?:作者系|作者为|作者单位|作者简介|本文作者|来源|"
                          r"本文来源|稿件来源|原载|本文原载|转载自).*?)\s*[）)]$", re.S)
 _NOTE_PLAIN = re.compile(r"^(?:来源|本文来源|稿件来源|原载|本文原载|转载自)\s*[:：]")
@@ -96,6 +99,7 @@ class Plan:
     subtitle: str | None = None
     authors: list[str] = field(default_factory=list)
     byline: str | None = None
+    lead: str | None = None
     note: str | None = None
     body: list = field(default_factory=list)          # Para | Heading | Figure | TableBlock
     notes: list[list[Para]] = field(default_factory=list)
@@ -293,12 +297,32 @@ def classify(doc: Document) -> Plan:
             guesses.append(Guess("authors", ", ".join(names[0]), "a short centred line of "
                                  "personal names under the title" if para.align == "center"
                                  else "a short line of personal names set right"))
+        elif not plan.authors and not bylines and para.align in ("center", "right") and \
+                len(text) <= 40 and not _SENTENCE_END.search(text):
+            bylines.append(text)
+            guesses.append(Guess("byline", quoted(text), "a short centred line under the "
+                                 "title" if para.align == "center" else
+                                 "a short line set right under the title"))
         else:
             break
         used.add(id(para))
         i += 1
     if bylines:
         plan.byline = " ".join(bylines)
+
+    # lead (导语): a paragraph marked as one, right after the byline
+    if i < len(blocks) and isinstance(blocks[i], Para):
+        para = blocks[i]
+        m = _LEAD.match(visible(para))
+        if m and not any(r.note is not None for r in para.runs):
+            text = para.text.strip(" \t\n\u3000")
+            plan.lead = text[len(m.group(0)):].strip(" \u3000")
+            plan.consumed.append(m.group(0))
+            used.add(id(para))
+            guesses.append(Guess("lead", quoted(plan.lead), f"a paragraph starting with "
+                                 f"{m.group(0).strip()} under the title; the layout prints "
+                                 "its own mark"))
+            i += 1
 
     # closing note: the last paragraphs
     tail: list[Para] = []

@@ -366,7 +366,7 @@ def _front_matter(plan: Plan, path: Path) -> tuple[str, dict]:
         raise TypesetError("the title is empty once invisible characters are left out",
                            file=path, hint="type the title in the document and import again")
     values["title"] = title[0] if len(title) == 1 else title
-    for key in ("subtitle", "byline", "note"):
+    for key in ("subtitle", "byline", "lead", "note"):
         value = getattr(plan, key)
         if value:
             text = norm_value(value, _Where(path, f"the {key} {quoted(value)}"))
@@ -374,7 +374,7 @@ def _front_matter(plan: Plan, path: Path) -> tuple[str, dict]:
                 values[key] = text
     if plan.authors:
         values["authors"] = [norm_value(a, _Where(path, "the authors")) for a in plan.authors]
-    order = ["title", "subtitle", "authors", "byline", "note"]
+    order = ["title", "subtitle", "authors", "byline", "lead", "note"]
     values = {k: values[k] for k in order if k in values}
     lines = []
     for key, value in values.items():
