@@ -16,8 +16,8 @@ The rules (the desk's conventions for manuscripts; format.md, "Importing from Wo
   names alone under the title gives `authors` too.
 - lead: a paragraph right after the byline starting with 【导语】, 导语：, 【摘要】 or 摘要：
   (the mark is left to the layout, which prints its own, e.g. "【导语】{text}").
-- note: the last paragraph(s) "（作者系……）", "（来源：……）" or "来源：……", without the
-  parentheses (the layout prints them).
+- note: the last paragraph(s) "（作者系……）" (作者分别系, 作者为, 作者单位, 本文作者…),
+  "（来源：……）" or "来源：……", without the parentheses (the layout prints them).
 - subheads: heading styles (Heading 1/2/3, 标题 1/2/3, or an outline level): the highest
   level used in the body is ##, the next ###; numbered heads "一、…" are ##, "（一）…" ###
   when short (at most 60 characters) and without a sentence end (。！？；) before their end.
@@ -56,8 +56,8 @@ _NAME = re.compile(rf"^(?:{_HAN}{{2,4}}|{_HAN}+(?:[·•・]{_HAN}+)+)$")
 _ONE_HAN = re.compile(rf"^{_HAN}$")
 
 _LEAD = re.compile(r"^(?:【导语】|【导读】|【摘要】|\[导语\]|(?:导语|导读|摘要)\s*[:：])\s*(?=\S)")
-_NOTE_PAREN = re.compile(r"^[（(]\s*(?P<inner>(?:作者系|作者为|作者单位|作者简介|本文作者|来源|"
-                         r"本文来源|稿件来源|原载|本文原载|转载自).*?)\s*[）)]$", re.S)
+_NOTE_START = r"作者(?:分别)?(?:系|为|单位|简介)|本文作者|来源|本文来源|稿件来源|原载|本文原载|转载自"
+_NOTE_PAREN = re.compile(rf"^[（(]\s*(?P<inner>(?:{_NOTE_START}).*?)\s*[）)]$", re.S)
 _NOTE_PLAIN = re.compile(r"^(?:来源|本文来源|稿件来源|原载|本文原载|转载自)\s*[:：]")
 _CAPTION_FIG = re.compile(rf"^图\s*(?:[0-9０-９]+|[{_NUM}]+)(?:[-－.．][0-9０-９]+)?(?:\s|[:：、.．]|$)")
 _CAPTION_TAB = re.compile(rf"^表\s*(?:[0-9０-９]+|[{_NUM}]+)(?:[-－.．][0-9０-９]+)?(?:\s|[:：、.．]|$)")
@@ -344,8 +344,7 @@ def classify(doc: Document) -> Plan:
                 plan.consumed.extend([text[0], text[-1]])
                 text = text[1:-1].strip(" \t\n\u3000")
                 why = "the closing paragraph in parentheses, starting with " + \
-                      re.match(r"^(作者系|作者为|作者单位|作者简介|本文作者|来源|本文来源|稿件来源|"
-                               r"原载|本文原载|转载自)", printed(text)).group(1)
+                      re.match(rf"^(?:{_NOTE_START})", printed(text)).group(0)
             else:
                 why = "the closing paragraph starting with " + printed(text).split("：")[0]
             parts.append(text)
