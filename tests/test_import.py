@@ -555,7 +555,17 @@ def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, list[str]]]:
     put("empty.docx", b"", ["the file is empty"])
     put("rich.rtf", b"{\\rtf1\\ansi hello}", ["RTF", "save it as .docx"])
     put("garbage.docx", bytes(range(256)) * 4, ["not a Word document", "save it as .docx"])
+    with zipfile.ZipFile(good) as zin:            # ISO 29500 Strict: other namespaces
+        members = {i.filename: zin.read(i.filename) for i in zin.infolist()}
+    members["word/document.xml"] = members["word/document.xml"].replace(
+        b"http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+        b"http://purl.oclc.org/ooxml/wordprocessingml/main")
     import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for member, data in members.items():
+            z.writestr(member, data)
+    put("strict.docx", buf.getvalue(), ["Strict Open XML", "Word Document (*.docx)"])
     for name, members, words in (
             ("archive.docx", {"a.txt": b"x"}, ["a zip archive, not a Word document"]),
             ("sheet.docx", {"[Content_Types].xml": b"<x/>", "xl/workbook.xml": b"<x/>"},

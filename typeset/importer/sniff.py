@@ -138,13 +138,30 @@ def _check_package(path: Path) -> None:
                      "split the document into articles, one file each")
 
 
+_TRANSITIONAL = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _check_main(path: Path, tag: str) -> None:
+    """The main part must be a WordprocessingML document in the transitional namespace (what
+    Word and WPS save as .docx); "Strict Open XML" (ISO/IEC 29500 Strict) uses others."""
+    if tag == _TRANSITIONAL + "document":
+        return
+    if "purl.oclc.org/ooxml" in tag:
+        raise _error(path, "this document was saved as \"Strict Open XML Document\", which "
+                     "typeset does not read", "open it in Word and save it as \"Word "
+                     "Document (*.docx)\", then import that")
+    raise _error(path, "the file's main part is not a Word document body", SAVE_AS_DOCX)
+
+
 def open_docx(path: Path):
     """The python-docx Document of `path` (checked with check_input first)."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
-        return docx.Document(str(path))
+        document = docx.Document(str(path))
+        _check_main(path, document.element.tag)
+        return document
     except PackageNotFoundError:
         raise _error(path, "the file is damaged (not a complete .docx)", SAVE_AS_DOCX) \
             from None

@@ -196,7 +196,7 @@ def escape_all(text: str) -> str:
 
 def escape_start(md: str) -> str:
     """Escape what would make the start of a paragraph block syntax."""
-    if md[:1] in ("#", ">", "-", "+", ":", "|", "=", "~"):
+    if md[:1] in ("#", ">", "-", "+", ":", "|"):
         return "\\" + md
     m = _ORDERED.match(md)
     if m:
@@ -204,33 +204,41 @@ def escape_start(md: str) -> str:
     return md
 
 
-def render(items: list, styled: set[int], *, table: bool = False, full: bool = False,
-           ref: str = "[^{}]", heading: bool = False) -> str:
-    """Markdown for inline items; `styled`: indices of items whose bold/italic is written."""
+def render(items: list, *, table: bool = False, full: bool = False, ref: str = "[^{}]",
+           heading: bool = False) -> str:
+    """Markdown for inline items: escaped text, **bold**, *italic*, [^n]. `full`: every ASCII
+    punctuation character escaped (the fallback that always reads back)."""
+    def esc(text: str) -> str:
+        return escape_all(text) if full else escape(text, table=table, heading=heading)
+
     out: list[str] = []
     for k, item in enumerate(items):
         if isinstance(item, Ref):
             out.append(ref.format(item.number))
             continue
         text = item.text
-        esc = escape_all if full else (lambda t: escape(t, table=table, heading=heading))
-        if k + 1 < len(items) and isinstance(items[k + 1], Ref) and text.endswith("!"):
-            text_md = esc(text[:-1]) + "\\!"
-        else:
-            text_md = esc(text)
-        if k > 0 and isinstance(items[k - 1], Ref) and text_md[:1] in "(:":
-            text_md = "\\" + text_md
-        if k in styled and (item.bold or item.italic):
+        lead = trail = ""
+        mark = "***" if item.bold and item.italic else "**" if item.bold else \
+            "*" if item.italic else ""
+        if mark:                   # spaces stay outside the delimiters (CommonMark §6.2)
             core = text.strip(" ")
-            if core:
-                lead = text[:len(text) - len(text.lstrip(" "))]
-                trail = text[len(text.rstrip(" ")):]
-                mark = "***" if item.bold and item.italic else "**" if item.bold else "*"
-                text_md = lead + mark + esc(core) + mark + trail
-        out.append(text_md)
+            lead = text[:len(text) - len(text.lstrip(" "))]
+            trail = text[len(text.rstrip(" ")):] if core else ""
+            text = core
+        before_ref = k + 1 < len(items) and isinstance(items[k + 1], Ref)
+        if before_ref and not mark and text.endswith("!"):
+            md = esc(text[:-1]) + "\\!"           # not "![^1]": an image
+        else:
+            md = esc(text)
+        if mark and text:
+            md = mark + md + mark
+        md = lead + md + trail
+        if k > 0 and isinstance(items[k - 1], Ref) and md[:1] in "(:":
+            md = "\\" + md                         # not "[^1](…)" or "[^1]:"
+        out.append(md)
     md = "".join(out)
     first = items[0] if items else None
-    if isinstance(first, Text) and not (0 in styled and (first.bold or first.italic)):
+    if isinstance(first, Text) and not (first.bold or first.italic):
         md = escape_start(md)
     return md
 
@@ -319,10 +327,9 @@ def inline_md(items: list, *, table: bool = False, heading: int = 0, what: str =
     items = _strip_edges(list(items))
     if not items:
         return ""
-    every = set(range(len(items)))
     for _ in range(3 * len(items) + 2):
-        md = render(items, every, table=table, heading=bool(heading))
-        check = render(items, every, table=table, heading=bool(heading), ref=_PLACEHOLDER)
+        md = render(items, table=table, heading=bool(heading))
+        check = render(items, table=table, heading=bool(heading), ref=_PLACEHOLDER)
         diff = _first_difference(_read_back(prefix + check, heading), _expected(items))
         if diff is None:
             return prefix + md
@@ -335,14 +342,13 @@ def inline_md(items: list, *, table: bool = False, heading: int = 0, what: str =
             items[k:k + 1] = parts
             if shrunk is not None:
                 shrunk.append(f"{what}: {quoted(item.text, 20)}")
-            every = set(range(len(items)))
             continue
         items[k] = Text(item.text)
         if dropped is not None:
             dropped.append(f"{what}: {quoted(item.text, 20)}")
     plain = _merge([Text(i.text) if isinstance(i, Text) else i for i in items])
-    md = render(plain, set(), table=table, full=True)
-    check = render(plain, set(), table=table, full=True, ref=_PLACEHOLDER)
+    md = render(plain, table=table, full=True)
+    check = render(plain, table=table, full=True, ref=_PLACEHOLDER)
     if _first_difference(_read_back(prefix + check, heading), _expected(plain)) is not None:
         raise RuntimeError(f"import: {what} does not read back as written: {md[:80]!r}")
     if dropped is not None and any(isinstance(i, Text) and (i.bold or i.italic) for i in items):
