@@ -134,8 +134,6 @@ HAND = [
 
 def test_hand_built_document(tmp_path):
     src, r = do_import(tmp_path, HAND)
-    art = load_article(r.article) if False else None   # figures/tables load with issue 10
-    del art
     md = r.markdown
     values = yaml.safe_load(md.split("---\n")[1])
     assert values == {"title": "龙溪镇：小菜园里的大民生",
