@@ -122,6 +122,74 @@ def _cmd_dump(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    """typeset import FILE.docx … [-o ARTICLE.md | --to DIR] [--force]: one article per
+    document; a progress line on a terminal only; a summary for several files."""
+    from typeset.importer import article_path, import_docx
+
+    if args.output is not None and (len(args.files) > 1 or args.to is not None):
+        print("typeset import: error: -o names the article of one document; for several "
+              "documents use --to DIR", file=sys.stderr)
+        return EXIT_USAGE
+    to = Path(args.to) if args.to is not None else None
+    if to is not None and not to.is_dir():
+        raise TypesetError("the folder does not exist" if not to.exists() else
+                           "this is not a folder", file=to,
+                           hint="create it first (mkdir -p), or give another folder")
+    progress = sys.stderr.isatty() and len(args.files) > 1
+    done: list[Path] = []
+    failed: list[str] = []
+    claimed: dict[Path, str] = {}
+    for n, name in enumerate(args.files, start=1):
+        source = Path(name)
+        article = article_path(source, Path(args.output) if args.output else None, to)
+        if progress:
+            sys.stderr.write(f"\rtypeset: importing {n}/{len(args.files)}: {name}\x1b[K")
+            sys.stderr.flush()
+        try:
+            key = Path(os.path.abspath(article))
+            if key in claimed:
+                raise TypesetError(f"{claimed[key]} is also written to {article}", file=source,
+                                   hint="rename one of the documents, or import it on its "
+                                        "own with -o")
+            claimed[key] = name
+            result = import_docx(source, article, force=args.force)
+        except TypesetError as err:
+            if len(args.files) == 1:
+                raise
+            if progress:
+                sys.stderr.write("\r\x1b[K")
+            print(f"typeset: error: {err}", file=sys.stderr)
+            failed.append(name)
+            continue
+        except KeyboardInterrupt:
+            if progress:
+                sys.stderr.write("\r\x1b[K")
+            stop = KeyboardInterrupt()
+            stop.message = (f"interrupted; {len(done)} article(s) written in full"
+                            + (f" (the last: {done[-1]})" if done else "")
+                            + f"; nothing of {name} was written")
+            raise stop from None
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+        done.append(result.article)
+        print(f"typeset: {source} -> {result.article}")
+        for guess in result.guesses:
+            print(f"  {guess.line()}")
+        c = result.counts
+        pictures = (" (" + ", ".join(str(p.relative_to(result.article.parent))
+                                     for p in result.images) + ")") if result.images else ""
+        print(f"typeset: wrote {result.article}: {c['paragraphs']} paragraphs, {c['headings']} "
+              f"subheads, {c['figures']} figures{pictures}, {c['tables']} tables, "
+              f"{c['notes']} footnotes")
+    if len(args.files) > 1:
+        where = f" into {to}" if to is not None else ""
+        tail = f"; {len(failed)} failed: {', '.join(failed)}" if failed else ""
+        print(f"typeset: imported {len(done)} of {len(args.files)} documents{where}{tail}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="typeset", description="Typeset a Chinese periodical issue as PDF.",
@@ -173,6 +241,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("manifest")
     p.add_argument("--layout")
     p.set_defaults(func=_cmd_dump)
+
+    p = sub.add_parser("import", help="turn Word documents (.docx) into articles (Markdown "
+                                      "with front matter), printing what was guessed")
+    p.add_argument("files", nargs="+", metavar="FILE.docx", help="the documents to import")
+    p.add_argument("-o", "--output", metavar="ARTICLE.md",
+                   help="the article to write (one document only; default: FILE.md beside it)")
+    p.add_argument("--to", metavar="DIR", help="write each article into DIR (which must exist)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing article and its pictures (never done otherwise)")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("specimen", help="set a page of each shipped face, to look at the fonts")
     p.add_argument("-o", "--output", default="specimen.pdf", help="output PDF (default: specimen.pdf)")
