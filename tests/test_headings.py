@@ -32,10 +32,10 @@ def test_breaks_at_a_phrase_boundary(titles_of):
         ["市政协召开“加强提案办理工作”", "专题协商会议"]
 
 
-def test_otherwise_lines_are_even(titles_of):
+def test_otherwise_lines_are_even_between_words(titles_of):
+    # as even as whole words allow: 11 + 9, never 10 + 10 with 乡村 split (issue 9)
     lines = titles_of("关于推动红水河沿岸乡村旅游提质升级的建议")
-    assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) <= 1
-    assert "".join(lines) == "关于推动红水河沿岸乡村旅游提质升级的建议"
+    assert lines == ["关于推动红水河沿岸乡村", "旅游提质升级的建议"]
 
 
 def test_the_balance_ratio_is_layout_data(tmp_path):

@@ -124,10 +124,14 @@ def test_last_line_natural_and_flush_left():
 
 def test_grid_pure_han_line_gets_no_added_spacing():
     grid = BreakSettings(indent=0, grid=True)
+    # a full pure-Han line is set solid
+    lines = lay("我们去学校好的吗", 5, grid)
+    assert texts(lines) == ["我们去学校", "好的吗"] and lines[0].adjust == 0
+    # a pure-Han line that lost a character to 避头尾 is spread, never left short (issue 9),
+    # on the grid as without it
     lines = lay("我们去学校。好的", 5, grid)
     assert texts(lines) == ["我们去学", "校。好的"]
-    assert lines[0].adjust == 0 and ems(end(lines[0])) == 4.0      # left as it is
-    # without the grid the pushed line is spread to the measure
+    assert lines[0].adjust == pytest.approx(1 / 3) and end(lines[0]) == pytest.approx(50)
     plain = lay("我们去学校。好的", 5)
     assert plain[0].adjust == pytest.approx(1 / 3) and end(plain[0]) == pytest.approx(50)
     # a line with Latin in it is still justified on the grid

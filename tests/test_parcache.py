@@ -35,3 +35,23 @@ def test_a_corrected_paragraph_is_broken_again(cache_dir, tmp_path):
     second = compose(copy / "issue.yaml")
     assert dump_pages(first.pages) != dump_pages(second.pages)
     assert dump_pages(second.pages) == dump_pages(compose(copy / "issue.yaml", use_cache=False).pages)
+
+
+def test_word_boundaries_are_cached_and_planted_ones_ignored(cache_dir):
+    """The sample's wrapping titles are segmented once; the cache file keeps the boundaries,
+    and a damaged answer (falling, zero, not a number, past the text) is never used: the build
+    is the same as without a cache."""
+    import json
+
+    from typeset.text import words
+
+    cold = compose(SAMPLE)
+    (path,) = (cache_dir / "paragraphs").glob("*.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["words"] and all(isinstance(v, list) for v in doc["words"].values())
+    plain = dump_pages(compose(SAMPLE, use_cache=False).pages)
+    for planted in ([5, 4], [0], ["x"], [10 ** 9], "nonsense", [True]):
+        doc["words"] = {k: planted for k in doc["words"]}
+        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        words._memo.clear()
+        assert dump_pages(compose(SAMPLE).pages) == plain == dump_pages(cold.pages), planted

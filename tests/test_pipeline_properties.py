@@ -2,6 +2,7 @@
 and no line breaks a rule of cjk-rules.md §1 (hypothesis over generated articles)."""
 from __future__ import annotations
 
+import os
 import re
 
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -40,3 +41,44 @@ def test_every_character_lands_once_and_no_line_breaks_a_rule(tmp_path_factory, 
     assert report.prohibited == [] and report.overflows == []
     assert report.orphans_lines == [] and report.stranded_headings == []
     assert report.outside == [] and report.overlaps == []
+
+
+# --- make-up (issue 9): generated articles, with titles, subtitles and subheads that wrap ------
+
+WORDS_HAN = ["政协", "委员", "协商", "会议", "建设", "发展", "工作", "人民", "群众", "社会",
+             "经济", "文化", "监督", "调研", "提案", "乡村", "振兴", "推动", "加强", "服务",
+             "高质量", "全过程", "民主", "县域", "特色", "产业", "关于", "的", "和", "在"]
+heading_piece = st.one_of(st.sampled_from(WORDS_HAN), st.sampled_from(WORDS_HAN),
+                          st.sampled_from(["，", "、", "“", "”", "——", "《", "》", " "]))
+heading = st.lists(heading_piece, min_size=4, max_size=30).map("".join).map(
+    lambda t: re.sub(r"\s+", " ", t).strip(" —")).filter(lambda t: len(t) >= 2)
+
+
+@settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", "8")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=heading, subtitle=heading, subheads=st.lists(heading, min_size=1, max_size=3),
+       paragraphs=st.lists(paragraph, min_size=1, max_size=5),
+       layout=st.sampled_from(["guangxi", "chongqing"]))
+def test_generated_articles_have_even_edges_and_whole_words(tmp_path_factory, title, subtitle,
+                                                           subheads, paragraphs, layout):
+    """Whatever the article, no justified line ends short or notched and no heading or
+    contents entry is broken inside a word (the measures of `typeset check`)."""
+    import yaml
+
+    root = tmp_path_factory.mktemp("makeup")
+    body = []
+    for i, p in enumerate(paragraphs):
+        if i < len(subheads):
+            body.append("## " + subheads[i])
+        body.append(p.replace("*", "").replace("\\", "").replace("#", ""))
+    front = yaml.safe_dump({"title": title, "subtitle": subtitle, "authors": ["吴宁"],
+                            "note": "作者系" + title}, allow_unicode=True)
+    (root / "a.md").write_text(f"---\n{front}---\n\n" + "\n\n".join(body) + "\n",
+                               encoding="utf-8")
+    (root / "issue.yaml").write_text(
+        f"layout: {layout}\nyear: 2025\nnumber: 1\nsections:\n  - title: 栏目\n"
+        "    articles: [a.md]\n", encoding="utf-8")
+    report = check_composition(compose(root / "issue.yaml", use_cache=False))
+    assert report.short_lines == [], report.short_lines
+    assert report.notched_ends == [], report.notched_ends
+    assert report.split_words == [], report.split_words

@@ -102,13 +102,26 @@ def test_help_loads_no_library():
 @pytest.mark.parametrize("command", ["check", "dump"])
 def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
     mods = loaded([command, SAMPLE], warm_cache)
-    assert "yaml" in mods and not mods & HEAVY
+    assert "yaml" in mods and not mods & (HEAVY | {"rjieba"})
 
 
 def test_warm_build_loads_reportlab_only(warm_cache):
     mods = loaded(["build", SAMPLE, "-o", str(warm_cache / "y.pdf")], warm_cache)
     assert "reportlab" in mods
-    assert not mods & {"fontTools", "pypdf"}
+    # the word segmenter's answers for the sample's wrapping headings come from the cache
+    assert not mods & {"fontTools", "pypdf", "rjieba"}
+
+
+def test_segmenter_loads_only_for_a_wrapping_heading(tmp_path):
+    """A cold build of the sample (whose titles wrap) loads rjieba; an issue whose headings
+    all fit on one line never does, cold or warm."""
+    assert "rjieba" in loaded(["check", SAMPLE], tmp_path / "cold")
+    (tmp_path / "a.md").write_text("---\ntitle: 短标题\n---\n\n## 一、短小标\n\n正文。\n",
+                                   encoding="utf-8")
+    (tmp_path / "issue.yaml").write_text(
+        "layout: guangxi\nyear: 2025\nnumber: 1\nsections:\n  - title: 栏目\n"
+        "    articles: [a.md]\n", encoding="utf-8")
+    assert "rjieba" not in loaded(["check", str(tmp_path / "issue.yaml")], tmp_path / "c2")
 
 
 def test_check_pdf_loads_pypdf_not_reportlab(warm_cache):

@@ -6,6 +6,13 @@ must be 0), the loosest and tightest justified line (spacing per gap in em) with
 §4), 孤行 (a paragraph leaving a single line at the foot or head of a page, §4), headings
 stranded at a page foot, and lines wider than the measure. It reads the frames the page
 builder produced, so what it reports is what was printed.
+
+Make-up (issue 9, `check_makeup`): short lines (a justified paragraph's line, not its last,
+ending `check.short_line` em or more short of the measure), notched line ends (a justified
+line ending in a mark whose blank half is still there), short pages (a page the text runs on
+from that ends a grid line or more short, with the cause), pages holding only an article's
+end note, and headings or contents entries broken inside a word (by the segmenter,
+text/words.py). The layout's `check` block says which of the first four fail the check.
 """
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from dataclasses import dataclass, field
 
 from typeset.layout.compose import line_extent
 from typeset.layout.flow import Band, Run
-from typeset.layout.paginate import Frame
+from typeset.layout.paginate import Frame, Placement
 from typeset.text import cjk
 from typeset.text.paragraph import line_violations
 from typeset.text.types import Line
@@ -46,14 +53,23 @@ class Report:
     overflows: list[Finding] = field(default_factory=list)
     outside: list[Finding] = field(default_factory=list)    # drawn beyond the trim box
     overlaps: list[Finding] = field(default_factory=list)   # drawn over another item
+    # make-up (issue 9)
+    short_lines: list[Finding] = field(default_factory=list)
+    notched_ends: list[Finding] = field(default_factory=list)
+    short_pages: list[Finding] = field(default_factory=list)
+    note_only_pages: list[Finding] = field(default_factory=list)
+    split_words: list[Finding] = field(default_factory=list)
+    #: which make-up measures fail the check (the layout's `check` block)
+    errors: frozenset[str] = frozenset()
 
     @property
     def clean(self) -> bool:
-        """No rule of cjk-rules.md is broken and nothing is drawn off the page or over
-        something else (spacing extremes are information only)."""
+        """No rule of cjk-rules.md is broken, nothing is drawn off the page or over something
+        else (spacing extremes are information only), and no make-up measure the layout calls
+        an error is found."""
         return not (self.prohibited or self.orphans_chars or self.orphans_lines
                     or self.stranded_headings or self.overflows or self.outside
-                    or self.overlaps)
+                    or self.overlaps or any(getattr(self, name) for name in self.errors))
 
     def summary(self) -> str:
         """One line for the end of a build."""
@@ -62,7 +78,10 @@ class Report:
         return (f"{len(self.prohibited)} prohibited line edges, {len(self.orphans_chars)} 孤字, "
                 f"{len(self.orphans_lines)} 孤行, {len(self.stranded_headings)} stranded headings, "
                 f"{len(self.overflows)} overflows, {len(self.outside)} outside the page, "
-                f"{len(self.overlaps)} overlaps; spacing per gap {v(self.tightest)} to "
+                f"{len(self.overlaps)} overlaps; {len(self.short_lines)} short lines, "
+                f"{len(self.notched_ends)} notched ends, {len(self.short_pages)} short pages, "
+                f"{len(self.note_only_pages)} note-only pages, {len(self.split_words)} words "
+                f"split in headings; spacing per gap {v(self.tightest)} to "
                 f"{v(self.loosest)} em (run `typeset check` for details)")
 
     def format(self) -> str:
@@ -84,13 +103,26 @@ class Report:
             f"lines over the measure:   {len(self.overflows)}",
             f"outside the trim box:     {len(self.outside)}",
             f"drawn over each other:    {len(self.overlaps)}",
+            "make-up:",
+            f"short lines:              {len(self.short_lines)}{self._kind('short_lines')}",
+            f"notched line ends:        {len(self.notched_ends)}{self._kind('notched_ends')}",
+            f"short pages:              {len(self.short_pages)}{self._kind('short_pages')}",
+            f"note-only pages:          {len(self.note_only_pages)}"
+            f"{self._kind('note_only_pages')}",
+            f"headings split in a word: {len(self.split_words)}",
         ]
         for title, items in (("prohibited", self.prohibited), ("孤字", self.orphans_chars),
                              ("孤行", self.orphans_lines), ("stranded", self.stranded_headings),
                              ("overflow", self.overflows), ("outside", self.outside),
-                             ("overlap", self.overlaps)):
+                             ("overlap", self.overlaps), ("short line", self.short_lines),
+                             ("notched", self.notched_ends), ("short page", self.short_pages),
+                             ("note-only page", self.note_only_pages),
+                             ("split word", self.split_words)):
             rows += [f"  {title}: {f}" for f in items]
         return "\n".join(rows)
+
+    def _kind(self, name: str) -> str:
+        return "  (error)" if name in self.errors else "  (reported)"
 
 
 def _chars(line: Line) -> int:
@@ -161,4 +193,173 @@ def check_composition(comp) -> Report:
                                        lambda font, ch: library.face(font).advance(ch))
     body.outside = [Finding(page, "", detail) for page, detail in outside]
     body.overlaps = [Finding(page, "", detail) for page, detail in overlapping]
+    check_makeup(body, comp)
     return body
+
+
+# -- make-up (issue 9) -------------------------------------------------------------------------
+
+#: roles of justified paragraphs (their lines but the last must reach the measure)
+JUSTIFIED_ROLES = frozenset({"body", "lead", "note", "colophon"})
+#: roles of headings and contents lines, which break only between words
+HEADING_ROLES = frozenset({"title", "subtitle", "byline", "subhead2", "subhead3",
+                           "contents-head", "contents-issue", "contents-section",
+                           "contents-entry"})
+_WHAT = {"head": "the article head (title, subtitle, byline)", "subhead": "a subhead",
+         "note": "the end note", "colophon": "the colophon", "separator": "the rule between "
+         "articles", "contents-entry": "a contents entry", "contents-section": "a section line"}
+
+
+def check_makeup(rep: Report, comp) -> None:
+    """Add the make-up measures of a composed issue to `rep` (module doc)."""
+    layout = comp.layout
+    chk = layout.check
+    rep.errors = frozenset(name for name in ("short_lines", "notched_ends", "short_pages",
+                                             "note_only_pages")
+                           if getattr(chk, name) == "error")
+    labels = [pg.label for pg in comp.body]
+    for frame, label in zip(comp.frames, labels):
+        for sl, _ in _set_lines(frame):
+            if sl.role in JUSTIFIED_ROLES:
+                _line_edges(rep, sl, label, chk.short_line)
+    _pages(rep, comp.frames, labels, layout)
+    for frames, labels_ in ((comp.frames, labels),
+                            (getattr(comp, "contents_frames", []),
+                             [pg.label for pg in comp.contents])):
+        for frame, label in zip(frames, labels_):
+            _split_words(rep, frame, label)
+
+
+def _set_lines(frame: Frame):
+    """(set line, the lines of its part or paragraph) of every line on a page."""
+    for pl in frame.placements:
+        item = pl.item
+        if isinstance(item, Run):
+            for sl in item.lines[pl.first:pl.last]:
+                yield sl, item.lines
+        elif isinstance(item, Band):
+            for part in item.parts:
+                for sl in part.lines:
+                    yield sl, part.lines
+
+
+def _line_edges(rep: Report, sl, label: str, threshold: float) -> None:
+    """A justified line (not a paragraph's last) ends flush: not short, not notched."""
+    ln = sl.line
+    if ln.last or len(ln.glyphs) < 2:
+        return
+    em = sl.size
+    end = line_extent(ln)
+    short = (ln.measure - end) / em
+    if short >= threshold - 1e-9:
+        rep.short_lines.append(Finding(label, ln.text, f"{short:.2f} em short"))
+        return
+    g = ln.glyphs[-1]
+    # a closing mark or 点号 has its ink in its left half: a blank right half left at the
+    # line end shows as a notch in the right edge (cjk-rules §2)
+    if cjk.char_class(g.ch) in (cjk.CLOSE, cjk.STOP) and g.width > 0.5 * em + 0.01:
+        rep.notched_ends.append(Finding(label, ln.text,
+                                        f"{g.ch} leaves {(g.width / em - 0.5):.2f} em blank"))
+
+
+def _used(frame: Frame, pitch: float) -> int:
+    used = 0
+    for pl in frame.placements:
+        n = pl.last - pl.first if isinstance(pl.item, Run) else pl.item.slots(pitch, pl.at_top)
+        used = max(used, pl.slot + n)
+    return used
+
+
+def _first_text(pl: Placement) -> str:
+    item = pl.item
+    if isinstance(item, Run):
+        return item.lines[pl.first].line.text if item.lines else ""
+    return next((sl.line.text for part in item.parts for sl in part.lines), "")
+
+
+def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
+    """Short pages (with their cause) and pages holding only an end note."""
+    lpp, pitch = layout.textblock.lines, layout.textblock.line_pitch
+    new_page = layout.article.start != "continue"
+    for i, frame in enumerate(frames):
+        if frame.blank or not frame.used:
+            continue
+        roles = {getattr(pl.item, "role", "") for pl in frame.placements}
+        if roles == {"note"}:
+            rep.note_only_pages.append(Finding(labels[i], _first_text(frame.placements[0]),
+                                               "the end note stands alone"))
+        if i + 1 >= len(frames):
+            continue
+        nxt = frames[i + 1]
+        if nxt.blank or not nxt.used:
+            continue                     # a page break to a right-hand page, saddle blanks
+        first = nxt.placements[0]
+        item = first.item
+        if item.role == "colophon" or (new_page and isinstance(item, Band)
+                                       and item.role == "head"):
+            continue                     # an article's (or the body's) last page
+        room = lpp - _used(frame, pitch)
+        if room <= 0:
+            continue
+        last = frame.placements[-1].item
+        if isinstance(item, Run) and first.first > 0 and item is last:
+            cause = ("孤行: the paragraph's last line may not stand alone at the head of the "
+                     "next page")
+        elif isinstance(item, Run) and first.first == 0:
+            n = len(item.lines)
+            if n <= 3 and room < n:
+                cause = f"孤行: a paragraph of {n} lines is not split"
+            elif room == 1:
+                cause = "孤行: a paragraph's first line may not stand alone at the foot"
+            else:
+                cause = f"space before {_WHAT.get(item.role, 'the next paragraph')}"
+        elif isinstance(item, Band) and item.keep_with_next:
+            cause = f"{_WHAT.get(item.role, item.role)} kept with the lines after it"
+        elif isinstance(item, Band):
+            cause = (f"{_WHAT.get(item.role, item.role)} ({item.slots(pitch, False)} lines) "
+                     f"does not fit in the {room} left")
+        else:
+            cause = "the next item does not fit"
+        rep.short_pages.append(Finding(labels[i], _first_text(first),
+                                       f"{room} line{'s' if room > 1 else ''} short: {cause}; "
+                                       f"next page starts"))
+
+
+def _split_words(rep: Report, frame: Frame, label: str) -> None:
+    """Headings and contents lines broken inside a word (text/words.py): a break between two
+    lines of one heading that is not at a space and not at a word boundary."""
+    from typeset.text.words import boundaries
+
+    for pl in frame.placements:
+        if not isinstance(pl.item, Band):
+            continue
+        for part in pl.item.parts:
+            group: list = []
+            for sl in part.lines + [None]:
+                if sl is not None and sl.role in HEADING_ROLES and sl.line.glyphs and group \
+                        and sl.line.start > 0 and sl.line.start >= group[-1].line.end:
+                    group.append(sl)
+                    continue
+                if len(group) > 1:
+                    _check_group(rep, group, label, boundaries)
+                group = [sl] if sl is not None and sl.role in HEADING_ROLES \
+                    and sl.line.glyphs else []
+
+
+def _check_group(rep: Report, group: list, label: str, boundaries) -> None:
+    text = ""
+    cuts: list[int] = []
+    for i, sl in enumerate(group):
+        if i:
+            gap = sl.line.start - group[i - 1].line.end
+            if gap:
+                text += " " * gap        # a space dropped at the break: always a boundary
+                cuts.append(-1)
+            else:
+                cuts.append(len(text))
+        text += sl.line.text
+    bounds = set(boundaries(text))
+    for i, cut in enumerate(cuts):
+        if cut >= 0 and cut not in bounds:
+            a, b = group[i].line.text, group[i + 1].line.text
+            rep.split_words.append(Finding(label, f"{a} / {b}", "broken inside a word"))

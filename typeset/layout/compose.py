@@ -18,6 +18,7 @@ from typeset.text import cjk
 from typeset.text.parcache import ParagraphCache
 from typeset.text.paragraph import set_paragraph
 from typeset.text.types import BreakSettings, Line, Span
+from typeset.text.words import boundaries
 
 
 def line_extent(line: Line) -> float:
@@ -58,19 +59,29 @@ class Composer:
             squeeze_growth=p.squeeze_growth, hyphen_penalty=p.hyphen_penalty,
             ragged_cost=p.ragged_cost, widow_cost=p.widow_cost,
             emergency_costs=tuple(p.emergency_costs), max_badness=p.max_badness,
-            looseness=p.looseness)
+            looseness=p.looseness, keep_number_unit=p.keep_number_unit,
+            space_beside_punct=p.space_beside_punct, ragged_squeeze=p.ragged_squeeze,
+            phrase_cost=p.phrase_cost)
         # Headings, titles and bylines: no first-line indent of their own, not justified.
         self.head_settings = replace(self.body_settings, indent=0.0, justify=False)
 
     # --- setting text -------------------------------------------------------------------
     def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
-                    last_width: float | None = None) -> list[Line]:
+                    last_width: float | None = None, words=None) -> list[Line]:
         """set_paragraph, through the paragraph cache when there is one."""
         def run() -> list[Line]:
-            return set_paragraph(spans, widths, self.book, settings, last_width=last_width)
+            return set_paragraph(spans, widths, self.book, settings, last_width=last_width,
+                                 words=words)
         if self.cache is None:
             return run()
-        return self.cache.lines(spans, widths, settings, last_width, run)
+        return self.cache.lines(spans, widths, settings, last_width, run, words)
+
+    def words(self, text: str) -> tuple[int, ...]:
+        """Word boundaries of a heading that wraps (text/words.py), through the paragraph
+        cache: the segmenter loads only for a heading no earlier build has seen."""
+        if self.cache is None:
+            return boundaries(text)
+        return self.cache.words(text)
 
     def spans(self, inlines: tuple[Inline, ...] | list[Inline], style: str) -> list[Span]:
         st = self.book.style(style)
@@ -89,88 +100,111 @@ class Composer:
 
     def set_heading(self, spans: list[Span], block: Block, role: str,
                     measure: float | None = None) -> list[SetLine]:
-        """Each line aligned per the block; a first-line indent of block.indent em."""
+        """Each line aligned per the block; a first-line indent of block.indent em, later lines
+        block.continuation_indent em in. A heading that wraps breaks between words (a
+        segmenter's, issue 9), then is balanced (`_balanced`)."""
         measure = self.measure if measure is None else measure
         size = self.book.em(block.style)
         settings = replace(self.head_settings, indent=block.indent)
-        lines = self.break_lines(spans, measure, settings)
-        if len(lines) > 1 and block.balance:
-            lines = self._balanced(spans, measure, settings, lines)
+        cont = block.continuation_indent * size
+        widths = [measure, measure - cont]
+        lines = self.break_lines(spans, widths, settings)
+        if len(lines) > 1:
+            words = self.words("".join(s.text for s in spans))
+            lines = self.break_lines(spans, widths, settings, words=words)
+            if block.balance:
+                lines = self._balanced(spans, widths, settings, lines, words)
         out = []
-        for ln in lines:
+        for i, ln in enumerate(lines):
+            left = cont if i else 0.0
             if block.align == "center":
-                x = (measure - line_extent(ln)) / 2
+                x = left + (measure - left - line_extent(ln)) / 2
             elif block.align == "right":
                 x = measure - line_extent(ln)
             else:
-                x = 0.0
+                x = left
             out.append(SetLine(ln, x, size, role))
         return out
 
-    def _balanced(self, spans: list[Span], measure: float, settings, lines: list[Line]
-                  ) -> list[Line]:
+    def _balanced(self, spans: list[Span], widths: list[float], settings, lines: list[Line],
+                  words) -> list[Line]:
         """A heading that wraps breaks where its author put a space (事争一流 奋发有为) if
-        every phrase then fits; a two-line heading otherwise breaks at the phrase boundary
-        (before an opening or after a closing quote or bracket) that makes its lines most
-        even; failing both, its lines are made as even as the breaker allows: the narrowest
-        measure that still gives the same number of lines."""
+        every phrase then fits (a space inside quotes or brackets belongs to what they
+        quote); a two-line heading otherwise breaks at the phrase boundary (before an opening
+        or after a closing quote or bracket) that makes its lines most even; failing both,
+        its lines are made as even as the breaker allows, still between words: the narrowest
+        measure that gives the same number of lines."""
         if len(spans) == 1:
             text, style = spans[0].text, spans[0].style
-            if " " in text.strip():
-                packed: list[str] = []
-                for ph in text.split(" "):
-                    trial = f"{packed[-1]} {ph}" if packed else ph
-                    if packed and self._one_line(trial, style, measure, settings):
-                        packed[-1] = trial
-                    else:
-                        packed.append(ph)
+            cuts = _author_spaces(text)
+            if cuts:
+                packed: list[tuple[int, int]] = []         # (start, end) of each line's text
+                start = 0
+                for cut in cuts + [len(text)]:
+                    if packed:
+                        a = packed[-1][0]
+                        W = widths[min(len(packed) - 1, len(widths) - 1)]
+                        if self._one_line(text[a:cut], style, W, settings, first=len(packed) == 1):
+                            packed[-1] = (a, cut)
+                            start = cut + 1
+                            continue
+                    packed.append((start, cut))
+                    start = cut + 1
                 if len(packed) == len(lines):
-                    out = self._set_pieces(packed, style, measure, settings)
+                    out = self._set_pieces(text, packed, style, widths, settings)
                     if out:
                         return out
             if len(lines) == 2:
-                best_pieces, best_even = None, 0.0
+                # a phrase boundary wins unless one line would be too short beside the other;
+                # after a 点号 (，、；：) before one at a quote or bracket, then the most even
+                best, ratio = None, self.layout.paragraph.balance_ratio
                 for i in range(2, len(text) - 1):
-                    if not (text[i] in cjk.OPENING or text[i - 1] in cjk.CLOSING):
+                    if text[i - 1] in _BALANCE_STOPS:
+                        strength = 2
+                    elif text[i] in cjk.OPENING or text[i - 1] in cjk.CLOSING:
+                        strength = 1
+                    else:
                         continue
-                    a, b = text[:i], text[i:]
-                    wa, wb = self.book.width(a, style), self.book.width(b, style)
+                    wa, wb = self.book.width(text[:i], style), self.book.width(text[i:], style)
                     even = min(wa, wb) / max(wa, wb)
-                    if even > best_even:
-                        best_pieces, best_even = [a, b], even
-                # a phrase boundary wins unless one line would be too short beside the other
-                if best_pieces and best_even >= self.layout.paragraph.balance_ratio:
-                    out = self._set_pieces(best_pieces, style, measure, settings)
+                    if even >= ratio and (best is None or (strength, even) > best[0]):
+                        best = ((strength, even), [(0, i), (i, len(text))])
+                if best:
+                    out = self._set_pieces(text, best[1], style, widths, settings)
                     if out:
                         return out
         n = len(lines)
-        lo, hi = measure / n, measure
+        top = min(widths)
+        lo, hi = 0.0, top - top / n         # how much narrower every line may be set
         best = lines
         for _ in range(12):
             mid = (lo + hi) / 2
             try:
-                trial = self.break_lines(spans, mid, settings)
+                trial = self.break_lines(spans, [w - mid for w in widths], settings, words=words)
             except TypesetError:
                 trial = []
             if trial and len(trial) == n:
-                best, hi = trial, mid
+                best, lo = trial, mid
             else:
-                lo = mid
+                hi = mid
         return best
 
-    def _one_line(self, text: str, style: str, measure: float, settings) -> bool:
-        return len(self.break_lines([Span(text, style)], measure, settings)) == 1
+    def _one_line(self, text: str, style: str, measure: float, settings, first: bool) -> bool:
+        st = settings if first else replace(settings, indent=0.0)
+        return len(self.break_lines([Span(text, style)], measure, st)) == 1
 
-    def _set_pieces(self, pieces: list[str], style: str, measure: float, settings
-                    ) -> list[Line] | None:
-        """Each piece on a line of its own, or None if one does not fit."""
+    def _set_pieces(self, text: str, pieces: list[tuple[int, int]], style: str,
+                    widths: list[float], settings) -> list[Line] | None:
+        """Each piece text[a:b] on a line of its own (its offsets those of the whole text),
+        or None if one does not fit."""
         out: list[Line] = []
-        for text in pieces:
-            lines = self.break_lines([Span(text, style)], measure,
+        for i, (a, b) in enumerate(pieces):
+            W = widths[min(i, len(widths) - 1)]
+            lines = self.break_lines([Span(text[a:b], style)], W,
                                      replace(settings, indent=settings.indent if not out else 0.0))
             if len(lines) != 1:
                 return None
-            out.append(lines[0])
+            out.append(replace(lines[0], start=lines[0].start + a, end=lines[0].end + a))
         return out
 
     def set_paragraph(self, spans: list[Span], style: str, role: str, *, left: float = 0.0,
@@ -271,6 +305,25 @@ class Composer:
                 lines.append(SetLine(ln, 0.0 if i == 0 else label_w, size, "colophon"))
         return Band([Part(lines, self.pitch, c.space_before, 0.0, rule=c.rule_width,
                           rule_gap=c.rule_gap)], role="colophon")
+
+
+#: 点号 a two-line heading prefers to break after (cjk-rules §1: they end a line)
+_BALANCE_STOPS = frozenset("，、；：")
+
+
+def _author_spaces(text: str) -> list[int]:
+    """Offsets of the spaces an author typed between phrases of a heading (事争一流 奋发有为);
+    a space inside quotes or brackets is part of what they quote (“茶香富民 委员行动”)."""
+    out: list[int] = []
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in cjk.OPENING:
+            depth += 1
+        elif ch in cjk.CLOSING:
+            depth = max(0, depth - 1)
+        elif ch == " " and depth == 0 and 0 < i < len(text) - 1:
+            out.append(i)
+    return out
 
 
 def compose_issue(issue: Issue, comp: Composer) -> list[FlowItem]:

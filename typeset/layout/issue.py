@@ -51,6 +51,7 @@ class Composition:
     start_pages: dict[str, int] = field(default_factory=dict)   # article key -> folio
     padding: int = 0          # blank pages added for saddle stitching
     frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
+    contents_frames: list[Frame] = field(default_factory=list)   # the contents' (reports)
     front: list[Page] = field(default_factory=list)     # contents + blank verso: before folio 1
 
     def __post_init__(self) -> None:
@@ -109,12 +110,15 @@ def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, place
 
 
 def contents_pages(issue: Issue, composer: Composer, placer: Placer, starts: dict[str, int],
-                   facts: IssueFacts) -> list[Page]:
-    """目录 with the start folio of every article; the first page carries the contents anchor."""
+                   facts: IssueFacts, frames_out: list[Frame] | None = None) -> list[Page]:
+    """目录 with the start folio of every article; the first page carries the contents anchor.
+    The contents' frames are put in `frames_out`, if given (for the report)."""
     layout = composer.layout
     tb = layout.textblock
     toc_frames = paginate(contents_items(issue, composer, starts, facts), tb.lines,
                           tb.line_pitch)
+    if frames_out is not None:
+        frames_out[:] = toc_frames
     pages = []
     for i, frame in enumerate(toc_frames):
         label = layout.contents.label + ("" if len(toc_frames) == 1 else str(i + 1))
@@ -177,13 +181,14 @@ def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
     marginals = Marginals(layout, book, facts, issue)
     frames = body_frames(flow, colophon, layout)
     body, starts = body_pages(frames, colophon, layout, placer, marginals)
-    contents = contents_pages(issue, composer, placer, starts, facts)
+    toc: list[Frame] = []
+    contents = contents_pages(issue, composer, placer, starts, facts, toc)
     before = len(frames)
     padding = saddle_padding(frames, len(front_pages(contents, layout)), colophon, layout)
     if len(frames) != before:          # blanks, or the colophon moved to a page of its own
         body, starts = body_pages(frames, colophon, layout, placer, marginals)
-        contents = contents_pages(issue, composer, placer, starts, facts)
-    return Composition(issue, layout, book, contents, body, starts, padding, frames,
+        contents = contents_pages(issue, composer, placer, starts, facts, toc)
+    return Composition(issue, layout, book, contents, body, starts, padding, frames, toc,
                        front=front_pages(contents, layout))
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from typeset.errors import TypesetError
 from typeset.layout.compose import format_authors
+from typeset.layout.toc import contents_credit
 from typeset.layout.styles import StyleBook
 from typeset.model.chars import Where, describe, visible_len
 from typeset.model.layout import Layout, layout_where, template_literal
@@ -168,6 +169,10 @@ def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
                     add(name, c.entry_style, at("authors"))
             if fm.byline:
                 add(fm.byline, a.authors.style, at("byline"))
+            credit = contents_credit(fm, layout)     # 吴　宁's U+3000, a credited byline
+            if credit:
+                add(credit.replace(c.author_separator, ""), c.entry_style,
+                    at("authors" if fm.authors else "byline"))
             if fm.lead:
                 lay(a.lead.format, a.lead.style, "article.lead.format")
                 add(fm.lead, a.lead.style, at("lead"))

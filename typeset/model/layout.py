@@ -80,7 +80,9 @@ class Paragraph:
     strict: bool = doc("strict prohibitions: —— and …… never start a line", default=True)
     han_latin: tuple[float, ...] = doc("Han-Latin gap in em: natural, minimum, maximum",
                                        default=(0.25, 0.125, 0.5))
-    grid: bool = doc("pure-Han lines get no added spacing", default=True)
+    grid: bool = doc("pure-Han lines fill the measure by themselves: the breaker avoids a "
+                     "pure-Han line that lost a character to 避头尾 (such a line is still spread, "
+                     "never left short)", default=True)
     min_last_line: int = doc("孤字: fewest characters (besides punctuation) on a last line",
                              default=2)
     connect_dashes: bool = doc("draw the two dashes of —— as one unbroken line", default=True)
@@ -123,6 +125,24 @@ class Paragraph:
                            "breaks (speed; it looks further when nothing else fits)", default=2.0)
     balance_ratio: float = doc("a two-line heading breaks at a phrase boundary unless one line "
                                "would be shorter than this fraction of the other", default=1 / 3)
+    # -- even right edges, words kept whole (issue 9)
+    keep_number_unit: bool = doc(
+        "no line break between a number and the Chinese character after it, with or without a "
+        "typed space (12.6 万亩, 2024年); false: only the number itself is kept whole (53.8|亿, "
+        "cjk-rules §1)", default=True)
+    space_beside_punct: Literal["drop", "keep"] = doc(
+        "a half-width space typed between a closing mark (” ） 》 ， 。) and a Chinese "
+        "character, or between a Chinese character and an opening mark: drop = it takes no "
+        "width (the mark's blank half is the gap; the space stays in the text), keep = a word "
+        "space", default="drop")
+    ragged_squeeze: bool = doc(
+        "unjustified lines (headings, contents entries) may squeeze punctuation inside the "
+        "line to fit; false: only a line-end mark's blank half may go, the line breaks earlier "
+        "instead", default=False)
+    phrase_cost: float = doc(
+        "headings and contents entries break only between words (a segmenter's); a break "
+        "between two words that is not a phrase boundary (after a closing mark or 点号, "
+        "before an opening one, after 的, at a space or dash) costs this", default=100.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +160,9 @@ class Block:
                               default="{text}")
     balance: bool = doc("a block that wraps breaks at the spaces its author typed if the "
                         "phrases fit, else into lines of even length", default=True)
+    continuation_indent: float = doc("indent in em of a wrapped block's lines after the first "
+                                     "(with indent: 2, 2 sets a subhead flush at 2 em; 0: "
+                                     "wrapped lines start at the left edge)", default=0.0)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -222,6 +245,14 @@ class Contents:
     min_title_room: float = doc("narrowest room in em left for an entry's title beside the "
                                 "leader, author and page; with less, those go on a line of "
                                 "their own", default=2.0)
+    byline: Literal["omit", "organisation", "text"] = doc(
+        "how an entry credits an article with a `byline` instead of `authors`: organisation = "
+        "a byline naming no person (no word of byline_roles: 政协某某市委员会, an office or a "
+        "research group) is printed as the credit, a reporter's byline (记者 … 通讯员 …) is "
+        "not; text = every byline as written; omit = none", default="organisation")
+    byline_roles: tuple[str, ...] = doc(
+        "words that mark a byline as naming people (a byline word ending in one of them, or "
+        "one of them before / or ：)", default=("记者", "通讯员", "摄影", "摄", "文", "图"))
     subtitle_new_line: bool = doc("a subtitle starts its own line", default=True)
     entry_space: Pt = doc("extra space between entries", default=0.0)
     label: str = printed_doc("page label viewers show for contents pages", default="目录")
@@ -237,6 +268,25 @@ class Colophon:
     space_before: Pt = doc("space above the rule", default=11.0)
     position: Literal["bottom", "follow"] = doc("at the bottom of the last page, or right after "
                                                  "the last article", default="bottom")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Checks:
+    """What `typeset check` reports as make-up defects, and which of them fail it (issue 9)."""
+    short_line: float = doc("em: a line of a justified paragraph, not its last, ending at least "
+                            "this far short of the measure is a short line", default=0.45)
+    short_lines: Literal["error", "report"] = doc("short lines fail `check` (error) or are "
+                                                  "only listed (report)", default="error")
+    notched_ends: Literal["error", "report"] = doc(
+        "justified lines ending in a mark (，。、”）) whose blank half leaves a notch at the "
+        "right edge (全角式 and 开明式 keep it; 行末半角 does not): error or report",
+        default="error")
+    short_pages: Literal["error", "report"] = doc(
+        "pages the text runs on from that end one or more grid lines short (孤行, headings "
+        "kept with their text, blocks too tall for the room left): error or report",
+        default="report")
+    note_only_pages: Literal["error", "report"] = doc(
+        "pages holding nothing but an article's end note: error or report", default="report")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +306,7 @@ class Layout:
     running_heads: RunningHeads = doc("running heads and folios")
     contents: Contents = doc("table of contents")
     colophon: Colophon = doc("closing block")
+    check: Checks = doc("what `typeset check` reports and fails on", default_factory=Checks)
     path: str = doc("(set by the loader)", default="")
 
     @property
@@ -448,6 +499,7 @@ def _check_geometry(layout: Layout, fail) -> None:
                        ("paragraph.indent", layout.paragraph.indent),
                        ("paragraph.min_last_line", layout.paragraph.min_last_line),
                        ("contents.min_leader", layout.contents.min_leader),
+                       ("check.short_line", layout.check.short_line),
                        ("contents.entry_space", layout.contents.entry_space),
                        ("colophon.rule_width", layout.colophon.rule_width),
                        ("colophon.rule_gap", layout.colophon.rule_gap),
@@ -481,7 +533,7 @@ def _check_geometry(layout: Layout, fail) -> None:
                        f"line pitch ({pitch:g} pt): its lines would overlap",
                        f"a larger {key}.line_pitch or a smaller size", f"{key}.line_pitch",
                        f"{key}.style", key)
-        for sub in ("space_before", "space_after", "indent"):
+        for sub in ("space_before", "space_after", "indent", "continuation_indent"):
             positive(float(getattr(b, sub)), f"{key}.{sub}", "it", zero=True)
     if not printed(layout.contents.leader).strip():
         raise fail("contents.leader prints nothing", "write the leader character, e.g. '…'",

@@ -25,6 +25,7 @@ import re
 from typing import Sequence
 
 from typeset.text import cjk
+from typeset.text.words import phrase_boundary
 from typeset.text.types import (ALLOWED, IN_UNIT, IN_WORD, PROHIBITED, Box, BreakSettings, Break,
                                 Items, Join, Metrics, Span, check_punctuation)
 
@@ -32,8 +33,14 @@ _URL_RE = re.compile(r"://|^www\.|^[\w.+-]+@[\w-]+\.[\w.-]+|^[\w-]+(\.[\w-]+)+/"
 _URL_BREAK_AFTER = frozenset("/.@-")      # cjk-rules §1: e-mail and URL break only at / . @ -
 
 
-def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings) -> Items:
-    """Boxes, joins and break opportunities of one paragraph."""
+def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings,
+                words: Sequence[int] | None = None) -> Items:
+    """Boxes, joins and break opportunities of one paragraph.
+
+    `words`, if given, are the offsets where a word ends inside the text (a segmenter's word
+    boundaries, text/words.py): a line may then break only there (or at a space), and a
+    break that is not also a phrase boundary costs `settings.phrase_cost` (headings and
+    contents entries keep words whole, issue 9)."""
     text = "".join(s.text for s in spans)
     n = len(text)
     styles: list[str] = []
@@ -52,6 +59,9 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
     boxes = _boxes(text, styles, cls, run_id, metrics, settings)
     joins = [Join() for _ in range(n + 1)]
     unit = [False] * (n + 1)      # join j lies inside a unit that never splits or spreads
+    ranges = _number_ranges(text, cls, run_id)
+    units = _number_units(text, cls, run_id) if settings.keep_number_unit else set()
+    bounds = None if words is None else frozenset(words)
 
     strict = settings.strict
     for j in range(1, n):
@@ -77,8 +87,19 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
         elif (ca == cjk.PREFIX and cb == cjk.LATIN) or (ca == cjk.LATIN and cb == cjk.PERCENT):
             level, reason = IN_WORD, "number and its sign or unit"
             unit[j] = True
+        elif j in ranges:
+            # a number range (2023—2027, 3～5) is one number: never split, never spread
+            level, reason = IN_WORD, "inside a number range"
+            unit[j] = True
         elif ca == cjk.NBSP or cb == cjk.NBSP:
             level, reason = IN_WORD, "no-break space"
+        elif j in units:
+            level, reason = IN_WORD, "number and its unit"
+        elif bounds is not None and j not in bounds and ca != cjk.SPACE and cb != cjk.SPACE:
+            level, reason = IN_WORD, "inside a word (segmenter)"
+        elif bounds is not None and not phrase_boundary(text, j):
+            penalty = settings.phrase_cost
+            reason = "between two words of a phrase"
 
         # --- prohibitions (cjk-rules §1, clreq #prohibition_rules_for_line_start_end) --------
         if level < PROHIBITED:
@@ -118,11 +139,46 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
         jn.spread = not unit[j] and a.space == 0 and b.space == 0 and cb != cjk.NBSP \
             and ca != cjk.NBSP
 
-    breaks = _breaks(text, boxes, joins, strict)
+    breaks = _breaks(text, boxes, joins, strict, units)
     return Items(text, boxes, joins, breaks, em0)
 
 
 _MARKS = frozenset({cjk.OPEN, cjk.CLOSE, cjk.STOP})
+#: connectors of a number range (GB/T 15834-2011 §4.13: 2023—2027, 3～5; ASCII - is already
+#: part of the number's Western run)
+_RANGE_DASHES = frozenset("—–～〜")
+def _ends_number(text: str, cls: list[str], run_id: list[int], k: int) -> bool:
+    """Is text[k] the last character of a number (a Western run ending in a digit)?"""
+    return 0 <= k < len(text) and run_id[k] >= 0 and text[k].isdigit() and (
+        k + 1 >= len(text) or run_id[k + 1] != run_id[k])
+
+
+def _number_ranges(text: str, cls: list[str], run_id: list[int]) -> set[int]:
+    """Joins on both sides of a single range dash between two numbers (2023—2027, 3～5):
+    cjk-rules §1 keeps a number whole, and a range is one."""
+    out: set[int] = set()
+    n = len(text)
+    for i in range(1, n - 1):
+        if text[i] in _RANGE_DASHES and text[i - 1].isdigit() and text[i + 1].isdigit() \
+                and _ends_number(text, cls, run_id, i - 1) and run_id[i + 1] >= 0:
+            out.update((i, i + 1))
+    return out
+
+
+def _number_units(text: str, cls: list[str], run_id: list[int]) -> set[int]:
+    """Joins between a number and the Han character after it, with or without one typed
+    space (12.6 万亩, 2024年): with `keep_number_unit` no line breaks there."""
+    out: set[int] = set()
+    n = len(text)
+    for k in range(n - 1):
+        if not _ends_number(text, cls, run_id, k):
+            continue
+        if cls[k + 1] == cjk.HAN:
+            out.add(k + 1)
+        elif cls[k + 1] in (cjk.SPACE, cjk.NBSP) and k + 2 < n and cls[k + 2] == cjk.HAN \
+                and text[k + 1] != "\u200b":
+            out.update((k + 1, k + 2))
+    return out
 # "A line of pure Han text in a grid layout gets no added spacing" (cjk-rules §3): Han
 # characters only. A line with punctuation is not pure: its marks may be half width
 # (开明式, 行末半角) or compressed, and such a line is justified like any other.
@@ -297,6 +353,17 @@ def _space(b: Box, text: str, i: int, cls: list[str], run_id: list[int],
     b.counts = False
     b.cjkish = False
     single = (i > 0 and cls[i - 1] != cjk.SPACE) and (i + 1 < n and cls[i + 1] != cjk.SPACE)
+    if single and cls[i] == cjk.SPACE and b.advance > 0 and settings.space_beside_punct == "drop":
+        # A space typed between a mark's blank half and a Chinese character ("回头看” 专题",
+        # "会议 （修订稿）"): the blank half is already the gap (cjk-rules §2), so the space
+        # takes no width. It stays in the text (format.md: nothing is dropped) and is still a
+        # break and a justification gap, like the join it stands in.
+        left, right = cls[i - 1], cls[i + 1]
+        if (left in (cjk.CLOSE, cjk.STOP) and right in cjk.CJK_CLASSES) or \
+                (right == cjk.OPEN and left in cjk.CJK_CLASSES):
+            b.space = 1
+            b.width = 0.0
+            return
     if single and cls[i] == cjk.SPACE and b.advance > 0:   # a ZWSP is no gap (chars.py)
         left_han = cls[i - 1] == cjk.HAN
         right_han = cls[i + 1] == cjk.HAN
@@ -314,7 +381,8 @@ def _space(b: Box, text: str, i: int, cls: list[str], run_id: list[int],
     b.shrink = b.advance * settings.space_shrink
 
 
-def _breaks(text: str, boxes: list[Box], joins: list[Join], strict: bool) -> list[Break]:
+def _breaks(text: str, boxes: list[Box], joins: list[Join], strict: bool,
+            units: set[int]) -> list[Break]:
     """Every place a line could end, allowed or (for emergencies) not.
 
     A run of discardable spaces is one break: the line ends before it and the next starts
@@ -340,6 +408,8 @@ def _breaks(text: str, boxes: list[Box], joins: list[Join], strict: bool) -> lis
                 level, reason = PROHIBITED, f"{text[b]} never starts a line"
             if boxes[b].cls == cjk.MARK:
                 level, reason = IN_UNIT, "character and its mark"
+            elif level == ALLOWED and a in units:
+                level, reason = IN_WORD, "number and its unit"
             out.append(Break(a, b, level, 0.0, reason))
             j = b + 1
             continue

@@ -118,6 +118,9 @@ class _Breaker:
         self.em = items.em
         self.indent = settings.indent * boxes[0].em if n else 0.0
         self.forced_end = settings.punctuation == "hangmo"     # 行末半角: flush line ends
+        # unjustified lines (headings) squeeze no mark inside the line unless the layout says
+        # so: a ragged line that does not fit breaks earlier instead (issue 9: even marks)
+        self.squeeze_inside = settings.justify or settings.ragged_squeeze
 
         self.sums = RunningSums.of(items)
         self.end_blank = [b.rblank for b in boxes]      # right blank still compressible, per box
@@ -145,6 +148,10 @@ class _Breaker:
             wide = self._solve(float("inf"))
             if wide is not None and (path is None or wide[0] < path[0]):
                 path = wide
+        if path is None and not self.squeeze_inside:
+            # an unjustified line that fits only squeezed (a mark wider than the measure)
+            self.squeeze_inside = True
+            path = self._solve(float("inf"))
         if path is None:      # cannot happen once _check_measures passed; be loud if it does
             raise TypesetError("no way to break this paragraph into lines",
                                hint="the measure is narrower than some character")
@@ -202,6 +209,7 @@ class _Breaker:
         growth, max_badness, widow_cost = st.squeeze_growth, st.max_badness, st.widow_cost
         lp = st.line_penalty
         min_last = st.min_last_line
+        squeeze_inside = self.squeeze_inside
         widths, m = self.widths, len(self.widths)
         last_width = self.last_width
         final = len(na) - 1
@@ -232,14 +240,27 @@ class _Breaker:
                     b += sc2
                 rem -= c2
                 ng = spread_gaps[e1] - spread_gaps[s]
-                if ng == 0 or (grid and impure[e] == impure[s]):
-                    x = rem / unit                  # nothing may spread: a ragged line
+                if ng == 0:
+                    # nothing may spread: the line is letter-spaced as a last resort (a piece
+                    # of a word broken in an emergency), costed as if it were one gap
+                    x2 = (rem / unit) ** 2
+                elif grid and impure[e] == impure[s]:
+                    # a pure-Han line on the grid fills the measure by itself; when it lost a
+                    # character (避头尾 pushed one down) it is spread, never left short, but
+                    # the lost characters cost as much as a ragged end so the breaker avoids
+                    # it; the part of the measure no whole character can fill costs as spread
+                    frac = W - em * int(W / em + EPS)
+                    lost = rem - frac if rem > frac else 0.0
+                    x2 = (lost / unit) ** 2 + (rem / (ng * unit)) ** 2
                 else:
-                    x = rem / (ng * unit)
-                b += loose + 100.0 * x * x
+                    x2 = (rem / (ng * unit)) ** 2
+                b += loose + 100.0 * x2
                 return b if b < max_badness else max_badness
             x = -d
             b = 0.0
+            if not squeeze_inside:
+                # only the line-end mark's blank half may go (it is white space at the end)
+                return w1 * x / em if x <= et + EPS else None
             for c, w, quad in ((et, w1, False), (start_blank[s], w2, False),
                                (squeeze[e1] - squeeze[s], w3, True),
                                (gap_shrink[e1] - gap_shrink[s], w4, False),
@@ -434,14 +455,23 @@ class _Breaker:
                     if boxes[g].space == 2:
                         wid[g - s] += f * boxes[g].stretch
                 rem -= u
-            pure = self.sums.impure[e] == self.sums.impure[s]
-            if rem > EPS and ng > 0 and not (st.grid and pure):
+            if rem > EPS and ng > 0:
+                # every gap alike, a pure-Han line on the grid too: a line that lost a
+                # character to 避头尾 is spread, never left short (先挤进，后推出, issue 9)
                 each = rem / ng
                 for j in range(s + 1, e):
                     if joins[j].spread:
                         extra[j - 1 - s] += each
                 for g in spaces:
                     wid[g - s] += each
+            elif rem > EPS:
+                # nothing may spread (a piece of a word or URL broken in an emergency, a number
+                # range alone): letter-space it as the last resort, never inside —— or ……
+                inner = [j for j in range(s + 1, e) if joins[j].level != IN_UNIT]
+                if inner:
+                    each = rem / len(inner)
+                    for j in inner:
+                        extra[j - 1 - s] += each
 
         glyphs: list[Glyph] = []
         p = x0

@@ -22,12 +22,14 @@ from typeset.text.types import BreakSettings, Line, Metrics, Span, check_setting
 
 def set_paragraph(spans: Sequence[Span], widths: float | Sequence[float], metrics: Metrics,
                   settings: BreakSettings = BreakSettings(), *,
-                  last_width: float | None = None) -> list[Line]:
+                  last_width: float | None = None,
+                  words: Sequence[int] | None = None) -> list[Line]:
     """Break and set one paragraph.
 
     `widths[i]` is the measure of line i (the last entry repeats). `last_width`, if given, is
     the width the paragraph's last line must fit (the contents page puts leader, author and
-    page after it). Returns no lines for empty text. Raises TypesetError when a measure
+    page after it). `words`, if given, are the word boundaries a line may break at (headings,
+    text/words.py). Returns no lines for empty text. Raises TypesetError when a measure
     cannot hold even one character."""
     spans = [s for s in spans if s.text]
     if not spans:
@@ -39,7 +41,7 @@ def set_paragraph(spans: Sequence[Span], widths: float | Sequence[float], metric
         if not ws:
             raise TypesetError("set_paragraph: no line width given")
     check_settings(settings)
-    return break_lines(build_items(spans, metrics, settings), ws, settings, last_width)
+    return break_lines(build_items(spans, metrics, settings, words), ws, settings, last_width)
 
 
 class SpecMetrics:

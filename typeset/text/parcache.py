@@ -12,7 +12,11 @@ The file is JSON (never pickle: a planted cache file must not be able to run cod
 
     {"format": "typeset-paragraphs/2", "code": <digest of the text stage's source>,
      "entries": {<key>: [[measure, natural, adjust, last, emergency, widow, start, end,
-                          indent, text, [[style, run length], …], [x, …], [width, …]], …]}}
+                          indent, text, [[style, run length], …], [x, …], [width, …]], …]},
+     "words": {<key>: [boundary, …]}}
+
+"words" holds the word boundaries of the headings that wrapped (text/words.py), keyed by
+the segmenter's name and version and the text: a warm build does not load the segmenter.
 
 Floats are written by `repr` and read back exactly, so a warm build sets the same lines as a
 cold one. Anything not of this shape (a wrong type, a length that does not add up, a file over
@@ -29,6 +33,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
 
 FORMAT = "typeset-paragraphs/2"
@@ -55,38 +60,63 @@ class ParagraphCache:
         self.path = cache_dir() / "paragraphs" / (
             hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".json")
         self.fingerprint = fingerprint
-        self.old: dict[str, list[Line]] = self._load()
+        self.old: dict[str, list[Line]] = {}
+        self.old_words: dict[str, tuple[int, ...]] = {}
+        self._load()
         self.new: dict[str, list[Line]] = {}
+        self.new_words: dict[str, tuple[int, ...]] = {}
         self.hits = 0
         self.misses = 0
 
-    def _load(self) -> dict[str, list[Line]]:
+    def _load(self) -> None:
         data = read_cache(self.path, _LIMIT)
         if data is None:
-            return {}
+            return
         try:
             doc = json.loads(data.decode("utf-8"))
             if (not isinstance(doc, dict) or doc.get("format") != FORMAT
-                    or doc.get("code") != _VERSION or not isinstance(doc.get("entries"), dict)):
-                return {}
+                    or doc.get("code") != _VERSION or not isinstance(doc.get("entries"), dict)
+                    or not isinstance(doc.get("words", {}), dict)):
+                return
             entries = doc["entries"]
             if not all(isinstance(v, list) for v in entries.values()):
-                return {}
-            return {k: [_line(x) for x in v] for k, v in entries.items()}
+                return
+            old = {k: [_line(x) for x in v] for k, v in entries.items()}
+            old_words = {k: _bounds(v) for k, v in doc.get("words", {}).items()}
         except (ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError):
-            return {}     # truncated, planted, from another version: start afresh
+            return        # truncated, planted, from another version: start afresh
+        self.old, self.old_words = old, old_words
 
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
-            last_width: float | None) -> str:
+            last_width: float | None, words: Sequence[int] | None = None) -> str:
         styles = sorted({s.style for s in spans})
         material = repr((_VERSION, [(s.text, s.style) for s in spans],
                          widths if isinstance(widths, (int, float)) else tuple(widths),
-                         last_width, settings, [(st, self.fingerprint(st)) for st in styles]))
+                         last_width, settings, [(st, self.fingerprint(st)) for st in styles],
+                         None if words is None else tuple(words)))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
+    def words(self, text: str) -> tuple[int, ...]:
+        """The word boundaries of `text` (text/words.py), from this cache when it has them:
+        the segmenter is loaded only for a heading it has not seen."""
+        k = hashlib.sha256(f"{_words.segmenter_id()}\0{text}".encode("utf-8")).hexdigest()
+        got = self.new_words.get(k)
+        if got is None:
+            got = self.old_words.get(k)
+            if got is not None and (got and got[-1] >= len(text)):
+                got = None                   # not this text's: segment it again
+            if got is None:
+                self.misses += 1
+                got = _words.boundaries(text)
+            else:
+                _words.remember(text, got)
+            self.new_words[k] = got
+        return got
+
     def lines(self, spans: Sequence[Span], widths, settings: BreakSettings,
-              last_width: float | None, breaker: Callable[[], list[Line]]) -> list[Line]:
-        k = self.key(spans, widths, settings, last_width)
+              last_width: float | None, breaker: Callable[[], list[Line]],
+              words: Sequence[int] | None = None) -> list[Line]:
+        k = self.key(spans, widths, settings, last_width, words)
         got = self.new.get(k)
         if got is None:
             got = self.old.get(k)
@@ -100,10 +130,12 @@ class ParagraphCache:
 
     def save(self) -> None:
         """Keep what this build used (so the file never grows beyond one issue)."""
-        if self.misses == 0 and len(self.new) == len(self.old):
+        if self.misses == 0 and len(self.new) == len(self.old) \
+                and len(self.new_words) == len(self.old_words):
             return
         doc = {"format": FORMAT, "code": _VERSION,
-               "entries": {k: [_dump(line) for line in v] for k, v in self.new.items()}}
+               "entries": {k: [_dump(line) for line in v] for k, v in self.new.items()},
+               "words": {k: list(v) for k, v in self.new_words.items()}}
         try:
             data = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except ValueError:          # a non-finite number: not worth keeping
@@ -139,6 +171,16 @@ def _flag(v) -> bool:
     if not isinstance(v, bool):
         raise TypeError("not a boolean")
     return v
+
+
+def _bounds(v) -> tuple[int, ...]:
+    """Word boundaries from their JSON form: positive integers, rising."""
+    if not isinstance(v, list):
+        raise TypeError("not a list of boundaries")
+    out = tuple(_int(k) for k in v)
+    if any(k < 1 for k in out) or any(a >= b for a, b in zip(out, out[1:])):
+        raise ValueError("boundaries must be positive and rising")
+    return out
 
 
 def _line(x) -> Line:

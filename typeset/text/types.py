@@ -67,6 +67,20 @@ class BreakSettings:
     max_badness: float = 1e6         # the most a loose line can cost
     looseness: float = 2.0           # em of spread beyond which the breaker stops looking
     #                                  (speed only: it looks further when nothing else fits)
+    # --- rules added by issue 9 (even right edges, words kept whole) ---
+    keep_number_unit: bool = False   # no break between a number and the Han character after
+    #                                  it, a typed space or not (12.6 万亩, 2024年); cjk-rules §1
+    #                                  keeps only the number itself whole (53.8|亿)
+    space_beside_punct: str = "drop"  # a space between a CJK mark's blank half and a Chinese
+    #                                  character: "drop" (no width: the blank is the gap) or "keep"
+    ragged_squeeze: bool = False     # justify=False: squeeze marks inside a line to make it fit
+    #                                  (False: only a line-end mark's blank half may go)
+    phrase_cost: float = 100.0       # with word boundaries (headings): a break between two words
+    #                                  that is not a phrase boundary (punctuation, space, quote)
+
+
+#: what `space_beside_punct` may be (README, Typography)
+SPACE_BESIDE_PUNCT = ("drop", "keep")
 
 
 def check_punctuation(style: str) -> None:
@@ -83,12 +97,15 @@ def check_settings(st: BreakSettings) -> None:
     if len(st.han_latin) != 3 or not (0 <= st.han_latin[1] <= st.han_latin[0] <= st.han_latin[2]):
         raise TypesetError(f"han_latin must be [natural, minimum, maximum] with "
                            f"minimum <= natural <= maximum, not {list(st.han_latin)}", hint=hint)
+    if st.space_beside_punct not in SPACE_BESIDE_PUNCT:
+        raise TypesetError(f"space_beside_punct must be drop or keep, not "
+                           f"'{st.space_beside_punct}'", hint=hint)
     if st.indent < 0 or st.min_last_line < 0:
         raise TypesetError("indent and min_last_line must not be negative", hint=hint)
     if st.space_stretch < 0 or not (0 <= st.space_shrink <= 1):
         raise TypesetError("space_stretch must be >= 0 and space_shrink within 0..1", hint=hint)
     costs = (st.line_penalty, st.loose_cost, st.squeeze_growth, st.hyphen_penalty,
-             st.ragged_cost, st.widow_cost, st.max_badness, *st.stretch_costs,
+             st.ragged_cost, st.phrase_cost, st.widow_cost, st.max_badness, *st.stretch_costs,
              *st.squeeze_costs, *st.emergency_costs)
     if any(c < 0 for c in costs) or st.spread_unit <= 0 or st.looseness <= 0:
         raise TypesetError("break costs must not be negative, spread_unit and looseness must "
