@@ -4,15 +4,19 @@ Counts, over the laid-out issue: lines that start or end with a prohibited mark 
 must be 0), the loosest and tightest justified line (spacing per gap in em) with page and text,
 孤字 (a last line with fewer than the layout's minimum of characters besides punctuation,
 §4), 孤行 (a paragraph leaving a single line at the foot or head of a page, §4), headings
-stranded at a page foot, and lines wider than the measure. It reads the frames the page
-builder produced, so what it reports is what was printed.
+stranded at a page foot, and lines wider than the measure — in body text, captions, table
+cells and notes alike. For figures, tables and notes it counts where they went (figures set
+where they stand, floated to a page's top or foot, on the next page; tables continued; notes
+continued) and reports a figure that had to stand more than one page after its reference (no
+page could hold it sooner) as a broken rule. It reads the frames the page builder produced,
+so what it reports is what was printed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from typeset.layout.compose import line_extent
-from typeset.layout.flow import Band, Run
+from typeset.layout.flow import Band, Figure, Run, Table
 from typeset.layout.paginate import Frame
 from typeset.text import cjk
 from typeset.text.paragraph import line_violations
@@ -42,12 +46,18 @@ class Report:
     orphans_lines: list[Finding] = field(default_factory=list)    # 孤行
     stranded_headings: list[Finding] = field(default_factory=list)
     overflows: list[Finding] = field(default_factory=list)
+    figures: dict[str, int] = field(default_factory=dict)     # where -> count
+    late_figures: list[Finding] = field(default_factory=list)
+    tables: int = 0
+    tables_continued: int = 0
+    notes: int = 0
+    notes_continued: int = 0
 
     @property
     def clean(self) -> bool:
         """No rule of cjk-rules.md is broken (spacing extremes are information only)."""
         return not (self.prohibited or self.orphans_chars or self.orphans_lines
-                    or self.stranded_headings or self.overflows)
+                    or self.stranded_headings or self.overflows or self.late_figures)
 
     def summary(self) -> str:
         """One line for the end of a build."""
@@ -75,10 +85,18 @@ class Report:
             f"孤行 (lone lines):        {len(self.orphans_lines)}",
             f"stranded headings:        {len(self.stranded_headings)}",
             f"lines over the measure:   {len(self.overflows)}",
+            f"figures:                  {sum(self.figures.values())}"
+            + (" (" + ", ".join(f"{n} {w}" for w, n in self.figures.items() if n) + ")"
+               if self.figures else ""),
+            f"figures far from the text: {len(self.late_figures)}",
+            f"tables:                   {self.tables} ({self.tables_continued} continued on "
+            "the next page)",
+            f"notes:                    {self.notes} ({self.notes_continued} continued on the "
+            "next page)",
         ]
         for title, items in (("prohibited", self.prohibited), ("孤字", self.orphans_chars),
                              ("孤行", self.orphans_lines), ("stranded", self.stranded_headings),
-                             ("overflow", self.overflows)):
+                             ("overflow", self.overflows), ("figure", self.late_figures)):
             rows += [f"  {title}: {f}" for f in items]
         return "\n".join(rows)
 
@@ -90,8 +108,45 @@ def _chars(line: Line) -> int:
 def check_frames(frames: list[Frame], labels: list[str], *, min_last_line: int = 2,
                  strict: bool = True) -> Report:
     rep = Report()
+    placed = {"set where it stands": 0, "at a page top": 0, "at a page foot": 0}
     for frame, label in zip(frames, labels):
-        for k, pl in enumerate(frame.placements):
+        body = [p for p in frame.placements if p.region == "body"]
+        for np in frame.notes:
+            if np.first == 0:
+                rep.notes += 1
+            if np.last < len(np.note.lines):
+                rep.notes_continued += 1
+            for j, sl in enumerate(np.note.lines[np.first:np.last]):
+                i = np.first + j
+                nxt = np.note.lines[i + 1].line if i + 1 < len(np.note.lines) else None
+                _check_line(rep, sl.line, sl.x, label, nxt, strict)
+        for pl in frame.placements:
+            item = pl.item
+            if isinstance(item, Figure):
+                placed[{"top": "at a page top", "bottom": "at a page foot"}.get(
+                    pl.region, "set where it stands")] += 1
+                for sl in item.caption:
+                    _check_line(rep, sl.line, sl.x, label, None, strict)
+                if pl.late:
+                    rep.late_figures.append(Finding(
+                        label, "".join(sl.line.text for sl in item.caption[:1]),
+                        "figure stands more than one page after its reference"))
+            elif isinstance(item, Table):
+                if pl.first == 0:
+                    rep.tables += 1
+                    for sl in item.caption:
+                        _check_line(rep, sl.line, sl.x, label, None, strict)
+                    rows = [item.header] + item.rows
+                else:
+                    rep.tables_continued += 1
+                    rows = item.rows
+                for row in (rows[:1] + rows[1 + pl.first:1 + pl.last] if pl.first == 0
+                            else rows[pl.first:pl.last]):
+                    for cell in row.cells:
+                        for j, sl in enumerate(cell):
+                            nxt = cell[j + 1].line if j + 1 < len(cell) else None
+                            _check_line(rep, sl.line, sl.x, label, nxt, strict)
+        for k, pl in enumerate(body):
             item = pl.item
             if isinstance(item, Run):
                 n = len(item.lines)
@@ -113,10 +168,11 @@ def check_frames(frames: list[Frame], labels: list[str], *, min_last_line: int =
                     for j, sl in enumerate(part.lines):
                         nxt = part.lines[j + 1].line if j + 1 < len(part.lines) else None
                         _check_line(rep, sl.line, sl.x, label, nxt, strict)
-                if item.keep_with_next and k == len(frame.placements) - 1 \
+                if item.keep_with_next and k == len(body) - 1 \
                         and item.role != "colophon":
                     text = "".join(sl.line.text for p in item.parts for sl in p.lines[:1])
                     rep.stranded_headings.append(Finding(label, text, f"{item.role} ends the page"))
+    rep.figures = placed if any(placed.values()) else {}
     return rep
 
 
