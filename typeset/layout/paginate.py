@@ -205,6 +205,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
     pending: list[tuple[Figure, bool]] = []     # (figure, already late) for the next page
     carry: list = []                            # note lines continued on the next page
     page = _Page(L, pitch, notes)
+    flushing = False            # no more text before a page break: notes may fill the page
 
     def start_page() -> None:
         """Continued notes first, then the figures deferred from the page before."""
@@ -213,7 +214,8 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
         rest: list = []
         for note, first, last in carry:
             n = last - first
-            while n > 1 and notes.slots(page._note_lines() + n, pitch) > L // 2:
+            room = L if flushing else L // 2
+            while n > 1 and notes.slots(page._note_lines() + n, pitch) > room:
                 n -= 1            # a very long note continues again, leaving room for text
             page.cont.append([note, first, first + n])
             if first + n < last:
@@ -246,8 +248,10 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
 
     for idx, item in enumerate(items):
         if isinstance(item, PageBreak):
+            flushing = True
             while pending or carry:
                 new_page()
+            flushing = False
             if not page.empty:
                 new_page()
             if item.recto and (first_folio + len(frames)) % 2 == 0:
@@ -288,6 +292,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             _place_table(item, lambda: page, new_page, place_body, pitch)
         if page.used >= page.capacity() and not page.empty:
             new_page()
+    flushing = True
     while pending or carry:
         new_page()
     if not page.empty or page.blank:

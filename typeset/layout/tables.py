@@ -4,8 +4,9 @@ Sizing (format.md "Tables"; issue 10 part 4):
 1. Each cell's natural width is its text set on one line by the line breaker (so Han–Latin
    spacing counts); a column's natural width is its widest cell, plus `table.cell_padding`
    on each side. Its narrowest width is its longest unbreakable piece (a Latin word, a
-   number with its unit — a number never wraps) or two characters of CJK text (a character
-   and the mark 避头尾 keeps with it).
+   number with its unit — a number never wraps, nor does a cell of four characters or fewer,
+   such as a place name) or two characters of CJK text (a character and the mark 避头尾
+   keeps with it).
 2. A table whose natural width fits the text block is set at full measure, the spare width
    shared equally between columns.
 3. A wider table shrinks its type in `table.shrink_step` steps (cells and header together)
@@ -35,6 +36,8 @@ from typeset.model.article import Article, Block
 from typeset.text.types import Span
 
 #: a number as a table cell holds it: sign, digits with thousands separators, decimals, unit %
+#: a cell of this many characters or fewer (a place name, 高峰乡) is never wrapped
+SHORT = 4
 NUMBER = re.compile(r"^[+\-−±]?\d[\d,]*(?:\.\d+)?\s?[%‰]?$")
 _WESTERN = re.compile(r"[A-Za-z0-9.,:;%‰+\-−/@_'’()\[\]]+")
 
@@ -84,7 +87,7 @@ def build_table(composer, block: Block, article: Article, section: str) -> Table
                 lines = composer.break_lines(spans, 1e5, unwrapped)
                 w = max(line_extent(ln) for ln in lines)
                 nat[j] = max(nat[j], w)
-                if numeric[r][j]:
+                if numeric[r][j] or len(_text(cell).strip()) <= SHORT:
                     low[j] = max(low[j], w)
                 else:
                     em = book.em(st)
