@@ -132,23 +132,27 @@ class _Page:
         self.blank = False
 
     # -- room ---------------------------------------------------------------------------
-    def _note_lines(self, extra: list[Note] = ()) -> int:
+    def _note_lines(self, extra: list[Note] = (), split: bool = False) -> int:
+        """Note lines the page must hold: every note whole, or (`split`) the last one only
+        its first `min_lines`, the rest continuing on the next page."""
         own = self.notes + list(extra)
         n = sum(last - first for _, first, last in self.cont)
         if own:
             n += sum(len(x.lines) for x in own[:-1])
-            n += min(len(own[-1].lines), self.foot_spec.min_lines)
+            last = len(own[-1].lines)
+            n += min(last, self.foot_spec.min_lines) if split else last
         return n
 
-    def foot(self, extra: list[Note] = ()) -> int:
+    def foot(self, extra: list[Note] = (), split: bool = False) -> int:
         if self.foot_spec is None:
             return 0
-        return self.foot_spec.slots(self._note_lines(extra), self.pitch)
+        return self.foot_spec.slots(self._note_lines(extra, split), self.pitch)
 
-    def capacity(self, extra: list[Note] = ()) -> int:
-        """Body slots this page holds, given its floats and (at least) its notes."""
+    def capacity(self, extra: list[Note] = (), split: bool = False) -> int:
+        """Body slots this page holds, given its floats and its notes (whole, or with the
+        last one split: then nothing more goes on the page)."""
         return (self.lines - sum(p.slots for p in self.top) - sum(p.slots for p in self.bottom)
-                - self.foot(extra))
+                - self.foot(extra, split))
 
     @property
     def empty(self) -> bool:
@@ -202,7 +206,8 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
              *, first_folio: int = 1, notes: FootSpec | None = None) -> list[Frame]:
     L = lines_per_page
     frames: list[Frame] = []
-    pending: list[tuple[Figure, bool]] = []     # (figure, already late) for the next page
+    pending: list[tuple[Figure, int]] = []      # (figure, its reference's page) for the next
+    ref = [0]                                   # the page of the latest text placed
     carry: list = []                            # note lines continued on the next page
     page = _Page(L, pitch, notes)
     flushing = False            # no more text before a page break: notes may fill the page
@@ -222,7 +227,8 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
                 rest.append([note, first + n, last])
         carry = rest
         waiting, pending = pending, []
-        for fig, late in waiting:
+        for fig, at in waiting:
+            late = len(frames) - at > 1
             where = "bottom" if fig.placement == "bottom" else "top"
             s = fig.slots(pitch, where)
             alone = not (page.top or page.bottom)   # never wait for an emptier page
@@ -232,7 +238,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
                 (page.bottom if where == "bottom" else page.top).append(
                     Placement(fig, 0, slots=s, region=where, where=where, late=late))
             else:
-                pending.append((fig, True))
+                pending.append((fig, at))
 
     def new_page() -> None:
         fr, more = page.frame()
@@ -245,6 +251,8 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
         pl.slot = page.used
         page.body.append(pl)
         page.used += slots
+        if not isinstance(pl.item, Figure):
+            ref[0] = len(frames)
 
     for idx, item in enumerate(items):
         if isinstance(item, PageBreak):
@@ -287,7 +295,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
         elif isinstance(item, Run):
             _place_run(item, new_page, lambda: page, place_body)
         elif isinstance(item, Figure):
-            _place_figure(item, page, pending, place_body, pitch)
+            _place_figure(item, page, pending, place_body, pitch, ref[0], len(frames))
         elif isinstance(item, Table):
             _place_table(item, lambda: page, new_page, place_body, pitch)
         if page.used >= page.capacity() and not page.empty:
@@ -314,11 +322,19 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
         k = 0
         extra: list[Note] = []
         while k < left:
-            more = extra + _notes_of([item.lines[pos + k]])
+            new = _notes_of([item.lines[pos + k]])
+            more = extra + new
             if page.used + k + 1 > page.capacity(more):
+                # a note that does not fit whole may start here and continue on the next
+                # page, if this line brings it: the page then ends with this line
+                if new and page.foot_spec is not None and \
+                        page.used + k + 1 <= page.capacity(more, split=True):
+                    extra = more
+                    k += 1
                 break
             extra = more
             k += 1
+        fits = k
         if k < left:
             if left - k < 2:          # 孤行: never one last line alone atop the next page
                 k = left - 2
@@ -326,8 +342,8 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
                 k = 0
         if k <= 0:
             if page.empty and page.used == 0:
-                if forced:            # not even one line fits an empty page: take it anyway
-                    k = min(left, 2)
+                if forced:            # the rules leave nothing for an empty page: 孤行 then
+                    k = max(1, fits)  # (reported by the typographic report)
                 else:
                     forced = True
                     new_page()
@@ -343,15 +359,18 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
             new_page()
 
 
-def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: float) -> None:
+def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: float,
+                  ref: int, here: int) -> None:
     """Here if it fits, else the foot or top of this page (as the layout prefers), else the
-    next page (flow.Figure; module docstring)."""
-    ref_here = bool(page.body)           # its reference (the text before it) is on this page
+    next page (flow.Figure; module docstring). `ref` is the page of its reference (the text
+    before it), `here` this page's index."""
+    late = here - ref > 1
     if pending:                          # figures keep their order
-        pending.append((fig, not ref_here))
+        pending.append((fig, ref))
         return
     cap = page.capacity()
-    order = {"here": ("here", "bottom"), "top": ("top", "here"), "bottom": ("bottom",)}
+    order = {"here": ("here", "bottom", "top"), "top": ("top", "here", "bottom"),
+             "bottom": ("bottom", "here", "top")}
     for where in order[fig.placement]:
         if where == "here":
             if page.bottom:
@@ -359,21 +378,23 @@ def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: fl
             at = "top" if page.used == 0 and not page.top else "here"
             s = fig.slots(pitch, at)
             if page.used + s <= cap:
-                place_body(Placement(fig, 0, region="body", where=at), s)
+                place_body(Placement(fig, 0, region="body", where=at, late=late), s)
                 return
         elif where == "top":
             if page.has_figure_below:
                 continue
             s = fig.slots(pitch, "top")
             if page.used + s <= cap:
-                page.top.append(Placement(fig, 0, slots=s, region="top", where="top"))
+                page.top.append(Placement(fig, 0, slots=s, region="top", where="top",
+                                          late=late))
                 return
         else:
             s = fig.slots(pitch, "bottom")
             if page.used + s <= cap:
-                page.bottom.append(Placement(fig, 0, slots=s, region="bottom", where="bottom"))
+                page.bottom.append(Placement(fig, 0, slots=s, region="bottom", where="bottom",
+                                             late=late))
                 return
-    pending.append((fig, not ref_here))
+    pending.append((fig, ref))
 
 
 def _place_table(table: Table, current, new_page, place_body, pitch: float) -> None:
