@@ -59,6 +59,8 @@ class Placer:
                 runs.append(self.book.spread_run(text, style, left + x, width, baseline, sl.role))
             else:
                 runs += self.book.plain_run(text, style, left + x, baseline, sl.role)
+        if any(x < sl.x for _, _, x, _ in sl.tail):    # an endnote's number: reading order
+            runs.sort(key=lambda r: r.x)
         return runs
 
     def place(self, frame: Frame, page: Page, left: float) -> None:
