@@ -88,6 +88,25 @@ def test_figure_keeps_the_text_on_the_grid(tmp_path):
             assert abs(k - round(k)) < 1e-6, r.text
 
 
+@pytest.mark.parametrize("block, words", [
+    ("figure", "![图](images/a.png)"), ("table", "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |"),
+    ("notes", "正文[^1]。\n\n[^1]: 注。")])
+def test_a_layout_without_the_block_refuses_at_the_articles_line(tmp_path, block, words):
+    from typeset.errors import TypesetError
+
+    src = (Path(__file__).resolve().parents[1] / "layouts" / "guangxi.yaml").read_text(
+        encoding="utf-8")
+    src = re.sub(rf"\n{block}:.*?(?=\n\S|\Z)", "\n", src, flags=re.S)
+    (tmp_path / "house.yaml").write_text(src, encoding="utf-8")
+    manifest = issue(tmp_path, PARA + "\n\n" + words + "\n", pictures=[("a.png", 60, 40)])
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("layout: guangxi",
+                                                                     "layout: house.yaml"))
+    with pytest.raises(TypesetError) as err:
+        compose(manifest, use_cache=False)
+    assert f"no `{block}` block" in err.value.message and err.value.line == 7
+    assert str(err.value.file).endswith("a.md")
+
+
 # --- tables ----------------------------------------------------------------------------------
 
 def test_table_text_extracts_row_by_row(sample_pdf_text):
