@@ -8,8 +8,8 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from typeset.layout.flow import (Band, Figure, Note, NoteRef, PageBreak, Part, Run, SetLine,
-                                 Table, TableRow)
+from typeset.layout.flow import (Band, Figure, Marker, Note, NoteRef, PageBreak, Part, Run,
+                                 SetLine, Table, TableRow)
 from typeset.layout.paginate import FootSpec, paginate
 from typeset.text.paragraph import SpecMetrics, set_paragraph
 from typeset.text.types import BreakSettings, Span
@@ -52,6 +52,9 @@ def build(flow: list[dict]):
                          caption=lines(caption), caption_pitch=PITCH, caption_above=True,
                          continued=lines(1), cell_pitch=PITCH, rules=(1, 0.5, 1, 0), before=0,
                          after=0, min_rows=2)
+        elif "head" in spec:            # an article's head (title block)
+            item = Band([Part(lines(spec["head"], "title"), PITCH)], keep_with_next=True,
+                        role="head", markers=[Marker("article", name, name, 1, "")])
         else:
             item = Band([Part(lines(spec["heading"], "subhead"), PITCH)], keep_with_next=True,
                         role="subhead")

@@ -15,7 +15,8 @@ the others leave (`_Page.capacity`). Rules it enforces:
   else to the foot (`here`, `bottom`) or the top (`top`) of the page where its reference —
   the text before it — ends, else to the top (or foot) of the next page; never on a page
   before its reference nor, if pages allow it at all, more than one page after it; figures
-  keep their order; the text after a deferred figure fills the page it leaves;
+  keep their order; never above an article's title; the text after a deferred figure fills
+  the page it leaves;
 - tables: split only between rows, at least `table.min_rows` rows on each side of a break;
   the caption stays with the first part, later parts repeat the header row under the
   continuation label;
@@ -157,6 +158,13 @@ class _Page:
     @property
     def empty(self) -> bool:
         return not (self.body or self.top or self.bottom or self.cont)
+
+    @property
+    def starts_article(self) -> bool:
+        """An article's head stands on this page (a figure floated to the top would stand
+        above its title)."""
+        return any(isinstance(p.item, Band) and any(m.kind == "article" for m in p.item.markers)
+                   for p in self.body)
 
     @property
     def has_figure_below(self) -> bool:
@@ -381,7 +389,7 @@ def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: fl
                 place_body(Placement(fig, 0, region="body", where=at, late=late), s)
                 return
         elif where == "top":
-            if page.has_figure_below:
+            if page.has_figure_below or page.starts_article:
                 continue
             s = fig.slots(pitch, "top")
             if page.used + s <= cap:
