@@ -287,3 +287,26 @@ def _lines(pl):
     if isinstance(pl.item, Band):
         return [sl for p in pl.item.parts for sl in p.lines]
     return []
+
+
+def test_decimal_marks_renumbered_per_page(tmp_path):
+    """With digits and numbering per page, a mark set as [12] prints as the page's [2]."""
+    src = (Path(__file__).resolve().parents[1] / "layouts" / "guangxi.yaml").read_text(
+        encoding="utf-8")
+    src = src.replace("numerals: circled", "numerals: decimal").replace(
+        'marker_format: "{n}"', 'marker_format: "[{n}]"').replace(
+        'note_format: "{n}"', 'note_format: "[{n}]"')
+    (tmp_path / "house.yaml").write_text(src, encoding="utf-8")
+    body = "".join(f"{PARA}{PARA}[^n{i}]\n\n" for i in range(14))
+    body += "".join(f"[^n{i}]: 第{i}条注释。\n\n" for i in range(14))
+    manifest = issue(tmp_path, body)
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace("layout: guangxi",
+                                                                     "layout: house.yaml"))
+    comp = compose(manifest, use_cache=False)
+    pages = [p for p in comp.body if runs(p, "note-ref")]
+    assert len(pages) >= 2
+    for page in pages:
+        marks = [r.text for r in sorted(runs(page, "note-ref"), key=lambda r: -r.y)]
+        assert marks == [f"[{n}]" for n in range(1, len(marks) + 1)]
+        foot = "".join(r.text for r in runs(page, "footnote"))
+        assert all(m in foot for m in marks)
