@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import re
 
-from typeset.layout.page import TextRun
+from pathlib import Path
+
+from typeset.layout.flow import Table
+from typeset.layout.page import Image, TextRun
 from typeset.layout.compose import article_key, format_authors
 
 FURNITURE = {"running-head", "folio"}
+#: what is not in the text's own order: figures and tables may float or continue, notes stand
+#: at the foot of the page and their marks are numbers the sources do not hold
+BEYOND = {"caption", "table-caption", "table-head", "table-cell", "table-continued", "footnote",
+          "note-ref"}
 
 
 def squash(text: str) -> str:
@@ -35,6 +42,8 @@ def expected_body_text(comp) -> str:
                 elif part == "lead" and fm.lead:
                     out.append(a.lead.format.format(text=fm.lead))
             for block in art.blocks:
+                if block.kind in ("figure", "table"):
+                    continue
                 out.append("".join(i.text for i in block.inlines))
             if fm.note:
                 out.append(a.note.format.format(text=fm.note))
@@ -45,7 +54,7 @@ def expected_body_text(comp) -> str:
 
 def page_text(page, *, furniture: bool) -> str:
     return "".join(it.text for it in page.items if isinstance(it, TextRun)
-                   and (furniture or it.role not in FURNITURE))
+                   and (furniture or it.role not in FURNITURE | BEYOND))
 
 
 def test_sample_is_a_real_issue(sample_composition):
@@ -61,6 +70,56 @@ def test_laid_out_text_equals_sources(sample_composition):
     comp = sample_composition
     laid_out = squash("".join(page_text(p, furniture=False) for p in comp.body))
     assert laid_out == expected_body_text(comp)
+
+
+def test_sample_shows_every_feature(sample_composition):
+    """Figures (three pictures), a table wider than the measure (shrunk), a table longer than
+    a page (continued), footnotes: the sample issue carries each of them."""
+    comp = sample_composition
+    images = [it for p in comp.body for it in p.items if isinstance(it, Image)]
+    assert sorted(Path(i.source).name for i in images) == ["chaye.jpg", "hongshuihe.png",
+                                                           "huiyi.jpg"]
+    roles = [it.role for p in comp.body for it in p.items if isinstance(it, TextRun)]
+    assert "table-continued" in roles and "footnote" in roles and "note-ref" in roles
+    tables = [pl.item for f in comp.frames for pl in f.placements if isinstance(pl.item, Table)]
+    assert any(t.size < comp.layout.styles[comp.layout.table.cell_style].size for t in tables)
+
+
+def test_figures_tables_and_notes_are_all_printed(sample_composition):
+    """Every caption, credit, cell and note is on the pages, each where it belongs: a caption
+    on the page of its picture, table cells in reading order, a note on its mark's page."""
+    comp = sample_composition
+    layout = comp.layout
+    fs = layout.figure
+    cells_laid = squash("".join(it.text for p in comp.body for it in p.items
+                                if isinstance(it, TextRun) and it.role in ("table-head",
+                                                                           "table-cell")))
+    for section in comp.issue.sections:
+        for art in section.articles:
+            for block in art.blocks:
+                if block.kind == "figure":
+                    (page,) = [p for p in comp.body for it in p.items if isinstance(it, Image)
+                               and it.source == block.figure.picture.path]
+                    caption = "".join(i.text for i in block.inlines) + (
+                        fs.credit_format.format(credit=block.figure.credit)
+                        if block.figure.credit else "")
+                    shown = squash("".join(it.text for it in page.items
+                                           if isinstance(it, TextRun) and it.role == "caption"))
+                    assert squash(caption) in shown
+                elif block.kind == "table":
+                    t = block.table
+                    head = squash("".join(i.text for cell in t.header for i in cell))
+                    rows = squash("".join(i.text for row in t.rows for cell in row
+                                          for i in cell))
+                    assert cells_laid.count(head) >= 1
+                    assert rows in cells_laid.replace(head, "")     # in order, each once
+            for note in art.notes:
+                pages = [p for p in comp.body if squash(note.text)[:10] in squash("".join(
+                    it.text for it in p.items if isinstance(it, TextRun)
+                    and it.role == "footnote"))]
+                assert pages, note.label
+                assert any(it.role == "note-ref" for it in pages[0].items
+                           if isinstance(it, TextRun))
 
 
 def test_pdf_text_equals_laid_out_text(sample_composition, sample_pdf_text):

@@ -904,6 +904,25 @@ def test_lead(tmp_path, mark):
 
 # --- the sample issue, through Word and back ---------------------------------------------------
 
+def _text_blocks(article) -> list:
+    """The article's paragraphs and subheads, without note references: figures, tables and
+    notes travel through Word by their own tests (pictures, tables, footnotes above)."""
+    import dataclasses
+
+    def runs(inlines):
+        out = []
+        for i in inlines:
+            if i.note is not None:
+                continue
+            if out and (out[-1].bold, out[-1].italic) == (i.bold, i.italic):
+                out[-1] = dataclasses.replace(out[-1], text=out[-1].text + i.text)
+            else:
+                out.append(i)
+        return tuple(out)
+    return [dataclasses.replace(b, inlines=runs(b.inlines))
+            for b in article.blocks if b.kind in ("paragraph", "heading")]
+
+
 def _as_word(article) -> list:
     """A sample article as an author would send it: title in the Title style, a —— subtitle
     (else the Subtitle style), "□ names" or a centred byline, 【导语】, bold run-in heads,
@@ -919,7 +938,7 @@ def _as_word(article) -> list:
         blocks.append(P(fm.byline, raw=True, align="center"))
     if fm.lead:
         blocks.append(P("【导语】" + fm.lead, raw=True))
-    for b in article.blocks:
+    for b in _text_blocks(article):
         if b.kind == "heading":
             blocks.append(P(b.text, raw=True, style=f"Heading {b.level - 1}"))
         else:
@@ -940,5 +959,5 @@ def test_sample_articles_come_back_from_word_as_they_were(tmp_path, path):
     back = load_article(r.article)
     assert back.front == original.front
     assert [(b.kind, b.level, b.inlines) for b in back.blocks] == \
-        [(b.kind, b.level, b.inlines) for b in original.blocks]
+        [(b.kind, b.level, b.inlines) for b in _text_blocks(original)]
     assert_every_character_kept(src, r.markdown, r.consumed)

@@ -202,12 +202,25 @@ def test_hash_without_space_is_text():
 
 @pytest.mark.parametrize("source, line, column, words", [
     ("正文\n\n见[网站](https://example.org)。\n", 3, 2, "link"),
-    ("正文\n\n![图片](a.png)\n", 3, 1, "image"),
+    ("正文\n\n见图![图片](a.png)\n", 3, 3, "inside a paragraph"),
+    ("正文\n\n![图片](a.png) 文字\n", 3, 1, "inside a paragraph"),
+    ("正文\n\n![](a.png)\n", 3, 1, "no caption"),
+    ("正文\n\n![　](a.png)\n", 3, 1, "no caption"),
+    ("正文\n\n![图片](a.png){size=big}\n", 3, 14, "unknown figure attribute 'size'"),
+    ("正文\n\n![图片](a.png){width=60}\n", 3, 20, "neither a width name nor a length"),
+    ("正文\n\n![图片](a.png){width=-3mm}\n", 3, 20, "neither a width name"),
+    ("正文\n\n![图片](a.png){ width=full\n", 3, 1, "cannot read the attributes"),
+    ("正文\n\n![图[^1]片](a.png)\n\n[^1]: 注。\n", 3, 4, "caption"),
+    ("正文[^1]。\n", 1, 3, "never defined"),
+    ("正文。\n\n[^1]: 注。\n", 3, 1, "never referenced"),
+    ("正文[^1]。\n\n[^1]: 注。\n\n[^1]: 又注。\n", 5, 1, "defined twice"),
+    ("正文[^1]，又[^1]。\n\n[^1]: 注。\n", 1, 3, "referenced twice"),
+    ("正文[^1]。\n\n[^1]: 注。\n\n    ## 标题\n", 5, 5, "only paragraphs"),
+    ("| 甲 | 乙 |\n|---|---|\n| 1[^1] | 2 |\n\n[^1]: 注。\n", 3, 4, "table cell"),
     ("正文\n\n<div>\n块\n</div>\n", 3, 1, "HTML"),
     ("正文\n\n<!-- 注释 -->\n", 3, 1, "HTML"),
     ("正文\n第二行<br>换行\n", 2, 4, "HTML"),
     ("正文\n\n```\ncode\n```\n", 3, 1, "code block"),
-    ("正文\n\n| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n", 3, 1, "table"),
     ("正文\n\n***\n", 3, 1, "separator"),
     ("正文\n\n  ---\n", 3, 3, "separator"),
     ("# 一级标题\n", 1, 1, "level 1"),
@@ -307,3 +320,61 @@ def test_nesting_past_the_limit_is_an_error_at_its_line(text, line):
         parse_blocks(text, file="a.md")
     err = info.value
     assert err.line == line and "nested too deep" in err.message and err.hint
+
+
+# --- figures, tables, notes (format.md "Beyond text") ---------------------------------------
+
+def body(text: str):
+    from typeset.model.markdown import parse_body
+    return parse_body(text, file="a.md")
+
+
+def test_figure_block_with_attributes():
+    (fig,) = blocks('![**孙大伟**在龙州慰问](images/龙州 站.jpg){width=half credit="本刊记者 摄"}\n'
+                    .replace("images/龙州 站.jpg", "<images/龙州 站.jpg>"))
+    assert fig.kind == "figure" and fig.line == 1
+    assert [(r.text, r.bold) for r in fig.inlines] == [("孙大伟", True), ("在龙州慰问", False)]
+    assert fig.figure.src == "images/龙州 站.jpg"          # as written, not %-encoded
+    assert (fig.figure.width, fig.figure.credit) == ("half", "本刊记者 摄")
+
+
+def test_figure_width_defaults_to_full_and_takes_lengths():
+    a, b = blocks("![甲](a.png)\n\n![乙](b.png){width=60mm}\n")
+    assert (a.figure.width, a.figure.credit, b.figure.width) == ("full", None, "60mm")
+
+
+def test_table_block_with_alignments_and_caption():
+    src = ("| 年份 | 提案数 | 说明 |\n|:---|---:|:-:|\n| 2022 | 812 | **好** |\n"
+           "| 2023 | 846 | a\\|b |\n\n: 表1 近两年**提案**\n\n后文。\n")
+    t, p = blocks(src)
+    assert t.kind == "table" and (t.line, t.last_line) == (1, 6)
+    assert t.table.aligns == ("left", "right", "center")
+    assert [[r.text for r in c] for c in t.table.header] == [["年份"], ["提案数"], ["说明"]]
+    assert t.table.rows[0][2] == (Inline("好", bold=True),)
+    assert t.table.rows[1][2][0].text == "a|b"
+    assert t.table.row_lines == (3, 4) and t.table.caption_line == 6
+    assert [(r.text, r.bold) for r in t.inlines] == [("表1 近两年", False), ("提案", True)]
+    assert p.text == "后文。"
+
+
+def test_table_caption_directly_under_the_last_row():
+    (t,) = blocks("| a | b |\n|---|---|\n| 1 | 2 |\n: 表2 说明\n")
+    assert t.text == "表2 说明" and len(t.table.rows) == 1 and t.table.caption_line == 4
+
+
+def test_colon_paragraph_not_after_a_table_is_text():
+    assert [b.text for b in blocks("正文。\n\n: 不是表题\n")] == ["正文。", ": 不是表题"]
+
+
+def test_notes_references_and_definitions():
+    b = body("正文[^a]有注[^2]。\n\n## 小标题[^3]\n\n[^a]: 第一条注释。\n    续行。\n\n[^2]: **第二**条。\n"
+             "\n[^3]: 三。\n")
+    p, h = b.blocks
+    assert p.notes == ("a", "2") and p.text == "正文有注。" and h.notes == ("3",)
+    assert [n.label for n in b.notes] == ["a", "2", "3"]
+    assert b.notes[0].text == "第一条注释。续行。" and b.notes[0].line == 5
+    assert b.notes[1].paragraphs[0][0] == Inline("第二", bold=True)
+
+
+def test_escaped_note_reference_is_text():
+    assert [b.text for b in blocks("正文\\[^1]。\n")] == ["正文[^1]。"]

@@ -43,6 +43,12 @@ def make_issue(case: dict, root: Path) -> Path:
         files["house.yaml"] = house
         files["issue.yaml"] = MANIFEST.replace("layout: guangxi", "layout: house.yaml")
     files.update(case.get("files") or {})
+    for name, (w, h, *mode) in (case.get("pictures") or {}).items():
+        from PIL import Image
+
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.new(mode[0] if mode else "RGB", (w, h)).save(path)
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

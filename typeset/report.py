@@ -4,7 +4,11 @@ Counts, over the laid-out issue: lines that start or end with a prohibited mark 
 must be 0), the loosest and tightest justified line (spacing per gap in em) with page and text,
 孤字 (a last line with fewer than the layout's minimum of characters besides punctuation,
 §4), 孤行 (a paragraph leaving a single line at the foot or head of a page, §4), headings
-stranded at a page foot, and lines wider than the measure. It reads the frames the page
+stranded at a page foot, and lines wider than the measure — in body text, captions, table
+cells and notes alike. For figures, tables and notes it counts where they went (figures set
+where they stand, floated to a page's top or foot, on the next page; tables continued; notes
+continued) and reports a figure that had to stand more than one page after its reference (no
+page could hold it sooner) as a broken rule. It reads the frames the page
 builder produced, so what it reports is what was printed.
 
 Make-up (issue 9, `check_makeup`): short lines (a justified paragraph's line, not its last,
@@ -19,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from typeset.layout.compose import line_extent
-from typeset.layout.flow import Band, Run
+from typeset.layout.flow import Band, Figure, Run, Table
 from typeset.layout.paginate import Frame, Placement
 from typeset.text import cjk
 from typeset.text.paragraph import line_violations
@@ -61,6 +65,12 @@ class Report:
     split_words: list[Finding] = field(default_factory=list)
     #: which make-up measures fail the check (the layout's `check` block)
     errors: frozenset[str] = frozenset()
+    figures: dict[str, int] = field(default_factory=dict)     # where -> count
+    late_figures: list[Finding] = field(default_factory=list)
+    tables: int = 0
+    tables_continued: int = 0
+    notes: int = 0
+    notes_continued: int = 0
 
     @property
     def clean(self) -> bool:
@@ -69,7 +79,8 @@ class Report:
         an error is found."""
         return not (self.prohibited or self.orphans_chars or self.orphans_lines
                     or self.stranded_headings or self.overflows or self.outside
-                    or self.overlaps or any(getattr(self, name) for name in self.errors))
+                    or self.overlaps or self.late_figures
+                    or any(getattr(self, name) for name in self.errors))
 
     def summary(self) -> str:
         """One line for the end of a build."""
@@ -103,6 +114,14 @@ class Report:
             f"lines over the measure:   {len(self.overflows)}",
             f"outside the trim box:     {len(self.outside)}",
             f"drawn over each other:    {len(self.overlaps)}",
+            f"figures:                  {sum(self.figures.values())}"
+            + (" (" + ", ".join(f"{n} {w}" for w, n in self.figures.items() if n) + ")"
+               if self.figures else ""),
+            f"figures far from the text: {len(self.late_figures)}",
+            f"tables:                   {self.tables} ({self.tables_continued} continued on "
+            "the next page)",
+            f"notes:                    {self.notes} ({self.notes_continued} continued on the "
+            "next page)",
             "make-up:",
             f"short lines:              {len(self.short_lines)}{self._kind('short_lines')}",
             f"notched line ends:        {len(self.notched_ends)}{self._kind('notched_ends')}",
@@ -114,7 +133,8 @@ class Report:
         for title, items in (("prohibited", self.prohibited), ("孤字", self.orphans_chars),
                              ("孤行", self.orphans_lines), ("stranded", self.stranded_headings),
                              ("overflow", self.overflows), ("outside", self.outside),
-                             ("overlap", self.overlaps), ("short line", self.short_lines),
+                             ("overlap", self.overlaps), ("figure", self.late_figures),
+                             ("short line", self.short_lines),
                              ("notched", self.notched_ends), ("short page", self.short_pages),
                              ("note-only page", self.note_only_pages),
                              ("split word", self.split_words)):
@@ -132,8 +152,45 @@ def _chars(line: Line) -> int:
 def check_frames(frames: list[Frame], labels: list[str], *, min_last_line: int = 2,
                  strict: bool = True) -> Report:
     rep = Report()
+    placed = {"set where it stands": 0, "at a page top": 0, "at a page foot": 0}
     for frame, label in zip(frames, labels):
-        for k, pl in enumerate(frame.placements):
+        body = [p for p in frame.placements if p.region == "body"]
+        for np in frame.notes:
+            if np.first == 0:
+                rep.notes += 1
+            if np.last < len(np.note.lines):
+                rep.notes_continued += 1
+            for j, sl in enumerate(np.note.lines[np.first:np.last]):
+                i = np.first + j
+                nxt = np.note.lines[i + 1].line if i + 1 < len(np.note.lines) else None
+                _check_line(rep, sl.line, sl.x, label, nxt, strict)
+        for pl in frame.placements:
+            item = pl.item
+            if isinstance(item, Figure):
+                placed[{"top": "at a page top", "bottom": "at a page foot"}.get(
+                    pl.region, "set where it stands")] += 1
+                for sl in item.caption:
+                    _check_line(rep, sl.line, sl.x, label, None, strict)
+                if pl.late:
+                    rep.late_figures.append(Finding(
+                        label, "".join(sl.line.text for sl in item.caption[:1]),
+                        "figure stands more than one page after its reference"))
+            elif isinstance(item, Table):
+                if pl.first == 0:
+                    rep.tables += 1
+                    for sl in item.caption:
+                        _check_line(rep, sl.line, sl.x, label, None, strict)
+                    rows = [item.header] + item.rows
+                else:
+                    rep.tables_continued += 1
+                    rows = item.rows
+                for row in (rows[:1] + rows[1 + pl.first:1 + pl.last] if pl.first == 0
+                            else rows[pl.first:pl.last]):
+                    for cell in row.cells:
+                        for j, sl in enumerate(cell):
+                            nxt = cell[j + 1].line if j + 1 < len(cell) else None
+                            _check_line(rep, sl.line, sl.x, label, nxt, strict)
+        for k, pl in enumerate(body):
             item = pl.item
             if isinstance(item, Run):
                 n = len(item.lines)
@@ -155,10 +212,11 @@ def check_frames(frames: list[Frame], labels: list[str], *, min_last_line: int =
                     for j, sl in enumerate(part.lines):
                         nxt = part.lines[j + 1].line if j + 1 < len(part.lines) else None
                         _check_line(rep, sl.line, sl.x, label, nxt, strict)
-                if item.keep_with_next and k == len(frame.placements) - 1 \
+                if item.keep_with_next and k == len(body) - 1 \
                         and item.role != "colophon":
                     text = "".join(sl.line.text for p in item.parts for sl in p.lines[:1])
                     rep.stranded_headings.append(Finding(label, text, f"{item.role} ends the page"))
+    rep.figures = placed if any(placed.values()) else {}
     return rep
 
 
@@ -263,17 +321,25 @@ def _line_edges(rep: Report, sl, label: str, threshold: float) -> None:
 
 
 def _used(frame: Frame, pitch: float) -> int:
-    used = 0
-    for pl in frame.placements:
-        n = pl.last - pl.first if isinstance(pl.item, Run) else pl.item.slots(pitch, pl.at_top)
-        used = max(used, pl.slot + n)
-    return used
+    """Grid lines a page's placements take (floats at its top and foot, the body, the colophon)
+    and its footnotes. The page builder records each placement's lines; a frame made by hand
+    may not, and then they are counted from the item."""
+    def lines(pl: Placement) -> int:
+        if pl.slots:
+            return pl.slots
+        if isinstance(pl.item, Run):
+            return pl.last - pl.first
+        return pl.item.slots(pitch, pl.at_top) if isinstance(pl.item, Band) else 0
+    return sum(lines(pl) for pl in frame.placements) + frame.foot
 
 
 def _first_text(pl: Placement) -> str:
     item = pl.item
     if isinstance(item, Run):
         return item.lines[pl.first].line.text if item.lines else ""
+    if isinstance(item, (Figure, Table)):       # its caption, or what it is
+        caption = "".join(sl.line.text for sl in item.caption)
+        return caption or ("a figure" if isinstance(item, Figure) else "a table")
     return next((sl.line.text for part in item.parts for sl in part.lines), "")
 
 
@@ -318,6 +384,10 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
         elif isinstance(item, Band):
             cause = (f"{_WHAT.get(item.role, item.role)} ({item.slots(pitch, False)} lines) "
                      f"does not fit in the {room} left")
+        elif isinstance(item, Figure):
+            cause = "a figure too tall for the room left"
+        elif isinstance(item, Table):
+            cause = "a table whose first rows do not fit in the room left"
         else:
             cause = "the next item does not fit"
         rep.short_pages.append(Finding(labels[i], _first_text(first),

@@ -1,4 +1,5 @@
-"""Articles -> flow items: article heads, body paragraphs, subheads, notes, the colophon.
+"""Articles -> flow items: article heads, body paragraphs, subheads, figures (figures.py),
+tables (tables.py), notes (notes.py), the closing note, the colophon.
 
 Reads the layout for every decision: which style each part is set in, its alignment, indents
 and spacing, how author names are padded, where an article starts.
@@ -8,7 +9,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from typeset.errors import TypesetError
-from typeset.layout.flow import Band, FlowItem, Marker, PageBreak, Part, Run, SetLine, Space
+from typeset.layout.flow import (Band, FlowItem, Marker, PageBreak, Part, Run, SetLine, Space,
+                                 line_extent)
+from typeset.layout import notes as notemarks
+from typeset.layout.flow import Note
 from typeset.layout.styles import StyleBook
 from typeset.model.article import Article, Inline
 from typeset.model.chars import printed
@@ -19,11 +23,6 @@ from typeset.text.parcache import ParagraphCache
 from typeset.text.paragraph import set_paragraph
 from typeset.text.types import BreakSettings, Line, Span
 from typeset.text.words import boundaries
-
-
-def line_extent(line: Line) -> float:
-    """Width actually covered by a line's glyphs."""
-    return max((g.x + g.width for g in line.glyphs), default=0.0)
 
 
 def article_key(section_index: int, article_index: int) -> str:
@@ -64,6 +63,7 @@ class Composer:
             phrase_cost=p.phrase_cost)
         # Headings, titles and bylines: no first-line indent of their own, not justified.
         self.head_settings = replace(self.body_settings, indent=0.0, justify=False)
+        self._notes: dict[str, Note] = {}      # the current article's notes, by label
 
     # --- setting text -------------------------------------------------------------------
     def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
@@ -87,6 +87,11 @@ class Composer:
         st = self.book.style(style)
         out = []
         for inl in inlines:
+            if inl.note is not None:         # a note's reference mark (notes.py)
+                note = self._notes[inl.note]
+                out.append(Span(notemarks.mark_text(note.number, self.layout.notes),
+                                self.layout.notes.marker_style))
+                continue
             name = style
             if inl.bold and st.bold:
                 name = st.bold
@@ -262,16 +267,25 @@ class Composer:
         items.append(Band(parts, keep_with_next=True, markers=markers, section=section,
                           role="head", origin=(str(article.path), article.lines.get("title"))))
 
+        self._notes = self.article_notes(article, article_key(section_index, article_index))
         for block in article.blocks:
             if block.kind == "heading":
                 hb = a.subhead2 if block.level <= 2 else a.subhead3
                 lines = self.set_heading(self.spans(block.inlines, hb.style), hb,
                                          f"subhead{min(max(block.level, 2), 3)}")
+                self._attach(lines, block)
                 items.append(Band([self.part(lines, hb)], keep_with_next=True, section=section,
                                   role="subhead", origin=(str(article.path), block.line)))
+            elif block.kind == "figure":
+                from typeset.layout.figures import build_figure
+                items.append(build_figure(self, block, article, section))
+            elif block.kind == "table":
+                from typeset.layout.tables import build_table
+                items.append(build_table(self, block, article, section))
             else:
                 lines = self.set_paragraph(self.spans(block.inlines, a.body_style), a.body_style,
                                            "body")
+                self._attach(lines, block)
                 items.append(Run(lines, section=section))
         if fm.note:
             note = a.note
@@ -285,6 +299,74 @@ class Composer:
             else:
                 items.append(Band([self.part(lines, note)], section=section, role="note",
                                   origin=(str(article.path), article.lines.get("note"))))
+        if self._notes and self.layout.notes.mode == "endnote":
+            items += self.endnotes(article, section)
+        self._notes = {}
+        return items
+
+    # --- notes (notes.py) ----------------------------------------------------------------
+    def article_notes(self, article: Article, key: str) -> dict[str, Note]:
+        """The article's notes, numbered in the order of their references, each set for the
+        foot of the page (or the article's end) in the notes' style."""
+        order = [(label, b) for b in article.blocks for label in b.notes]
+        if not order:
+            return {}
+        ns = self.layout.notes
+        if ns is None:
+            label, block = order[0]
+            raise TypesetError(f"the layout {self.layout.name} sets no notes (it has no `notes` "
+                               f"block), but the article refers to [^{label}]",
+                               file=article.path, line=block.line,
+                               hint="add a notes block to the layout (see the README's layout "
+                                    "table), or write the note into the text")
+        width = max(self.book.width(notemarks.number_text(n, ns), ns.style)
+                    for n in {1, len(order)})
+        out: dict[str, Note] = {}
+        for number, (label, block) in enumerate(order, start=1):
+            notemarks.numeral(number, ns, where={"file": article.path, "line": block.line})
+            d = article.note(label)
+            out[label] = Note(key=f"{key}:{label}", label=label, number=number,
+                              lines=self.set_note(d.paragraphs, width), pitch=float(ns.line_pitch),
+                              number_width=width, origin=(str(article.path), d.line))
+        return out
+
+    def set_note(self, paragraphs, number_width: float) -> list[SetLine]:
+        """A note's lines, leaving room for its number before the first; with `hanging` the
+        later lines (and later paragraphs) align after the number."""
+        ns = self.layout.notes
+        size = self.book.em(ns.style)
+        rest = number_width if ns.hanging else 0.0
+        settings = replace(self.body_settings, indent=0.0)
+        out: list[SetLine] = []
+        for k, para in enumerate(paragraphs):
+            first = number_width if k == 0 else rest
+            lines = self.break_lines(self.spans(para, ns.style),
+                                     [self.measure - first, self.measure - rest], settings)
+            out += [SetLine(ln, first if i == 0 else rest, size, "footnote")
+                    for i, ln in enumerate(lines)]
+        return out
+
+    def _attach(self, lines: list[SetLine], block) -> None:
+        labels = block.notes
+        if labels:
+            found = notemarks.attach(lines, [self._notes[lb] for lb in labels],
+                                     self.layout.notes.marker_style)
+            assert found == len(labels), "a note's mark was lost in line breaking"
+
+    def endnotes(self, article: Article, section: str) -> list[FlowItem]:
+        """注释 at the article's end: the heading, then each note with its number."""
+        ns = self.layout.notes
+        block = ns.endnote_block or self.layout.article.subhead3
+        items: list[FlowItem] = []
+        heading = self.text_block(ns.endnote_heading, block, "endnote-heading")
+        items.append(Band([self.part(heading, block)], keep_with_next=True, section=section,
+                          role="subhead", origin=(str(article.path), None)))
+        for note in sorted(self._notes.values(), key=lambda n: n.number):
+            lines = [replace(sl, role="endnote") for sl in note.lines]
+            lines[0] = replace(lines[0], tail=((notemarks.number_text(note.number, ns),
+                                                ns.style, 0.0, 0.0),))
+            items.append(Band([Part(lines, note.pitch)], section=section, role="endnote",
+                              origin=note.origin))
         return items
 
     # --- colophon -----------------------------------------------------------------------

@@ -32,7 +32,7 @@ from typeset.layout.compose import Composer
 from typeset.layout.flow import Band, FlowItem
 from typeset.layout.marginals import IssueFacts, Marginals
 from typeset.layout.page import Anchor, Page
-from typeset.layout.paginate import Frame, closing_start, paginate, place_closing
+from typeset.layout.paginate import FootSpec, Frame, closing_start, paginate, place_closing
 from typeset.layout.place import Placer, frame_section, frame_starts_article
 from typeset.layout.styles import StyleBook
 from typeset.layout.toc import contents_items
@@ -76,12 +76,21 @@ def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
 def body_frames(flow: list[FlowItem], colophon: Band | None, layout: Layout) -> list[Frame]:
     """The body's frames: the flow on the grid, the colophon closing the issue."""
     tb = layout.textblock
-    frames = paginate(flow, tb.lines, tb.line_pitch)
+    frames = paginate(flow, tb.lines, tb.line_pitch, notes=foot_spec(layout))
     if colophon is not None:
         # 报尾 closes the issue (journal-style.md §4)
         place_closing(frames, colophon, tb.lines, tb.line_pitch,
                       at_foot=layout.colophon.position == "bottom")
     return frames
+
+
+def foot_spec(layout: Layout) -> FootSpec | None:
+    """The footnotes' geometry for the page builder (none in endnote mode)."""
+    ns = layout.notes
+    if ns is None or ns.mode != "footnote":
+        return None
+    return FootSpec(pitch=float(ns.line_pitch), overhead=float(ns.space_before + ns.rule_gap),
+                    min_lines=ns.min_lines, per_page=ns.numbering == "page")
 
 
 def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, placer: Placer,

@@ -179,17 +179,63 @@ def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
             if fm.note:
                 lay(a.note.format, a.note.style, "article.note.format")
                 add(fm.note, a.note.style, at("note"))
+            def runs(inlines, style: str, where: Where) -> None:
+                st = layout.styles[style]
+                for inl in inlines:
+                    s = (st.bold if inl.bold and st.bold else
+                         st.italic if inl.italic and st.italic else style)
+                    add(inl.text, s, where)
+
             for block in art.blocks:
+                where = Where(art.path, block.line, None, block.last_line or block.line)
+                if block.kind == "figure" and layout.figure is not None:
+                    fs = layout.figure
+                    lay(fs.caption_format, fs.caption_style, "figure.caption_format")
+                    runs(block.inlines, fs.caption_style, where)
+                    if block.figure.credit:
+                        lay(fs.credit_format, fs.caption_style, "figure.credit_format")
+                        add(block.figure.credit, fs.caption_style,
+                            Where(art.path, block.line, None, block.line))
+                    continue
+                if block.kind == "table" and layout.table is not None:
+                    ts = layout.table
+                    if block.inlines:
+                        lay(ts.caption_format, ts.caption_style, "table.caption_format")
+                        runs(block.inlines, ts.caption_style, where)
+                    lay(ts.continued_format, ts.caption_style, "table.continued_format")
+                    if "caption" in _fields(ts.continued_format):
+                        runs(block.inlines, ts.caption_style, where)
+                    t = block.table
+                    for cell in t.header:
+                        runs(cell, ts.header_style, Where(art.path, block.line))
+                    for row, line in zip(t.rows, t.row_lines):
+                        for cell in row:
+                            runs(cell, ts.cell_style, Where(art.path, line))
+                    continue
                 if block.kind == "heading":
                     style = (a.subhead2 if block.level <= 2 else a.subhead3).style
                 else:
                     style = a.body_style
-                st = layout.styles[style]
-                where = Where(art.path, block.line, None, block.last_line or block.line)
-                for inl in block.inlines:
-                    s = (st.bold if inl.bold and st.bold else
-                         st.italic if inl.italic and st.italic else style)
-                    add(inl.text, s, where)
+                runs(block.inlines, style, where)
+            ns = layout.notes
+            if art.notes and ns is not None:
+                # marks and numbers: every numeral the article can show, in its style
+                from typeset.layout.notes import numeral
+                count = len(art.notes)
+                shown = "".join(numeral(n, ns) for n in range(1, count + 1)) \
+                    if ns.numerals == "circled" and count <= 50 else "0123456789"
+                at_marks = layout_where(layout, "notes.marker_format")
+                lay(ns.marker_format, ns.marker_style, "notes.marker_format")
+                add(shown, ns.marker_style, at_marks)
+                lay(ns.note_format, ns.style, "notes.note_format")
+                add(shown, ns.style, layout_where(layout, "notes.note_format"))
+                if ns.mode == "endnote":
+                    block = ns.endnote_block or a.subhead3
+                    lay(block.format, block.style, "notes.endnote_block.format")
+                    lay(ns.endnote_heading, block.style, "notes.endnote_heading")
+                for note in art.notes:
+                    for para in note.paragraphs:
+                        runs(para, ns.style, Where(art.path, note.line, None, note.last_line))
 
     # colophon (journal-style.md §4)
     if issue.colophon:

@@ -52,6 +52,11 @@ class StyleBook:
             for name, s in layout.styles.items()
         }
         self.connect_dashes = layout.paragraph.connect_dashes
+        # raised styles (a note's reference mark: a smaller size set above the baseline,
+        # drawn as a run of its own)
+        self.rise: dict[str, float] = {}
+        if layout.notes is not None:
+            self.rise[layout.notes.marker_style] = float(layout.notes.marker_rise)
         self._advance: dict[tuple[str, str], float] = {}
         self._face: dict[tuple[str, str], FontFace | None] = {}
 
@@ -62,6 +67,24 @@ class StyleBook:
 
     def style(self, name: str) -> ResolvedStyle:
         return self.styles[name]
+
+    def scaled(self, name: str, size: float) -> str:
+        """A style like `name` at another size (a wide table's cells, shrunk); its bold and
+        italic styles follow. Named `name@size`: the same fonts, so the glyph check of `name`
+        covers it."""
+        st = self.styles[name]
+        if abs(size - st.size) < 1e-9:
+            return name
+        key = f"{name.split('@')[0]}@{size:g}"
+        if key not in self.styles:
+            variant = {}
+            for which in ("bold", "italic"):
+                other = getattr(st, which)
+                variant[which] = (self.scaled(other, size) if other and other != name
+                                  else other)
+            self.styles[key] = ResolvedStyle(key, st.chain, size, variant["bold"],
+                                             variant["italic"])
+        return key
 
     # --- Metrics protocol (typeset.text.linebreak.Metrics) ---------------------------------
     def em(self, style: str) -> float:
@@ -124,10 +147,19 @@ class StyleBook:
                                    xs=tuple(v - x0 for v in xs), role=role))
 
         glyphs = line.glyphs
+        base_y, base_role = y, role
         for i, g in enumerate(glyphs):
             if is_invisible(g.ch):          # kept for line breaking, never drawn (chars.py)
+                if g.style in self.rise:    # the word joiner that starts a reference mark
+                    flush()
+                    cur_key, chars, xs = None, [], []
                 continue
             face = self.drawn_face(g.ch, g.style)
+            rise = self.rise.get(g.style, 0.0)
+            if (base_y + rise, base_role if not rise else "note-ref") != (y, role):
+                flush()
+                cur_key, chars, xs = None, [], []
+                y, role = base_y + rise, (base_role if not rise else "note-ref")
             if g.ch in JOINED and self.connect_dashes and (
                     (i > 0 and glyphs[i - 1].ch == g.ch) or
                     (i + 1 < len(glyphs) and glyphs[i + 1].ch == g.ch)):

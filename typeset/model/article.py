@@ -16,16 +16,17 @@ Decisions (documented for the README):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from typeset.errors import TypesetError
 from typeset.model.chars import Where, normalize, printed
-from typeset.model.markdown import Block, Inline, parse_blocks
+from typeset.model.markdown import Block, Inline, NoteDef, parse_body
 from typeset.model.schema import from_data
-from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source
+from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source, written_path
 
-__all__ = ["Inline", "Block", "FrontMatter", "Article", "load_article", "FRONT_MATTER_DOCS"]
+__all__ = ["Inline", "Block", "NoteDef", "FrontMatter", "Article", "load_article",
+           "FRONT_MATTER_DOCS"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,18 @@ class Article:
     blocks: tuple[Block, ...]
     lines: dict[str, int]             # front-matter key -> line number in the .md file
     last_lines: dict[str, int] = field(default_factory=dict)   # key -> last line of its value
+    notes: tuple[NoteDef, ...] = ()   # note definitions ([^label]: …), in the order written
+
+    @property
+    def pictures(self) -> tuple[str, ...]:
+        """Absolute paths of every picture file the article places, in order, each once (for
+        whoever must collect an issue's files, e.g. a batch or an archive of the sources)."""
+        seen = dict.fromkeys(b.figure.picture.path for b in self.blocks
+                             if b.figure is not None and b.figure.picture is not None)
+        return tuple(seen)
+
+    def note(self, label: str) -> NoteDef:
+        return next(n for n in self.notes if n.label == label)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,11 +188,26 @@ def load_article(path: Path) -> Article:
 
     # body: blank out the front matter so Markdown line numbers are the file's
     masked = "\n" * (close_line + 1) + "\n".join(lines[close_line + 1:])
-    blocks = parse_blocks(masked, file=path)
+    body = parse_body(masked, file=path)
+    blocks = tuple(_with_picture(b, path) for b in body.blocks)
     if not blocks:
         raise TypesetError("article has no body text", file=path, line=close_line + 1,
                            hint="write the article's paragraphs below the closing '---' "
                                 "(an article with only front matter is probably a mistake)")
     last_lines = {k: m.line for k, m in data.value_ends.items()} if isinstance(data, YamlMap) \
         else {}
-    return Article(path=path, front=front, blocks=blocks, lines=key_lines, last_lines=last_lines)
+    return Article(path=path, front=front, blocks=blocks, lines=key_lines, last_lines=last_lines,
+                   notes=body.notes)
+
+
+def _with_picture(block: Block, path: Path) -> Block:
+    """A figure block with its picture probed (model/picture.py): a missing, unreadable or
+    unprintable picture is an error at the figure's line and column, naming the file."""
+    if block.figure is None:
+        return block
+    from typeset.model.picture import probe
+
+    fig = block.figure
+    target = written_path(fig.src, path.parent)
+    info = probe(target, file=path, line=block.line, column=fig.column)
+    return replace(block, figure=replace(fig, picture=info))

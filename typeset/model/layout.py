@@ -290,6 +290,128 @@ class Checks:
 
 
 @dataclass(frozen=True, kw_only=True)
+class FigureStyle:
+    """Figures: a picture with its caption (format.md "Figures"; issue 10). A figure occupies
+    whole grid lines: its natural height (space before, picture, gap, caption lines, space
+    after) is rounded up to whole lines and the remainder padded (below it at the top of a
+    page, above it at the foot, shared in the text), so the text after it stays on the grid."""
+    caption_style: str = doc("text style of the caption (图注)")
+    caption_pitch: Pt | None = doc("baseline distance of caption lines (default: the text "
+                                   "block's line pitch)", default=None)
+    caption_align: Literal["left", "center", "right"] = doc(
+        "alignment of caption lines (a one-line caption; a longer one is justified)",
+        default="center")
+    caption_format: str = printed_doc("the caption as printed: {caption} is the alt text, "
+                                      "{credit} the credit set by credit_format (or nothing)",
+                                      template=("caption", "credit"), default="{caption}{credit}")
+    credit_format: str = printed_doc("how a credit is added to the caption; {credit} is the "
+                                     "figure's credit=\"…\"", template=("credit",),
+                                     default="　{credit}")
+    gap: Pt = doc("space between the picture and its caption", default=6.0)
+    space_before: Pt = doc("space above a figure set in the text (not at a page edge)",
+                           default=6.0)
+    space_after: Pt = doc("space below a figure set in the text (not at a page edge)",
+                          default=6.0)
+    placement: Literal["here", "top", "bottom"] = doc(
+        "where a figure goes: here (right after its paragraph if it fits, else the foot of "
+        "that page, else the top of the next), top or bottom (of the page where its paragraph "
+        "ends, else of the next page)", default="here")
+    widths: dict[str, float] = doc("width names an article may use (width=half), as "
+                                   "fractions of the text block; full is always 1",
+                                   default_factory=lambda: {"full": 1.0, "half": 0.5})
+    lengths: bool = doc("an article may give a width as a length (width=60mm, width=20em)",
+                        default=True)
+    max_height: float = doc("tallest picture as a fraction of the text block's height; a "
+                            "taller one is scaled down (narrower, centred)", default=0.75)
+    min_ppi: float = doc("lowest effective resolution (pixels per inch at the placed size) "
+                         "before a picture is reported", default=300.0)
+    min_ppi_error: bool = doc("a picture under min_ppi is an error for the print variant "
+                              "(else reported only)", default=False)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableStyle:
+    """Tables: 三线表 (top, header and bottom rules) by default, as Chinese journals set
+    them (format.md "Tables"; issue 10). Every row takes whole grid lines."""
+    cell_style: str = doc("text style of cells")
+    header_style: str = doc("text style of the header row")
+    cell_pitch: Pt | None = doc("baseline distance of lines inside a cell (default: the text "
+                                "block's line pitch)", default=None)
+    caption_style: str = doc("text style of the caption (表题)")
+    caption_pitch: Pt | None = doc("baseline distance of caption lines (default: the text "
+                                   "block's line pitch)", default=None)
+    caption_align: Literal["left", "center", "right"] = doc("alignment of the caption",
+                                                            default="center")
+    caption_position: Literal["above", "below"] = doc(
+        "the caption above the table (Chinese journals: 表题在上) or below it; either way it "
+        "stays with the table's first part", default="above")
+    caption_format: str = printed_doc("the caption as printed; {caption} is the `: caption` "
+                                      "text", template=("caption",), default="{caption}")
+    top_rule: Pt = doc("line width of the rule above the table (0: none)", default=1.0)
+    header_rule: Pt = doc("line width of the rule under the header row (0: none)",
+                          default=0.5)
+    bottom_rule: Pt = doc("line width of the rule under the table (0: none)", default=1.0)
+    row_rule: Pt = doc("line width of rules between body rows (0: none, as in 三线表)",
+                       default=0.0)
+    header_align: Literal["left", "center", "right", "column"] = doc(
+        "alignment of header cells (column: as the column's alignment says)",
+        default="center")
+    cell_padding: Pt = doc("space left and right inside each cell", default=6.0)
+    min_size: Pt = doc("smallest type size a table wider than the text block shrinks to "
+                       "before its cells wrap", default=9.0)
+    shrink_step: Pt = doc("type size steps when shrinking a wide table", default=0.5)
+    numbers: Literal["right", "decimal"] = doc(
+        "numbers in a right-aligned column (---:) align on their right edge, or on the "
+        "decimal point", default="decimal")
+    continued_format: str = printed_doc("label above a table's continuation on the next page "
+                                        "({caption}: the caption)", template=("caption",),
+                                        default="续表")
+    continued_align: Literal["left", "center", "right"] = doc("alignment of that label",
+                                                              default="right")
+    space_before: Pt = doc("space above a table (not at the top of a page)", default=6.0)
+    space_after: Pt = doc("space below a table (not at the foot of a page)", default=6.0)
+    min_rows: int = doc("fewest body rows of a table at the foot of a page before it "
+                        "continues (rows never split)", default=2)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotesStyle:
+    """Notes (脚注 / 尾注, format.md "Notes"; issue 10)."""
+    mode: Literal["footnote", "endnote"] = doc(
+        "footnote: at the foot of the page holding the reference; endnote: after the "
+        "article, under the endnote heading", default="footnote")
+    numbering: Literal["page", "article"] = doc(
+        "note numbers restart on every page, or run through the article", default="page")
+    numerals: Literal["circled", "decimal"] = doc(
+        "circled numbers ①②③ (1 to 50) or digits", default="circled")
+    marker_format: str = printed_doc("the reference mark in the text; {n} is the number",
+                                     template=("n",), default="{n}")
+    marker_style: str = doc("text style of the reference mark (a smaller size)")
+    marker_rise: Pt = doc("how far the reference mark is raised above the baseline",
+                          default=4.0)
+    note_format: str = printed_doc("the number at the start of a note; {n} is the number",
+                                   template=("n",), default="{n}")
+    style: str = doc("text style of the notes")
+    line_pitch: Pt = doc("baseline distance of note lines: notes sit on their own grid at the "
+                         "foot of the text block")
+    hanging: bool = doc("a note's second and later lines align after its number",
+                        default=True)
+    rule_length: Pt = doc("length of the short rule above the notes", default=72.0)
+    rule_width: Pt = doc("line width of that rule", default=0.5)
+    rule_gap: Pt = doc("space between the rule and the first note line", default=3.0)
+    space_before: Pt = doc("least space between the last text line and the rule",
+                           default=4.0)
+    continued_rule_length: Pt = doc("length of the rule above a note continued from the "
+                                    "page before (a longer rule tells it apart)",
+                                    default=0.0)
+    min_lines: int = doc("fewest lines of a note on its reference's page (a longer note "
+                         "continues on the next page's foot)", default=2)
+    endnote_heading: str = printed_doc("heading of the endnotes", default="注释")
+    endnote_block: Block | None = doc("block of the endnote heading (default: the ### subhead "
+                                      "block)", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Layout:
     name: str = doc("name of the house style")
     journal: str = printed_doc("journal name as printed (the manifest may override)")
@@ -306,6 +428,12 @@ class Layout:
     running_heads: RunningHeads = doc("running heads and folios")
     contents: Contents = doc("table of contents")
     colophon: Colophon = doc("closing block")
+    figure: FigureStyle | None = doc("figures (omitted: an article with a figure is refused)",
+                                     default=None)
+    table: TableStyle | None = doc("tables (omitted: an article with a table is refused)",
+                                   default=None)
+    notes: NotesStyle | None = doc("notes (omitted: an article with notes is refused)",
+                                   default=None)
     check: Checks = doc("what `typeset check` reports and fails on", default_factory=Checks)
     path: str = doc("(set by the loader)", default="")
 
@@ -365,6 +493,7 @@ def template_literal(template: str) -> str:
 
 
 _SAMPLES: dict[str, Any] = {"text": "文", "names": "文", "title": "文", "section": "文",
+                            "caption": "文", "credit": "文", "n": "①",
                             "journal": "文", "running_title": "文", "date": "2024-01-01",
                             "year": 2024, "number": 1, "folio": 1, "page": 1}
 
@@ -461,6 +590,17 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
     refs.append(("contents.section_block.style", c.section_block.style))
     if c.issue_block is not None:
         refs.append(("contents.issue_block.style", c.issue_block.style))
+    if layout.figure is not None:
+        refs.append(("figure.caption_style", layout.figure.caption_style))
+    if layout.table is not None:
+        t = layout.table
+        refs += [("table.cell_style", t.cell_style), ("table.header_style", t.header_style),
+                 ("table.caption_style", t.caption_style)]
+    if layout.notes is not None:
+        n = layout.notes
+        refs += [("notes.style", n.style), ("notes.marker_style", n.marker_style)]
+        if n.endnote_block is not None:
+            refs.append(("notes.endnote_block.style", n.endnote_block.style))
     for where, style in refs:
         if style not in layout.styles:
             raise fail(f"{where} names style '{style}', which `styles` does not define",
@@ -524,6 +664,8 @@ def _check_geometry(layout: Layout, fail) -> None:
                ("contents.section_block", layout.contents.section_block)]
     if layout.contents.issue_block is not None:
         blocks.append(("contents.issue_block", layout.contents.issue_block))
+    if layout.notes is not None and layout.notes.endnote_block is not None:
+        blocks.append(("notes.endnote_block", layout.notes.endnote_block))
     for key, b in blocks:
         if b.line_pitch is not None:
             positive(float(b.line_pitch), f"{key}.line_pitch", "a line pitch")
@@ -535,6 +677,7 @@ def _check_geometry(layout: Layout, fail) -> None:
                        f"{key}.style", key)
         for sub in ("space_before", "space_after", "indent", "continuation_indent"):
             positive(float(getattr(b, sub)), f"{key}.{sub}", "it", zero=True)
+    _check_beyond_text(layout, size, positive, fail)
     if not printed(layout.contents.leader).strip():
         raise fail("contents.leader prints nothing", "write the leader character, e.g. '…'",
                    "contents.leader")
@@ -614,6 +757,76 @@ def _check_geometry(layout: Layout, fail) -> None:
                        f"ends {foot_room:.1f} pt above the foot puts it off the page",
                        "a smaller running_heads.folio_baseline, or fewer textblock.lines",
                        "running_heads.folio_baseline", "textblock.lines")
+
+
+def _check_beyond_text(layout: Layout, size: dict[str, float], positive, fail) -> None:
+    """The figure, table and notes blocks: lengths that cannot be negative, pitches that hold
+    their type, rules no longer than the text block."""
+    pitch = float(layout.textblock.line_pitch)
+    measure = layout.measure
+
+    def holds(key: str, style: str, value: float | None) -> None:
+        if value is not None:
+            positive(float(value), key, "a line pitch")
+        p = float(value) if value is not None else pitch
+        if size.get(style, 0.0) > p:
+            raise fail(f"{key}: style '{style}' ({size[style]:g} pt) is larger than its line "
+                       f"pitch ({p:g} pt): its lines would overlap",
+                       f"a larger {key} or a smaller size", key)
+
+    f = layout.figure
+    if f is not None:
+        holds("figure.caption_pitch", f.caption_style, f.caption_pitch)
+        for key in ("gap", "space_before", "space_after"):
+            positive(float(getattr(f, key)), f"figure.{key}", "it", zero=True)
+        for name, frac in f.widths.items():
+            if not 0 < frac <= 1:
+                raise fail(f"figure.widths: {name} is {frac:g}; a width is a fraction of the "
+                           "text block, more than 0 and at most 1", _doc_of("figure.widths"),
+                           "figure.widths")
+        if not 0 < f.max_height <= 1:
+            raise fail(f"figure.max_height is {f.max_height:g}: a fraction of the text block's "
+                       "height, more than 0 and at most 1", _doc_of("figure.max_height"),
+                       "figure.max_height")
+        positive(f.min_ppi, "figure.min_ppi", "a resolution")
+    t = layout.table
+    if t is not None:
+        holds("table.cell_pitch", t.cell_style, t.cell_pitch)
+        holds("table.cell_pitch", t.header_style, t.cell_pitch)
+        holds("table.caption_pitch", t.caption_style, t.caption_pitch)
+        for key in ("top_rule", "header_rule", "bottom_rule", "row_rule", "cell_padding",
+                    "space_before", "space_after"):
+            positive(float(getattr(t, key)), f"table.{key}", "it", zero=True)
+        positive(float(t.min_size), "table.min_size", "a type size")
+        positive(float(t.shrink_step), "table.shrink_step", "a step")
+        if t.min_size > min(size[t.cell_style], size[t.header_style]):
+            raise fail(f"table.min_size ({float(t.min_size):g} pt) is larger than the cell "
+                       "type: a wide table would grow, not shrink",
+                       _doc_of("table.min_size"), "table.min_size")
+        if t.min_rows < 1:
+            raise fail(f"table.min_rows is {t.min_rows}: at least one row", _doc_of(
+                "table.min_rows"), "table.min_rows")
+        if 2 * t.cell_padding >= measure:
+            raise fail("table.cell_padding leaves no room in a cell", _doc_of(
+                "table.cell_padding"), "table.cell_padding")
+    n = layout.notes
+    if n is not None:
+        holds("notes.line_pitch", n.style, n.line_pitch)
+        for key in ("rule_length", "rule_width", "rule_gap", "space_before",
+                    "continued_rule_length", "marker_rise"):
+            positive(float(getattr(n, key)), f"notes.{key}", "it", zero=True)
+        for key in ("rule_length", "continued_rule_length"):
+            if getattr(n, key) > measure + 0.01:
+                raise fail(f"notes.{key} ({float(getattr(n, key)):g} pt) is longer than the "
+                           f"text block is wide ({measure:g} pt)", _doc_of(f"notes.{key}"),
+                           f"notes.{key}")
+        if n.min_lines < 1:
+            raise fail(f"notes.min_lines is {n.min_lines}: at least one line",
+                       _doc_of("notes.min_lines"), "notes.min_lines")
+        if not printed(n.marker_format.replace("{n}", "")).strip() and "{n}" not in \
+                n.marker_format:
+            raise fail("notes.marker_format prints nothing", "write e.g. \"{n}\"",
+                       "notes.marker_format")
 
 
 def _doc_of(key: str) -> str:

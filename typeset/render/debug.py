@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typeset.layout.page import Page, Rule, TextRun
+from typeset.layout.page import Image, Page, Rule, TextRun
 
 
 def dump_page(page: Page, index: int) -> str:
@@ -14,10 +14,15 @@ def dump_page(page: Page, index: int) -> str:
     rows = [head]
     for a in page.anchors:
         rows.append(f"   anchor {a.kind} y={a.y:.1f} {a.title}")
-    items = sorted(page.items, key=lambda it: (-round(it.y if isinstance(it, TextRun) else it.y1, 1),
-                                               it.x if isinstance(it, TextRun) else it.x1))
+    items = sorted(page.items, key=lambda it: (-round(it.y1 if isinstance(it, Rule) else
+                                                      it.y + it.height if isinstance(it, Image)
+                                                      else it.y, 1),
+                                               it.x1 if isinstance(it, Rule) else it.x))
     for it in items:
-        if isinstance(it, Rule):
+        if isinstance(it, Image):
+            rows.append(f"   image y={it.y:.1f}..{it.y + it.height:.1f} x={it.x:.1f}..{it.x + it.width:.1f} "
+                        f"{it.role} {Path(it.source).name}")
+        elif isinstance(it, Rule):
             rows.append(f"   rule  y={it.y1:.1f} x={it.x1:.1f}..{it.x2:.1f} w={it.width:g} {it.role}")
         else:
             rows.append(f"   y={it.y:7.2f} x={it.x:7.2f} {it.size:4.1f} {Path(it.font).stem[:14]:14} "

@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from typeset.errors import TypesetError
 from typeset.fsutil import write_output
 from typeset.issueinfo import DocumentInfo, Metadata
-from typeset.layout.page import Page, Rule, TextRun
+from typeset.layout.page import Image, Page, Rule, TextRun
 from typeset.render.pdfsyntax import pdf_date, pdf_number as _n
 from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
 from typeset.text.fonts import FontLibrary
@@ -411,11 +411,26 @@ class _Writer:
                     in_text = False
                 ops.append(f"{_n(item.width)} w {_n(item.x1)} {_n(item.y1)} m "
                            f"{_n(item.x2)} {_n(item.y2)} l S")
+            elif isinstance(item, Image):
+                if Image not in drawn:
+                    rules.colour(GRAY, _item_where(index, page, item))
+                    drawn.add(Image)
+                if in_text:
+                    ops.append("ET")
+                    in_text = False
+                ops.append(_image_frame_placeholder(item))
             else:
                 raise TypeError(f"cannot draw {type(item).__name__} on a page")
         if in_text:
             ops.append("ET")
         return ops
+
+
+# --- PLACEHOLDER (branch `figures`, issue 10): replaced by the `images` branch's picture
+# drawing. Until pictures are drawn, an Image item is shown as the frame it will fill: a thin
+# DeviceGray rectangle, no text, so every variant builds with figures in it.
+def _image_frame_placeholder(item: Image) -> str:
+    return (f"q 0.25 w {_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re S Q")
 
 
 def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:
