@@ -367,3 +367,107 @@ def test_the_resolution_report_names_file_page_and_ppi(files, tmp_path):
     assert not rep.clean and "1 picture is under the layout's minimum of 300 ppi" in err.message
     assert "rgb.jpg on page 4: 90 ppi" in err.message and "min_ppi_error: false" in err.hint
     assert picture_report(pages, strict, print_variant=False).failure() is None
+
+
+# -- the command line: an issue with a picture ---------------------------------------------------
+
+@pytest.fixture
+def with_picture(monkeypatch, tmp_path):
+    """`typeset build/check` of the sample issue with one picture placed on its second body
+    page (the figure syntax arrives with the figures branch; the pages are made here)."""
+    import typeset.build as B
+    real = B.compose
+    state = {"strict": False, "picture": None}
+
+    def compose(manifest, **kw):
+        comp = real(manifest, **kw)
+        page = comp.body[1]
+        page.items.append(Image(60, 40, 200, 130, state["picture"], role="figure"))
+        if state["strict"]:
+            comp.layout = dataclasses.replace(comp.layout, figure=Figure(min_ppi_error=True))
+        return comp
+    monkeypatch.setattr(B, "compose", compose)
+    low = tmp_path / "low.jpg"
+    low.write_bytes(jpeg_bytes(photo(250, 162), quality=90))        # 90 ppi at 200 pt
+    state["picture"] = str(low)
+    return state
+
+
+def _main(*args):
+    from typeset.cli import main
+    return main(list(args))
+
+
+def test_build_warns_of_a_low_resolution_picture(with_picture, tmp_path, capsys):
+    from tests.conftest import SAMPLE
+    out = tmp_path / "a.pdf"
+    assert _main("build", str(SAMPLE), "-o", str(out)) == 0
+    said = capsys.readouterr().out
+    assert "typeset: warning: picture" in said and "low.jpg on page 2: 90 ppi, under the 300 ppi" in said
+    assert out.exists()
+
+
+def test_low_resolution_is_an_error_when_the_layout_says_so(with_picture, tmp_path, capsys):
+    from tests.conftest import SAMPLE
+    with_picture["strict"] = True
+    out = tmp_path / "a.pdf"
+    out.write_bytes(b"earlier")
+    assert _main("build", str(SAMPLE), "-o", str(out)) == 1
+    err = capsys.readouterr().err
+    assert "error: 1 picture is under the layout's minimum of 300 ppi" in err
+    assert "low.jpg on page 2: 90 ppi" in err and "Traceback" not in err
+    assert out.read_bytes() == b"earlier"
+    # the archive is no print file: a warning only
+    assert _main("build", str(SAMPLE), "-o", str(out), "--variant", "archive") == 0
+    assert "warning: picture" in capsys.readouterr().out
+
+
+def test_check_reports_pictures_and_fails_when_the_layout_says_so(with_picture, capsys):
+    from tests.conftest import SAMPLE
+    status = _main("check", str(SAMPLE))
+    said = capsys.readouterr()
+    assert "pictures placed:          1" in said.out and "under 300 ppi:            1" in said.out
+    assert "warning: picture" in said.err
+    with_picture["strict"] = True
+    assert _main("check", str(SAMPLE)) == 1
+    assert "error: picture" in capsys.readouterr().err
+    assert status in (0, 1)          # (the typographic report decides the first status)
+
+
+def test_a_truncated_picture_fails_the_build_with_its_name(with_picture, tmp_path, capsys):
+    from tests.conftest import SAMPLE
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(jpeg_bytes(photo(), quality=90)[:2000])
+    with_picture["picture"] = str(cut)
+    out = tmp_path / "a.pdf"
+    assert _main("build", str(SAMPLE), "-o", str(out)) == 1
+    err = capsys.readouterr().err
+    assert "cut.jpg" in err and "damaged" in err and "page" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [[], ["--pdfx", "x1a"], ["--variant", "archive"]])
+def test_every_variant_with_pictures_passes_check_pdf(with_picture, tmp_path, capsys, args):
+    from tests.conftest import SAMPLE
+    with_picture["picture"] = str(tmp_path / "ok.png")
+    photo(900, 585).save(with_picture["picture"])
+    out = tmp_path / "a.pdf"
+    assert _main("build", str(SAMPLE), "-o", str(out), *args) == 0
+    capsys.readouterr()
+    assert _main("check", "--pdf", str(out)) == 0, capsys.readouterr().out
+    assert sum(len(page) for page in pdf_images(out.read_bytes())) == 1
+
+
+def test_a_cover_picture_fills_the_bleed_box(files, lib):
+    """Issue 11's whole-page pictures: an Image over the bleed box, converted as figures are."""
+    b = 8.5
+    pages = [Page(W, H, kind="cover", label="封一",
+                  items=[Image(-b, -b, W + 2 * b, H + 2 * b, files["rgb.jpg"], role="cover")])]
+    for which in ("x4", "x1a", "archive"):
+        data = write(pages, lib, which)
+        assert preflight(data, VARIANTS[which][0]) == []
+        from tests.pdfinspect import content
+        ops = content(data, 0)
+        # a 3:2 picture on a taller page: cropped at the sides, clipped to the bleed box
+        # (trim coordinates; the archive has no bleed, its page edge clips the rest)
+        assert f"-8.5 -8.5 {W + 2 * b:g} {H + 2 * b:g} re W n" in ops
