@@ -24,7 +24,7 @@ import hashlib
 import io
 import math
 
-from PIL import Image, ImageCms, ImageMath
+from PIL import Image, ImageCms, ImageFilter, ImageMath
 
 from typeset.render.variants import CMYK_PROFILE, RGB_PROFILE, icc_header, load_profile
 
@@ -156,19 +156,40 @@ def max_ink(cmyk: Image.Image) -> int:
     return int(total.getextrema()[1])
 
 
-def limit_ink(cmyk: Image.Image, limit: int) -> Image.Image:
-    """`cmyk` with every pixel's C+M+Y+K at most `limit` (8-bit units): the excess is taken
-    out of C, M and Y in proportion to each, rounding down (so never over the limit); pixels
-    within the limit are unchanged."""
+def limit_ink(cmyk: Image.Image, limit: int | Image.Image) -> Image.Image:
+    """`cmyk` with every pixel's C+M+Y+K at most `limit` (8-bit units; a number, or an "I"
+    image of a limit per pixel): the excess is taken out of C, M and Y in proportion to each,
+    rounding down (so never over the limit); pixels within the limit are unchanged."""
     c, m, y, k = cmyk.split()
+    cap = limit if isinstance(limit, Image.Image) else Image.new("I", cmyk.size, limit)
 
     def scaled(d):
         cmy = d["c"] + d["m"] + d["y"]
-        excess = d["max"](cmy + d["k"] - limit, 0)
-        keep = d["float"](cmy - excess) / d["float"](d["max"](cmy, 1))   # 0..1 per pixel
-        return keep
+        excess = d["max"](cmy + d["k"] - d["cap"], 0)
+        return d["float"](cmy - excess) / d["float"](d["max"](cmy, 1))     # kept, 0..1
 
-    keep = ImageMath.lambda_eval(scaled, c=c, m=m, y=y, k=k)
+    keep = ImageMath.lambda_eval(scaled, c=c, m=m, y=y, k=k, cap=cap)
     bands = [ImageMath.lambda_eval(lambda d: d["int"](d["float"](d["v"]) * d["keep"]),
                                    v=v, keep=keep).convert("L") for v in (c, m, y)]
     return Image.merge("CMYK", (*bands, k))
+
+
+def ink_over(cmyk: Image.Image, limit: int) -> tuple[int, Image.Image]:
+    """(the largest excess over `limit`, an L mask of the 8x8 blocks — and their neighbours —
+    holding a pixel over it): where JPEG's rounding lifted the ink (JPEG codes 8x8 blocks)."""
+    c, m, y, k = cmyk.split()
+    over = ImageMath.lambda_eval(
+        lambda d: d["max"](d["c"] + d["m"] + d["y"] + d["k"] - limit, 0), c=c, m=m, y=y, k=k)
+    worst = int(over.getextrema()[1])
+    w, h = cmyk.size
+    small = (max(1, (w + 7) // 8), max(1, (h + 7) // 8))
+    hit = over.point(lambda v: v * 255).convert("L")         # any excess: 255 (clipped)
+    blocks = hit.resize(small, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
+    return worst, blocks.filter(ImageFilter.MaxFilter(3)).resize((w, h), Image.Resampling.NEAREST)
+
+
+def lowered(cap: Image.Image | int, mask: Image.Image, by: int, size) -> Image.Image:
+    """A per-pixel ink limit `by` lower where `mask` is set."""
+    cap = cap if isinstance(cap, Image.Image) else Image.new("I", size, cap)
+    return ImageMath.lambda_eval(lambda d: d["cap"] - d["int"](d["mask"]) / 255 * by,
+                                 cap=cap, mask=mask)

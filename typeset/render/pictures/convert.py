@@ -46,7 +46,7 @@ _TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
           6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
           8: Image.Transpose.ROTATE_90}
 _SPACE_OF_MODE = {"L": "GRAY", "RGB": "RGB ", "CMYK": "CMYK", "LAB": "Lab "}
-_INK_MARGINS = (0, 6, 12, 24)      # 8-bit units under the limit tried when JPEG noise pushes over
+_INK_ROUNDS = 6                    # JPEG encodings tried to settle the ink limit (_encode_jpeg)
 
 
 def library_versions() -> dict[str, str]:
@@ -261,18 +261,27 @@ def prepare(data: bytes, info, target: Target, size: tuple[int, int] | None = No
 
 def _encode_jpeg(im: Image.Image, space: str, icc, how: str, t: Target,
                  limit: int | None) -> Prepared:
-    """Re-encode as JPEG; a CMYK picture is re-checked after encoding (JPEG's rounding noise
-    can lift a pixel over the ink limit): then the limit is tightened a little and the picture
-    encoded again, and as a last resort it is compressed losslessly."""
-    for margin in (_INK_MARGINS if limit is not None else (0,)):
-        src = im if not margin else colour.limit_ink(im, limit - margin)
+    """Re-encode as JPEG. A CMYK picture is decoded again and measured: JPEG's rounding can
+    lift a pixel of a dark area over the ink limit. Where it does (the 8x8 blocks holding such
+    a pixel, and their neighbours), the limit is lowered by the overshoot and the picture
+    encoded again — a few rounds at most, the rest of the picture untouched; if that does not
+    settle, the picture is compressed losslessly."""
+    cap: Image.Image | int | None = limit
+    src = im
+    for _ in range(_INK_ROUNDS if limit is not None else 1):
         data = _jpeg(src, t.jpeg_quality)
-        ink = colour.max_ink(decode(data)) if space == CMYK else None
-        if limit is None or ink <= limit:
+        if limit is None:
             return Prepared(im.width, im.height, space, "DCTDecode", data,
                             decode_inverted=space == CMYK, icc=icc,
-                            how=how + ", re-encoded as JPEG",
-                            ink=None if ink is None else ink * 100.0 / 255.0)
+                            how=how + ", re-encoded as JPEG")
+        got = decode(data)
+        worst, where = colour.ink_over(got, limit)
+        if worst == 0:
+            return Prepared(im.width, im.height, space, "DCTDecode", data, decode_inverted=True,
+                            icc=icc, how=how + ", re-encoded as JPEG",
+                            ink=colour.max_ink(got) * 100.0 / 255.0)
+        cap = colour.lowered(cap, where, worst + 2, im.size)
+        src = colour.limit_ink(im, cap)
     return Prepared(im.width, im.height, space, "FlateDecode", _png_stream(im), predictor=True,
                     icc=icc, how=how + ", compressed losslessly (ink limit)",
                     ink=colour.max_ink(im) * 100.0 / 255.0)
