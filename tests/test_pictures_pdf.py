@@ -471,3 +471,57 @@ def test_a_cover_picture_fills_the_bleed_box(files, lib):
         # a 3:2 picture on a taller page: cropped at the sides, clipped to the bleed box
         # (trim coordinates; the archive has no bleed, its page edge clips the rest)
         assert f"-8.5 -8.5 {W + 2 * b:g} {H + 2 * b:g} re W n" in ops
+
+
+def test_preflight_finds_a_soft_masked_image_in_x1a(written):
+    from pypdf.generic import NameObject, NumberObject, StreamObject
+
+    def smask(w, im):
+        mask = StreamObject()
+        mask.set_data(b"\xff" * 4)
+        mask.update({NameObject("/Type"): NameObject("/XObject"),
+                     NameObject("/Subtype"): NameObject("/Image"),
+                     NameObject("/Width"): NumberObject(2), NameObject("/Height"): NumberObject(2),
+                     NameObject("/ColorSpace"): NameObject("/DeviceGray"),
+                     NameObject("/BitsPerComponent"): NumberObject(8)})
+        im[NameObject("/SMask")] = w._add_object(mask)
+    bad = _edit_first_image(written["x1a"], smask)
+    assert any("has a soft mask" in f and "PDF/X-1a" in f for f in _found(bad, PDF_X1A))
+    assert not any("soft mask" in f for f in _found(_edit_first_image(written["x4"], smask),
+                                                   PDF_X4))
+
+
+def test_a_picture_gone_before_writing_is_named_with_its_page(files, lib, tmp_path):
+    gone = tmp_path / "gone.jpg"
+    pages = [Page(W, H, label="9", items=[Image(72, 72, 200, 133, str(gone))])]
+    with pytest.raises(TypesetError) as e:
+        write(pages, lib, "archive")
+    assert "picture not found" in e.value.message and "gone.jpg" in e.value.message
+    assert "page 1 (9)" in e.value.message
+
+
+def test_two_processes_write_the_same_bytes_with_pictures(files, tmp_path):
+    """Fresh processes, other hash seeds, each its own (cold) cache: identical files."""
+    import os
+    import sys
+    script = tmp_path / "w.py"
+    script.write_text(
+        "import sys, datetime as dt\n"
+        "from typeset.issueinfo import Metadata, document_info\n"
+        "from typeset.layout.page import Image, Page\n"
+        "from typeset.render.variants import PDF_X4\n"
+        "from typeset.render.writer import render_pdf\n"
+        "from typeset.text.fonts import FontLibrary\n"
+        "m = Metadata(title='T', journal='J', year=2024, number=2, date=dt.date(2024, 3, 15))\n"
+        f"pages = [Page({W}, {H}, items=[Image(72, 400, 240, 160, {files['rgb.jpg']!r}),"
+        f" Image(72, 100, 150, 100, {files['rgba.png']!r})])]\n"
+        "sys.stdout.buffer.write(render_pdf(pages, FontLibrary(), document_info(m),"
+        " variant=PDF_X4, issue=m, bleed=8.5, crop_marks=True))\n")
+    root = str(__import__("pathlib").Path(__file__).resolve().parents[1])
+    outs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=root,
+                   TYPESET_CACHE=str(tmp_path / f"cache{seed}"))
+        outs.append(subprocess.run([sys.executable, str(script)], env=env, cwd=tmp_path,
+                                   capture_output=True, check=True).stdout)
+    assert outs[0] == outs[1] and outs[0].startswith(b"%PDF-1.6")
