@@ -65,6 +65,7 @@ PICTURES = {
     "cmyk-other.jpg": lambda: jpeg_bytes(light_cmyk(), quality=92,
                                          icc_profile=other_cmyk_profile()),
     "cmyk-fogra.tif": lambda: _tiff(light_cmyk(), icc_profile=fogra()),
+    "lab.tif": lambda: _tiff(photo().convert("LAB")),
 }
 
 
@@ -116,6 +117,9 @@ CASES = [
     ("cmyk-other.jpg",   "cmyk",    CMYK,    False, "CMYK converted to FOGRA39"),
     ("cmyk-fogra.jpg",   "srgb",    RGB,     False, "CMYK converted to sRGB"),
     ("cmyk-fogra.tif",   "cmyk",    CMYK,    False, "CMYK (FOGRA39) kept"),
+    ("lab.tif",          "cmyk",    CMYK,    False, "Lab converted to CMYK"),
+    ("lab.tif",          "icc-rgb", CMYK,    False, "Lab converted to CMYK"),
+    ("lab.tif",          "srgb",    RGB,     False, "Lab converted to sRGB"),
 ]
 
 
@@ -198,6 +202,25 @@ def test_pass_through_leaves_out_only_metadata_segments(tmp_path):
     assert p.data.endswith(src[scan:])
     assert read_jpeg(p.data).metadata == ()
     assert decode(p.data).tobytes() == decode(src).tobytes()
+
+
+def test_pass_through_ends_at_the_end_of_image(tmp_path):
+    """Bytes after the end-of-image marker (a phone's second picture, padding) are left out:
+    no PDF reader reads past it."""
+    src = jpeg_bytes(photo(), quality=90)
+    path = tmp_path / "tail.jpg"
+    path.write_bytes(src + b"\xff\xd8 a second picture or padding \xff\xd9" + bytes(64))
+    p = run(path, SRGB_T)
+    assert p.data == src and p.how.endswith("passed through")
+
+
+@pytest.mark.parametrize("kw", [{}, {"progressive": True}, {"restart_marker_blocks": 1},
+                                {"progressive": True, "qtables": [[255] * 64, [217] * 64]}],
+                         ids=["baseline", "progressive", "restarts", "FF D9 in a table"])
+def test_the_end_of_image_is_found_by_walking_the_scans(kw):
+    src = jpeg_bytes(photo(), **kw)
+    assert strip_metadata(src + b"\xff\xd9 tail") == src
+    assert read_jpeg(src).process == ("progressive" if kw.get("progressive") else "baseline")
 
 
 def test_adobe_cmyk_jpeg_passes_through_with_inverted_decode(files):

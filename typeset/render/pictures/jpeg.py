@@ -12,8 +12,8 @@ DCTDecode filter can take as it is, and the file's bytes with its metadata left 
   first scan removed (EXIF with camera data and GPS position, XMP, ICC profiles, Photoshop
   resources, comments: none of them is read by a PDF reader, whose colour space comes from the
   image dictionary). APP0 (JFIF) and APP14 (Adobe, which says how the components are coded)
-  are kept, and every byte from the first scan on is copied unchanged: the pixels are the
-  source's, bit for bit.
+  are kept, and every byte from the first scan to the end-of-image marker is copied
+  unchanged: the pixels are the source's, bit for bit.
 
 No Pillow here: plain bytes.
 """
@@ -114,15 +114,46 @@ def passable(facts: JpegFacts) -> bool:
 
 
 def strip_metadata(data: bytes) -> bytes:
-    """The JPEG without its metadata segments (see the module doc); the rest byte for byte."""
+    """The JPEG without its metadata segments (see the module doc), ending at its
+    end-of-image marker; the rest byte for byte."""
     out = bytearray(data[:2])
     pos = 2
     for marker, start, end in _segments(data):
         if end is None:
-            out += data[start:]
+            # what follows the end of the image (a phone's second picture, padding) is
+            # read by no decoder
+            out += data[start:_end_of_image(data, start)]
             return bytes(out)
         out += data[pos:start]            # fill bytes between segments, if any
         if not (0xE1 <= marker <= 0xEF and marker != APP14 or marker == COM):
             out += data[start:end]
         pos = end
     raise ValueError("no scan")
+
+
+def _end_of_image(data: bytes, sos: int) -> int:
+    """The offset just after the EOI marker, walking the scans from the first SOS: entropy-
+    coded data holds 0xFF only before 0x00 (stuffing) or a restart marker (T.81 §B.1.1.5);
+    any other marker between scans (DHT, DQT, SOS, …) has a length. The end of the data if
+    there is no EOI."""
+    n = len(data)
+    i = sos
+    while i + 4 <= n:
+        # a segment with a length at i (SOS or another marker between scans)
+        length = struct.unpack(">H", data[i + 2:i + 4])[0]
+        i += 2 + length
+        while i + 1 < n:                       # entropy-coded data up to the next marker
+            j = data.find(b"\xff", i)
+            if j < 0 or j + 1 >= n:
+                return n
+            nxt = data[j + 1]
+            if nxt == 0x00 or 0xD0 <= nxt <= 0xD7 or nxt == 0xFF:
+                i = j + (1 if nxt == 0xFF else 2)
+                continue
+            if nxt == EOI:
+                return j + 2
+            i = j
+            break
+        else:
+            return n
+    return n
