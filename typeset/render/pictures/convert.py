@@ -230,15 +230,20 @@ def prepare(data: bytes, info, target: Target, size: tuple[int, int] | None = No
             facts = None                      # Pillow may still read it; it is re-encoded
     im = decode(data)
     embedded = im.info.get("icc_profile") or None
+    stored = im.mode
     im, changed = _normalise(im)
+    steps = [f"{stored} read as {im.mode}"] if changed else []
     src = _profile(im, embedded)
     if info.orientation in _TURNS:
         im = im.transpose(_TURNS[info.orientation])
         changed = True
+        steps.append(f"turned upright (EXIF orientation {info.orientation})")
     if size is not None and size != im.size:
+        steps.append(f"downsampled from {im.width} x {im.height} to {size[0]} x {size[1]}")
         im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
         changed = True
     out, space, icc, how = _colour(im, src, target)
+    how = ", ".join(steps + [how])
     changed = changed or out is not im
     limit = colour.ink_units(target.total_ink) if space == CMYK and target.total_ink else None
     if limit is not None and colour.max_ink(out) > limit:
