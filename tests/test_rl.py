@@ -164,3 +164,35 @@ def test_file_identifier_is_a_hash_of_the_file():
     r = pypdf.PdfReader(io.BytesIO(data))
     assert r.trailer["/Root"]["/Metadata"].get_object().get_data().count(b"uuid:" + uid) == 2
     assert r.trailer["/Info"]["/Subject"] == placeholder.decode()       # text left alone
+
+
+def test_image_xobjects_land_in_each_page_resources_once():
+    """An object registered as FormXob.<name> and listed in the canvas's _formsinuse appears
+    in that page's /Resources /XObject; a stream whose dictionary has /Filter is written as
+    given (not compressed again); the same key on two pages is one object; one ICCBased
+    stream per profile."""
+    import zlib
+
+    from typeset.render.variants import load_profile
+    srgb = load_profile("sRGB-v2-typeset.icc")
+    doc = _doc()
+    raw = zlib.compress(b"\x00\x80\x80\x80")                       # one predicted RGB row
+    names = []
+    for _ in range(2):
+        doc.begin_page((200.0, 200.0), None, None)
+        a = doc.image("k1", width=1, height=1, space="ICCBased", components=3,
+                      filter="FlateDecode", data=raw, predictor=True, icc=srgb)
+        b = doc.image("k2", width=1, height=1, space="ICCBased", components=3,
+                      filter="FlateDecode", data=raw, predictor=True, icc=srgb)
+        names.append((a, b))
+        doc.content(f"q 10 0 0 10 20 20 cm {a} Do Q q 10 0 0 10 50 20 cm {b} Do Q")
+        doc.end_page()
+    reader = pypdf.PdfReader(io.BytesIO(doc.save()))
+    assert names[0] == names[1] == ("/FormXob.Im1", "/FormXob.Im2")
+    refs = [p["/Resources"]["/XObject"] for p in reader.pages]
+    assert [r.raw_get("/FormXob.Im1").idnum for r in refs] == [refs[0].raw_get("/FormXob.Im1").idnum] * 2
+    im1, im2 = refs[0]["/FormXob.Im1"], refs[0]["/FormXob.Im2"]
+    assert im1._data == raw and im1["/Filter"] == "/FlateDecode"
+    assert im1["/DecodeParms"]["/Predictor"] == 15 and im1["/BitsPerComponent"] == 8
+    assert im1["/ColorSpace"][1].idnum == im2["/ColorSpace"][1].idnum      # one profile stream
+    assert im1["/ColorSpace"][1].get_object().get_data() == srgb

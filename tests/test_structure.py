@@ -69,6 +69,10 @@ def test_each_library_has_its_rooms():
     assert importers("fontTools") <= {"typeset.text.fonts", "typeset.render.fontprogram",
                                       "typeset.render.cffsubset"}
     assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build
+    # Pillow: reading a picture's header (model/picture.py) and the picture pipeline's
+    # decoding and colour management (render/pictures/convert.py, colour.py)
+    assert importers("PIL") == {"typeset.model.picture", "typeset.render.pictures.convert",
+                                "typeset.render.pictures.colour"}
 
 
 # -- what each command loads ------------------------------------------------------------------

@@ -61,6 +61,7 @@ class BuildReport:
     variant: str
     sha256: str = ""
     typography: object = None      # typeset.report.Report
+    pictures: object = None        # typeset.report.PictureReport
     front_blanks: int = 0          # blank versos after the contents (folio 1 is a recto)
 
     @property
@@ -77,14 +78,15 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes
     and crop marks) or archive (PDF/A-2u)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
-    from typeset.render.writer import CropMarks, render_pdf
+    from typeset.render.writer import CropMarks, PicturePolicy, render_pdf
 
     meta = metadata(comp)
     pg = comp.layout.page
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
+    pictures = PicturePolicy(comp.layout.images, comp.layout.figure.min_ppi)
     return render_pdf(comp.pages, comp.book.library, document_info(meta),
                       variant=variant_for(variant, pdfx), issue=meta, bleed=pg.bleed,
-                      crop_marks=marks)
+                      crop_marks=marks, pictures=pictures)
 
 
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
@@ -104,14 +106,19 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.fsutil import check_output
     from typeset.render.variants import variant_for
-    from typeset.report import check_composition
+    from typeset.report import check_composition, picture_report
 
     standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     out = check_output(output or default_output(manifest), create_parent=output is None)
     comp = compose(manifest, layout_override=layout_override)
+    pictures = picture_report(comp.pages, comp.layout, str(comp.issue.path.parent),
+                              print_variant=variant == "print")
+    failure = pictures.failure()          # under-resolution, when the layout makes it an error
+    if failure is not None:
+        raise failure
     digest = write(comp, out, variant, pdfx, create_parent=output is None)
     return BuildReport(out, len(comp.contents), len(comp.body), comp.padding, standard,
-                       digest, check_composition(comp),
+                       digest, check_composition(comp), pictures,
                        front_blanks=len(comp.front) - len(comp.contents))
 
 

@@ -43,6 +43,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
           f"({report.contents_pages} contents{blank} + {report.body_pages} body{padded}), "
           f"{report.variant}")
     print(f"typeset: typography: {report.typography.summary()}")
+    for line in report.pictures.lines():
+        print(f"typeset: {line}")
     return 0
 
 
@@ -85,13 +87,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("typeset: error: check needs ISSUE.yaml (or --pdf FILE)", file=sys.stderr)
         return 2
     from typeset.build import compose
-    from typeset.report import check_composition
+    from typeset.report import check_composition, picture_report
 
     comp = compose(Path(args.manifest), layout_override=args.layout)
     report = check_composition(comp)
     print(f"typeset: typographic report for {args.manifest}")
     print(report.format())
-    return 0 if report.clean else 1
+    pictures = picture_report(comp.pages, comp.layout, str(comp.issue.path.parent))
+    if pictures.placed:
+        print(pictures.format())
+    for line in pictures.lines():
+        print(f"typeset: {line}", file=sys.stderr)
+    return 0 if report.clean and pictures.clean else 1
 
 
 def _check_pdf(args: argparse.Namespace) -> int:

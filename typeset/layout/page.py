@@ -40,6 +40,9 @@ class Rule:
 class Image:
     """A picture placed on the page: the file `source` (a probed picture, see
     typeset.model.picture) scaled to fill the box whose bottom-left corner is (x, y).
+    Filling means covering: the picture is scaled by one factor (never distorted), centred,
+    and whatever overflows a box of another shape is clipped to it; a box of the picture's
+    own aspect (PictureInfo.aspect, as seen after its EXIF orientation) shows all of it.
     The renderer converts its colours as the output variant asks (issue 10); the layout only
     decides where it stands and how large it is."""
     x: float                 # left edge, pt from the left trim edge

@@ -270,6 +270,44 @@ class Colophon:
                                                  "the last article", default="bottom")
 
 
+def checked_doc(text: str, check, **kw):
+    """A documented field whose value `check` judges when the layout loads (value -> error
+    text or None; schema.from_data reports it at the key's line)."""
+    return field(metadata={"doc": text, "check": check}, **kw)
+
+
+def _between(lo: float, hi: float, what: str):
+    return lambda v: None if lo <= v <= hi else f"{what} must be between {lo:g} and {hi:g}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Images:
+    """Colour and resolution of pictures for each receiver (issue 10; render/pictures/)."""
+    rendering_intent: Literal["perceptual", "relative", "saturation", "absolute"] = doc(
+        "ICC rendering intent of every picture conversion (ICC.1 §6.2.5): perceptual, relative "
+        "(relative colorimetric), saturation, absolute (absolute colorimetric)",
+        default="relative")
+    black_point_compensation: bool = doc(
+        "map the picture's black to the paper's black in conversions (relative colorimetric "
+        "without it clips shadow detail)", default=True)
+    total_ink: float = checked_doc(
+        "print: total area coverage limit in % (C+M+Y+K of any pixel); converted CMYK pictures "
+        "are held to it by taking the excess out of C, M and Y", _between(100, 400, "total_ink"),
+        default=300.0)
+    max_ppi: float | None = checked_doc(
+        "pictures whose effective resolution is above this many ppi are downsampled to it "
+        "(omitted: never downsampled)",
+        lambda v: None if v is None or v >= 72 else "max_ppi must be 72 or more", default=600.0)
+    print_rgb: Literal["cmyk", "icc"] = doc(
+        "PDF/X-4: RGB pictures are converted to CMYK through the output intent's profile "
+        "(cmyk) or kept as ICC-tagged RGB for the printer's RIP to convert (icc); PDF/X-1a "
+        "always converts", default="cmyk")
+    jpeg_quality: int = checked_doc(
+        "JPEG quality (Pillow/libjpeg scale) of a JPEG picture that must be re-encoded "
+        "(converted, rotated, downsampled); PNG and TIFF pictures are never made lossy",
+        _between(50, 100, "jpeg_quality"), default=92)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Checks:
     """What `typeset check` reports as make-up defects, and which of them fail it (issue 9)."""
@@ -435,6 +473,8 @@ class Layout:
     notes: NotesStyle | None = doc("notes (omitted: an article with notes is refused)",
                                    default=None)
     check: Checks = doc("what `typeset check` reports and fails on", default_factory=Checks)
+    images: Images = doc("pictures: colour conversion for print and archive, ink limit, "
+                         "downsampling", default_factory=Images)
     path: str = doc("(set by the loader)", default="")
 
     @property
@@ -610,7 +650,19 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
             raise fail(f"article.head_order: unknown part '{part}'",
                        "parts: title, subtitle, authors, lead", "article.head_order")
     _check_geometry(layout, fail)
+    _check_pictures(layout, fail)
     return layout
+
+
+def _check_pictures(layout: Layout, fail) -> None:
+    """Downsampling never goes below the resolution the layout asks for."""
+    im, fig = layout.images, layout.figure
+    min_ppi = fig.min_ppi if fig is not None else 300.0
+    if im.max_ppi is not None and im.max_ppi < min_ppi:
+        raise fail(f"images.max_ppi ({im.max_ppi:g}) is below figure.min_ppi ({min_ppi:g}): "
+                   "pictures would be downsampled under the resolution the layout asks for",
+                   "max_ppi must be at least min_ppi (e.g. 600 and 300)", "images.max_ppi",
+                   "figure.min_ppi")
 
 
 def _check_geometry(layout: Layout, fail) -> None:

@@ -38,6 +38,9 @@ class PictureInfo:
     icc: bool                 # an ICC profile is embedded
     sha256: str               # of the file's bytes: the key of every cache of its conversions
     size_bytes: int
+    # EXIF orientation (1-8; TIFF/EXIF tag 274): how the stored pixels are turned to be seen
+    # upright. width_px and height_px are the picture as seen (after turning): 5-8 swap them.
+    orientation: int = 1
 
     @property
     def aspect(self) -> float:
@@ -47,6 +50,14 @@ class PictureInfo:
     def ppi(self, width_pt: float) -> float:
         """Effective resolution when placed `width_pt` points wide (pixels per inch)."""
         return self.width_px / (width_pt / 72.0) if width_pt > 0 else float("inf")
+
+    def effective_ppi(self, width_pt: float, height_pt: float) -> float:
+        """Effective resolution when the picture covers a box of `width_pt` × `height_pt`
+        (layout.page.Image): pixels over the placed size on each axis, the lower of the two
+        (a picture covering a box of another shape is scaled by the larger factor)."""
+        if width_pt <= 0 or height_pt <= 0:
+            return float("inf")
+        return 72.0 * min(self.width_px / width_pt, self.height_px / height_pt)
 
 
 def probe(path: str | Path, *, file: str | Path | None = None, line: int | None = None,
@@ -78,6 +89,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
             with Image.open(io.BytesIO(data)) as im:
                 fmt, (w, h), mode = im.format, im.size, im.mode
                 icc = bool(im.info.get("icc_profile"))
+                orientation = _orientation(im)
     except UnidentifiedImageError:
         raise TypesetError(f"picture {name} is not a JPEG, PNG or TIFF file (or it is damaged)",
                            **where, hint="save it again as JPEG, PNG or TIFF") from None
@@ -85,7 +97,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
         raise TypesetError(f"picture {name} cannot be read ({type(err).__name__}: {err})",
                            **where, hint="save it again as JPEG, PNG or TIFF") from None
     except Image.DecompressionBombError:
-        fmt, w, h, mode, icc = "", 1 << 20, 1 << 20, "", False
+        fmt, w, h, mode, icc, orientation = "", 1 << 20, 1 << 20, "", False, 1
     if w * h > MAX_PIXELS:
         raise TypesetError(f"picture {name} has {w} × {h} pixels ({w * h / 1e6:.0f} megapixels), "
                            f"more than the {MAX_PIXELS // 1_000_000} megapixels typeset accepts",
@@ -101,6 +113,19 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
                            "colours on paper cannot be known", **where,
                            hint="embed the profile it was separated with (in Photoshop: "
                                 "Save As, 'ICC Profile'), or supply it as RGB")
+    if orientation in (5, 6, 7, 8):          # turned a quarter: seen sideways
+        w, h = h, w
     return PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
                        mode=mode, icc=icc, sha256=hashlib.sha256(data).hexdigest(),
-                       size_bytes=len(data))
+                       size_bytes=len(data), orientation=orientation)
+
+
+def _orientation(im) -> int:
+    """The EXIF orientation (1 if none or not a valid value): read from the header only
+    (JPEG APP1, TIFF tag 274)."""
+    import struct
+    try:
+        value = im.getexif().get(0x0112, 1)
+    except (OSError, ValueError, SyntaxError, KeyError, IndexError, TypeError, struct.error):
+        return 1             # a damaged EXIF block: the picture is shown as stored
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1

@@ -341,6 +341,8 @@ class Scan:
     colours: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     cmyk_resources: list[tuple[str, DictionaryObject]] = field(default_factory=list)
     transparency: list[tuple[str, str]] = field(default_factory=list)     # (where, what)
+    # (where, resource name, image XObject) of every image painted (for preflight's checks)
+    images: list[tuple[str, str, StreamObject]] = field(default_factory=list)
     findings: Findings = field(default_factory=Findings)
 
 
@@ -476,6 +478,7 @@ def scan_stream(data_stream, resources: DictionaryObject | None, reader_pdf, whe
                 continue
             sub = name_of(xo.get("/Subtype"))
             if sub == "/Image":
+                scan.images.append((where, xname, xo))
                 if not xo.get("/ImageMask"):
                     colour(colour_families(xo.get("/ColorSpace")), f"image {xname}")
                 if "/SMask" in xo or int(xo.get("/SMaskInData", 0) or 0) > 0:

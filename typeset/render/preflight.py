@@ -52,7 +52,8 @@ from typeset.render.pdfscan import (Findings, FontShown, Scan, Violation, colour
                                     ext_transparency, name_of, parse_tounicode, resolve,
                                     scan_stream, scan_type3_fonts, split_codes)
 from typeset.render.variants import (CMYK, ICC_CMYK, ICC_GRAY, ICC_RGB, NOT_UNICODE, PDF_A2U,
-                                     PDF_X1A, PDF_X4, RGB, Variant, icc_header)
+                                     PDF_X1A, PDF_X4, RGB, Variant, icc_description,
+                                     icc_header)
 from typeset.render.xmp import check_xmp
 
 __all__ = ["Violation", "preflight", "check_pdf", "claimed_variant"]
@@ -119,6 +120,7 @@ def _check(data: bytes, reader: PdfReader, variant: Variant, findings: Findings)
             if not (isinstance(spaces, DictionaryObject) and "/DefaultCMYK" in spaces):
                 findings.add(where, "DeviceCMYK under an RGB output intent without a "
                                     "DefaultCMYK (ISO 19005-2 §6.2.4.3)")
+    _check_images(scan, variant, findings)
     transparency: list[tuple[str, str]] = list(scan.transparency)
     check_graph(reader.trailer["/Root"], variant, findings, transparency)
     if not variant.transparency:
@@ -358,6 +360,90 @@ def _colour_problem(fams: frozenset[str] | set[str], variant: Variant) -> str | 
 
 
 # ---------------------------------------------------------------------------------------------
+# Images (ISO 32000-1 §8.9.5; ISO 19005-2 §6.2.8; ISO 15930-4 §6.3)
+
+_INTENTS = {"/RelativeColorimetric", "/AbsoluteColorimetric", "/Perceptual", "/Saturation"}
+
+
+def _filters(stream: StreamObject) -> list[str | None]:
+    f = resolve(stream.get("/Filter"))
+    return [name_of(x) for x in f] if isinstance(f, ArrayObject) else [name_of(f)] if f else []
+
+
+def _check_images(scan: Scan, variant: Variant, findings: Findings) -> None:
+    """Every painted image: bits per component and JPEG 2000 as the standard's PDF version
+    allows, its rendering intent, PDF/A's JPEG 2000 limits, and typeset's archive rule
+    (pictures in sRGB or grey only)."""
+    pdfa = variant.standard.startswith("PDF/A")
+    done: set[tuple[str, int]] = set()
+    for where, xname, xo in scan.images:
+        if (where, id(xo)) in done:
+            continue
+        done.add((where, id(xo)))
+        label = f"{where}: image {xname}"
+        filters = _filters(xo)
+        bpc = resolve(xo.get("/BitsPerComponent"))
+        bpc = int(bpc) if bpc is not None else None
+        if "/JPXDecode" in filters:
+            if variant.version < (1, 5):
+                findings.add(label, f"JPEG 2000 (JPXDecode) needs PDF 1.5; {variant.standard} is "
+                                    f"PDF {variant.version[0]}.{variant.version[1]}")
+            elif pdfa:
+                _check_jpx(xo, label, findings)
+        elif bpc is not None and bpc not in (1, 2, 4, 8, 16):
+            findings.add(label, f"BitsPerComponent {bpc} (1, 2, 4, 8 or 16; ISO 19005-2 §6.2.8)")
+        if bpc == 16 and variant.version < (1, 5):
+            findings.add(label, f"16 bits per component need PDF 1.5 (ISO 32000-1 §8.9.5.1); "
+                                f"{variant.standard} is PDF {variant.version[0]}."
+                                f"{variant.version[1]}")
+        intent = name_of(xo.get("/Intent"))
+        if "/Intent" in xo and intent not in _INTENTS:
+            findings.add(label, f"rendering intent {xo.get('/Intent')} is not one of the four "
+                                "standard intents (ISO 32000-1 §8.6.5.8)")
+        if pdfa and not xo.get("/ImageMask"):
+            cs = xo.get("/ColorSpace")
+            fams = colour_families(cs)
+            if fams - {"gray", "rgb", "icc"}:
+                shown = "CMYK" if "cmyk" in fams else "Lab" if "lab" in fams else \
+                    "a spot colour" if "sep" in fams else "/".join(sorted(fams))
+                findings.add(label, f"in {shown}: typeset's archive holds pictures in sRGB or grey "
+                                    "only (stricter than PDF/A-2u)")
+            elif "icc" in fams and "rgb" in fams:
+                csv = resolve(cs)
+                prof = resolve(csv[1]) if isinstance(csv, ArrayObject) and len(csv) > 1 else None
+                desc = icc_description(prof.get_data()) if isinstance(prof, StreamObject) else ""
+                if "srgb" not in desc.lower():
+                    findings.add(label, f"in an RGB space that is not sRGB ({desc or 'no name'}): "
+                                        "typeset's archive holds pictures in sRGB or grey only "
+                                        "(stricter than PDF/A-2u)")
+
+
+def _check_jpx(xo: StreamObject, label: str, findings: Findings) -> None:
+    """ISO 19005-2 §6.2.8.3: 1, 3 or 4 channels of one bit depth (1-38); of several colour
+    specifications exactly one with APPROX 1, with METH 1, 2 or 3."""
+    from typeset.render.pictures.jpx import read_jpx
+    try:
+        facts = read_jpx(xo._data)
+    except ValueError as e:
+        findings.add(label, f"JPEG 2000 data cannot be read ({e})")
+        return
+    if facts.channels not in (1, 3, 4):
+        findings.add(label, f"JPEG 2000 with {facts.channels} channels (1, 3 or 4; ISO 19005-2 "
+                            "§6.2.8.3)")
+    if len(set(facts.depths)) > 1 or any(not 1 <= d <= 38 for d in facts.depths):
+        findings.add(label, f"JPEG 2000 bit depths {facts.depths} (one depth of 1 to 38 for "
+                            "all channels; ISO 19005-2 §6.2.8.3)")
+    colr = facts.colr
+    used = colr if len(colr) <= 1 else [c for c in colr if c[1] == 1]
+    if len(colr) > 1 and len(used) != 1:
+        findings.add(label, "JPEG 2000 with several colour specifications, not exactly one with "
+                            "APPROX 1 (ISO 19005-2 §6.2.8.3)")
+    elif used and used[0][0] not in (1, 2, 3):
+        findings.add(label, f"JPEG 2000 colour specification METH {used[0][0]} (1, 2 or 3; "
+                            "ISO 19005-2 §6.2.8.3)")
+
+
+# ---------------------------------------------------------------------------------------------
 # Fonts (ISO 19005-2 §6.2.11, ISO 15930-7 §6.3)
 
 def _check_font(use: FontShown, need_unicode: bool, findings: Findings) -> None:
@@ -481,6 +567,8 @@ def check_graph(root, variant: Variant, findings: Findings,
                 problem = _colour_problem(colour_families(obj), variant)
                 if problem:
                     findings.add(where, f"{problem}: colour space {obj[0]}")
+                elif name_of(obj[0]) == "/ICCBased" and len(obj) > 1:
+                    _check_icc_space(resolve(obj[1]), where, findings)
             for v in obj:
                 if name_of(v) == "/DeviceRGB" and not variant.allows(RGB):
                     findings.add(where, "RGB colour: colour space /DeviceRGB")
@@ -544,6 +632,26 @@ def check_graph(root, variant: Variant, findings: Findings,
             trans.append((where, "image with soft mask"))
         if name_of(d.get("/S")) == "/Transparency" and where.endswith("/Group"):
             trans.append((where, "transparency group"))
+
+
+def _check_icc_space(stream, where: str, findings: Findings) -> None:
+    """An ICCBased colour space's profile: a readable ICC profile of the colour space /N
+    says, of a version up to ICC.1:2004-10 (4.2; ISO 19005-2 §6.2.4.2, ISO 15930-7 §6.2.3)."""
+    if not isinstance(stream, StreamObject):
+        findings.add(where, "ICCBased colour space without a profile stream")
+        return
+    try:
+        h = icc_header(stream.get_data())
+    except TypesetError as e:
+        findings.add(where, f"ICCBased profile: {e.message}")
+        return
+    n = int(resolve(stream.get("/N", 0)) or 0)
+    if h.components != n:
+        findings.add(where, f"ICCBased /N {n} does not match its {h.colour_space.strip()} "
+                            f"profile ({h.components} components)")
+    if h.version > (4, 2):
+        findings.add(where, f"ICC profile version {h.version[0]}.{h.version[1]} is newer than "
+                            "ICC.1:2004-10 (4.2) admits (ISO 19005-2 §6.2.4.2, ISO 15930-7)")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,10 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
   name replaces it);
 * a canvas whose initial font is dynamic writes no `BT /F1 12 Tf … ET` preamble, so no
   unembedded standard font enters the file (`_PlaceholderFont`);
-* invariant mode: no clock, no random file identifier.
+* invariant mode: no clock, no random file identifier;
+* XObjects: an object registered as `FormXob.<name>` (pdfdoc.xObjectName) and listed in the
+  canvas's `_formsinuse` for a page lands in that page's /Resources /XObject (what ReportLab's
+  own `drawImage` does); a stream whose dictionary already has /Filter is written as given.
 
 This module imports ReportLab; nothing imports this module but the writer, when a document
 is written (never `typeset check`, `dump` or `--help`).
@@ -264,6 +267,8 @@ class Document:
         self._doc = c._doc
         self._version = tuple(version)
         self._named: list[tuple[bytes, object]] = []
+        self._images: dict[str, str] = {}          # content key -> XObject name
+        self._icc: dict[bytes, object] = {}        # profile -> reference to its stream
 
     # -- document information, metadata, output intent ---------------------------------------
     def set_info(self, entries: list[tuple[str, str]]) -> None:
@@ -331,6 +336,46 @@ class Document:
         c.setLineCap(0)
         c.lines(segments)
         c.restoreState()
+
+    def image(self, key: str, *, width: int, height: int, space: str, components: int,
+              filter: str, data: bytes, decode: tuple[float, ...] | None = None,
+              predictor: bool = False, icc: bytes | None = None) -> str:
+        """An image XObject (ISO 32000-1 §8.9.5), made once per `key` (the same key on many
+        pages is one object), used on the current page; returns the name that paints it
+        (`/… Do`). `space`: DeviceGray, DeviceRGB, DeviceCMYK or ICCBased (then `icc` is the
+        profile: one ICCBased stream per profile, shared by every image in it). `data` is
+        already encoded by `filter` (DCTDecode or FlateDecode; `predictor`: PNG-predicted
+        rows, §7.4.4.4); 8 bits per component."""
+        from reportlab.pdfbase import pdfdoc
+        name = self._images.get(key)
+        if name is None:
+            name = self._images[key] = f"Im{len(self._images) + 1}"
+            if space == "ICCBased":
+                if icc is None:
+                    raise ValueError("an ICCBased image needs its profile")
+                ref = self._icc.get(icc)
+                if ref is None:
+                    stream = pdfdoc.PDFStream(content=icc, filters=[pdfdoc.PDFZCompress])
+                    stream.dictionary["N"] = components
+                    ref = self._icc[icc] = self._doc.Reference(
+                        stream, f"ICCProfile.{hashlib.sha256(icc).hexdigest()[:16]}")
+                cs = pdfdoc.PDFArray([pdfdoc.PDFName("ICCBased"), ref])
+            else:
+                cs = pdfdoc.PDFName(space)
+            d = {"Type": pdfdoc.PDFName("XObject"), "Subtype": pdfdoc.PDFName("Image"),
+                 "Width": width, "Height": height, "ColorSpace": cs, "BitsPerComponent": 8,
+                 "Filter": pdfdoc.PDFName(filter)}
+            if decode is not None:
+                d["Decode"] = pdfdoc.PDFArray(list(decode))
+            if predictor:
+                d["DecodeParms"] = pdfdoc.PDFDictionary({
+                    "Predictor": 15, "Colors": components, "BitsPerComponent": 8,
+                    "Columns": width})
+            stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=data)
+            self._doc.Reference(stream, pdfdoc.xObjectName(name))
+        if name not in self._canvas._formsinuse:
+            self._canvas._formsinuse.append(name)
+        return pdfdoc.PDFName(pdfdoc.xObjectName(name))
 
     def destination(self, key: str, top: float, *, named: bool) -> None:
         """A destination on the current page at height `top` (XYZ, left and zoom unchanged);

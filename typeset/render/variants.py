@@ -81,6 +81,28 @@ def icc_header(data: bytes) -> IccHeader:
                      colour_space=data[16:20].decode("latin-1"), pcs=data[20:24].decode("latin-1"))
 
 
+def icc_description(data: bytes) -> str:
+    """The profile's description tag ('desc', ICC.1 §9.2.41): the ASCII text of a version 2
+    textDescriptionType or the first record of a version 4 multiLocalizedUnicodeType; "" if
+    there is none or it cannot be read."""
+    try:
+        (count,) = struct.unpack(">I", data[128:132])
+        for k in range(min(count, 256)):
+            sig, off, size = struct.unpack(">4sII", data[132 + 12 * k:144 + 12 * k])
+            if sig != b"desc":
+                continue
+            tag = data[off:off + size]
+            if tag[:4] == b"desc":
+                (n,) = struct.unpack(">I", tag[8:12])
+                return tag[12:12 + n].split(b"\0")[0].decode("latin-1")
+            if tag[:4] == b"mluc":
+                length, at = struct.unpack(">II", tag[20:28])
+                return tag[at:at + length].decode("utf-16-be", errors="replace")
+    except (struct.error, IndexError):
+        pass
+    return ""
+
+
 def load_profile(name: str) -> bytes:
     path = ICC_DIR / name
     try:

@@ -34,11 +34,16 @@ drawn, and what it forbids is refused at the draw call.
 * Determinism: no clock (dates come from `DocumentInfo.date`), no random identifier, codes
   and subset tags derived from content: the same pages give the same bytes.
 
+* Pictures (issue 10): every `Image` item is prepared for the variant by the picture pipeline
+  (render/pictures/: print CMYK through the output intent's profile or ICC-tagged RGB in X-4,
+  archive sRGB, grey as one channel, JPEGs passed through where nothing changes, cached by
+  content) before any page is drawn, so a damaged picture stops the build with its name and
+  page. Each distinct picture is one image XObject (`Document.image`), however often it is
+  placed; its colour space is checked against the variant at the draw call like any colour.
+  A picture covers its box: scaled by one factor (never distorted), centred, the overflow
+  clipped to the box (an exact fit is drawn without a clip).
+
 Where the next pieces go (none is built yet):
-* (a) raster images (issue 10): an `Image` item on the page with its colour space; the writer
-  asks `_Rules.colour` for it, converts it for the variant first where the table says so
-  (X-1a: CMYK through the output profile; archive: sRGB; X-4: CMYK or ICC-tagged RGB), and
-  places it as an image XObject through a new `Document.image(...)` -> `/Im1 Do`;
 * (b) pages of other PDFs (covers, inserts; issue 11): an `Insert` item naming a file and
   page; the inserted page is preflighted against the variant (preflight.py) and placed as a
   form XObject (`Document.form(...)`: its content stream and resources copied as objects);
@@ -92,22 +97,35 @@ _MISSING_LIST_MAX = 8        # locations listed per missing character
 
 def write_pdf(pages: list[Page], out: Path | str | BinaryIO, library: FontLibrary,
               info: DocumentInfo, *, variant: Variant = PROOF, issue: Metadata | None = None,
-              bleed: float = 0.0, crop_marks: bool | CropMarks = False) -> None:
+              bleed: float = 0.0, crop_marks: bool | CropMarks = False,
+              pictures: PicturePolicy | None = None) -> None:
     """Write `pages` as a PDF to `out` (a path, written atomically, or a binary stream)."""
     data = render_pdf(pages, library, info, variant=variant, issue=issue, bleed=bleed,
-                      crop_marks=crop_marks)
+                      crop_marks=crop_marks, pictures=pictures)
     if isinstance(out, (str, os.PathLike)):
         write_output(Path(out), data)
     else:
         out.write(data)
 
 
+@dataclass(frozen=True)
+class PicturePolicy:
+    """What the layout says about pictures: its `images` block (model/layout.py Images:
+    rendering intent, ink limit, max_ppi, print RGB, JPEG quality) and figure.min_ppi (a
+    downsampled picture never goes under it). `use_cache`: read and write the picture cache."""
+    images: object = None            # typeset.model.layout.Images (None: its defaults)
+    min_ppi: float = 0.0
+    use_cache: bool = True
+
+
 def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                variant: Variant = PROOF, issue: Metadata | None = None, bleed: float = 0.0,
-               crop_marks: bool | CropMarks = False) -> bytes:
+               crop_marks: bool | CropMarks = False,
+               pictures: PicturePolicy | None = None) -> bytes:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
-    layout) are drawn when the variant has them."""
+    layout) are drawn when the variant has them; `pictures`: how pictures are prepared
+    (default: the layout defaults)."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -118,7 +136,9 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     fonts = check_glyphs(pages, library)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
-    return _Writer(pages, fonts, info, variant, issue, bleed, marks, keys).run()
+    writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
+    writer.prepare_pictures(pictures or PicturePolicy())
+    return writer.run()
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -131,6 +151,9 @@ def _item_where(i: int, page: Page, item) -> str:
     if isinstance(item, TextRun):
         text = item.text if len(item.text) <= 12 else item.text[:12] + "…"
         return f"{_where(i, page)}: {item.role} text “{text}”"
+    if isinstance(item, Image):
+        from typeset.render.pictures.pipeline import shown_path
+        return f"{_where(i, page)}: {item.role} picture {shown_path(item.source)}"
     return f"{_where(i, page)}: {item.role} rule"
 
 
@@ -260,6 +283,23 @@ class _Writer:
         self.keys = keys
         self.off = self.bleed + (marks.gap + marks.length if marks else 0.0)
         self.doc: Document
+        self.pictures = None          # render.pictures.pipeline.Pictures, when there are any
+
+    def prepare_pictures(self, policy: PicturePolicy) -> None:
+        """Prepare every placed picture for the variant before anything is drawn (a picture
+        that cannot be prepared stops the build here, named with its page)."""
+        placed = [it.source for p in self.pages for it in p.items if isinstance(it, Image)]
+        if not placed:
+            return
+        from typeset.model.layout import Images
+        from typeset.render.pictures.pipeline import Pictures
+        from typeset.render.pictures.spec import target_for
+        images = policy.images or Images()
+        self.pictures = Pictures(target_for(self.variant.key, images), max_ppi=images.max_ppi,
+                                 min_ppi=policy.min_ppi, use_cache=policy.use_cache)
+        self.pictures.plan(self.pages, _where)
+        for source in dict.fromkeys(placed):
+            self.pictures.get(source)
 
     def run(self) -> bytes:
         from typeset.render.rl import Document
@@ -412,13 +452,10 @@ class _Writer:
                 ops.append(f"{_n(item.width)} w {_n(item.x1)} {_n(item.y1)} m "
                            f"{_n(item.x2)} {_n(item.y2)} l S")
             elif isinstance(item, Image):
-                if Image not in drawn:
-                    rules.colour(GRAY, _item_where(index, page, item))
-                    drawn.add(Image)
                 if in_text:
                     ops.append("ET")
                     in_text = False
-                ops.append(_image_frame_placeholder(item))
+                ops.append(self._image(index, page, item))
             else:
                 raise TypeError(f"cannot draw {type(item).__name__} on a page")
         if in_text:
@@ -426,11 +463,27 @@ class _Writer:
         return ops
 
 
-# --- PLACEHOLDER (branch `figures`, issue 10): replaced by the `images` branch's picture
-# drawing. Until pictures are drawn, an Image item is shown as the frame it will fill: a thin
-# DeviceGray rectangle, no text, so every variant builds with figures in it.
-def _image_frame_placeholder(item: Image) -> str:
-    return (f"q 0.25 w {_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re S Q")
+    def _image(self, index: int, page: Page, item: Image) -> str:
+        """Paint a prepared picture covering the item's box (see the module docstring)."""
+        from typeset.render.pictures.spec import cover
+        key, pic = self.pictures.get(item.source)
+        self.rules.colour(pic.space, _item_where(index, page, item))
+        info = self.pictures.info(item.source)
+        name = self.doc.image(
+            key, width=pic.width, height=pic.height,
+            space="ICCBased" if pic.icc is not None else pic.space, components=pic.components,
+            filter=pic.filter, data=pic.data, predictor=pic.predictor, icc=pic.icc,
+            decode=(1, 0) * pic.components if pic.decode_inverted else None)
+        # the drawn size from the picture as seen (a downsampled stream keeps its aspect
+        # within a pixel's rounding)
+        dw, dh = cover(info.width_px, info.height_px, item.width, item.height)
+        x0 = item.x + (item.width - dw) / 2
+        y0 = item.y + (item.height - dh) / 2
+        ops = ["q"]
+        if abs(dw - item.width) > 0.005 or abs(dh - item.height) > 0.005:
+            ops.append(f"{_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re W n")
+        ops.append(f"{_n(dw, 4)} 0 0 {_n(dh, 4)} {_n(x0, 4)} {_n(y0, 4)} cm {name} Do Q")
+        return " ".join(ops)
 
 
 def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:

@@ -1,0 +1,110 @@
+"""Prepared pictures cached on disk, by content: a warm build never decodes or converts an
+unchanged picture again.
+
+File `$TYPESET_CACHE/pictures/<xx>/<key>.pic`, binary, read as data and checked (no pickle):
+
+    b"typeset-picture\\n"          magic (16 bytes)
+    u32 LE                          length of the header
+    header                          ASCII JSON: width, height, space, filter, decode_inverted,
+                                    predictor, how, ink, data and profile lengths, and the
+                                    SHA-256 of data + profile
+    data, profile                   the image stream as embedded, the ICC profile (or nothing)
+
+The key is the SHA-256 of everything that decides the bytes: the picture file's SHA-256, the
+target (receiver, rendering intent, black-point compensation, ink limit, JPEG quality), the
+pixel size, the SHA-256 of both output-intent profiles, the versions of Pillow, LittleCMS,
+libjpeg and zlib, and a digest of this package's code. Anything planted, truncated, of another
+version or failing its checksum is ignored (and rebuilt): the PDF is the same bytes with the
+cache cold, warm or deleted.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import struct
+from pathlib import Path
+
+from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.render.pictures.spec import Prepared
+from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
+
+MAGIC = b"typeset-picture\n"
+FORMAT = 1
+LIMIT = 1 << 30                      # a cache file larger than 1 GiB is not read
+_HEADER_MAX = 1 << 16
+_FIELDS = {"width": int, "height": int, "space": str, "filter": str, "decode_inverted": bool,
+           "predictor": bool, "how": str, "ink": (float, type(None)), "data": int, "icc": int,
+           "sha256": str}
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """SHA-256 of the pipeline's source files (a change of code is a change of key)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def cache_key(source_sha: str, target: dict, size: tuple[int, int] | None,
+              profiles: dict[str, str], libraries: dict[str, str]) -> str:
+    doc = {"format": FORMAT, "source": source_sha, "target": target,
+           "size": list(size) if size else None, "profiles": profiles,
+           "libraries": libraries, "code": code_digest()}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode("ascii")).hexdigest()
+
+
+def path_for(key: str, root: Path | None = None) -> Path:
+    return (root or cache_dir()) / "pictures" / key[:2] / f"{key}.pic"
+
+
+def dump(p: Prepared) -> bytes:
+    icc = p.icc or b""
+    header = {"width": p.width, "height": p.height, "space": p.space, "filter": p.filter,
+              "decode_inverted": p.decode_inverted, "predictor": p.predictor, "how": p.how,
+              "ink": p.ink, "data": len(p.data), "icc": len(icc),
+              "sha256": hashlib.sha256(p.data + icc).hexdigest()}
+    raw = json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii")
+    return MAGIC + struct.pack("<I", len(raw)) + raw + p.data + icc
+
+
+def load(blob: bytes) -> Prepared | None:
+    """The Prepared picture in a cache file, or None if anything about it is wrong."""
+    n = len(MAGIC)
+    if len(blob) < n + 4 or blob[:n] != MAGIC:
+        return None
+    (hlen,) = struct.unpack("<I", blob[n:n + 4])
+    if hlen > _HEADER_MAX or n + 4 + hlen > len(blob):
+        return None
+    try:
+        h = json.loads(blob[n + 4:n + 4 + hlen].decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(h, dict) or set(h) != set(_FIELDS):
+        return None
+    for k, tp in _FIELDS.items():
+        v = h[k]
+        if not isinstance(v, tp) or (tp is int and isinstance(v, bool)):
+            return None
+    body = blob[n + 4 + hlen:]
+    if (h["space"] not in (GRAY, RGB, ICC_RGB, CMYK) or h["filter"] not in ("DCTDecode",
+                                                                              "FlateDecode")
+            or not (0 < h["width"] <= 1 << 20 and 0 < h["height"] <= 1 << 20)
+            or h["data"] < 1 or h["icc"] < 0 or h["data"] + h["icc"] != len(body)
+            or hashlib.sha256(body).hexdigest() != h["sha256"]
+            or (h["space"] == ICC_RGB) != (h["icc"] > 0)):
+        return None
+    data, icc = body[:h["data"]], body[h["data"]:]
+    return Prepared(h["width"], h["height"], h["space"], h["filter"], data,
+                    decode_inverted=h["decode_inverted"], predictor=h["predictor"],
+                    icc=icc or None, how=h["how"], ink=h["ink"])
+
+
+def get(key: str) -> Prepared | None:
+    blob = read_cache(path_for(key), LIMIT)
+    return load(blob) if blob is not None else None
+
+
+def put(key: str, p: Prepared) -> bool:
+    return write_cache(path_for(key), dump(p))

@@ -1,0 +1,292 @@
+"""One picture -> one `Prepared` image for one receiver (Pillow and LittleCMS).
+
+`prepare(data, info, target, size)` decodes the picture (every picture: a file whose header
+reads but whose pixels do not — a truncated JPEG — is refused here, never embedded), and then:
+
+1. modes: bilevel and 16-bit grey become 8-bit grey; a palette becomes RGB (grey if every
+   entry is grey); YCbCr becomes RGB; an alpha channel is flattened onto white (pictures sit
+   on paper: no file carries a soft mask, which PDF/X-1a forbids, ISO 15930-4 §6.3.1);
+2. the EXIF orientation is applied (the picture is turned as it is meant to be seen);
+3. downsampling to `size` (Lanczos), when the layout's max_ppi asks for it;
+4. colour, by the target (spec.Target) and the picture's embedded profile (none: sRGB for RGB,
+   sRGB grey for grey; CMYK without a profile never gets here, model/picture.py refuses it):
+
+   | picture | print `cmyk` (X-4, X-1a) | print `icc-rgb` (X-4) | archive `srgb` |
+   |---|---|---|---|
+   | grey | kept: DeviceGray (K) | kept: DeviceGray | kept (tagged: converted to sRGB grey unless its profile already is) |
+   | RGB | to FOGRA39 CMYK | kept: ICCBased with its profile (untagged: sRGB) | kept if sRGB, else converted to sRGB: DeviceRGB |
+   | CMYK | kept if its profile is FOGRA39 by colour, else converted to it | the same | converted to sRGB |
+   | Lab | to FOGRA39 CMYK | to FOGRA39 CMYK | to sRGB |
+
+   conversions use the layout's rendering intent and black-point compensation;
+5. print CMYK held to the layout's total ink limit (colour.limit_ink), measured after encoding;
+6. encoding: a JPEG whose pixels were not changed passes through (jpeg.strip_metadata: its
+   scan data byte for byte); a changed JPEG is re-encoded as JPEG at the layout's quality;
+   PNG and TIFF pictures are compressed losslessly (Flate with PNG predictors).
+"""
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+import zlib
+
+from PIL import Image
+
+from typeset.render.pictures import colour
+from typeset.render.pictures.jpeg import passable, read_jpeg, strip_metadata
+from typeset.render.pictures.spec import PictureError, Prepared, Target
+from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
+
+__all__ = ["prepare", "decode", "library_versions"]
+
+# EXIF orientation -> the turn that shows the picture upright (EXIF 2.32 §4.6.4, tag 274)
+_TURNS = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+          4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+          6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+          8: Image.Transpose.ROTATE_90}
+_SPACE_OF_MODE = {"L": "GRAY", "RGB": "RGB ", "CMYK": "CMYK", "LAB": "Lab "}
+_INK_ROUNDS = 6                    # JPEG encodings tried to settle the ink limit (_encode_jpeg)
+
+
+def library_versions() -> dict[str, str]:
+    """What decides the bytes besides our code: part of every cache key."""
+    from PIL import ImageCms, features
+    return {"pillow": Image.__version__, "lcms": str(ImageCms.core.littlecms_version),
+            "jpeg": str(features.version("jpg")), "zlib": zlib.ZLIB_VERSION}
+
+
+def decode(data: bytes) -> Image.Image:
+    """The picture's pixels, fully decoded; PictureError if they cannot be read."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            im.load()
+    except Image.DecompressionBombError as e:
+        raise PictureError(f"has too many pixels ({e})") from None
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, zlib.error,
+            IndexError, KeyError, TypeError) as e:
+        raise PictureError(f"cannot be decoded: the file is damaged ({type(e).__name__}: {e})"
+                           ) from None
+    return im
+
+
+def _flatten(im: Image.Image, mode: str) -> tuple[Image.Image, bool]:
+    """`im` without its alpha channel, composited onto white when any pixel is not opaque."""
+    alpha = im.getchannel("A")
+    base = im.convert(mode)
+    if alpha.getextrema()[0] == 255:
+        return base, False
+    paper = Image.new(mode, im.size, 255 if mode == "L" else (255, 255, 255))
+    paper.paste(base, mask=alpha)
+    return paper, True
+
+
+def _normalise(im: Image.Image) -> tuple[Image.Image, bool]:
+    """(an L, RGB, CMYK or LAB image, whether pixels changed from what was stored)."""
+    mode = im.mode
+    if mode in ("L", "RGB", "CMYK", "LAB"):
+        return im, False
+    if mode == "1":
+        return im.convert("L"), True
+    if mode.startswith("I;16") or mode == "I":
+        # 16-bit grey: 0-65535 -> 0-255 (convert("L") would clip, not scale)
+        return im.convert("I").point(lambda v: v * (1 / 257)).convert("L"), True
+    if mode == "F":
+        return im.convert("L"), True
+    if mode in ("LA", "La"):
+        return _flatten(im.convert("LA"), "L")[0], True
+    if mode in ("RGBA", "RGBa", "PA"):
+        return _flatten(im.convert("RGBA"), "RGB")[0], True
+    if mode == "P":
+        if "transparency" in im.info:
+            return _flatten(im.convert("RGBA"), "RGB")[0], True
+        pal = im.getpalette() or []
+        grey = all(pal[i] == pal[i + 1] == pal[i + 2] for i in range(0, len(pal) - 2, 3))
+        return im.convert("L" if grey else "RGB"), True
+    if mode in ("RGBX", "YCbCr"):
+        return im.convert("RGB"), True
+    raise PictureError(f"has colour mode {mode}, which typeset cannot print",
+                       hint="save it as 8-bit RGB, greyscale or CMYK")
+
+
+def _profile(im: Image.Image, embedded: bytes | None) -> bytes | str | None:
+    """The profile the picture's values are in: embedded, else sRGB (RGB), 'LAB', or None
+    for untagged grey (read as sRGB grey)."""
+    mode = im.mode
+    if embedded:
+        try:
+            space = colour.profile_space(embedded)
+            colour.open_profile(embedded)
+        except ValueError as e:
+            raise PictureError(f"embeds a colour profile that cannot be read: {e}",
+                               hint="save it again with a valid profile, or with none "
+                                    "(then RGB is read as sRGB)") from None
+        if space != _SPACE_OF_MODE[mode]:
+            raise PictureError(f"is {mode} but embeds a profile for {space.strip()} colour",
+                               hint="save it again with a profile of its own colour space")
+        return embedded
+    if mode == "RGB":
+        return colour.srgb_profile()
+    if mode == "LAB":
+        return "LAB"
+    return None
+
+
+def _convert(im, src, dst, out_mode: str, t: Target) -> Image.Image:
+    from PIL import ImageCms
+    in_mode = "LAB" if src == "LAB" else im.mode
+    tr = colour.transform(src, dst, in_mode, out_mode, t.intent, t.bpc)
+    return ImageCms.applyTransform(im, tr)
+
+
+def _icc_ok_for_x4(profile: bytes) -> bool:
+    """An embedded RGB profile PDF/X-4 may carry (ICC.1:2004-10, version 4.2 at most;
+    ISO 15930-7 §6.2.3)."""
+    from typeset.errors import TypesetError
+    from typeset.render.variants import icc_header
+    try:
+        h = icc_header(profile)
+    except TypesetError:
+        return False
+    return h.version <= (4, 2) and h.colour_space == "RGB " and h.device_class in (
+        "mntr", "scnr", "spac", "prtr")
+
+
+def _gray_is_srgb(profile: bytes) -> bool:
+    """Grey values under `profile` are the same as under sRGB (within 2 levels)."""
+    ramp = Image.frombytes("L", (256, 1), bytes(range(256)))
+    out = _convert(ramp, profile, colour.srgb_profile(), "RGB",
+                   Target("srgb", intent="relative", bpc=False)).convert("L").tobytes()
+    return all(abs(a - b) <= 2 for a, b in zip(out, range(256)))
+
+
+def _colour(im: Image.Image, src, t: Target) -> tuple[Image.Image, str, bytes | None, str]:
+    """(image, space, ICC profile for an ICCBased space, what was done)."""
+    mode, fogra, srgb = im.mode, colour.cmyk_profile(), colour.srgb_profile()
+    if mode == "L":
+        if t.kind == "srgb" and src is not None and not _gray_is_srgb(src):
+            return (_convert(im, src, srgb, "RGB", t).convert("L"), GRAY, None,
+                    "grey converted to sRGB grey")
+        return im, GRAY, None, "grey kept"
+    if mode == "RGB":
+        if t.kind == "srgb":
+            if src == srgb or colour.same_condition(src, srgb, "RGB"):
+                return im, RGB, None, "sRGB kept"
+            return _convert(im, src, srgb, "RGB", t), RGB, None, "RGB converted to sRGB"
+        if t.kind == "icc-rgb":
+            if _icc_ok_for_x4(src):
+                return im, ICC_RGB, src, "RGB kept with its ICC profile"
+            return (_convert(im, src, srgb, "RGB", t), ICC_RGB, srgb,
+                    "RGB converted to sRGB (its profile is newer than PDF/X-4 admits)")
+        return _convert(im, src, fogra, "CMYK", t), CMYK, None, "RGB converted to CMYK"
+    if mode == "CMYK":
+        if t.kind == "srgb":
+            return _convert(im, src, srgb, "RGB", t), RGB, None, "CMYK converted to sRGB"
+        if colour.same_condition(src, fogra, "CMYK"):
+            return im, CMYK, None, "CMYK (FOGRA39) kept"
+        return (_convert(im, src, fogra, "CMYK", t), CMYK, None,
+                "CMYK converted to FOGRA39")
+    # LAB
+    if t.kind == "srgb":
+        return _convert(im, src, srgb, "RGB", t), RGB, None, "Lab converted to sRGB"
+    return _convert(im, src, fogra, "CMYK", t), CMYK, None, "Lab converted to CMYK"
+
+
+def _png_stream(im: Image.Image) -> bytes:
+    """The samples of `im` as a zlib stream of PNG-filtered rows (PNG §9: what a PDF reads
+    with /FlateDecode and /DecodeParms << /Predictor 15 … >>, ISO 32000-1 §7.4.4.4), made
+    by Pillow's PNG encoder; CMYK goes through as four 8-bit channels (RGBA) unchanged."""
+    src = Image.frombytes("RGBA", im.size, im.tobytes()) if im.mode == "CMYK" else im
+    buf = io.BytesIO()
+    src.save(buf, "PNG", compress_level=6)
+    png = buf.getvalue()
+    out, i = bytearray(), 8
+    while i + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[i:i + 8])
+        if kind == b"IDAT":
+            out += png[i + 8:i + 8 + length]
+        i += 12 + length
+    return bytes(out)
+
+
+def _jpeg(im: Image.Image, quality: int) -> bytes:
+    buf = io.BytesIO()
+    # 4:4:4 (no chroma subsampling): print pictures keep their colour detail; optimised
+    # Huffman tables (smaller, same pixels); baseline.
+    im.save(buf, "JPEG", quality=quality, subsampling=0, optimize=True)
+    return buf.getvalue()
+
+
+def prepare(data: bytes, info, target: Target, size: tuple[int, int] | None = None) -> Prepared:
+    """The picture file `data` (probed as `info`, model/picture.py) as the target's file
+    embeds it, `size` pixels large (None: as it is). PictureError if it cannot be."""
+    facts = None
+    if info.format == "JPEG":
+        try:
+            facts = read_jpeg(data)
+        except ValueError:
+            facts = None                      # Pillow may still read it; it is re-encoded
+    im = decode(data)
+    embedded = im.info.get("icc_profile") or None
+    stored = im.mode
+    im, changed = _normalise(im)
+    steps = [f"{stored} read as {im.mode}"] if changed else []
+    src = _profile(im, embedded)
+    if info.orientation in _TURNS:
+        im = im.transpose(_TURNS[info.orientation])
+        changed = True
+        steps.append(f"turned upright (EXIF orientation {info.orientation})")
+    if size is not None and size != im.size:
+        steps.append(f"downsampled from {im.width} x {im.height} to {size[0]} x {size[1]}")
+        im = im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        changed = True
+    out, space, icc, how = _colour(im, src, target)
+    how = ", ".join(steps + [how])
+    changed = changed or out is not im
+    limit = colour.ink_units(target.total_ink) if space == CMYK and target.total_ink else None
+    if limit is not None and colour.max_ink(out) > limit:
+        out = colour.limit_ink(out, limit)
+        changed = True
+        how += f", ink limited to {target.total_ink:g} %"
+    ink = colour.max_ink(out) * 100.0 / 255.0 if space == CMYK else None      # of `out`
+    if (facts is not None and not changed and passable(facts)
+            and facts.components == {GRAY: 1, RGB: 3, ICC_RGB: 3, CMYK: 4}[space]
+            and (space != CMYK or facts.adobe)):
+        # Photoshop's (Adobe) CMYK JPEGs store inverted values (Pillow reads them so)
+        return Prepared(out.width, out.height, space, "DCTDecode", strip_metadata(data),
+                        decode_inverted=space == CMYK, icc=icc,
+                        how=how + ", JPEG passed through", ink=ink)
+    if info.format == "JPEG":
+        return _encode_jpeg(out, space, icc, how, target, limit)
+    return Prepared(out.width, out.height, space, "FlateDecode", _png_stream(out),
+                    predictor=True, icc=icc, how=how, ink=ink)
+
+
+def _encode_jpeg(im: Image.Image, space: str, icc, how: str, t: Target,
+                 limit: int | None) -> Prepared:
+    """Re-encode as JPEG. A CMYK picture is decoded again and measured: JPEG's rounding can
+    lift a pixel of a dark area over the ink limit. Where it does (the 8x8 blocks holding such
+    a pixel, and their neighbours), the limit is lowered by the overshoot and the picture
+    encoded again — a few rounds at most, the rest of the picture untouched; if that does not
+    settle, the picture is compressed losslessly."""
+    cap: Image.Image | int | None = limit
+    src = im
+    for _ in range(_INK_ROUNDS if limit is not None else 1):
+        data = _jpeg(src, t.jpeg_quality)
+        if limit is None:
+            return Prepared(im.width, im.height, space, "DCTDecode", data,
+                            decode_inverted=space == CMYK, icc=icc,
+                            how=how + ", re-encoded as JPEG")
+        got = decode(data)
+        worst, where = colour.ink_over(got, limit)
+        if worst == 0:
+            return Prepared(im.width, im.height, space, "DCTDecode", data, decode_inverted=True,
+                            icc=icc, how=how + ", re-encoded as JPEG",
+                            ink=colour.max_ink(got) * 100.0 / 255.0)
+        cap = colour.lowered(cap, where, worst + 2, im.size)
+        src = colour.limit_ink(im, cap)
+    return Prepared(im.width, im.height, space, "FlateDecode", _png_stream(im), predictor=True,
+                    icc=icc, how=how + ", compressed losslessly (ink limit)",
+                    ink=colour.max_ink(im) * 100.0 / 255.0)
