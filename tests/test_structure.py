@@ -69,6 +69,7 @@ def test_each_library_has_its_rooms():
     assert importers("fontTools") <= {"typeset.text.fonts", "typeset.render.fontprogram",
                                       "typeset.render.cffsubset"}
     assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build
+    assert importers("pypdfium2") == {"typeset.proof"}               # typeset proof only
 
 
 # -- what each command loads ------------------------------------------------------------------
@@ -82,7 +83,7 @@ def loaded(args: list[str], cache: Path) -> set[str]:
                                                          r.stderr, re.M)}
 
 
-HEAVY = {"reportlab", "fontTools", "pypdf", "PIL"}
+HEAVY = {"reportlab", "fontTools", "pypdf", "PIL", "pypdfium2"}
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_help_loads_no_library():
     assert not mods & (HEAVY | {"yaml", "markdown_it"})
 
 
-@pytest.mark.parametrize("command", ["check", "dump"])
+@pytest.mark.parametrize("command", ["check", "dump", "stats"])
 def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
     mods = loaded([command, SAMPLE], warm_cache)
     assert "yaml" in mods and not mods & HEAVY
@@ -108,7 +109,14 @@ def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
 def test_warm_build_loads_reportlab_only(warm_cache):
     mods = loaded(["build", SAMPLE, "-o", str(warm_cache / "y.pdf")], warm_cache)
     assert "reportlab" in mods
-    assert not mods & {"fontTools", "pypdf"}
+    assert not mods & {"fontTools", "pypdf", "pypdfium2"}
+
+
+def test_proof_loads_pdfium_not_pypdf(warm_cache):
+    mods = loaded(["proof", SAMPLE, "--to", str(warm_cache / "proof"), "--pages", "1"],
+                  warm_cache)
+    assert {"pypdfium2", "PIL", "reportlab"} <= mods
+    assert not mods & {"pypdf", "fontTools"}
 
 
 def test_check_pdf_loads_pypdf_not_reportlab(warm_cache):
