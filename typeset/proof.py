@@ -39,6 +39,8 @@ import os
 import re
 import stat
 import unicodedata
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -53,6 +55,7 @@ DEFAULT_DPI = 110
 DPI_RANGE = (20, 600)          # 600 dpi: a 16开 page is 4400 × 6100 pixels, 80 MB in RGB
 MANIFEST_LIMIT = 16 * 1024 * 1024
 PNG_LEVEL = 3                  # zlib level: 1–3 are 2× faster than the default 6, ~3 % larger
+ENCODERS = 2                   # threads encoding and writing PNG files
 
 Progress = Callable[[int, int], None]
 
@@ -432,14 +435,22 @@ def make_proof(manifest: Path, to: Path | None = None, *, pages: str | None = No
 
     now: list[Record] = []
     thumbs: dict[int, object] = {}
-    with NewFolder(folder, create_parent=to is None, replaceable=replaceable) as out:
+    with NewFolder(folder, create_parent=to is None, replaceable=replaceable) as out, \
+            ThreadPoolExecutor(max_workers=ENCODERS) as pool:
+        # PDFium renders the next page while zlib encodes the last ones (both release the
+        # GIL); at most 2 × ENCODERS rendered pages wait in memory
+        pending: deque = deque()
         for k, r in enumerate(render_pages(pdf, indices, dpi)):
-            out.write(files[r.index], png_bytes(r.image))
+            pending.append(pool.submit(_write_png, out, files[r.index], r.image))
             thumbs[r.index] = thumbnail(r.image)         # not the page: memory stays small
             now.append(Record(names[r.index], all_pages[r.index].label, r.pixels, dpi,
                               files[r.index]))
+            while len(pending) > 2 * ENCODERS:
+                pending.popleft().result()
             if progress:
                 progress(k + 1, len(indices))
+        while pending:
+            pending.popleft().result()
         changes = compare(now, previous, partial=items is not None)
         title = metadata(comp).title
         out.write(CHANGES, changes_text(changes, title=title, dpi=dpi, selection=pages)
@@ -458,6 +469,10 @@ def make_proof(manifest: Path, to: Path | None = None, *, pages: str | None = No
                   .encode("utf-8"))
         out.commit()
     return ProofReport(folder, len(all_pages), len(indices), spreads, changes, dpi, note)
+
+
+def _write_png(out, name: str, image) -> None:
+    out.write(name, png_bytes(image))
 
 
 def _label_font(comp) -> str | None:
