@@ -282,3 +282,22 @@ def test_pages_usage_errors(text, message):
 def test_pages_typed_with_a_chinese_input_method():
     assert proof.parse_pages("３－５，目录") == proof.parse_pages("3-5,目录")
     assert proof.parse_pages("3～5")[0].last == 5
+
+
+def test_a_file_put_in_the_folder_during_the_run_is_never_lost(copy, monkeypatch, capsys):
+    """The folder is checked again just before it is replaced: a file the desk saved there
+    while the proof was being made stops the commit, and everything stays as it was."""
+    manifest, folder = copy
+    before = snapshot(folder)
+    import typeset.contact
+    real = typeset.contact.contact_sheet
+
+    def meanwhile(*a, **k):
+        (folder / "批注.txt").write_text("作者的意见", encoding="utf-8")
+        return real(*a, **k)
+    monkeypatch.setattr(typeset.contact, "contact_sheet", meanwhile)
+    assert run(manifest, "--to", folder, *FAST) == 1
+    assert "holds files a proof did not write (批注.txt)" in capsys.readouterr().err
+    assert (folder / "批注.txt").read_text(encoding="utf-8") == "作者的意见"
+    assert {k: v for k, v in snapshot(folder).items() if k != "批注.txt"} == before
+    assert not list(folder.parent.glob(".typeset-*"))
