@@ -174,9 +174,9 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         print(stats_table(stats))
         return EXIT_OK
     data = stats_csv(stats)
-    if args.output:
+    if args.output is not None:
         from typeset.fsutil import write_output
-        write_output(Path(args.output), data)
+        write_output(args.output, data)
         print(f"typeset: {len(stats.articles)} article(s) -> {args.output}")
     else:
         sys.stdout.flush()
