@@ -72,7 +72,9 @@ def test_each_library_has_its_rooms():
     # Pillow: reading a picture's header (model/picture.py) and the picture pipeline's
     # decoding and colour management (render/pictures/convert.py, colour.py)
     assert importers("PIL") == {"typeset.model.picture", "typeset.render.pictures.convert",
-                                "typeset.render.pictures.colour"}
+                                "typeset.render.pictures.colour",
+                                "typeset.proof", "typeset.contact"}       # PNG pages, sheet
+    assert importers("pypdfium2") == {"typeset.proof"}               # typeset proof only
 
 
 # -- what each command loads ------------------------------------------------------------------
@@ -86,7 +88,7 @@ def loaded(args: list[str], cache: Path) -> set[str]:
                                                          r.stderr, re.M)}
 
 
-HEAVY = {"reportlab", "fontTools", "pypdf", "PIL"}
+HEAVY = {"reportlab", "fontTools", "pypdf", "PIL", "pypdfium2"}
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +105,7 @@ def test_help_loads_no_library():
     assert not mods & (HEAVY | {"yaml", "markdown_it"})
 
 
-@pytest.mark.parametrize("command", ["check", "dump"])
+@pytest.mark.parametrize("command", ["check", "dump", "stats"])
 def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
     mods = loaded([command, SAMPLE], warm_cache)
     # Pillow reads the sample's picture headers (model/picture.py: only for an issue that
@@ -115,7 +117,7 @@ def test_warm_build_loads_reportlab_only(warm_cache):
     mods = loaded(["build", SAMPLE, "-o", str(warm_cache / "y.pdf")], warm_cache)
     assert "reportlab" in mods
     # the word segmenter's answers for the sample's wrapping headings come from the cache
-    assert not mods & {"fontTools", "pypdf", "rjieba"}
+    assert not mods & {"fontTools", "pypdf", "pypdfium2", "rjieba"}
 
 
 def test_segmenter_loads_only_for_a_wrapping_heading(tmp_path):
@@ -128,6 +130,13 @@ def test_segmenter_loads_only_for_a_wrapping_heading(tmp_path):
         "layout: guangxi\nyear: 2025\nnumber: 1\nsections:\n  - title: 栏目\n"
         "    articles: [a.md]\n", encoding="utf-8")
     assert "rjieba" not in loaded(["check", str(tmp_path / "issue.yaml")], tmp_path / "c2")
+
+
+def test_proof_loads_pdfium_not_pypdf(warm_cache):
+    mods = loaded(["proof", SAMPLE, "--to", str(warm_cache / "proof"), "--pages", "1"],
+                  warm_cache)
+    assert {"pypdfium2", "PIL", "reportlab"} <= mods
+    assert not mods & {"pypdf", "fontTools"}
 
 
 def test_check_pdf_loads_pypdf_not_reportlab(warm_cache):

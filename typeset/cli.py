@@ -197,6 +197,94 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _terminal_progress(what: str):
+    """A progress line on a terminal (rewritten in place, cleared at the end); None when
+    stderr is piped or redirected: quiet."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\r\033[K" if done == total else ""
+        print(f"\rtypeset: {what} {done}/{total}…", end=end, file=sys.stderr, flush=True)
+    return show
+
+
+def _cmd_proof(args: argparse.Namespace) -> int:
+    from typeset.proof import make_proof
+
+    if args.to == "":
+        raise TypesetError("the folder given with --to is empty", hint="give a folder, e.g. "
+                                                                        "--to proof")
+    report = make_proof(Path(args.manifest), Path(args.to) if args.to is not None else None,
+                        pages=args.pages, dpi=args.dpi, layout_override=args.layout,
+                        progress=_terminal_progress("rendering page"))
+    if report.note:
+        _say("note: " + report.note)
+    ch = report.changes
+    if ch.first:
+        said = "no previous proof there: every page is new"
+    elif not ch.count:
+        said = "no page changed since the previous proof"
+    else:
+        named = [n for s, n, _ in ch.pages if s != "unchanged"] + ch.removed
+        shown = ", ".join(named[:12]) + (", …" if len(named) > 12 else "")
+        said = (f"{len(ch.named('changed'))} changed, {len(ch.named('new'))} new, "
+                f"{len(ch.removed)} removed since the previous proof: {shown}")
+    of = (f"{report.rendered} of {report.pages} pages" if report.rendered != report.pages
+          else f"{report.pages} pages")
+    print(f"typeset: proof {report.folder}{os.sep}: {of} at {report.dpi} dpi, contact sheet "
+          f"of {report.spreads} spread(s); {said} (changes.txt)")
+    return EXIT_OK
+
+
+def _cmd_stats(args: argparse.Namespace) -> int:
+    from typeset.build import compose
+    from typeset.stats import issue_stats, stats_csv, stats_table
+
+    if args.output is not None and not args.csv:
+        print("typeset: error: -o writes the CSV; give --csv too", file=sys.stderr)
+        return EXIT_USAGE
+    stats = issue_stats(compose(Path(args.manifest), layout_override=args.layout))
+    if not args.csv:
+        print(stats_table(stats))
+        return EXIT_OK
+    data = stats_csv(stats)
+    if args.output is not None:
+        from typeset.fsutil import write_output
+        write_output(args.output, data)
+        print(f"typeset: {len(stats.articles)} article(s) -> {args.output}")
+    else:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    return EXIT_OK
+
+
+def _dpi(text: str) -> int:
+    from typeset.proof import DPI_RANGE
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of dots per inch") \
+            from None
+    if not DPI_RANGE[0] <= value <= DPI_RANGE[1]:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: give {DPI_RANGE[0]} to "
+                                         f"{DPI_RANGE[1]} (110 is the default, 300 for print "
+                                         "detail)")
+    return value
+
+
+def _pages(text: str) -> str:
+    from typeset.proof import parse_pages
+
+    try:
+        parse_pages(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="typeset", description="Typeset a Chinese periodical issue as PDF.",
@@ -259,6 +347,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace an existing article and its pictures (never done otherwise)")
     p.set_defaults(func=_cmd_import)
 
+    p = sub.add_parser("proof", help="render the pages to PNG for the author, with a contact "
+                                     "sheet of the spreads and the pages changed since the "
+                                     "previous proof (changes.txt)")
+    p.add_argument("manifest", help="the issue manifest")
+    p.add_argument("--to", metavar="DIR",
+                   help="the proof folder (default: proof/<issue directory>/); replaced as a "
+                        "whole, and only if it holds a proof or nothing")
+    p.add_argument("--pages", type=_pages, metavar="LIST",
+                   help="only these pages: folios, ranges and labels, e.g. 3-5,9,目录")
+    p.add_argument("--dpi", type=_dpi, default=110, help="resolution (default 110)")
+    p.add_argument("--layout")
+    p.set_defaults(func=_cmd_proof)
+
+    p = sub.add_parser("stats", help="字数 per article: section, folios, pages, Han characters, "
+                                     "punctuation, Latin words, numbers, 字数 and 版面字数")
+    p.add_argument("manifest", help="the issue manifest")
+    p.add_argument("--csv", action="store_true",
+                   help="CSV (UTF-8 with a BOM, for Excel) instead of the table")
+    p.add_argument("-o", "--output", metavar="FILE", help="with --csv: write it to FILE")
+    p.add_argument("--layout")
+    p.set_defaults(func=_cmd_stats)
+
     p = sub.add_parser("specimen", help="set a page of each shipped face, to look at the fonts")
     p.add_argument("-o", "--output", default="specimen.pdf", help="output PDF (default: specimen.pdf)")
     p.set_defaults(func=_cmd_specimen)
@@ -293,6 +403,8 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
 _INTERRUPTED = {
     "build": "interrupted; nothing was written (an earlier file at the output path is unchanged)",
     "specimen": "interrupted; nothing was written",
+    "proof": "interrupted; nothing was written (an earlier proof in the folder is unchanged)",
+    "stats": "interrupted",
     "archive": "interrupted; the archive is as it was, or the next `typeset archive` run puts "
                "it back",
 }

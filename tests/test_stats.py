@@ -1,0 +1,196 @@
+"""`typeset stats`: 字数 by class from the sources, 版面字数 from the laid-out pages.
+
+The fixture issue is written here, small enough to count by hand (the comments do it); the
+counting rule is tested as data, the table's alignment by display width, the CSV by reading it
+back with the csv module."""
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from typeset.build import compose
+from typeset.cli import main
+from typeset.stats import COLUMNS, count_text, issue_stats, occupied, width
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
+
+# (text, 汉字, 标点, 外文词, 数字)
+CASES = [
+    ("政协委员", 4, 0, 0, 0),
+    ("会议要求，各专门委员会要尽早制定方案。", 17, 2, 0, 0),
+    ("“回头看”", 3, 2, 0, 0),
+    ("他说——好……", 3, 4, 0, 0),                   # —— and …… count two each
+    ("《政协专报》", 4, 2, 0, 0),
+    ("2024年3月", 2, 0, 0, 2),                         # a number is one, however long
+    ("共3.5万字", 3, 0, 0, 1),
+    ("typeset排版", 2, 0, 1, 0),
+    ("PDF/X-4 文件", 2, 0, 1, 0),                      # / and - inside a word
+    ("5G网络", 2, 0, 1, 0),                            # digits and letters: a word
+    ("电话0771-1234567", 2, 0, 0, 1),
+    ("tougao-sample@example.com", 0, 0, 1, 0),
+    ("New York 时报", 2, 0, 2, 0),                      # words end at spaces
+    ("气温25℃", 2, 0, 0, 1),
+    ("北京 - 上海", 4, 1, 0, 0),                        # a lone ASCII mark counts one
+    ("吴　宁", 2, 0, 0, 0),                              # U+3000 counts nothing
+    ("①※％", 0, 3, 0, 0),                              # full-width symbols
+    ("Ａ４纸", 1, 2, 0, 0),                              # full-width letters and digits
+    ("排\u200b版\u2060好", 3, 0, 0, 0),                  # invisible characters are not printed
+    ("〇々", 2, 0, 0, 0),
+    ("", 0, 0, 0, 0),
+]
+
+
+@pytest.mark.parametrize("text,han,punct,words,numbers", CASES,
+                         ids=[c[0] or "empty" for c in CASES])
+def test_count_text(text, han, punct, words, numbers):
+    c = count_text(text)
+    assert (c.han, c.punct, c.words, c.numbers) == (han, punct, words, numbers)
+    assert c.total == han + punct + words + numbers
+
+
+# --- a fixture counted by hand ---------------------------------------------------------------
+
+# Article A. 字数 — title 村里来了新书记: 7 汉字. Paragraph 1: 40 汉字 (the bold markup and
+# the zero width space are not printed) + 。. Subhead 一、总体要求: 5 汉字 + 、. Paragraph 2:
+# 年 和 共 排 版 万 字 = 7 汉字, ，！ = 2 标点, typeset (the soft hyphen is removed by the
+# character rules) and PDF/X-4 = 2 外文词, 2024 and 3.5 = 2 数字. Note 作者系山水市政协委员:
+# 10 汉字 (its layout brackets are not counted). The author 吴宁 is not counted.
+#   汉字 7 + 40 + 5 + 7 + 10 = 69, 标点 1 + 1 + 2 = 4, 外文词 2, 数字 2, 字数 77.
+# Lines (guangxi: 32 字 × 28 行 on a 22 pt grid): the head at the top of folio 1 is title
+# 30 + 8 pt and authors 22 + 8 pt = 68 pt -> 4 lines; paragraph 1 is 2 + 40 + 1 = 43 em
+# -> 2 lines (30 + 13); the subhead 11 + 22 pt -> 2 lines; paragraph 2 and the note one
+# line each: 10 lines, 版面字数 10 × 32 = 320, on folio 1 only.
+P1 = "新来的书记走遍了全村每一户人家\u200b把群众的**难处**一件一件记在本子上认真研究解决这些问题。"
+ARTICLE_A = f"""---
+title: 村里来了新书记
+authors: [吴宁]
+note: 作者系山水市政协委员
+---
+{P1}
+
+## 一、总体要求
+
+2024年，type\u00adset和PDF/X-4共排版3.5万字！
+"""
+# Article B, on a new page: title 山水之间 (4 汉字) and one paragraph of 958 汉字 without
+# punctuation: 30 on its first line, then 29 lines of 32 = 30 lines. Folio 2 holds the title
+# (30 + 8 pt -> 2 lines) and 26 of them, folio 3 the last 4: 32 lines, 版面字数 1024, 字数 962.
+ARTICLE_B = "---\ntitle: 山水之间\n---\n" + "青山绿水" * 239 + "山水\n"
+MANIFEST = """layout: guangxi
+journal: 山水政协工作
+year: 2024
+number: 5
+sections:
+  - title: 乡村振兴
+    articles: [articles/a.md]
+  - title: 山水之间
+    articles: [articles/b.md]
+colophon:
+  - label: 编辑
+    text: 李明 王芳
+"""
+
+
+@pytest.fixture(scope="module")
+def fixture_issue(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("stats-issue")
+    (d / "articles").mkdir()
+    (d / "articles" / "a.md").write_text(ARTICLE_A, encoding="utf-8")
+    (d / "articles" / "b.md").write_text(ARTICLE_B, encoding="utf-8")
+    (d / "issue.yaml").write_text(MANIFEST, encoding="utf-8")
+    return d / "issue.yaml"
+
+
+def test_the_fixture_is_what_the_comments_count():
+    body = P1.replace("**", "").replace("\u200b", "")
+    assert len(body) == 41 and body.endswith("。")
+    assert len(ARTICLE_B.split("---\n")[2].strip()) == 958
+
+
+def test_counts_of_the_fixture(fixture_issue):
+    stats = issue_stats(compose(fixture_issue))
+    a, b = stats.articles
+    assert (a.section, a.title, a.authors) == ("乡村振兴", "村里来了新书记", "吴宁")
+    assert (a.chars.han, a.chars.punct, a.chars.words, a.chars.numbers) == (69, 4, 2, 2)
+    assert a.chars.total == 77
+    assert (a.first, a.last, a.pages, a.lines, a.layout_chars) == ("1", "1", 1, 10, 320)
+    assert (b.section, b.title, b.authors) == ("山水之间", "山水之间", "")
+    assert (b.chars.han, b.chars.punct, b.chars.words, b.chars.numbers) == (962, 0, 0, 0)
+    assert (b.first, b.last, b.pages, b.lines, b.layout_chars) == ("2", "3", 2, 32, 1024)
+    count, pages, lines, layout_chars = stats.totals()
+    assert (count.total, pages, lines, layout_chars) == (77 + 962, 3, 42, 1344)
+    assert (stats.chars_per_line, stats.lines_per_page, stats.per_page) == (32, 28, 896)
+
+
+def test_csv_reads_back(fixture_issue, tmp_path):
+    out = tmp_path / "stats.csv"
+    assert main(["stats", str(fixture_issue), "--csv", "-o", str(out)]) == 0
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")                    # the BOM Excel needs
+    assert b"\r\n" in data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0] == list(COLUMNS)
+    assert len(rows) == 3                                        # header + one per article
+    got = [dict(zip(rows[0], r)) for r in rows[1:]]
+    assert got[0]["标题"] == "村里来了新书记" and got[0]["字数"] == "77"
+    assert got[0]["汉字"] == "69" and got[0]["版面字数"] == "320"
+    assert (got[1]["起页"], got[1]["止页"], got[1]["页数"]) == ("2", "3", "2")
+    assert got[1]["行数"] == "32" and got[1]["版面字数"] == "1024"
+
+
+def test_csv_to_stdout_in_a_child_process(fixture_issue, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "typeset", "stats", str(fixture_issue), "--csv"],
+                       capture_output=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT),
+                                                           "LANG": "C", "PATH": "/usr/bin:/bin",
+                                                           "TYPESET_CACHE": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    rows = list(csv.reader(io.StringIO(r.stdout.decode("utf-8-sig"), newline="")))
+    assert rows[0] == list(COLUMNS) and len(rows) == 3
+
+
+def test_table_is_aligned_for_cjk_widths(fixture_issue, capsys):
+    assert main(["stats", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    head, rule = out[1], out[2]
+    rows = [line for line in out[3:] if not line.startswith("-")]
+    assert len(rows) == 11 and rows[-1].startswith("合计")
+    # every row ends at the rule's width (numbers right-aligned, CJK counted two columns)
+    assert width(head) == len(rule)
+    assert {width(r) for r in rows} == {len(rule)}
+    assert "版心 32 字 × 28 行 = 896 字/页" in out[0]
+
+
+def test_sample_lines_stay_inside_the_text_block():
+    """Each article's lines on a page lie within the text block, never overlap another
+    article's, and the 版面字数 total is at most the body pages' capacity."""
+    comp = compose(SAMPLE)
+    spans = occupied(comp)
+    per_page: dict[int, list[tuple[int, int]]] = {}
+    for pages in spans.values():
+        for i, span in pages.items():
+            per_page.setdefault(i, []).append(span)
+    for i, found in per_page.items():
+        found.sort()
+        assert all(0 <= t < b <= 28 for t, b in found), (i, found)
+        assert all(a[1] <= b[0] for a, b in zip(found, found[1:])), (i, found)
+    stats = issue_stats(comp)
+    assert len(stats.articles) == 10
+    assert sum(a.layout_chars for a in stats.articles) <= len(comp.body) * 896
+    # an article's 字数 is at most its 版面字数 (a page holds 896 characters, less indents)
+    for a in stats.articles:
+        assert a.chars.total <= a.layout_chars, a.title
+
+
+def test_stats_of_a_broken_issue_is_located(tmp_path, capsys):
+    (tmp_path / "issue.yaml").write_text("layout: guangxi\nyear: 2024\nnumber: 1\nsections:\n"
+                                         "  - title: 动态\n    articles: [nope.md]\n",
+                                         encoding="utf-8")
+    assert main(["stats", str(tmp_path / "issue.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "issue.yaml:6" in err and "not found" in err
