@@ -286,6 +286,12 @@ def run_dask(jobs: list[Job], address: str, stored: dict[str, str], *,
                                 f"{address}`), or check the address and port") from None
     futures: list = []
     try:
+        try:
+            client.wait_for_workers(1, timeout=timeout)
+        except (TimeoutError, OSError):
+            raise TypesetError(f"the Dask scheduler at {address} has no workers (waited "
+                               f"{timeout:g} s)",
+                               hint=f"start workers with `dask worker {address}`") from None
         (known,) = client.scatter([dict(stored)], broadcast=True)    # once per worker
         futures = client.map(run_job, jobs, stored=known, retries=retries, pure=False)
         by_key = {f.key: job for f, job in zip(futures, jobs)}

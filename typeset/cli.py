@@ -141,15 +141,23 @@ def _cmd_batch(args: argparse.Namespace) -> int:
                               progress=B.Progress(len(jobs)),
                               on_wait=lambda m: _say(m + "…"), stored_sha=stored_sha)
     except KeyboardInterrupt as err:
-        said = getattr(err, "message", None)
-        done = outcome
+        said = getattr(err, "message", None)      # the archive: the issue being stored
+        stored = len(outcome.stored) + (1 if getattr(err, "stored", False) else 0)
+        names = outcome.stored[-3:]
+        if archive is not None:                    # the catalogue says exactly what is new
+            try:
+                from typeset.archive import read_catalogue
+                now = {e.file: e.sha256 for e in read_catalogue(archive)}
+                new = [f for f, sha in now.items() if stored_sha.get(f) != sha]
+                stored, names = len(new), [str(archive / f) for f in sorted(new)[-3:]]
+            except (TypesetError, OSError):
+                pass
         raise _BatchInterrupted(
             (f"{said}; " if said else "") +
-            f"interrupted: {len(done.stored)} issue(s) stored before it"
-            + (f" ({', '.join(done.stored[-3:])}{', …' if len(done.stored) > 3 else ''})"
-               if done.stored else "")
-            + f", {len(jobs) - done.total} not built; run the same command again to build "
-              "the rest (what is stored is skipped)") from None
+            f"interrupted: {stored} issue(s) stored"
+            + (f" (… {', '.join(names)})" if names else "")
+            + f", {len(jobs) - stored - len(outcome.unchanged)} not stored; run the same "
+              "command again to build the rest (what is stored is skipped)") from None
     print(f"typeset: {B.summary(outcome)}")
     if outcome.failed:
         for line in B.failure_report(outcome):

@@ -205,7 +205,7 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
             base, index = split_font_ref(font_ref(written, layout.path))
             path = library.resolve(font_ref(written, layout.path))
             path = split_font_ref(path)[0]
-            sha, size = file_sha256(path)
+            sha, size = _font_sha256(path)
             name = f"fonts/{Path(path).name}"
             if names.get(name, sha) != sha:
                 name = f"fonts/{sha[:12]}-{Path(path).name}"
@@ -245,12 +245,20 @@ def provenance(sources: Sources, *, variant: str, pdfx: str | None, conformance:
             "inputs": [i.record() for i in sources.inputs]}
 
 
+def _font_sha256(path: str) -> tuple[str, int]:
+    """A font's SHA-256 and size: the hash the face cache keys on (text.fonts.file_identity,
+    memoised in the process by path, size, modification time and inode, so a worker building
+    many issues hashes each font once)."""
+    from typeset.text.fonts import file_identity
+    return file_identity(path), os.stat(path).st_size
+
+
 def check_unchanged(sources: Sources) -> None:
     """Refuse inputs that changed since they were hashed (a file edited during the build):
     their recorded hashes would not be what was built."""
     for i in sources.inputs:
         try:
-            sha, _ = file_sha256(i.path)
+            sha, _ = _font_sha256(i.path) if i.role == "font" else file_sha256(i.path)
         except OSError as err:
             raise TypesetError(f"cannot read {i.role} file: {err.strerror}", file=i.path) \
                 from None
