@@ -371,7 +371,7 @@ def test_concurrent_workers_share_one_cold_cache(tmp_path, warm):
 def test_ctrl_c_stops_the_pool_and_says_what_was_stored(tmp_path, warm):
     import signal
     import time
-    issues = make_issues(tmp_path, tuple(range(3, 15)))
+    issues = make_issues(tmp_path, tuple(range(3, 11)))
     arch = tmp_path / "arch"
     env = {**os.environ, "TYPESET_CACHE": str(warm), "PYTHONPATH": str(ROOT)}
     p = subprocess.Popen([sys.executable, "-m", "typeset", "batch", *issues, "--archive",
@@ -390,12 +390,12 @@ def test_ctrl_c_stops_the_pool_and_says_what_was_stored(tmp_path, warm):
     assert "interrupted:" in err and "Traceback" not in err
     assert "run the same command again" in err
     stored = len(A.read_catalogue(arch))
-    assert 1 <= stored < 12 and f"interrupted: {stored} issue(s) stored" in err, err
+    assert 1 <= stored < 8 and f"interrupted: {stored} issue(s) stored" in err, err
     # nothing half-stored: the same command stores the rest, skipping what is stored
     r = subprocess.run([sys.executable, "-m", "typeset", "batch", *issues, "--archive",
                         str(arch), "--jobs", "2"], env=env, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert f"{12 - stored} built, {stored} unchanged, 0 failed" in r.stdout
+    assert f"{8 - stored} built, {stored} unchanged, 0 failed" in r.stdout
     assert main(["archive", "--verify", str(arch)]) == 0
 
 
