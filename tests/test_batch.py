@@ -301,17 +301,23 @@ def test_an_issue_stored_without_provenance_is_unchanged_when_the_bytes_are(env,
 
 # -- Dask ---------------------------------------------------------------------------------------
 
-def test_a_local_dask_cluster_builds_the_same_bytes(env, capsys):
+def test_a_local_dask_cluster_builds_the_same_bytes(env, capsys, monkeypatch):
+    """... and a worker lost while building (its process ends) is replaced and the issue
+    built again, by the pool and by Dask alike."""
     distributed = pytest.importorskip("distributed")
     issues = make_issues(env, (3, 4, 5, 6))
     pool, dask = env / "pool", env / "dask"
-    assert run(capsys, "batch", *issues, "--archive", pool, "--jobs", 2)[0] == 0
+    monkeypatch.setenv(B.LOSE_WORKER_ENV, str(env / "lost-in-pool"))
+    code, out, err = run(capsys, "batch", *issues, "--archive", pool, "--jobs", 2)
+    assert code == 0 and "4 built" in out and (env / "lost-in-pool").exists(), err
+    monkeypatch.setenv(B.LOSE_WORKER_ENV, str(env / "lost-in-dask"))
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         code, out, err = run(capsys, "batch", *issues, "--archive", dask, "--sources",
                              "--scheduler", cluster.scheduler_address)
         assert code == 0, err
         assert "on the Dask cluster" in out and "4 built" in out
+        assert (env / "lost-in-dask").exists()
         code, out, _ = run(capsys, "batch", *issues, "--archive", dask, "--scheduler",
                            cluster.scheduler_address)
         assert code == 0 and "0 built, 4 unchanged" in out

@@ -79,9 +79,21 @@ def _init_worker(stored: dict[str, str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
 
 
+# Test hook: TYPESET_TEST_LOSE_WORKER=PATH makes the first job that finds no file at PATH
+# create it and end its worker process at once (a lost worker; tests/test_batch.py).
+LOSE_WORKER_ENV = "TYPESET_TEST_LOSE_WORKER"
+
+
 def run_job(job: Job, stored: dict[str, str] | None = None) -> Result:
     """Build one issue (in a worker); `stored`: target -> build key of what is stored (else
     what the pool's initializer gave). Never raises but for Ctrl-C."""
+    marker = os.environ.get(LOSE_WORKER_ENV)
+    if marker:
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            os._exit(70)
+        except FileExistsError:
+            pass
     start = time.perf_counter()
     try:
         res = build_job(job, _STORED if stored is None else stored)
@@ -222,29 +234,41 @@ def stored_archive(to: Path) -> tuple[dict[str, str], dict[str, str]]:
 # ---------------------------------------------------------------------------------------------
 # Runners: a pool on this machine, or a Dask cluster. Each yields results as they finish.
 
-def run_local(jobs: list[Job], workers: int, stored: dict[str, str]) -> Iterator[Result]:
-    """In this process (one worker), or a process pool of `workers`."""
+def run_local(jobs: list[Job], workers: int, stored: dict[str, str], *,
+              retries: int = RETRIES) -> Iterator[Result]:
+    """In this process (one worker), or a process pool of `workers`. A worker process that
+    dies (killed, out of memory) breaks the pool: the issues it left unfinished are run again
+    in a new pool, each at most `retries` more times (like a lost Dask worker)."""
     if workers == 1 or len(jobs) == 1:
         for job in jobs:
             yield run_job(job, stored)
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), initializer=_init_worker,
-                               initargs=(stored,))
-    try:
-        futures = [pool.submit(run_job, job) for job in jobs]
-        for fut in as_completed(futures):
-            try:
-                yield fut.result()
-            except Exception as err:          # a worker died (killed, out of memory)
-                job = jobs[futures.index(fut)]
-                yield Result(job.manifest, "failed", error=f"the worker process building it "
-                             f"died ({type(err).__name__}: {err})")
-    except BaseException:
-        _stop_pool(pool)
-        raise
-    else:
+    tries = [0] * len(jobs)
+    pending = list(range(len(jobs)))
+    while pending:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(pending)),
+                                   initializer=_init_worker, initargs=(stored,))
+        try:
+            futures = {pool.submit(run_job, jobs[i]): i for i in pending}
+            pending = []
+            for fut in as_completed(futures):
+                i = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as err:      # the pool broke: a worker died
+                    tries[i] += 1
+                    if tries[i] <= retries:
+                        pending.append(i)
+                        continue
+                    res = Result(jobs[i].manifest, "failed", error=f"the worker process "
+                                 f"building it died {tries[i]} times ({type(err).__name__})")
+                yield res
+        except BaseException:
+            _stop_pool(pool)
+            raise
         pool.shutdown(wait=True)
+        pending.sort()
 
 
 def _stop_pool(pool) -> None:
