@@ -435,6 +435,7 @@ def run_batch(jobs: list[Job], results: Iterable[Result], *, archive: Path | Non
     start = time.perf_counter()
     progress = progress or Progress(len(jobs), stream=_Mute())
     try:
+        progress.draw(outcome)
         for res in results:
             if (res.status == "built" and archive is not None and stored_sha
                     and stored_sha.get(res.target) == hashlib.sha256(res.pdf).hexdigest()):
