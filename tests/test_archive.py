@@ -32,6 +32,28 @@ def _pdfa(text: str = "first", meta: Metadata = META) -> bytes:
     return render_pdf([page], FontLibrary(), document_info(meta), variant=PDF_A2U, issue=meta)
 
 
+def sources_of(folder: Path, text: str) -> tuple[dict, list[tuple[str, str, str]]]:
+    """A provenance record and the sources (name, path, sha256) of a small made-up issue: a
+    manifest and an article written into `folder`."""
+    from typeset.provenance import PROVENANCE_FORMAT, software
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"issue/issue.yaml": f"number: 2\n# {text}\n", "issue/articles/a.md": text}
+    sources, inputs = [], []
+    for name, body in files.items():
+        p = folder / name.replace("/", "_")
+        p.write_text(body, encoding="utf-8")
+        sha = hashlib.sha256(p.read_bytes()).hexdigest()
+        sources.append((name, str(p), sha))
+        inputs.append({"role": "manifest" if name.endswith(".yaml") else "article",
+                       "name": name, "sha256": sha, "size": p.stat().st_size})
+    s = software()
+    prov = {"format": PROVENANCE_FORMAT, "build_key": hashlib.sha256(text.encode()).hexdigest(),
+            "typeset": s["typeset"], "python": s["python"], "libraries": s["libraries"],
+            "variant": "archive", "pdfx": None, "conformance": "PDF/A-2u",
+            "date": "2024-03-15T00:00:00+00:00", "layout": None, "inputs": inputs}
+    return prov, sources
+
+
 def meta_no(n: int) -> Metadata:
     return Metadata(**{**META.__dict__, "number": n, "title": f"广西政协工作 2024年第{n}期"})
 
@@ -350,7 +372,7 @@ def test_a_pdf_whose_metadata_names_another_issue_is_not_stored(tmp_path, first)
 # Recovery that itself fails
 
 def _killed(to: Path, pdf: bytes, meta: Metadata, revise: bool, at: str, *,
-            no_links: bool = False) -> int:
+            no_links: bool = False, **store) -> int:
     """Run archive_issue in a forked child told (through the test hook) to kill itself at
     step `at` ("STEP" for SIGKILL, "STEP:INT" for SIGINT). Returns the child's wait status.
     `no_links`: the child's file system has no hard links (the archive copies instead)."""
@@ -364,7 +386,7 @@ def _killed(to: Path, pdf: bytes, meta: Metadata, revise: bool, at: str, *,
                     raise OSError(1, "Operation not permitted")
                 os.link = link
             try:
-                A.archive_issue(pdf, meta, to, revise=revise)
+                A.archive_issue(pdf, meta, to, revise=revise, **store)
                 code = 0
             except A.ArchiveInterrupted as e:
                 code = 30 if e.stored else 31

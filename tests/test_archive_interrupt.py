@@ -17,14 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_archive import META, REL, _killed, _pdfa, meta_no, snapshot
+from tests.test_archive import META, REL, _killed, _pdfa, meta_no, snapshot, sources_of
 from typeset import archive as A
 from typeset.archive import archive_issue, verify_archive
 from typeset.errors import TypesetError
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork and signals")
 
-FIRST_STEPS = [s for s in A.STEPS if s not in ("link", "copy-temp") and not s.startswith("undo")]
+FIRST_STEPS = [s for s in A.STEPS if s not in ("link", "copy-temp", "bag-keep")
+               and not s.startswith("undo")]
 REVISE_STEPS = [s for s in A.STEPS if not s.startswith("undo")]
 COMMITTED = {"catalogue", "done"}           # at or after the commit point: the issue is stored
 
@@ -36,14 +37,18 @@ def pdfs() -> dict[str, bytes]:
 
 
 def _case(tmp_path, pdfs, *, revise: bool, step: str, sig: str):
+    """Every store here keeps its sources (a bag beside the PDF), so the bag's steps are
+    interrupted too."""
     to = tmp_path / "arch"
     archive_issue(pdfs["other"], meta_no(7), to)
     if revise:
-        archive_issue(pdfs["first"], META, to)
+        prov, src = sources_of(tmp_path / "src1", "first")
+        archive_issue(pdfs["first"], META, to, provenance=prov, sources=src)
     before = snapshot(to)
     new = pdfs["second"] if revise else pdfs["first"]
+    prov, src = sources_of(tmp_path / "src2", "second")
     status = _killed(to, new, META, revise, step if sig == "KILL" else f"{step}:INT",
-                     no_links=step == "copy-temp")
+                     no_links=step == "copy-temp", provenance=prov, sources=src)
     if sig == "KILL":
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, status
     else:                    # SIGINT: the run undoes itself (or finishes) and says which
@@ -60,16 +65,23 @@ def _case(tmp_path, pdfs, *, revise: bool, step: str, sig: str):
     assert verify_archive(to) == []
     after = snapshot(to)
     stored = {e.key: e for e in A.read_catalogue(to)}
+    bag = to / (REL[:-4] + A.SOURCES_SUFFIX)
     if step in COMMITTED:
         assert stored[(META.journal, 2024, 2)].sha256 == A._sha256(new)
         assert (to / REL).read_bytes() == new
+        assert (bag / "data" / "issue" / "articles" / "a.md").read_text() == "second"
+        if revise:
+            kept = to / (REL[:-4] + "-r1" + A.SOURCES_SUFFIX)
+            assert (kept / "data" / "issue" / "articles" / "a.md").read_text() == "first"
     else:
         kept = {k: v for k, v in after.items() if "2024-8" not in k and k != A.CATALOGUE}
         assert kept == {k: v for k, v in before.items() if k != A.CATALOGUE}
         if revise:
             assert (to / REL).read_bytes() == pdfs["first"]
+            assert (bag / "data" / "issue" / "articles" / "a.md").read_text() == "first"
         else:
             assert (META.journal, 2024, 2) not in stored
+            assert not bag.exists()
     assert not [p for p in to.rglob("*") if p.name.endswith(".tmp")]
 
 

@@ -142,3 +142,16 @@ def test_proof_loads_pdfium_not_pypdf(warm_cache):
 def test_check_pdf_loads_pypdf_not_reportlab(warm_cache):
     mods = loaded(["check", "--pdf", str(warm_cache / "x.pdf")], warm_cache)
     assert "pypdf" in mods and "reportlab" not in mods     # (pypdf itself loads fontTools)
+
+
+def test_dask_lives_in_batch_only():
+    assert importers("dask") | importers("distributed") == {"typeset.batch"}
+    assert not any(i.startswith("typeset.render") for i in MODULES["typeset.provenance"])
+    assert not any(i.startswith("typeset.render") for i in MODULES["typeset.bag"])
+
+
+def test_a_batch_without_a_scheduler_loads_no_dask(warm_cache, tmp_path):
+    mods = loaded(["batch", SAMPLE, "--out", str(tmp_path), "--jobs", "1"], warm_cache)
+    assert "reportlab" in mods                     # it did build
+    assert not mods & {"dask", "distributed", "fontTools", "pypdf"}
+    assert not loaded(["batch", "--help"], warm_cache) & (HEAVY | {"dask", "distributed"})

@@ -220,5 +220,6 @@ def test_catalogue_json_is_what_the_archive_wrote(tmp_path):
     reads back (a sanity check that the validator is not simply refusing everything)."""
     assert main(["archive", str(FIXTURE / "issue.yaml"), "--to", str(tmp_path)]) == 0
     doc = json.loads((tmp_path / "catalogue.json").read_text(encoding="utf-8"))
-    assert doc["format"] == "typeset-archive/1" and len(doc["issues"]) == 1
+    assert doc["format"] == "typeset-archive/2" and len(doc["issues"]) == 1
+    assert doc["issues"][0]["provenance"]["variant"] == "archive"
     assert main(["archive", "--verify", str(tmp_path)]) == 0

@@ -60,7 +60,9 @@ from typeset.issueinfo import Metadata
 CATALOGUE = "catalogue.json"
 PENDING = ".pending.json"
 LOCK = ".lock"
-FORMAT = "typeset-archive/1"
+FORMAT = "typeset-archive/2"          # /2: entries may carry provenance and a sources bag
+FORMATS = ("typeset-archive/1", FORMAT)   # read; a /1 catalogue is rewritten as /2
+SOURCES_SUFFIX = ".sources"           # <issue file without .pdf>.sources/: its BagIt bag
 
 DEFAULT_LOCK_TIMEOUT = 600.0          # seconds a run waits for another to finish with the archive
 LOCK_TIMEOUT_ENV = "TYPESET_LOCK_TIMEOUT"
@@ -71,8 +73,8 @@ _NAME_MAX = 255                       # bytes in one file name on common file sy
 # Test hook: TYPESET_TEST_ARCHIVE_KILL="STEP" (or "STEP:INT") makes a run send itself SIGKILL
 # (or SIGINT) when it reaches STEP; see STEPS. Only the interruption tests set it.
 KILL_ENV = "TYPESET_TEST_ARCHIVE_KILL"
-STEPS = ("lock", "recovered", "note-temp", "note", "tmp-partial", "tmp", "copy-temp", "link",
-         "replace",
+STEPS = ("lock", "recovered", "bag-partial", "bag-tmp", "note-temp", "note", "tmp-partial",
+         "tmp", "copy-temp", "link", "bag-keep", "replace", "bag",
          "catalogue-temp", "catalogue", "done",
          # inside the recovery of an earlier run:
          "undo-file", "undo-clean")
@@ -80,11 +82,14 @@ STEPS = ("lock", "recovered", "note-temp", "note", "tmp-partial", "tmp", "copy-t
 
 @dataclass(frozen=True)
 class Revision:
-    """An earlier file of an issue, kept when the issue was revised."""
+    """An earlier file of an issue, kept when the issue was revised (with the provenance and
+    sources bag it was stored with, if any)."""
     revision: int
     file: str            # relative to the archive directory, '/'-separated
     sha256: str
     size: int
+    provenance: dict | None = None
+    sources: str | None = None       # its sources bag (a folder), DIR-relative
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class ArchiveEntry:
     sha256: str
     size: int
     revisions: tuple[Revision, ...] = ()
+    provenance: dict | None = None   # what produced the file (typeset.provenance; README)
+    sources: str | None = None       # its sources bag (a folder), DIR-relative
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -109,11 +116,15 @@ class ArchiveEntry:
         return [(self.file, self.sha256, self.size)] + [(r.file, r.sha256, r.size)
                                                          for r in self.revisions]
 
+    def stored(self) -> list["ArchiveEntry | Revision"]:
+        """The current file's record and every revision's."""
+        return [self, *self.revisions]
+
 
 @dataclass(frozen=True)
 class Problem:
     kind: Literal["changed", "missing", "unlisted", "catalogue", "pending", "outside",
-                  "metadata"]
+                  "metadata", "sources"]
     path: str
     detail: str
 
@@ -253,9 +264,18 @@ def _read_limited(path: Path, limit: int, what: str) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # The catalogue
 
+def _stored_json(r: "ArchiveEntry | Revision") -> dict:
+    d = {k: v for k, v in asdict(r).items() if k not in ("provenance", "sources", "revisions")}
+    if r.provenance is not None:            # written only when there is one: an entry of a
+        d["provenance"] = r.provenance      # /1 catalogue keeps its shape
+    if r.sources is not None:
+        d["sources"] = r.sources
+    return d
+
+
 def _entry_to_json(e: ArchiveEntry) -> dict:
-    d = asdict(e)
-    d["revisions"] = [asdict(r) for r in e.revisions]
+    d = _stored_json(e)
+    d["revisions"] = [_stored_json(r) for r in e.revisions]
     return d
 
 
@@ -273,22 +293,97 @@ def _field(d: dict, key: str, kind: str, where: str):
           "sha": isinstance(v, str) and _HEX64.fullmatch(v) is not None,
           "date": v is None or (isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v)
                                 is not None),
-          "list": isinstance(v, list)}[kind]
+          "list": isinstance(v, list),
+          "dict": isinstance(v, dict),
+          "str?": v is None or isinstance(v, str),
+          "rel": isinstance(v, str) and _relative_shape(v)}[kind]
     if not ok:
         want = {"str": "a string", "text": "a non-empty string", "int": "an integer",
                 "sha": "64 lowercase hex digits (a SHA-256)", "date": "null or YYYY-MM-DD",
-                "list": "a list"}[kind]
+                "list": "a list", "dict": "an object", "str?": "null or a string",
+                "rel": "a relative '/'-separated path without '.', '..' or empty parts"}[kind]
         shown = json.dumps(v, ensure_ascii=False)
         raise _Shape(f"{where}.{key}: expected {want}, found {shown[:60]}")
     return v
 
 
+def _relative_shape(rel: str) -> bool:
+    """A relative '/'-separated path with no empty, '.' or '..' part, no backslash, NUL or
+    other control character, no drive: the shape of every path the archive writes."""
+    return (rel != "" and not rel.startswith("/") and not re.match(r"[A-Za-z]:", rel)
+            and not re.search(r"[\\\x00-\x1f\x7f]", rel)
+            and all(p not in ("", ".", "..") for p in rel.split("/")))
+
+
+# Provenance (typeset.provenance.provenance): every key, and its kind. Optional in an entry
+# (catalogues written before it, files stored without it); when present, complete.
+_PROVENANCE_KEYS = {"format": "int", "build_key": "sha", "typeset": "dict", "python": "text",
+                    "libraries": "dict", "variant": "text", "pdfx": "str?",
+                    "conformance": "text", "date": "text", "layout": "str?", "inputs": "list"}
+_INPUT_KEYS = {"role": "text", "name": "rel", "sha256": "sha", "size": "int"}
+_ROLES = ("manifest", "article", "picture", "layout", "font")
+
+
+def _provenance_from_json(p: object, where: str) -> dict:
+    w = f"{where}.provenance"
+    if not isinstance(p, dict):
+        raise _Shape(f"{w}: expected an object")
+    if set(p) != set(_PROVENANCE_KEYS):
+        odd = sorted(set(p) ^ set(_PROVENANCE_KEYS))[0]
+        raise _Shape(f"{w}: {'unknown' if odd in p else 'no'} field '{odd}'")
+    for key, kind in _PROVENANCE_KEYS.items():
+        _field(p, key, kind, w)
+    if p["format"] != 1:
+        raise _Shape(f"{w}.format: {p['format']} is not a provenance format this typeset reads")
+    t = p["typeset"]
+    if set(t) != {"version", "code"}:
+        raise _Shape(f"{w}.typeset: expected exactly 'version' and 'code'")
+    _field(t, "version", "text", f"{w}.typeset")
+    _field(t, "code", "sha", f"{w}.typeset")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in p["libraries"].items()):
+        raise _Shape(f"{w}.libraries: expected names and versions (strings)")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[0-9:+.Z-]+)?", p["date"]):
+        raise _Shape(f"{w}.date: expected an ISO date, found {p['date'][:40]!r}")
+    names: set[str] = set()
+    for i, item in enumerate(p["inputs"]):
+        wi = f"{w}.inputs[{i}]"
+        if not isinstance(item, dict):
+            raise _Shape(f"{wi}: expected an object")
+        extra = set(item) - set(_INPUT_KEYS) - {"ref"}
+        if extra:
+            raise _Shape(f"{wi}: unknown field '{sorted(extra)[0]}'")
+        for key, kind in _INPUT_KEYS.items():
+            _field(item, key, kind, wi)
+        if "ref" in item:
+            _field(item, "ref", "text", wi)
+        if item["role"] not in _ROLES:
+            raise _Shape(f"{wi}.role: {item['role'][:20]!r} is not one of {', '.join(_ROLES)}")
+        if item["size"] < 0 or item["name"] in names:
+            raise _Shape(f"{wi}: a negative size or a name listed twice")
+        names.add(item["name"])
+    return p
+
+
+def _stored_extras(d: dict, where: str, new_format: bool) -> dict:
+    """The optional provenance and sources of an entry or revision."""
+    out: dict = {}
+    if ("provenance" in d or "sources" in d) and not new_format:
+        raise _Shape(f"{where}: provenance or sources in a typeset-archive/1 catalogue")
+    if "provenance" in d:
+        out["provenance"] = _provenance_from_json(d["provenance"], where)
+    if "sources" in d:
+        out["sources"] = _field(d, "sources", "rel", where)
+        if not out["sources"].endswith(SOURCES_SUFFIX):
+            raise _Shape(f"{where}.sources: a sources bag's name ends in {SOURCES_SUFFIX}")
+    return out
+
+
 _ENTRY_KEYS = {"journal", "year", "number", "title", "date", "language", "file", "sha256",
-               "size", "revisions"}
-_REVISION_KEYS = {"revision", "file", "sha256", "size"}
+               "size", "revisions", "provenance", "sources"}
+_REVISION_KEYS = {"revision", "file", "sha256", "size", "provenance", "sources"}
 
 
-def _entry_from_json(d: object, where: str) -> ArchiveEntry:
+def _entry_from_json(d: object, where: str, new_format: bool = True) -> ArchiveEntry:
     if not isinstance(d, dict):
         raise _Shape(f"{where}: expected an object")
     unknown = sorted(set(d) - _ENTRY_KEYS)
@@ -302,14 +397,16 @@ def _entry_from_json(d: object, where: str) -> ArchiveEntry:
         if set(r) - _REVISION_KEYS:
             raise _Shape(f"{w}: unknown field '{sorted(set(r) - _REVISION_KEYS)[0]}'")
         revs.append(Revision(_field(r, "revision", "int", w), _field(r, "file", "text", w),
-                             _field(r, "sha256", "sha", w), _field(r, "size", "int", w)))
+                             _field(r, "sha256", "sha", w), _field(r, "size", "int", w),
+                             **_stored_extras(r, w, new_format)))
     e = ArchiveEntry(journal=_field(d, "journal", "text", where),
                      year=_field(d, "year", "int", where),
                      number=_field(d, "number", "int", where),
                      title=_field(d, "title", "str", where), date=_field(d, "date", "date", where),
                      language=_field(d, "language", "str", where),
                      file=_field(d, "file", "text", where), sha256=_field(d, "sha256", "sha", where),
-                     size=_field(d, "size", "int", where), revisions=tuple(revs))
+                     size=_field(d, "size", "int", where), revisions=tuple(revs),
+                     **_stored_extras(d, where, new_format))
     if not 1000 <= e.year <= 9999 or e.number < 1 or e.size < 0 or any(r.size < 0 for r in revs):
         raise _Shape(f"{where}: year, number or size out of range")
     return e
@@ -330,11 +427,14 @@ def read_catalogue(to: Path) -> list[ArchiveEntry]:
             raise _Shape(f"not JSON ({type(e).__name__}: {str(e)[:80]})") from None
         if not isinstance(doc, dict):
             raise _Shape("expected a JSON object with 'format' and 'issues'")
-        if doc.get("format") != FORMAT:
-            raise _Shape(f"format is {json.dumps(doc.get('format'))[:60]}, expected {FORMAT!r}")
+        if doc.get("format") not in FORMATS:
+            raise _Shape(f"format is {json.dumps(doc.get('format'))[:60]}, expected one of "
+                         f"{', '.join(FORMATS)}")
         if set(doc) != {"format", "issues"} or not isinstance(doc["issues"], list):
             raise _Shape("expected exactly 'format' and a list 'issues'")
-        entries = [_entry_from_json(d, f"issues[{i}]") for i, d in enumerate(doc["issues"])]
+        new = doc["format"] != FORMATS[0]
+        entries = [_entry_from_json(d, f"issues[{i}]", new)
+                   for i, d in enumerate(doc["issues"])]
         seen: set[tuple] = set()
         for i, e in enumerate(entries):
             if e.key in seen:
@@ -461,6 +561,10 @@ class _Plan:
     sha256: str
     previous_sha256: str | None = None   # revise: the current file's checksum
     revision_file: str | None = None     # revise: where the current file is kept
+    sources: str | None = None           # --sources: the new bag (a folder) ...
+    sources_tmp: str | None = None       # ... written first here, in the archive folder
+    sources_sha256: str | None = None    # ... identified by its tag manifest's SHA-256
+    revision_sources: str | None = None  # revise: where the current file's bag is kept
 
 
 _TARGET = re.compile(r"([^/]+)/(\d{4})/\1-\2-(\d+)\.pdf")
@@ -486,9 +590,21 @@ def _read_plan(to: Path) -> _Plan:
                   and re.fullmatch(re.escape(plan.target[:-4]) + r"-r\d+\.pdf", plan.revision_file)
                   and isinstance(plan.previous_sha256, str)
                   and _HEX64.fullmatch(plan.previous_sha256))
+        bag = plan.target[:-4] + SOURCES_SUFFIX if ok else ""
+        if ok and plan.sources is not None:
+            ok = (plan.sources == bag and isinstance(plan.sources_tmp, str)
+                  and _TMP_NAME.fullmatch(plan.sources_tmp)          # in the archive folder
+                  and isinstance(plan.sources_sha256, str)
+                  and _HEX64.fullmatch(plan.sources_sha256))
+        elif ok:
+            ok = plan.sources_tmp is None and plan.sources_sha256 is None
+        if ok and plan.revision_sources is not None:
+            ok = (isinstance(plan.revision_file, str)
+                  and plan.revision_sources == plan.revision_file[:-4] + SOURCES_SUFFIX)
         if not ok:
             raise ValueError("its paths or checksums are not those a run writes")
-        for rel in (plan.target, plan.tmp, plan.revision_file):
+        for rel in (plan.target, plan.tmp, plan.revision_file, plan.sources, plan.sources_tmp,
+                    plan.revision_sources):
             if rel is not None:
                 confined(to.resolve(), rel)
     except (ValueError, TypeError, UnicodeDecodeError, RecursionError) as e:
@@ -512,6 +628,18 @@ def _sweep(folder: Path) -> None:
             st = os.lstat(p)
             if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
                 p.unlink()
+            elif stat.S_ISDIR(st.st_mode):         # a sources bag being written
+                _remove_tree(p)
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove a folder the archive wrote (a bag: read-only files), following no link."""
+    import shutil
+
+    def writable(func, p, exc):
+        os.chmod(os.path.dirname(p), 0o755)
+        func(p)
+    shutil.rmtree(path, onerror=writable)
 
 
 def _recover(to: Path, fail_after: str | None = None) -> str | None:
@@ -548,6 +676,19 @@ def _recover(to: Path, fail_after: str | None = None) -> str | None:
                 elif current is not None and current.sha256 == plan.previous_sha256:
                     os.replace(kept, target)    # put the catalogued file back under its name
                 _step("undo-file", fail_after)
+    if not committed and plan.sources is not None:
+        from typeset.bag import tag_sha256
+        bag = confined(root, plan.sources)
+        if (os.path.isdir(bag) and not os.path.islink(bag)
+                and tag_sha256(bag) == plan.sources_sha256):
+            _remove_tree(bag)                   # the new bag, never catalogued
+    if not committed and plan.revision_sources is not None:
+        kept = confined(root, plan.revision_sources)
+        listed_bags = {r.sources for e in entries for r in e.stored() if r.sources}
+        previous = confined(root, plan.target[:-4] + SOURCES_SUFFIX)
+        if (plan.revision_sources not in listed_bags and os.path.isdir(kept)
+                and not os.path.islink(kept) and not os.path.lexists(previous)):
+            os.rename(kept, previous)           # the catalogued bag back under its name
     _sweep(tmp.parent)                  # the new bytes (plan.tmp) and any copy's temp
     _sweep(to)
     _step("undo-clean", fail_after)
@@ -614,8 +755,14 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
                   lock_timeout: float | None = None,
                   on_wait: Callable[[str], None] | None = None,
                   on_recover: Callable[[str], None] | None = None,
+                  provenance: dict | None = None,
+                  sources: list[tuple[str, str, str]] | None = None,
                   _fail_after: str | None = None) -> ArchiveEntry:
     """Store `pdf` (the archive variant) for the issue `meta` in the archive directory `to`.
+
+    `provenance` (typeset.provenance.provenance) is recorded in the catalogue; `sources`
+    (name under data/, path, SHA-256 for every input file) are stored as a BagIt bag beside
+    the PDF (`<issue>.sources/`, typeset.bag), each file checked against its hash.
 
     Refuses an issue already stored unless `revise`, which keeps the stored file as the next
     revision (…-r1.pdf, …-r2.pdf). Waits up to `lock_timeout` seconds (None: $TYPESET_LOCK_TIMEOUT
@@ -634,7 +781,8 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
     try:
         with _locked(to, timeout, on_wait):
             _step("lock", _fail_after)
-            return _store_locked(pdf, meta, to, rel, revise, on_recover, _fail_after)
+            return _store_locked(pdf, meta, to, rel, revise, on_recover, _fail_after,
+                                 provenance, sources)
     except ArchiveInterrupted:
         raise
     except KeyboardInterrupt:
@@ -645,7 +793,8 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
 
 def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                   on_recover: Callable[[str], None] | None,
-                  fail_after: str | None) -> ArchiveEntry:
+                  fail_after: str | None, provenance: dict | None = None,
+                  sources: list[tuple[str, str, str]] | None = None) -> ArchiveEntry:
     root = to.resolve()
     said = _recover_or_explain(to)
     if said and on_recover is not None:
@@ -690,18 +839,50 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
     tmp_rel = f"{rel.rsplit('/', 1)[0]}/{TEMP_PREFIX}{os.getpid()}{TEMP_SUFFIX}"
     plan = _Plan(target=rel, tmp=tmp_rel, sha256=sha)
     revisions = old.revisions if old else ()
+    bag_rel = rel[:-4] + SOURCES_SUFFIX
     if old is not None:
         plan.previous_sha256 = old.sha256
         plan.revision_file = _revision_path(rel, len(revisions) + 1)
         if os.path.lexists(confined(root, plan.revision_file)):
             raise TypesetError(f"{to / plan.revision_file} exists but is not in the catalogue",
                                hint="check the archive with `typeset archive --verify`")
+        if old.sources is not None:
+            if old.sources != bag_rel:
+                raise TypesetError(f"the catalogue files this issue's sources as {old.sources}, "
+                                   f"not {bag_rel}", file=to / CATALOGUE,
+                                   hint="check the archive with `typeset archive --verify`")
+            plan.revision_sources = plan.revision_file[:-4] + SOURCES_SUFFIX
+            if os.path.lexists(confined(root, plan.revision_sources)):
+                raise TypesetError(f"{to / plan.revision_sources} exists but is not in the "
+                                   "catalogue", hint="check the archive with "
+                                                     "`typeset archive --verify`")
+    listed_bags = {r.sources for e in entries for r in e.stored() if r.sources}
+    if sources is not None and bag_rel not in listed_bags and os.path.lexists(
+            confined(root, bag_rel)):
+        raise TypesetError(f"{to / bag_rel} exists but is not in the catalogue",
+                           hint="the archive folder was changed by hand; check it with "
+                                "`typeset archive --verify`")
 
     def step(name: str) -> None:
         _step(name, fail_after)
 
     committed = False
     try:
+        # 0. --sources: the bag, complete and on disk, under a temporary name (swept by the
+        # next run's recovery if this one dies here: there is no note yet)
+        if sources is not None:
+            from typeset.bag import write_bag
+            plan.sources = bag_rel
+            plan.sources_tmp = f"{TEMP_PREFIX}{os.getpid()}-sources{TEMP_SUFFIX}"
+            bag_tmp = to / plan.sources_tmp
+            if os.path.lexists(bag_tmp):
+                _remove_tree(bag_tmp) if os.path.isdir(bag_tmp) else bag_tmp.unlink()
+            plan.sources_sha256 = write_bag(
+                bag_tmp, sources, _bag_info(meta, sha, provenance),
+                json.dumps(provenance or {}, ensure_ascii=False, indent=1,
+                           sort_keys=True).encode("utf-8"),
+                linked=_stored_copies(root, entries), midway=lambda: step("bag-partial"))
+            step("bag-tmp")
         # 1. the note that lets an interrupted run be undone, before anything else is written
         write_output(to / PENDING, json.dumps(asdict(plan), ensure_ascii=False).encode("utf-8"),
                      mode=0o644, before_replace=lambda: step("note-temp"))
@@ -722,20 +903,33 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                              before_replace=lambda: step("copy-temp"))
             fsync_dir(folder)
             step("link")
+        # 3b. revise: the stored file's bag under its revision name
+        if plan.revision_sources is not None:
+            os.rename(confined(root, bag_rel), confined(root, plan.revision_sources))
+            fsync_dir(folder)
+            step("bag-keep")
         # 4. the new file under the issue's name
         os.replace(tmp, target)
         fsync_dir(folder)
         step("replace")
+        # 4b. its bag under the issue's name
+        if plan.sources is not None:
+            os.rename(to / plan.sources_tmp, confined(root, bag_rel))
+            fsync_dir(folder)
+            fsync_dir(to)
+            step("bag")
         # 5. the catalogue: the commit point
         if plan.revision_file is not None:
             revisions = revisions + (Revision(len(revisions) + 1, plan.revision_file,
-                                              old.sha256, old.size),)
+                                              old.sha256, old.size, old.provenance,
+                                              plan.revision_sources),)
         entry = ArchiveEntry(journal=meta.journal, year=meta.year, number=meta.number,
                              title=meta.title,
                              date=meta.date.isoformat() if isinstance(meta.date, _dt.date)
                              else None,
                              language=meta.language, file=rel, sha256=sha, size=len(pdf),
-                             revisions=revisions)
+                             revisions=revisions, provenance=provenance,
+                             sources=plan.sources)
         others = [e for e in entries if e.key != entry.key]
         write_output(to / CATALOGUE, _catalogue_bytes(others + [entry]), mode=0o644,
                      before_replace=lambda: step("catalogue-temp"))
@@ -774,6 +968,42 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
     return entry
 
 
+def _bag_info(meta: Metadata, sha: str, provenance: dict | None) -> list[tuple[str, str]]:
+    """bag-info.txt: the issue, its stored file, typeset; dated by the issue, not the clock."""
+    from typeset import __version__
+    info = [("Bag-Software-Agent", f"typeset {__version__}"),
+            ("External-Identifier", f"{meta.journal} {meta.year}-{meta.number}"),
+            ("External-Description", f"sources of {_issue_words(meta.journal, meta.year, meta.number)}")]
+    if isinstance(meta.date, _dt.date):
+        info.append(("Bagging-Date", meta.date.isoformat()))
+    info.append(("Typeset-PDF-SHA256", sha))
+    if provenance is not None:
+        info.append(("Typeset-Build-Key", provenance.get("build_key", "")))
+    return info
+
+
+def _stored_copies(root: Path, entries: list[ArchiveEntry]) -> Callable[[str], Path | None]:
+    """sha256 -> a file with those bytes in a catalogued bag (fonts are stored once, then
+    hard-linked)."""
+    where: dict[str, str] = {}
+    for e in entries:
+        for r in e.stored():
+            if r.sources and r.provenance:
+                for item in r.provenance["inputs"]:
+                    where.setdefault(item["sha256"], f"{r.sources}/data/{item['name']}")
+
+    def linked(sha: str) -> Path | None:
+        rel = where.get(sha)
+        if rel is None:
+            return None
+        try:
+            path = confined(root, rel)
+        except Outside:
+            return None
+        return path if _regular(path) else None
+    return linked
+
+
 def _finish_committed(to: Path, folder: Path) -> None:
     """After the commit point: remove the note and temporary files (best effort: whatever is
     left, the next run's recovery removes, seeing that the issue was catalogued)."""
@@ -787,10 +1017,33 @@ def _finish_committed(to: Path, folder: Path) -> None:
 # ---------------------------------------------------------------------------------------------
 # Verification
 
+def _verify_sources(bag: Path, r: "ArchiveEntry | Revision") -> list[Problem]:
+    """A stored file's sources bag: complete (BagIt manifests), and holding every input its
+    provenance lists with the same SHA-256."""
+    from typeset.bag import PROVENANCE, verify_bag
+
+    rel = r.sources
+    if os.path.islink(bag):
+        return [Problem("outside", rel, "a symbolic link (the archive never makes links)")]
+    expected = ({i["name"]: i["sha256"] for i in r.provenance["inputs"]}
+                if r.provenance else None)
+    found = [Problem("sources", rel, p) for p in verify_bag(bag, expected=expected)]
+    if not found and r.provenance is not None:
+        try:
+            said = json.loads((bag / PROVENANCE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            said = None
+        if said != r.provenance:
+            found.append(Problem("sources", rel, f"{PROVENANCE} differs from the catalogue's "
+                                 "provenance of the file"))
+    return found
+
+
 def verify_archive(to: Path) -> list[Problem]:
     """Recheck every catalogued file (current and revisions): inside the archive, present, the
     catalogued size and SHA-256, and XMP metadata naming the catalogued journal, year and
-    number. Report files in the folder that are not catalogued (and links, and temporary
+    number; every sources bag complete, its files with their SHA-256, and holding the inputs
+    the provenance lists. Report files in the folder that are not catalogued (and links, and temporary
     files a dead run left). Read-only; a missing folder or a file given as one is a
     TypesetError."""
     to = Path(to)
@@ -814,7 +1067,20 @@ def verify_archive(to: Path) -> list[Problem]:
         problems.append(Problem("pending", PENDING, "an archive run was interrupted; the next "
                                 "`typeset archive` run finishes or undoes it"))
     listed: set[str] = set()
+    bags: set[str] = set()
     for e in entries:
+        for r in e.stored():
+            if r.sources is None:
+                continue
+            bags.add(r.sources)
+            try:
+                path = confined(root, r.sources)
+            except Outside as err:
+                problems.append(Problem("outside", r.sources, f"the catalogue entry for "
+                                        f"{_issue_words(*e.key)} points outside the archive "
+                                        f"folder ({err}); it was not read"))
+                continue
+            problems.extend(_verify_sources(path, r))
         for rel, sha, size in e.files():
             listed.add(rel)
             try:
@@ -848,6 +1114,9 @@ def verify_archive(to: Path) -> list[Problem]:
                                         f"{_issue_words(*says)}; the catalogue says "
                                         f"{_issue_words(*e.key)}"))
     for dirpath, dirnames, filenames in os.walk(to, followlinks=False):
+        dirnames[:] = [d for d in dirnames
+                       if (Path(dirpath) / d).relative_to(to).as_posix() not in bags
+                       or os.path.islink(Path(dirpath) / d)]       # a bag is checked above
         for name in sorted(dirnames + filenames):
             p = Path(dirpath) / name
             rel = p.relative_to(to).as_posix()

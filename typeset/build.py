@@ -38,9 +38,11 @@ def load(manifest: Path, layout_override: str | None = None) -> tuple[Issue, Lay
 
 
 def compose(manifest: Path, *, layout_override: str | None = None,
-            library: FontLibrary | None = None, use_cache: bool = True) -> Composition:
-    """Every page of the issue, laid out (nothing written)."""
-    issue, layout = load(manifest, layout_override)
+            library: FontLibrary | None = None, use_cache: bool = True,
+            loaded: tuple[Issue, Layout] | None = None) -> Composition:
+    """Every page of the issue, laid out (nothing written). `loaded`: the issue and layout
+    already loaded (`load`), not read again."""
+    issue, layout = loaded or load(manifest, layout_override)
     book = StyleBook(layout, library or FontLibrary())
     check_sources(issue, layout, book)
     cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
@@ -123,9 +125,13 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,
-            revise: bool = False, **options):
-    """Build the archive variant and store it (options: see typeset.archive.archive_issue)."""
+            revise: bool = False, sources: bool = False, **options):
+    """Build the archive variant and store it with its provenance, and with `sources` its
+    sources bag (options: see typeset.archive.archive_issue). The same path as each issue of
+    `typeset batch --archive`, so the two store the same bytes and the same record."""
     from typeset.archive import archive_issue
+    from typeset.batch import Job, build_job
 
-    comp = compose(manifest, layout_override=layout_override)
-    return archive_issue(render(comp, "archive"), metadata(comp), to, revise=revise, **options)
+    res = build_job(Job(str(manifest), "archive", None, layout_override, archive=True))
+    return archive_issue(res.pdf, res.meta, to, revise=revise, provenance=res.provenance,
+                         sources=res.sources if sources else None, **options)

@@ -53,6 +53,13 @@ def _say(message: str) -> None:
 
 
 def _cmd_archive(args: argparse.Namespace) -> int:
+    if args.rebuild:
+        from typeset.rebuild import rebuild
+
+        report = rebuild(Path(args.rebuild))
+        for line in report.lines():
+            print(f"typeset: {line}")
+        return EXIT_OK if report.identical else EXIT_FAILED
     if args.verify:
         from typeset.archive import read_catalogue, verify_archive
 
@@ -71,13 +78,109 @@ def _cmd_archive(args: argparse.Namespace) -> int:
 
     check_folder(Path(args.to))            # before the build: a file given as --to fails at once
     entry = archive(Path(args.manifest), Path(args.to), layout_override=args.layout,
-                    revise=args.revise, lock_timeout=args.lock_timeout,
+                    revise=args.revise, sources=args.sources, lock_timeout=args.lock_timeout,
                     on_wait=lambda m: _say(m + "…"), on_recover=lambda m: _say("note: " + m))
     kept = (f"; earlier file kept as {entry.revisions[-1].file}"
             if args.revise and entry.revisions else "")
+    bag = f"; sources in {Path(args.to) / entry.sources}" if entry.sources else ""
     print(f"typeset: archived {Path(args.to) / entry.file} (sha256 {entry.sha256[:16]}…, "
-          f"{entry.size} bytes){kept}")
+          f"{entry.size} bytes){kept}{bag}")
     return EXIT_OK
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from typeset import batch as B
+
+    manifests = args.manifests or B.read_list(Path(args.from_list))
+    B.check_manifests(manifests)
+    archive = Path(args.archive) if args.archive else None
+    variant = "archive" if archive is not None else (args.variant or "print")
+    pdfx = None if variant == "archive" else (args.pdfx or "x4")
+    stored_sha: dict[str, str] = {}
+    jobs = []
+    if archive is not None:
+        from typeset.archive import check_folder
+        check_folder(archive)
+        stored, stored_sha = B.stored_archive(archive)
+        jobs = [B.Job(m, variant, pdfx, args.layout, archive=True) for m in manifests]
+    else:
+        from typeset.fsutil import check_output
+        out_dir = Path(args.out if args.out is not None else "out")
+        if args.out is not None and not out_dir.is_dir():
+            raise TypesetError("the output folder does not exist" if not out_dir.exists()
+                               else "the output folder is a file", file=out_dir,
+                               hint="create it first (mkdir -p), or give another folder")
+        outs: dict[Path, str] = {}
+        for m in manifests:
+            pdf = B.out_file(out_dir, m)
+            if pdf in outs:
+                raise TypesetError(f"{m} and {outs[pdf]} would both be written to {pdf} (their "
+                                   "folders have the same name)",
+                                   hint="build them into different --out folders")
+            outs[pdf] = m
+            check_output(pdf, create_parent=args.out is None)
+            check_output(B.sidecar(pdf), create_parent=args.out is None)
+        if args.out is None:
+            out_dir.mkdir(exist_ok=True)
+        stored = {str(p): k for p in outs if (k := B.stored_out_key(p)) is not None}
+        jobs = [B.Job(m, variant, pdfx, args.layout, out=str(B.out_file(out_dir, m)))
+                for m in manifests]
+    if args.scheduler:
+        results = B.run_dask(jobs, args.scheduler, stored,
+                             timeout=(args.scheduler_timeout if args.scheduler_timeout
+                                      is not None else B.DEFAULT_SCHEDULER_TIMEOUT))
+        where = f"on the Dask cluster at {args.scheduler}"
+    else:
+        workers = args.jobs or _cores()
+        results = B.run_local(jobs, workers, stored)
+        where = f"with {min(workers, len(jobs))} worker(s)"
+    print(f"typeset: {len(jobs)} issue(s) to build {where}", flush=True)
+    outcome = B.Outcome()
+    try:
+        B.run_batch(jobs, results, outcome=outcome, archive=archive,
+                              out_dir=None if archive is not None else out_dir,
+                              revise=args.revise, with_sources=args.sources,
+                              lock_timeout=args.lock_timeout,
+                              say=lambda line: print(f"typeset: {line}", flush=True),
+                              progress=B.Progress(len(jobs)),
+                              on_wait=lambda m: _say(m + "…"), stored_sha=stored_sha)
+    except KeyboardInterrupt as err:
+        said = getattr(err, "message", None)      # the archive: the issue being stored
+        stored = len(outcome.stored) + (1 if getattr(err, "stored", False) else 0)
+        names = outcome.stored[-3:]
+        if archive is not None:                    # the catalogue says exactly what is new
+            try:
+                from typeset.archive import read_catalogue
+                now = {e.file: e.sha256 for e in read_catalogue(archive)}
+                new = [f for f, sha in now.items() if stored_sha.get(f) != sha]
+                stored, names = len(new), [str(archive / f) for f in sorted(new)[-3:]]
+            except (TypesetError, OSError):
+                pass
+        raise _BatchInterrupted(
+            (f"{said}; " if said else "") +
+            f"interrupted: {stored} issue(s) stored"
+            + (f" (… {', '.join(names)})" if names else "")
+            + f", {len(jobs) - stored - len(outcome.unchanged)} not stored; run the same "
+              "command again to build the rest (what is stored is skipped)") from None
+    print(f"typeset: {B.summary(outcome)}")
+    if outcome.failed:
+        for line in B.failure_report(outcome):
+            print(f"typeset: {line}" if not line.startswith(" ") else line, file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class _BatchInterrupted(KeyboardInterrupt):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -317,7 +420,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
                    help="how long to wait for another run writing to the same archive "
                         "(default $TYPESET_LOCK_TIMEOUT, else 600)")
+    p.add_argument("--sources", action="store_true",
+                   help="also store the issue's sources (manifest, articles, pictures, layout, "
+                        "fonts) beside its PDF, as a BagIt bag")
+    p.add_argument("--rebuild", metavar="STORED.pdf",
+                   help="rebuild a stored file from its stored sources and say whether the "
+                        "bytes are identical (exit 1 if they differ)")
     p.set_defaults(func=_cmd_archive)
+
+    p = sub.add_parser("batch", help="build many issues: a process pool on this machine, or a "
+                                     "Dask cluster; skips issues unchanged since stored")
+    p.add_argument("manifests", nargs="*", metavar="MANIFEST", help="issue manifests")
+    p.add_argument("--from", dest="from_list", metavar="LIST.txt",
+                   help="a text file naming one manifest per line (instead of MANIFEST…)")
+    p.add_argument("--jobs", type=int, metavar="N",
+                   help="worker processes on this machine (default: the number of cores)")
+    p.add_argument("--variant", choices=("print", "archive"),
+                   help="print: PDF/X (default); archive: PDF/A-2u (always with --archive)")
+    p.add_argument("--pdfx", choices=("x4", "x1a"), help="PDF/X flavour (default x4)")
+    p.add_argument("--layout", help="use this layout for every issue")
+    p.add_argument("--archive", metavar="DIR", help="store into this archive (write-once)")
+    p.add_argument("--out", metavar="DIR",
+                   help="write <issue folder>.pdf and its .build.json here (default: out/)")
+    p.add_argument("--sources", action="store_true",
+                   help="with --archive: store each issue's sources beside its PDF")
+    p.add_argument("--revise", action="store_true",
+                   help="with --archive: store a changed issue as a new revision")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help="build on the Dask cluster whose scheduler is here "
+                        "(pip install 'typeset[cluster]')")
+    p.add_argument("--scheduler-timeout", type=float, metavar="SECONDS",
+                   help="how long to wait for the scheduler to answer (default 10 s)")
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                   help="how long to wait for another run writing to the archive")
+    p.set_defaults(func=_cmd_batch)
 
     p = sub.add_parser("check", help="typographic report: prohibited line edges, spacing, "
                                      "孤字, 孤行, stranded headings, overflows; or, with --pdf, "
@@ -377,7 +513,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _usage_problem(args: argparse.Namespace) -> str | None:
     """Options that make no sense together (argparse cannot say it for these)."""
+    if args.command == "archive" and args.rebuild:
+        mixed = [name for name, given in (("ISSUE.yaml", args.manifest), ("--to", args.to),
+                                          ("--revise", args.revise), ("--layout", args.layout),
+                                          ("--verify", args.verify), ("--sources", args.sources),
+                                          ("--lock-timeout", args.lock_timeout is not None))
+                 if given]
+        if mixed:
+            return (f"--rebuild STORED.pdf rebuilds a stored file from its stored sources; it "
+                    f"cannot be combined with {', '.join(mixed)}")
+        return None
+    if args.command == "batch":
+        return _batch_usage(args)
     if args.command == "archive":
+        if args.verify and args.sources:
+            return "--verify only checks an archive; it cannot be combined with --sources"
         if args.verify:
             mixed = [name for name, given in (("ISSUE.yaml", args.manifest), ("--to", args.to),
                                               ("--revise", args.revise),
@@ -388,7 +538,7 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
                 return (f"--verify only checks an archive; it cannot be combined with "
                         f"{', '.join(mixed)}")
         elif not args.manifest or not args.to:
-            return "archive needs ISSUE.yaml and --to DIR (or --verify DIR)"
+            return "archive needs ISSUE.yaml and --to DIR (or --verify DIR, or --rebuild FILE)"
         if args.lock_timeout is not None and (not math.isfinite(args.lock_timeout)
                                               or args.lock_timeout < 0):
             return "--lock-timeout must be a number of seconds, 0 or more"
@@ -400,6 +550,36 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _batch_usage(args: argparse.Namespace) -> str | None:
+    if args.manifests and args.from_list:
+        return "give the manifests or --from LIST.txt, not both"
+    if not args.manifests and not args.from_list:
+        return "batch needs MANIFEST… or --from LIST.txt"
+    if args.jobs is not None and args.jobs < 1:
+        return "--jobs must be 1 or more"
+    if args.jobs is not None and args.scheduler:
+        return "--jobs counts workers on this machine; with --scheduler the cluster's workers " \
+               "build (start more of them to go faster)"
+    if args.archive and args.out:
+        return "--archive and --out are two places to store; give one"
+    if args.archive and args.variant == "print":
+        return "--archive stores PDF/A files: it cannot be combined with --variant print"
+    if args.pdfx and (args.archive or args.variant == "archive"):
+        return "--pdfx chooses the PDF/X flavour of the print variant; it cannot be combined " \
+               "with --variant archive or --archive"
+    for name, given in (("--sources", args.sources), ("--revise", args.revise),
+                        ("--lock-timeout", args.lock_timeout is not None)):
+        if given and not args.archive:
+            return f"{name} goes with --archive DIR"
+    for name, value in (("--lock-timeout", args.lock_timeout),
+                        ("--scheduler-timeout", args.scheduler_timeout)):
+        if value is not None and (not math.isfinite(value) or value < 0):
+            return f"{name} must be a number of seconds, 0 or more"
+    if args.scheduler_timeout is not None and not args.scheduler:
+        return "--scheduler-timeout goes with --scheduler"
+    return None
+
+
 _INTERRUPTED = {
     "build": "interrupted; nothing was written (an earlier file at the output path is unchanged)",
     "specimen": "interrupted; nothing was written",
@@ -407,6 +587,8 @@ _INTERRUPTED = {
     "stats": "interrupted",
     "archive": "interrupted; the archive is as it was, or the next `typeset archive` run puts "
                "it back",
+    "batch": "interrupted; what was stored is complete; run the same command again to build "
+             "the rest",
 }
 
 

@@ -7,9 +7,10 @@ each code (FontFile2 with a CIDToGIDMap). `cidfont.py` says why codes are number
 
 CFF fonts are subset directly from the raw charstrings (`cffsubset.py`; ~0.5 s for 2,500
 glyphs of Noto Serif CJK instead of ~5 s through fontTools' subsetter, which stays the
-fallback and the TrueType path). Subset programs are cached on disk ($TYPESET_CACHE, default
-~/.cache/typeset, `subsets/`), keyed by the font file's identity, the glyph sequence and the
-fontTools version; the cache stores exactly what the subsetter returns, so a warm build
+fallback and the TrueType path). A face of a collection (.ttc/.otc) is opened by its index
+and subset like a single font. Subset programs are cached on disk ($TYPESET_CACHE, default
+~/.cache/typeset, `subsets/`), keyed by the face's identity (the file's SHA-256, and the
+index for a face of a collection), the glyph sequence and the fontTools version; the cache stores exactly what the subsetter returns, so a warm build
 writes the same bytes as a cold one. fontTools is imported only when a subset is made.
 """
 from __future__ import annotations
@@ -124,10 +125,16 @@ def _subset_options():
     return opts
 
 
+def _open(face: FontFace):
+    """The face's font with fontTools: a single font file, or face `index` of a collection."""
+    from fontTools.ttLib import TTFont
+    extra = {} if face.index is None else {"fontNumber": face.index}
+    return TTFont(face.file, lazy=True, recalcTimestamp=False, recalcBBoxes=False, **extra)
+
+
 def build_subset(face: FontFace, gids: list[int]) -> Subset:
     """Subset `face` to the glyphs `gids` (code i+1 draws gids[i]; repeats allowed)."""
-    from fontTools.ttLib import TTFont
-    font = TTFont(face.path, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    font = _open(face)
     order = font.getGlyphOrder()
     names = [order[g] for g in gids]
     if face.is_cff:
@@ -135,7 +142,7 @@ def build_subset(face: FontFace, gids: list[int]) -> Subset:
             program, count = subset_cff(font, gids)
             return Subset(program, count, None)
         except Unsupported:
-            font = TTFont(face.path, lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+            font = _open(face)
     return _subset_fonttools(font, names, face.is_cff)
 
 

@@ -37,6 +37,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import stat
 import sys
 from array import array
@@ -52,6 +53,8 @@ _CACHE_FORMAT = 5            # bump when the cached record changes
 _CACHE_MAGIC = b"typeset-face\n"
 _CACHE_LIMIT = 64 << 20      # no face record comes near this; a larger file is not read
 _FONT_SUFFIXES = (".otf", ".ttf")
+_COLLECTION_SUFFIXES = (".ttc", ".otc")
+_FACE_INDEX = re.compile(r"^(.*\.(?:ttc|otc))#(\d+)$", re.I)   # NotoSerifCJK.ttc#2
 
 _hash_memo: dict[tuple, str] = {}     # (real path, size, mtime_ns, inode, device) -> SHA-256
 
@@ -85,6 +88,10 @@ def is_ignorable(ch: str) -> bool:
 class FontFace:
     """One font file, measured.
 
+    A face of a font collection (.ttc/.otc) is named `FILE#INDEX` (the index of the face in
+    the collection, from 0): `path` is that name, `file` the collection file, `index` the
+    face's index (None for a single font file); `identity` holds the index too.
+
     Attributes: `path` (str, absolute), `family`, `style`, `postscript_name`, `units_per_em`,
     `ascent` and `descent` (hhea ascender/descender in em; descent is negative), `cap_height`
     (em), `bbox` (font units), `italic_angle`, `weight` (OS/2 usWeightClass), `is_cff` (CFF
@@ -94,18 +101,23 @@ class FontFace:
     __slots__ = ("path", "family", "style", "postscript_name", "units_per_em", "ascent",
                  "descent", "cap_height", "bbox", "italic_angle", "weight", "is_cff",
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
-                 "_upem", "_ink")
+                 "_upem", "_ink", "file", "index")
 
     def __init__(self, path: str | Path, *, use_cache: bool = True):
-        self.path = os.path.abspath(str(path))
+        m = _FACE_INDEX.match(str(path))
+        self.file = os.path.abspath(m.group(1) if m else str(path))
+        self.index = int(m.group(2)) if m else None
+        self.path = self.file if m is None else f"{self.file}#{self.index}"
         try:
-            self.identity = file_identity(self.path)
+            self.identity = file_identity(self.file)
         except OSError as err:
             raise TypesetError(f"cannot read font file: {err.strerror}", file=self.path,
                                hint=_HINT) from None
+        if self.index is not None:      # a face of a collection: the cache keys say which
+            self.identity += f"#{self.index}"
         rec = _load_cached(self.identity) if use_cache else None
         if rec is None:
-            rec = _read_font(self.path)
+            rec = _read_font(self.file, self.index)
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
@@ -199,7 +211,7 @@ class FontFace:
 
 
 _HINT = ("give a font file name from fonts/ (see fonts/manifest.yaml) or a path to an "
-         "OpenType (.otf) or TrueType (.ttf) font")
+         "OpenType (.otf) or TrueType (.ttf) font, or a face of a collection as FILE.ttc#INDEX")
 
 
 INK_CHARS = "\u2014"     # glyphs whose ink edges the layout needs (the 破折号's dash)
@@ -250,24 +262,46 @@ def _chinese_forms(font) -> dict[str, str]:
     return out
 
 
-def _read_font(path: str) -> dict:
-    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx)."""
-    from fontTools.ttLib import TTFont, TTLibError
-    lower = path.lower()
-    if lower.endswith((".ttc", ".otc")):
-        raise TypesetError("font collections (.ttc/.otc) cannot be used directly", file=path,
-                           hint="extract the face you want as a single .otf/.ttf "
-                                "(fonts/build_fonts.py shows how)")
+def collection_faces(path: str) -> list[str]:
+    """The faces of a font collection, in order ("family style" each); TypesetError if the
+    file is not a readable collection."""
+    from fontTools.ttLib import TTCollection
     try:
-        f = TTFont(path, lazy=True)
+        coll = TTCollection(path, lazy=True)
+        out = []
+        for font in coll.fonts:
+            name = font["name"]
+            out.append(f"{name.getDebugName(16) or name.getDebugName(1) or '?'} "
+                       f"{name.getDebugName(17) or name.getDebugName(2) or ''}".strip())
+        return out
+    except Exception as err:     # fontTools raises assorted errors on junk
+        raise TypesetError(f"not a usable font collection ({type(err).__name__}: {err})",
+                           file=path, hint=_HINT) from None
+
+
+def _read_font(path: str, index: int | None = None) -> dict:
+    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx);
+    `index`: the face of a collection."""
+    from fontTools.ttLib import TTFont, TTLibError
+    shown = path if index is None else f"{path}#{index}"
+    if index is not None:
+        faces = collection_faces(path)
+        if index >= len(faces):
+            raise TypesetError(f"the collection has {len(faces)} face(s), numbered from 0; "
+                               f"there is no face {index}", file=shown,
+                               hint="faces: " + "; ".join(f"#{i} {n}"
+                                                         for i, n in enumerate(faces)))
+    try:
+        f = (TTFont(path, lazy=True) if index is None else
+             TTFont(path, lazy=True, fontNumber=index))
         if "CFF2" in f or "fvar" in f:
-            raise TypesetError("variable fonts are not supported", file=path,
+            raise TypesetError("variable fonts are not supported", file=shown,
                                hint="use a static instance of the font")
         if "CFF " not in f and "glyf" not in f:
-            raise TypesetError("font has neither CFF nor TrueType outlines", file=path, hint=_HINT)
+            raise TypesetError("font has neither CFF nor TrueType outlines", file=shown, hint=_HINT)
         cmap = f.getBestCmap()
         if not cmap:
-            raise TypesetError("font has no Unicode cmap", file=path, hint=_HINT)
+            raise TypesetError("font has no Unicode cmap", file=shown, hint=_HINT)
         name = f["name"]
         head, hhea, maxp = f["head"], f["hhea"], f["maxp"]
         os2 = f["OS/2"] if "OS/2" in f else None
@@ -304,10 +338,10 @@ def _read_font(path: str) -> dict:
         raise
     except (TTLibError, KeyError, ValueError, OSError, AssertionError, IndexError) as err:
         raise TypesetError(f"not a usable font file ({type(err).__name__}: {err})",
-                           file=path, hint=_HINT) from None
+                           file=shown, hint=_HINT) from None
     except Exception as err:   # fontTools raises assorted errors (struct.error, ...) on junk
         raise TypesetError(f"not a usable font file ({type(err).__name__}: {err})",
-                           file=path, hint=_HINT) from None
+                           file=shown, hint=_HINT) from None
 
 
 def _cache_path(identity: str) -> Path:
@@ -407,13 +441,17 @@ class FontLibrary:
         self._names: dict[str, str] = {}           # name as asked -> resolved path
 
     def resolve(self, name_or_path: str | Path) -> str:
-        """The absolute path a font name or path stands for; TypesetError if none."""
+        """The absolute path a font name or path stands for; TypesetError if none. A face of
+        a collection is `FILE.ttc#INDEX` (also `.otc`), resolved to `/abs/FILE.ttc#INDEX`; a
+        collection named without an index is accepted only if it holds one face."""
         key = str(name_or_path)
         try:
             return self._names[key]
         except KeyError:
             pass
-        p = Path(key).expanduser()
+        m = _FACE_INDEX.match(key)
+        index = int(m.group(2)) if m else None
+        p = Path(m.group(1) if m else key).expanduser()
         found: Path | None = None
         if p.is_absolute() or len(p.parts) > 1:
             if p.is_file():
@@ -429,10 +467,21 @@ class FontLibrary:
             where = ", ".join(str(d) for d in self.search_dirs) or "(no search directories)"
             raise TypesetError(f"font not found: {key}", file=key,
                                hint=f"looked in {where}; " + _HINT)
-        if found.suffix.lower() not in _FONT_SUFFIXES + (".ttc", ".otc"):
+        suffix = found.suffix.lower()
+        if suffix not in _FONT_SUFFIXES + _COLLECTION_SUFFIXES:
             raise TypesetError(f"not a font file name (expected .otf or .ttf): {key}",
                                file=str(found), hint=_HINT)
         resolved = os.path.abspath(str(found))
+        if suffix in _COLLECTION_SUFFIXES:
+            if index is None:
+                faces = collection_faces(resolved)
+                if len(faces) != 1:
+                    raise TypesetError(
+                        f"{found.name} is a font collection of {len(faces)} faces; say which "
+                        f"one with #INDEX, e.g. {found.name}#0", file=resolved,
+                        hint="faces: " + "; ".join(f"#{i} {n}" for i, n in enumerate(faces)))
+                index = 0
+            resolved = f"{resolved}#{index}"
         self._names[key] = resolved
         return resolved
 
