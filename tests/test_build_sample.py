@@ -34,11 +34,12 @@ def expected_body_text(comp) -> str:
                     out += [a.title.format.format(text=t) for t in fm.title]
                 elif part == "subtitle" and fm.subtitle:
                     out.append(a.subtitle.format.format(text=fm.subtitle))
-                elif part == "authors" and fm.authors:
-                    out.append(a.authors.format.format(text=format_authors(fm.authors, layout)))
-                elif part == "authors" and fm.byline:
-                    out.append(a.authors.format.format(
-                        text=a.author_names.format.format(names=fm.byline)))
+                elif part == "authors":
+                    texts = ([format_authors(fm.authors, layout)] if fm.authors else []) + \
+                        ([a.author_names.format.format(names=fm.byline)] if fm.byline else [])
+                    if a.byline_with_authors == "before":
+                        texts.reverse()
+                    out += [a.authors.format.format(text=t) for t in texts]
                 elif part == "lead" and fm.lead:
                     out.append(a.lead.format.format(text=fm.lead))
             for block in art.blocks:

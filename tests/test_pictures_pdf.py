@@ -381,9 +381,19 @@ def with_picture(monkeypatch, tmp_path):
     state = {"strict": False, "picture": None}
 
     def compose(manifest, **kw):
+        from typeset.pagecheck import extents
+
         comp = real(manifest, **kw)
         page = comp.body[1]
-        page.items.append(Image(60, 40, 200, 130, state["picture"], role="figure"))
+        picture = Image(60, 40, 200, 130, state["picture"], role="figure")
+        # the picture takes the place of what stood there: a build never writes a page with
+        # anything drawn over anything else
+        lib = comp.book.library
+        advance = lambda font, ch: lib.face(font).advance(ch)        # noqa: E731
+        page.items = [it for it in page.items
+                      if not any(e.x0 < 260 and e.x1 > 60 and e.y0 < 170 and e.y1 > 40
+                                 for e in extents(dataclasses.replace(page, items=[it]), advance))]
+        page.items.append(picture)
         if state["strict"]:
             comp.layout = dataclasses.replace(comp.layout, figure=dataclasses.replace(comp.layout.figure,
                                                                           min_ppi_error=True))

@@ -23,7 +23,14 @@ __all__ = ["Composition", "compose", "render", "write", "build", "archive", "def
 
 def default_output(manifest: Path) -> Path:
     """out/<issue directory name>.pdf, relative to the working directory."""
-    return Path("out") / f"{manifest.resolve().parent.name}.pdf"
+    from typeset.errors import TypesetError
+
+    try:
+        folder = manifest.resolve().parent
+    except (OSError, RuntimeError):             # a symbolic link that leads to itself
+        raise TypesetError("cannot read issue manifest: a loop of symbolic links",
+                           file=manifest, hint="point the link at the manifest file") from None
+    return Path("out") / f"{folder.name}.pdf"
 
 
 def load(manifest: Path, layout_override: str | None = None) -> tuple[Issue, Layout]:
@@ -77,11 +84,18 @@ def metadata(comp: Composition):
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
-    and crop marks) or archive (PDF/A-2u)."""
+    and crop marks) or archive (PDF/A-2u). A page with anything drawn outside the trim box or
+    over another item is an error naming the page and the item (`pagecheck`): no PDF."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.render.writer import CropMarks, PicturePolicy, render_pdf
 
+    from typeset.pagecheck import placement_error
+
+    library = comp.book.library
+    failure = placement_error(comp.pages, lambda font, ch: library.face(font).advance(ch))
+    if failure is not None:               # nothing off the page, nothing drawn over anything
+        raise failure
     meta = metadata(comp)
     pg = comp.layout.page
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)

@@ -128,3 +128,21 @@ def check_pages(pages: list[Page], advance) -> tuple[list[tuple[str, str]], list
             over_rows.append((where, f"{_short(a.what)} and {_short(b.what)} are drawn over "
                                      f"each other"))
     return out_rows, over_rows
+
+
+def placement_error(pages: list[Page], advance):
+    """A TypesetError naming the first page and item drawn outside the trim box or over
+    another item, or None: a build never writes such a PDF (issue 8 part 2; `typeset check`
+    lists them all)."""
+    from typeset.errors import TypesetError
+
+    out_rows, over_rows = check_pages(pages, advance)
+    rows = out_rows + over_rows
+    if not rows:
+        return None
+    page, detail = rows[0]
+    more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
+    return TypesetError(f"p.{page}: {detail}{more}; no PDF is written with anything off the "
+                        "page or drawn over something else",
+                        hint="run `typeset check` on the issue for the full list; the layout "
+                             "(margins, sizes, spacing) or the text concerned must change")

@@ -64,6 +64,9 @@ class Composer:
         # Headings, titles and bylines: no first-line indent of their own, not justified.
         self.head_settings = replace(self.body_settings, indent=0.0, justify=False)
         self._notes: dict[str, Note] = {}      # the current article's notes, by label
+        # the source (file, line) of what is being set: a line-breaking error raised without
+        # a place (a measure narrower than a character) is reported there
+        self.source: tuple[object, int | None] | None = None
 
     # --- setting text -------------------------------------------------------------------
     def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
@@ -72,9 +75,14 @@ class Composer:
         def run() -> list[Line]:
             return set_paragraph(spans, widths, self.book, settings, last_width=last_width,
                                  words=words)
-        if self.cache is None:
-            return run()
-        return self.cache.lines(spans, widths, settings, last_width, run, words)
+        try:
+            if self.cache is None:
+                return run()
+            return self.cache.lines(spans, widths, settings, last_width, run, words)
+        except TypesetError as err:
+            if err.file is None and self.source is not None:
+                err.file, err.line = str(self.source[0]), self.source[1]
+            raise
 
     def words(self, text: str) -> tuple[int, ...]:
         """Word boundaries of a heading that wraps (text/words.py), through the paragraph
@@ -237,8 +245,11 @@ class Composer:
                                     rule=a.separator_rule_width, rule_gap=a.separator_space)],
                               role="separator"))
         fm = article.front
+        self._check_head(article)
         parts: list[Part] = []
         for name in a.head_order:
+            key = "byline" if name == "authors" and not fm.authors else name
+            self.source = (article.path, article.lines.get(key))
             if name == "title":
                 lines: list[SetLine] = []
                 for t in fm.title:
@@ -248,9 +259,15 @@ class Composer:
                 parts.append(self.part(self.text_block(fm.subtitle, a.subtitle, "subtitle"),
                                        a.subtitle))
             elif name == "authors" and (fm.authors or fm.byline):
-                text = format_authors(fm.authors, self.layout) if fm.authors else \
-                    a.author_names.format.format(names=fm.byline)
-                parts.append(self.part(self.text_block(text, a.authors, "byline"), a.authors))
+                # authors and byline both given: both print, as article.byline_with_authors says
+                texts = ([format_authors(fm.authors, self.layout)] if fm.authors else []) + \
+                    ([a.author_names.format.format(names=fm.byline)] if fm.byline else [])
+                if a.byline_with_authors == "before":
+                    texts.reverse()
+                lines = []
+                for text in texts:
+                    lines += self.text_block(text, a.authors, "byline")
+                parts.append(self.part(lines, a.authors))
             elif name == "lead" and fm.lead:
                 em = self.book.em(a.lead.style)
                 spans = [Span(a.lead.format.format(text=fm.lead), a.lead.style)]
@@ -269,6 +286,7 @@ class Composer:
 
         self._notes = self.article_notes(article, article_key(section_index, article_index))
         for block in article.blocks:
+            self.source = (article.path, block.line)
             if block.kind == "heading":
                 hb = a.subhead2 if block.level <= 2 else a.subhead3
                 lines = self.set_heading(self.spans(block.inlines, hb.style), hb,
@@ -286,8 +304,10 @@ class Composer:
                 lines = self.set_paragraph(self.spans(block.inlines, a.body_style), a.body_style,
                                            "body")
                 self._attach(lines, block)
-                items.append(Run(lines, section=section))
+                items.append(Run(lines, section=section,
+                                 origin=(str(article.path), block.line)))
         if fm.note:
+            self.source = (article.path, article.lines.get("note"))
             note = a.note
             em = self.book.em(note.style)
             lines = self.set_paragraph([Span(note.format.format(text=fm.note), note.style)],
@@ -295,7 +315,8 @@ class Composer:
             if (note.line_pitch or self.pitch) == self.pitch:
                 if note.space_before:
                     items.append(Space(max(1, round(note.space_before / self.pitch))))
-                items.append(Run(lines, section=section, role="note"))
+                items.append(Run(lines, section=section, role="note",
+                                 origin=(str(article.path), article.lines.get("note"))))
             else:
                 items.append(Band([self.part(lines, note)], section=section, role="note",
                                   origin=(str(article.path), article.lines.get("note"))))
@@ -303,6 +324,29 @@ class Composer:
             items += self.endnotes(article, section)
         self._notes = {}
         return items
+
+    def _check_head(self, article: Article) -> None:
+        """Every head part the article gives is printed: a part the layout's head_order leaves
+        out, or a byline beside authors where the layout refuses both, is an error at the
+        article's line (never text silently not printed)."""
+        a, fm = self.layout.article, article.front
+        for part, key, given in (("subtitle", "subtitle", fm.subtitle),
+                                 ("authors", "authors", fm.authors),
+                                 ("authors", "byline", fm.byline), ("lead", "lead", fm.lead)):
+            if given and part not in a.head_order:
+                raise TypesetError(
+                    f"the layout {self.layout.name} prints no {key}: its article.head_order "
+                    f"({', '.join(a.head_order)}) leaves out '{part}'",
+                    file=article.path, line=article.lines.get(key),
+                    hint=f"remove '{key}' from the front matter, or add '{part}' to the "
+                         "layout's article.head_order")
+        if fm.authors and fm.byline and a.byline_with_authors == "refuse":
+            raise TypesetError(
+                f"both authors and byline are given; the layout {self.layout.name} prints one "
+                "or the other (article.byline_with_authors: refuse)", file=article.path,
+                line=article.lines.get("byline"),
+                hint="keep one: put the names into the byline (byline: 记者 李四 张三), or "
+                     "remove the byline")
 
     # --- notes (notes.py) ----------------------------------------------------------------
     def article_notes(self, article: Article, key: str) -> dict[str, Note]:
@@ -377,8 +421,17 @@ class Composer:
         size = self.book.em(c.style)
         lines: list[SetLine] = []
         for entry in issue.colophon:
+            self.source = (issue.path, entry.line)
             label = f"{entry.label}{c.separator}"
             label_w = self.book.width(label, c.style)
+            if self.measure - label_w < size:
+                # the text's later lines hang after the label: it must leave them room
+                raise TypesetError(
+                    f"colophon label '{entry.label}' is {label_w:.1f} pt wide with its "
+                    f"separator: it leaves {self.measure - label_w:.1f} pt of the "
+                    f"{self.measure:.1f} pt text block for the text after it",
+                    file=issue.path, line=entry.line,
+                    hint="shorten the label (the text's later lines start after it)")
             # Hanging indent: continuation lines align after the label.
             settings = replace(self.head_settings, indent=0.0, justify=True)
             widths = [self.measure, self.measure - label_w]

@@ -127,6 +127,7 @@ class Run:
     markers: list[Marker] = field(default_factory=list)
     section: str | None = None
     role: str = "body"
+    origin: tuple[str, int | None] | None = None   # source file and line, for messages
 
     def first_chunk(self) -> int:
         """Fewest lines that may stand at the foot of a page: the whole paragraph if it cannot

@@ -210,10 +210,49 @@ class _Page:
         return fr, carry
 
 
+def _page_budget(items: list[FlowItem]) -> int:
+    """More pages than any paginate can need (the loop guard of `paginate`): every page holds
+    at least one line of text or of a note, a table row, a band or a figure, or is a blank
+    before a right-hand page, or an empty page before one forced placement (孤行 given up)."""
+    n = 16
+    for item in items:
+        n += 4
+        if isinstance(item, Run):
+            n += 2 * (len(item.lines) + sum(len(nt.lines) for nt in _notes_of(item.lines)))
+        elif isinstance(item, Table):
+            n += 2 * len(item.rows)
+        elif isinstance(item, Band):
+            n += 2 * sum(len(nt.lines) for p in item.parts for nt in _notes_of(p.lines))
+    return n
+
+
+def _stuck(item, pages: int) -> TypesetError:
+    """The page builder cannot make progress with `item`: an error naming it and where it
+    comes from, never a loop."""
+    file, line = getattr(item, "origin", None) or (None, None)
+    if isinstance(item, Note):
+        what = f"note [^{item.label}]"
+    elif isinstance(item, Band):
+        what = _ROLE_NAMES.get(item.role, item.role + " block")
+    else:
+        what = {"body": "paragraph", "note": "closing note"}.get(
+            getattr(item, "role", ""), getattr(item, "role", "item"))
+    return TypesetError(f"no page can hold the {what}: the page builder stopped after {pages} "
+                        "pages without placing it", file=file, line=line,
+                        hint="the text block is too small for what it must hold: check the "
+                             "layout's textblock (lines, line_pitch) and the sizes and spacing "
+                             "of its blocks")
+
+
 def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
              *, first_folio: int = 1, notes: FootSpec | None = None) -> list[Frame]:
     L = lines_per_page
     frames: list[Frame] = []
+    # the loop guard: a page closed with nothing on it twice running, or more pages than
+    # the items can fill, means no page can ever hold the item at hand (an error, not a loop)
+    budget = _page_budget(items)
+    empty_run = 0
+    placing: list = [None]                      # the item being placed
     pending: list[tuple[Figure, int]] = []      # (figure, its reference's page) for the next
     ref = [0]                                   # the page of the latest text placed
     carry: list = []                            # note lines continued on the next page
@@ -249,7 +288,13 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
                 pending.append((fig, at))
 
     def new_page() -> None:
+        nonlocal empty_run
         fr, more = page.frame()
+        empty_run = 0 if (fr.used or fr.blank) else empty_run + 1
+        if empty_run > 2 or len(frames) >= budget:
+            stuck = pending[0][0] if pending else carry[0][0] if carry else \
+                more[0][0] if more else placing[0]
+            raise _stuck(stuck, len(frames))
         frames.append(fr)
         carry.extend(more)
         start_page()
@@ -263,6 +308,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             ref[0] = len(frames)
 
     for idx, item in enumerate(items):
+        placing[0] = item
         if isinstance(item, PageBreak):
             flushing = True
             while pending or carry:
@@ -482,24 +528,31 @@ def place_closing(frames: list[Frame], band: Band, lines_per_page: int, pitch: f
 
 
 def _split_band(band: Band, lines_per_page: int, pitch: float) -> list[Band]:
-    """A one-part band (the colophon: a rule, then lines) cut into page-high bands."""
+    """A one-part band (the colophon: a rule, then lines) cut into page-high bands.
+
+    Linear in the lines: each piece's line count comes from its height (the rule gap, then
+    one part pitch per line, cjk-rules §4 Grid), checked once against `Band.slots`; every
+    piece holds at least one line."""
     (part,) = band.parts
     pieces: list[Band] = []
-    lines = list(part.lines)
-    first = True
-    while lines:
-        k = len(lines)
-        while k > 1:
-            trial = Part(lines[:k], part.pitch, 0.0, 0.0,
-                         rule=part.rule if first else None, rule_gap=part.rule_gap if first else 0.0)
-            if Band([trial]).slots(pitch, at_top=True) <= lines_per_page:
-                break
-            k -= 1
-        piece = Part(lines[:k], part.pitch, part.before, 0.0,
-                     rule=part.rule if first else None, rule_gap=part.rule_gap if first else 0.0)
+    lines = part.lines
+    n, i = len(lines), 0
+    while i < n:
+        first = i == 0
+        rule = part.rule if first else None
+        gap = part.rule_gap if first and part.rule is not None else 0.0
+
+        def trial(k: int) -> Band:
+            return Band([Part(lines[i:i + k], part.pitch, 0.0, 0.0, rule=rule,
+                              rule_gap=part.rule_gap if first else 0.0)])
+        room = lines_per_page * pitch - gap + 1e-6 * pitch
+        k = min(n - i, max(1, math.floor(room / part.pitch))) if part.pitch > 0 else n - i
+        while k > 1 and trial(k).slots(pitch, at_top=True) > lines_per_page:
+            k -= 1                       # rounding: at most a step or two
+        piece = Part(lines[i:i + k], part.pitch, part.before, 0.0, rule=rule,
+                     rule_gap=part.rule_gap if first else 0.0)
         pieces.append(Band([piece], role=band.role, section=band.section))
-        lines = lines[k:]
-        first = False
+        i += k
     return pieces
 
 

@@ -43,6 +43,7 @@ def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
     column = max((comp.book.width(c.page_format.format(page=p), c.entry_style)
                   for p in start_pages.values()), default=0.0)
     for si, section in enumerate(issue.sections):
+        comp.source = (issue.path, section.line)
         items.append(Band([comp.part(comp.text_block(section.title, c.section_block,
                                                      "contents-section"), c.section_block)],
                           keep_with_next=True, role="contents-section",
@@ -56,6 +57,11 @@ def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
 def contents_credit(front: FrontMatter, layout: Layout) -> str:
     """Who an entry credits: the authors, two-character names padded as in bylines (吴　宁);
     else the byline, as `contents.byline` says; else nobody (leader and page only)."""
+    return layout.contents.author_separator.join(_credit_names(front, layout))
+
+
+def _credit_names(front: FrontMatter, layout: Layout) -> list[str]:
+    """The names an entry credits (contents_credit), or the credited byline as one."""
     c = layout.contents
     if front.authors:
         pad = layout.article.author_names.pad_two_char_names
@@ -63,11 +69,40 @@ def contents_credit(front: FrontMatter, layout: Layout) -> str:
         for name in front.authors:
             p = printed(name)
             shown.append(f"{p[0]}\u3000{p[1]}" if pad and len(p) == 2 else name)
-        return c.author_separator.join(shown)
+        return shown
     if front.byline and c.byline != "omit":
         if c.byline == "text" or not names_people(front.byline, c.byline_roles):
-            return front.byline
-    return ""
+            return [front.byline]
+    return []
+
+
+def _wrapped_credit(names: list[str], comp: Composer, style: str, settings,
+                    last_width: float) -> list[Line]:
+    """A credit too wide for one line, set on lines of their own (flush right, by `_entry`):
+    whole names on each line where a name fits the measure, packed from the end so that the
+    last line — beside the leader and the page, `last_width` wide — is full; a name (or a
+    byline) wider than a line breaks between its words."""
+    sep = comp.layout.contents.author_separator
+    book, measure = comp.book, comp.measure
+    groups: list[list[str]] = []
+    width = last_width
+    for name in reversed(names):
+        if groups and book.width(sep.join([name] + groups[0]), style) <= width:
+            groups[0].insert(0, name)
+        else:
+            if groups:
+                width = measure
+            groups.insert(0, [name])
+    out: list[Line] = []
+    for i, group in enumerate(groups):
+        text = sep.join(group)
+        lw = last_width if i == len(groups) - 1 else None
+        lines = comp.break_lines([Span(text, style)], measure, settings, last_width=lw)
+        if len(lines) > 1:
+            lines = comp.break_lines([Span(text, style)], measure, settings, last_width=lw,
+                                     words=comp.words(text))
+        out += lines
+    return out
 
 
 def names_people(byline: str, roles: tuple[str, ...]) -> bool:
@@ -115,12 +150,25 @@ def _entry(art: Article, page: int, key: str, comp: Composer, column: float) -> 
     style = c.entry_style
     em = book.em(style)
     measure = comp.measure
+    comp.source = (art.path, art.lines.get("title"))
     credit = contents_credit(art.front, layout)
-    right_text = credit + c.page_format.format(page=page)
+    page_text = c.page_format.format(page=page)
+    right_text = credit + page_text
     right_w = book.width(right_text, style)
     leader_w = book.width(c.leader, style)
     # ragged: an entry's lines are never letter-spaced (nor squeezed inside)
     settings = replace(comp.head_settings, indent=0.0)
+    # a credit too wide for one line beside the shortest leader and the page wraps onto
+    # lines of its own, flush right; its last line keeps the leader and the page
+    credit_lines: list[Line] = []
+    if credit and right_w + c.min_leader * em + leader_w > measure:
+        comp.source = (art.path, art.lines.get("authors" if art.front.authors else "byline"))
+        page_w = book.width(page_text, style)
+        credit_lines = _wrapped_credit(_credit_names(art.front, layout), comp, style,
+                                       settings, measure - page_w - c.min_leader * em
+                                       - leader_w)
+        right_text, right_w = page_text, page_w + line_extent(credit_lines[-1])
+        comp.source = (art.path, art.lines.get("title"))
 
     # a title given as several lines runs on in the contents, its lines a space apart
     texts = [" ".join(art.front.title)]
@@ -133,7 +181,8 @@ def _entry(art: Article, page: int, key: str, comp: Composer, column: float) -> 
     # the last line keeps room for the leader (min_leader, and one cell lost to its pitch),
     # the credit and the page; the others stop short of the page-number column
     room = measure - right_w - c.min_leader * em - leader_w
-    own_line = room < c.min_title_room * em   # a very long credit: leader and page apart
+    # a very long credit: leader and page apart
+    own_line = bool(credit_lines) or room < c.min_title_room * em
     title_w = measure - column
     for i, text in enumerate(texts):
         last = i == len(texts) - 1 and not own_line
@@ -146,17 +195,24 @@ def _entry(art: Article, page: int, key: str, comp: Composer, column: float) -> 
                                  words=words)
         for ln in set_lines:
             lines.append(SetLine(ln, 0.0, em, "contents-entry"))
-    if own_line:
+    for ln in credit_lines[:-1]:
+        lines.append(SetLine(ln, measure - line_extent(ln), em, "contents-entry"))
+    end = 0.0
+    if credit_lines:
+        ln = credit_lines[-1]
+        lines.append(SetLine(ln, measure - right_w, em, "contents-entry"))
+    elif own_line:
         lines.append(SetLine(Line([], measure, 0.0, 0.0, True), 0.0, em, "contents-entry"))
+    else:
+        end = line_extent(lines[-1].line)
     # The leader's cells: cell k spans [measure - k·w, measure - (k-1)·w], the same places on
     # every entry, so the dots line up down the page; the leader fills the cells between the
     # title's end and the credit.
-    end = line_extent(lines[-1].line)
     first_cell = math.ceil(right_w / leader_w - 1e-6) + 1
     last_cell = math.floor((measure - end) / leader_w + 1e-6)
     count = max(0, last_cell - first_cell + 1)
     tail = ((c.leader * count, style, measure - last_cell * leader_w, 0.0),) if count else ()
-    tail += ((right_text, style, measure - right_w, 0.0),)
+    tail += ((right_text, style, measure - book.width(right_text, style), 0.0),)
     lines[-1] = replace(lines[-1], tail=tail)
     return Band([Part(lines, comp.pitch, c.entry_space)], role="contents-entry",
                 link=key, origin=(str(art.path), art.lines.get("title")))

@@ -8,6 +8,7 @@ typeset.model.schema.Pt.
 from __future__ import annotations
 
 import dataclasses
+import math
 import string
 import typing
 from dataclasses import dataclass, field
@@ -27,11 +28,15 @@ def doc(text: str, **kw):
     return field(metadata={"doc": text}, **kw)
 
 
-def printed_doc(text: str, *, template: tuple[str, ...] | None = None, **kw):
+def printed_doc(text: str, *, template: tuple[str, ...] | None = None,
+                required: tuple[str, ...] = (), **kw):
     """A field whose text is printed: it gets its characters' fates (chars.normalize) when
     the layout loads, and the glyph check looks for it in the fonts. A `template` names the
-    {fields} it may use."""
-    return field(metadata={"doc": text, "printed": True, "template": template}, **kw)
+    {fields} it may use; `required` those it must use (the text an author wrote, which a
+    template without it would silently not print). Templates are checked by
+    `check_template`."""
+    return field(metadata={"doc": text, "printed": True, "template": template,
+                           "required": required}, **kw)
 
 
 #: what the templates of each kind may name
@@ -157,6 +162,7 @@ class Block:
                            default=0.0)
     space_after: Pt = doc("space below", default=0.0)
     format: str = printed_doc("text template; {text} is the content", template=("text",),
+                              required=("text",),
                               default="{text}")
     balance: bool = doc("a block that wraps breaks at the spaces its author typed if the "
                         "phrases fit, else into lines of even length", default=True)
@@ -171,7 +177,7 @@ class Authors:
     pad_two_char_names: bool = doc("print 吴宁 as 吴　宁 so it lines up with three-character names",
                                    default=True)
     format: str = printed_doc("template for the author line; {names} is the joined names",
-                              template=("names",), default="{names}")
+                              template=("names",), required=("names",), default="{names}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -193,8 +199,14 @@ class ArticleStyle:
     subhead3: Block = doc("### subhead")
     note: Block = doc("closing note; format should put the text in （）")
     body_style: str = doc("text style of body paragraphs", default="body")
-    head_order: tuple[str, ...] = doc("order of the head parts",
-                                      default=("title", "subtitle", "authors", "lead"))
+    head_order: tuple[str, ...] = doc(
+        "order of the head parts (title, subtitle, authors, lead), each at most once, the "
+        "title always; an article giving a part left out is refused",
+        default=("title", "subtitle", "authors", "lead"))
+    byline_with_authors: Literal["after", "before", "refuse"] = doc(
+        "an article giving both `authors` and `byline`: the byline on a line of its own after "
+        "the authors' line (after) or before it (before), in the authors block; or the "
+        "article is refused at its byline (refuse)", default="after")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -341,9 +353,11 @@ class FigureStyle:
         default="center")
     caption_format: str = printed_doc("the caption as printed: {caption} is the alt text, "
                                       "{credit} the credit set by credit_format (or nothing)",
-                                      template=("caption", "credit"), default="{caption}{credit}")
+                                      template=("caption", "credit"),
+                                      required=("caption", "credit"), default="{caption}{credit}")
     credit_format: str = printed_doc("how a credit is added to the caption; {credit} is the "
                                      "figure's credit=\"…\"", template=("credit",),
+                                     required=("credit",),
                                      default="　{credit}")
     gap: Pt = doc("space between the picture and its caption", default=6.0)
     space_before: Pt = doc("space above a figure set in the text (not at a page edge)",
@@ -384,7 +398,8 @@ class TableStyle:
         "the caption above the table (Chinese journals: 表题在上) or below it; either way it "
         "stays with the table's first part", default="above")
     caption_format: str = printed_doc("the caption as printed; {caption} is the `: caption` "
-                                      "text", template=("caption",), default="{caption}")
+                                      "text", template=("caption",), required=("caption",),
+                                      default="{caption}")
     top_rule: Pt = doc("line width of the rule above the table (0: none)", default=1.0)
     header_rule: Pt = doc("line width of the rule under the header row (0: none)",
                           default=0.5)
@@ -532,26 +547,37 @@ def template_literal(template: str) -> str:
     return "".join(lit for lit, _, _, _ in string.Formatter().parse(template))
 
 
-_SAMPLES: dict[str, Any] = {"text": "文", "names": "文", "title": "文", "section": "文",
-                            "caption": "文", "credit": "文", "n": "①",
-                            "journal": "文", "running_title": "文", "date": "2024-01-01",
-                            "year": 2024, "number": 1, "folio": 1, "page": 1}
-
-
-def _check_template(value: str, allowed: tuple[str, ...], where: Where, key: str) -> None:
-    hint = (f"{key} may name " + ", ".join("{" + a + "}" for a in allowed) if allowed
+def check_template(value: str, allowed: tuple[str, ...], where: Where, key: str,
+                   required: tuple[str, ...] = ()) -> None:
+    """The one check of every layout template: only plain `{field}` names from `allowed`
+    (and `{{` `}}` for a brace) may stand in it — no format spec (`{year:x}` prints hex,
+    `{text:>200000000}` pads with 200 million spaces) and no conversion (`{text!r}` adds
+    quotes) — and every field of `required` must be there (a block format without {text}
+    would print the block without its text)."""
+    names = ", ".join("{" + a + "}" for a in allowed)
+    hint = (f"{key} may name {names} and nothing else: a field is written {{name}} alone, "
+            "without ':' or '!'; {{ and }} print a brace" if allowed
             else f"{key} is printed as written: write {{{{ and }}}} for a brace")
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(value) if name is not None]
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)
+                  if name is not None]
     except ValueError as err:
         raise where.error(f"{key}: {err} in {value!r}", hint) from None
-    for name in names:
+    for name, spec, conv in fields:
         if name not in allowed:
-            raise where.error(f"{key}: unknown field {{{name}}} in {value!r}", hint)
-    try:
-        value.format(**{a: _SAMPLES[a] for a in allowed})
-    except (ValueError, TypeError, KeyError, IndexError) as err:
-        raise where.error(f"{key}: {err} in {value!r}", hint) from None
+            shown = "{}" if name == "" else "{" + name + "}"
+            raise where.error(f"{key}: unknown field {shown} in {value!r}", hint)
+        if spec or conv:
+            written = "{" + name + (f"!{conv}" if conv else "") + (f":{spec}" if spec else "") \
+                + "}"
+            raise where.error(f"{key}: {written} in {value!r}: a template field takes no "
+                              f"{'format spec' if spec else 'conversion'}", hint)
+    used = {name for name, _, _ in fields}
+    for name in required:
+        if name not in used:
+            raise where.error(f"{key}: {value!r} has no {{{name}}}: the {name} would not be "
+                              "printed", f"put {{{name}}} where the {name} goes, e.g. "
+                              f"\"{{{name}}}\"")
 
 
 def _printed(obj: Any, data: Any, prefix: str, path: Path, marks: dict[str, Mark]) -> Any:
@@ -568,7 +594,8 @@ def _printed(obj: Any, data: Any, prefix: str, path: Path, marks: dict[str, Mark
                 marks[key] = mark
             where = Where(path, mark.line if mark else None, mark.column if mark else None)
             new = normalize(value, where)
-            _check_template(new, f.metadata.get("template") or (), where, key)
+            check_template(new, f.metadata.get("template") or (), where, key,
+                           f.metadata.get("required") or ())
             if new != value:
                 changes[f.name] = new
         elif dataclasses.is_dataclass(value):
@@ -645,13 +672,132 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
         if style not in layout.styles:
             raise fail(f"{where} names style '{style}', which `styles` does not define",
                        f"styles: {', '.join(layout.styles)}", where, where.rsplit(".", 1)[0])
-    for part in a.head_order:
-        if part not in ("title", "subtitle", "authors", "lead"):
-            raise fail(f"article.head_order: unknown part '{part}'",
-                       "parts: title, subtitle, authors, lead", "article.head_order")
+    _check_head_order(a.head_order, fail)
     _check_geometry(layout, fail)
+    _check_room(layout, fail)
+    _check_paragraph(layout.paragraph, fail)
     _check_pictures(layout, fail)
     return layout
+
+
+HEAD_PARTS = ("title", "subtitle", "authors", "lead")
+
+
+def _check_head_order(order: tuple[str, ...], fail) -> None:
+    """The article head prints every part once: the title always (an order without it would
+    print no title), no part twice. A part left out is never printed, so an article that
+    gives it is refused (compose.py), never silently cut."""
+    hint = ("list the parts in the order they are printed, each once, the title among them, "
+            "e.g. [title, subtitle, authors, lead]")
+    seen: set[str] = set()
+    for part in order:
+        if part not in HEAD_PARTS:
+            raise fail(f"article.head_order: unknown part '{part}'",
+                       "parts: " + ", ".join(HEAD_PARTS), "article.head_order")
+        if part in seen:
+            raise fail(f"article.head_order: '{part}' is listed twice (it would be printed "
+                       "twice)", hint, "article.head_order")
+        seen.add(part)
+    if "title" not in seen:
+        raise fail("article.head_order has no 'title': no article would print its title",
+                   hint, "article.head_order")
+
+
+def _check_room(layout: Layout, fail) -> None:
+    """Room for what the text block holds (cjk-rules §4): a page holds an article head and a
+    subhead with the two lines of text each keeps with it (孤行: the page builder never ends
+    a page on a heading), and every block's indents leave room for a character on each of its
+    lines — else the failure would come later, from the line breaker, with no line to
+    point at."""
+    tb, a, p = layout.textblock, layout.article, layout.paragraph
+    size = {name: float(s.size) for name, s in layout.styles.items()}
+    pitch = float(tb.line_pitch)
+    measure = layout.measure
+
+    def slots(height: float) -> int:
+        return max(1, math.ceil(height / pitch - 1e-6))
+
+    def block_height(b: Block, first: bool) -> float:
+        return (0.0 if first else float(b.space_before)) + \
+            float(b.line_pitch or pitch) + float(b.space_after)
+
+    head = [getattr(a, part) for part in a.head_order]
+    need = slots(sum(block_height(b, i == 0) for i, b in enumerate(head))) + 2
+    if need > tb.lines:
+        raise fail(f"the text block ({tb.lines} line{'s' * (tb.lines != 1)}) cannot hold an "
+                   f"article head of one line per part ({', '.join(a.head_order)}) and the "
+                   f"two lines of text kept with it: that takes {need} lines", "more textblock.lines, a smaller "
+                   "line_pitch, or less space around the head's blocks", "textblock.lines",
+                   "textblock")
+    for key in ("subhead2", "subhead3"):
+        b = getattr(a, key)
+        need = slots(block_height(b, False)) + 2
+        if need > tb.lines:
+            raise fail(f"the text block ({tb.lines} line{'s' * (tb.lines != 1)}) cannot hold "
+                       f"a one-line "
+                       f"article.{key} and the two lines of text kept with it ({need} lines)",
+                       f"more textblock.lines, or less space around article.{key}",
+                       "textblock.lines", "textblock")
+
+    def leaves(key: str, style: str, used: list[tuple[str, float, str]]) -> None:
+        """`used`: (what, em of the style, its key) taken from the text block's width on a
+        line; a failure points at the key taking most."""
+        em = size[style]
+        left = measure - sum(v for _, v, _ in used) * em
+        if left + 0.01 < em:
+            taken = " + ".join(f"{what} {v:g} em" for what, v, _ in used if v)
+            worst = max(used, key=lambda u: u[1])[2]
+            raise fail(f"{key}: {taken} of {em:g} pt leave {left:.1f} pt of the "
+                       f"{measure:.1f} pt text block, no room for a character",
+                       f"smaller indents for {key}", worst, key)
+
+    blocks = [(f"article.{n}", getattr(a, n)) for n in
+              ("title", "subtitle", "authors", "subhead2", "subhead3")]
+    blocks += [("contents.heading_block", layout.contents.heading_block),
+               ("contents.section_block", layout.contents.section_block)]
+    if layout.contents.issue_block is not None:
+        blocks.append(("contents.issue_block", layout.contents.issue_block))
+    if layout.notes is not None and layout.notes.endnote_block is not None:
+        blocks.append(("notes.endnote_block", layout.notes.endnote_block))
+    for key, b in blocks:                      # set as headings (compose.set_heading)
+        leaves(key, b.style, [("indent", b.indent, f"{key}.indent")])
+        leaves(key, b.style, [("continuation_indent", b.continuation_indent,
+                               f"{key}.continuation_indent")])
+    # set as paragraphs (compose.set_paragraph): the body's first-line indent as well
+    body_indent = ("paragraph.indent", p.indent, "paragraph.indent")
+    leaves("article.lead", a.lead.style, [
+        ("indent", a.lead.indent, "article.lead.indent"),
+        ("lead_right_indent", a.lead_right_indent, "article.lead_right_indent"), body_indent])
+    leaves("article.note", a.note.style, [("indent", a.note.indent, "article.note.indent"),
+                                          body_indent])
+
+
+def _check_paragraph(p: Paragraph, fail) -> None:
+    """The line breaker's costs (text/types.check_settings says the same, without a place):
+    refused at their line when the layout loads."""
+    def refuse(key: str, message: str) -> TypesetError:
+        return fail(f"paragraph.{key}: {message}", f"{key}: {_doc_of('paragraph.' + key)}",
+                    f"paragraph.{key}")
+
+    if p.space_stretch < 0:
+        raise refuse("space_stretch", f"{p.space_stretch:g} must not be negative")
+    if not 0 <= p.space_shrink <= 1:
+        raise refuse("space_shrink", f"{p.space_shrink:g} must be between 0 and 1")
+    for key in ("line_penalty", "loose_cost", "squeeze_growth", "hyphen_penalty",
+                "ragged_cost", "phrase_cost", "widow_cost", "max_badness", "stretch_costs",
+                "squeeze_costs", "emergency_costs"):
+        value = getattr(p, key)
+        values = value if isinstance(value, tuple) else (value,)
+        if any(v < 0 for v in values):
+            shown = list(value) if isinstance(value, tuple) else f"{value:g}"
+            raise refuse(key, f"{shown}: a cost must not be negative")
+    for key in ("spread_unit", "looseness"):
+        if getattr(p, key) <= 0:
+            raise refuse(key, f"{getattr(p, key):g} must be more than 0")
+    e = p.emergency_costs
+    if not (p.widow_cost < e[0] <= e[1] <= e[2]):
+        raise refuse("emergency_costs", f"{list(e)} must rise (word, prohibition, unit) and "
+                     f"stay above widow_cost ({p.widow_cost:g})")
 
 
 def _check_pictures(layout: Layout, fail) -> None:

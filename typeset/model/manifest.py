@@ -5,7 +5,8 @@ is kept as the string written (or given on the command line); resolving it is la
 
 Checks beyond the schema (each a TypesetError at the manifest line): a missing layout (unless
 given on the command line), a section with no articles, an article file that does not exist
-(with the nearest file name in that folder suggested), an article listed twice.
+(with the nearest file name in that folder suggested) or is a loop of symbolic links, an
+article listed twice, a colophon entry with an empty label or text.
 
 Every printed string (journal, section titles and short titles, colophon labels and texts)
 gets its characters' fates (chars.normalize). A path written with backslashes (a manifest
@@ -169,7 +170,13 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
                 raise TypesetError("empty article path", file=path, **_line(mark),
                                    hint="write the path of the article's .md file")
             target = written_path(rel, path.parent)
-            key = target.resolve()
+            try:
+                key = target.resolve()
+            except (OSError, RuntimeError):      # a symbolic link that leads to itself
+                raise TypesetError(f"article path is a loop of symbolic links: {rel}",
+                                   file=path, **_line(mark),
+                                   hint="the link points (through other links) back at "
+                                        "itself; point it at the article file") from None
             if key in seen:
                 raise TypesetError(f"article '{rel}' is listed twice", file=path, **_line(mark),
                                    hint=f"it is already listed at line {seen[key]}; "
@@ -204,10 +211,18 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
     for c_index, item in enumerate(source.colophon or []):
         mark = mark_of(raw_colophon, c_index)
         raw_item = raw_colophon[c_index]
-        colophon.append(ColophonLine(
+        entry = ColophonLine(
             label=normalize(item.label, value_where(path, raw_item, "label")),
             text=normalize(item.text, value_where(path, raw_item, "text")),
-            line=mark.line if mark else 0))
+            line=mark.line if mark else 0)
+        for key in ("label", "text"):
+            # an empty side would print a dangling "编辑：" or "：张三"
+            if not printed(getattr(entry, key)).strip():
+                raise TypesetError(f"colophon entry {c_index + 1}: {key} is empty", file=path,
+                                   **_line(mark_of(raw_item, key)),
+                                   hint=f"write the {key} (the colophon prints "
+                                        "'label：text'), or remove the entry")
+        colophon.append(entry)
     journal = source.journal
     if journal is not None:
         journal = normalize(journal, value_where(path, data, "journal"))

@@ -61,6 +61,8 @@ UNITS: dict[str, float] = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72
 
 _LENGTH_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-zA-Z]*)\s*$")
 _INT_RE = re.compile(r"^\s*[+-]?\d+\s*$")
+_MAX_DIGITS = 100            # a whole number longer than this is a mistake (and int() refuses
+#                              more than 4300 digits)
 _FLOAT_RE = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
 
 
@@ -69,9 +71,13 @@ def parse_length(value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a length")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
+        try:
+            number = float(value)
+        except OverflowError:              # a whole number of hundreds of digits
+            raise ValueError("expected a finite length") from None
+        if not math.isfinite(number):
             raise ValueError("expected a finite length")
-        return float(value)
+        return number
     if not isinstance(value, str):
         raise ValueError("expected a length")
     text = value.strip()
@@ -81,11 +87,12 @@ def parse_length(value: Any) -> float:
     if not m:
         raise ValueError("expected a length")
     number, unit = float(m.group(1)), m.group(2).lower()
-    if unit == "":
-        return number
-    if unit not in UNITS:
+    if unit and unit not in UNITS:
         raise ValueError(f"unknown unit '{m.group(2)}'")
-    return number * UNITS[unit]
+    number *= UNITS[unit] if unit else 1.0
+    if not math.isfinite(number):          # 400 digits are read as infinity
+        raise ValueError("expected a finite length")
+    return number
 
 
 def _is_pt(tp: Any) -> bool:
@@ -322,11 +329,15 @@ class _Converter:
         if tp is int:
             if isinstance(value, bool):
                 raise fail("a whole number")
+            digits = raw if isinstance(value, int) and raw is not None else value
+            if isinstance(digits, str) and _INT_RE.match(digits) and \
+                    len(digits.strip().lstrip("+-")) > _MAX_DIGITS:
+                raise fail(message=f"{path}: a number of {len(digits.strip().lstrip('+-'))} "
+                                   f"digits (at most {_MAX_DIGITS})")
             if isinstance(value, int):
-                text = raw if raw is not None else None
                 # YAML 1.1 reads `010` as octal 8; a person means ten.
-                if text is not None and _INT_RE.match(text):
-                    return int(text)
+                if raw is not None and _INT_RE.match(raw):
+                    return int(raw)
                 return value
             if isinstance(value, float) and value.is_integer():
                 return int(value)
@@ -336,11 +347,21 @@ class _Converter:
         if tp is float:
             if isinstance(value, bool):
                 raise fail("a number")
+            number = None
             if isinstance(value, (int, float)):
-                return float(value)
-            if isinstance(value, str) and _FLOAT_RE.match(value):
-                return float(value)
-            raise fail("a number")
+                try:
+                    number = float(value)
+                except OverflowError:
+                    number = math.inf
+            elif isinstance(value, str) and _FLOAT_RE.match(value):
+                number = float(value)
+            if number is None:
+                raise fail("a number")
+            if not math.isfinite(number):
+                # .nan, .inf, 1e999: no layout number is infinite or undefined
+                raise fail(message=f"{path}: expected a finite number, got "
+                                   f"{_describe_value(value, raw)}")
+            return number
         if tp is datetime.date:
             if isinstance(value, datetime.datetime):
                 return value.date()

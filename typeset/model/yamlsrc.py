@@ -18,8 +18,11 @@ Decisions (documented for the README):
 Caps, so that a file of a few KB can never take minutes or gigabytes (a "billion laughs" of
 aliases, brackets nested thousands deep, a file that is not a manifest at all): a YAML
 document holds at most MAX_YAML_CHARS characters, nests mappings and lists at most MAX_DEPTH
-deep and expands (aliases and merge keys included) to at most MAX_VALUES values; a source
-file is at most MAX_SOURCE_BYTES. Each is refused with the line where the cap is crossed.
+deep and expands (aliases and merge keys included) to at most MAX_VALUES values holding at
+most MAX_TEXT characters (the characters of every scalar once aliases are expanded: a few
+aliases of a long string multiply text as surely as aliases of aliases multiply values); a
+source file is at most MAX_SOURCE_BYTES. Each is refused with the line where the cap is
+crossed.
 """
 from __future__ import annotations
 
@@ -38,13 +41,15 @@ from typeset.model import chars
 __all__ = [
     "Mark", "YamlMap", "YamlList", "read_source", "load_yaml",
     "mark_of", "key_mark_of", "raw_scalar",
-    "MAX_SOURCE_BYTES", "MAX_YAML_CHARS", "MAX_DEPTH", "MAX_VALUES", "written_path",
+    "MAX_SOURCE_BYTES", "MAX_YAML_CHARS", "MAX_DEPTH", "MAX_VALUES", "MAX_TEXT",
+    "written_path",
 ]
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024   # a source file (an article: about 1.3 million characters)
 MAX_YAML_CHARS = 256 * 1024          # a YAML document: a manifest, a layout, front matter
 MAX_DEPTH = 64                       # mappings and lists inside each other
 MAX_VALUES = 20_000                  # values of a document once aliases and merges are expanded
+MAX_TEXT = 2 * MAX_YAML_CHARS        # characters of its scalars once aliases are expanded
 
 
 @dataclass(frozen=True)
@@ -308,6 +313,7 @@ class _Builder:
         self.offset = line_offset
         self.busy: set[int] = set()       # guards against recursive aliases
         self.count = 0
+        self.chars = 0                    # characters of the scalars built (MAX_TEXT)
         self.via: list[Any] = []          # marks of the aliases being expanded, outermost first
 
     def mark(self, node: yaml.Node) -> Mark:
@@ -345,6 +351,13 @@ class _Builder:
             raise self.error(node, f"malformed YAML: {_DEPTH_MESSAGE} (counting aliases)",
                              _DEPTH_HINT)
         if isinstance(node, yaml.ScalarNode):
+            self.chars += len(node.value)
+            if self.chars > MAX_TEXT:
+                raise self.error(node, f"malformed YAML: the document expands to more than "
+                                       f"{MAX_TEXT // 1024}K characters of text (aliases '*' "
+                                       "repeat what their anchor '&' names)",
+                                 "write the text out once instead of repeating it through "
+                                 "aliases")
             try:
                 return self.loader.construct_object(node, deep=True)
             except (ValueError, OverflowError):
