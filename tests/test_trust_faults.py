@@ -97,7 +97,8 @@ def test_fault(case, tmp_path, monkeypatch, capsys, warm_cache):
         issue = tmp_path / ("期" * 84 + "xx")          # 254 bytes in UTF-8
     shutil.copytree(FIXTURE, issue)
     subs = {"issue": str(issue / "issue.yaml"), "tmp": str(tmp_path), "arch": str(arch),
-            "long": "长" * 90, "version": __version__}
+            "long": "长" * 90, "version": __version__,
+            "deep": "/".join(["a" * 200] * 30) + "/out.pdf"}      # longer than PATH_MAX
 
     for action in setup:
         (what, arg), = action.items()
@@ -156,6 +157,8 @@ def test_fault(case, tmp_path, monkeypatch, capsys, warm_cache):
         else:
             raise AssertionError(f"unknown setup action {what!r}")
     snapshot = {p: p.read_bytes() for p in earlier}
+    snapshot.update({tmp_path / name: (tmp_path / name).read_bytes()
+                     for name in case.get("unchanged", [])})
     arch_before = ({p: p.read_bytes() for p in arch.rglob("*") if p.is_file()}
                    if arch.is_dir() else None)
     capsys.readouterr()

@@ -53,8 +53,8 @@ from pathlib import Path
 from typing import Callable, Iterator, Literal
 
 from typeset.errors import TypesetError
-from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, os_error, write_new,
-                            write_output)
+from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, FileTooLarge, NotRegularFile, fsync_dir,
+                            open_regular, os_error, read_limited, write_new, write_output)
 from typeset.issueinfo import Metadata
 
 CATALOGUE = "catalogue.json"
@@ -171,15 +171,49 @@ def _step(name: str, fail_after: str | None = None) -> None:
                     else getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
-def _safe_component(journal: str) -> str:
-    """The journal name as a directory and file name component: used as written (NFC), but
-    never a path separator, control character or dot-name, and short enough for a file name."""
+Where = Callable[[str], dict]      # a field ("journal", "number") -> {"file":…, "line":…}
+
+
+def _nowhere(field: str) -> dict:
+    return {}
+
+
+def places_where(places: dict | None) -> Where:
+    """A `Where` from {field: (file, line)} (batch.Result.places: picklable)."""
+    def where(field: str) -> dict:
+        file, line = (places or {}).get(field, (None, None))
+        return {"file": file, "line": line} if file is not None else {}
+    return where
+
+
+def _safe_component(journal: str, where: Where = _nowhere) -> str:
+    """The journal name as a directory and file name component: used exactly as written —
+    never a path separator, control character or dot-name, short enough for a file name, and
+    never a name that Unicode normalisation (NFC) or trimming would change: such a name and
+    its normalised twin (a CJK compatibility ideograph such as U+F900 and the unified U+8C48)
+    would share one folder, on a file system that normalises names or in the folder typeset
+    would make, and the second journal would be refused as a folder "changed by hand"."""
     name = unicodedata.normalize("NFC", journal.strip())
     if (not name or name in (".", "..") or name.startswith(".")
             or re.search(r"[/\\\x00-\x1f\x7f:*?\"<>|]", name)):
         raise TypesetError(f"journal name {journal!r} cannot be used as an archive folder name",
                            hint="journal names must not contain / \\ : * ? \" < > | or control "
-                                "characters, nor start with a dot")
+                                "characters, nor start with a dot", **where("journal"))
+    if name != journal:
+        changed = [c for c in journal if unicodedata.normalize("NFC", c) != c]
+        if journal != journal.strip():
+            what = "white space at its start or end"
+        elif changed:
+            what = ", ".join(f"U+{ord(c):04X} {unicodedata.name(c, '')}".rstrip()
+                             + f" (NFC: U+{ord(unicodedata.normalize('NFC', c)[0]):04X})"
+                             for c in dict.fromkeys(changed))
+        else:
+            what = "characters that Unicode normalisation (NFC) composes"
+        raise TypesetError(f"the journal name {journal!r} holds {what}: its archive folder "
+                           f"would be named {name!r}, which another journal could share",
+                           hint="write the journal name in its normalised form (NFC; for a "
+                                "CJK compatibility ideograph, the unified ideograph) in "
+                                "`journal:`", **where("journal"))
     # <journal>-<year>-<number>-r<n>.pdf must fit in one file name (255 bytes)
     longest = len(f"{name}-0000-{'9' * 10}-r9999.pdf".encode("utf-8"))
     if longest > _NAME_MAX:
@@ -188,14 +222,30 @@ def _safe_component(journal: str) -> str:
                            hint=f"file names hold at most {_NAME_MAX} bytes; shorten `journal:` "
                                 f"in the manifest (or the layout) to at most "
                                 f"{(_NAME_MAX - longest + len(name.encode('utf-8'))) // 3} "
-                                "Chinese characters")
+                                "Chinese characters", **where("journal"))
     return name
 
 
-def issue_path(meta: Metadata) -> str:
-    """DIR-relative path of an issue's current file: <journal>/<year>/<journal>-<year>-<number>.pdf"""
-    j = _safe_component(meta.journal)
-    return f"{j}/{meta.year}/{j}-{meta.year}-{meta.number}.pdf"
+def _check_name_length(rel: str, where: Where) -> None:
+    """The longest name the archive makes for an issue — its revision's sources bag,
+    `<stem>-r9999.sources` — must fit in one file name."""
+    stem = rel.rsplit("/", 1)[-1][:-4]
+    longest = len(f"{stem}-r9999{SOURCES_SUFFIX}".encode("utf-8"))
+    if longest > _NAME_MAX:
+        raise TypesetError(f"the archive file name {stem}.pdf is too long: its revisions' "
+                           f"names reach {longest} bytes, and a file name holds at most "
+                           f"{_NAME_MAX}", hint="the issue number (or the journal name) is "
+                                               "too long; check `number:` in the manifest",
+                           **where("number"))
+
+
+def issue_path(meta: Metadata, where: Where = _nowhere) -> str:
+    """DIR-relative path of an issue's current file: <journal>/<year>/<journal>-<year>-<number>.pdf.
+    `where(field)` locates the manifest line of a field ("journal", "number") for messages."""
+    j = _safe_component(meta.journal, where)
+    rel = f"{j}/{meta.year}/{j}-{meta.year}-{meta.number}.pdf"
+    _check_name_length(rel, where)
+    return rel
 
 
 def _revision_path(current: str, n: int) -> str:
@@ -246,16 +296,16 @@ def _regular(path: Path) -> bool:
 def _read_limited(path: Path, limit: int, what: str) -> bytes:
     """The bytes of one of the archive's own files: a regular file (not a link) under `limit`."""
     try:
-        st = os.lstat(path)
-        if not stat.S_ISREG(st.st_mode):
-            raise TypesetError(f"{what} is not a regular file", file=path,
-                               hint="the archive writes only regular files; remove or restore it")
-        if st.st_size > limit:
-            raise TypesetError(f"{what} is {st.st_size} bytes, more than typeset ever writes "
-                               f"({limit} bytes)", file=path,
-                               hint="restore it from a backup; typeset never writes it partially")
-        with open(path, "rb") as f:
-            return f.read(limit + 1)
+        return read_limited(path, limit, follow=False)
+    except NotRegularFile as err:
+        raise TypesetError(f"{what} is not a regular file ({err.kind})", file=path,
+                           hint="the archive writes only regular files; remove or restore it") \
+            from None
+    except FileTooLarge as err:
+        raise TypesetError(f"{what} is {err.size} bytes, more than typeset ever writes "
+                           f"({limit} bytes)", file=path,
+                           hint="restore it from a backup; typeset never writes it partially") \
+            from None
     except OSError as err:
         raise TypesetError(f"cannot read {what}: {err.strerror}", file=path,
                            hint="check the archive folder's permissions") from None
@@ -291,8 +341,7 @@ def _field(d: dict, key: str, kind: str, where: str):
           "text": isinstance(v, str) and v.strip() != "",
           "int": isinstance(v, int) and not isinstance(v, bool),
           "sha": isinstance(v, str) and _HEX64.fullmatch(v) is not None,
-          "date": v is None or (isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v)
-                                is not None),
+          "date": v is None or (isinstance(v, str) and _real_date(v)),
           "list": isinstance(v, list),
           "dict": isinstance(v, dict),
           "str?": v is None or isinstance(v, str),
@@ -305,6 +354,17 @@ def _field(d: dict, key: str, kind: str, where: str):
         shown = json.dumps(v, ensure_ascii=False)
         raise _Shape(f"{where}.{key}: expected {want}, found {shown[:60]}")
     return v
+
+
+def _real_date(text: str) -> bool:
+    """YYYY-MM-DD naming a day of the calendar (not 2024-13-45, not 2023-02-29)."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        _dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _relative_shape(rel: str) -> bool:
@@ -342,7 +402,8 @@ def _provenance_from_json(p: object, where: str) -> dict:
     _field(t, "code", "sha", f"{w}.typeset")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in p["libraries"].items()):
         raise _Shape(f"{w}.libraries: expected names and versions (strings)")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[0-9:+.Z-]+)?", p["date"]):
+    if not (re.fullmatch(r"\d{4}-\d{2}-\d{2}(T[0-9:+.Z-]+)?", p["date"])
+            and _real_date(p["date"][:10])):
         raise _Shape(f"{w}.date: expected an ISO date, found {p['date'][:40]!r}")
     names: set[str] = set()
     for i, item in enumerate(p["inputs"]):
@@ -409,6 +470,18 @@ def _entry_from_json(d: object, where: str, new_format: bool = True) -> ArchiveE
                      **_stored_extras(d, where, new_format))
     if not 1000 <= e.year <= 9999 or e.number < 1 or e.size < 0 or any(r.size < 0 for r in revs):
         raise _Shape(f"{where}: year, number or size out of range")
+    # the names a run gives: <file>.pdf, its revisions <file>-r1.pdf, -r2.pdf … in order, and
+    # each bag beside its file (<name>.sources)
+    # (a path leading outside is not refused here: --verify reports it as `outside`)
+    for i, r in enumerate(revs):
+        w = f"{where}.revisions[{i}]"
+        if r.revision != i + 1 or r.file != _revision_path(e.file, i + 1):
+            raise _Shape(f"{w}: revision {i + 1} of {e.file} is {_revision_path(e.file, i + 1)}"
+                         f", found revision {r.revision} {json.dumps(r.file)[:60]}")
+    for r, w in [(e, where)] + [(r, f"{where}.revisions[{i}]") for i, r in enumerate(revs)]:
+        if r.sources is not None and r.sources != r.file[:-4] + SOURCES_SUFFIX:
+            raise _Shape(f"{w}.sources: the bag of {r.file} is {r.file[:-4] + SOURCES_SUFFIX}, "
+                         f"found {json.dumps(r.sources)[:60]}")
     return e
 
 
@@ -436,10 +509,20 @@ def read_catalogue(to: Path) -> list[ArchiveEntry]:
         entries = [_entry_from_json(d, f"issues[{i}]", new)
                    for i, d in enumerate(doc["issues"])]
         seen: set[tuple] = set()
+        files: dict[str, str] = {}               # every file and bag, once in the catalogue
         for i, e in enumerate(entries):
             if e.key in seen:
                 raise _Shape(f"issues[{i}]: {e.journal} {e.year} no. {e.number} is listed twice")
             seen.add(e.key)
+            for r in e.stored():
+                for rel in (r.file, r.sources):
+                    if rel is None:
+                        continue
+                    key = unicodedata.normalize("NFC", rel)
+                    if key in files:
+                        raise _Shape(f"issues[{i}]: {rel} is listed twice (also in "
+                                     f"{files[key]})")
+                    files[key] = f"issues[{i}]"
         return entries
     except _Shape as e:
         raise TypesetError(f"the archive catalogue is not one typeset wrote: {e}", file=path,
@@ -460,16 +543,53 @@ def _catalogue_bytes(entries: list[ArchiveEntry]) -> bytes:
 _PRISM = "{http://prismstandard.org/namespaces/basic/2.0/}"
 
 
+_BEGIN = b"<?xpacket begin="
+_PACKET = re.compile(rb"<\?xpacket begin=.*?<\?xpacket end=[^>]*>", flags=re.S)
+_PACKET_MAX = 4 << 20            # bytes; typeset's packets are ~4 KB
+
+
+class _Packets:
+    """The XMP packets of a file fed in chunks (a packet split between chunks is found whole),
+    holding at most one unfinished packet of up to _PACKET_MAX bytes in memory."""
+
+    def __init__(self) -> None:
+        self.found: list[bytes] = []
+        self._buf = b""
+
+    def feed(self, chunk: bytes) -> None:
+        buf = self._buf + chunk
+        end = 0
+        for m in _PACKET.finditer(buf):
+            self.found.append(m.group())
+            end = m.end()
+        buf = buf[end:]
+        while True:
+            start = buf.find(_BEGIN)
+            if start < 0:
+                buf = buf[-len(_BEGIN):]        # a begin marker cut by the chunk's edge
+                break
+            if len(buf) - start > _PACKET_MAX:  # no end in sight: not a packet
+                buf = buf[start + 1:]
+                continue
+            buf = buf[start:]
+            break
+        self._buf = buf
+
+
 def pdf_issue(data: bytes) -> tuple[str, int, int]:
     """(journal, year, number) from a PDF's XMP metadata (prism:publicationName, coverDate,
     number, as typeset's page writer writes them). ValueError if the PDF does not say.
 
     The packet is found in the file's bytes: PDF/A keeps the document's metadata stream
     unfiltered (ISO 19005-2 §6.6.2.1), so no PDF parser is needed (and none is imported)."""
-    import re
+    packets = _Packets()
+    packets.feed(data)
+    return _issue_of_packets(packets.found)
+
+
+def _issue_of_packets(packets: list[bytes]) -> tuple[str, int, int]:
     import xml.etree.ElementTree as ET
 
-    packets = re.findall(rb"<\?xpacket begin=.*?<\?xpacket end=[^>]*>", data, flags=re.S)
     if not packets:
         raise ValueError("the PDF has no XMP metadata")
     for packet in packets:
@@ -491,6 +611,24 @@ def pdf_issue(data: bytes) -> tuple[str, int, int]:
         return one("publicationName"), int(one("coverDate")[:4]), int(one("number"))
     except (TypeError,) as err:
         raise ValueError(str(err)) from None
+
+
+def _read_stored(path: Path, size: int) -> tuple[int, str | None, list[bytes]]:
+    """(size, SHA-256, XMP packets) of a stored file, read once in 1 MB pieces — its size
+    from fstat first: a file whose size is not the catalogued `size` is not read at all (SHA
+    None). A regular file, never through a link (OSError, fsutil.NotRegularFile)."""
+    fd, st = open_regular(path, follow=False)
+    with os.fdopen(fd, "rb") as f:
+        if st.st_size != size:
+            return st.st_size, None, []
+        h = hashlib.sha256()
+        packets = _Packets()
+        n = 0
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+            packets.feed(chunk)
+            n += len(chunk)
+    return n, h.hexdigest(), packets.found
 
 
 def _issue_words(journal: str, year: int, number: int) -> str:
@@ -757,12 +895,15 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
                   on_recover: Callable[[str], None] | None = None,
                   provenance: dict | None = None,
                   sources: list[tuple[str, str, str]] | None = None,
+                  inputs=(), where: "Where | None" = None,
                   _fail_after: str | None = None) -> ArchiveEntry:
     """Store `pdf` (the archive variant) for the issue `meta` in the archive directory `to`.
 
     `provenance` (typeset.provenance.provenance) is recorded in the catalogue; `sources`
     (name under data/, path, SHA-256 for every input file) are stored as a BagIt bag beside
-    the PDF (`<issue>.sources/`, typeset.bag), each file checked against its hash.
+    the PDF (`<issue>.sources/`, typeset.bag), each file checked against its hash. `inputs`
+    ((role, path) of every file the issue was built from) are never written over; `where`
+    locates the manifest's `journal:` and `number:` lines for messages (`places_where`).
 
     Refuses an issue already stored unless `revise`, which keeps the stored file as the next
     revision (…-r1.pdf, …-r2.pdf). Waits up to `lock_timeout` seconds (None: $TYPESET_LOCK_TIMEOUT
@@ -773,7 +914,8 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
     """
     if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-1024:]:
         raise TypesetError("what was given to the archive is not a complete PDF file")
-    rel = issue_path(meta)
+    where = where or _nowhere
+    rel = issue_path(meta, where)
     _check_pdf(pdf, meta)
     to = Path(to)
     timeout = lock_timeout_from_env() if lock_timeout is None else lock_timeout
@@ -782,7 +924,7 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
         with _locked(to, timeout, on_wait):
             _step("lock", _fail_after)
             return _store_locked(pdf, meta, to, rel, revise, on_recover, _fail_after,
-                                 provenance, sources)
+                                 provenance, sources, tuple(inputs), where)
     except ArchiveInterrupted:
         raise
     except KeyboardInterrupt:
@@ -794,7 +936,8 @@ def archive_issue(pdf: bytes, meta: Metadata, to: Path, *, revise: bool = False,
 def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                   on_recover: Callable[[str], None] | None,
                   fail_after: str | None, provenance: dict | None = None,
-                  sources: list[tuple[str, str, str]] | None = None) -> ArchiveEntry:
+                  sources: list[tuple[str, str, str]] | None = None,
+                  inputs: tuple = (), where: Where = _nowhere) -> ArchiveEntry:
     root = to.resolve()
     said = _recover_or_explain(to)
     if said and on_recover is not None:
@@ -814,6 +957,13 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                            hint="check the archive with `typeset archive --verify`") from None
     sha = _sha256(pdf)
     if old is None and os.path.lexists(target):
+        twin = _catalogued_as(root, entries, target)
+        if twin is not None:
+            raise TypesetError(f"{target} is already the archive file of "
+                               f"{_issue_words(*twin.key)}: the two journal names differ only "
+                               "in ways this file system does not tell apart (letter case, "
+                               "Unicode form)", **where("journal"),
+                               hint="write the journal name the same way in every issue")
         raise TypesetError(f"{target} exists but is not in the catalogue",
                            hint="the archive folder was changed by hand; check it with "
                                 "`typeset archive --verify`")
@@ -835,7 +985,11 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise os_error(err, folder, what="create the folder") from None
-    confined(root, rel)                 # the folders just made (or found) are no links
+    try:
+        confined(root, rel)             # the folders just made (or found) are no links
+    except Outside as err:
+        raise TypesetError(f"cannot store {rel}: {err}", file=to,
+                           hint="check the archive with `typeset archive --verify`") from None
     tmp_rel = f"{rel.rsplit('/', 1)[0]}/{TEMP_PREFIX}{os.getpid()}{TEMP_SUFFIX}"
     plan = _Plan(target=rel, tmp=tmp_rel, sha256=sha)
     revisions = old.revisions if old else ()
@@ -885,7 +1039,7 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
             step("bag-tmp")
         # 1. the note that lets an interrupted run be undone, before anything else is written
         write_output(to / PENDING, json.dumps(asdict(plan), ensure_ascii=False).encode("utf-8"),
-                     mode=0o644, before_replace=lambda: step("note-temp"))
+                     mode=0o644, before_replace=lambda: step("note-temp"), inputs=inputs)
         step("note")
         # 2. the new bytes, complete and on disk, under a temporary name
         tmp = to / tmp_rel
@@ -900,7 +1054,7 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                 os.link(target, kept)
             except OSError:         # no hard links here (some network shares): a copy
                 write_output(kept, target.read_bytes(), mode=0o444,
-                             before_replace=lambda: step("copy-temp"))
+                             before_replace=lambda: step("copy-temp"), inputs=inputs)
             fsync_dir(folder)
             step("link")
         # 3b. revise: the stored file's bag under its revision name
@@ -932,7 +1086,7 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                              sources=plan.sources)
         others = [e for e in entries if e.key != entry.key]
         write_output(to / CATALOGUE, _catalogue_bytes(others + [entry]), mode=0o644,
-                     before_replace=lambda: step("catalogue-temp"))
+                     before_replace=lambda: step("catalogue-temp"), inputs=inputs)
         committed = True
         step("catalogue")
     except BaseException as exc:
@@ -966,6 +1120,19 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                                  f"catalogued (sha256 {sha[:16]}…); the archive is complete",
                                  stored=True) from None
     return entry
+
+
+def _catalogued_as(root: Path, entries: list[ArchiveEntry], target: Path) -> ArchiveEntry | None:
+    """The catalogue entry one of whose files is `target` under another name (a file system
+    that folds case or normalises Unicode in names), if any."""
+    for e in entries:
+        for rel, _, _ in e.files():
+            try:
+                if os.path.samefile(confined(root, rel), target):
+                    return e
+            except (Outside, OSError, ValueError):
+                continue
+    return None
 
 
 def _bag_info(meta: Metadata, sha: str, provenance: dict | None) -> list[tuple[str, str]]:
@@ -1095,17 +1262,23 @@ def verify_archive(to: Path) -> list[Problem]:
                 problems.append(Problem("missing", rel, f"catalogued but {what}"))
                 continue
             try:
-                data = path.read_bytes()
+                got, actual, packets = _read_stored(path, size)
+            except NotRegularFile as err:
+                problems.append(Problem("missing", rel, f"catalogued but {err.kind}"))
+                continue
             except OSError as err:
                 problems.append(Problem("missing", rel, f"cannot be read: {err.strerror}"))
                 continue
-            actual = _sha256(data)
-            if len(data) != size or actual != sha:
-                problems.append(Problem("changed", rel, f"{len(data)} bytes with SHA-256 "
+            if actual is None:
+                problems.append(Problem("changed", rel, f"{got} bytes; the catalogue says "
+                                        f"{size} bytes, {sha}"))
+                continue
+            if got != size or actual != sha:
+                problems.append(Problem("changed", rel, f"{got} bytes with SHA-256 "
                                         f"{actual}; the catalogue says {size} bytes, {sha}"))
                 continue
             try:
-                says = pdf_issue(data)
+                says = _issue_of_packets(packets)
             except ValueError as err:
                 problems.append(Problem("metadata", rel, str(err)))
                 continue

@@ -60,6 +60,9 @@ class Result:
     meta: object = None               # typeset.issueinfo.Metadata
     provenance: dict | None = None
     sources: list[tuple[str, str, str]] = field(default_factory=list)  # (name, path, sha)
+    inputs: list[tuple[str, str]] = field(default_factory=list)     # (role, path): never
+                                                                     # an output (fsutil)
+    places: dict = field(default_factory=dict)   # "journal"/"number" -> (file, line)
     pages: int = 0
     seconds: float = 0.0
     error: str | None = None          # the message
@@ -120,15 +123,22 @@ def build_job(job: Job, stored: dict[str, str] | None = None) -> Result:
 
     src = issue_sources(Path(job.manifest), job.layout)
     meta = issue_metadata(src.issue, src.layout)
+    places = _places(src.issue, src.layout)
     if job.archive:
-        from typeset.archive import issue_path
-        target = issue_path(meta)
+        from typeset.archive import issue_path, places_where
+        target = issue_path(meta, places_where(places))
     else:
         target = job.out
     key = build_key(src, job.variant, job.pdfx)
     sources = [(i.name, i.path, i.sha256) for i in src.inputs]
+    inputs = [(i.role, i.path) for i in src.inputs]
+    if job.out is not None:                  # before building: never over one of its inputs
+        from typeset.fsutil import refuse_input
+        refuse_input(job.out, inputs)
+        refuse_input(sidecar(Path(job.out)), inputs)
     if (stored or {}).get(target) == key:
-        return Result(job.manifest, "unchanged", target=target, meta=meta, sources=sources)
+        return Result(job.manifest, "unchanged", target=target, meta=meta, sources=sources,
+                      inputs=inputs, places=places)
     from typeset.render.variants import variant_for
     standard = variant_for(job.variant, job.pdfx or "x4").standard
     comp = compose(Path(job.manifest), layout_override=job.layout,
@@ -138,7 +148,22 @@ def build_job(job: Job, stored: dict[str, str] | None = None) -> Result:
     record = provenance(src, variant=job.variant, pdfx=job.pdfx, conformance=standard,
                         date=document_date(meta).isoformat(), key=key)
     return Result(job.manifest, "built", target=target, pdf=pdf, meta=meta,
-                  provenance=record, sources=sources, pages=len(comp.pages))
+                  provenance=record, sources=sources, inputs=inputs, places=places,
+                  pages=len(comp.pages))
+
+
+def _places(issue, layout) -> dict:
+    """Where the issue's journal name and number are written, {field: (file, line)}, for the
+    archive's messages about names it cannot use: the manifest's line, or the layout's when
+    the journal comes from the layout."""
+    from typeset.model.layout import layout_where
+    if issue.journal is not None:
+        journal = (str(issue.path), issue.journal_line)
+    else:
+        w = layout_where(layout, "journal")
+        journal = (w.file or getattr(layout, "path", None), w.line)
+    # `number_line`: where the manifest loader records it (else the manifest, without a line)
+    return {"journal": journal, "number": (str(issue.path), getattr(issue, "number_line", None))}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,20 +394,21 @@ def store(res: Result, *, archive: Path | None, out_dir: Path | None, revise: bo
                            f"{ours['version']} (code {ours['code'][:12]}…)",
                            hint="install the same typeset on every worker and the client")
     if archive is not None:
-        from typeset.archive import archive_issue
+        from typeset.archive import archive_issue, places_where
         entry = archive_issue(res.pdf, res.meta, archive, revise=revise,
                               provenance=res.provenance,
                               sources=res.sources if with_sources else None,
-                              lock_timeout=lock_timeout, on_wait=on_wait)
+                              lock_timeout=lock_timeout, on_wait=on_wait,
+                              inputs=res.inputs, where=places_where(res.places))
         return str(archive / entry.file)
     from typeset.fsutil import write_output
     pdf = Path(res.target)
-    write_output(pdf, res.pdf)
+    write_output(pdf, res.pdf, inputs=res.inputs)
     import hashlib
     doc = {"format": SIDECAR_FORMAT, "file": pdf.name,
            "sha256": hashlib.sha256(res.pdf).hexdigest(), "provenance": res.provenance}
     write_output(sidecar(pdf), (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True)
-                                + "\n").encode("utf-8"))
+                                + "\n").encode("utf-8"), inputs=res.inputs)
     return str(pdf)
 
 

@@ -105,16 +105,42 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes
                       crop_marks=marks, pictures=pictures)
 
 
+def inputs_of(comp_or_loaded, library: FontLibrary | None = None) -> list[tuple[str, str]]:
+    """The files a build of this issue reads (typeset.provenance.input_files): an output
+    path may never be one of them."""
+    from typeset.provenance import input_files
+
+    if isinstance(comp_or_loaded, Composition):
+        return input_files(comp_or_loaded.issue, comp_or_loaded.layout,
+                           comp_or_loaded.book.library)
+    issue, layout = comp_or_loaded
+    return input_files(issue, layout, library)
+
+
+def check_pdf_name(out: Path) -> None:
+    """A PDF is written only to a name ending in .pdf: `-o issue.yaml` typed by mistake is
+    refused (and never replaces the file), whatever the file is."""
+    if Path(out).suffix.lower() != ".pdf":
+        from typeset.errors import TypesetError
+        shown = str(out).replace("\0", "\\0")
+        raise TypesetError("the output file name must end in .pdf (typeset writes a PDF "
+                           "here)", file=shown,
+                           hint=f"e.g. -o {Path(out).with_suffix('.pdf').name}"
+                           if Path(out).name not in ("", ".", "..") else "give a file name "
+                           "ending in .pdf")
+
+
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
           create_parent: bool = False) -> str:
     """Write the finished PDF atomically (a failure leaves `out` as it was); returns its
-    SHA-256. Only a regular file is replaced (typeset.fsutil.write_output)."""
+    SHA-256. Only a regular file is replaced, never one of the issue's inputs
+    (typeset.fsutil.write_output)."""
     import hashlib
 
     from typeset.fsutil import write_output
 
     data = render(comp, variant, pdfx)
-    write_output(out, data, create_parent=create_parent)
+    write_output(out, data, create_parent=create_parent, inputs=inputs_of(comp))
     return hashlib.sha256(data).hexdigest()
 
 
@@ -126,7 +152,11 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
 
     standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     out = check_output(output or default_output(manifest), create_parent=output is None)
-    comp = compose(manifest, layout_override=layout_override)
+    check_pdf_name(out)
+    loaded = load(manifest, layout_override)
+    library = FontLibrary()
+    check_output(out, create_parent=output is None, inputs=inputs_of(loaded, library))
+    comp = compose(manifest, layout_override=layout_override, library=library, loaded=loaded)
     pictures = picture_report(comp.pages, comp.layout, str(comp.issue.path.parent),
                               print_variant=variant == "print")
     failure = pictures.failure()          # under-resolution, when the layout makes it an error
@@ -143,9 +173,10 @@ def archive(manifest: Path, to: Path, *, layout_override: str | None = None,
     """Build the archive variant and store it with its provenance, and with `sources` its
     sources bag (options: see typeset.archive.archive_issue). The same path as each issue of
     `typeset batch --archive`, so the two store the same bytes and the same record."""
-    from typeset.archive import archive_issue
+    from typeset.archive import archive_issue, places_where
     from typeset.batch import Job, build_job
 
     res = build_job(Job(str(manifest), "archive", None, layout_override, archive=True))
     return archive_issue(res.pdf, res.meta, to, revise=revise, provenance=res.provenance,
-                         sources=res.sources if sources else None, **options)
+                         sources=res.sources if sources else None, inputs=res.inputs,
+                         where=places_where(res.places), **options)

@@ -21,8 +21,11 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def _cmd_specimen(args: argparse.Namespace) -> int:
+    from typeset.build import check_pdf_name
     from typeset.specimen import build_specimen
 
+    from typeset.fsutil import check_output
+    check_pdf_name(check_output(args.output))
     pages = build_specimen(Path(args.output))
     print(f"specimen: {pages} pages -> {args.output}")
     return 0
@@ -347,14 +350,28 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     if args.output is not None and not args.csv:
         print("typeset: error: -o writes the CSV; give --csv too", file=sys.stderr)
         return EXIT_USAGE
-    stats = issue_stats(compose(Path(args.manifest), layout_override=args.layout))
+    inputs: list = []
+    if args.output is not None:              # before composing: never over one of its inputs
+        from typeset.build import inputs_of, load
+        from typeset.fsutil import check_output
+        from typeset.text.fonts import FontLibrary
+        check_output(args.output)
+        library = FontLibrary()
+        loaded = load(Path(args.manifest), args.layout)
+        inputs = inputs_of(loaded, library)
+        check_output(args.output, inputs=inputs)
+        comp = compose(Path(args.manifest), layout_override=args.layout, library=library,
+                       loaded=loaded)
+    else:
+        comp = compose(Path(args.manifest), layout_override=args.layout)
+    stats = issue_stats(comp)
     if not args.csv:
         print(stats_table(stats))
         return EXIT_OK
     data = stats_csv(stats)
     if args.output is not None:
         from typeset.fsutil import write_output
-        write_output(args.output, data)
+        write_output(args.output, data, inputs=inputs)
         print(f"typeset: {len(stats.articles)} article(s) -> {args.output}")
     else:
         sys.stdout.flush()

@@ -17,9 +17,23 @@ catalogue, its pending note — goes through one function with one set of promis
   build's default `out/` is; a folder named by the user with `-o` must exist, so a typing
   mistake in it cannot scatter output into new folders.
 
+* Never one of the inputs (`inputs=`): the caller passes the files its output is made from
+  (an issue's manifest, articles, pictures, layout and fonts: `provenance.input_files`; the
+  document `import` reads). A target that is one of them — the same file by device and inode,
+  whatever the path says — is refused before anything is built, so `-o issue.yaml` can never
+  replace the manifest with the PDF. A folder replaced as a whole (a proof) may not hold one.
+
+Reading (`read_limited`, `open_regular`). Every file typeset reads that could be planted or
+mistyped — a cache file, a PDF given to `check --pdf`, a file of the archive — is opened
+without blocking (`O_NONBLOCK`: a FIFO never hangs the open), optionally without following a
+final symbolic link (`O_NOFOLLOW`), checked with fstat to be a regular file (a FIFO, a device
+such as /dev/zero, a folder are refused by what they are) and read up to a size limit, never
+more.
+
 Caches (`cache_dir`, `read_cache`, `write_cache`). The caches live under `$TYPESET_CACHE`
-(default `~/.cache/typeset`). A cache is only ever an optimisation: reading returns None for
-anything missing, unreadable or too large, writing is atomic (temporary file + rename, so a
+(default `~/.cache/typeset`). A cache is only ever an optimisation: reading (through
+`read_limited`, never following a link) returns None for anything missing, unreadable, not a
+regular file or too large; writing is atomic (temporary file + rename, so a
 reader never sees a half-written entry) and silently gives up on any error. What is in a
 cache file is checked by its reader (see each cache's format); nothing in it is ever executed.
 """
@@ -31,7 +45,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from typeset.errors import TypesetError
 
@@ -54,18 +68,104 @@ def cache_dir() -> Path:
         return Path(os.devnull) / "typeset-cache"      # every read and write fails: no cache
 
 
-def read_cache(path: Path | str, limit: int) -> bytes | None:
-    """The bytes of a cache file, or None if it is absent, unreadable, not a regular file or
-    larger than `limit` bytes (a planted giant file is ignored, not read)."""
+class NotRegularFile(OSError):
+    """A path that names something other than a regular file (`kind` says what)."""
+
+    def __init__(self, path: Path | str, kind: str):
+        super().__init__(errno.EINVAL, f"{kind}, not a regular file", os.fspath(path))
+        self.kind = kind
+
+
+class FileTooLarge(OSError):
+    """A regular file larger than the reader's limit (`size`, `limit` in bytes)."""
+
+    def __init__(self, path: Path | str, size: int, limit: int):
+        super().__init__(errno.EFBIG, f"{size} bytes, over the limit of {limit}",
+                         os.fspath(path))
+        self.size = size
+        self.limit = limit
+
+
+def kind_of(mode: int) -> str:
+    """What a file of this st_mode is, in words ("a FIFO (named pipe)", "a folder", …)."""
+    return "a regular file" if stat.S_ISREG(mode) else _KIND.get(stat.S_IFMT(mode),
+                                                                    "not a regular file")
+
+
+def what_is(path: Path | str) -> str | None:
+    """What `path` names, following links, in words (`kind_of`): "a regular file", "a
+    folder", "a FIFO (named pipe)", "a character device", …; None when nothing is there (or
+    it cannot be looked at). For messages that must not call a pipe or a device "not found"."""
     try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-                return None
-            data = f.read(limit + 1)
+        return kind_of(os.stat(path).st_mode)
     except (OSError, ValueError):
         return None
-    return data if len(data) <= limit else None
+
+
+def open_regular(path: Path | str, *, follow: bool = True) -> tuple[int, os.stat_result]:
+    """Open `path` for reading, never blocking and (unless `follow`) never through a final
+    symbolic link, and make sure it is a regular file: (descriptor, its fstat). Raises
+    NotRegularFile (a FIFO, a device, a folder, a socket; a link when not `follow`) or the
+    OSError of the open. The caller closes the descriptor."""
+    flags = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_BINARY", 0) | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        if not follow and err.errno == errno.ELOOP and stat.S_ISLNK(
+                _lstat_mode(path)):                   # O_NOFOLLOW met a link
+            raise NotRegularFile(path, "a symbolic link") from None
+        if err.errno == errno.EISDIR:
+            raise NotRegularFile(path, "a folder") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegularFile(path, kind_of(st.st_mode))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def _lstat_mode(path: Path | str) -> int:
+    try:
+        return os.lstat(path).st_mode
+    except (OSError, ValueError):
+        return 0
+
+
+def read_limited(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
+    """All bytes of the regular file `path`, at most `limit` of them (`open_regular`).
+    Raises NotRegularFile, FileTooLarge (found by fstat before reading, or while reading a
+    file that grew) or the OSError of the open or read."""
+    fd, st = open_regular(path, follow=follow)
+    try:
+        if st.st_size > limit:
+            raise FileTooLarge(path, st.st_size, limit)
+        chunks: list[bytes] = []
+        got = 0
+        while got <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+    finally:
+        os.close(fd)
+    if got > limit:
+        raise FileTooLarge(path, got, limit)
+    return b"".join(chunks)
+
+
+def read_cache(path: Path | str, limit: int) -> bytes | None:
+    """The bytes of a cache file, or None if it is absent, unreadable, not a regular file
+    (a FIFO, a device, a symbolic link — typeset never makes one in a cache) or larger than
+    `limit` bytes: a planted file is ignored, never waited for or read past the limit."""
+    try:
+        return read_limited(path, limit, follow=False)
+    except (OSError, ValueError):
+        return None
 
 
 def write_cache(path: Path | str, data: bytes) -> bool:
@@ -108,6 +208,22 @@ def _name_max(folder: Path) -> int:
         return 255
 
 
+def _path_max() -> int:
+    try:
+        return os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError, AttributeError):
+        return 4096
+
+
+def _is_dir(folder: Path) -> bool:
+    """Is `folder` a folder? False for anything that cannot even be asked (a path longer
+    than PATH_MAX, a NUL, no permission)."""
+    try:
+        return stat.S_ISDIR(os.stat(folder).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def os_error(err: OSError, path: Path | str, *, what: str = "write") -> TypesetError:
     """An OSError met while writing `path`, as a message in words with a hint."""
     p = Path(path)
@@ -123,9 +239,17 @@ def os_error(err: OSError, path: Path | str, *, what: str = "write") -> TypesetE
     elif code == errno.EROFS:
         msg, hint = ("the file system is read-only", "choose a path on a writable disk")
     elif code == errno.ENAMETOOLONG:
-        msg = (f"the file name is too long ({len(os.fsencode(p.name))} bytes; this file system "
-               f"allows {_name_max(p.parent) if p.parent.is_dir() else 255})")
-        hint = "shorten it (the issue folder's name, the journal name, or the name given with -o)"
+        name = len(os.fsencode(p.name))
+        most = _name_max(p.parent) if _is_dir(p.parent) else 255
+        whole = len(os.fsencode(os.path.abspath(_shown(p))))
+        if name > most or whole <= _path_max():
+            msg = f"the file name is too long ({name} bytes; this file system allows {most})"
+            hint = ("shorten it (the issue folder's name, the journal name, or the name given "
+                    "with -o)")
+        else:                       # each name fits, the whole path does not (PATH_MAX)
+            msg = (f"the path is too long ({whole} bytes; this system allows {_path_max()} "
+                   "in a path)")
+            hint = "choose a folder nearer the root, or shorter folder names"
     elif code == errno.ENOENT:
         msg, hint = (f"the folder {folder} does not exist",
                      "create it first (mkdir -p), or give another path")
@@ -141,11 +265,65 @@ def os_error(err: OSError, path: Path | str, *, what: str = "write") -> TypesetE
     return TypesetError(msg, file=shown, hint=hint)
 
 
-def check_output(path: Path | str, *, create_parent: bool = False) -> Path:
+#: What an output is made from: (role, path) pairs, e.g. ("manifest", "issues/x/issue.yaml").
+Inputs = Iterable[tuple[str, "Path | str"]]
+
+_ROLE_WORDS = {"manifest": "the issue's manifest", "article": "an article of the issue",
+               "picture": "a picture of the issue", "layout": "the issue's layout",
+               "font": "a font the issue's layout uses",
+               "document": "the document being imported"}
+
+
+def _role(role: str) -> str:
+    return _ROLE_WORDS.get(role, f"an input ({role})")
+
+
+def refuse_input(path: Path | str, inputs: Inputs) -> None:
+    """Refuse an output path that is one of `inputs` (the same file: device and inode, so a
+    link, a hard link or another spelling of the path is caught). A missing path is no input."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return
+    for role, src in inputs:
+        try:
+            sst = os.stat(src)
+        except (OSError, ValueError):
+            continue
+        if (sst.st_dev, sst.st_ino) == (st.st_dev, st.st_ino):
+            same = "" if os.path.abspath(src) == os.path.abspath(path) else f" ({_shown(src)})"
+            raise TypesetError(f"the output path is {_role(role)}{same}: writing there would "
+                               "replace it", file=_shown(path),
+                               hint="give another output path; typeset never writes over a "
+                                    "file it reads")
+
+
+def refuse_inputs_inside(folder: Path | str, inputs: Inputs) -> None:
+    """Refuse a folder to be replaced as a whole that holds one of `inputs` (replacing it
+    would delete the input)."""
+    try:
+        top = os.path.realpath(folder)
+    except (OSError, ValueError):
+        return
+    for role, src in inputs:
+        try:
+            real = os.path.realpath(src)
+            inside = os.path.commonpath([top, real]) == top
+        except (OSError, ValueError):
+            continue
+        if inside:
+            raise TypesetError(f"the output folder holds {_role(role)} ({_shown(src)}): "
+                               "replacing the folder would delete it", file=_shown(folder),
+                               hint="give another folder, outside the issue's files")
+
+
+def check_output(path: Path | str, *, create_parent: bool = False,
+                 inputs: Inputs = ()) -> Path:
     """Refuse, before anything is built or written, an output path typeset would not write:
-    one holding NUL, naming anything but a regular file, a missing parent (unless
-    `create_parent`: then the nearest existing folder above must be writable; `write_output`
-    creates the rest), a file where a folder should be, a name too long. Returns the path."""
+    one holding NUL, naming anything but a regular file, one of the `inputs` its output is
+    made from, a missing parent (unless `create_parent`: then the nearest existing folder
+    above must be writable; `write_output` creates the rest), a file where a folder should
+    be, a name too long. Returns the path."""
     raw = os.fspath(path)
     if "\0" in raw:
         raise TypesetError("the output path contains a NUL character", file=_shown(raw),
@@ -166,6 +344,8 @@ def check_output(path: Path | str, *, create_parent: bool = False) -> Path:
                 "typeset replaces only regular files; remove it or give another path")
         raise TypesetError(f"the output path is {kind}; typeset writes only regular files",
                            file=_shown(p), hint=hint)
+    if st is not None:
+        refuse_input(p, inputs)
     # The folder that must be written in: the parent, or (when the parent may be created)
     # the nearest folder above it that exists. Nothing is created here.
     parent = p.parent
@@ -231,11 +411,14 @@ def write_new(path: Path | str, data: bytes, *, mode: int = 0o444,
 
 def write_output(path: Path | str, data: bytes, *, create_parent: bool = False,
                  mode: int | None = None,
-                 before_replace: Callable[[], None] | None = None) -> Path:
+                 before_replace: Callable[[], None] | None = None,
+                 inputs: Inputs = ()) -> Path:
     """Write `data` to `path` atomically (see the module doc). `mode`: the file's permission
     bits (default: 0o666 less the umask). `before_replace` is called once the temporary file is
-    complete, just before it is renamed (the archive's interruption tests use it)."""
-    p = check_output(path, create_parent=create_parent)
+    complete, just before it is renamed (the archive's interruption tests use it). `inputs`:
+    the files the output is made from, never replaced (see `check_output`)."""
+    inputs = tuple(inputs)
+    p = check_output(path, create_parent=create_parent, inputs=inputs)
     if create_parent and not p.parent.is_dir():
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -259,6 +442,8 @@ def write_output(path: Path | str, data: bytes, *, create_parent: bool = False,
             raise TypesetError("the output path changed into "
                                f"{_KIND.get(stat.S_IFMT(st.st_mode), 'not a regular file')} "
                                "while typeset was writing; nothing was replaced", file=_shown(p))
+        if st is not None:
+            refuse_input(p, inputs)
         os.replace(tmp, p)
     except OSError as err:
         with contextlib.suppress(OSError):
@@ -299,11 +484,13 @@ def fsync_dir(folder: Path | str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Output folders (a proof: pages, contact sheet, list of changes, manifest)
 
-def check_folder_output(path: Path | str, *, create_parent: bool = False) -> Path:
+def check_folder_output(path: Path | str, *, create_parent: bool = False,
+                        inputs: Inputs = ()) -> Path:
     """Refuse, before any work, a folder typeset would not write as a whole: a path holding
     NUL, one naming anything but a folder (a file, a symbolic link — even to a folder —, a
-    FIFO, a device), a missing parent (unless `create_parent`), a parent that is a file, a
-    name too long. A missing folder is fine (it is made when the folder is committed)."""
+    FIFO, a device), one holding any of the `inputs`, a missing parent (unless
+    `create_parent`), a parent that is a file, a name too long. A missing folder is fine (it
+    is made when the folder is committed)."""
     raw = os.fspath(path)
     if "\0" in raw:
         raise TypesetError("the folder path contains a NUL character", file=_shown(raw),
@@ -317,6 +504,8 @@ def check_folder_output(path: Path | str, *, create_parent: bool = False) -> Pat
         kind = "a file" if stat.S_ISREG(st.st_mode) else kind
         raise TypesetError(f"the output folder is {kind}, not a folder", file=_shown(p),
                            hint="give a folder (it is created if it does not exist)")
+    if st is not None:
+        refuse_inputs_inside(p, inputs)
     if st is None:
         # the folder is made by commit(): its parent is checked like a file's
         check_output(p, create_parent=create_parent)
@@ -377,8 +566,11 @@ class NewFolder:
     commit() (an exception) discards the new folder."""
 
     def __init__(self, target: Path | str, *, create_parent: bool = False,
-                 replaceable: Callable[[Path], str | None] | None = None):
-        self.target = check_folder_output(target, create_parent=create_parent)
+                 replaceable: Callable[[Path], str | None] | None = None,
+                 inputs: Inputs = ()):
+        self.inputs = tuple(inputs)
+        self.target = check_folder_output(target, create_parent=create_parent,
+                                          inputs=self.inputs)
         self.create_parent = create_parent
         self.replaceable = replaceable
         self.tmp: Path | None = None
@@ -430,6 +622,7 @@ class NewFolder:
                 raise TypesetError("the output folder changed into something else while "
                                    "typeset was writing; nothing was replaced",
                                    file=_shown(target))
+            refuse_inputs_inside(target, self.inputs)
             refusal = self.replaceable(target) if self.replaceable else None
             if refusal:
                 raise TypesetError(refusal, file=_shown(target))

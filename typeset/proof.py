@@ -416,18 +416,23 @@ def make_proof(manifest: Path, to: Path | None = None, *, pages: str | None = No
                progress: Progress | None = None) -> ProofReport:
     """Build the issue, render its pages and write the proof folder (see the module doc).
     `pages`: the --pages text (parsed here; ValueError for a usage error)."""
-    from typeset.build import compose, metadata, render
+    from typeset.build import compose, inputs_of, load, metadata, render
     from typeset.contact import contact_sheet, thumbnail
     from typeset.fsutil import NewFolder, check_folder_output, recover_folder
+    from typeset.text.fonts import FontLibrary
 
     if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:
         raise ValueError(f"--dpi must be between {DPI_RANGE[0]} and {DPI_RANGE[1]}")
     items = parse_pages(pages) if pages is not None else None
     folder = check_folder_output(to or default_folder(manifest), create_parent=to is None)
+    loaded = load(manifest, layout_override)
+    library = FontLibrary()
+    inputs = inputs_of(loaded, library)         # the folder is replaced: it holds none
+    check_folder_output(folder, create_parent=to is None, inputs=inputs)
     note = recover_folder(folder)
     previous = read_previous(folder)                   # before the build: refuse at once
 
-    comp = compose(manifest, layout_override=layout_override)
+    comp = compose(manifest, layout_override=layout_override, library=library, loaded=loaded)
     pdf = render(comp, "print")                        # PDF/X-4: the printer's file
     all_pages = comp.pages
     indices = select(all_pages, items) if items is not None else list(range(len(all_pages)))
@@ -435,7 +440,8 @@ def make_proof(manifest: Path, to: Path | None = None, *, pages: str | None = No
 
     now: list[Record] = []
     thumbs: dict[int, object] = {}
-    with NewFolder(folder, create_parent=to is None, replaceable=replaceable) as out, \
+    with NewFolder(folder, create_parent=to is None, replaceable=replaceable,
+                   inputs=inputs) as out, \
             ThreadPoolExecutor(max_workers=ENCODERS) as pool:
         # PDFium renders the next page while zlib encodes the last ones (both release the
         # GIL); at most 2 × ENCODERS rendered pages wait in memory

@@ -162,10 +162,45 @@ def _common_root(paths: list[Path]) -> Path:
     return Path(os.path.commonpath([str(p.parent) for p in paths]))
 
 
+def input_files(issue, layout, library=None) -> list[tuple[str, str]]:
+    """Every file a build of the loaded `issue` in `layout` reads, as (role, absolute path):
+    the manifest, each article, each picture (once), the layout, each font file the layout
+    names (for a face of a collection, the collection's file). Nothing is hashed: the output
+    writer uses this list to refuse an output path that is one of them (fsutil `inputs=`);
+    `issue_sources` hashes the same list."""
+    own = [("manifest", os.path.abspath(issue.path))]
+    own += [("article", os.path.abspath(a.path)) for s in issue.sections for a in s.articles]
+    seen_pics: set[str] = set()
+    for pic in pictures_of(issue):
+        if pic.path not in seen_pics:
+            seen_pics.add(pic.path)
+            own.append(("picture", os.path.abspath(pic.path)))
+    own.append(("layout", os.path.abspath(layout.path)))
+    own += [("font", path) for _, path in _font_inputs(layout, library)]
+    return own
+
+
+def _font_inputs(layout, library=None) -> list[tuple[str, str]]:
+    """(the name as the layout writes it, the font file's path) for each font, once."""
+    from typeset.text.fonts import FontLibrary
+
+    library = library or FontLibrary()
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for files in layout.fonts.values():
+        for written in files:
+            if written in seen:
+                continue
+            seen.add(written)
+            path = library.resolve(font_ref(written, layout.path))
+            out.append((written, split_font_ref(path)[0]))
+    return out
+
+
 def issue_sources(manifest: Path, layout_override: str | None = None, *,
                   library=None) -> Sources:
     """Load the issue and its layout (TypesetError on bad input, as `typeset build`) and list
-    every file that goes into it, hashed."""
+    every file that goes into it (`input_files`), hashed."""
     from typeset.build import load
     from typeset.text.fonts import FontLibrary
 
@@ -176,15 +211,9 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
 
     # the issue's own files keep their places relative to one another (a manifest naming
     # ../shared/a.md still finds it in the bag): names are relative to their common folder
-    mpath = Path(os.path.abspath(manifest))
-    own = [("manifest", mpath)]
-    own += [("article", Path(os.path.abspath(a.path))) for s in issue.sections
-            for a in s.articles]
-    seen_pics: set[str] = set()
-    for pic in pictures_of(issue):
-        if pic.path not in seen_pics:
-            seen_pics.add(pic.path)
-            own.append(("picture", Path(os.path.abspath(pic.path))))
+    files = input_files(issue, layout, library)
+    own = [(role, Path(path)) for role, path in files
+           if role in ("manifest", "article", "picture")]
     root = _common_root([p for _, p in own])
     for role, p in own:
         sha, size = file_sha256(p)
@@ -196,21 +225,13 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
                         ref=layout_override or issue.layout))
 
     names: dict[str, str] = {}           # bag name -> sha (two different files, one name)
-    seen: set[str] = set()
-    for files in layout.fonts.values():
-        for written in files:
-            if written in seen:
-                continue
-            seen.add(written)
-            base, index = split_font_ref(font_ref(written, layout.path))
-            path = library.resolve(font_ref(written, layout.path))
-            path = split_font_ref(path)[0]
-            sha, size = _font_sha256(path)
-            name = f"fonts/{Path(path).name}"
-            if names.get(name, sha) != sha:
-                name = f"fonts/{sha[:12]}-{Path(path).name}"
-            names[name] = sha
-            inputs.append(Input("font", name, path, sha, size, ref=written))
+    for written, path in _font_inputs(layout, library):
+        sha, size = _font_sha256(path)
+        name = f"fonts/{Path(path).name}"
+        if names.get(name, sha) != sha:
+            name = f"fonts/{sha[:12]}-{Path(path).name}"
+        names[name] = sha
+        inputs.append(Input("font", name, path, sha, size, ref=written))
     return Sources(manifest, issue, layout, layout_override, tuple(inputs))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import check_output, write_output
+from typeset.fsutil import check_output, refuse_input, write_output
 
 __all__ = ["ImportResult", "convert", "import_docx", "article_path", "image_stem"]
 
@@ -95,28 +95,26 @@ def import_docx(source: Path, article: Path, *, force: bool = False) -> ImportRe
     if article.suffix.lower() != ".md":
         raise TypesetError("the article must be a .md file", file=article,
                            hint=f"e.g. -o {article.with_suffix('.md').name}")
-    with contextlib.suppress(OSError):
-        if article.exists() and source.exists() and os.path.samefile(article, source):
-            raise TypesetError("the article would replace the document itself", file=article,
-                               hint="give the article another name with -o")
+    inputs = [("document", source)]          # never written over, even with --force
+    refuse_input(article, inputs)
     result, images = convert(source, article)
     targets = [(article, "the article")] + [(article.parent / img.relpath, "the picture")
                                            for img in images]
     for path, what in targets:
         if not force:
             _refuse_existing(path, what)
-    check_output(article)
+    check_output(article, inputs=inputs)
     for path, _ in targets[1:]:
-        check_output(path, create_parent=True)
+        check_output(path, create_parent=True, inputs=inputs)
     created: list[Path] = []
     try:
         for img in images:
             path = article.parent / img.relpath
             existed = os.path.lexists(path)
-            write_output(path, img.data, create_parent=True)
+            write_output(path, img.data, create_parent=True, inputs=inputs)
             if not existed:
                 created.append(path)
-        write_output(article, result.markdown.encode("utf-8"))
+        write_output(article, result.markdown.encode("utf-8"), inputs=inputs)
     except BaseException:
         for path in created:
             with contextlib.suppress(OSError):

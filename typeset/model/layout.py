@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typeset.errors import TypesetError
+from typeset.fsutil import what_is
 from typeset.model.chars import Where, normalize, printed
 from typeset.model.schema import Pt, from_data
 from typeset.model.yamlsrc import Mark, load_yaml, mark_of, written_path
@@ -517,6 +518,11 @@ def available_layouts() -> list[str]:
 def load_layout(ref: str, *, relative_to: Path | None = None,
                 referenced_from: str | None = None, line: int | None = None) -> Layout:
     path = resolve_layout_path(ref, relative_to=relative_to)
+    kind = None if path.is_file() else what_is(path)
+    if kind is not None:                      # there, but a folder, a pipe, a device …
+        raise TypesetError(f"layout '{ref}' is {kind}, not a regular file ({path})",
+                           file=referenced_from, line=line,
+                           hint="a layout is a .yaml file; give the path of the file itself")
     if not path.is_file():
         import difflib
         names = available_layouts()

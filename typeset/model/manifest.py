@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError
+from typeset.fsutil import what_is
 from typeset.model.article import Article, load_article, value_where
 from typeset.model.chars import normalize, printed
 from typeset.model.schema import from_data
@@ -183,7 +184,13 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
                                         "remove one of the entries")
             seen[key] = mark.line if mark else 0
             if not target.is_file():
-                what = "is a folder, not an article file" if target.is_dir() else "not found"
+                kind = what_is(target)
+                if kind is not None and kind != "a folder":      # a pipe, a device, …
+                    raise TypesetError(f"article file is {kind}, not a regular file: {rel}",
+                                       file=path, **_line(mark),
+                                       hint="an article is a Markdown file (.md); give the "
+                                            "path of the file itself")
+                what = "is a folder, not an article file" if kind else "not found"
                 raise TypesetError(f"article file {what}: {rel}", file=path, **_line(mark),
                                    hint=_missing_article_hint(path, rel, target))
             articles.append(load_article(target))

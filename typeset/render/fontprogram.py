@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import json
 import os
 import re
 import sys
@@ -25,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import write_cache
+from typeset.fsutil import read_cache, write_cache
 from typeset.render.cffsubset import Unsupported, subset_cff
 from typeset.text.fonts import FontFace, cache_dir
 
-_SUBSET_FORMAT = 4      # bump when subset programs change, to invalidate the disk cache
+_SUBSET_FORMAT = 5      # bump when subset programs change, to invalidate the disk cache
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,24 @@ def subset_key(face: FontFace, gids: list[int]) -> str:
 
 
 class SubsetCache:
-    """Subset programs on disk, one file per key. Failures to read or write are ignored."""
+    """Subset programs on disk, one file per key. Failures to read or write are ignored.
+
+    File `subsets/<xx>/<key>.bin`, binary, read as data (never executed):
+
+        b"typeset-subset\\n"     magic (15 bytes)
+        u32 LE                   length of the header
+        header                   ASCII JSON: glyph count, the CID->GID map (null for CFF)
+                                 and the program's length
+        program                  the font program as embedded
+        SHA-256                  of everything above (32 bytes): header and program alike
+
+    Read through fsutil.read_cache (a regular file, never through a link, at most `LIMIT`
+    bytes) and checked against what it stands for (`get(key, gids)`): the glyph count and
+    map a subset of exactly `gids` has (CFF: one glyph per code plus .notdef; TrueType: a
+    GID for every code, inside the program). Anything else is ignored and rebuilt."""
+
+    MAGIC = b"typeset-subset\n"
+    LIMIT = 256 << 20         # a subset of a whole CJK face is ~20 MB; a larger file is unread
 
     def __init__(self, directory: str | os.PathLike | None = None):
         self.dir = (cache_dir() if directory is None else os.fspath(directory))
@@ -79,29 +97,65 @@ class SubsetCache:
     def _path(self, key: str) -> str:
         return os.path.join(self.dir, key[:2], key + ".bin")
 
-    def get(self, key: str) -> Subset | None:
-        try:
-            with open(self._path(key), "rb") as f:
-                data = f.read()
-        except OSError:
+    def get(self, key: str, gids: list[int] | None = None) -> Subset | None:
+        data = read_cache(self._path(key), self.LIMIT)
+        if data is None:
+            return None
+        sub = self.decode(data)
+        if sub is None or (gids is not None and not subset_matches(sub, gids)):
+            return None
+        return sub
+
+    @classmethod
+    def decode(cls, data: bytes) -> Subset | None:
+        """The subset in a cache file's bytes, or None if anything is not as written."""
+        n = len(cls.MAGIC)
+        body, digest = data[:-32], data[-32:]
+        if (len(data) < n + 4 + 32 or not data.startswith(cls.MAGIC)
+                or hashlib.sha256(body).digest() != digest):
+            return None
+        hlen = int.from_bytes(body[n:n + 4], "little")
+        if hlen > 1 << 24 or n + 4 + hlen > len(body):
             return None
         try:
-            hlen = int.from_bytes(data[:4], "big")
-            header = data[4:4 + hlen].decode("ascii").split(";")
-            num_glyphs = int(header[0])
-            c2g = tuple(int(x) for x in header[1].split(",")) if header[1] else None
-            program = data[4 + hlen:]
-            if hashlib.sha256(program).hexdigest() != header[2]:
-                return None
-        except (ValueError, IndexError, UnicodeDecodeError):
+            header = json.loads(body[n + 4:n + 4 + hlen].decode("ascii"))
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return None
-        return Subset(program, num_glyphs, c2g)
+        program = body[n + 4 + hlen:]
+        if not isinstance(header, dict) or set(header) != {"glyphs", "cid_to_gid", "program"}:
+            return None
+        count, c2g, size = header["glyphs"], header["cid_to_gid"], header["program"]
+        ints = (isinstance(count, int) and not isinstance(count, bool)
+                and isinstance(size, int) and not isinstance(size, bool))
+        if not ints or size != len(program) or count < 1 or not (
+                c2g is None or (isinstance(c2g, list) and all(
+                    isinstance(g, int) and not isinstance(g, bool) for g in c2g))):
+            return None
+        return Subset(program, count, tuple(c2g) if c2g is not None else None)
+
+    @classmethod
+    def encode(cls, sub: Subset) -> bytes:
+        header = json.dumps({"glyphs": sub.num_glyphs, "program": len(sub.program),
+                             "cid_to_gid": list(sub.cid_to_gid) if sub.cid_to_gid else None},
+                            sort_keys=True, separators=(",", ":")).encode("ascii")
+        data = cls.MAGIC + len(header).to_bytes(4, "little") + header + sub.program
+        return data + hashlib.sha256(data).digest()
 
     def put(self, key: str, sub: Subset) -> None:
-        header = ";".join([str(sub.num_glyphs),
-                           ",".join(map(str, sub.cid_to_gid)) if sub.cid_to_gid else "",
-                           hashlib.sha256(sub.program).hexdigest()]).encode("ascii")
-        write_cache(self._path(key), len(header).to_bytes(4, "big") + header + sub.program)
+        write_cache(self._path(key), self.encode(sub))
+
+
+def subset_matches(sub: Subset, gids: list[int]) -> bool:
+    """Is `sub` shaped like a subset of exactly the glyph sequence `gids` (code i+1 draws
+    gids[i])? CFF: GID = code, so len(gids) + 1 glyphs and no map; TrueType: a map with a GID
+    for .notdef (0) and each code, every one inside the program."""
+    if not sub.program:
+        return False
+    if sub.cid_to_gid is None:
+        return sub.num_glyphs == len(gids) + 1
+    c2g = sub.cid_to_gid
+    return (len(c2g) == len(gids) + 1 and c2g[0] == 0
+            and all(0 <= g < sub.num_glyphs for g in c2g))
 
 
 def _subset_options():
@@ -198,7 +252,7 @@ def subset_for(face: FontFace, gids: list[int], cache: SubsetCache | None) -> Su
     """`build_subset`, through the disk cache. A font program that fontTools cannot subset
     (a damaged file whose tables parsed) is a TypesetError naming the font."""
     key = subset_key(face, gids) if cache is not None else None
-    sub = cache.get(key) if cache is not None else None
+    sub = cache.get(key, gids) if cache is not None else None
     if sub is None:
         try:
             sub = build_subset(face, gids)

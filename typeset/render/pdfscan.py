@@ -12,10 +12,12 @@ build.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 
-from pypdf.generic import (ArrayObject, ByteStringObject, ContentStream, DictionaryObject,
-                           FloatObject, IndirectObject, NameObject, NumberObject, StreamObject)
+from pypdf.generic import (ArrayObject, ByteStringObject, ContentStream, DecodedStreamObject,
+                           DictionaryObject, FloatObject, IndirectObject, NameObject,
+                           NumberObject, StreamObject)
 
 from typeset.errors import TypesetError
 
@@ -51,6 +53,56 @@ class Findings:
 
 def resolve(obj):
     return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding streams, within a limit
+
+#: the most bytes one stream may decode to (a page's content, an XMP packet, an ICC profile,
+#: a ToUnicode map: typeset's own are well under 1 MB). A larger one is a violation, found
+#: before it is decoded: a few KB of Flate data can inflate to gigabytes (a "zip bomb").
+STREAM_LIMIT = 64 << 20
+
+
+class StreamTooLarge(ValueError):
+    """A stream that decodes (or is declared) past STREAM_LIMIT."""
+
+
+def _inflated_size(raw: bytes, limit: int) -> int:
+    """How many bytes zlib data inflates to, counted in 1 MB steps and given up just past
+    `limit` (never holding more than a step in memory); 0 for data zlib cannot read (pypdf
+    then tries its own recovery)."""
+    d = zlib.decompressobj()
+    total, rest = 0, raw
+    try:
+        while rest and total <= limit:
+            total += len(d.decompress(rest, 1 << 20))
+            rest = d.unconsumed_tail
+            if d.eof:
+                break
+    except zlib.error:
+        return 0
+    return total
+
+
+def stream_data(stream) -> bytes:
+    """The decoded bytes of a stream object, refused (StreamTooLarge) when its data or, for a
+    stream whose first filter is Flate, what it inflates to is over STREAM_LIMIT — measured
+    before pypdf decodes it. (pypdf caps other filters itself.)"""
+    stream = resolve(stream)
+    raw = getattr(stream, "_data", b"") or b""
+    if len(raw) > STREAM_LIMIT:
+        raise StreamTooLarge(f"a stream of {len(raw)} bytes (typeset reads at most "
+                             f"{STREAM_LIMIT >> 20} MB of one stream)")
+    filters = resolve(stream.get("/Filter")) if isinstance(stream, DictionaryObject) else None
+    first = filters[0] if isinstance(filters, ArrayObject) and filters else filters
+    if name_of(first) in ("/FlateDecode", "/Fl") and not isinstance(
+            stream, DecodedStreamObject):
+        size = _inflated_size(bytes(raw), STREAM_LIMIT)
+        if size > STREAM_LIMIT:
+            raise StreamTooLarge(f"a stream that inflates to more than {STREAM_LIMIT >> 20} "
+                                 f"MB from {len(raw)} bytes (a decompression bomb)")
+    return stream.get_data()
 
 
 def name_of(obj) -> str | None:
@@ -315,9 +367,9 @@ def _fast_operations(data: bytes) -> list[tuple[list, bytes]]:
 def _operations(contents, reader_pdf) -> list[tuple[list, bytes]]:
     """(operands, operator) of a content stream or an array of them."""
     if isinstance(contents, ArrayObject):
-        data = b"\n".join(resolve(c).get_data() for c in contents)
+        data = b"\n".join(stream_data(c) for c in contents)
     else:
-        data = contents.get_data()
+        data = stream_data(contents)
     try:
         return _fast_operations(data)
     except _NeedPypdf:

@@ -38,19 +38,22 @@ What it checks:
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from pathlib import Path
 from typing import Iterator
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import DependencyError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from typeset.errors import TypesetError
+from typeset.fsutil import FileTooLarge, NotRegularFile, read_limited
 from typeset.render.pdfscan import (Findings, FontShown, Scan, Violation, colour_families,
                                     ext_transparency, name_of, parse_tounicode, resolve,
-                                    scan_stream, scan_type3_fonts, split_codes)
+                                    STREAM_LIMIT, StreamTooLarge, scan_stream,
+                                    scan_type3_fonts, split_codes, stream_data)
 from typeset.render.variants import (CMYK, ICC_CMYK, ICC_GRAY, ICC_RGB, NOT_UNICODE, PDF_A2U,
                                      PDF_X1A, PDF_X4, RGB, Variant, icc_description,
                                      icc_header)
@@ -59,22 +62,80 @@ from typeset.render.xmp import check_xmp
 __all__ = ["Violation", "preflight", "check_pdf", "claimed_variant"]
 
 
+#: `check --pdf` reads a file of at most this many bytes (typeset's own print files are tens
+#: of MB; a larger "PDF" is refused before it is read, never loaded into memory)
+PDF_LIMIT = 1 << 30
+
+_ENCRYPTED = "the file is encrypted (PDF/X and PDF/A forbid encryption)"
+
+
+def _why(err: BaseException) -> str:
+    """An exception raised while reading a hostile file, as words for a violation."""
+    if isinstance(err, RecursionError):
+        return "objects nested too deeply to read"
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:200]}" if text else type(err).__name__
+
+
+@contextlib.contextmanager
+def _pypdf_limits() -> Iterator[None]:
+    """pypdf's own decoding limits set to STREAM_LIMIT where this pypdf has them (7.x: its
+    Configuration; older ones keep their built-in 75 MB caps or none); our own check in
+    pdfscan.stream_data does not depend on them."""
+    import dataclasses
+
+    import pypdf
+    apply = getattr(pypdf, "apply_configuration", None)
+    config = getattr(pypdf, "Configuration", None)
+    if apply is None or config is None or not dataclasses.is_dataclass(config):
+        yield
+        return
+    names = {f.name for f in dataclasses.fields(config)}
+    caps = {n: STREAM_LIMIT for n in (
+        "maximum_declared_stream_length", "array_based_stream_maximum_output_length",
+        "jbig2_maximum_output_length", "lzw_maximum_output_length",
+        "run_length_maximum_output_length", "zlib_maximum_output_length",
+        "brotli_maximum_output_length") if n in names}
+    with apply(**caps):
+        yield
+
+
 def preflight(data: bytes, variant: Variant) -> list[Violation]:
-    """Every rule of `variant`'s standard that the PDF `data` breaks (empty: none)."""
+    """Every rule of `variant`'s standard that the PDF `data` breaks (empty: none).
+
+    Whatever the file holds, the answer is a list of violations, never an exception: a file
+    pypdf cannot open, decrypt (AES-256 without the `cryptography` package) or read to the
+    end (its limits on numbers, arrays and streams, a decompression bomb, objects nested past
+    the recursion limit, any parser error) is itself a finding, located at the part that
+    failed ("file", "trailer")."""
     findings = Findings()
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        encrypted = reader.is_encrypted
-    except (PdfReadError, ValueError, KeyError, OSError) as e:
-        findings.add("file", f"cannot be read as PDF ({e})")
-        return findings.items
-    if encrypted:
-        findings.add("trailer", "the file is encrypted (PDF/X and PDF/A forbid encryption)")
-        return findings.items
-    try:
-        _check(data, reader, variant, findings)
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError) as e:
-        findings.add("file", f"cannot be checked further: {type(e).__name__}: {e}")
+    with _pypdf_limits():
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            encrypted = reader.is_encrypted
+        except MemoryError:
+            raise
+        except DependencyError as e:            # opening tried to decrypt and could not
+            if b"/Encrypt" in data:
+                findings.add("trailer", f"{_ENCRYPTED}; it cannot even be opened here "
+                                        f"({_why(e)})")
+            else:
+                findings.add("file", f"cannot be read as PDF ({_why(e)})")
+            return findings.items
+        except Exception as e:                  # noqa: BLE001 - a fact about the file
+            findings.add("file", f"cannot be read as PDF ({_why(e)})")
+            return findings.items
+        if encrypted:
+            findings.add("trailer", _ENCRYPTED)
+            return findings.items
+        try:
+            _check(data, reader, variant, findings)
+        except MemoryError:
+            raise
+        except StreamTooLarge as e:
+            findings.add("file", f"cannot be checked further: {e}")
+        except Exception as e:                  # noqa: BLE001 - a fact about the file
+            findings.add("file", f"cannot be checked further: {_why(e)}")
     return findings.items
 
 
@@ -132,11 +193,19 @@ def _check(data: bytes, reader: PdfReader, variant: Variant, findings: Findings)
 def check_pdf(path: Path | str, variant: Variant | None = None) -> tuple[Variant, list[Violation]]:
     """Preflight a file: against `variant`, else against the standard the file claims (a file
     that claims none is checked as PDF/X-4, and told so)."""
+    shown = str(path).replace("\0", "\\0")
     try:
-        data = Path(path).read_bytes()
-    except OSError as e:
-        raise TypesetError(f"cannot read the PDF: {e.strerror}", file=str(path),
-                           hint="give the path of a PDF file") from None
+        data = read_limited(path, PDF_LIMIT)
+    except NotRegularFile as e:
+        raise TypesetError(f"this is {e.kind}, not a regular file: check --pdf reads only a "
+                           "PDF file", file=shown, hint="give the path of a PDF file") from None
+    except FileTooLarge as e:
+        raise TypesetError(f"the file is {e.size / 1048576:.0f} MB; check --pdf reads files "
+                           f"of at most {PDF_LIMIT >> 20} MB", file=shown,
+                           hint="check that this is the PDF you meant") from None
+    except (OSError, ValueError) as e:
+        raise TypesetError(f"cannot read the PDF: {getattr(e, 'strerror', None) or e}",
+                           file=shown, hint="give the path of a PDF file") from None
     if not data.startswith(b"%PDF-"):
         raise TypesetError("not a PDF file (no %PDF- header)", file=str(path),
                            hint="give the path of a PDF file")
@@ -153,10 +222,13 @@ def check_pdf(path: Path | str, variant: Variant | None = None) -> tuple[Variant
 def claimed_variant(data: bytes) -> Variant | None:
     """The variant a file claims to be, from its Info GTS_PDFXVersion or XMP pdfaid."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        info = resolve(reader.trailer.get("/Info")) or {}
-        version = str(info.get("/GTS_PDFXVersion", ""))
-    except (PdfReadError, ValueError, KeyError, OSError, AttributeError):
+        with _pypdf_limits():
+            reader = PdfReader(io.BytesIO(data))
+            info = resolve(reader.trailer.get("/Info")) or {}
+            version = str(info.get("/GTS_PDFXVersion", ""))
+    except MemoryError:
+        raise
+    except Exception:                           # noqa: BLE001 - preflight says what it is
         return None
     if version.startswith("PDF/X-4"):
         return PDF_X4
@@ -235,7 +307,7 @@ def _check_xmp(root: DictionaryObject, info: DictionaryObject, variant: Variant,
         return
     if "/Filter" in meta:
         findings.add("XMP", "the metadata stream is filtered (ISO 19005-2 §6.6.2.1)")
-    for message in check_xmp(meta.get_data(), {k: str(v) for k, v in info.items()}, variant):
+    for message in check_xmp(stream_data(meta), {k: str(v) for k, v in info.items()}, variant):
         findings.add("XMP", message)
 
 
@@ -259,7 +331,7 @@ def _check_intent(root: DictionaryObject, variant: Variant, findings: Findings) 
         findings.add("output intent", "no DestOutputProfile (an ICC profile is needed)")
         return
     try:
-        h = icc_header(prof.get_data())
+        h = icc_header(stream_data(prof))
     except TypesetError as e:
         findings.add("output intent", f"DestOutputProfile: {e.message}")
         return
@@ -411,7 +483,7 @@ def _check_images(scan: Scan, variant: Variant, findings: Findings) -> None:
             elif "icc" in fams and "rgb" in fams:
                 csv = resolve(cs)
                 prof = resolve(csv[1]) if isinstance(csv, ArrayObject) and len(csv) > 1 else None
-                desc = icc_description(prof.get_data()) if isinstance(prof, StreamObject) else ""
+                desc = icc_description(stream_data(prof)) if isinstance(prof, StreamObject) else ""
                 if "srgb" not in desc.lower():
                     findings.add(label, f"in an RGB space that is not sRGB ({desc or 'no name'}): "
                                         "typeset's archive holds pictures in sRGB or grey only "
@@ -469,7 +541,7 @@ def _check_font(use: FontShown, need_unicode: bool, findings: Findings) -> None:
         enc = resolve(f.get("/Encoding"))
         width = 2
         if isinstance(enc, StreamObject):
-            ranges, _ = parse_tounicode(enc.get_data())
+            ranges, _ = parse_tounicode(stream_data(enc))
         elif name_of(enc) not in ("/Identity-H", "/Identity-V"):
             if need_unicode:
                 findings.add(where, f"{label}: CMap {enc} cannot be checked; use Identity-H or embed it")
@@ -487,7 +559,7 @@ def _check_font(use: FontShown, need_unicode: bool, findings: Findings) -> None:
     if not isinstance(tu, StreamObject):
         findings.add(where, f"{label}: no ToUnicode CMap (ISO 19005-2 §6.2.11.7.2, level U)")
         return
-    tu_ranges, mapping = parse_tounicode(tu.get_data())
+    tu_ranges, mapping = parse_tounicode(stream_data(tu))
     missing, bad = [], []
     for s in sorted(use.codes):
         for code in split_codes(s, ranges or tu_ranges, width):
@@ -641,7 +713,7 @@ def _check_icc_space(stream, where: str, findings: Findings) -> None:
         findings.add(where, "ICCBased colour space without a profile stream")
         return
     try:
-        h = icc_header(stream.get_data())
+        h = icc_header(stream_data(stream))
     except TypesetError as e:
         findings.add(where, f"ICCBased profile: {e.message}")
         return

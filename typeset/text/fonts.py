@@ -46,6 +46,7 @@ from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
 from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
+from typeset.fsutil import what_is
 from typeset.model.chars import is_invisible
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
@@ -464,6 +465,12 @@ class FontLibrary:
             if found is None and p.is_file():
                 found = p
         if found is None:
+            for there in ([p] if p.is_absolute() or len(p.parts) > 1
+                          else [d / p for d in self.search_dirs] + [p]):
+                kind = what_is(there)
+                if kind is not None:            # a folder, a pipe, a device: not "missing"
+                    raise TypesetError(f"font file is {kind}, not a regular file: {key}",
+                                       file=str(there), hint=_HINT)
             where = ", ".join(str(d) for d in self.search_dirs) or "(no search directories)"
             raise TypesetError(f"font not found: {key}", file=key,
                                hint=f"looked in {where}; " + _HINT)

@@ -23,6 +23,13 @@ cold one. Anything not of this shape (a wrong type, a length that does not add u
 `_LIMIT`) makes the whole file ignored. The keys hold the paragraph's text, widths, settings
 and the styles' fingerprints (size and font content hashes), never a path or a date; the
 issue's path only chooses which file holds its paragraphs.
+
+A key says which paragraph an entry claims to be; it does not prove the lines are that
+paragraph's (a cache file can be edited, planted or shared). So every entry is checked
+against what it stands for before it is used (`lines_match`): the lines' characters and
+styles are exactly the paragraph's, in order, none lost and none added; the lines sit on the
+measures asked for and stay inside them. An entry that fails is ignored and the paragraph is
+broken afresh: the cache can make a build faster, never print something else.
 """
 from __future__ import annotations
 
@@ -33,6 +40,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
 
@@ -120,6 +128,8 @@ class ParagraphCache:
         got = self.new.get(k)
         if got is None:
             got = self.old.get(k)
+            if got is not None and not lines_match(spans, got, widths, last_width):
+                got = None                   # not this paragraph's lines: break it afresh
             if got is None:
                 self.misses += 1
                 got = breaker()
@@ -141,6 +151,61 @@ class ParagraphCache:
         except ValueError:          # a non-finite number: not worth keeping
             return
         write_cache(self.path, data.encode("utf-8"))
+
+
+_EPS = 1e-6
+
+
+def lines_match(spans: Sequence[Span], lines: Sequence[Line], widths,
+                last_width: float | None = None) -> bool:
+    """Do `lines` (read from a cache) stand for the paragraph `spans` set on `widths`?
+
+    True only if, as the breaker makes them (linebreak.py `_lines`): the lines cover the
+    paragraph's text from its first character to its last, in order, each line's glyphs
+    being exactly the characters text[start:end] with their styles; between two lines lie
+    only the discardable spaces a break drops (cjk SPACE class); line i is set on measure
+    widths[i] (the last entry repeating; the last line on at most `last_width`); glyphs never
+    step back, the first reaches into the line (a bracket's blank half may hang out) and the
+    last one ends inside the measure. O(characters); the one check every
+    use of a cached paragraph goes through."""
+    text = "".join(s.text for s in spans)
+    if not text:
+        return not lines
+    styles = [s.style for s in spans for _ in s.text]
+    ws = [float(widths)] if isinstance(widths, (int, float)) else [float(w) for w in widths]
+    if not lines or not ws:
+        return False
+    pos = 0
+    for i, line in enumerate(lines):
+        start, end, glyphs = line.start, line.end, line.glyphs
+        if not (pos <= start < end <= len(text)) or len(glyphs) != end - start:
+            return False
+        if (i == 0 and start != 0) or any(cjk.char_class(ch) != cjk.SPACE
+                                          for ch in text[pos:start]):
+            return False
+        for k, g in enumerate(glyphs):
+            if g.ch != text[start + k] or g.style != styles[start + k]:
+                return False
+        last = i == len(lines) - 1
+        if line.last != last:
+            return False
+        measure = ws[min(i, len(ws) - 1)]
+        if last and last_width is not None:
+            measure = min(measure, last_width)
+        if line.measure != measure:
+            return False
+        # a line-start bracket hangs its blank half left of the line (x < indent), never more
+        if not 0 <= line.indent < measure or glyphs[0].x + glyphs[0].width < line.indent - _EPS:
+            return False
+        prev = float("-inf")
+        for g in glyphs:
+            if g.x < prev:
+                return False
+            prev = g.x
+        if glyphs[-1].x + glyphs[-1].width > measure + _EPS:
+            return False
+        pos = end
+    return pos == len(text)
 
 
 def _dump(line: Line) -> list:

@@ -15,7 +15,8 @@ target (receiver, rendering intent, black-point compensation, ink limit, JPEG qu
 pixel size, the SHA-256 of both output-intent profiles, the versions of Pillow, LittleCMS,
 libjpeg and zlib, and a digest of this package's code. Anything planted, truncated, of another
 version or failing its checksum is ignored (and rebuilt): the PDF is the same bytes with the
-cache cold, warm or deleted.
+cache cold, warm or deleted. An entry is also checked against the request (`fits`): the
+pixel size asked for, a colour space the receiver takes, an ink within its limit.
 """
 from __future__ import annotations
 
@@ -101,9 +102,29 @@ def load(blob: bytes) -> Prepared | None:
                     icc=icc or None, how=h["how"], ink=h["ink"])
 
 
-def get(key: str) -> Prepared | None:
+#: the colour spaces each receiver's file takes (spec.Target, convert._colour)
+_SPACES = {"cmyk": (CMYK, GRAY), "icc-rgb": (ICC_RGB, CMYK, GRAY), "srgb": (RGB, GRAY)}
+
+
+def fits(p: Prepared, size: tuple[int, int], target) -> bool:
+    """Does a cached picture stand for what was asked: `size` pixels (as seen, after any
+    downsampling), in a colour space the `target` receiver takes, within its ink limit? A
+    key names the request; this checks the entry answers it (cheaply, without decoding)."""
+    if (p.width, p.height) != tuple(size) or p.space not in _SPACES.get(target.kind, ()):
+        return False
+    if p.space == CMYK and target.total_ink is not None:
+        return p.ink is not None and p.ink <= target.total_ink + 1e-9
+    return True
+
+
+def get(key: str, size: tuple[int, int] | None = None, target=None) -> Prepared | None:
+    """The cached picture for `key`, if there is one that `fits` the request (when `size`
+    and `target` are given)."""
     blob = read_cache(path_for(key), LIMIT)
-    return load(blob) if blob is not None else None
+    p = load(blob) if blob is not None else None
+    if p is not None and size is not None and target is not None and not fits(p, size, target):
+        return None
+    return p
 
 
 def put(key: str, p: Prepared) -> bool:

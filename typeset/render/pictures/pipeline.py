@@ -101,7 +101,9 @@ class Pictures:
         p = self._by_key.get(k)
         if p is not None:
             return k, p
-        p = cache.get(k) if self.use_cache else None
+        info = self.info(source)
+        want = self._size[k] or (info.width_px, info.height_px)
+        p = cache.get(k, want, self.target) if self.use_cache else None
         if p is not None:
             self.stats.cached += 1
         else:
