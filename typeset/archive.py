@@ -56,6 +56,7 @@ from typeset.errors import TypesetError
 from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, os_error, write_new,
                             write_output)
 from typeset.issueinfo import Metadata
+from typeset.model.numbers import number_key, number_value
 
 CATALOGUE = "catalogue.json"
 PENDING = ".pending.json"
@@ -96,7 +97,7 @@ class Revision:
 class ArchiveEntry:
     journal: str
     year: int
-    number: int
+    number: int | str     # 2; a combined issue or a supplement as written ("5-6", "增刊")
     title: str
     date: str | None
     language: str
@@ -108,7 +109,7 @@ class ArchiveEntry:
     sources: str | None = None       # its sources bag (a folder), DIR-relative
 
     @property
-    def key(self) -> tuple[str, int, int]:
+    def key(self) -> tuple[str, int, int | str]:
         return (self.journal, self.year, self.number)
 
     def files(self) -> list[tuple[str, str, int]]:
@@ -290,6 +291,8 @@ def _field(d: dict, key: str, kind: str, where: str):
     ok = {"str": isinstance(v, str),
           "text": isinstance(v, str) and v.strip() != "",
           "int": isinstance(v, int) and not isinstance(v, bool),
+          "number": (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 999)
+                    or (isinstance(v, str) and _is_issue_number(v)),
           "sha": isinstance(v, str) and _HEX64.fullmatch(v) is not None,
           "date": v is None or (isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v)
                                 is not None),
@@ -299,12 +302,20 @@ def _field(d: dict, key: str, kind: str, where: str):
           "rel": isinstance(v, str) and _relative_shape(v)}[kind]
     if not ok:
         want = {"str": "a string", "text": "a non-empty string", "int": "an integer",
+                "number": "an issue number (an integer, or a string such as \"5-6\")",
                 "sha": "64 lowercase hex digits (a SHA-256)", "date": "null or YYYY-MM-DD",
                 "list": "a list", "dict": "an object", "str?": "null or a string",
                 "rel": "a relative '/'-separated path without '.', '..' or empty parts"}[kind]
         shown = json.dumps(v, ensure_ascii=False)
         raise _Shape(f"{where}.{key}: expected {want}, found {shown[:60]}")
     return v
+
+
+def _is_issue_number(text: str) -> bool:
+    """A combined number ("5-6") or a supplement ("增刊"); a plain number is stored as an int."""
+    from typeset.model.numbers import parse_number
+    n = parse_number(text)
+    return not isinstance(n, str) and n.text == text and not isinstance(n.value, int)
 
 
 def _relative_shape(rel: str) -> bool:
@@ -321,7 +332,7 @@ _PROVENANCE_KEYS = {"format": "int", "build_key": "sha", "typeset": "dict", "pyt
                     "libraries": "dict", "variant": "text", "pdfx": "str?",
                     "conformance": "text", "date": "text", "layout": "str?", "inputs": "list"}
 _INPUT_KEYS = {"role": "text", "name": "rel", "sha256": "sha", "size": "int"}
-_ROLES = ("manifest", "article", "picture", "layout", "font")
+_ROLES = ("manifest", "article", "picture", "page", "layout", "font")
 
 
 def _provenance_from_json(p: object, where: str) -> dict:
@@ -401,13 +412,13 @@ def _entry_from_json(d: object, where: str, new_format: bool = True) -> ArchiveE
                              **_stored_extras(r, w, new_format)))
     e = ArchiveEntry(journal=_field(d, "journal", "text", where),
                      year=_field(d, "year", "int", where),
-                     number=_field(d, "number", "int", where),
+                     number=_field(d, "number", "number", where),
                      title=_field(d, "title", "str", where), date=_field(d, "date", "date", where),
                      language=_field(d, "language", "str", where),
                      file=_field(d, "file", "text", where), sha256=_field(d, "sha256", "sha", where),
                      size=_field(d, "size", "int", where), revisions=tuple(revs),
                      **_stored_extras(d, where, new_format))
-    if not 1000 <= e.year <= 9999 or e.number < 1 or e.size < 0 or any(r.size < 0 for r in revs):
+    if not 1000 <= e.year <= 9999 or e.size < 0 or any(r.size < 0 for r in revs):
         raise _Shape(f"{where}: year, number or size out of range")
     return e
 
@@ -449,7 +460,7 @@ def read_catalogue(to: Path) -> list[ArchiveEntry]:
 
 
 def _catalogue_bytes(entries: list[ArchiveEntry]) -> bytes:
-    entries = sorted(entries, key=lambda e: (e.journal, e.year, e.number))
+    entries = sorted(entries, key=lambda e: (e.journal, e.year, number_key(e.number)))
     doc = {"format": FORMAT, "issues": [_entry_to_json(e) for e in entries]}
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
@@ -460,7 +471,7 @@ def _catalogue_bytes(entries: list[ArchiveEntry]) -> bytes:
 _PRISM = "{http://prismstandard.org/namespaces/basic/2.0/}"
 
 
-def pdf_issue(data: bytes) -> tuple[str, int, int]:
+def pdf_issue(data: bytes) -> tuple[str, int, int | str]:
     """(journal, year, number) from a PDF's XMP metadata (prism:publicationName, coverDate,
     number, as typeset's page writer writes them). ValueError if the PDF does not say.
 
@@ -488,12 +499,13 @@ def pdf_issue(data: bytes) -> tuple[str, int, int]:
             raise ValueError(f"the PDF's XMP has no prism:{name}")
         return el.text.strip()
     try:
-        return one("publicationName"), int(one("coverDate")[:4]), int(one("number"))
+        return (one("publicationName"), int(one("coverDate")[:4]),
+                number_value(one("number")))
     except (TypeError,) as err:
         raise ValueError(str(err)) from None
 
 
-def _issue_words(journal: str, year: int, number: int) -> str:
+def _issue_words(journal: str, year: int, number: int | str) -> str:
     return f"{journal} {year}年第{number}期"
 
 

@@ -34,7 +34,20 @@ def load(manifest: Path, layout_override: str | None = None) -> tuple[Issue, Lay
     else:
         layout = load_layout(issue.layout, relative_to=issue.path.parent,
                              referenced_from=str(issue.path), line=issue.layout_line)
+    check_issue_against_layout(issue, layout)
     return issue, layout
+
+
+def check_issue_against_layout(issue: Issue, layout: Layout) -> None:
+    """What the manifest may say only if the layout allows it: a supplement number (the
+    layout's `numbers.supplement` word), covers and cover pages (a `cover` block)."""
+    from typeset.errors import TypesetError
+    from typeset.model.numbers import NUMBER_HINT, check_supplement
+
+    problem = check_supplement(issue.number, layout.numbers.supplement)
+    if problem:
+        raise TypesetError(f"number: {problem}", file=issue.path, line=issue.number_line,
+                           hint=NUMBER_HINT)
 
 
 def compose(manifest: Path, *, layout_override: str | None = None,

@@ -1,7 +1,8 @@
 """What went into a finished issue: every input file, the build key, the provenance record.
 
 `issue_sources(manifest, layout_override)` loads the issue and its layout and lists every file
-the build reads — the manifest, each article, each picture, the layout, each font file the
+the build reads — the manifest, each article, each picture, each PDF of whole pages (role
+`page`: covers and inserts), the layout, each font file the
 layout names (a face of a collection with its index) — with its SHA-256 and size, and the
 name it has in a sources bag (`data/issue/…`, `data/layout/…`, `data/fonts/…`).
 
@@ -33,7 +34,7 @@ KEY_FORMAT = "typeset-build-key/1"
 PROVENANCE_FORMAT = 1
 #: distribution names of the libraries recorded (and part of the build key)
 LIBRARIES = ("reportlab", "fonttools", "PyYAML", "markdown-it-py", "Pillow")
-ROLES = ("manifest", "article", "picture", "layout", "font")
+ROLES = ("manifest", "article", "picture", "page", "layout", "font")
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
         if pic.path not in seen_pics:
             seen_pics.add(pic.path)
             own.append(("picture", Path(os.path.abspath(pic.path))))
+    for page in issue.pages.pdfs():            # whole pages given as PDFs (covers, inserts)
+        own.append(("page", Path(page.path)))
     root = _common_root([p for _, p in own])
     for role, p in own:
         sha, size = file_sha256(p)

@@ -65,10 +65,12 @@ class Composition:
 
 def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
     """What running heads and the contents may name: journal, running title, year, number, date."""
+    from typeset.model.numbers import issue_label
     date = issue.date.isoformat() if isinstance(issue.date, _dt.date) else ""
     return IssueFacts(journal=issue.journal or layout.journal,
                       running_title=layout.running_title,
-                      year=issue.year, number=issue.number, date=date)
+                      year=issue.year, number=issue.number, date=date,
+                      issue=issue_label(issue.number, issue.year, layout.numbers))
 
 
 # -- pages -------------------------------------------------------------------------------------

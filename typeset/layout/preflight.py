@@ -28,6 +28,7 @@ from typeset.layout.styles import StyleBook
 from typeset.model.chars import Where, describe, visible_len
 from typeset.model.layout import Layout, layout_where, template_literal
 from typeset.model.manifest import Issue
+from typeset.model.numbers import issue_label
 
 __all__ = ["check_sources", "check_glyphs", "check_running_heads"]
 
@@ -99,8 +100,10 @@ def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
     values = {"journal": (journal, journal_at),
               "running_title": (layout.running_title, layout_where(layout, "running_title")),
               "year": (str(issue.year), Where(manifest)),
-              "number": (str(issue.number), Where(manifest)),
-              "date": (issue.date.isoformat() if issue.date else "", Where(manifest))}
+              "number": (str(issue.number), Where(manifest, issue.number_line)),
+              "date": (issue.date.isoformat() if issue.date else "", Where(manifest)),
+              "issue": (issue_label(issue.number, issue.year, layout.numbers),
+                        Where(manifest, issue.number_line))}
 
     def template(text: str, style: str, key: str, extra: dict) -> None:
         lay(text, style, key)

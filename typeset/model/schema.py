@@ -64,6 +64,19 @@ _INT_RE = re.compile(r"^\s*[+-]?\d+\s*$")
 _FLOAT_RE = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
 
 
+_MAX_INT_DIGITS = 18        # no layout or manifest number needs more
+
+
+def _whole(text: str, fail, path: str) -> int:
+    """A whole number written in decimal; a number of thousands of digits (beyond Python's
+    int() limit, audit finding F8a) is a located message, not an internal error."""
+    digits = text.strip().lstrip("+-")
+    if len(digits) > _MAX_INT_DIGITS:
+        raise fail(message=f"{path}: a number of {len(digits)} digits is too large",
+                   hint="check the value: no setting needs a number that large")
+    return int(text)
+
+
 def parse_length(value: Any) -> float:
     """A length in points from a number or a string; ValueError with a readable reason."""
     if isinstance(value, bool):
@@ -326,12 +339,12 @@ class _Converter:
                 text = raw if raw is not None else None
                 # YAML 1.1 reads `010` as octal 8; a person means ten.
                 if text is not None and _INT_RE.match(text):
-                    return int(text)
+                    return _whole(text, fail, path)
                 return value
             if isinstance(value, float) and value.is_integer():
                 return int(value)
             if isinstance(value, str) and _INT_RE.match(value):
-                return int(value)
+                return _whole(value, fail, path)
             raise fail("a whole number")
         if tp is float:
             if isinstance(value, bool):
