@@ -197,6 +197,12 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
     sha, size = file_sha256(lpath)
     inputs.append(Input("layout", f"layout/{lpath.name}", str(lpath), sha, size,
                         ref=layout_override or issue.layout))
+    cover = getattr(layout, "cover", None)
+    if cover is not None and cover.artwork is not None:     # a masthead beside the layout
+        art = lpath.parent / cover.artwork.file
+        sha, size = file_sha256(art)
+        inputs.append(Input("picture", f"layout/{Path(cover.artwork.file).as_posix()}",
+                            str(art), sha, size))
 
     names: dict[str, str] = {}           # bag name -> sha (two different files, one name)
     seen: set[str] = set()

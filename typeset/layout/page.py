@@ -87,6 +87,11 @@ class PlacedPage:
     role: str = "page"
     where: tuple = ()        # (file, line) of the manifest entry naming it, for messages
     backdrop: bool = True    # a whole page lies under anything added over it
+    # What of it is shown, (x0, y0, x1, y1) on this page; None: its box grown by `bleed`
+    # (on a cover spread the spine side stops at the spine)
+    clip: tuple | None = None
+    scale: float = 1.0       # the page drawn at this scale (a proof booklet's sheets); the
+    #                          box is then its trim box times the scale
 
 
 @dataclass(frozen=True, slots=True)

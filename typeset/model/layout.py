@@ -260,9 +260,6 @@ class Contents:
     subtitle_new_line: bool = doc("a subtitle starts its own line", default=True)
     entry_space: Pt = doc("extra space between entries", default=0.0)
     label: str = printed_doc("page label viewers show for contents pages", default="目录")
-    cover_caption_block: Block | None = doc(
-        "block of the manifest's cover caption (封面说明), set at the end of the contents "
-        "(omitted: in the entry style, after the last entry)", default=None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -536,6 +533,12 @@ class CoverDesign:
         "file is one spread 封四 | spine | 封一 and its back 封二 | spine | 封三", default="saddle")
     spine: Pt = doc("perfect binding: the spine's width (from the page count and paper)",
                     default=0.0)
+    styles: dict[str, TextStyle] = doc("text styles the covers use, added to the layout's "
+                                       "`styles` (a name in both is an error)",
+                                       default_factory=dict)
+    caption_block: Block | None = doc(
+        "block of the manifest's cover caption (封面说明), set after the last entry of the "
+        "contents (omitted: in the contents' entry style)", default=None)
     photo: CoverBox | None = doc("the box the manifest's cover photo fills on 封一 (a side on a "
                                  "trim edge bleeds); omitted: no photo", default=None)
     artwork: Artwork | None = doc("the masthead as artwork instead of (or besides) text",
@@ -661,7 +664,7 @@ _SAMPLES: dict[str, Any] = {"text": "文", "names": "文", "title": "文", "sect
                             "caption": "文", "credit": "文", "n": "①",
                             "journal": "文", "running_title": "文", "date": "2024-01-01",
                             "year": 2024, "number": 1, "folio": 1, "page": 1,
-                            "issue": "2024年第1期"}
+                            "issue": "2024年第1期", "issn": "1234-5679", "cn": "45-1234/D"}
 
 
 def _check_template(value: str, allowed: tuple[str, ...], where: Where, key: str) -> None:
@@ -739,6 +742,10 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
     def fail(message: str, hint: str, *keys: str) -> TypesetError:
         return TypesetError(message, hint=hint, **at(*keys))
 
+    marks = getattr(layout, "_marks", None)
+    layout = _with_cover_styles(layout, fail)
+    if marks is not None:
+        object.__setattr__(layout, "_marks", marks)
     for name, style in layout.styles.items():
         if style.font not in layout.fonts:
             raise fail(f"style '{name}' uses font role '{style.font}', which `fonts` does not "
@@ -786,11 +793,20 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
     _check_pictures(layout, fail)
     if layout.cover is not None:
         _check_cover(layout, fail)
-    if c.cover_caption_block is not None and c.cover_caption_block.style not in layout.styles:
-        raise fail(f"contents.cover_caption_block names style "
-                   f"'{c.cover_caption_block.style}', which `styles` does not define",
-                   f"styles: {', '.join(layout.styles)}", "contents.cover_caption_block")
     return layout
+
+
+def _with_cover_styles(layout: Layout, fail) -> Layout:
+    """The cover block's own styles join the layout's `styles` (checked like them)."""
+    cv = layout.cover
+    if cv is None or not cv.styles:
+        return layout
+    clash = sorted(set(cv.styles) & set(layout.styles))
+    if clash:
+        raise fail(f"cover.styles defines '{clash[0]}', which `styles` defines already",
+                   "give the cover's style another name", f"cover.styles.{clash[0]}",
+                   "cover.styles")
+    return dataclasses.replace(layout, styles={**layout.styles, **cv.styles})
 
 
 def _template_fields(template: str) -> set[str]:
@@ -809,6 +825,8 @@ def _check_cover(layout: Layout, fail) -> None:
         styles.append((f"cover.back[{i}].style", t.style))
     if cv.lines is not None:
         styles.append(("cover.lines.style", cv.lines.style))
+    if cv.caption_block is not None:
+        styles.append(("cover.caption_block.style", cv.caption_block.style))
     if cv.barcode is not None:
         styles.append(("cover.barcode.style", cv.barcode.style))
         if cv.barcode.issn_style is not None:
@@ -839,6 +857,12 @@ def _check_cover(layout: Layout, fail) -> None:
                        f"{float(box.width):.1f} × {float(box.height):.1f} pt lies outside the "
                        f"{w:.1f} × {h:.1f} pt page", "a box lies inside the trim box (a side "
                        "on a trim edge runs into the bleed by itself)", key)
+    if cv.artwork is not None:
+        f = cv.artwork.file.replace("\\", "/")
+        if not f.strip() or f.startswith("/") or ".." in f.split("/") or ":" in f:
+            raise fail(f"cover.artwork.file '{cv.artwork.file}' must be a path inside the "
+                       "layout's folder", "put the masthead beside the layout file (it is "
+                       "stored with the layout in a sources bag)", "cover.artwork.file")
     if cv.binding == "perfect":
         if cv.stock != "separate":
             raise fail("cover.binding: perfect needs cover.stock: separate (the cover is "
