@@ -82,14 +82,14 @@ def test_first_proof_renders_every_page_named_as_printed(first, sample_compositi
     n = len(sample_composition.pages)
     files = sorted(p.name for p in folder.glob("*.png") if p.name != "contact.png")
     assert len(files) == n
-    # the sample has covers (封一 … 封四) and two contents pages
-    assert files[:5] == ["p001-封一.png", "p002-封二.png", "p003-目录1.png", "p004-目录2.png",
+    # the sample has covers (封一 … 封四), and a blank verso after its one contents page
+    assert files[:5] == ["p001-封一.png", "p002-封二.png", "p003-目录.png", "p004-blank.png",
                          "p005-folio-1.png"]
     assert files[-2:] == [f"p{n - 1:03d}-封三.png", f"p{n:03d}-封四.png"]
     head, lines = read_changes(folder)
     assert "every page is new" in head[1]
     assert lines[:3] == [("new", "封一", "p001-封一.png"), ("new", "封二", "p002-封二.png"),
-                         ("new", "目录1", "p003-目录1.png")]
+                         ("new", "目录", "p003-目录.png")]
     assert len(lines) == n and {x[0] for x in lines} == {"new"}
     doc = json.loads((folder / "proof.json").read_text(encoding="utf-8"))
     assert doc["format"] == proof.PROOF_FORMAT and doc["dpi"] == 110
@@ -213,7 +213,7 @@ def test_pages_limits_the_work_and_keeps_the_rest(sample_composition, copy, monk
     assert px[x + geo.page_w // 2, y + 3] == BACKGROUND
     rendered.clear()
     assert run(manifest, "--to", folder, "--pages", "目录", *FAST) == 0
-    assert rendered == [2, 3]                         # the two contents pages
+    assert rendered == [2, 3]                         # the contents and its blank verso
     rendered.clear()
     assert run(manifest, "--to", folder, "--pages", "封四", *FAST) == 0
     assert rendered == [n - 1]                        # a cover, by its label

@@ -368,12 +368,20 @@ def test_the_sample_has_its_cover(sample_composition, sample_pdf):
     for word in ("广西政协工作", "2024年第2期", "ISSN1234-5679", "CN45-1234/D",
                  "自治区政协召开主席会议"):
         assert word in front, front
-    contents = "".join(texts[k] for k, p in enumerate(comp.pages) if p.kind == "contents")
-    assert "封面：晨光中的红水河峰林" in re.sub(r"\s+", "", contents)
     assert "9771234567003" in re.sub(r"\s+", "", texts[-1])
     photo = [it for it in comp.covers[0].items if getattr(it, "role", "") == "cover"]
     assert photo and photo[0].bleed == pytest.approx(B)
     assert photo[0].x == pytest.approx(-B) and photo[0].width == pytest.approx(W + 2 * B)
+
+
+def test_the_cover_caption_is_printed_in_the_contents(tmp_path, capsys):
+    m = make_issue(tmp_path, "cover:\n  caption: 封面：晨光中的峰林（本刊记者　摄）\n")
+    out = tmp_path / "o.pdf"
+    code, _, err = build(m, out, capsys=capsys)
+    assert code == 0, err
+    names, texts = labels(out), page_texts(out)
+    contents = re.sub(r"\s+", "", texts[names.index("目录")])
+    assert contents.endswith("封面：晨光中的峰林（本刊记者摄）")     # after the last entry
 
 
 # -- combined issues: the number everywhere ----------------------------------------------------
@@ -409,6 +417,27 @@ def test_a_combined_issue_everywhere(tmp_path, capsys):
     assert main(["archive", "--verify", str(arch)]) == 0
     from typeset.archive import pdf_issue
     assert pdf_issue(stored.read_bytes()) == ("测试政协", 2024, "5-6")
+
+
+def test_pages_and_photos_go_into_the_sources_and_rebuild(tmp_path, capsys):
+    picture(tmp_path / "photo.jpg")
+    (tmp_path / "extras").mkdir()
+    page_pdf(tmp_path / "extras" / "ad.pdf")
+    m = make_issue(tmp_path, "cover:\n  image: photo.jpg\npages:\n  inserts:\n"
+                             "    - after: 2\n      file: extras/ad.pdf\n")
+    from typeset.provenance import issue_sources
+    roles = {i.name: i.role for i in issue_sources(m).inputs}
+    assert roles["issue/photo.jpg"] == "picture" and roles["issue/extras/ad.pdf"] == "page"
+    arch = tmp_path / "arch"
+    arch.mkdir()
+    assert main(["archive", str(m), "--to", str(arch), "--sources"]) == 0
+    cat = json.loads((arch / "catalogue.json").read_text(encoding="utf-8"))
+    stored = arch / cat["issues"][0]["file"]
+    assert (stored.with_suffix(".sources") / "data" / "issue" / "extras" / "ad.pdf").exists()
+    capsys.readouterr()
+    assert main(["archive", "--rebuild", str(stored)]) == 0
+    assert "identical" in capsys.readouterr().out
+    assert main(["archive", "--verify", str(arch)]) == 0
 
 
 def test_supplement_numbers_follow_the_layout(tmp_path, capsys):

@@ -196,6 +196,12 @@ def _safe_component(journal: str) -> str:
 def issue_path(meta: Metadata) -> str:
     """DIR-relative path of an issue's current file: <journal>/<year>/<journal>-<year>-<number>.pdf"""
     j = _safe_component(meta.journal)
+    name = f"{j}-{meta.year}-{meta.number}-r9999.pdf"
+    if len(name.encode("utf-8")) > _NAME_MAX:        # a long supplement word (增刊…)
+        raise TypesetError(f"the archive file name of {meta.journal} {meta.year} "
+                           f"{meta.number} would be longer than {_NAME_MAX} bytes",
+                           hint="use a shorter supplement word (numbers.supplement) or "
+                                "journal name")
     return f"{j}/{meta.year}/{j}-{meta.year}-{meta.number}.pdf"
 
 
@@ -506,6 +512,8 @@ def pdf_issue(data: bytes) -> tuple[str, int, int | str]:
 
 
 def _issue_words(journal: str, year: int, number: int | str) -> str:
+    if number_key(number)[0] == 1:           # a supplement: 2024年增刊
+        return f"{journal} {year}年{number}"
     return f"{journal} {year}年第{number}期"
 
 

@@ -12,8 +12,15 @@ first. The steps, each a plain function:
 * `front_pages`      the contents and, when they fill an odd number of pages, a blank verso
                      after them: body folio 1 stands on a right-hand page (format.md, "The
                      whole issue"), so every odd folio is a recto and every even one a verso;
-* `saddle_padding`   blank pages so that the issue folds into sheets of 4 (§5); the body and
-                     contents are then made again, since folios may move.
+* `saddle_padding`   blank pages so that the issue folds into sheets of 4 (§5), counting the
+                     covers when they are pages of the text (self-cover) and the inserts; the
+                     body and contents are then made again, since folios may move;
+* covers and inserts (layout/cover.py): 封一 … 封四 from the layout's cover design and the
+                     manifest's pages; `place_inserts` puts each insert (whole leaves) after
+                     the even folio it names. `Composition.pages` is the reading order:
+                     封一, 封二, front, body with inserts, 封三, 封四; with covers on separate
+                     stock the printer's text file is `text_pages` and the covers a file of
+                     their own (format.md, "The whole issue").
 
 PDF page 1 is a recto (the front of the first leaf). With an even number of front pages,
 folio n stands on PDF page (front + n), whose parity is n's: the running heads, folios and
