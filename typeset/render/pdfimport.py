@@ -39,7 +39,8 @@ from typeset.render.pdfsyntax import Name, Ref, Stream
 
 __all__ = ["probe", "probe_all", "import_page", "Imported"]
 
-_READERS: dict[str, tuple[str, object]] = {}      # path -> (sha256, PdfReader): one process
+# path -> (sha256, PdfReader): the layout's probe and the writer's import read a file once
+_READERS: dict[str, tuple[str, object]] = {}
 
 
 def _read(path: str, where: dict, what: str = "PDF"):
@@ -71,6 +72,8 @@ def _read(path: str, where: dict, what: str = "PDF"):
     if count < 1:
         raise TypesetError(f"the {what} {name} has no pages", **where,
                            hint="export the page again")
+    if len(_READERS) >= 8:                 # a batch worker builds many issues: keep few
+        _READERS.pop(next(iter(_READERS)))
     _READERS[path] = (sha, reader)
     return sha, reader
 
