@@ -433,6 +433,8 @@ def test_pages_and_photos_go_into_the_sources_and_rebuild(tmp_path, capsys):
     assert main(["archive", str(m), "--to", str(arch), "--sources"]) == 0
     cat = json.loads((arch / "catalogue.json").read_text(encoding="utf-8"))
     stored = arch / cat["issues"][0]["file"]
+    # pypdf read the placed page: its version is part of what made the file
+    assert "pypdf" in cat["issues"][0]["provenance"]["libraries"]
     assert (stored.with_suffix(".sources") / "data" / "issue" / "extras" / "ad.pdf").exists()
     capsys.readouterr()
     assert main(["archive", "--rebuild", str(stored)]) == 0

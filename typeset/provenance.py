@@ -226,9 +226,22 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
 # ---------------------------------------------------------------------------------------------
 # The key and the record
 
+def _pypdf_too(sources: Sources) -> dict:
+    """pypdf's version, for an issue that places PDF pages (its parser reads what they copy)."""
+    if not sources.of("page"):
+        return {}
+    from importlib import metadata
+    try:
+        return {"pypdf": metadata.version("pypdf")}
+    except metadata.PackageNotFoundError:
+        return {"pypdf": "not installed"}
+
+
 def build_key(sources: Sources, variant: str, pdfx: str | None) -> str:
     """SHA-256 over everything that decides the finished file's bytes (module doc)."""
-    doc = {"format": KEY_FORMAT, "software": _key_software(), "variant": variant,
+    sw = _key_software()
+    sw = {**sw, "libraries": {**sw["libraries"], **_pypdf_too(sources)}}
+    doc = {"format": KEY_FORMAT, "software": sw, "variant": variant,
            "pdfx": pdfx if variant == "print" else None,
            "layout": sources.layout_override,
            "inputs": sorted([i.role, i.name, i.sha256, i.ref or ""] for i in sources.inputs)}
@@ -247,7 +260,8 @@ def provenance(sources: Sources, *, variant: str, pdfx: str | None, conformance:
     s = software()
     return {"format": PROVENANCE_FORMAT,
             "build_key": key or build_key(sources, variant, pdfx),
-            "typeset": s["typeset"], "python": s["python"], "libraries": s["libraries"],
+            "typeset": s["typeset"], "python": s["python"],
+            "libraries": {**s["libraries"], **_pypdf_too(sources)},
             "variant": variant, "pdfx": pdfx if variant == "print" else None,
             "conformance": conformance, "date": date,
             "layout": sources.layout_override,
