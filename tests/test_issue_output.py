@@ -36,30 +36,40 @@ def test_outline_has_contents_sections_and_articles(sample_composition, archive_
 
     entries = list(walk(reader.outline))
     titles = [t for _, t, _ in entries]
-    assert titles[0] == "目录" and entries[0][2] == 0
+    at = {p.label: i for i, p in enumerate(comp.pages)}      # PDF page of each label
+    first = next(i for i, p in enumerate(comp.pages) if p.kind == "contents")
+    assert titles[0] == "目录" and entries[0][2] == first
     for si, section in enumerate(comp.issue.sections):
         assert section.title in titles
         for ai, art in enumerate(section.articles):
             title = "".join(art.front.title)
             depth, _, page = next(e for e in entries if e[1] == title)
             assert depth == 1, f"{title} is not under its section"
-            assert page == n_contents + comp.start_pages[article_key(si, ai)] - 1
+            assert page == at[str(comp.start_pages[article_key(si, ai)])]
 
 
 def test_page_labels_show_printed_folios(sample_composition, archive_pdf):
     labels = PdfReader(archive_pdf).page_labels
-    n_front = len(sample_composition.front)
+    comp = sample_composition
+    n_front = len(comp.front)
+    n_covers = 2 if comp.covers else 0              # 封一 and 封二 come first
+    assert labels[:n_covers] == ["封一", "封二"][:n_covers]
+    front = labels[n_covers:n_covers + n_front]
     # the contents and the blank verso after them share the contents' label
-    assert labels[:n_front] == (["目录"] * n_front if len(sample_composition.contents) == 1 else
-                                [f"目录{i + 1}" for i in range(n_front)])
-    assert labels[n_front:] == [str(i + 1) for i in range(len(sample_composition.body))]
+    assert front == (["目录"] * n_front if len(comp.contents) == 1 else
+                     [f"目录{i + 1}" for i in range(n_front)])
+    body = labels[n_covers + n_front:len(labels) - n_covers]
+    assert body == [str(i + 1) for i in range(len(comp.body))]
+    assert labels[len(labels) - n_covers:] == ["封三", "封四"][:n_covers]
 
 
 def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf):
     reader = PdfReader(archive_pdf)
     comp = sample_composition
     targets = []
-    for annot in reader.pages[0].get("/Annots", []):
+    first = next(i for i, p in enumerate(comp.pages) if p.kind == "contents")
+    at = {p.label: i for i, p in enumerate(comp.pages)}
+    for annot in reader.pages[first].get("/Annots", []):
         a = annot.get_object()
         if a.get("/Subtype") != "/Link":
             continue
@@ -71,7 +81,7 @@ def test_contents_entries_link_to_their_articles(sample_composition, archive_pdf
             targets.append(reader.get_destination_page_number(dest))
         else:
             targets.append(reader.get_page_number(dest[0].get_object() if hasattr(dest[0], "get_object") else dest[0]))
-    expected = [len(comp.front) + comp.start_pages[article_key(si, ai)] - 1
+    expected = [at[str(comp.start_pages[article_key(si, ai)])]
                 for si, s in enumerate(comp.issue.sections) for ai, _ in enumerate(s.articles)]
     assert targets == expected
 

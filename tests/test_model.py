@@ -223,7 +223,8 @@ def test_field_docs_are_readable():
     assert rows["note"][1] == "None"
     assert rows["align"][0] == "one of 'left', 'center', 'right'"
     keys = [r[0] for r in describe_fields(ISSUE_DOCS)]
-    assert keys == ["layout", "journal", "year", "number", "date", "sections", "colophon"]
+    assert keys == ["layout", "journal", "year", "number", "date", "sections", "colophon",
+                    "issn", "issn_variant", "cn", "cover", "pages"]
     assert all(r[3] for r in describe_fields(FRONT_MATTER_DOCS))
 
 
@@ -233,7 +234,7 @@ def test_fixture_issue_loads():
     issue = load_issue(DATA / "issue" / "issue.yaml")
     assert issue.layout == "guangxi"
     assert issue.journal == "山水政协工作"
-    assert (issue.year, issue.number) == (2024, 2)
+    assert (issue.year, str(issue.number), issue.number.value) == (2024, "2", 2)
     assert issue.date == datetime.date(2024, 3, 15)
     assert [(s.title, s.line, len(s.articles)) for s in issue.sections] == [
         ("政协动态", 8, 2), ("市县政协", 12, 1)]
@@ -307,7 +308,7 @@ needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="sample corpus not
 def test_corpus_issue_loads():
     issue = load_issue(CORPUS / "issue.yaml")
     assert issue.layout == "chongqing" and issue.journal == "重庆政协 (sample)"
-    assert (issue.year, issue.number, issue.date) == (2024, 1, datetime.date(2024, 1, 15))
+    assert (issue.year, issue.number.value, issue.date) == (2024, 1, datetime.date(2024, 1, 15))
     assert [s.title for s in issue.sections] == ["履职研究", "协商民主", "建言献策"]
     assert [len(s.articles) for s in issue.sections] == [2, 1, 1]
     third = issue.sections[1].articles[0]

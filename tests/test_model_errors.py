@@ -113,7 +113,10 @@ def test_missing_required_keys(tmp_path, key):
 @pytest.mark.parametrize("old, new, line, column, message", [
     ("year: 2024", "year: abc", 2, 7, "year: expected a whole number, got 'abc'"),
     ("year: 2024", "year: 24", 2, 7, "year: expected a four-digit year"),
-    ("number: 2", "number: 二", 3, 9, "number: expected a whole number, got '二'"),
+    ("number: 2", "number: 2.5", 3, 9, "number: issue number '2.5' is not a number typeset "
+                                       "accepts (YAML would read it as something else: 1:30 "
+                                       "as 90, 0x10 as 16, 1_000 as 1000)"),
+    ("number: 2", "number: [2]", 3, 9, "number: expected text, got a list"),
     ("number: 2", "number: 0", 3, 9, "number: the issue number must be 1 or more"),
     ("number: 2", "number: 2\ndate: 2024-15-03", 4, 7,
      "date: expected a date (YYYY-MM-DD), got '2024-15-03'"),

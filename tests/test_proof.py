@@ -82,13 +82,14 @@ def test_first_proof_renders_every_page_named_as_printed(first, sample_compositi
     n = len(sample_composition.pages)
     files = sorted(p.name for p in folder.glob("*.png") if p.name != "contact.png")
     assert len(files) == n
-    assert files[:4] == ["p001-目录.png", "p002-blank.png", "p003-folio-1.png",
-                         "p004-folio-2.png"]
-    assert files[-1] == f"p{n:03d}-folio-{n - 2}.png"
+    # the sample has covers (封一 … 封四), and a blank verso after its one contents page
+    assert files[:5] == ["p001-封一.png", "p002-封二.png", "p003-目录.png", "p004-blank.png",
+                         "p005-folio-1.png"]
+    assert files[-2:] == [f"p{n - 1:03d}-封三.png", f"p{n:03d}-封四.png"]
     head, lines = read_changes(folder)
     assert "every page is new" in head[1]
-    assert lines[:3] == [("new", "目录", "p001-目录.png"), ("new", "PDF page 2", "p002-blank.png"),
-                         ("new", "1", "p003-folio-1.png")]
+    assert lines[:3] == [("new", "封一", "p001-封一.png"), ("new", "封二", "p002-封二.png"),
+                         ("new", "目录", "p003-目录.png")]
     assert len(lines) == n and {x[0] for x in lines} == {"new"}
     doc = json.loads((folder / "proof.json").read_text(encoding="utf-8"))
     assert doc["format"] == proof.PROOF_FORMAT and doc["dpi"] == 110
@@ -98,7 +99,7 @@ def test_first_proof_renders_every_page_named_as_printed(first, sample_compositi
 
 def test_pages_are_the_trimmed_page_at_110_dpi(first):
     _, folder = first
-    page = Image.open(folder / "p003-folio-1.png")
+    page = Image.open(folder / "p005-folio-1.png")
     # 185 × 260 mm at 110 dpi: the trim box, not the bleed (+3 mm) nor the crop marks
     w, h = (round(mm / 25.4 * 110) for mm in (185, 260))
     assert abs(page.size[0] - w) <= 1 and abs(page.size[1] - h) <= 1
@@ -108,8 +109,8 @@ def test_pages_are_the_trimmed_page_at_110_dpi(first):
     assert min(corners) == 255                       # no crop mark reaches into the page
     text = page.crop((60, 120, w - 60, h - 120))
     assert text.getextrema()[0] < 80                 # black type
-    blank = Image.open(folder / "p002-blank.png")
-    assert blank.getextrema() == (255, 255)          # the blank verso is blank
+    blank = Image.open(folder / "p002-封二.png")
+    assert blank.getextrema() == (255, 255)          # an empty 封二 is blank
 
 
 def test_contact_sheet_shows_the_spreads_as_they_face(first, sample_composition):
@@ -117,7 +118,7 @@ def test_contact_sheet_shows_the_spreads_as_they_face(first, sample_composition)
     n = len(sample_composition.pages)
     assert n % 2 == 0
     sheet = Image.open(folder / "contact.png").convert("RGB")
-    page = Image.open(folder / "p003-folio-1.png")
+    page = Image.open(folder / "p005-folio-1.png")
     layout = spreads(n)
     assert len(layout) == n // 2 + 1 and layout[0] == (None, 0) and layout[1] == (1, 2)
     assert layout[-1] == (n - 1, None)               # an even last page alone on the left
@@ -195,9 +196,9 @@ def test_pages_limits_the_work_and_keeps_the_rest(sample_composition, copy, monk
         return real(pdf, indices, dpi)
     monkeypatch.setattr(proof, "render_pages", counting)
     assert run(manifest, "--to", folder, "--pages", "3-5", *FAST) == 0
-    assert rendered == [4, 5, 6]                     # folios 3-5 are PDF pages 5-7
+    assert rendered == [6, 7, 8]         # folios 3-5 are PDF pages 7-9 (after 封一, 封二, 目录)
     pngs = sorted(p.name for p in folder.glob("p*.png"))
-    assert pngs == ["p005-folio-3.png", "p006-folio-4.png", "p007-folio-5.png"]
+    assert pngs == ["p007-folio-3.png", "p008-folio-4.png", "p009-folio-5.png"]
     head, lines = read_changes(folder)
     assert "--pages 3-5" in head[0] and "0 changed, 0 new, 0 removed, 3 unchanged" in head[1]
     assert lines == []
@@ -212,7 +213,10 @@ def test_pages_limits_the_work_and_keeps_the_rest(sample_composition, copy, monk
     assert px[x + geo.page_w // 2, y + 3] == BACKGROUND
     rendered.clear()
     assert run(manifest, "--to", folder, "--pages", "目录", *FAST) == 0
-    assert rendered == [0, 1]                         # the contents and its blank verso
+    assert rendered == [2, 3]                         # the contents and its blank verso
+    rendered.clear()
+    assert run(manifest, "--to", folder, "--pages", "封四", *FAST) == 0
+    assert rendered == [n - 1]                        # a cover, by its label
     rendered.clear()
     assert run(manifest, "--to", folder, *FAST) == 0
     assert len(rendered) == n

@@ -65,7 +65,13 @@ def test_archive_does_not_import_render():
 
 def test_each_library_has_its_rooms():
     assert importers("reportlab") == {"typeset.render.rl"}
-    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.preflight"}
+    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.preflight",
+                                  "typeset.render.pdfimport"}
+    # other PDFs' pages (covers, inserts): read by pdfimport, which a build imports only
+    # for an issue that places PDF pages (build.compose) and the writer only to draw them
+    assert importers("typeset.render.pdfimport") == {"typeset.build", "typeset.render.writer"}
+    assert importers("typeset.render.pdfscan") == {"typeset.render.preflight",
+                                                   "typeset.render.pdfimport"}
     assert importers("fontTools") <= {"typeset.text.fonts", "typeset.render.fontprogram",
                                       "typeset.render.cffsubset"}
     assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build

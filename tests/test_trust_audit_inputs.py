@@ -361,7 +361,7 @@ def test_template_width_spec_is_refused_at_layout_load(tmp_path):
 
 
 @pytest.mark.parametrize("old,new,key,words", [
-    ('issue_line: "{year}年第{number}期"', 'issue_line: "{year:x}年第{number}期"',
+    ('issue_line: "{issue}"', 'issue_line: "{year:x}年{issue}"',
      "contents.issue_line", "format spec"),
     ('format: "（{text}）"', 'format: "（{text!r}）"', "article.note.format", "conversion"),
     ('folio_format: "{folio}"', 'folio_format: "{folio:03d}"', "running_heads.folio_format",

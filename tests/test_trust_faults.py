@@ -126,6 +126,14 @@ def test_fault(case, tmp_path, monkeypatch, capsys, warm_cache):
             (issue / "issue.yaml").write_text(manifest.replace("layout: guangxi",
                                                                "layout: house.yaml"),
                                               encoding="utf-8")
+        elif what == "separate_covers":      # covers on cover stock: two print files
+            layout = (ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+            layout = layout.replace("  stock: self\n", "  stock: separate\n")
+            (issue / "house.yaml").write_text(layout, encoding="utf-8")
+            manifest = (issue / "issue.yaml").read_text(encoding="utf-8")
+            (issue / "issue.yaml").write_text(
+                manifest.replace("layout: guangxi", "layout: house.yaml") + "cover: {}\n",
+                encoding="utf-8")
         elif what == "catalogue":
             arch.mkdir(exist_ok=True)
             text = "[" * 100_000 + "]" * 100_000 if arg == "nested" else arg

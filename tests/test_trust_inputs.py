@@ -49,6 +49,18 @@ def make_issue(case: dict, root: Path) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         Image.new(mode[0] if mode else "RGB", (w, h)).save(path)
+    for name, (w, h, *more) in (case.get("pdfs") or {}).items():
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        for _ in range(more[0] if more else 1):
+            writer.add_blank_page(w * 72 / 25.4, h * 72 / 25.4)
+        if "encrypted" in more:
+            writer.encrypt("secret", algorithm="RC4-128")
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            writer.write(f)
     for name, text in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -56,6 +56,7 @@ from typeset.errors import TypesetError
 from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, FileTooLarge, NotRegularFile, fsync_dir,
                             open_regular, os_error, read_limited, write_new, write_output)
 from typeset.issueinfo import Metadata
+from typeset.model.numbers import number_key, number_value
 
 CATALOGUE = "catalogue.json"
 PENDING = ".pending.json"
@@ -96,7 +97,7 @@ class Revision:
 class ArchiveEntry:
     journal: str
     year: int
-    number: int
+    number: int | str     # 2; a combined issue or a supplement as written ("5-6", "增刊")
     title: str
     date: str | None
     language: str
@@ -108,7 +109,7 @@ class ArchiveEntry:
     sources: str | None = None       # its sources bag (a folder), DIR-relative
 
     @property
-    def key(self) -> tuple[str, int, int]:
+    def key(self) -> tuple[str, int, int | str]:
         return (self.journal, self.year, self.number)
 
     def files(self) -> list[tuple[str, str, int]]:
@@ -340,6 +341,8 @@ def _field(d: dict, key: str, kind: str, where: str):
     ok = {"str": isinstance(v, str),
           "text": isinstance(v, str) and v.strip() != "",
           "int": isinstance(v, int) and not isinstance(v, bool),
+          "number": (isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 999)
+                    or (isinstance(v, str) and _is_issue_number(v)),
           "sha": isinstance(v, str) and _HEX64.fullmatch(v) is not None,
           "date": v is None or (isinstance(v, str) and _real_date(v)),
           "list": isinstance(v, list),
@@ -348,6 +351,7 @@ def _field(d: dict, key: str, kind: str, where: str):
           "rel": isinstance(v, str) and _relative_shape(v)}[kind]
     if not ok:
         want = {"str": "a string", "text": "a non-empty string", "int": "an integer",
+                "number": "an issue number (an integer, or a string such as \"5-6\")",
                 "sha": "64 lowercase hex digits (a SHA-256)", "date": "null or YYYY-MM-DD",
                 "list": "a list", "dict": "an object", "str?": "null or a string",
                 "rel": "a relative '/'-separated path without '.', '..' or empty parts"}[kind]
@@ -367,6 +371,13 @@ def _real_date(text: str) -> bool:
     return True
 
 
+def _is_issue_number(text: str) -> bool:
+    """A combined number ("5-6") or a supplement ("增刊"); a plain number is stored as an int."""
+    from typeset.model.numbers import parse_number
+    n = parse_number(text)
+    return not isinstance(n, str) and n.text == text and not isinstance(n.value, int)
+
+
 def _relative_shape(rel: str) -> bool:
     """A relative '/'-separated path with no empty, '.' or '..' part, no backslash, NUL or
     other control character, no drive: the shape of every path the archive writes."""
@@ -381,7 +392,7 @@ _PROVENANCE_KEYS = {"format": "int", "build_key": "sha", "typeset": "dict", "pyt
                     "libraries": "dict", "variant": "text", "pdfx": "str?",
                     "conformance": "text", "date": "text", "layout": "str?", "inputs": "list"}
 _INPUT_KEYS = {"role": "text", "name": "rel", "sha256": "sha", "size": "int"}
-_ROLES = ("manifest", "article", "picture", "layout", "font")
+_ROLES = ("manifest", "article", "picture", "page", "layout", "font")
 
 
 def _provenance_from_json(p: object, where: str) -> dict:
@@ -462,13 +473,13 @@ def _entry_from_json(d: object, where: str, new_format: bool = True) -> ArchiveE
                              **_stored_extras(r, w, new_format)))
     e = ArchiveEntry(journal=_field(d, "journal", "text", where),
                      year=_field(d, "year", "int", where),
-                     number=_field(d, "number", "int", where),
+                     number=_field(d, "number", "number", where),
                      title=_field(d, "title", "str", where), date=_field(d, "date", "date", where),
                      language=_field(d, "language", "str", where),
                      file=_field(d, "file", "text", where), sha256=_field(d, "sha256", "sha", where),
                      size=_field(d, "size", "int", where), revisions=tuple(revs),
                      **_stored_extras(d, where, new_format))
-    if not 1000 <= e.year <= 9999 or e.number < 1 or e.size < 0 or any(r.size < 0 for r in revs):
+    if not 1000 <= e.year <= 9999 or e.size < 0 or any(r.size < 0 for r in revs):
         raise _Shape(f"{where}: year, number or size out of range")
     # the names a run gives: <file>.pdf, its revisions <file>-r1.pdf, -r2.pdf … in order, and
     # each bag beside its file (<name>.sources)
@@ -532,7 +543,7 @@ def read_catalogue(to: Path) -> list[ArchiveEntry]:
 
 
 def _catalogue_bytes(entries: list[ArchiveEntry]) -> bytes:
-    entries = sorted(entries, key=lambda e: (e.journal, e.year, e.number))
+    entries = sorted(entries, key=lambda e: (e.journal, e.year, number_key(e.number)))
     doc = {"format": FORMAT, "issues": [_entry_to_json(e) for e in entries]}
     return (json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
@@ -576,7 +587,7 @@ class _Packets:
         self._buf = buf
 
 
-def pdf_issue(data: bytes) -> tuple[str, int, int]:
+def pdf_issue(data: bytes) -> tuple[str, int, int | str]:
     """(journal, year, number) from a PDF's XMP metadata (prism:publicationName, coverDate,
     number, as typeset's page writer writes them). ValueError if the PDF does not say.
 
@@ -587,7 +598,7 @@ def pdf_issue(data: bytes) -> tuple[str, int, int]:
     return _issue_of_packets(packets.found)
 
 
-def _issue_of_packets(packets: list[bytes]) -> tuple[str, int, int]:
+def _issue_of_packets(packets: list[bytes]) -> tuple[str, int, int | str]:
     import xml.etree.ElementTree as ET
 
     if not packets:
@@ -608,7 +619,8 @@ def _issue_of_packets(packets: list[bytes]) -> tuple[str, int, int]:
             raise ValueError(f"the PDF's XMP has no prism:{name}")
         return el.text.strip()
     try:
-        return one("publicationName"), int(one("coverDate")[:4]), int(one("number"))
+        return (one("publicationName"), int(one("coverDate")[:4]),
+                number_value(one("number")))
     except (TypeError,) as err:
         raise ValueError(str(err)) from None
 
@@ -631,7 +643,9 @@ def _read_stored(path: Path, size: int) -> tuple[int, str | None, list[bytes]]:
     return n, h.hexdigest(), packets.found
 
 
-def _issue_words(journal: str, year: int, number: int) -> str:
+def _issue_words(journal: str, year: int, number: int | str) -> str:
+    if number_key(number)[0] == 1:           # a supplement: 2024年增刊
+        return f"{journal} {year}年{number}"
     return f"{journal} {year}年第{number}期"
 
 

@@ -143,6 +143,11 @@ def build_job(job: Job, stored: dict[str, str] | None = None) -> Result:
     standard = variant_for(job.variant, job.pdfx or "x4").standard
     comp = compose(Path(job.manifest), layout_override=job.layout,
                    loaded=(src.issue, src.layout))
+    if job.variant == "print" and comp.separate_cover:
+        raise TypesetError("its covers are printed on separate stock: the print files are two "
+                           "(…-text.pdf and …-cover.pdf), which a batch does not write",
+                           file=job.manifest,
+                           hint="build it with `typeset build` (or batch the archive variant)")
     pdf = render(comp, job.variant, job.pdfx or "x4")
     check_unchanged(src)
     record = provenance(src, variant=job.variant, pdfx=job.pdfx, conformance=standard,

@@ -36,15 +36,30 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
     if args.output == "":
         raise TypesetError("the output path is empty", hint="give a file name, e.g. -o issue.pdf")
+    if args.imposed:
+        from typeset.build import booklet
+        out, pages, sheets = booklet(Path(args.manifest), Path(args.output)
+                                     if args.output is not None else None,
+                                     layout_override=args.layout)
+        print(f"typeset: built {out}: a proof booklet of {pages} pages on {sheets} A3 "
+              "sheet(s), two pages to a side in saddle-stitch order: print double-sided "
+              "(flip on the short edge), fold once; not for the printer")
+        return 0
     report = build(Path(args.manifest), Path(args.output) if args.output is not None else None,
                    layout_override=args.layout, variant=args.variant, pdfx=args.pdfx)
     padded = (f", {report.padding} blank page(s) added for saddle stitching"
               if report.padding else "")
     blank = (f" + {report.front_blanks} blank (folio 1 is a right-hand page)"
              if report.front_blanks else "")
+    covers = (f"{report.covers} covers + " if report.covers and report.cover_output is None
+              else "")
+    inserts = f" + {report.inserts} inserted" if report.inserts else ""
     print(f"typeset: built {report.output}: {report.pages} pages "
-          f"({report.contents_pages} contents{blank} + {report.body_pages} body{padded}), "
-          f"{report.variant}")
+          f"({covers}{report.contents_pages} contents{blank} + {report.body_pages} body"
+          f"{inserts}{padded}), {report.variant}")
+    if report.cover_output is not None:
+        print(f"typeset: built {report.cover_output}: the covers on their own stock "
+              f"({report.covers} covers), {report.variant}")
     print(f"typeset: typography: {report.typography.summary()}")
     for line in report.pictures.lines():
         print(f"typeset: {line}")
@@ -423,6 +438,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print: PDF/X for the printer (default); archive: PDF/A-2u")
     p.add_argument("--pdfx", choices=("x4", "x1a"),
                    help="PDF/X flavour of the print variant (default x4)")
+    p.add_argument("--imposed", action="store_true",
+                   help="write a proof booklet instead: two pages to an A3 side in "
+                        "saddle-stitch order, to print double-sided and fold (default: "
+                        "out/<issue directory>-booklet.pdf); never the printer's file")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("archive", help="store the archive PDF write-once, or verify an archive")
@@ -560,6 +579,9 @@ def _usage_problem(args: argparse.Namespace) -> str | None:
                                               or args.lock_timeout < 0):
             return "--lock-timeout must be a number of seconds, 0 or more"
     if args.command == "build":
+        if args.imposed and (args.pdfx is not None or args.variant == "archive"):
+            return "--imposed writes a proof booklet (no PDF/X or PDF/A); it cannot be " \
+                   "combined with --variant archive or --pdfx"
         if args.pdfx is not None and args.variant == "archive":
             return "--pdfx chooses the PDF/X flavour of the print variant; it cannot be " \
                    "combined with --variant archive"

@@ -24,11 +24,12 @@ class Metadata:
     title: str            # e.g. "广西政协工作 2024年第2期"
     journal: str
     year: int
-    number: int
+    number: int | str     # 2, or as written: "5-6" (合刊), "增刊" (model/numbers.py)
     date: _dt.date | None   # publication date from the manifest
     language: str = "zh-CN"
     producer: str = "typeset 0.1.0"
     creator: str = "typeset"
+    label: str = ""       # the issue as printed, 2024年第5-6期 (default: year and number)
 
     def __post_init__(self) -> None:
         if not self.title.strip():
@@ -37,8 +38,11 @@ class Metadata:
         if not 1000 <= self.year <= 9999:
             raise TypesetError(f"issue year {self.year} is not a four-digit year",
                                hint="set `year:` in the issue manifest")
-        if self.number < 1:
-            raise TypesetError(f"issue number {self.number} must be 1 or more",
+        from typeset.model.numbers import number_value, parse_number
+        parsed = parse_number(str(self.number)) if not isinstance(self.number, bool) else ""
+        if isinstance(parsed, str) or number_value(parsed.text) != self.number:
+            raise TypesetError(f"issue number {self.number!r} is not an issue number (1 or "
+                               "more, 5-6 for a combined issue, or a supplement word)",
                                hint="set `number:` in the issue manifest")
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", self.language):
             raise TypesetError(f"language {self.language!r} is not a language tag like zh-CN",
@@ -69,8 +73,8 @@ def document_info(meta: Metadata) -> DocumentInfo:
 
 
 def issue_label(meta: Metadata) -> str:
-    """The issue as printed: 2024年第2期."""
-    return f"{meta.year}年第{meta.number}期"
+    """The issue as printed: 2024年第2期 (the layout's `numbers.label`, when known)."""
+    return meta.label or f"{meta.year}年第{meta.number}期"
 
 
 def document_date(meta: Metadata) -> _dt.datetime:
@@ -97,8 +101,11 @@ def issue_metadata(issue, layout) -> Metadata:
     journal as the manifest names it (else the layout), its year, number and date."""
     from typeset import __version__
 
+    from typeset.model.numbers import issue_label as label_of
+
     journal = issue.journal or layout.journal
-    return Metadata(title=f"{journal} {issue.year}年第{issue.number}期", journal=journal,
-                    year=issue.year, number=issue.number,
+    label = label_of(issue.number, issue.year, layout.numbers)
+    return Metadata(title=f"{journal} {label}", journal=journal,
+                    year=issue.year, number=issue.number.value,
                     date=issue.date if isinstance(issue.date, _dt.date) else None,
-                    producer=f"typeset {__version__}")
+                    producer=f"typeset {__version__}", label=label)

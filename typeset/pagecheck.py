@@ -11,7 +11,12 @@ What each item covers:
   ideographic em box of its size (baseline − 0.12 em to baseline + 0.88 em, clreq §3.1: the
   box Chinese glyphs are designed in);
 * a rule: its stroke (length × line width);
-* an image: its box.
+* an image, a filled box (barcode bars), a placed page: its box.
+
+Pictures meant to bleed (a cover photo, a whole page: `Image.bleed`, `PlacedPage.bleed`) may
+reach past the trim box by their bleed and no further. A backdrop (`backdrop`: a whole page
+under the barcode, the barcode's white ground) lies under what is drawn over it, so nothing
+over it counts as an overlap.
 
 Two items overlap when their boxes intersect by more than a tolerance in both directions:
 ⅓ em of the smaller size for text against text (punctuation compressed at the joint of two
@@ -24,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from typeset.layout.page import Image, Page, Rule, TextRun
+from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
 
 EM_ASCENT = 0.88        # the ideographic em box above the baseline (layout.flow.EM_ASCENT)
 EM_DESCENT = 0.12
@@ -42,6 +47,8 @@ class Extent:
     size: float         # type size for text, else 0
     baseline: float     # text: its baseline; else the box's bottom
     what: str           # for messages: the text, or "rule (role)", "image (file)"
+    bleed: float = 0.0  # how far past the trim box it may reach
+    backdrop: bool = False
 
 
 def extents(page: Page, advance) -> list[Extent]:
@@ -68,17 +75,27 @@ def extents(page: Page, advance) -> list[Extent]:
                               min(it.y1, it.y2), f"rule ({it.role})"))
         elif isinstance(it, Image):
             out.append(Extent(it.x, it.y, it.x + it.width, it.y + it.height, "image", 0.0, it.y,
-                              f"image ({it.source.rsplit('/', 1)[-1]})"))
+                              f"image ({it.source.rsplit('/', 1)[-1]})", it.bleed,
+                              it.backdrop))
+        elif isinstance(it, PlacedPage):
+            out.append(Extent(it.x, it.y, it.x + it.width, it.y + it.height, "image", 0.0, it.y,
+                              f"page {it.index + 1} of {it.source.rsplit('/', 1)[-1]}", 0.0,
+                              it.backdrop))
+        elif isinstance(it, Box):
+            out.append(Extent(it.x, it.y, it.x + it.width, it.y + it.height, "image", 0.0, it.y,
+                              f"box ({it.role})", 0.0, it.backdrop))
     return out
 
 
 def outside(page: Page, ext: list[Extent]) -> list[Extent]:
-    """Items reaching beyond the trim box."""
-    return [e for e in ext if e.x0 < -_EPS or e.y0 < -_EPS or e.x1 > page.width + _EPS
-            or e.y1 > page.height + _EPS]
+    """Items reaching beyond the trim box (beyond their bleed, for pictures meant to bleed)."""
+    return [e for e in ext if e.x0 < -e.bleed - _EPS or e.y0 < -e.bleed - _EPS
+            or e.x1 > page.width + e.bleed + _EPS or e.y1 > page.height + e.bleed + _EPS]
 
 
 def _overlap(a: Extent, b: Extent) -> bool:
+    if a.backdrop or b.backdrop:
+        return False
     ix = min(a.x1, b.x1) - max(a.x0, b.x0)
     iy = min(a.y1, b.y1) - max(a.y0, b.y0)
     if a.kind == "text" and b.kind == "text":

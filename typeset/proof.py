@@ -433,7 +433,9 @@ def make_proof(manifest: Path, to: Path | None = None, *, pages: str | None = No
     previous = read_previous(folder)                   # before the build: refuse at once
 
     comp = compose(manifest, layout_override=layout_override, library=library, loaded=loaded)
-    pdf = render(comp, "print")                        # PDF/X-4: the printer's file
+    # PDF/X-4, as the printer gets it; every page in reading order (covers printed on
+    # their own stock included: the proof shows the issue as it is bound)
+    pdf = render(comp, "print", part="all")
     all_pages = comp.pages
     indices = select(all_pages, items) if items is not None else list(range(len(all_pages)))
     names, files = page_names(all_pages), file_names(all_pages)

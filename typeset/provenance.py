@@ -1,7 +1,8 @@
 """What went into a finished issue: every input file, the build key, the provenance record.
 
 `issue_sources(manifest, layout_override)` loads the issue and its layout and lists every file
-the build reads — the manifest, each article, each picture, the layout, each font file the
+the build reads — the manifest, each article, each picture, each PDF of whole pages (role
+`page`: covers and inserts), the layout, each font file the
 layout names (a face of a collection with its index) — with its SHA-256 and size, and the
 name it has in a sources bag (`data/issue/…`, `data/layout/…`, `data/fonts/…`).
 
@@ -33,7 +34,7 @@ KEY_FORMAT = "typeset-build-key/1"
 PROVENANCE_FORMAT = 1
 #: distribution names of the libraries recorded (and part of the build key)
 LIBRARIES = ("reportlab", "fonttools", "PyYAML", "markdown-it-py", "Pillow")
-ROLES = ("manifest", "article", "picture", "layout", "font")
+ROLES = ("manifest", "article", "picture", "page", "layout", "font")
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ def input_files(issue, layout, library=None) -> list[tuple[str, str]]:
         if pic.path not in seen_pics:
             seen_pics.add(pic.path)
             own.append(("picture", os.path.abspath(pic.path)))
+    for page in issue.pages.pdfs():            # whole pages given as PDFs (covers, inserts)
+        own.append(("page", os.path.abspath(page.path)))
     own.append(("layout", os.path.abspath(layout.path)))
     own += [("font", path) for _, path in _font_inputs(layout, library)]
     return own
@@ -213,7 +216,7 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
     # ../shared/a.md still finds it in the bag): names are relative to their common folder
     files = input_files(issue, layout, library)
     own = [(role, Path(path)) for role, path in files
-           if role in ("manifest", "article", "picture")]
+           if role in ("manifest", "article", "picture", "page")]
     root = _common_root([p for _, p in own])
     for role, p in own:
         sha, size = file_sha256(p)
@@ -223,6 +226,12 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
     sha, size = file_sha256(lpath)
     inputs.append(Input("layout", f"layout/{lpath.name}", str(lpath), sha, size,
                         ref=layout_override or issue.layout))
+    cover = getattr(layout, "cover", None)
+    if cover is not None and cover.artwork is not None:     # a masthead beside the layout
+        art = lpath.parent / cover.artwork.file
+        sha, size = file_sha256(art)
+        inputs.append(Input("picture", f"layout/{Path(cover.artwork.file).as_posix()}",
+                            str(art), sha, size))
 
     names: dict[str, str] = {}           # bag name -> sha (two different files, one name)
     for written, path in _font_inputs(layout, library):
@@ -238,9 +247,22 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
 # ---------------------------------------------------------------------------------------------
 # The key and the record
 
+def _pypdf_too(sources: Sources) -> dict:
+    """pypdf's version, for an issue that places PDF pages (its parser reads what they copy)."""
+    if not sources.of("page"):
+        return {}
+    from importlib import metadata
+    try:
+        return {"pypdf": metadata.version("pypdf")}
+    except metadata.PackageNotFoundError:
+        return {"pypdf": "not installed"}
+
+
 def build_key(sources: Sources, variant: str, pdfx: str | None) -> str:
     """SHA-256 over everything that decides the finished file's bytes (module doc)."""
-    doc = {"format": KEY_FORMAT, "software": _key_software(), "variant": variant,
+    sw = _key_software()
+    sw = {**sw, "libraries": {**sw["libraries"], **_pypdf_too(sources)}}
+    doc = {"format": KEY_FORMAT, "software": sw, "variant": variant,
            "pdfx": pdfx if variant == "print" else None,
            "layout": sources.layout_override,
            "inputs": sorted([i.role, i.name, i.sha256, i.ref or ""] for i in sources.inputs)}
@@ -259,7 +281,8 @@ def provenance(sources: Sources, *, variant: str, pdfx: str | None, conformance:
     s = software()
     return {"format": PROVENANCE_FORMAT,
             "build_key": key or build_key(sources, variant, pdfx),
-            "typeset": s["typeset"], "python": s["python"], "libraries": s["libraries"],
+            "typeset": s["typeset"], "python": s["python"],
+            "libraries": {**s["libraries"], **_pypdf_too(sources)},
             "variant": variant, "pdfx": pdfx if variant == "print" else None,
             "conformance": conformance, "date": date,
             "layout": sources.layout_override,

@@ -147,8 +147,12 @@ def differences(prov: dict) -> list[str]:
                    f"{now['typeset']['code'][:12]}…")
     if prov["python"] != now["python"]:
         out.append(f"Python: stored with {prov['python']}, now {now['python']}")
-    for name in sorted(set(prov["libraries"]) | set(now["libraries"])):
-        a, b = prov["libraries"].get(name), now["libraries"].get(name)
+    libs = dict(now["libraries"])
+    if "pypdf" in prov["libraries"]:          # recorded for issues that place PDF pages
+        from importlib import metadata
+        libs["pypdf"] = metadata.version("pypdf")
+    for name in sorted(set(prov["libraries"]) | set(libs)):
+        a, b = prov["libraries"].get(name), libs.get(name)
         if a != b:
             out.append(f"{name}: stored with {a}, now {b}")
     return out

@@ -12,8 +12,15 @@ first. The steps, each a plain function:
 * `front_pages`      the contents and, when they fill an odd number of pages, a blank verso
                      after them: body folio 1 stands on a right-hand page (format.md, "The
                      whole issue"), so every odd folio is a recto and every even one a verso;
-* `saddle_padding`   blank pages so that the issue folds into sheets of 4 (§5); the body and
-                     contents are then made again, since folios may move.
+* `saddle_padding`   blank pages so that the issue folds into sheets of 4 (§5), counting the
+                     covers when they are pages of the text (self-cover) and the inserts; the
+                     body and contents are then made again, since folios may move;
+* covers and inserts (layout/cover.py): 封一 … 封四 from the layout's cover design and the
+                     manifest's pages; `place_inserts` puts each insert (whole leaves) after
+                     the even folio it names. `Composition.pages` is the reading order:
+                     封一, 封二, front, body with inserts, 封三, 封四; with covers on separate
+                     stock the printer's text file is `text_pages` and the covers a file of
+                     their own (format.md, "The whole issue").
 
 PDF page 1 is a recto (the front of the first leaf). With an even number of front pages,
 folio n stands on PDF page (front + n), whose parity is n's: the running heads, folios and
@@ -28,7 +35,9 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
+from typeset.errors import TypesetError
 from typeset.layout.compose import Composer
+from typeset.layout.cover import check_whole_pages, cover_pages, insert_leaves
 from typeset.layout.flow import Band, FlowItem
 from typeset.layout.marginals import IssueFacts, Marginals
 from typeset.layout.page import Anchor, Page
@@ -47,28 +56,59 @@ class Composition:
     layout: Layout
     book: StyleBook
     contents: list[Page]      # the 目录 pages
-    body: list[Page]
+    body: list[Page]          # one page per frame (frames[i] is on body[i])
     start_pages: dict[str, int] = field(default_factory=dict)   # article key -> folio
     padding: int = 0          # blank pages added for saddle stitching
     frames: list[Frame] = field(default_factory=list)   # the body's frames (for reports)
     contents_frames: list[Frame] = field(default_factory=list)   # the contents' (reports)
     front: list[Page] = field(default_factory=list)     # contents + blank verso: before folio 1
+    covers: list[Page] = field(default_factory=list)    # 封一, 封二, 封三, 封四 (or none)
+    # inserts: (index of the body page they follow, their pages), in reading order
+    inserts: list[tuple[int, list[Page]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.front:
             self.front = list(self.contents)
 
     @property
+    def separate_cover(self) -> bool:
+        """The covers are printed on cover stock, as a file of their own."""
+        cv = self.layout.cover
+        return bool(self.covers) and cv is not None and cv.stock == "separate"
+
+    @property
+    def text_pages(self) -> list[Page]:
+        """The pages between the covers, in reading order: contents, body with its inserts."""
+        out = list(self.front)
+        at: dict[int, list[Page]] = {}
+        for after, pages in self.inserts:
+            at.setdefault(after, []).extend(pages)
+        for i, page in enumerate(self.body):
+            out.append(page)
+            out += at.get(i, [])
+        return out
+
+    @property
     def pages(self) -> list[Page]:
-        return self.front + self.body
+        """Every page in reading order: 封一, 封二, the text pages, 封三, 封四."""
+        if not self.covers:
+            return self.text_pages
+        return self.covers[:2] + self.text_pages + self.covers[2:]
+
+    @property
+    def print_text_pages(self) -> list[Page]:
+        """The pages of the text file the printer gets: with self-covers, all of them."""
+        return self.text_pages if self.separate_cover else self.pages
 
 
 def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
     """What running heads and the contents may name: journal, running title, year, number, date."""
+    from typeset.model.numbers import issue_label
     date = issue.date.isoformat() if isinstance(issue.date, _dt.date) else ""
     return IssueFacts(journal=issue.journal or layout.journal,
                       running_title=layout.running_title,
-                      year=issue.year, number=issue.number, date=date)
+                      year=issue.year, number=issue.number, date=date,
+                      issue=issue_label(issue.number, issue.year, layout.numbers))
 
 
 # -- pages -------------------------------------------------------------------------------------
@@ -94,13 +134,16 @@ def foot_spec(layout: Layout) -> FootSpec | None:
 
 
 def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, placer: Placer,
-               marginals: Marginals) -> tuple[list[Page], dict[str, int]]:
+               marginals: Marginals, counted: dict[int, int] | None = None
+               ) -> tuple[list[Page], dict[str, int]]:
     """Each frame on a page with running head and folio; returns the pages and the folio each
-    article starts on (article key -> folio)."""
+    article starts on (article key -> folio). `counted`: inserts counted in the folios, as
+    folio they follow -> their pages; the folios after them move on by that many."""
     pages: list[Page] = []
     starts: dict[str, int] = {}
+    folio = 0
     for i, frame in enumerate(frames):
-        folio = i + 1
+        folio += 1
         page = Page(layout.page.width, layout.page.height,
                     kind="blank" if frame.blank else "body", label=str(folio))
         left = placer.block_left(folio)
@@ -115,6 +158,7 @@ def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, place
             if anchor.kind == "article":
                 starts[anchor.key] = folio
         pages.append(page)
+        folio += (counted or {}).get(folio, 0)
     return pages, starts
 
 
@@ -182,23 +226,71 @@ def saddle_padding(frames: list[Frame], front: int, colophon: Band | None,
 
 
 def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
-                   colophon: Band | None) -> Composition:
-    """The issue's pages from its flow: body, contents, saddle padding (see the module doc)."""
+                   colophon: Band | None, pdfs: dict | None = None) -> Composition:
+    """The issue's pages from its flow: body, contents, covers, inserts, saddle padding (see
+    the module doc). `pdfs`: what render/pdfimport.py read of the PDFs the manifest places
+    whole (path -> model.pdfpage.PdfInfo)."""
     layout, book = composer.layout, composer.book
+    pdfs = pdfs or {}
+    check_whole_pages(issue, layout, pdfs)
     facts = issue_facts(issue, layout)
     placer = Placer(layout, book)
     marginals = Marginals(layout, book, facts, issue)
+    covers = cover_pages(issue, layout, book, facts, pdfs) if issue.has_covers else []
+    leaves = [(ins, insert_leaves(ins.page, layout, pdfs, issue.path))
+              for ins in issue.pages.inserts]
+    counted: dict[int, int] = {}
+    for ins, pages in leaves:
+        if ins.folio:
+            counted[ins.after] = counted.get(ins.after, 0) + len(pages)
+    # pages the printer folds besides the contents and the body: the inserts, and the
+    # covers when they are pages of the text (self-cover)
+    extra = sum(len(p) for _, p in leaves)
+    if covers and layout.cover.stock == "self":
+        extra += len(covers)
     frames = body_frames(flow, colophon, layout)
-    body, starts = body_pages(frames, colophon, layout, placer, marginals)
+    body, starts = body_pages(frames, colophon, layout, placer, marginals, counted)
     toc: list[Frame] = []
     contents = contents_pages(issue, composer, placer, starts, facts, toc)
     before = len(frames)
-    padding = saddle_padding(frames, len(front_pages(contents, layout)), colophon, layout)
+    padding = saddle_padding(frames, len(front_pages(contents, layout)) + extra, colophon,
+                             layout)
     if len(frames) != before:          # blanks, or the colophon moved to a page of its own
-        body, starts = body_pages(frames, colophon, layout, placer, marginals)
+        body, starts = body_pages(frames, colophon, layout, placer, marginals, counted)
         contents = contents_pages(issue, composer, placer, starts, facts, toc)
+    inserts = place_inserts(issue, layout, body, leaves)
     return Composition(issue, layout, book, contents, body, starts, padding, frames, toc,
-                       front=front_pages(contents, layout))
+                       front=front_pages(contents, layout), covers=covers, inserts=inserts)
+
+
+def place_inserts(issue: Issue, layout: Layout, body: list[Page], leaves) -> list:
+    """Each insert after the body page with its `after` folio, labelled: counted inserts by
+    their folios, the others 插页1, 插页2 … (layout cover.insert_label). An insert is a leaf
+    between leaves, so it follows a verso: an even folio."""
+    index = {int(p.label): i for i, p in enumerate(body) if p.label.isdigit()}
+    label = layout.cover.insert_label if layout.cover is not None else "插页"
+    placed, n = [], 0
+    for ins, pages in leaves:
+        where = {"file": issue.path, "line": ins.after_line or ins.line}
+        if ins.after not in index:
+            last = max(index) if index else 0
+            raise TypesetError(f"insert after folio {ins.after}, but the body's folios run "
+                               f"from 1 to {last}", **where,
+                               hint="write the folio of the body page the insert follows")
+        if ins.after % 2:
+            raise TypesetError(f"insert after folio {ins.after}: folio {ins.after} is a "
+                               f"right-hand page, and {ins.after + 1} is printed on its back",
+                               **where,
+                               hint=f"an insert is a leaf between leaves: put it after an "
+                                    f"even folio ({ins.after - 1} or {ins.after + 1})")
+        for k, page in enumerate(pages):
+            if ins.folio:
+                page.label = str(ins.after + 1 + k)
+            else:
+                n += 1
+                page.label = f"{label}{n}"
+        placed.append((index[ins.after], pages))
+    return placed
 
 
 def _last_section(frames: list[Frame], i: int) -> str | None:

@@ -20,16 +20,19 @@ from typeset.model.manifest import Issue, Section
 
 @dataclass(frozen=True)
 class IssueFacts:
-    """What templates may name: {journal} {running_title} {year} {number} {date}."""
+    """What templates may name: {journal} {running_title} {year} {number} {date} {issue}
+    ({number} as printed: 2, 5-6, 增刊; {issue} the whole label, 2024年第5-6期)."""
     journal: str
     running_title: str
     year: int
-    number: int
+    number: object          # model.numbers.IssueNumber (str() is the number as printed)
     date: str
+    issue: str = ""
 
     def fields(self) -> dict[str, object]:
         return {"journal": self.journal, "running_title": self.running_title,
-                "year": self.year, "number": self.number, "date": self.date}
+                "year": self.year, "number": str(self.number), "date": self.date,
+                "issue": self.issue}
 
 
 class Marginals:

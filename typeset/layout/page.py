@@ -51,6 +51,47 @@ class Image:
     height: float            # pt
     source: str              # absolute path of the picture file
     role: str = "figure"     # figure, cover, insert, ...: for dumps and reports
+    # How far the box may reach past the trim box (a picture placed to the bleed: a cover
+    # photo, a whole page); 0: inside the trim box like everything else.
+    bleed: float = 0.0
+    # A backdrop: other items may be drawn over it (a whole page under the barcode).
+    backdrop: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A filled rectangle in DeviceGray (0 = black, pure K; 1 = white, paper): the bars of a
+    barcode, the white ground under it."""
+    x: float                 # left edge, pt from the left trim edge
+    y: float                 # bottom edge
+    width: float
+    height: float
+    gray: float = 0.0
+    role: str = "box"
+    backdrop: bool = False   # other items may be drawn over it (the barcode's white ground)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedPage:
+    """A page of another PDF placed whole (a cover page, an insert): its TrimBox is put on the
+    box (x, y, width, height: the trim box of this page, so x = y = 0), and what it has
+    beyond its trim, up to `bleed`, stays (its bleed). The renderer reads the file
+    (render/pdfimport.py), checks it against the output variant and draws it as a form."""
+    x: float
+    y: float
+    width: float
+    height: float
+    source: str              # absolute path of the PDF
+    index: int               # 0-based page of that PDF
+    bleed: float = 0.0       # how far past the trim box its content is kept
+    role: str = "page"
+    where: tuple = ()        # (file, line) of the manifest entry naming it, for messages
+    backdrop: bool = True    # a whole page lies under anything added over it
+    # What of it is shown, (x0, y0, x1, y1) on this page; None: its box grown by `bleed`
+    # (on a cover spread the spine side stops at the spine)
+    clip: tuple | None = None
+    scale: float = 1.0       # the page drawn at this scale (a proof booklet's sheets); the
+    #                          box is then its trim box times the scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +118,9 @@ class Link:
 class Page:
     width: float             # trim width, pt
     height: float            # trim height, pt
-    kind: str = "body"       # "contents" | "body" | "blank" | "colophon"
+    kind: str = "body"       # "contents" | "body" | "blank" | "colophon" | "cover" | "insert"
     folio: str | None = None  # the printed page number as shown on the page (None: not shown)
     label: str = ""          # the page label viewers show ("目录", "1", ...)
-    items: list[TextRun | Rule | Image] = field(default_factory=list)
+    items: list[TextRun | Rule | Image | Box | PlacedPage] = field(default_factory=list)
     anchors: list[Anchor] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)

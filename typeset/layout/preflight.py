@@ -28,6 +28,7 @@ from typeset.layout.styles import StyleBook
 from typeset.model.chars import Where, describe, visible_len
 from typeset.model.layout import Layout, layout_where, template_literal
 from typeset.model.manifest import Issue
+from typeset.model.numbers import issue_label
 
 __all__ = ["check_sources", "check_glyphs", "check_running_heads"]
 
@@ -99,8 +100,10 @@ def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
     values = {"journal": (journal, journal_at),
               "running_title": (layout.running_title, layout_where(layout, "running_title")),
               "year": (str(issue.year), Where(manifest)),
-              "number": (str(issue.number), Where(manifest)),
-              "date": (issue.date.isoformat() if issue.date else "", Where(manifest))}
+              "number": (str(issue.number), Where(manifest, issue.number_line)),
+              "date": (issue.date.isoformat() if issue.date else "", Where(manifest)),
+              "issue": (issue_label(issue.number, issue.year, layout.numbers),
+                        Where(manifest, issue.number_line))}
 
     def template(text: str, style: str, key: str, extra: dict) -> None:
         lay(text, style, key)
@@ -236,6 +239,33 @@ def _pieces(issue: Issue, layout: Layout) -> list[_Piece]:
                 for note in art.notes:
                     for para in note.paragraphs:
                         runs(para, ns.style, Where(art.path, note.line, None, note.last_line))
+
+    # covers, their texts and the barcode's digits; the cover caption in the contents
+    cv = layout.cover
+    if issue.has_covers and cv is not None:
+        extra = {"issn": [(issue.issn, Where(manifest, issue.issn_line))] if issue.issn else [],
+                 "cn": [(issue.cn, Where(manifest, issue.cn_line))] if issue.cn else []}
+        texts = [(t, f"cover.front.{i}") for i, t in enumerate(cv.front)]
+        if issue.pages.back is None:
+            texts += [(t, f"cover.back.{i}") for i, t in enumerate(cv.back)]
+        for t, key in texts:
+            names = _fields(t.text)
+            if ("issn" in names and not issue.issn) or ("cn" in names and not issue.cn):
+                continue                        # left out: the issue has none
+            template(t.text, t.style, f"{key}.text", extra)
+        if issue.cover is not None and cv.lines is not None:
+            for text, line in zip(issue.cover.lines, issue.cover.line_of_lines):
+                add(text, cv.lines.style, Where(manifest, line))
+        if issue.issn and cv.barcode is not None and cv.barcode.page != "none":
+            add("0123456789", cv.barcode.style, layout_where(layout, "cover.barcode"))
+            if cv.barcode.issn_style is not None:
+                add(f"ISSN {issue.issn}", cv.barcode.issn_style, Where(manifest, issue.issn_line))
+    if issue.cover is not None and issue.cover.caption:
+        block = cv.caption_block if cv is not None else None
+        style = block.style if block is not None else c.entry_style
+        if block is not None:
+            lay(block.format, style, "cover.caption_block.format")
+        add(issue.cover.caption, style, Where(manifest, issue.cover.caption_line))
 
     # colophon (journal-style.md §4)
     if issue.colophon:

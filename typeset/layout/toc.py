@@ -51,6 +51,14 @@ def contents_items(issue: Issue, comp: Composer, start_pages: dict[str, int],
         for ai, art in enumerate(section.articles):
             key = article_key(si, ai)
             items.append(_entry(art, start_pages[key], key, comp, column))
+    cover = issue.cover
+    if cover is not None and cover.caption:        # 封面说明 (format.md, "The whole issue")
+        from typeset.model.layout import Block
+        cv = comp.layout.cover
+        block = (cv.caption_block if cv is not None else None) or Block(style=c.entry_style)
+        items.append(Band([comp.part(comp.text_block(cover.caption, block, "contents-cover"),
+                                     block)], role="contents-cover",
+                          origin=(str(issue.path), cover.caption_line)))
     return items
 
 

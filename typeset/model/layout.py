@@ -40,9 +40,13 @@ def printed_doc(text: str, *, template: tuple[str, ...] | None = None,
                            "required": required}, **kw)
 
 
-#: what the templates of each kind may name
-ISSUE_FIELDS = ("journal", "running_title", "year", "number", "date")
+#: what the templates of each kind may name ({issue}: the issue as `numbers.label` or
+#: `numbers.supplement_label` prints it, 2024年第5-6期)
+ISSUE_FIELDS = ("journal", "running_title", "year", "number", "date", "issue")
 HEAD_FIELDS = ISSUE_FIELDS + ("section", "folio")
+#: cover texts may also name the manifest's ISSN and CN (a text naming one the issue does not
+#: have is left out)
+COVER_FIELDS = ISSUE_FIELDS + ("issn", "cn")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -466,6 +470,125 @@ class NotesStyle:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CoverBox:
+    """A rectangle on a cover page, measured from the top-left trim corner. A side lying on a
+    trim edge runs on into the bleed (a picture placed to the bleed)."""
+    x: Pt = doc("left edge, from the left trim edge", default=0.0)
+    top: Pt = doc("top edge, from the top trim edge", default=0.0)
+    width: Pt = doc("width")
+    height: Pt = doc("height")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverText:
+    """One line of text on a cover, set in a style at a place (a template naming {journal},
+    {running_title}, {year}, {number}, {issue}, {date}, {issn}, {cn})."""
+    text: str = printed_doc("the text: a template, e.g. \"{journal}\" or \"ISSN {issn}\"",
+                            template=COVER_FIELDS)
+    style: str = doc("text style, a key of `styles`")
+    x: Pt = doc("where the line stands across: its left edge (align: left), its centre "
+                "(center) or its right edge (right), from the left trim edge")
+    top: Pt = doc("its baseline, from the top trim edge")
+    align: Literal["left", "center", "right"] = doc("how the line stands on x", default="left")
+    letter_spacing: float = doc("extra space between characters, in em of its size (a "
+                                "masthead is often spaced)", default=0.0)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverLines:
+    """Where the manifest's cover lines (封面导读) go on 封一: one per line, top down."""
+    style: str = doc("text style, a key of `styles`")
+    x: Pt = doc("left edge (align: left), centre (center) or right edge (right) of the lines")
+    top: Pt = doc("the first line's baseline, from the top trim edge")
+    pitch: Pt = doc("baseline distance between cover lines")
+    align: Literal["left", "center", "right"] = doc("how each line stands on x",
+                                                    default="left")
+    max_lines: int = doc("most cover lines the design holds (more is an error at the "
+                         "manifest)", default=6)
+    width: Pt = doc("widest a cover line may be (a longer one is an error at the manifest)")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Artwork:
+    """A masthead drawn as artwork (a picture: PNG, JPEG or TIFF), filling its box."""
+    file: str = doc("the picture file, relative to the layout file")
+    box: CoverBox = doc("where it stands")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Barcode:
+    """The ISSN barcode (GB/T 16827, EAN-13 with prefix 977 and a two-digit add-on): drawn
+    as vectors in pure K, on a white ground with its quiet zones."""
+    page: Literal["back", "front", "none"] = doc("the cover that carries it: 封四 (back), 封一 "
+                                                 "(front), or none", default="back")
+    x: Pt = doc("left edge of the symbol (its left quiet zone), from the left trim edge")
+    bottom: Pt = doc("bottom edge of the symbol (under its digits), from the bottom trim edge")
+    magnification: float = doc("size against the nominal 37.29 × 25.93 mm (EAN-13 allows "
+                               "0.8 to 2.0)", default=1.0)
+    variant: str = doc("the two price/variant digits (EAN-13 digits 11-12; 00: a regular "
+                       "issue; the manifest's issn_variant wins)", default="00")
+    addon: bool = doc("add the two-digit add-on with the issue number (the first of a "
+                      "combined issue)", default=True)
+    style: str = doc("text style of the human-readable digits (about 9 pt at 100 %)")
+    issn_style: str | None = doc("text style of the line 'ISSN NNNN-NNNC' above the symbol "
+                                 "(omitted: none)", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CoverDesign:
+    """The covers (封一 to 封四) as data (issue 11; format.md, "The whole issue"). The
+    journal's name, year and number are always text on 封一 (searchable, extractable): its
+    texts must name {journal} and {issue} (or {year} and {number}), also when the masthead
+    is artwork."""
+    stock: Literal["self", "separate"] = doc(
+        "self: the covers are pages of the text file (self-cover, counted in the sheets); "
+        "separate: cover stock, printed as a file of its own (OUT-cover.pdf beside "
+        "OUT-text.pdf)", default="self")
+    binding: Literal["saddle", "perfect"] = doc(
+        "saddle (骑马订): covers as single pages; perfect (胶订, with separate stock): the cover "
+        "file is one spread 封四 | spine | 封一 and its back 封二 | spine | 封三", default="saddle")
+    spine: Pt = doc("perfect binding: the spine's width (from the page count and paper)",
+                    default=0.0)
+    styles: dict[str, TextStyle] = doc("text styles the covers use, added to the layout's "
+                                       "`styles` (a name in both is an error)",
+                                       default_factory=dict)
+    caption_block: Block | None = doc(
+        "block of the manifest's cover caption (封面说明), set after the last entry of the "
+        "contents (omitted: in the contents' entry style)", default=None)
+    photo: CoverBox | None = doc("the box the manifest's cover photo fills on 封一 (a side on a "
+                                 "trim edge bleeds); omitted: no photo", default=None)
+    artwork: Artwork | None = doc("the masthead as artwork instead of (or besides) text",
+                                  default=None)
+    front: tuple[CoverText, ...] = doc("the texts of 封一: masthead, year and number, ISSN, "
+                                       "CN, publisher …", default=())
+    lines: CoverLines | None = doc("where the manifest's cover lines go (omitted: a manifest "
+                                   "with cover lines is refused)", default=None)
+    back: tuple[CoverText, ...] = doc("the texts of 封四 when the manifest gives no back page",
+                                      default=())
+    barcode: Barcode | None = doc("the ISSN barcode (printed when the manifest has an issn)",
+                                  default=None)
+    labels: tuple[str, str, str, str] = doc("page labels of 封一, 封二, 封三, 封四",
+                                            default=("封一", "封二", "封三", "封四"))
+    insert_label: str = doc("page label of inserted pages not counted in the folios (numbered: "
+                            "插页1, 插页2 …)", default="插页")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Numbers:
+    """How the issue is named (format.md, "The whole issue"): {issue} in every template, the
+    cover's year/number line, the file's title and subject."""
+    label: str = printed_doc("the issue as printed ({year}, {number}: 2, or 5-6 for a "
+                             "combined issue)", template=("year", "number"),
+                             default="{year}年第{number}期")
+    supplement: str | None = printed_doc(
+        "the word a manifest may write as `number` for a supplement, alone or followed by its "
+        "number (增刊, 增刊2); omitted: no supplements", default=None)
+    supplement_label: str = printed_doc("a supplement as printed ({number} is the word as the "
+                                        "manifest writes it)", template=("year", "number"),
+                                        default="{year}年{number}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class Layout:
     name: str = doc("name of the house style")
     journal: str = printed_doc("journal name as printed (the manifest may override)")
@@ -491,6 +614,11 @@ class Layout:
     check: Checks = doc("what `typeset check` reports and fails on", default_factory=Checks)
     images: Images = doc("pictures: colour conversion for print and archive, ink limit, "
                          "downsampling", default_factory=Images)
+    numbers: Numbers = doc("how the issue is named: 第2期, 合刊 第5-6期, supplements",
+                           default_factory=Numbers)
+    cover: CoverDesign | None = doc("the covers: 封一's design, 封四, the ISSN barcode, stock "
+                                    "and binding (omitted: an issue with covers is refused)",
+                                    default=None)
     path: str = doc("(set by the loader)", default="")
 
     @property
@@ -608,6 +736,13 @@ def _printed(obj: Any, data: Any, prefix: str, path: Path, marks: dict[str, Mark
             new = _printed(value, sub, key + ".", path, marks)
             if new is not value:
                 changes[f.name] = new
+        elif isinstance(value, tuple) and value and all(dataclasses.is_dataclass(v)
+                                                         for v in value):
+            items = tuple(_printed(v, sub[i] if isinstance(sub, list) and i < len(sub)
+                                   else None, f"{key}.{i}.", path, marks)
+                          for i, v in enumerate(value))
+            if any(a is not b for a, b in zip(items, value)):
+                changes[f.name] = items
     return dataclasses.replace(obj, **changes) if changes else obj
 
 
@@ -639,6 +774,10 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
     def fail(message: str, hint: str, *keys: str) -> TypesetError:
         return TypesetError(message, hint=hint, **at(*keys))
 
+    marks = getattr(layout, "_marks", None)
+    layout = _with_cover_styles(layout, fail)
+    if marks is not None:
+        object.__setattr__(layout, "_marks", marks)
     for name, style in layout.styles.items():
         if style.font not in layout.fonts:
             raise fail(f"style '{name}' uses font role '{style.font}', which `fonts` does not "
@@ -683,6 +822,8 @@ def _check(layout: Layout, path: Path, data: Any = None) -> Layout:
     _check_room(layout, fail)
     _check_paragraph(layout.paragraph, fail)
     _check_pictures(layout, fail)
+    if layout.cover is not None:
+        _check_cover(layout, fail)
     return layout
 
 
@@ -804,6 +945,108 @@ def _check_paragraph(p: Paragraph, fail) -> None:
     if not (p.widow_cost < e[0] <= e[1] <= e[2]):
         raise refuse("emergency_costs", f"{list(e)} must rise (word, prohibition, unit) and "
                      f"stay above widow_cost ({p.widow_cost:g})")
+
+
+def _with_cover_styles(layout: Layout, fail) -> Layout:
+    """The cover block's own styles join the layout's `styles` (checked like them)."""
+    cv = layout.cover
+    if cv is None or not cv.styles:
+        return layout
+    clash = sorted(set(cv.styles) & set(layout.styles))
+    if clash:
+        raise fail(f"cover.styles defines '{clash[0]}', which `styles` defines already",
+                   "give the cover's style another name", f"cover.styles.{clash[0]}",
+                   "cover.styles")
+    return dataclasses.replace(layout, styles={**layout.styles, **cv.styles})
+
+
+def _template_fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _check_cover(layout: Layout, fail) -> None:
+    """The cover design: styles that exist, boxes and texts on the page, the journal's name,
+    year and number as text on 封一, a barcode that fits, a spine for perfect binding."""
+    cv, pg = layout.cover, layout.page
+    w, h = float(pg.width), float(pg.height)
+    styles = []
+    for i, t in enumerate(cv.front):
+        styles.append((f"cover.front[{i}].style", t.style))
+    for i, t in enumerate(cv.back):
+        styles.append((f"cover.back[{i}].style", t.style))
+    if cv.lines is not None:
+        styles.append(("cover.lines.style", cv.lines.style))
+    if cv.caption_block is not None:
+        styles.append(("cover.caption_block.style", cv.caption_block.style))
+    if cv.barcode is not None:
+        styles.append(("cover.barcode.style", cv.barcode.style))
+        if cv.barcode.issn_style is not None:
+            styles.append(("cover.barcode.issn_style", cv.barcode.issn_style))
+    for key, style in styles:
+        if style not in layout.styles:
+            raise fail(f"{key} names style '{style}', which `styles` does not define",
+                       f"styles: {', '.join(layout.styles)}", "cover")
+    shown = set()
+    for t in cv.front:
+        shown |= _template_fields(t.text)
+    if "journal" not in shown or not ("issue" in shown or {"year", "number"} <= shown):
+        raise fail("cover.front must print the journal's name ({journal}) and the issue "
+                   "({issue}, or {year} and {number}) as text on 封一",
+                   "the name, year and number must be searchable and extractable from the "
+                   "cover, also when the masthead is artwork: add e.g. "
+                   "{text: \"{issue}\", style: …, x: …, top: …}", "cover.front", "cover")
+    boxes = [("cover.photo", cv.photo)] + ([("cover.artwork.box", cv.artwork.box)]
+                                           if cv.artwork is not None else [])
+    for key, box in boxes:
+        if box is None:
+            continue
+        if box.width <= 0 or box.height <= 0:
+            raise fail(f"{key}: width and height must be more than zero", _doc_of(key), key)
+        if box.x < -0.01 or box.top < -0.01 or box.x + box.width > w + 0.01 \
+                or box.top + box.height > h + 0.01:
+            raise fail(f"{key} ({float(box.x):.1f}, {float(box.top):.1f}) + "
+                       f"{float(box.width):.1f} × {float(box.height):.1f} pt lies outside the "
+                       f"{w:.1f} × {h:.1f} pt page", "a box lies inside the trim box (a side "
+                       "on a trim edge runs into the bleed by itself)", key)
+    if cv.artwork is not None:
+        f = cv.artwork.file.replace("\\", "/")
+        if not f.strip() or f.startswith("/") or ".." in f.split("/") or ":" in f:
+            raise fail(f"cover.artwork.file '{cv.artwork.file}' must be a path inside the "
+                       "layout's folder", "put the masthead beside the layout file (it is "
+                       "stored with the layout in a sources bag)", "cover.artwork.file")
+    if cv.binding == "perfect":
+        if cv.stock != "separate":
+            raise fail("cover.binding: perfect needs cover.stock: separate (the cover is "
+                       "printed as one spread of its own)", _doc_of("cover.binding"),
+                       "cover.binding", "cover")
+        if cv.spine <= 0:
+            raise fail("cover.binding: perfect needs cover.spine, the spine's width",
+                       _doc_of("cover.spine"), "cover.spine", "cover.binding", "cover")
+    elif cv.spine < 0:
+        raise fail("cover.spine must not be negative", _doc_of("cover.spine"), "cover.spine")
+    if len(set(cv.labels)) != 4 or not all(lab.strip() for lab in cv.labels):
+        raise fail("cover.labels must be four different labels (封一, 封二, 封三, 封四)",
+                   _doc_of("cover.labels"), "cover.labels", "cover")
+    if cv.lines is not None and (cv.lines.pitch <= 0 or cv.lines.width <= 0
+                                 or cv.lines.max_lines < 1):
+        raise fail("cover.lines: pitch, width and max_lines must be more than zero",
+                   _doc_of("cover.lines"), "cover.lines", "cover")
+    b = cv.barcode
+    if b is not None:
+        if not 0.8 <= b.magnification <= 2.0:
+            raise fail(f"cover.barcode.magnification is {b.magnification:g}: EAN-13 symbols "
+                       "are printed at 0.8 to 2.0 of their nominal size",
+                       _doc_of("cover.barcode.magnification"), "cover.barcode.magnification")
+        if not (len(b.variant) == 2 and b.variant.isascii() and b.variant.isdigit()):
+            raise fail(f"cover.barcode.variant '{b.variant}' is not two digits",
+                       "write two digits in quotes, e.g. \"00\"", "cover.barcode.variant")
+        from typeset.model.barcode import symbol_size
+        bw, bh = symbol_size(b.magnification, b.addon)
+        if b.x < -0.01 or b.bottom < -0.01 or b.x + bw > w + 0.01 or b.bottom + bh > h + 0.01:
+            raise fail(f"cover.barcode: the symbol ({bw:.1f} × {bh:.1f} pt with its quiet "
+                       f"zones) at ({float(b.x):.1f}, {float(b.bottom):.1f}) pt runs off the "
+                       f"{w:.1f} × {h:.1f} pt page", "move it (x, bottom) or make it smaller "
+                       "(magnification)", "cover.barcode.x", "cover.barcode")
 
 
 def _check_pictures(layout: Layout, fail) -> None:

@@ -23,11 +23,16 @@ from pathlib import Path
 from typeset.errors import TypesetError
 from typeset.fsutil import what_is
 from typeset.model.article import Article, load_article, value_where
-from typeset.model.chars import normalize, printed
+from typeset.model.chars import Where, normalize, printed
+from typeset.model.numbers import NUMBER_HINT, IssueNumber, check_issn, parse_number
+from typeset.model.picture import PictureInfo
 from typeset.model.schema import from_data
-from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source, written_path
+from typeset.model.yamlsrc import (
+    Mark, YamlMap, load_yaml, mark_of, read_source, written_path,
+)
 
-__all__ = ["ColophonLine", "Section", "Issue", "load_issue", "ISSUE_DOCS"]
+__all__ = ["ColophonLine", "Section", "Issue", "Cover", "WholePage", "Insert", "WholePages",
+           "load_issue", "ISSUE_DOCS"]
 
 
 @dataclass(frozen=True)
@@ -53,17 +58,89 @@ class Section:
 
 
 @dataclass(frozen=True)
+class WholePage:
+    """A page placed whole (format.md, "The whole issue"): the pages of a PDF, each at trim
+    size keeping its bleed, or a picture filling the bleed box."""
+    path: str                          # absolute
+    written: str                       # as the manifest writes it
+    line: int                          # where the manifest names it
+    column: int | None = None
+    picture: PictureInfo | None = None  # a picture (probed); None: a PDF
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.picture is None
+
+
+@dataclass(frozen=True)
+class Insert:
+    """插页: whole pages after the body page with folio `after`."""
+    after: int
+    page: WholePage
+    folio: bool = False                # its pages are counted in the folios
+    line: int = 0                      # the entry's line in the manifest
+    after_line: int | None = None      # where `after:` is written
+
+
+@dataclass(frozen=True)
+class WholePages:
+    """The manifest's `pages`: 封二, 封三, 封四 and the inserts."""
+    inside_front: WholePage | None = None
+    inside_back: WholePage | None = None
+    back: WholePage | None = None
+    inserts: tuple[Insert, ...] = ()
+
+    def pdfs(self) -> list[WholePage]:
+        """The PDF files among them, in manifest order, each once."""
+        found = [p for p in (self.inside_front, self.inside_back, self.back) if p is not None]
+        found += [i.page for i in self.inserts]
+        seen: dict[str, WholePage] = {}
+        for p in found:
+            if p.is_pdf:
+                seen.setdefault(p.path, p)
+        return list(seen.values())
+
+
+@dataclass(frozen=True)
+class Cover:
+    """The manifest's `cover`: what 封一 shows besides the layout's design."""
+    image: PictureInfo | None = None   # the cover photo
+    caption: str | None = None         # 封面说明, printed in the contents
+    lines: tuple[str, ...] = ()        # cover lines (封面导读)
+    line: int = 0                      # where `cover:` is written
+    caption_line: int | None = None
+    line_of_lines: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Issue:
     path: Path
     layout: str
     journal: str | None
     year: int
-    number: int
+    number: IssueNumber
     date: datetime.date | None
     sections: tuple[Section, ...]
     colophon: tuple[ColophonLine, ...]
     layout_line: int | None = None     # where `layout:` is written (for "unknown layout")
     journal_line: int | None = None    # where `journal:` is written
+    number_line: int | None = None     # where `number:` is written
+    issn: str | None = None            # NNNN-NNNC, check digit verified
+    issn_line: int | None = None
+    issn_variant: str | None = None    # the barcode's price/variant digits (None: the layout's)
+    cn: str | None = None              # 国内统一连续出版物号, e.g. 45-1234/D
+    cn_line: int | None = None
+    cover: Cover | None = None         # None: the issue has no covers
+    pages: WholePages = field(default_factory=WholePages)
+    back_barcode: bool = True          # the barcode goes over a supplied 封四
+
+    @property
+    def has_covers(self) -> bool:
+        """The issue has covers (封一…封四) set from the layout's cover design: the manifest
+        has `cover:` or names a cover page (pages.inside_front, inside_back, back)."""
+        p = self.pages
+        return self.cover is not None or any(x is not None for x in
+                                             (p.inside_front, p.inside_back, p.back))
 
 
 def _non_empty(what: str):
@@ -91,6 +168,44 @@ class _ColophonSource:
 
 
 @dataclass(frozen=True, kw_only=True)
+class _CoverSource:
+    image: str | None = field(default=None, metadata={
+        "doc": "the cover photo (JPEG, PNG or TIFF), relative to the manifest; the layout's "
+               "cover block places it (to the bleed)"})
+    caption: str | None = field(default=None, metadata={
+        "doc": "封面说明, printed in the contents as written (封面：龙州县春耕)"})
+    lines: list[str] | None = field(default=None, metadata={
+        "doc": "cover lines (封面导读): short texts the layout sets on 封一, one per item"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class _InsertSource:
+    after: int = field(metadata={
+        "doc": "the folio of the body page the insert follows: an even folio (a verso), since "
+               "an insert is a leaf between leaves",
+        "check": lambda v: None if v >= 1 else "after must be a folio, 1 or more"})
+    file: str = field(metadata={"doc": "a PDF (each page at trim size, bleed kept) or a "
+                                       "picture filling the bleed box, relative to the manifest"})
+    folio: bool = field(default=False, metadata={
+        "doc": "count the insert's pages in the folios (no folio is printed on them)"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class _PagesSource:
+    inside_front: str | None = field(default=None, metadata={
+        "doc": "封二: a PDF of one page, or a picture filling the bleed box"})
+    inside_back: str | None = field(default=None, metadata={
+        "doc": "封三: a PDF of one page, or a picture filling the bleed box"})
+    back: str | None = field(default=None, metadata={
+        "doc": "封四: a PDF of one page, or a picture; the ISSN barcode is added in the "
+               "layout's place unless back_barcode is false"})
+    back_barcode: bool = field(default=True, metadata={
+        "doc": "add the ISSN barcode over the back page (false: the page carries its own)"})
+    inserts: list[_InsertSource] | None = field(default=None, metadata={
+        "doc": "插页 inside the body: a list of `after:` / `file:` (/ `folio:`) entries"})
+
+
+@dataclass(frozen=True, kw_only=True)
 class _IssueSource:
     layout: str | None = field(default=None, metadata={
         "doc": "a layout name in layouts/ (e.g. guangxi) or a path to a layout .yaml"})
@@ -99,9 +214,9 @@ class _IssueSource:
     year: int = field(metadata={
         "doc": "year of the issue, e.g. 2024",
         "check": lambda v: None if 1000 <= v <= 9999 else "expected a four-digit year"})
-    number: int = field(metadata={
-        "doc": "issue number within the year (第2期 -> 2)",
-        "check": lambda v: None if v >= 1 else "the issue number must be 1 or more"})
+    number: str = field(metadata={
+        "doc": "issue number within the year as printed: 2 (第2期), \"5-6\" for a combined "
+               "issue (合刊, 第5-6期), or the layout's supplement word (增刊)"})
     date: datetime.date | None = field(default=None, metadata={
         "doc": "publication date, YYYY-MM-DD (quoted or plain)"})
     sections: list[_SectionSource] = field(metadata={
@@ -109,6 +224,21 @@ class _IssueSource:
         "check": lambda v: None if v else "the issue has no sections"})
     colophon: list[_ColophonSource] | None = field(default=None, metadata={
         "doc": "optional closing block (报尾): a list of 'label:' / 'text:' pairs"})
+    issn: str | None = field(default=None, metadata={
+        "doc": "ISSN as printed, NNNN-NNNC (check digit verified); with it 封四 carries the "
+               "ISSN barcode (EAN-13 with the issue number as add-on)"})
+    issn_variant: str | None = field(default=None, metadata={
+        "doc": "the barcode's two price/variant digits (EAN-13 digits 11-12; default the "
+               "layout's cover.barcode.variant, 00): a publisher may mark a special price"})
+    cn: str | None = field(default=None, metadata={
+        "doc": "国内统一连续出版物号 as printed, e.g. 45-1234/D (on the cover and the colophon)"})
+    cover: _CoverSource | None = field(default=None, metadata={
+        "doc": "封一, set from the layout's cover design: `image` (the cover photo), `caption` "
+               "(封面说明, printed in the contents), `lines` (cover lines); `cover: {}` for a "
+               "cover without them"})
+    pages: _PagesSource | None = field(default=None, metadata={
+        "doc": "whole pages: inside_front (封二), inside_back (封三), back (封四), inserts "
+               "(插页: after, file, folio); each a PDF or a picture"})
 
 
 ISSUE_DOCS = _IssueSource   # for generated documentation (schema.describe_fields)
@@ -234,9 +364,141 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
     if journal is not None:
         journal = normalize(journal, value_where(path, data, "journal"))
 
+    number = parse_number(source.number)
+    if isinstance(number, str):
+        raise TypesetError(f"number: {number}", file=path, **_line(mark_of(data, "number")),
+                           hint=NUMBER_HINT)
+    issn = issn_variant = cn = None
+    if source.issn is not None:
+        problem = check_issn(source.issn)
+        if problem:
+            raise TypesetError(problem, file=path, **_line(mark_of(data, "issn")),
+                               hint="copy the ISSN from the journal's registration (the last "
+                                    "character is a check digit, 0-9 or X)")
+        issn = source.issn.strip().upper()
+    if source.issn_variant is not None:
+        if not (len(source.issn_variant) == 2 and source.issn_variant.isascii()
+                and source.issn_variant.isdigit()):
+            raise TypesetError(f"issn_variant '{source.issn_variant[:12]}' is not two digits",
+                               file=path, **_line(mark_of(data, "issn_variant")),
+                               hint="write two digits in quotes, e.g. \"00\" (a regular "
+                                    "issue) or \"01\"")
+        issn_variant = source.issn_variant
+    if source.cn is not None:
+        cn = normalize(source.cn, value_where(path, data, "cn"))
+        if not printed(cn).strip():
+            raise TypesetError("cn is empty", file=path, **_line(mark_of(data, "cn")),
+                               hint="write the 国内统一连续出版物号, e.g. 45-1234/D, or remove "
+                                    "the line")
+    cover = _cover(path, data, source.cover)
+    pages = _pages(path, data, source.pages)
+
     return Issue(path=path, layout=chosen, journal=journal, year=source.year,
-                 number=source.number, date=source.date, sections=tuple(sections),
+                 number=number, date=source.date, sections=tuple(sections),
                  colophon=tuple(colophon),
                  layout_line=(m.line if (m := mark_of(data, "layout")) and source.layout
                               is not None else None),
-                 journal_line=_at(data, "journal"))
+                 journal_line=_at(data, "journal"), number_line=_at(data, "number"),
+                 issn=issn, issn_line=_at(data, "issn"), issn_variant=issn_variant, cn=cn,
+                 cn_line=_at(data, "cn"), cover=cover, pages=pages,
+                 back_barcode=source.pages.back_barcode if source.pages else True)
+
+
+def _cover(path: Path, data, source: _CoverSource | None) -> Cover | None:
+    if source is None:
+        return None
+    raw = data["cover"] if isinstance(data.get("cover"), dict) else YamlMap()
+    image = None
+    if source.image is not None:
+        image = _picture(path, raw, "image", source.image, "the cover photo")
+    caption = None
+    if source.caption is not None:
+        caption = normalize(source.caption, value_where(path, raw, "caption"))
+        if not printed(caption).strip():
+            caption = None
+    lines, at = [], []
+    raw_lines = raw.get("lines") or []
+    for i, text in enumerate(source.lines or []):
+        mark = mark_of(raw_lines, i)
+        t = normalize(text, Where(path, mark.line if mark else None,
+                                  mark.column if mark else None))
+        if not printed(t).strip():
+            raise TypesetError("an empty cover line", file=path, **_line(mark),
+                               hint="write the line's text, or remove the item")
+        lines.append(t)
+        at.append(mark.line if mark else 0)
+    m = mark_of(data, "cover")
+    return Cover(image=image, caption=caption, lines=tuple(lines),
+                 line=m.line if m else 0, caption_line=_at(raw, "caption"),
+                 line_of_lines=tuple(at))
+
+
+def _picture(path: Path, container, key, written: str, what: str) -> PictureInfo:
+    from typeset.model.picture import probe
+    mark = mark_of(container, key)
+    if not written.strip():
+        raise TypesetError(f"{what}: the path is empty", file=path, **_line(mark),
+                           hint="write the path of the file, relative to the manifest")
+    return probe(written_path(written, path.parent), file=path,
+                 line=mark.line if mark else None, column=mark.column if mark else None)
+
+
+_PDF_MAGIC = b"%PDF-"
+_PICTURE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
+
+
+def _whole_page(path: Path, container, key, written: str, what: str) -> WholePage:
+    """A whole page named by the manifest: a PDF (recognised by its header; its pages are
+    read when the issue is laid out) or a picture (probed now)."""
+    mark = mark_of(container, key)
+    where = {"file": path, **_line(mark)}
+    if not written.strip():
+        raise TypesetError(f"{what}: the path is empty", **where,
+                           hint="write the path of a PDF or a picture, relative to the "
+                                "manifest")
+    target = written_path(written, path.parent)
+    try:
+        with open(target, "rb") as f:
+            head = f.read(1024)
+    except FileNotFoundError:
+        raise TypesetError(f"{what} not found: {written}", **where,
+                           hint=_missing_article_hint(path, written, target)) from None
+    except IsADirectoryError:
+        raise TypesetError(f"{what} is a folder, not a file: {written}", **where,
+                           hint="give the path of the PDF or picture itself") from None
+    except OSError as err:
+        raise TypesetError(f"cannot read {what} {written}: {err.strerror}", **where,
+                           hint="check that the file exists and is readable") from None
+    line, column = (mark.line, mark.column) if mark else (0, None)
+    if _PDF_MAGIC in head:
+        import os
+        return WholePage(os.path.abspath(target), written, line, column)
+    if not head.startswith(_PICTURE_MAGIC):
+        raise TypesetError(f"{what} {written} is not a PDF, JPEG, PNG or TIFF file", **where,
+                           hint="export the page as PDF (at trim size, with bleed) or as a "
+                                "picture")
+    pic = _picture(path, container, key, written, what)
+    return WholePage(pic.path, written, line, column, pic)
+
+
+def _pages(path: Path, data, source: _PagesSource | None) -> WholePages:
+    if source is None:
+        return WholePages()
+    raw = data["pages"] if isinstance(data.get("pages"), dict) else YamlMap()
+    found = {}
+    for key, what in (("inside_front", "封二 (pages.inside_front)"),
+                      ("inside_back", "封三 (pages.inside_back)"),
+                      ("back", "封四 (pages.back)")):
+        written = getattr(source, key)
+        if written is not None:
+            found[key] = _whole_page(path, raw, key, written, what)
+    inserts = []
+    raw_inserts = raw.get("inserts") or []
+    for i, item in enumerate(source.inserts or []):
+        raw_item = raw_inserts[i]
+        mark = mark_of(raw_inserts, i)
+        page = _whole_page(path, raw_item, "file", item.file, "insert")
+        inserts.append(Insert(after=item.after, page=page, folio=item.folio,
+                              line=mark.line if mark else 0,
+                              after_line=_at(raw_item, "after")))
+    return WholePages(inserts=tuple(inserts), **found)

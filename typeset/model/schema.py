@@ -61,9 +61,21 @@ UNITS: dict[str, float] = {"pt": 1.0, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72
 
 _LENGTH_RE = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*([a-zA-Z]*)\s*$")
 _INT_RE = re.compile(r"^\s*[+-]?\d+\s*$")
-_MAX_DIGITS = 100            # a whole number longer than this is a mistake (and int() refuses
-#                              more than 4300 digits)
 _FLOAT_RE = re.compile(r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$")
+
+
+_MAX_INT_DIGITS = 18        # no layout or manifest number needs more (and int() refuses
+#                             more than 4300 digits)
+
+
+def _whole(text: str, fail, path: str) -> int:
+    """A whole number written in decimal; a number of thousands of digits (beyond Python's
+    int() limit, audit finding F8a) is a located message, not an internal error."""
+    digits = text.strip().lstrip("+-")
+    if len(digits) > _MAX_INT_DIGITS:
+        raise fail(message=f"{path}: a number of {len(digits)} digits is too large",
+                   hint="check the value: no setting needs a number that large")
+    return int(text)
 
 
 def parse_length(value: Any) -> float:
@@ -329,20 +341,15 @@ class _Converter:
         if tp is int:
             if isinstance(value, bool):
                 raise fail("a whole number")
-            digits = raw if isinstance(value, int) and raw is not None else value
-            if isinstance(digits, str) and _INT_RE.match(digits) and \
-                    len(digits.strip().lstrip("+-")) > _MAX_DIGITS:
-                raise fail(message=f"{path}: a number of {len(digits.strip().lstrip('+-'))} "
-                                   f"digits (at most {_MAX_DIGITS})")
             if isinstance(value, int):
                 # YAML 1.1 reads `010` as octal 8; a person means ten.
                 if raw is not None and _INT_RE.match(raw):
-                    return int(raw)
+                    return _whole(raw, fail, path)
                 return value
             if isinstance(value, float) and value.is_integer():
                 return int(value)
             if isinstance(value, str) and _INT_RE.match(value):
-                return int(value)
+                return _whole(value, fail, path)
             raise fail("a whole number")
         if tp is float:
             if isinstance(value, bool):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typeset.layout.page import Image, Page, Rule, TextRun
+from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
 
 
 def dump_page(page: Page, index: int) -> str:
@@ -14,12 +14,19 @@ def dump_page(page: Page, index: int) -> str:
     rows = [head]
     for a in page.anchors:
         rows.append(f"   anchor {a.kind} y={a.y:.1f} {a.title}")
+    boxed = (Image, Box, PlacedPage)
     items = sorted(page.items, key=lambda it: (-round(it.y1 if isinstance(it, Rule) else
-                                                      it.y + it.height if isinstance(it, Image)
+                                                      it.y + it.height if isinstance(it, boxed)
                                                       else it.y, 1),
                                                it.x1 if isinstance(it, Rule) else it.x))
     for it in items:
-        if isinstance(it, Image):
+        if isinstance(it, Box):
+            rows.append(f"   box   y={it.y:.2f}..{it.y + it.height:.2f} "
+                        f"x={it.x:.2f}..{it.x + it.width:.2f} gray={it.gray:g} {it.role}")
+        elif isinstance(it, PlacedPage):
+            rows.append(f"   page  y={it.y:.1f}..{it.y + it.height:.1f} x={it.x:.1f}..{it.x + it.width:.1f} "
+                        f"{it.role} {Path(it.source).name} page {it.index + 1}")
+        elif isinstance(it, Image):
             rows.append(f"   image y={it.y:.1f}..{it.y + it.height:.1f} x={it.x:.1f}..{it.x + it.width:.1f} "
                         f"{it.role} {Path(it.source).name}")
         elif isinstance(it, Rule):

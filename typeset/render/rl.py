@@ -35,7 +35,7 @@ from reportlab.pdfbase import pdfdoc
 from typeset.errors import TypesetError
 from typeset.render.cidfont import FontUse, cid_font, pdf_name_token
 from typeset.render.fontprogram import SubsetCache, subset_for
-from typeset.render.pdfsyntax import Name, text_string_bytes
+from typeset.render.pdfsyntax import Name, Stream, serialize, text_string_bytes
 from typeset.text.fonts import FontFace
 
 
@@ -249,6 +249,20 @@ class _Info(pdfdoc.PDFObject):
             for k, v in self.entries}).format(document)
 
 
+class _Plain(pdfdoc.PDFObject):
+    """A PDF value given as plain data (pdfsyntax: dicts, lists, names, numbers, strings,
+    references by key), formatted at save time, when every referenced object has a number."""
+
+    def __init__(self, value, prefix: str):
+        self.value = value
+        self.prefix = prefix
+
+    def format(self, document) -> bytes:
+        def ref(key: str) -> bytes:
+            return pdfdoc.PDFObjectReference(self.prefix + key).format(document)
+        return serialize(self.value, ref)
+
+
 class Document:
     """One PDF written through a ReportLab canvas: the writer's only view of ReportLab.
 
@@ -268,6 +282,8 @@ class Document:
         self._version = tuple(version)
         self._named: list[tuple[bytes, object]] = []
         self._images: dict[str, str] = {}          # content key -> XObject name
+        self._forms: dict[str, str] = {}           # content key -> form XObject name
+        self._imported: set[str] = set()           # keys of objects copied from other PDFs
         self._icc: dict[bytes, object] = {}        # profile -> reference to its stream
 
     # -- document information, metadata, output intent ---------------------------------------
@@ -372,6 +388,39 @@ class Document:
                     "Predictor": 15, "Colors": components, "BitsPerComponent": 8,
                     "Columns": width})
             stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=data)
+            self._doc.Reference(stream, pdfdoc.xObjectName(name))
+        if name not in self._canvas._formsinuse:
+            self._canvas._formsinuse.append(name)
+        return pdfdoc.PDFName(pdfdoc.xObjectName(name))
+
+    def form(self, key: str, *, content: bytes, bbox: tuple[float, float, float, float],
+             resources: dict, objects: dict, group: dict | None = None) -> str:
+        """A form XObject (ISO 32000-1 §8.10) made once per `key`, used on the current page;
+        returns the name that paints it. `resources` and the indirect `objects` it refers to
+        (key -> value) are plain data (pdfsyntax), copied from another PDF: each object is
+        written once per document however many forms use it; streams keep their encoding."""
+        from reportlab.pdfbase import pdfdoc
+        prefix = "Imported."
+        name = self._forms.get(key)
+        if name is None:
+            name = self._forms[key] = f"Fm{len(self._forms) + 1}"
+            for okey, value in objects.items():
+                if okey in self._imported:
+                    continue
+                self._imported.add(okey)
+                if isinstance(value, Stream):
+                    d = pdfdoc.PDFDictionary({k: _Plain(v, prefix) for k, v in value.dict.items()})
+                    obj = pdfdoc.PDFStream(d, content=value.data)
+                else:
+                    obj = _Plain(value, prefix)
+                self._doc.Reference(obj, prefix + okey)
+            d = {"Type": pdfdoc.PDFName("XObject"), "Subtype": pdfdoc.PDFName("Form"),
+                 "BBox": pdfdoc.PDFArray([_Plain(float(v), prefix) for v in bbox]),
+                 "Resources": _Plain(resources, prefix)}
+            if group is not None:
+                d["Group"] = _Plain(group, prefix)
+            stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=content,
+                                      filters=[pdfdoc.PDFZCompress])
             self._doc.Reference(stream, pdfdoc.xObjectName(name))
         if name not in self._canvas._formsinuse:
             self._canvas._formsinuse.append(name)

@@ -43,10 +43,13 @@ drawn, and what it forbids is refused at the draw call.
   A picture covers its box: scaled by one factor (never distorted), centred, the overflow
   clipped to the box (an exact fit is drawn without a clip).
 
+* Whole pages of other PDFs (covers, inserts; issue 11): every `PlacedPage` is read and
+  preflighted against the variant by render/pdfimport.py (imported only then) before any page
+  is drawn, and painted as a form XObject (`Document.form`: its content and every object its
+  resources reach, copied once per document), its trim box on the item's box, clipped to the
+  bleed it keeps. Filled boxes (`Box`: barcode bars, their white ground) are DeviceGray.
+
 Where the next pieces go (none is built yet):
-* (b) pages of other PDFs (covers, inserts; issue 11): an `Insert` item naming a file and
-  page; the inserted page is preflighted against the variant (preflight.py) and placed as a
-  form XObject (`Document.form(...)`: its content stream and resources copied as objects);
 * (c) bounded memory and re-rendering only changed pages (issue 13 parts 4-5): the content
   stream of a page is a pure function of its items and the font codes (`_Writer._content`);
   with codes assigned in a first pass over all runs, a page's compressed stream can be cached
@@ -68,7 +71,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from typeset.errors import TypesetError
 from typeset.fsutil import write_output
 from typeset.issueinfo import DocumentInfo, Metadata
-from typeset.layout.page import Image, Page, Rule, TextRun
+from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
 from typeset.render.pdfsyntax import pdf_date, pdf_number as _n
 from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
 from typeset.text.fonts import FontLibrary
@@ -138,6 +141,7 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
     writer.prepare_pictures(pictures or PicturePolicy())
+    writer.prepare_pages()
     return writer.run()
 
 
@@ -154,6 +158,8 @@ def _item_where(i: int, page: Page, item) -> str:
     if isinstance(item, Image):
         from typeset.render.pictures.pipeline import shown_path
         return f"{_where(i, page)}: {item.role} picture {shown_path(item.source)}"
+    if isinstance(item, Box):
+        return f"{_where(i, page)}: {item.role} box"
     return f"{_where(i, page)}: {item.role} rule"
 
 
@@ -284,6 +290,7 @@ class _Writer:
         self.off = self.bleed + (marks.gap + marks.length if marks else 0.0)
         self.doc: Document
         self.pictures = None          # render.pictures.pipeline.Pictures, when there are any
+        self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -300,6 +307,22 @@ class _Writer:
         self.pictures.plan(self.pages, _where)
         for source in dict.fromkeys(placed):
             self.pictures.get(source)
+
+    def prepare_pages(self) -> None:
+        """Read and preflight every placed PDF page before anything is drawn (a page the
+        variant cannot hold stops the build here, named with its file and page)."""
+        placed = [it for p in self.pages for it in p.items if isinstance(it, PlacedPage)]
+        if not placed:
+            return
+        from typeset.render.pdfimport import import_page
+        from typeset.render.variants import CMYK_PROFILE, load_profile
+        profile = load_profile(CMYK_PROFILE) if self.variant.key == "archive" else None
+        for it in placed:
+            key = (it.source, it.index)
+            if key not in self.imported:
+                file, line = (tuple(it.where) + (None, None))[:2]
+                self.imported[key] = import_page(it.source, it.index, self.variant,
+                                                 file=file, line=line, cmyk_profile=profile)
 
     def run(self) -> bytes:
         from typeset.render.rl import Document
@@ -456,12 +479,30 @@ class _Writer:
                     ops.append("ET")
                     in_text = False
                 ops.append(self._image(index, page, item))
+            elif isinstance(item, Box):
+                if Box not in drawn:
+                    rules.colour(GRAY, _item_where(index, page, item))
+                    drawn.add(Box)
+                if in_text:
+                    ops.append("ET")
+                    in_text = False
+                ops.append(f"q {_n(item.gray)} g {_n(item.x)} {_n(item.y)} {_n(item.width)} "
+                           f"{_n(item.height)} re f Q")
+            elif isinstance(item, PlacedPage):
+                if in_text:
+                    ops.append("ET")
+                    in_text = False
+                ops.append(self._placed(item))
             else:
                 raise TypeError(f"cannot draw {type(item).__name__} on a page")
         if in_text:
             ops.append("ET")
         return ops
 
+
+    def _placed(self, item: PlacedPage) -> str:
+        """Paint a placed PDF page: its trim box on the item's box, clipped to its bleed."""
+        return _placed_ops(self, item)
 
     def _image(self, index: int, page: Page, item: Image) -> str:
         """Paint a prepared picture covering the item's box (see the module docstring)."""
@@ -484,6 +525,19 @@ class _Writer:
             ops.append(f"{_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re W n")
         ops.append(f"{_n(dw, 4)} 0 0 {_n(dh, 4)} {_n(x0, 4)} {_n(y0, 4)} cm {name} Do Q")
         return " ".join(ops)
+
+
+def _placed_ops(writer: "_Writer", item: PlacedPage) -> str:
+    imp = writer.imported[(item.source, item.index)]
+    name = writer.doc.form(imp.key, content=imp.content, bbox=imp.bbox,
+                           resources=imp.resources, objects=imp.objects, group=imp.group)
+    b = item.bleed
+    x0, y0, x1, y1 = item.clip or (item.x - b, item.y - b, item.x + item.width + b,
+                                   item.y + item.height + b)
+    s = item.scale
+    dx, dy = item.x - imp.trim[0] * s, item.y - imp.trim[1] * s
+    return (f"q {_n(x0)} {_n(y0)} {_n(x1 - x0)} {_n(y1 - y0)} re W n "
+            f"{_n(s, 6)} 0 0 {_n(s, 6)} {_n(dx, 4)} {_n(dy, 4)} cm {name} Do Q")
 
 
 def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:
