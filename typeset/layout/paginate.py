@@ -20,6 +20,8 @@ the others leave (`_Page.capacity`). Rules it enforces:
 - tables: split only between rows, at least `table.min_rows` rows on each side of a break;
   the caption stays with the first part, later parts repeat the header row under the
   continuation label;
+- an article's end note keeps the last body lines before it (`Run.keep_last`, the layout's
+  `makeup.note_lines`) on its page: it never stands alone at the head of a page;
 - footnotes: a line holding a note reference stands on the page that holds (the start of)
   its note — at least `notes.min_lines` of it, or all of it; only the page's last note may
   continue at the foot of the next page, before that page's own notes; numbers restart per
@@ -67,6 +69,7 @@ class Frame:
     blank: bool = False       # intentionally empty (before a new right-hand page)
     notes: list[NotePlacement] = field(default_factory=list)
     foot: int = 0             # grid lines the footnotes take at the foot of the text block
+    unfilled: str = ""        # why the make-up pass (makeup.py) left this page short
 
     @property
     def used(self) -> bool:
@@ -105,8 +108,13 @@ def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
     item = items[j]
     if isinstance(item, Figure):
         return _need_after(items, j + 1, pitch)
+    if isinstance(item, Space):
+        return item.slots + _need_after(items, j + 1, pitch)
     if isinstance(item, Run):
-        return item.first_chunk()
+        chunk = item.first_chunk()
+        if item.keep_last and chunk == len(item.lines):   # all of it keeps with what follows
+            chunk += _need_after(items, j + 1, pitch)
+        return chunk
     if isinstance(item, Table):
         return item.part_slots(pitch, 0, min(len(item.rows), 1))
     if isinstance(item, Band):
@@ -301,7 +309,8 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             place_body(Placement(item, 0, at_top=page.used == 0 and not page.top), slots)
             page.notes += own
         elif isinstance(item, Run):
-            _place_run(item, new_page, lambda: page, place_body)
+            _place_run(item, new_page, lambda: page, place_body,
+                       _need_after(items, idx + 1, pitch) if item.keep_last else 0)
         elif isinstance(item, Figure):
             _place_figure(item, page, pending, place_body, pitch, ref[0], len(frames))
         elif isinstance(item, Table):
@@ -318,9 +327,11 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
     return frames
 
 
-def _place_run(item: Run, new_page, current, place_body) -> None:
+def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None:
     """A paragraph's lines, as many on each page as fit with their notes, never leaving one
-    line alone at a page edge (孤行)."""
+    line alone at a page edge (孤行). A paragraph with `keep_last` (the last before an end
+    note) keeps that many of its last lines on the page with the `after` slots that follow
+    it: when they do not fit after it, those lines go over with them."""
     n = len(item.lines)
     pos = 0
     forced = False
@@ -343,6 +354,11 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
             extra = more
             k += 1
         fits = k
+        if item.keep_last and not (page.empty and page.used == 0):
+            if k == left and page.used + k + after > page.capacity(extra):
+                k = left - min(item.keep_last, left)
+            elif k < left:
+                k = min(k, left - item.keep_last)
         if k < left:
             if left - k < 2:          # 孤行: never one last line alone atop the next page
                 k = left - 2
