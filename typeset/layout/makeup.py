@@ -195,8 +195,8 @@ class _Pass:
     def _fill(self, p: int, shorts: list[int]) -> bool:
         """Fill page p if a paragraph (failing that, two) on it or the page before set a line
         longer or shorter can: the least visible change that does, tried best first."""
-        cands = self._candidates(p)
-        if not cands:
+        eligible, cands = self._candidates(p)
+        if not eligible:
             self.why[p] = ("no paragraph on this page or the one before may be set again "
                            "(none, or each already set a line longer or shorter)")
             return False
@@ -229,9 +229,10 @@ class _Pass:
             if verdict is not None and fallback is None:
                 fallback = verdict
         if not feasible:
-            self.why[p] = (f"no paragraph on this page or the one before can be set a line "
-                           f"longer or shorter within makeup.max_spread {self.st.max_spread:g} "
-                           f"/ max_squeeze {self.st.max_squeeze:g} em ({solved} tried)")
+            self.why[p] = (f"none of the {eligible} paragraph(s) on this page or the one "
+                           f"before can be set a line longer or shorter within "
+                           f"makeup.max_spread {self.st.max_spread:g} / max_squeeze "
+                           f"{self.st.max_squeeze:g} em per gap")
             return False
         # two paragraphs, each a line longer or each a line shorter (a page two lines short,
         # or a keep of three lines): the pair whose looser setting is least visible first
@@ -272,13 +273,15 @@ class _Pass:
             return "better"
         return (changes, frames, index)
 
-    def _candidates(self, p: int) -> list[_Candidate]:
-        """Body paragraphs on page p and p-1 (after the article's page break) that may be set
-        a line longer or shorter, least visible change (estimated) first."""
+    def _candidates(self, p: int) -> tuple[int, list[_Candidate]]:
+        """The body paragraphs on page p and p-1 (after the article's page break) that may
+        be set again, and the changes of them whose estimate is within the limits, least
+        visible (estimated) first."""
         lo = self.extent(self.frames[p])[0]
         start = max((b for b in self.breaks if b < lo), default=-1)
         seen: set[int] = set()
         out: list[_Candidate] = []
+        eligible = 0
         for rank, q in enumerate((p, p - 1)):
             if q < 0:
                 continue
@@ -291,13 +294,14 @@ class _Pass:
                 i = self.index[id(run)]
                 if i < start:
                     continue
+                eligible += 1
                 for delta in (1, -1):
                     est = _estimate(run, delta)
                     limit = self.st.max_spread if delta > 0 else self.st.max_squeeze
                     if est is not None and est <= limit + 1e-9:
                         out.append(_Candidate(est, rank, i, delta, run))
         out.sort(key=lambda c: (round(c.estimate, 4), c.page, c.index, -c.delta))
-        return out
+        return eligible, out
 
     def _set(self, cand: _Candidate) -> Run | None:
         key = (id(cand.run), cand.delta)

@@ -354,16 +354,18 @@ def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None
             extra = more
             k += 1
         fits = k
-        if item.keep_last and not (page.empty and page.used == 0):
-            if k == left and page.used + k + after > page.capacity(extra):
-                k = left - min(item.keep_last, left)
-            elif k < left:
-                k = min(k, left - item.keep_last)
-        if k < left:
-            if left - k < 2:          # 孤行: never one last line alone atop the next page
-                k = left - 2
-            if pos == 0 and k < 2:    # 孤行: never one first line alone at a page foot
-                k = 0
+        k = _lone_line_rule(k, left, pos)
+        if item.keep_last:
+            # its last lines go over with what follows when that does not fit after it —
+            # unless nothing of it would then stand on a fresh page (no page is left empty)
+            kept = fits
+            if fits == left and page.used + fits + after > page.capacity(extra):
+                kept = left - min(item.keep_last, left)
+            elif fits < left:
+                kept = min(fits, left - item.keep_last)
+            kept = _lone_line_rule(kept, left, pos)
+            if kept > 0 or not (page.empty and page.used == 0):
+                k = kept
         if k <= 0:
             if page.empty and page.used == 0:
                 if forced:            # the rules leave nothing for an empty page: 孤行 then
@@ -381,6 +383,18 @@ def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None
         pos += k
         if pos < n:
             new_page()
+
+
+def _lone_line_rule(k: int, left: int, pos: int) -> int:
+    """Lines of a paragraph to place when k of its `left` remaining lines fit (pos: lines
+    placed before): never one last line alone atop the next page, never one first line alone
+    at a page foot (孤行, cjk-rules §4)."""
+    if k < left:
+        if left - k < 2:
+            k = left - 2
+        if pos == 0 and k < 2:
+            k = 0
+    return k
 
 
 def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: float,
