@@ -288,7 +288,7 @@ def check_makeup(rep: Report, comp) -> None:
             if sl.role in JUSTIFIED_ROLES:
                 _line_edges(rep, sl, label, chk.short_line)
     _pages(rep, comp.frames, labels, layout)
-    _made_up(rep, comp.frames, labels)
+    _made_up(rep, comp.frames, labels, comp.book.advance)
     for frames, labels_ in ((comp.frames, labels),
                             (getattr(comp, "contents_frames", []),
                              [pg.label for pg in comp.contents])):
@@ -392,18 +392,32 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
                                        f"next page starts"))
 
 
-def _made_up(rep: Report, frames: list[Frame], labels: list[str]) -> None:
+def character_spacing(sl, advance) -> float:
+    """The spacing justification added between two Han characters of a set line, em (字距;
+    the same between every pair of a line): what `makeup.max_spread` limits. `advance(ch,
+    style)` is the font's advance."""
+    gl = sl.line.glyphs
+    return max(((g.width - advance(g.ch, g.style)) / sl.size for g, h in zip(gl, gl[1:])
+                if cjk.char_class(g.ch) == cjk.HAN and cjk.char_class(h.ch) == cjk.HAN),
+               default=0.0)
+
+
+def _made_up(rep: Report, frames: list[Frame], labels: list[str], advance) -> None:
     """The paragraphs the make-up pass (layout/makeup.py) set a line longer or shorter, on
-    the page where each starts, with its first line."""
+    the page where each starts, with its first line: how loose (spacing between
+    characters) or tight (squeeze per gap) its loosest or tightest line is."""
     for frame, label in zip(frames, labels):
         for pl in frame.placements:
             item = pl.item
             if isinstance(item, Run) and item.makeup and pl.first == 0:
-                what = "a line longer" if item.makeup > 0 else "a line shorter"
-                spread = max((abs(sl.line.adjust) for sl in item.lines if not sl.line.last),
-                             default=0.0)
-                rep.made_up.append(Finding(label, item.lines[0].line.text,
-                                           f"set {what} (spacing up to {spread:.3f} em per gap)"))
+                body = [sl for sl in item.lines if not sl.line.last]
+                if item.makeup > 0:
+                    most = max((character_spacing(sl, advance) for sl in body), default=0.0)
+                    how = f"a line longer, up to {most:.3f} em between characters"
+                else:
+                    most = max((-sl.line.adjust for sl in body), default=0.0)
+                    how = f"a line shorter, squeezed up to {most:.3f} em per gap"
+                rep.made_up.append(Finding(label, item.lines[0].line.text, f"set {how}"))
 
 
 def _split_words(rep: Report, frame: Frame, label: str) -> None:

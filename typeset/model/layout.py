@@ -335,12 +335,14 @@ class Makeup:
     fill_pages: bool = doc("run the make-up pass (false: pages stay as the keep rules leave "
                            "them)", default=True)
     max_spread: float = checked_doc(
-        "em per gap: no line of a paragraph the pass sets a line longer is spread more (the "
-        "spacing `check` reports as the loosest line)", _between(0, 1, "max_spread"),
-        default=0.07)
+        "em: the most spacing a line of a paragraph the pass sets a line longer may get "
+        "between its characters (字距), once its word spaces and Han-Latin gaps are at the "
+        "maximum the paragraph block allows them (0.08: two and a half characters' worth "
+        "over a line of 32)", _between(0, 1, "max_spread"), default=0.08)
     max_squeeze: float = checked_doc(
         "em per gap: no line of a paragraph the pass sets a line shorter is squeezed more "
-        "(punctuation compressed, 先挤进)", _between(0, 1, "max_squeeze"), default=0.07)
+        "(punctuation compressed, 先挤进; as `check`'s tightest line measures it)",
+        _between(0, 1, "max_squeeze"), default=0.08)
     tries: int = checked_doc(
         "settings tried per short page, the least visible change first (each re-runs the page "
         "builder from the page; bounds the work)", _between(1, 50, "tries"), default=6)

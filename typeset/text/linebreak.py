@@ -26,7 +26,9 @@ paragraph's start (tex.web keeps the same for its active nodes as `active_width`
 make-up pass, layout/makeup.py, sets a paragraph a line longer or shorter to fill a page,
 缩行/伸行): the same costs, with the line count in the search state, no cap on a loose
 line's cost (so the spread is shared evenly rather than piled on a few lines) and hard
-limits on how loose or tight any line may be (em per gap, as `Line.adjust` measures it).
+limits on how loose or tight any line may be: the spacing added between characters once
+word spaces and Han-Latin gaps are at their maximum (em per gap), and the squeeze (em per
+gap, as `Line.adjust` measures it).
 
 All lengths are points; settings in em are multiplied by the style's em from the Metrics.
 """
@@ -116,7 +118,8 @@ def break_lines_to(items: Items, widths: list[float], settings: BreakSettings,
                    counts: tuple[int, ...], limits: tuple[float, float],
                    last_width: float | None = None) -> dict[int, list[Line] | None]:
     """For each line count in `counts`, the cheapest setting of `items` in exactly that many
-    lines, none spread more than limits[0] or squeezed more than limits[1] em per gap,
+    lines, none with more than limits[0] em added between characters (beyond word spaces and
+    Han-Latin gaps at their maximum) or squeezed more than limits[1] em per gap,
     without an emergency break or a 孤字; None for a count that cannot be had (module doc:
     the make-up pass). One search gives every count."""
     out: dict[int, list[Line] | None] = {c: None for c in counts}
@@ -222,9 +225,9 @@ class _Breaker:
         """Cheapest path of lines through the break nodes. States are (node, line class):
         lines beyond len(widths)-1 share a width, so there are at most len(widths) classes.
         With `count`, states are (node, lines so far), no path has more than `count` lines
-        and none of its lines is spread more than limits[0] nor squeezed more than limits[1]
-        em per gap (the make-up pass; a loose line's cost is then not capped); the search
-        then returns {line count: (cost, path)}.
+        and none of its lines has more than limits[0] em added between characters nor is
+        squeezed more than limits[1] em per gap (the make-up pass; a loose line's cost is
+        then not capped); the search then returns {line count: (cost, path)}.
         Returns (cost, [(node, class), ...]) or None."""
         st = self.st
         sums = self.sums
@@ -268,10 +271,16 @@ class _Breaker:
                 et = 0.0
             d = W - nat
             if counting and not last and justify:
-                per = d / max(spread_gaps[e1] - spread_gaps[s], 1) / em
-                if per > spread_max + EPS:
-                    return SKIP
-                if per < -squeeze_max - EPS:
+                # limits: the spacing added between characters once word spaces and
+                # Han-Latin gaps are at their maximum (字距, what the layout's own
+                # justification does not already allow), and the squeeze per gap
+                ng = spread_gaps[e1] - spread_gaps[s]
+                if d > EPS:
+                    rem = (d - (space_stretch[e1] - space_stretch[s])
+                           - (gap_stretch[e1] - gap_stretch[s]))
+                    if rem > EPS and (ng == 0 or rem / ng / em > spread_max + EPS):
+                        return SKIP
+                elif -d / max(ng, 1) / em > squeeze_max + EPS:
                     return None
             if d >= -EPS:
                 if last:

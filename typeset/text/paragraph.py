@@ -47,8 +47,9 @@ def set_paragraph(spans: Sequence[Span], widths: float | Sequence[float], metric
 def set_paragraph_lines(spans: Sequence[Span], widths: float | Sequence[float],
                         metrics: Metrics, settings: BreakSettings, counts: Sequence[int],
                         limits: tuple[float, float]) -> dict[int, list[Line] | None]:
-    """Set one paragraph in each number of lines of `counts`, none spread more than
-    limits[0] or squeezed more than limits[1] em per gap, with no emergency break and no
+    """Set one paragraph in each number of lines of `counts`, none with more than limits[0]
+    em added between characters (after word spaces and Han-Latin gaps at their maximum) or
+    squeezed more than limits[1] em per gap, with no emergency break and no
     孤字: {count: lines, or None when it cannot be} (缩行/伸行 for the page make-up pass,
     linebreak.break_lines_to)."""
     spans = [s for s in spans if s.text]
