@@ -388,3 +388,33 @@ def test_random_flows_made_up(specs, per_page, note, limits):
             assert paragraph_violations([sl.line for sl in it.lines]) == []
             for sl in it.lines[:-1]:
                 assert -limits[1] - 1e-9 <= sl.line.adjust <= limits[0] + 1e-9
+
+
+def test_a_page_short_because_of_the_end_note_says_so(tmp_path):
+    """A paragraph that ends on the last line of the page: the end note would stand alone
+    on the next page, so the paragraph's last two lines go over with it, and `check` names
+    the end note's keep as the cause of the page it leaves short."""
+    from typeset.build import compose
+    from typeset.report import check_composition
+
+    def issue(name: str, body: str) -> Path:
+        root = tmp_path / name
+        root.mkdir()
+        (root / "a.md").write_text("---\ntitle: 标题\nnote: 作者系政协委员\n---\n\n" + body
+                                   + "\n", encoding="utf-8")
+        (root / "issue.yaml").write_text("layout: guangxi\nyear: 2025\nnumber: 1\nsections:\n"
+                                         "  - title: 栏目\n    articles: [a.md]\n",
+                                         encoding="utf-8")
+        return root / "issue.yaml"
+
+    head = compose(issue("probe", "字。"), use_cache=False).frames[0].placements[0].slots
+    lines = 28 - head                  # the paragraph fills the first page exactly
+    comp = compose(issue("i", "字" * (30 + 32 * (lines - 1))), use_cache=False)
+    rep = check_composition(comp)
+    assert rep.note_only_pages == []
+    (page,) = [fr for fr in comp.frames
+               if any(getattr(pl.item, "role", "") == "note" for pl in fr.placements)]
+    assert [(pl.item.role, pl.last - pl.first) for pl in page.placements] == \
+        [("body", 2), ("note", 1)]
+    assert [f.page for f in rep.short_pages] == ["1"]
+    assert "the end note keeps the last lines" in rep.short_pages[0].detail

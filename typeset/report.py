@@ -363,7 +363,11 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
         if room <= 0:
             continue
         last = frame.placements[-1].item
-        if isinstance(item, Run) and first.first > 0 and item is last:
+        if isinstance(item, Run) and item.keep_last and \
+                any(getattr(pl.item, "role", "") == "note" for pl in nxt.placements):
+            cause = ("the end note keeps the last lines of the text before it on its page "
+                     "(makeup.note_lines)")
+        elif isinstance(item, Run) and first.first > 0 and item is last:
             cause = ("孤行: the paragraph's last line may not stand alone at the head of the "
                      "next page")
         elif isinstance(item, Run) and first.first == 0:

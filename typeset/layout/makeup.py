@@ -22,7 +22,7 @@ then ends on its last grid line.
 - A change is kept only if the page is then full, no page before it that was full ends
   short, no more pages end short in all, and nothing else gets worse: no figure stands
   further than one page from its reference where none did, no 孤行 is forced, no page holds
-  only an end note.
+  only an end note, no heading is left at a page foot.
 - The page builder is re-run from the latest page before the change that starts cleanly (its
   first item starts there, nothing is carried over from the page before: no continued
   note, no float) up to the next article's page break; the pages before and after stay as
@@ -131,13 +131,15 @@ def _lone_lines(frames: list[Frame]) -> int:
     return n
 
 
-def _defects(frames: list[Frame]) -> tuple[int, int, int]:
+def _defects(frames: list[Frame]) -> tuple[int, int, int, int]:
     """What a change must not make worse: figures more than one page from their reference,
-    forced 孤行, pages holding only an end note."""
+    forced 孤行, pages holding only an end note, headings left at a page foot."""
     late = sum(1 for fr in frames for pl in fr.placements if pl.late)
     note_only = sum(1 for fr in frames if fr.placements and
                     {getattr(pl.item, "role", "") for pl in fr.placements} == {"note"})
-    return late, _lone_lines(frames), note_only
+    stranded = sum(1 for fr in frames if fr.body and isinstance(fr.body[-1].item, Band)
+                   and fr.body[-1].item.keep_with_next)
+    return late, _lone_lines(frames), note_only, stranded
 
 
 # -- the pass --------------------------------------------------------------------------------------
