@@ -25,8 +25,9 @@ then ends on its last grid line.
   only an end note, no heading is left at a page foot.
 - The page builder is re-run from the latest page before the change that starts cleanly (its
   first item starts there, nothing is carried over from the page before: no continued
-  note, no float) up to the next article's page break; the pages before and after stay as
-  they are.
+  note, no float) until its pages rejoin the old ones (a re-run page ends full just before
+  an old page that starts cleanly), at most up to the next article's page break; the pages
+  before and after stay as they are.
 - Figures and notes are items of the same flow: they move with the text.
 
 The pass is deterministic (the same flow gives the same pages) and its settings go through
@@ -46,6 +47,10 @@ from typeset.text import cjk
 
 #: sets a paragraph `delta` lines longer (+1) or shorter (-1): the new Run, or None
 Reset = Callable[[Run, int], "Run | None"]
+
+#: trials stop re-running the page builder where its pages rejoin the old ones (off: each
+#: trial runs to the next page break; the tests compare the two)
+WINDOWS = True
 
 #: marks whose blank half the breaker may squeeze (先挤进): what a shorter setting can take
 _SQUEEZABLE = frozenset(cjk.OPENING + cjk.CLOSING + "，。、；：？！")
@@ -263,6 +268,8 @@ class _Pass:
         trial to keep if nothing better comes (page p full, as many short pages: one later
         instead), or None (page p still short, a page before it newly short, more short
         pages, or a figure, 孤行 or end note worse off)."""
+        if not self._may_fill(changes, p):
+            return None
         frames, index, trial_shorts = self._trial(changes, p)
         if p in trial_shorts or len(trial_shorts) > len(shorts):
             return None
@@ -323,25 +330,52 @@ class _Pass:
         return False
 
     # -- re-running the page builder -------------------------------------------------------
+    def _clean_start(self, c: int) -> int | None:
+        """The flow index of the first item of page c if the page starts cleanly — that item
+        starts there and nothing is carried over from the page before (no continued note, no
+        float, no part of an item) —, so that the page builder run from it gives the same
+        pages as a whole run (tested); else None."""
+        fr = self.frames[c]
+        if fr.blank or not fr.placements:
+            return None
+        if any(pl.region != "body" for pl in fr.placements) or \
+                any(np.first > 0 for np in fr.notes):
+            return None
+        first = fr.placements[0]
+        if isinstance(first.item, Figure) or \
+                (isinstance(first.item, (Run, Table)) and first.first != 0):
+            return None
+        return self.index.get(id(first.item))
+
     def _restart(self, p: int, before: int) -> tuple[int, int]:
         """The latest page at or before p that starts cleanly with an item at or before flow
-        index `before`, and that item's index: the page builder run from it gives the same
-        pages (nothing carried over: no continued note, no float, no part of an item)."""
+        index `before`, and that item's index (page 0 and item 0 at worst)."""
         for c in range(p, 0, -1):
-            fr = self.frames[c]
-            if fr.blank or not fr.placements:
-                continue
-            if any(pl.region != "body" for pl in fr.placements) or \
-                    any(np.first > 0 for np in fr.notes):
-                continue
-            first = fr.placements[0]
-            if isinstance(first.item, Figure) or \
-                    (isinstance(first.item, (Run, Table)) and first.first != 0):
-                continue
-            j = self.index.get(id(first.item))
+            j = self._clean_start(c)
             if j is not None and j <= before:
                 return c, j
         return 0, 0
+
+    def _may_fill(self, changes: list[tuple[int, Run]], p: int) -> bool:
+        """A quick look before a whole trial: the page builder run from the restart page
+        over the flow up to two pages past page p (what decides page p: its items, the item
+        that does not fit, what that keeps with) — is page p then full? Most settings tried
+        are not kept, and this sees it without running on to the next page break."""
+        first = min(at for at, _ in changes)
+        c, j = self._restart(p, first)
+        if p + 3 >= len(self.frames):
+            return True
+        m = self.extent(self.frames[p + 3])[0]
+        if not (max(at for at, _ in changes) < m < float("inf")):
+            return True
+        items = self.items[:]
+        for at, new in changes:
+            items[at] = new
+        seg = paginate(items[j:m], self.L, self.pitch, first_folio=self.first_folio + c,
+                       notes=self.notes)
+        if p - c >= len(seg) - 1:
+            return True                   # page p is the last one run: the trial decides
+        return room(seg[p - c], self.L) == 0
 
     def _trial(self, changes: list[tuple[int, Run]], p: int):
         """The pages with items[at] replaced by `new` for each change, re-run from the page
@@ -367,6 +401,33 @@ class _Pass:
                 if end < lo < float("inf"):
                     e = i
                     break
+        # Run the page builder only as far as it must: where a re-run page starts as an old
+        # page did (the same unchanged item at the same line, nothing carried over, text on
+        # the page before), the page builder is in the same state, so the old pages from
+        # there on are what it would make again. A change shifts the text until a page's
+        # slack takes the shift up: windows of 3, 6, 12 … old pages after the short page;
+        # failing all, the whole segment. Pages near a window's end are not compared (what
+        # they keep with lies beyond it).
+        rejoin = WINDOWS and not any(it.recto for it in items if isinstance(it, PageBreak))
+        reach = 3
+        while rejoin and p + reach < e:
+            m = self.extent(self.frames[p + reach])[0]
+            if not (last < m < end):
+                reach *= 2
+                continue
+            seg = paginate(items[j:m], self.L, self.pitch, first_folio=self.first_folio + c,
+                           notes=self.notes)
+            starts = {}
+            for q in range(p + 1, p + reach):
+                key = _start_state(self.frames, q)
+                if key is not None:
+                    starts.setdefault(key, q)
+            for k in range(p - c + 1, len(seg) - 1):
+                q = starts.get(_start_state(seg, k))
+                if q is not None:
+                    frames = self.frames[:c] + seg[:k] + self.frames[q:]
+                    return frames, index, self.shorts(frames, items, index)
+            reach *= 2
         seg = paginate(items[j:end], self.L, self.pitch, first_folio=self.first_folio + c,
                        notes=self.notes)
         frames = self.frames[:c] + seg + self.frames[e:]
@@ -378,6 +439,26 @@ class _Pass:
             self.items[at] = new
         self.frames = frames
         self.index = index
+
+
+def _start_state(frames: list[Frame], k: int):
+    """What the page builder's state is when page k starts, if it is one this can tell:
+    the first item (by identity) and its first line or row, with no float, no continued note
+    and text on the page before (so no figure waits, no note carries over, and the page of
+    the latest text is the one before); else None."""
+    if k < 1 or k >= len(frames):
+        return None
+    fr, before = frames[k], frames[k - 1]
+    if fr.blank or not fr.placements or any(pl.region != "body" for pl in fr.placements) \
+            or any(np.first > 0 for np in fr.notes):
+        return None
+    if not any(pl.region == "body" and not isinstance(pl.item, Figure)
+               for pl in before.placements):
+        return None
+    first = fr.placements[0]
+    if isinstance(first.item, Figure):
+        return None
+    return id(first.item), first.first
 
 
 def _spacing(run: Run) -> float:

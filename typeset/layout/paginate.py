@@ -295,11 +295,19 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             slots = item.slots(pitch, at_top=page.used == 0 and not page.top)
             need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next else 0)
             cap = page.capacity(own)
-            if page.used and page.used + min(need, cap) > cap:
+            moved = False
+            # the next page, if this one holds text, or floats or notes from the page
+            # before, and cannot take the band with what it keeps with
+            while (page.used and page.used + min(need, cap) > cap) or \
+                    (not page.used and not page.empty and need > cap):
                 new_page()
+                moved = True
                 slots = item.slots(pitch, at_top=not page.top)
-                if item.role == "separator":
-                    continue
+                need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next
+                                else 0)
+                cap = page.capacity(own)
+            if moved and item.role == "separator":
+                continue
             if slots > L:
                 file, line = item.origin or (None, None)
                 raise TypesetError(
@@ -340,10 +348,13 @@ def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None
         left = n - pos
         k = 0
         extra: list[Note] = []
+        cap = page.capacity()             # changes only with a line that brings a note
         while k < left:
             new = _notes_of([item.lines[pos + k]])
-            more = extra + new
-            if page.used + k + 1 > page.capacity(more):
+            more = extra + new if new else extra
+            if new:
+                cap = page.capacity(more)
+            if page.used + k + 1 > cap:
                 # a note that does not fit whole may start here and continue on the next
                 # page, if this line brings it: the page then ends with this line
                 if new and page.foot_spec is not None and \
