@@ -97,10 +97,11 @@ def _extent(frame: Frame, index: dict[int, int]) -> tuple[float, float]:
 
 
 def short_pages(frames: list[Frame], items: list[FlowItem], lines_per_page: int,
-                index: dict[int, int] | None = None, extent=None) -> list[int]:
+                index: dict[int, int] | None = None, extent=None, room_of=None) -> list[int]:
     """Indices of the pages the text runs on from (not an article's last: no page break
     between it and the next page, not before a blank) that end a grid line or more short.
-    `extent(frame)`: the lowest and highest flow index on a page, if known already."""
+    `extent(frame)`, `room_of(frame)`: a page's lowest and highest flow index and its room,
+    if known already."""
     if index is None:
         index = {id(it): i for i, it in enumerate(items)}
     breaks = [i for i, it in enumerate(items) if isinstance(it, PageBreak)]
@@ -119,7 +120,7 @@ def short_pages(frames: list[Frame], items: list[FlowItem], lines_per_page: int,
             continue
         if any(upto[i] < b < after[i + 1] for b in breaks):
             continue                      # the article ends here: a page break follows
-        if room(fr, lines_per_page) > 0:
+        if (room_of(fr) if room_of else room(fr, lines_per_page)) > 0:
             out.append(i)
     return out
 
@@ -171,6 +172,7 @@ class _Pass:
         self.sets: dict[tuple[int, int], Run | None] = {}
         self.why: dict[int, str] = {}
         self.extents: dict[int, tuple[Frame, tuple[float, float]]] = {}
+        self.rooms: dict[int, tuple[Frame, int]] = {}
 
     def extent(self, frame: Frame, index: dict[int, int] | None = None) -> tuple[float, float]:
         """_extent, remembered per page: a page kept from an earlier run holds the same items
@@ -180,8 +182,16 @@ class _Pass:
             got = self.extents[id(frame)] = (frame, _extent(frame, index or self.index))
         return got[1]
 
+    def room(self, frame: Frame) -> int:
+        """room(), remembered per page (a page's placements never change once made)."""
+        got = self.rooms.get(id(frame))
+        if got is None or got[0] is not frame:
+            got = self.rooms[id(frame)] = (frame, room(frame, self.L))
+        return got[1]
+
     def shorts(self, frames: list[Frame], items: list[FlowItem], index: dict[int, int]):
-        return short_pages(frames, items, self.L, index, lambda fr: self.extent(fr, index))
+        return short_pages(frames, items, self.L, index, lambda fr: self.extent(fr, index),
+                           self.room)
 
     def run(self) -> list[Frame]:
         p = 0
