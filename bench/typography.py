@@ -1,6 +1,6 @@
 """Pictures for docs/typography/: pages typeset changed, before and after, beside Typst's.
 
-    python bench/typography.py [--before CHECKOUT] [--out docs/typography]
+    python bench/typography.py [--before CHECKOUT] [--out docs/typography] [--only NAME ...]
 
 For each page listed in PAGES it builds the issue with this checkout ("after") and, with
 --before, with another checkout of typeset (its `typeset` package found on PYTHONPATH),
@@ -29,7 +29,12 @@ CORPUS = next((d / "shared" / "corpus" / "chongqing-sample" / "issue.yaml"
 PAGES = [("sample-contents", SAMPLE, 0, "contents"),
          ("sample-p4", SAMPLE, 4, "推动县域特色产业提质增效”专题协商会"),
          ("sample-p31", SAMPLE, 31, "红水河沿岸乡村旅游提质升级的建议"),
-         ("chongqing-contents", CORPUS, 0, "contents")]
+         ("chongqing-contents", CORPUS, 0, "contents"),
+         # the page make-up pass (issue 9 part 1): folio 5 ended a line short (孤行), filled
+         # by a paragraph set a line longer; folio 20 ended two lines short (a paragraph of
+         # three lines and the end note kept with it), filled by two set a line shorter
+         ("sample-p5-makeup", SAMPLE, 6, "会前，自治区政协经济委员会牵头组成调研组"),
+         ("sample-p20-makeup", SAMPLE, 21, "三是加强数字技能培训")]
 
 
 def build(manifest: Path, out: Path, checkout: Path, cache: Path) -> None:
@@ -99,12 +104,13 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--before", type=Path, help="another checkout of typeset (the old code)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "typography")
+    ap.add_argument("--only", nargs="*", help="the names of the pages to make (default: all)")
     args = ap.parse_args()
     from bench.build import typst_source
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         for name, manifest, index, needle in PAGES:
-            if not manifest.exists():
+            if not manifest.exists() or (args.only and name not in args.only):
                 continue
             sides = [("after-typeset", ROOT)] + ([("before-typeset", args.before)]
                                                  if args.before else [])

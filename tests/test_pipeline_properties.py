@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from typeset.build import compose
 from typeset.layout.page import TextRun
@@ -82,3 +82,58 @@ def test_generated_articles_have_even_edges_and_whole_words(tmp_path_factory, ti
     assert report.short_lines == [], report.short_lines
     assert report.notched_ends == [], report.notched_ends
     assert report.split_words == [], report.split_words
+
+
+# --- page make-up (issue 9 part 1): generated articles of several pages ------------------------
+
+long_paragraph = st.lists(piece, min_size=30, max_size=90).map("".join).filter(
+    lambda t: not re.search(r"^\s|\s$|\s\s", t))
+
+
+@settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", "8")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(articles=st.lists(st.tuples(st.lists(long_paragraph, min_size=5, max_size=14),
+                                   st.lists(heading, max_size=3), st.booleans()),
+                         min_size=1, max_size=2),
+       layout=st.sampled_from(["guangxi", "chongqing"]))
+def test_generated_articles_end_full_pages_or_say_why(tmp_path_factory, articles, layout):
+    """Whatever the articles, a page the text runs on from never ends short unless `check`
+    reports it with its cause and why the make-up pass could not fill it, and no page holds
+    only an article's end note."""
+    from typeset.layout.flow import Band
+    from typeset.layout.makeup import room
+
+    root = tmp_path_factory.mktemp("pages")
+    names = []
+    for k, (paras, subheads, note) in enumerate(articles):
+        body = []
+        for i, p in enumerate(paras):
+            if i and i - 1 < len(subheads):
+                body.append("## " + subheads[i - 1])
+            body.append(p.replace("*", "").replace("\\", "").replace("#", ""))
+        front = "title: 测试文章\nauthors: [吴宁]\n" + ("note: 作者系政协委员\n" if note else "")
+        (root / f"a{k}.md").write_text(f"---\n{front}---\n\n" + "\n\n".join(body) + "\n",
+                                       encoding="utf-8")
+        names.append(f"a{k}.md")
+    (root / "issue.yaml").write_text(
+        f"layout: {layout}\nyear: 2025\nnumber: 1\nsections:\n  - title: 栏目\n"
+        f"    articles: [{', '.join(names)}]\n", encoding="utf-8")
+    comp = compose(root / "issue.yaml", use_cache=False)
+    report = check_composition(comp)
+    event(f"{len(comp.frames)} pages, {len(report.short_pages)} short, "
+          f"{len(report.made_up)} paragraphs made up")
+    assert report.note_only_pages == [], report.note_only_pages
+    reported = {f.page: f.detail for f in report.short_pages}
+    for f in report.short_pages:
+        assert "(make-up: " in f.detail, f
+    lines = comp.layout.textblock.lines
+    frames = comp.frames
+    for i, frame in enumerate(frames[:-1]):
+        nxt = frames[i + 1]
+        if frame.blank or not frame.used or nxt.blank or not nxt.used:
+            continue
+        first = nxt.placements[0].item
+        if isinstance(first, Band) and first.role in ("head", "colophon"):
+            continue                     # an article's last page
+        if room(frame, lines) > 0:
+            assert comp.body[i].label in reported, f"page {comp.body[i].label} ends short"

@@ -244,13 +244,13 @@ def test_page_builder_never_loops_on_a_one_line_page():
 BROKEN_RULES = {
     # no line ever fits: empty pages, one after another
     "empty pages": """
-        def broken(item, new_page, current, place_body):
+        def broken(item, new_page, current, place_body, *rest):
             while True:
                 new_page()
         """,
     # each page takes a slot of the paragraph but never a line of it: pages without end
     "pages without progress": """
-        def broken(item, new_page, current, place_body):
+        def broken(item, new_page, current, place_body, *rest):
             while True:
                 place_body(P.Placement(item, 0, 0, 0), 1)
                 new_page()

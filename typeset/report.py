@@ -14,9 +14,11 @@ builder produced, so what it reports is what was printed.
 Make-up (issue 9, `check_makeup`): short lines (a justified paragraph's line, not its last,
 ending `check.short_line` em or more short of the measure), notched line ends (a justified
 line ending in a mark whose blank half is still there), short pages (a page the text runs on
-from that ends a grid line or more short, with the cause), pages holding only an article's
-end note, and headings or contents entries broken inside a word (by the segmenter,
-text/words.py). The layout's `check` block says which of the first four fail the check.
+from that ends a grid line or more short, with the cause and why the make-up pass could not
+fill it), pages holding only an article's end note, and headings or contents entries broken
+inside a word (by the segmenter, text/words.py). The layout's `check` block says which of the
+first four fail the check. Also listed: the paragraphs the make-up pass (layout/makeup.py)
+set a line longer or shorter to fill a page.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 
 from typeset.layout.compose import line_extent
 from typeset.layout.flow import Band, Figure, Run, Table
+from typeset.layout.makeup import room as page_room
 from typeset.layout.paginate import Frame, Placement
 from typeset.text import cjk
 from typeset.text.paragraph import line_violations
@@ -62,6 +65,7 @@ class Report:
     notched_ends: list[Finding] = field(default_factory=list)
     short_pages: list[Finding] = field(default_factory=list)
     note_only_pages: list[Finding] = field(default_factory=list)
+    made_up: list[Finding] = field(default_factory=list)    # paragraphs the make-up pass set
     split_words: list[Finding] = field(default_factory=list)
     #: which make-up measures fail the check (the layout's `check` block)
     errors: frozenset[str] = frozenset()
@@ -92,7 +96,8 @@ class Report:
                 f"{len(self.overlaps)} overlaps; {len(self.short_lines)} short lines, "
                 f"{len(self.notched_ends)} notched ends, {len(self.short_pages)} short pages, "
                 f"{len(self.note_only_pages)} note-only pages, {len(self.split_words)} words "
-                f"split in headings; spacing per gap {v(self.tightest)} to "
+                f"split in headings; {len(self.made_up)} paragraphs set a line longer or "
+                f"shorter to fill pages; spacing per gap {v(self.tightest)} to "
                 f"{v(self.loosest)} em (run `typeset check` for details)")
 
     def format(self) -> str:
@@ -129,6 +134,8 @@ class Report:
             f"note-only pages:          {len(self.note_only_pages)}"
             f"{self._kind('note_only_pages')}",
             f"headings split in a word: {len(self.split_words)}",
+            f"make-up pass:             {len(self.made_up)} paragraph(s) set a line longer or "
+            "shorter to fill pages",
         ]
         for title, items in (("prohibited", self.prohibited), ("孤字", self.orphans_chars),
                              ("孤行", self.orphans_lines), ("stranded", self.stranded_headings),
@@ -137,7 +144,7 @@ class Report:
                              ("short line", self.short_lines),
                              ("notched", self.notched_ends), ("short page", self.short_pages),
                              ("note-only page", self.note_only_pages),
-                             ("split word", self.split_words)):
+                             ("split word", self.split_words), ("made up", self.made_up)):
             rows += [f"  {title}: {f}" for f in items]
         return "\n".join(rows)
 
@@ -281,6 +288,7 @@ def check_makeup(rep: Report, comp) -> None:
             if sl.role in JUSTIFIED_ROLES:
                 _line_edges(rep, sl, label, chk.short_line)
     _pages(rep, comp.frames, labels, layout)
+    _made_up(rep, comp.frames, labels, comp.book.advance)
     for frames, labels_ in ((comp.frames, labels),
                             (getattr(comp, "contents_frames", []),
                              [pg.label for pg in comp.contents])):
@@ -320,19 +328,6 @@ def _line_edges(rep: Report, sl, label: str, threshold: float) -> None:
                                         f"{g.ch} leaves {(g.width / em - 0.5):.2f} em blank"))
 
 
-def _used(frame: Frame, pitch: float) -> int:
-    """Grid lines a page's placements take (floats at its top and foot, the body, the colophon)
-    and its footnotes. The page builder records each placement's lines; a frame made by hand
-    may not, and then they are counted from the item."""
-    def lines(pl: Placement) -> int:
-        if pl.slots:
-            return pl.slots
-        if isinstance(pl.item, Run):
-            return pl.last - pl.first
-        return pl.item.slots(pitch, pl.at_top) if isinstance(pl.item, Band) else 0
-    return sum(lines(pl) for pl in frame.placements) + frame.foot
-
-
 def _first_text(pl: Placement) -> str:
     item = pl.item
     if isinstance(item, Run):
@@ -364,11 +359,15 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
         if item.role == "colophon" or (new_page and isinstance(item, Band)
                                        and item.role == "head"):
             continue                     # an article's (or the body's) last page
-        room = lpp - _used(frame, pitch)
+        room = page_room(frame, lpp, pitch)
         if room <= 0:
             continue
         last = frame.placements[-1].item
-        if isinstance(item, Run) and first.first > 0 and item is last:
+        if isinstance(item, Run) and item.keep_last and \
+                any(getattr(pl.item, "role", "") == "note" for pl in nxt.placements):
+            cause = ("the end note keeps the last lines of the text before it on its page "
+                     "(makeup.note_lines)")
+        elif isinstance(item, Run) and first.first > 0 and item is last:
             cause = ("孤行: the paragraph's last line may not stand alone at the head of the "
                      "next page")
         elif isinstance(item, Run) and first.first == 0:
@@ -390,9 +389,39 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
             cause = "a table whose first rows do not fit in the room left"
         else:
             cause = "the next item does not fit"
+        if frame.unfilled:
+            cause += f" (make-up: {frame.unfilled})"
         rep.short_pages.append(Finding(labels[i], _first_text(first),
                                        f"{room} line{'s' if room > 1 else ''} short: {cause}; "
                                        f"next page starts"))
+
+
+def character_spacing(sl, advance) -> float:
+    """The spacing justification added between two Han characters of a set line, em (字距;
+    the same between every pair of a line): what `makeup.max_spread` limits. `advance(ch,
+    style)` is the font's advance."""
+    gl = sl.line.glyphs
+    return max(((g.width - advance(g.ch, g.style)) / sl.size for g, h in zip(gl, gl[1:])
+                if cjk.char_class(g.ch) == cjk.HAN and cjk.char_class(h.ch) == cjk.HAN),
+               default=0.0)
+
+
+def _made_up(rep: Report, frames: list[Frame], labels: list[str], advance) -> None:
+    """The paragraphs the make-up pass (layout/makeup.py) set a line longer or shorter, on
+    the page where each starts, with its first line: how loose (spacing between
+    characters) or tight (squeeze per gap) its loosest or tightest line is."""
+    for frame, label in zip(frames, labels):
+        for pl in frame.placements:
+            item = pl.item
+            if isinstance(item, Run) and item.makeup and pl.first == 0:
+                body = [sl for sl in item.lines if not sl.line.last]
+                if item.makeup > 0:
+                    most = max((character_spacing(sl, advance) for sl in body), default=0.0)
+                    how = f"a line longer, up to {most:.3f} em between characters"
+                else:
+                    most = max((-sl.line.adjust for sl in body), default=0.0)
+                    how = f"a line shorter, squeezed up to {most:.3f} em per gap"
+                rep.made_up.append(Finding(label, item.lines[0].line.text, f"set {how}"))
 
 
 def _split_words(rep: Report, frame: Frame, label: str) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from typeset.errors import TypesetError
-from typeset.layout.flow import (Band, FlowItem, Marker, PageBreak, Part, Run, SetLine, Space,
-                                 line_extent)
+from typeset.layout.flow import (Band, FlowItem, Marker, PageBreak, Part, Run, SetLine, Source,
+                                 Space, line_extent)
 from typeset.layout import notes as notemarks
 from typeset.layout.flow import Note
 from typeset.layout.styles import StyleBook
@@ -20,7 +20,7 @@ from typeset.model.layout import Block, Layout
 from typeset.model.manifest import Issue
 from typeset.text import cjk
 from typeset.text.parcache import ParagraphCache
-from typeset.text.paragraph import set_paragraph
+from typeset.text.paragraph import set_paragraph, set_paragraph_lines
 from typeset.text.types import BreakSettings, Line, Span
 from typeset.text.words import boundaries
 
@@ -67,6 +67,8 @@ class Composer:
         # the source (file, line) of what is being set: a line-breaking error raised without
         # a place (a measure narrower than a character) is reported there
         self.source: tuple[object, int | None] | None = None
+        # paragraphs set a line longer and shorter by one search (reset), by what they are
+        self._counts: dict[tuple, dict[int, list[Line] | None]] = {}
 
     # --- setting text -------------------------------------------------------------------
     def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
@@ -227,6 +229,47 @@ class Composer:
         lines = self.break_lines(spans, self.measure - left - right, self.body_settings)
         return [SetLine(ln, left, size, role) for ln in lines]
 
+    def reset(self, run: Run, delta: int) -> Run | None:
+        """The paragraph of `run` set `delta` lines longer (+1) or shorter (-1), within the
+        layout's make-up limits (`makeup.max_spread`, `makeup.max_squeeze`: no line looser or
+        tighter), with its note marks; None when it cannot be (page make-up, makeup.py).
+        Both settings come from one search and go through the paragraph cache."""
+        src = run.source
+        n = len(run.lines)
+        if src is None or n + delta < 1:
+            return None
+        mk = self.layout.makeup
+        measure = self.measure - src.left - src.right
+        limits = (mk.max_spread, mk.max_squeeze)
+        counts = (n - 1, n + 1) if n > 1 else (n + 1,)
+        found = self._counts.setdefault((src, measure, limits, counts), {})
+
+        def work(count: int):
+            def run_it() -> list[Line]:
+                if not found:
+                    found.update(set_paragraph_lines(src.spans, measure, self.book,
+                                                     self.body_settings, counts, limits))
+                return found.get(count) or []
+            return run_it
+        if self.cache is None:
+            lines = work(n + delta)()
+        else:
+            lines = self.cache.lines(list(src.spans), measure, self.body_settings, None,
+                                     work(n + delta), target=(n + delta, limits))
+            if found:          # the other count was set by the same search: keep it too
+                for c in counts:
+                    if c != n + delta:
+                        self.cache.lines(list(src.spans), measure, self.body_settings, None,
+                                         work(c), target=(c, limits))
+        if not lines:
+            return None
+        size = self.book.em(src.style)
+        out = [SetLine(ln, src.left, size, run.role) for ln in lines]
+        notes = notemarks.line_notes(run.lines)
+        if notes:
+            notemarks.attach(out, notes, self.layout.notes.marker_style)
+        return replace(run, lines=out, makeup=run.makeup + delta)
+
     def text_block(self, text: str, block: Block, role: str) -> list[SetLine]:
         return self.set_heading([Span(block.format.format(text=text), block.style)], block, role)
 
@@ -301,17 +344,19 @@ class Composer:
                 from typeset.layout.tables import build_table
                 items.append(build_table(self, block, article, section))
             else:
-                lines = self.set_paragraph(self.spans(block.inlines, a.body_style), a.body_style,
-                                           "body")
+                spans = self.spans(block.inlines, a.body_style)
+                lines = self.set_paragraph(spans, a.body_style, "body")
                 self._attach(lines, block)
                 items.append(Run(lines, section=section,
-                                 origin=(str(article.path), block.line)))
+                                 origin=(str(article.path), block.line),
+                                 source=Source(tuple(spans), a.body_style)))
         if fm.note:
             self.source = (article.path, article.lines.get("note"))
             note = a.note
             em = self.book.em(note.style)
             lines = self.set_paragraph([Span(note.format.format(text=fm.note), note.style)],
                                        note.style, "note", left=note.indent * em)
+            _keep_with_note(items, self.layout.makeup.note_lines)
             if (note.line_pitch or self.pitch) == self.pitch:
                 if note.space_before:
                     items.append(Space(max(1, round(note.space_before / self.pitch))))
@@ -440,6 +485,19 @@ class Composer:
                 lines.append(SetLine(ln, 0.0 if i == 0 else label_w, size, "colophon"))
         return Band([Part(lines, self.pitch, c.space_before, 0.0, rule=c.rule_width,
                           rule_gap=c.rule_gap)], role="colophon")
+
+
+def _keep_with_note(items: list[FlowItem], lines: int) -> None:
+    """An article's end note (（作者系……）) never stands alone on a page: the last `lines`
+    body lines before it stay on its page (paginate: `Run.keep_last`), taken from the last
+    paragraphs (a one-line last paragraph keeps a line of the one before with it)."""
+    need = lines
+    for i in range(len(items) - 1, -1, -1):
+        item = items[i]
+        if need <= 0 or not isinstance(item, Run) or item.role != "body":
+            return
+        items[i] = replace(item, keep_last=min(need, len(item.lines)))
+        need -= len(item.lines)
 
 
 #: 点号 a two-line heading prefers to break after (cjk-rules §1: they end a line)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from typeset.text.types import Line
+from typeset.text.types import Line, Span
 
 # Ideographic em box: the baseline sits 0.88 em below the top of the em box and 0.12 em
 # above its bottom (the ideographic baseline of Noto CJK and most Chinese faces, clreq §3.1).
@@ -119,6 +119,17 @@ class Band:
         return max(1, math.ceil(self.height(at_top) / pitch - 1e-6))
 
 
+@dataclass(frozen=True)
+class Source:
+    """What a paragraph was set from, so that the page make-up pass (makeup.py) can set it
+    again a line longer or shorter: its spans (note marks included), the style whose em
+    it is set in, and its indents from the text block's edges, pt."""
+    spans: tuple[Span, ...]
+    style: str
+    left: float = 0.0
+    right: float = 0.0
+
+
 @dataclass
 class Run:
     """A paragraph on the grid, one slot per line."""
@@ -128,6 +139,10 @@ class Run:
     section: str | None = None
     role: str = "body"
     origin: tuple[str, int | None] | None = None   # source file and line, for messages
+    source: Source | None = None     # how to set it again (the make-up pass); None: never
+    keep_last: int = 0               # its last lines that stay on the page with what follows
+    #                                  (the article's end note keeps body lines with it)
+    makeup: int = 0                  # set a line longer (+1) or shorter (-1) to fill a page
 
     def first_chunk(self) -> int:
         """Fewest lines that may stand at the foot of a page: the whole paragraph if it cannot

@@ -4,7 +4,8 @@ Takes what `compose` made of the articles (flow items, the colophon band) and re
 `Composition`: every page of the issue as positioned items (`layout.page.Page`), contents
 first. The steps, each a plain function:
 
-* `body_frames`      the page builder (`paginate`) stacks the flow on the grid; the colophon
+* `body_frames`      the page builder (`paginate`) stacks the flow on the grid, the make-up
+                     pass (`makeup.make_up`) fills the pages it leaves short; the colophon
                      closes the issue (journal-style.md §4);
 * `body_pages`       each frame placed on a page with its running head and folio
                      (journal-style.md §3); returns the folio each article starts on;
@@ -39,6 +40,7 @@ from typeset.errors import TypesetError
 from typeset.layout.compose import Composer
 from typeset.layout.cover import check_whole_pages, cover_pages, insert_leaves
 from typeset.layout.flow import Band, FlowItem
+from typeset.layout.makeup import Reset, make_up
 from typeset.layout.marginals import IssueFacts, Marginals
 from typeset.layout.page import Anchor, Page
 from typeset.layout.paginate import FootSpec, Frame, closing_start, paginate, place_closing
@@ -113,10 +115,14 @@ def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
 
 # -- pages -------------------------------------------------------------------------------------
 
-def body_frames(flow: list[FlowItem], colophon: Band | None, layout: Layout) -> list[Frame]:
-    """The body's frames: the flow on the grid, the colophon closing the issue."""
+def body_frames(flow: list[FlowItem], colophon: Band | None, layout: Layout,
+                reset: Reset | None = None) -> list[Frame]:
+    """The body's frames: the flow on the grid, short pages filled by the make-up pass
+    (`reset` sets a paragraph a line longer or shorter: Composer.reset), the colophon
+    closing the issue."""
     tb = layout.textblock
-    frames = paginate(flow, tb.lines, tb.line_pitch, notes=foot_spec(layout))
+    frames = make_up(flow, tb.lines, tb.line_pitch, notes=foot_spec(layout), reset=reset,
+                     settings=layout.makeup, short_line=layout.check.short_line)
     if colophon is not None:
         # 报尾 closes the issue (journal-style.md §4)
         place_closing(frames, colophon, tb.lines, tb.line_pitch,
@@ -248,7 +254,7 @@ def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
     extra = sum(len(p) for _, p in leaves)
     if covers and layout.cover.stock == "self":
         extra += len(covers)
-    frames = body_frames(flow, colophon, layout)
+    frames = body_frames(flow, colophon, layout, composer.reset)
     body, starts = body_pages(frames, colophon, layout, placer, marginals, counted)
     toc: list[Frame] = []
     contents = contents_pages(issue, composer, placer, starts, facts, toc)

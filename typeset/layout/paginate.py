@@ -20,6 +20,8 @@ the others leave (`_Page.capacity`). Rules it enforces:
 - tables: split only between rows, at least `table.min_rows` rows on each side of a break;
   the caption stays with the first part, later parts repeat the header row under the
   continuation label;
+- an article's end note keeps the last body lines before it (`Run.keep_last`, the layout's
+  `makeup.note_lines`) on its page: it never stands alone at the head of a page;
 - footnotes: a line holding a note reference stands on the page that holds (the start of)
   its note — at least `notes.min_lines` of it, or all of it; only the page's last note may
   continue at the foot of the next page, before that page's own notes; numbers restart per
@@ -67,6 +69,7 @@ class Frame:
     blank: bool = False       # intentionally empty (before a new right-hand page)
     notes: list[NotePlacement] = field(default_factory=list)
     foot: int = 0             # grid lines the footnotes take at the foot of the text block
+    unfilled: str = ""        # why the make-up pass (makeup.py) left this page short
 
     @property
     def used(self) -> bool:
@@ -105,8 +108,13 @@ def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
     item = items[j]
     if isinstance(item, Figure):
         return _need_after(items, j + 1, pitch)
+    if isinstance(item, Space):
+        return item.slots + _need_after(items, j + 1, pitch)
     if isinstance(item, Run):
-        return item.first_chunk()
+        chunk = item.first_chunk()
+        if item.keep_last and chunk == len(item.lines):   # all of it keeps with what follows
+            chunk += _need_after(items, j + 1, pitch)
+        return chunk
     if isinstance(item, Table):
         return item.part_slots(pitch, 0, min(len(item.rows), 1))
     if isinstance(item, Band):
@@ -333,11 +341,19 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             slots = item.slots(pitch, at_top=page.used == 0 and not page.top)
             need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next else 0)
             cap = page.capacity(own)
-            if page.used and page.used + min(need, cap) > cap:
+            moved = False
+            # the next page, if this one holds text, or floats or notes from the page
+            # before, and cannot take the band with what it keeps with
+            while (page.used and page.used + min(need, cap) > cap) or \
+                    (not page.used and not page.empty and need > cap):
                 new_page()
+                moved = True
                 slots = item.slots(pitch, at_top=not page.top)
-                if item.role == "separator":
-                    continue
+                need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next
+                                else 0)
+                cap = page.capacity(own)
+            if moved and item.role == "separator":
+                continue
             if slots > L:
                 file, line = item.origin or (None, None)
                 raise TypesetError(
@@ -347,7 +363,8 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
             place_body(Placement(item, 0, at_top=page.used == 0 and not page.top), slots)
             page.notes += own
         elif isinstance(item, Run):
-            _place_run(item, new_page, lambda: page, place_body)
+            _place_run(item, new_page, lambda: page, place_body,
+                       _need_after(items, idx + 1, pitch) if item.keep_last else 0)
         elif isinstance(item, Figure):
             _place_figure(item, page, pending, place_body, pitch, ref[0], len(frames))
         elif isinstance(item, Table):
@@ -364,9 +381,11 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
     return frames
 
 
-def _place_run(item: Run, new_page, current, place_body) -> None:
+def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None:
     """A paragraph's lines, as many on each page as fit with their notes, never leaving one
-    line alone at a page edge (孤行)."""
+    line alone at a page edge (孤行). A paragraph with `keep_last` (the last before an end
+    note) keeps that many of its last lines on the page with the `after` slots that follow
+    it: when they do not fit after it, those lines go over with them."""
     n = len(item.lines)
     pos = 0
     forced = False
@@ -375,10 +394,13 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
         left = n - pos
         k = 0
         extra: list[Note] = []
+        cap = page.capacity()             # changes only with a line that brings a note
         while k < left:
             new = _notes_of([item.lines[pos + k]])
-            more = extra + new
-            if page.used + k + 1 > page.capacity(more):
+            more = extra + new if new else extra
+            if new:
+                cap = page.capacity(more)
+            if page.used + k + 1 > cap:
                 # a note that does not fit whole may start here and continue on the next
                 # page, if this line brings it: the page then ends with this line
                 if new and page.foot_spec is not None and \
@@ -389,11 +411,18 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
             extra = more
             k += 1
         fits = k
-        if k < left:
-            if left - k < 2:          # 孤行: never one last line alone atop the next page
-                k = left - 2
-            if pos == 0 and k < 2:    # 孤行: never one first line alone at a page foot
-                k = 0
+        k = _lone_line_rule(k, left, pos)
+        if item.keep_last:
+            # its last lines go over with what follows when that does not fit after it —
+            # unless nothing of it would then stand on a fresh page (no page is left empty)
+            kept = fits
+            if fits == left and page.used + fits + after > page.capacity(extra):
+                kept = left - min(item.keep_last, left)
+            elif fits < left:
+                kept = min(fits, left - item.keep_last)
+            kept = _lone_line_rule(kept, left, pos)
+            if kept > 0 or not (page.empty and page.used == 0):
+                k = kept
         if k <= 0:
             if page.empty and page.used == 0:
                 if forced:            # the rules leave nothing for an empty page: 孤行 then
@@ -411,6 +440,18 @@ def _place_run(item: Run, new_page, current, place_body) -> None:
         pos += k
         if pos < n:
             new_page()
+
+
+def _lone_line_rule(k: int, left: int, pos: int) -> int:
+    """Lines of a paragraph to place when k of its `left` remaining lines fit (pos: lines
+    placed before): never one last line alone atop the next page, never one first line alone
+    at a page foot (孤行, cjk-rules §4)."""
+    if k < left:
+        if left - k < 2:
+            k = left - 2
+        if pos == 0 and k < 2:
+            k = 0
+    return k
 
 
 def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: float,

@@ -345,6 +345,30 @@ class Checks:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Makeup:
+    """The page make-up pass (issue 9, layout/makeup.py): a page the keep rules would leave
+    short is filled by setting a paragraph on it, or on the page before, a line longer or
+    shorter (伸行/缩行), within these limits."""
+    fill_pages: bool = doc("run the make-up pass (false: pages stay as the keep rules leave "
+                           "them)", default=True)
+    max_spread: float = checked_doc(
+        "em: the most spacing a line of a paragraph the pass sets a line longer may get "
+        "between its characters (字距), once its word spaces and Han-Latin gaps are at the "
+        "maximum the paragraph block allows them (0.08: two and a half characters' worth "
+        "over a line of 32)", _between(0, 1, "max_spread"), default=0.08)
+    max_squeeze: float = checked_doc(
+        "em per gap: no line of a paragraph the pass sets a line shorter is squeezed more "
+        "(punctuation compressed, 先挤进; as `check`'s tightest line measures it)",
+        _between(0, 1, "max_squeeze"), default=0.08)
+    tries: int = checked_doc(
+        "settings tried per short page, the least visible change first (each re-runs the page "
+        "builder from the page; bounds the work)", _between(1, 50, "tries"), default=6)
+    note_lines: int = checked_doc(
+        "body lines an article's end note (（作者系……）) keeps on its page: it never stands "
+        "alone", _between(0, 10, "note_lines"), default=2)
+
+
+@dataclass(frozen=True, kw_only=True)
 class FigureStyle:
     """Figures: a picture with its caption (format.md "Figures"; issue 10). A figure occupies
     whole grid lines: its natural height (space before, picture, gap, caption lines, space
@@ -612,6 +636,8 @@ class Layout:
     notes: NotesStyle | None = doc("notes (omitted: an article with notes is refused)",
                                    default=None)
     check: Checks = doc("what `typeset check` reports and fails on", default_factory=Checks)
+    makeup: Makeup = doc("the page make-up pass: full pages end on the last grid line",
+                         default_factory=Makeup)
     images: Images = doc("pictures: colour conversion for print and archive, ink limit, "
                          "downsampling", default_factory=Images)
     numbers: Numbers = doc("how the issue is named: 第2期, 合刊 第5-6期, supplements",

@@ -22,6 +22,14 @@ The cost of a line, in the order the rules ask for:
 Every candidate line is measured in constant time from `RunningSums`, totals from the
 paragraph's start (tex.web keeps the same for its active nodes as `active_width`).
 
+`break_lines_to` sets a paragraph in a given number of lines (TeX's looseness: the page
+make-up pass, layout/makeup.py, sets a paragraph a line longer or shorter to fill a page,
+缩行/伸行): the same costs, with the line count in the search state, no cap on a loose
+line's cost (so the spread is shared evenly rather than piled on a few lines) and hard
+limits on how loose or tight any line may be: the spacing added between characters once
+word spaces and Han-Latin gaps are at their maximum (em per gap), and the squeeze (em per
+gap, as `Line.adjust` measures it).
+
 All lengths are points; settings in em are multiplied by the style's em from the Metrics.
 """
 from __future__ import annotations
@@ -106,6 +114,31 @@ def break_lines(items: Items, widths: list[float], settings: BreakSettings,
     return _Breaker(items, widths, settings, last_width).run()
 
 
+def break_lines_to(items: Items, widths: list[float], settings: BreakSettings,
+                   counts: tuple[int, ...], limits: tuple[float, float],
+                   last_width: float | None = None) -> dict[int, list[Line] | None]:
+    """For each line count in `counts`, the cheapest setting of `items` in exactly that many
+    lines, none with more than limits[0] em added between characters (beyond word spaces and
+    Han-Latin gaps at their maximum) or squeezed more than limits[1] em per gap,
+    without an emergency break or a 孤字; None for a count that cannot be had (module doc:
+    the make-up pass). One search gives every count."""
+    out: dict[int, list[Line] | None] = {c: None for c in counts}
+    br = _Breaker(items, widths, settings, last_width)
+    wanted = [c for c in counts if c >= 1]
+    if br.n == 0 or not wanted:
+        return out
+    br._check_measures()
+    ends = br._solve(float("inf"), count=max(wanted), limits=limits)
+    for c in wanted:
+        got = ends.get(c)
+        if got is None or got[0] >= settings.widow_cost:
+            continue
+        lines = br._lines(got[1])
+        if not any(ln.emergency or ln.widow for ln in lines):
+            out[c] = lines
+    return out
+
+
 class _Breaker:
     def __init__(self, items: Items, widths: list[float], settings: BreakSettings,
                  last_width: float | None):
@@ -187,9 +220,14 @@ class _Breaker:
         return path[0] >= self.st.widow_cost
 
     # ------------------------------------------------------------------------------------
-    def _solve(self, cap: float):
+    def _solve(self, cap: float, count: int | None = None,
+               limits: tuple[float, float] | None = None):
         """Cheapest path of lines through the break nodes. States are (node, line class):
         lines beyond len(widths)-1 share a width, so there are at most len(widths) classes.
+        With `count`, states are (node, lines so far), no path has more than `count` lines
+        and none of its lines has more than limits[0] em added between characters nor is
+        squeezed more than limits[1] em per gap (the make-up pass; a loose line's cost is
+        then not capped); the search then returns {line count: (cost, path)}.
         Returns (cost, [(node, class), ...]) or None."""
         st = self.st
         sums = self.sums
@@ -207,6 +245,15 @@ class _Breaker:
         loose, unit = st.loose_cost, st.spread_unit * em
         ragged = st.ragged_cost
         growth, max_badness, widow_cost = st.squeeze_growth, st.max_badness, st.widow_cost
+        counting = count is not None
+        if counting:
+            max_badness = float("inf")
+            spread_max, squeeze_max = limits if limits is not None else (float("inf"),) * 2
+            # the window: a line needing more spread than the limit allows over all its
+            # gaps (a character's worth of them per em, twice over for half-width text) is
+            # never looked at
+            reach_cap = 2 * spread_max * max(self.widths) + em
+        SKIP = -1.0             # a line too loose for the limits: a longer one may do
         lp = st.line_penalty
         min_last = st.min_last_line
         squeeze_inside = self.squeeze_inside
@@ -223,6 +270,18 @@ class _Breaker:
                 nat -= et
                 et = 0.0
             d = W - nat
+            if counting and not last and justify:
+                # limits: the spacing added between characters once word spaces and
+                # Han-Latin gaps are at their maximum (字距, what the layout's own
+                # justification does not already allow), and the squeeze per gap
+                ng = spread_gaps[e1] - spread_gaps[s]
+                if d > EPS:
+                    rem = (d - (space_stretch[e1] - space_stretch[s])
+                           - (gap_stretch[e1] - gap_stretch[s]))
+                    if rem > EPS and (ng == 0 or rem / ng / em > spread_max + EPS):
+                        return SKIP
+                elif -d / max(ng, 1) / em > squeeze_max + EPS:
+                    return None
             if d >= -EPS:
                 if last:
                     return 0.0
@@ -297,7 +356,9 @@ class _Breaker:
                 W = widths[k if k < m else m - 1]
                 if t == 0:
                     W -= self.indent
-                kn = k + 1 if k + 1 < m else m - 1
+                kn = k + 1 if (counting or k + 1 < m) else m - 1
+                if counting and kn > count:
+                    continue
                 # the paragraph's last line from here
                 WL = W
                 if last_width is not None:
@@ -307,10 +368,14 @@ class _Breaker:
                     c = c0 + lp + b
                     if t != 0 and chars[n] - chars[s] < min_last:
                         c += widow_cost
-                    relax(final, 0, c, t, k)
+                    relax(final, kn if counting else 0, c, t, k)
+                if counting and kn >= count:
+                    continue          # only the last line may follow
                 # ordinary lines: start where a line could just be stretched to fit
                 q0 = t + 1
-                if cap != float("inf"):
+                if counting:
+                    q0 = bisect_left(nkey, width[s] + reach[s] + W - reach_cap, t + 1, final)
+                elif cap != float("inf"):
                     q0 = bisect_left(nkey, width[s] + reach[s] + W - cap - em, t + 1, final)
                 found_ok = False
                 q = q0
@@ -319,33 +384,40 @@ class _Breaker:
                     b = cost(s, e, W, False)
                     if b is None:
                         break
+                    if b == SKIP:
+                        q += 1
+                        continue
                     relax(q, kn, c0 + lp + b + ncost[q], t, k)
                     if nlevel[q] == ALLOWED:
                         found_ok = True
                     q += 1
-                if not found_ok:
+                if not found_ok and not counting:
                     # nothing good in the window (a long word ahead, or the window started
                     # too late): look back for the fullest line that ends at an allowed break
                     q = min(q0, final) - 1
                     while q > t:
                         e = na[q]
                         b = cost(s, e, W, False)
-                        if b is not None:
+                        if b is not None and b != SKIP:
                             relax(q, kn, c0 + lp + b + ncost[q], t, k)
                             if nlevel[q] == ALLOWED:
                                 break
                         q -= 1
 
         end = best[final]
+
+        def path_to(c: float, t: int, k: int):
+            path = [(final, 0)]
+            while t >= 0:
+                path.append((t, k))
+                _, t, k = best[t][k]
+            path.reverse()
+            return c, path
+        if counting:
+            return {lines: path_to(*state) for lines, state in (end or {}).items()}
         if not end:
             return None
-        c, t, k = end[0]
-        path = [(final, 0)]
-        while t >= 0:
-            path.append((t, k))
-            _, t, k = best[t][k]
-        path.reverse()
-        return c, path
+        return path_to(*end[0])
 
     # ------------------------------------------------------------------------------------
     def _lines(self, path) -> list[Line]:

@@ -16,7 +16,7 @@ from typing import Sequence
 from typeset.errors import TypesetError
 from typeset.text import cjk
 from typeset.text.items import build_items
-from typeset.text.linebreak import break_lines
+from typeset.text.linebreak import break_lines, break_lines_to
 from typeset.text.types import BreakSettings, Line, Metrics, Span, check_settings
 
 
@@ -42,6 +42,23 @@ def set_paragraph(spans: Sequence[Span], widths: float | Sequence[float], metric
             raise TypesetError("set_paragraph: no line width given")
     check_settings(settings)
     return break_lines(build_items(spans, metrics, settings, words), ws, settings, last_width)
+
+
+def set_paragraph_lines(spans: Sequence[Span], widths: float | Sequence[float],
+                        metrics: Metrics, settings: BreakSettings, counts: Sequence[int],
+                        limits: tuple[float, float]) -> dict[int, list[Line] | None]:
+    """Set one paragraph in each number of lines of `counts`, none with more than limits[0]
+    em added between characters (after word spaces and Han-Latin gaps at their maximum) or
+    squeezed more than limits[1] em per gap, with no emergency break and no
+    孤字: {count: lines, or None when it cannot be} (缩行/伸行 for the page make-up pass,
+    linebreak.break_lines_to)."""
+    spans = [s for s in spans if s.text]
+    if not spans:
+        return {c: None for c in counts}
+    ws = [float(widths)] if isinstance(widths, (int, float)) else [float(w) for w in widths]
+    check_settings(settings)
+    return break_lines_to(build_items(spans, metrics, settings), ws, settings, tuple(counts),
+                          limits)
 
 
 class SpecMetrics:

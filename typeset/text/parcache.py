@@ -96,12 +96,14 @@ class ParagraphCache:
         self.old, self.old_words = old, old_words
 
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
-            last_width: float | None, words: Sequence[int] | None = None) -> str:
+            last_width: float | None, words: Sequence[int] | None = None,
+            target: tuple | None = None) -> str:
         styles = sorted({s.style for s in spans})
         material = repr((_VERSION, [(s.text, s.style) for s in spans],
                          widths if isinstance(widths, (int, float)) else tuple(widths),
                          last_width, settings, [(st, self.fingerprint(st)) for st in styles],
-                         None if words is None else tuple(words)))
+                         None if words is None else tuple(words))
+                        + (() if target is None else (target,)))
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def words(self, text: str) -> tuple[int, ...]:
@@ -123,13 +125,18 @@ class ParagraphCache:
 
     def lines(self, spans: Sequence[Span], widths, settings: BreakSettings,
               last_width: float | None, breaker: Callable[[], list[Line]],
-              words: Sequence[int] | None = None) -> list[Line]:
-        k = self.key(spans, widths, settings, last_width, words)
+              words: Sequence[int] | None = None, target: tuple | None = None) -> list[Line]:
+        """The lines `breaker` gives, from the cache when it has them. `target`: a set line
+        count and limits (the make-up pass; no lines means it cannot be set so)."""
+        k = self.key(spans, widths, settings, last_width, words, target)
         got = self.new.get(k)
         if got is None:
             got = self.old.get(k)
-            if got is not None and not lines_match(spans, got, widths, last_width):
-                got = None                   # not this paragraph's lines: break it afresh
+            # a make-up target's empty list means "cannot be set so"; anything else must be
+            # this paragraph's lines, or it is broken afresh
+            if got is not None and not (target is not None and got == []) \
+                    and not lines_match(spans, got, widths, last_width):
+                got = None
             if got is None:
                 self.misses += 1
                 got = breaker()
