@@ -387,8 +387,9 @@ def _cmd_watch(args: argparse.Namespace) -> int:
     if args.output == "":
         raise TypesetError("the output path is empty", hint="give a file name, e.g. -o issue.pdf")
     run(Path(args.manifest), output=Path(args.output) if args.output is not None else None,
-        layout=args.layout, port=args.port, say=lambda line: print(f"typeset: {line}",
-                                                                   flush=True))
+        layout=args.layout, port=args.port, debug=args.debug
+        or os.environ.get("TYPESET_DEBUG", "") not in ("", "0"),
+        say=lambda line: print(f"typeset: {line}", flush=True))
     return EXIT_OK
 
 

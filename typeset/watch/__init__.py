@@ -34,7 +34,7 @@ def run(manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
         layout: str | None = None, port: int | None = None,
         say: Callable[[str], None] = print, events: bool = True,
         stop: threading.Event | None = None, on_ready: Callable[[str], None] | None = None,
-        on_step=None, rebuilder=None) -> None:
+        on_step=None, rebuilder=None, debug: bool = False) -> None:
     """Watch until `stop` is set (or Ctrl-C: WatchInterrupted). The server is started first
     (a port in use is a TypesetError before anything is built), then the first build, then
     a rebuild after every save. `on_ready(url)` is called once the first build is shown."""
@@ -43,10 +43,11 @@ def run(manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
     from typeset.watch.rebuild import WarmBuild
     from typeset.watch.server import PreviewServer
 
-    rebuilder = rebuilder or WarmBuild(manifest, output=output, layout=layout)
+    rebuilder = rebuilder or WarmBuild(manifest, output=output, layout=layout, debug=debug)
     preview = Preview()
     server = PreviewServer(preview, port).start()
     loop = None
+    restore = _stop_on_sigterm()
     try:
         say(f"watching {_shown(manifest)}: preview at {server.url} (Ctrl-C stops)")
         loop = WatchLoop(rebuilder, preview, manifest, events=events, say=say,
@@ -66,8 +67,27 @@ def run(manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
                       if where is not None and Path(where).exists() else ""))
         raise WatchInterrupted(msg) from None
     finally:
+        restore()
         preview.close()
         server.stop()
         if loop is not None:
             loop.close()
         rebuilder.close()
+
+
+def _stop_on_sigterm() -> Callable[[], None]:
+    """`kill` (SIGTERM) stops the watch as Ctrl-C does: a PDF being written is finished or
+    left as it was, never half-written. Returns what puts the earlier handler back."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        earlier = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, earlier)

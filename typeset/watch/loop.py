@@ -115,9 +115,9 @@ class WatchLoop:
             self.say(f"{clock} built {where}: {len(o.pages)} pages in "
                      f"{step.built - step.started:.2f} s{said}{trigger}")
         else:
-            kept = (f"; {_shown(self.last_written[0])} of {self.last_written[1]} is unchanged"
-                    if self.last_written else "; nothing written")
-            self.say(f"{clock} error{trigger}: {o.problem}{kept}")
+            kept = (f"  {_shown(self.last_written[0])} of {self.last_written[1]} is unchanged "
+                    "(the preview shows it)" if self.last_written else "  nothing written")
+            self.say(f"{clock} error{trigger}: {o.problem}\n{kept}")
 
     def _rewatch(self, outcome: Outcome) -> None:
         inputs = self.rebuilder.inputs()
@@ -131,6 +131,10 @@ class WatchLoop:
             folders = {os.path.dirname(self.manifest)} | {
                 os.path.dirname(p) for role, p in inputs if role in ("article", "picture")}
         self.files.watch(dict.fromkeys(files), sorted(folders))
+        fonts = [p for role, p in inputs if role == "font"
+                 and p.lower().endswith((".otf", ".ttf"))]
+        if fonts:
+            self.preview.set_font(fonts[0])
 
     # -- the loop --------------------------------------------------------------------------------
     def first(self) -> Step:

@@ -20,8 +20,13 @@ from typeset.watch.preview import State
 _STYLE = """
 :root { --page-h: 420px; }
 * { box-sizing: border-box; }
+/* Chinese in the issue's own face (a desk machine may have no CJK font the browser knows;
+   a generic family such as system-ui would draw empty boxes before reaching a later one) */
+@font-face { font-family: "typeset-issue"; src: url("/font"); font-display: block;
+             unicode-range: U+2E80-2FFF, U+3000-303F, U+3100-9FFF, U+F900-FAFF, U+FE30-FE4F,
+                            U+FF00-FFEF, U+20000-3FFFF; }
 body { margin: 0; background: #d4d4d4; color: #222;
-       font: 14px/1.45 system-ui, "Noto Sans CJK SC", "PingFang SC", sans-serif; }
+       font: 14px/1.45 "typeset-issue", system-ui, sans-serif; }
 header { position: sticky; top: 0; z-index: 3; display: flex; gap: 1.2em; align-items: center;
          padding: 6px 14px; background: #2b2b2b; color: #eee; }
 header h1 { font-size: 15px; margin: 0; font-weight: 600; }
@@ -34,8 +39,9 @@ label { font-size: 12px; color: #ccc; }
            box-shadow: 0 2px 8px rgba(0,0,0,.25); }
 #problem[hidden] { display: none; }
 #problem .head { font-weight: 600; color: #cf1322; margin-bottom: 4px; }
-#where { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; }
-#message { white-space: pre-wrap; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
+#where { font-family: "typeset-issue", ui-monospace, "DejaVu Sans Mono", monospace; font-weight: 600; }
+#message { white-space: pre-wrap;
+           font-family: "typeset-issue", ui-monospace, "DejaVu Sans Mono", monospace; }
 #hint { white-space: pre-wrap; color: #613400; margin-top: 4px; }
 #kept { font-size: 12px; color: #874d00; margin-top: 6px; }
 main { display: flex; flex-wrap: wrap; gap: 28px 36px; padding: 18px; justify-content: center;
@@ -114,7 +120,8 @@ _SCRIPT = r"""
     var fig = $("p" + p.index);
     if (!fig) return;
     var img = fig.querySelector("img");
-    fig.querySelector("figcaption").textContent = p.name;
+    fig.querySelector("figcaption").textContent =
+      p.kind === "blank" ? p.name + " (blank)" : p.name;
     fig.title = p.name + " (" + p.kind + ", PDF page " + (p.index + 1) + ")";
     if (shown.versions[p.index] === p.version) return;
     shown.versions[p.index] = p.version;

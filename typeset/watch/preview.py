@@ -59,6 +59,7 @@ class State:
     built: str                       # when the pages shown were built (HH:MM:SS), or ""
     building: bool
     closing: bool
+    font: str | None = None          # a font file of the issue's layout, for the page's labels
 
     def as_json(self) -> dict:
         from typeset.contact import spreads
@@ -111,6 +112,12 @@ class Preview:
 
     def close(self) -> None:
         self._publish(closing=True, status="stopped")
+
+    def set_font(self, path: str | None) -> None:
+        """The font the page sets its Chinese labels in (the issue's own: a desk machine may
+        have no CJK font the browser knows)."""
+        if path != self.snapshot().font:
+            self._publish(font=path)
 
     def apply(self, outcome: Outcome, status: Callable[[Applied], str] | str = "") -> Applied:
         """Take a rebuild's outcome (module doc); `status`: the status line, or what makes it

@@ -143,17 +143,19 @@ class WarmBuild:
     """A `Rebuilder` from `typeset.build`'s calls, in one warm process (module doc).
 
     `output`: the PDF (default: where `typeset build` writes, out/<issue folder>.pdf, the
-    folder made when missing); `layout`: as `build --layout`. The print variant (PDF/X-4),
+    folder made when missing); `layout`: as `build --layout`; `debug`: print the traceback of
+    an internal error (it is shown on the page either way). The print variant (PDF/X-4),
     the printer's file, which is also what `typeset proof` renders."""
 
     def __init__(self, manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
-                 layout: str | None = None):
+                 layout: str | None = None, debug: bool = False):
         from typeset.build import check_pdf_name, default_output
         from typeset.fsutil import check_output
         from typeset.text.fonts import FontLibrary
 
         self.manifest = Path(manifest)
         self.layout_override = layout
+        self.debug = debug or os.environ.get("TYPESET_DEBUG", "") not in ("", "0")
         self.create_parent = output is None
         # a bad output path cannot be mended by editing the sources: refused at the start
         self.output = check_output(Path(output) if output is not None
@@ -190,7 +192,7 @@ class WarmBuild:
         except MemoryError:
             return Outcome(False, problem=Problem("out of memory"), timings=laps)
         except Exception as err:             # a bug: shown, and watching goes on
-            if os.environ.get("TYPESET_DEBUG", "") not in ("", "0"):
+            if self.debug:
                 import traceback
                 traceback.print_exc()
             return Outcome(False, problem=Problem.from_bug(err), timings=laps)

@@ -11,6 +11,8 @@
     GET /page/<i>.png     page i's PNG as it is now (the page adds `?v=<version>`, so a new
                           version is a new address and the browser's cache never shows an
                           old page)
+    GET /font             a font of the issue's layout (OpenType or TrueType), in which the
+                          page sets its Chinese labels when the browser has no CJK font
 
 Only 127.0.0.1 is listened on, and a request must name this server in its Host header
 (127.0.0.1 or localhost with this port): a web page elsewhere cannot read the preview through
@@ -30,6 +32,7 @@ from typeset.watch.preview import Preview
 
 HOST = "127.0.0.1"
 KEEPALIVE = 15.0          # s between comments on an idle event stream
+FONT_LIMIT = 64 * 1024 * 1024
 
 _PAGE = re.compile(r"/page/(\d{1,6})\.png")
 
@@ -95,11 +98,30 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(404, b"no such page\n", "text/plain; charset=utf-8")
             else:
                 self._send(200, page.png, "image/png", cache="private, max-age=31536000")
+        elif path == "/font":
+            self._font()
         elif path == "/favicon.ico":
             self._send(204, b"", "image/x-icon")
         else:
             self._send(404, f"not found: {html.escape(path)}\n".encode("utf-8"),
                        "text/plain; charset=utf-8")
+
+    def _font(self) -> None:
+        """The issue's font file (only the one the preview names: no other path is read)."""
+        from typeset.fsutil import read_limited
+
+        font = self.server.preview.snapshot().font
+        data = None
+        if font:
+            try:
+                data = read_limited(font, FONT_LIMIT)
+            except (OSError, ValueError):
+                data = None
+        if data is None:
+            self._send(404, b"no font\n", "text/plain; charset=utf-8")
+            return
+        ctype = "font/ttf" if font.lower().endswith(".ttf") else "font/otf"
+        self._send(200, data, ctype, cache="private, max-age=3600")
 
     def _events(self) -> None:
         preview = self.server.preview
