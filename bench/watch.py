@@ -17,7 +17,8 @@ file renamed over the article; --in-place writes into the file), and the time is
     total     save -> the last changed page's PNG received
 
 Medians over --runs (after --warmup edits that are not counted). --poll watches by polling
-instead of file-system events. --browser also times a real headless chromium (Playwright,
+instead of file-system events. --session rebuilds with typeset.session.Session (issue 13)
+through `watch.rebuild.SessionBuild`, where it exists. --browser also times a real headless chromium (Playwright,
 `/usr/bin/chromium`): save -> the new image shown in the page.
 
 Run from the repository root:  python bench/watch.py [--runs 9] [--poll] [--browser] [--json F]
@@ -120,6 +121,9 @@ def main() -> int:
     ap.add_argument("--in-place", action="store_true", help="save by writing into the file")
     ap.add_argument("--browser", action="store_true", help="also time headless chromium")
     ap.add_argument("--json", help="write the figures here")
+    ap.add_argument("--session", action="store_true",
+                    help="rebuild with typeset.session.Session (watch.rebuild.SessionBuild) "
+                         "instead of WarmBuild, where it exists")
     args = ap.parse_args()
 
     from typeset.watch import run
@@ -133,8 +137,13 @@ def main() -> int:
     url: list[str] = []
     stop = threading.Event()
     os.chdir(tmp)
+    rebuilder = None
+    if args.session:
+        from typeset.watch.rebuild import SessionBuild
+        rebuilder = SessionBuild(manifest, output=tmp / "out.pdf")
     th = threading.Thread(target=run, args=(manifest,), daemon=True,
                           kwargs=dict(output=tmp / "out.pdf", stop=stop, events=not args.poll,
+                                      rebuilder=rebuilder,
                                       say=lambda line: None, on_step=steps.append,
                                       on_ready=lambda u: (url.append(u), ready.set())))
     th.start()
@@ -185,7 +194,8 @@ def main() -> int:
     med = {key: statistics.median(r[key] for r in rows) for key in keys}
     load = os.getloadavg()
     print(f"typeset watch, sample issue (40 pages), one paragraph edited, {args.runs} runs "
-          f"({'polling' if args.poll else 'file-system events'}, "
+          f"({'Session' if args.session else 'WarmBuild'}, "
+          f"{'polling' if args.poll else 'file-system events'}, "
           f"{'written in place' if args.in_place else 'temporary file renamed'}); "
           f"load average {load[0]:.1f}")
     for key in keys:

@@ -162,6 +162,39 @@ def test_the_server_answers_only_to_this_machine(sample_watch):
     assert w.get("/state", host=f"localhost:{w.port}")[0] == 200
 
 
+def test_the_session_plugs_in(tmp_path):
+    """`SessionBuild` (typeset.session.Session, issue 13 part 4) in the same loop: an edit
+    changes exactly its page, a broken save is served, the fix clears it."""
+    pytest.importorskip("typeset.session", reason="typeset.session (issue 13) is not here yet")
+    from typeset.watch.rebuild import SessionBuild
+
+    shutil.copytree(SAMPLE, tmp_path / "sample")
+    manifest = tmp_path / "sample" / "issue.yaml"
+    w = Watching(manifest, tmp_path / "out.pdf",
+                 rebuilder=SessionBuild(manifest, output=tmp_path / "out.pdf"))
+    try:
+        assert w.wait_step(0).outcome.ok and len(w.state()["pages"]) == 40
+        n = w.settle()
+        before = w.state()
+        article = tmp_path / "sample" / ARTICLE
+        save(article, article.read_text(encoding="utf-8").replace(EDIT[0], EDIT[1], 1))
+        step = w.wait_step(n)
+        assert step.outcome.ok and len(step.applied.updated) == 1
+        after = w.state()
+        assert [i for i, (a, b) in enumerate(zip(before["pages"], after["pages"]))
+                if a["version"] != b["version"]] == step.applied.updated
+        assert "明白的知情人" in page_texts((tmp_path / "out.pdf").read_bytes())[
+            step.applied.updated[0]].replace("\n", "")
+        good = manifest.read_text(encoding="utf-8")
+        save(manifest, good.replace("number: 2", "number: [2"))
+        assert not w.wait_step(n + 1).outcome.ok
+        assert w.state()["error"]["location"] == f"{manifest}:7:5"
+        save(manifest, good)
+        assert w.wait_step(n + 2).outcome.ok and w.state()["error"] is None
+    finally:
+        w.close()
+
+
 # -- the files watched ------------------------------------------------------------------------
 
 @pytest.fixture(params=[True, False], ids=["events", "polling"])
@@ -421,6 +454,47 @@ def test_a_bug_is_shown_and_watching_goes_on(tmp_path):
         os.utime(manifest, ns=(2, 2))
         w.wait_step(2)
         assert w.state()["error"]["message"] == "no such thing <i>"
+    finally:
+        w.close()
+
+
+class _Flaky:
+    """A rebuilder whose second outcome holds a PDF PDFium cannot open."""
+
+    def __init__(self, manifest, pdf: bytes, pages):
+        self.manifest, self.pdf, self.pages = manifest, pdf, pages
+        self.calls = 0
+
+    def rebuild(self):
+        self.calls += 1
+        if self.calls == 2:
+            return Outcome(True, b"%PDF-1.4 not really", self.pages, [])
+        return Outcome(True, self.pdf, self.pages, None if self.calls == 1 else [])
+
+    def inputs(self):
+        return [("manifest", str(self.manifest))]
+
+    def close(self):
+        pass
+
+
+def test_a_preview_that_fails_is_shown_and_the_next_build_renders_every_page(tmp_path):
+    from typeset.build import compose, render
+    manifest = tiny_issue(tmp_path / "issue")
+    comp = compose(manifest)
+    pages = [PageInfo(str(i), p.kind, p.label) for i, p in enumerate(comp.pages)]
+    w = Watching(manifest, tmp_path / "out.pdf",
+                 rebuilder=_Flaky(manifest, render(comp), pages))
+    try:
+        assert len(w.wait_step(0).applied.rendered) == len(pages)
+        os.utime(manifest, ns=(1, 1))
+        step = w.wait_step(1)
+        assert not step.outcome.ok and step.outcome.problem.bug
+        assert "preview could not show it" in w.state()["status"]
+        os.utime(manifest, ns=(2, 2))
+        step = w.wait_step(2)           # says nothing changed; the preview renders all again
+        assert step.outcome.ok and len(step.applied.rendered) == len(pages)
+        assert w.state()["error"] is None
     finally:
         w.close()
 

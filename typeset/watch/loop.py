@@ -74,9 +74,18 @@ class WatchLoop:
             self.last_written = (outcome.written[0], clock) if outcome.written else None
         status = self._status(outcome, built - started, clock)
         first = change is None
-        applied = self.preview.apply(
-            outcome, lambda done: status + (self._pages_said(outcome, done)
-                                            if outcome.ok and not first else ""))
+        try:
+            applied = self.preview.apply(
+                outcome, lambda done: status + (self._pages_said(outcome, done)
+                                                if outcome.ok and not first else ""))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as err:        # a page PDFium cannot render: a bug, shown; go on
+            from typeset.watch.rebuild import Problem
+            outcome = Outcome(False, problem=Problem.from_bug(err), timings=outcome.timings,
+                              written=outcome.written)
+            applied = self.preview.apply(outcome, f"{clock} the PDF was written; the preview "
+                                                  "could not show it")
         published = time.perf_counter()
         self._rewatch(outcome)
         self.steps += 1

@@ -78,6 +78,7 @@ class Preview:
         self.dpi = dpi
         self._cond = threading.Condition()
         self._versions = 0
+        self._stale = False
         self._state = State(0, "", (), None, "starting…", "", True, False)
 
     # -- readers ---------------------------------------------------------------------------------
@@ -132,13 +133,14 @@ class Preview:
 
         old = self.snapshot().pages
         n = len(outcome.pages)
-        if outcome.changed is None:
+        if outcome.changed is None or self._stale:
             indices = list(range(n))
         else:
             indices = sorted({i for i in outcome.changed if 0 <= i < n}
                              | set(range(len(old), n)))
         pages: list[PageView | None] = [None] * n
-        t0 = time.perf_counter()
+        self._stale = True           # until the pages are published: `changed` is relative to
+        t0 = time.perf_counter()     # the outcome before, which then was never shown
         for r in render_pages(outcome.pdf, indices, self.dpi):
             t1 = time.perf_counter()
             done.render += t1 - t0
@@ -163,6 +165,7 @@ class Preview:
                 pages[i] = PageView(i, info.name, info.kind, info.label, b.version,
                                     b.pixels, b.png, b.size)
         done.removed = max(0, len(old) - n)
+        self._stale = False
         self._publish(pages=tuple(pages), problem=None, title=outcome.title,
                       building=False, status=say(done), built=time.strftime("%H:%M:%S"))
         return done

@@ -207,8 +207,8 @@ class WarmBuild:
                 self._inputs.append(("source", path))
 
     def _rebuild(self, lap) -> Outcome:
-        from typeset.build import compose, inputs_of, load, metadata, render
-        from typeset.fsutil import check_output, write_output
+        from typeset.build import compose, inputs_of, load, metadata
+        from typeset.fsutil import check_output
         from typeset.proof import page_names
         from typeset.report import picture_report
 
@@ -228,18 +228,28 @@ class WarmBuild:
         failure = pictures.failure()       # under-resolution, when the layout makes it an error
         if failure is not None:
             raise failure
+        pdf, pages, written = self._write(comp, inputs, lap)
+        changed = self._changed(pages, inputs, identities)
+        self._pages, self._identities = pages, identities
+        info = [PageInfo(n, p.kind, p.label) for n, p in zip(page_names(pages), pages)]
+        lap("compare")
+        return Outcome(True, pdf, info, changed, written, title=metadata(comp).title,
+                       summary=f"{len(pages)} pages")
+
+    def _write(self, comp, inputs, lap) -> tuple[bytes, list, list[Path]]:
+        """Write what `typeset build` writes (the print variant); return the PDF the preview
+        shows (every page in reading order), its pages, and the files written. Today the print
+        file is that PDF. (With covers printed on their own stock, issue 11, the print file
+        leaves them out: the preview then needs `render(comp, "print", part="all")` and
+        `comp.pages`, and the files written are `build.outputs`.)"""
+        from typeset.build import render
+        from typeset.fsutil import write_output
+
         data = render(comp, "print")
         lap("render")
         write_output(self.output, data, create_parent=self.create_parent, inputs=inputs)
         lap("write")
-        pages = comp.pages
-        changed = self._changed(pages, inputs, identities)
-        self._pages, self._identities = pages, identities
-        names = page_names(pages)
-        info = [PageInfo(n, p.kind, p.label) for n, p in zip(names, pages)]
-        lap("compare")
-        return Outcome(True, data, info, changed, [self.output], title=metadata(comp).title,
-                       summary=f"{len(pages)} pages")
+        return data, comp.pages, [self.output]
 
     def _changed(self, pages: list, inputs, identities) -> list[int] | None:
         """Indices of pages that may draw otherwise than the last good build's: a page whose
@@ -258,3 +268,63 @@ class WarmBuild:
                     getattr(it, "source", None) in moved for it in page.items):
                 out.append(i)
         return out
+
+
+class SessionBuild:
+    """A `Rebuilder` over `typeset.session.Session` (issue 13 part 4: the layout, the parsed
+    articles, the flow and the drawn pages kept between builds), for when it is there.
+
+    What it needs of the session beyond `rebuild()` and its `RebuildResult` (ok, output,
+    pages_changed, errors, timings): the laid-out issue of the last successful rebuild as
+    `session.composition` (a `build.Composition`: its pages name the preview's pages and its
+    issue and layout the files to watch). The PDF's bytes are read back from the output."""
+
+    def __init__(self, manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
+                 layout: str | None = None, debug: bool = False):
+        from typeset.build import check_pdf_name
+        from typeset.session import Session      # noqa: F401 — absent before issue 13 lands
+
+        self.manifest = Path(manifest)
+        self.session = Session(self.manifest, output=output, layout=layout)
+        self.output = self.session.output
+        check_pdf_name(self.output)
+        self.debug = debug
+        self._inputs: list[tuple[str, str]] = [("manifest", os.path.abspath(self.manifest))]
+
+    def inputs(self) -> list[tuple[str, str]]:
+        return list(self._inputs)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def rebuild(self) -> Outcome:
+        from typeset.build import inputs_of, metadata
+        from typeset.proof import page_names
+
+        try:
+            res = self.session.rebuild()
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as err:             # noqa: BLE001 — a bug: shown, watching goes on
+            if self.debug:
+                import traceback
+                traceback.print_exc()
+            return Outcome(False, problem=Problem.from_bug(err))
+        if not res.ok:
+            problem = Problem.from_text(res.errors[0]) if res.errors else Problem(
+                "the build failed")
+            if problem.file and os.path.isfile(problem.file):
+                path = os.path.abspath(problem.file)
+                if all(p != path for _, p in self._inputs):
+                    self._inputs.append(("source", path))
+            return Outcome(False, problem=problem, timings=dict(res.timings))
+        comp = self.session.composition
+        self._inputs = inputs_of(comp)
+        t = time.perf_counter()
+        pdf = Path(res.output).read_bytes()
+        timings = dict(res.timings, read_back=time.perf_counter() - t)
+        pages = comp.pages
+        info = [PageInfo(n, p.kind, p.label) for n, p in zip(page_names(pages), pages)]
+        return Outcome(True, pdf, info, list(res.pages_changed), [Path(res.output)],
+                       title=metadata(comp).title, timings=timings,
+                       summary=f"{len(pages)} pages")
