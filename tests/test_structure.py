@@ -81,6 +81,8 @@ def test_each_library_has_its_rooms():
                                 "typeset.render.pictures.colour",
                                 "typeset.proof", "typeset.contact"}       # PNG pages, sheet
     assert importers("pypdfium2") == {"typeset.proof"}               # typeset proof only
+    assert importers("watchdog") == {"typeset.watch.files"}          # typeset watch only
+    assert importers("http.server") == {"typeset.watch.server"}
 
 
 # -- what each command loads ------------------------------------------------------------------

@@ -395,6 +395,30 @@ def _cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_watch(args: argparse.Namespace) -> int:
+    """typeset watch ISSUE.yaml [--port N]: rebuild on every save, preview in a browser."""
+    from typeset.watch import run
+
+    if args.output == "":
+        raise TypesetError("the output path is empty", hint="give a file name, e.g. -o issue.pdf")
+    run(Path(args.manifest), output=Path(args.output) if args.output is not None else None,
+        layout=args.layout, port=args.port, debug=args.debug
+        or os.environ.get("TYPESET_DEBUG", "") not in ("", "0"),
+        say=lambda line: print(f"typeset: {line}", flush=True))
+    return EXIT_OK
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: give 1024 to 65535, or "
+                                         "leave --port out for a free one")
+    return value
+
+
 def _dpi(text: str) -> int:
     from typeset.proof import DPI_RANGE
 
@@ -541,6 +565,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layout")
     p.set_defaults(func=_cmd_stats)
 
+    p = sub.add_parser("watch", help="rebuild the issue on every save and show it in a "
+                                     "browser, as spreads, updated in place (the error, "
+                                     "with its file:line, when a save breaks the build)")
+    p.add_argument("manifest", help="the issue manifest")
+    p.add_argument("--port", type=_port, metavar="N",
+                   help="serve the preview on 127.0.0.1 port N (default: a free port; the "
+                        "address is printed)")
+    p.add_argument("-o", "--output", help="output PDF (default: out/<issue directory>.pdf, "
+                                          "as build)")
+    p.add_argument("--layout", help="use this layout instead of the manifest's")
+    p.set_defaults(func=_cmd_watch)
+
     p = sub.add_parser("specimen", help="set a page of each shipped face, to look at the fonts")
     p.add_argument("-o", "--output", default="specimen.pdf", help="output PDF (default: specimen.pdf)")
     p.set_defaults(func=_cmd_specimen)
@@ -624,6 +660,7 @@ _INTERRUPTED = {
     "specimen": "interrupted; nothing was written",
     "proof": "interrupted; nothing was written (an earlier proof in the folder is unchanged)",
     "stats": "interrupted",
+    "watch": "stopped watching",
     "archive": "interrupted; the archive is as it was, or the next `typeset archive` run puts "
                "it back",
     "batch": "interrupted; what was stored is complete; run the same command again to build "
