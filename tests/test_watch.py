@@ -43,6 +43,16 @@ def sample_watch(tmp_path_factory):
     w.close()
 
 
+def _sample_pages() -> int:
+    from tests.conftest import SAMPLE
+    from typeset.build import compose
+    return len(compose(SAMPLE).pages)
+
+
+SAMPLE_PAGES = _sample_pages()
+
+
+
 def test_first_build_writes_what_build_writes_and_serves_every_page(sample_watch, tmp_path):
     w = sample_watch
     first = w.wait_step(0)
@@ -53,12 +63,16 @@ def test_first_build_writes_what_build_writes_and_serves_every_page(sample_watch
     assert pdf.read_bytes() == (tmp_path / "build.pdf").read_bytes()     # the same file
 
     s = w.state()
+    from typeset.proof import page_names
+    pages = compose(w.base / "sample" / "issue.yaml").pages
+    n = len(pages)
     assert s["error"] is None and s["title"] == "广西政协工作 2024年第2期"
-    assert len(s["pages"]) == 40
-    assert [p["name"] for p in s["pages"][:4]] == ["目录", "PDF page 2", "1", "2"]
-    # spreads as the sheets fold: page 1 alone on the right, then 2|3, …, 40 alone
-    assert s["spreads"][:3] == [[None, 0], [1, 2], [3, 4]] and s["spreads"][-1] == [39, None]
-    assert len({p["version"] for p in s["pages"]}) == 40
+    assert len(s["pages"]) == n and n % 2 == 0
+    assert [p["name"] for p in s["pages"]] == page_names(pages)
+    assert [p["name"] for p in s["pages"][:2]] == ["封一", "封二"]
+    # spreads as the sheets fold: page 1 alone on the right, then 2|3, …, the last alone
+    assert s["spreads"][:3] == [[None, 0], [1, 2], [3, 4]] and s["spreads"][-1] == [n - 1, None]
+    assert len({p["version"] for p in s["pages"]}) == n
     status, headers, body = w.get(f"/page/2.png?v={s['pages'][2]['version']}")
     assert status == 200 and headers["Content-Type"] == "image/png"
     assert body.startswith(b"\x89PNG")
@@ -95,7 +109,7 @@ def test_a_paragraph_edit_changes_the_pdf_and_only_its_page(sample_watch):
               if a["version"] != b["version"]]
     assert bumped == holding == step.applied.updated
     assert after["pages"][holding[0]]["name"] in after["status"]
-    # the rebuilder only renders what may have changed; here a page or two, not 40
+    # the rebuilder only renders what may have changed; here a page or two, not all
     assert len(step.applied.rendered) < 5
     assert any("1 page(s) changed" in line and ARTICLE.split("/")[1] in line
                for line in w.lines)
@@ -129,7 +143,7 @@ def test_a_broken_save_is_served_with_file_line_and_the_pages_stay(sample_watch)
     step = w.wait_step(n + 1)
     assert step.outcome.ok
     s = w.state()
-    assert s["error"] is None and len(s["pages"]) == 40
+    assert s["error"] is None and len(s["pages"]) == SAMPLE_PAGES
     # the same sources again: every page's pixels as before, no version bumped
     assert [p["version"] for p in s["pages"]] == [p["version"] for p in before["pages"]]
 
@@ -173,7 +187,7 @@ def test_the_session_plugs_in(tmp_path):
     w = Watching(manifest, tmp_path / "out.pdf",
                  rebuilder=SessionBuild(manifest, output=tmp_path / "out.pdf"))
     try:
-        assert w.wait_step(0).outcome.ok and len(w.state()["pages"]) == 40
+        assert w.wait_step(0).outcome.ok and len(w.state()["pages"]) == SAMPLE_PAGES
         n = w.settle()
         before = w.state()
         article = tmp_path / "sample" / ARTICLE

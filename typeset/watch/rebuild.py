@@ -237,19 +237,29 @@ class WarmBuild:
                        summary=f"{len(pages)} pages")
 
     def _write(self, comp, inputs, lap) -> tuple[bytes, list, list[Path]]:
-        """Write what `typeset build` writes (the print variant); return the PDF the preview
-        shows (every page in reading order), its pages, and the files written. Today the print
-        file is that PDF. (With covers printed on their own stock, issue 11, the print file
-        leaves them out: the preview then needs `render(comp, "print", part="all")` and
-        `comp.pages`, and the files written are `build.outputs`.)"""
-        from typeset.build import render
+        """Write what `typeset build` writes (the print variant: one file, or the text and
+        cover files when the covers are printed on their own stock, `build.outputs`); return
+        the PDF the preview shows (every page in reading order, covers included), its pages,
+        and the files written."""
+        from typeset.build import outputs, render
         from typeset.fsutil import write_output
 
-        data = render(comp, "print")
+        files = outputs(comp, self.output, "print")
+        if len(files) == 1:
+            data = render(comp, "print")
+            shown = data
+        else:
+            data = render(comp, "print")                     # the text file
+            cover = render(comp, "print", part="cover")
+            shown = render(comp, "print", part="all")
         lap("render")
-        write_output(self.output, data, create_parent=self.create_parent, inputs=inputs)
+        if len(files) == 1:
+            write_output(self.output, data, create_parent=self.create_parent, inputs=inputs)
+        else:
+            write_output(files[0], data, create_parent=self.create_parent, inputs=inputs)
+            write_output(files[1], cover, create_parent=self.create_parent, inputs=inputs)
         lap("write")
-        return data, comp.pages, [self.output]
+        return shown, comp.pages, files
 
     def _changed(self, pages: list, inputs, identities) -> list[int] | None:
         """Indices of pages that may draw otherwise than the last good build's: a page whose
