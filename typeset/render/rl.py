@@ -29,6 +29,7 @@ import hashlib
 import io
 import uuid
 import weakref
+import zlib
 
 from reportlab.pdfbase import pdfdoc
 
@@ -120,7 +121,7 @@ class EmbeddedFont:
         comp = [pdfdoc.PDFZCompress] if doc.compression else None
         uid = f"{u.resource}:{f.base_font}"
 
-        program = pdfdoc.PDFStream(content=f.program, filters=comp)
+        program = _deflated(f.program) if comp else pdfdoc.PDFStream(content=f.program)
         if f.cff:
             program.dictionary["Subtype"] = "/CIDFontType0C"
         else:
@@ -158,6 +159,36 @@ class EmbeddedFont:
         })
         doc.idToObject["BasicFonts"].dict[u.resource] = doc.Reference(type0, u.resource)
         del self._uses[doc]
+
+
+#: the filters of a page's content stream, outermost first (PDF order). Flate only:
+#: ReportLab's own page compression adds ASCII85 outside it (rl_config.useA85), which makes
+#: the stream a quarter larger and costs more than drawing the page (pure Python).
+PAGE_FILTERS = ("FlateDecode",)
+
+
+def encode_page_stream(text: str) -> bytes:
+    """A page's content stream as written: its operators through `PAGE_FILTERS`."""
+    return zlib.compress(text.encode("utf-8"))
+
+
+def _page_stream(encoded: bytes):
+    from reportlab.pdfbase import pdfdoc
+    d = pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFArray([pdfdoc.PDFName(f)
+                                                         for f in PAGE_FILTERS])})
+    stream = pdfdoc.PDFStream(d, content=encoded, filters=None)
+    stream.__Comment__ = "page stream"
+    return stream
+
+
+def _deflated(content: bytes):
+    """A FlateDecode stream of `content`, compressed through the cache (deflate.py): the same
+    bytes ReportLab's own filter writes (zlib's default level; a dictionary that already has
+    /Filter is written as given, and its keys are sorted, so /Filter stands where it would)."""
+    from reportlab.pdfbase import pdfdoc
+    from typeset.render.deflate import deflate
+    d = pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])})
+    return pdfdoc.PDFStream(d, content=deflate(content), filters=None)
 
 
 class _PlaceholderFont:
@@ -288,7 +319,7 @@ class Document:
         """The one output intent (ISO 32000-1 §14.11.5) with its ICC profile."""
         from reportlab.pdfbase import pdfdoc
         doc = self._doc
-        stream = pdfdoc.PDFStream(content=profile, filters=[pdfdoc.PDFZCompress])
+        stream = _deflated(profile)
         stream.dictionary["N"] = components
         intent = pdfdoc.PDFDictionary({
             "Type": pdfdoc.PDFName("OutputIntent"),
@@ -355,7 +386,7 @@ class Document:
                     raise ValueError("an ICCBased image needs its profile")
                 ref = self._icc.get(icc)
                 if ref is None:
-                    stream = pdfdoc.PDFStream(content=icc, filters=[pdfdoc.PDFZCompress])
+                    stream = _deflated(icc)
                     stream.dictionary["N"] = components
                     ref = self._icc[icc] = self._doc.Reference(
                         stream, f"ICCProfile.{hashlib.sha256(icc).hexdigest()[:16]}")
@@ -391,8 +422,19 @@ class Document:
         """A link annotation over `rect` to the destination `key`, printable (F 4), no border."""
         self._canvas.linkAbsolute("", key, Rect=rect, thickness=0, Border="[0 0 0]", F=4)
 
-    def end_page(self) -> None:
-        self._canvas.showPage()
+    def end_page(self, encoded: bytes | None = None) -> bytes:
+        """Finish the current page; returns its content stream as written (filtered).
+        `encoded`: the stream of an earlier identical page (writer.py, PageStreams), written
+        instead of what was drawn on this one; the resources the page uses (fonts, pictures,
+        the registration colour) must have been used on it all the same."""
+        c = self._canvas
+        c.showPage()
+        page = self._doc.Pages.pages[-1]
+        if encoded is None:
+            encoded = encode_page_stream(page.stream)
+        page.Contents = _page_stream(encoded)
+        page.stream = None                      # the text is not needed any more
+        return encoded
 
     # -- document --------------------------------------------------------------------------
     def page_label(self, index: int, style: str | None, start: int | None,
