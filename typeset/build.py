@@ -75,20 +75,30 @@ def metadata(comp: Composition):
     return issue_metadata(comp.issue, comp.layout)
 
 
-def render(comp: Composition, variant: str = "print", pdfx: str = "x4") -> bytes:
+def render(comp: Composition, variant: str = "print", pdfx: str = "x4", *,
+           streams=None, use_cache: bool = True) -> bytes:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
-    and crop marks) or archive (PDF/A-2u)."""
+    and crop marks) or archive (PDF/A-2u). `streams`: the page streams to reuse and keep
+    (render/pagestreams.py; a warm process passes its own); by default those cached on disk
+    for this issue and variant (none with `use_cache=False`)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
-    from typeset.render.writer import CropMarks, PicturePolicy, render_pdf
+    from typeset.render.writer import CropMarks, PicturePolicy, page_streams, render_pdf
 
     meta = metadata(comp)
     pg = comp.layout.page
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
     pictures = PicturePolicy(comp.layout.images, comp.layout.figure.min_ppi)
-    return render_pdf(comp.pages, comp.book.library, document_info(meta),
-                      variant=variant_for(variant, pdfx), issue=meta, bleed=pg.bleed,
-                      crop_marks=marks, pictures=pictures)
+    v = variant_for(variant, pdfx)
+    on_disk = streams is None and use_cache
+    if on_disk:
+        streams = page_streams(f"{comp.issue.path.resolve()}\0{v.key}")
+    data = render_pdf(comp.pages, comp.book.library, document_info(meta), variant=v,
+                      issue=meta, bleed=pg.bleed, crop_marks=marks, pictures=pictures,
+                      streams=streams)
+    if on_disk:
+        streams.save()
+    return data
 
 
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,

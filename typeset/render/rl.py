@@ -44,6 +44,11 @@ from typeset.text.fonts import FontFace
 # Fonts: CID-keyed subsets as ReportLab dynamic fonts
 # ------------------------------------------------------------------------------------------
 
+def reportlab_version() -> str:
+    import reportlab
+    return reportlab.Version
+
+
 class _FaceInfo:
     """What ReportLab's registry wants from `font.face` (a unique `name`)."""
 
@@ -299,6 +304,9 @@ class Document:
         self._version = tuple(version)
         self._named: list[tuple[bytes, object]] = []
         self._images: dict[str, str] = {}          # content key -> XObject name
+        self._marks: dict[tuple, list[str]] = {}   # crop marks -> their operators
+        self._resources: dict[EmbeddedFont, str] = {}
+        self._font_uses: dict[EmbeddedFont, FontUse] = {}
         self._icc: dict[bytes, object] = {}        # profile -> reference to its stream
 
     # -- document information, metadata, output intent ---------------------------------------
@@ -346,10 +354,16 @@ class Document:
 
     def font_resource(self, font: EmbeddedFont) -> str:
         """The resource name ("/F1") that selects `font` in this document's content."""
-        return font.getSubsetInternalName(0, self._doc)
+        name = self._resources.get(font)
+        if name is None:
+            name = self._resources[font] = font.getSubsetInternalName(0, self._doc)
+        return name
 
     def encode(self, font: EmbeddedFont, text: str) -> bytes:
-        return font.encode(text, self._doc)
+        use = self._font_uses.get(font)
+        if use is None:
+            use = self._font_uses[font] = font.use(self._doc)
+        return use.encode(text)
 
     def content(self, ops: str) -> None:
         """Append PDF operators to the page's content stream."""
@@ -361,12 +375,21 @@ class Document:
         print on every plate."""
         from reportlab.lib.colors import CMYKColorSep
         c = self._canvas
+        key = (tuple(segments), width)
+        code = self._marks.get(key)
+        if code is not None:     # the same marks as on an earlier page: the same operators
+            c._checkSeparation(self._registration)       # the page's resources name /All
+            c._code.extend(code)
+            return
+        self._registration = CMYKColorSep(1, 1, 1, 1, spotName="All")
+        start = len(c._code)
         c.saveState()
-        c.setStrokeColor(CMYKColorSep(1, 1, 1, 1, spotName="All"))
+        c.setStrokeColor(self._registration)
         c.setLineWidth(width)
         c.setLineCap(0)
         c.lines(segments)
         c.restoreState()
+        self._marks[key] = c._code[start:]
 
     def image(self, key: str, *, width: int, height: int, space: str, components: int,
               filter: str, data: bytes, decode: tuple[float, ...] | None = None,
