@@ -65,3 +65,67 @@ def test_page_streams_on_disk_are_reused_by_the_next_process(issue):
     data[-10] ^= 0xFF
     files[0].write_bytes(bytes(data))
     assert render(compose(issue)) == cold
+
+
+# -- the warm process: typeset.session ------------------------------------------------------------
+
+def cold_build(manifest: Path, out: Path, cache: Path) -> bytes:
+    """`typeset build` in a process of its own with an empty cache."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, TYPESET_CACHE=str(cache), PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "typeset", "build", str(manifest), "-o", str(out)],
+                   env=env, check=True, capture_output=True)
+    return out.read_bytes()
+
+
+def test_a_session_rebuild_after_an_edit_writes_what_a_cold_build_writes(issue, tmp_path):
+    from typeset.session import Session
+
+    out = tmp_path / "session.pdf"
+    with Session(issue, output=out) as s:
+        first = s.rebuild()
+        assert first.ok and first.errors == [] and first.page_count == 40
+        assert len(first.pages_drawn) > 30 and len(first.articles_read) == 10
+        again = s.rebuild()                        # nothing changed: nothing read or drawn
+        assert again.ok and again.articles_read == [] and again.pages_drawn == []
+        assert again.pages_changed == [] and again.sha256 == first.sha256
+        # a correction in one paragraph: one article read again, few pages drawn
+        edit(issue, "05-*.md", "政治上的清醒", "政治上的清楚")
+        fixed = s.rebuild()
+        assert fixed.ok and [p.name for p in fixed.articles_read] == ["05-shizheng-yiliu.md"]
+        assert 0 < len(fixed.pages_drawn) < 10 and fixed.pages_changed
+        assert set(fixed.timings) >= {"load", "compose", "paginate", "render", "write"}
+        edited = out.read_bytes()
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == edited
+    assert fixed.sha256 != first.sha256
+
+
+def test_a_session_reports_bad_input_and_keeps_the_earlier_file(issue, tmp_path):
+    from typeset.session import Session
+
+    out = tmp_path / "session.pdf"
+    s = Session(issue, output=out, report=True)
+    good = s.rebuild()
+    assert good.ok and good.report is not None and good.report.lines > 1000
+    before = out.read_bytes()
+    edit(issue, "03-*.md", "title:", "title: [unclosed")          # broken front matter
+    bad = s.rebuild()
+    assert not bad.ok and bad.output is None and len(bad.errors) == 1
+    assert "03-tian-huitoukan.md:" in bad.errors[0] and "malformed YAML" in bad.errors[0]
+    assert "hint:" in bad.errors[0]
+    assert out.read_bytes() == before
+    edit(issue, "03-*.md", "title: [unclosed", "title:")          # fixed again
+    back = s.rebuild()
+    assert back.ok and back.sha256 == good.sha256 and out.read_bytes() == before
+    # a changed layout file is read again: everything is made anew
+    layout = issue.parent / "house.yaml"
+    layout.write_text((ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+                      .replace("indent: 2\n", "indent: 3\n", 1), encoding="utf-8")
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("layout: guangxi", "layout: house.yaml"), encoding="utf-8")
+    other = s.rebuild()
+    assert other.ok and other.sha256 != good.sha256 and len(other.pages_drawn) > 30
+    s.close()
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == out.read_bytes()

@@ -26,9 +26,11 @@ def default_output(manifest: Path) -> Path:
     return Path("out") / f"{manifest.resolve().parent.name}.pdf"
 
 
-def load(manifest: Path, layout_override: str | None = None) -> tuple[Issue, Layout]:
-    """The issue and the layout it is set in (the manifest's, unless overridden)."""
-    issue = load_issue(manifest, layout=layout_override)
+def load(manifest: Path, layout_override: str | None = None, *,
+         read_article=None) -> tuple[Issue, Layout]:
+    """The issue and the layout it is set in (the manifest's, unless overridden).
+    `read_article`: see model.manifest.load_issue."""
+    issue = load_issue(manifest, layout=layout_override, read_article=read_article)
     if layout_override:
         layout = load_layout(layout_override)
     else:

@@ -408,14 +408,28 @@ def _author_spaces(text: str) -> list[int]:
     return out
 
 
-def compose_issue(issue: Issue, comp: Composer) -> list[FlowItem]:
+def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> list[FlowItem]:
+    """The issue's flow: every article's items, in order. `memo`: the items of articles
+    composed before (a warm process, typeset.session, keeps it): an article that is the same
+    object, at the same place, under the same section title, with the same composer, gives
+    the same items (they are never changed after this). It holds only this issue's articles
+    afterwards."""
     items: list[FlowItem] = []
     first = True
+    kept: dict = {}
     for si, section in enumerate(issue.sections):
         if not section.articles:
             raise TypesetError(f"section '{section.title}' has no articles", file=issue.path,
                                line=section.line)
         for ai, art in enumerate(section.articles):
-            items += comp.article(art, section.title, si, ai, first)
+            key = (id(art), section.title, si, ai, first)
+            got = memo.get(key) if memo is not None else None
+            if got is None or got[0] is not art:
+                got = (art, comp.article(art, section.title, si, ai, first))
+            kept[key] = got
+            items += got[1]
             first = False
+    if memo is not None:
+        memo.clear()
+        memo.update(kept)
     return items

@@ -24,7 +24,7 @@ from typeset.fsutil import cache_dir, read_cache, write_cache
 MIN_CACHED = 64 << 10
 _MAGIC = b"typeset-deflated/1\n"
 _LIMIT = 64 << 20                # no font program or profile comes near this
-_memo: dict[bytes, bytes] = {}   # SHA-256 of the data -> compressed (this process)
+_memo: dict[str, bytes] = {}     # cache file -> compressed data (this process)
 
 
 def _version() -> bytes:
@@ -36,11 +36,11 @@ def deflate(data: bytes) -> bytes:
     if len(data) < MIN_CACHED:
         return zlib.compress(data)
     digest = hashlib.sha256(data).digest()
-    got = _memo.get(digest)
-    if got is not None:
-        return got
     key = hashlib.sha256(_version() + b"\0" + digest).hexdigest()
     path = os.path.join(cache_dir(), "deflated", key[:2], key + ".z")
+    got = _memo.get(path)            # (by path: another cache folder gets its own file)
+    if got is not None:
+        return got
     raw = read_cache(path, _LIMIT)
     if raw is not None and raw.startswith(_MAGIC):
         got = raw[len(_MAGIC):]
@@ -55,5 +55,5 @@ def deflate(data: bytes) -> bytes:
     if got is None:
         got = zlib.compress(data)
         write_cache(path, _MAGIC + got)
-    _memo[digest] = got
+    _memo[path] = got
     return got

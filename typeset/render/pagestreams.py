@@ -43,6 +43,8 @@ class PageStreams:
         self.used: dict[str, bytes] = {}      # what this build used or made
         self.hits = 0
         self.misses = 0
+        self.keys: list[str | None] = []      # the last build's pages' keys, in page order
+        self.drawn: list[int] = []            # the pages it drew (indices), not reused
         self.path: str | None = None
         self.code = ""
         self._index: dict[str, tuple[int, int, str]] | None = None
@@ -65,6 +67,8 @@ class PageStreams:
         """A new build: count afresh and remember only what it uses."""
         self.used = {}
         self.hits = self.misses = 0
+        self.keys = []
+        self.drawn = []
 
     def get(self, key: str) -> bytes | None:
         got = self.streams.get(key)

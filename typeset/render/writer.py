@@ -333,7 +333,10 @@ class _Writer:
         if v.metadata:
             doc.set_metadata(build_xmp(info, self.issue, v))
         outline_level = -1
-        self._version = _code_version() if self.streams is not None else ""
+        self._version = ""
+        if self.streams is not None:
+            self._version = _code_version()
+            self.streams.begin()
         for i, page in enumerate(self.pages):
             page_key, cached = self._page(i, page)
             for j, a in enumerate(page.anchors):
@@ -351,8 +354,12 @@ class _Writer:
             encoded = doc.end_page(cached)
             if cached is None:
                 self.rendered.append(i)
-                if page_key is not None:
-                    self.streams.put(page_key, encoded)
+            if self.streams is not None:
+                self.streams.keys.append(page_key)
+                if cached is None:
+                    self.streams.drawn.append(i)
+                    if page_key is not None:
+                        self.streams.put(page_key, encoded)
         labels = [p.label for p in self.pages]
         if v.page_labels and any(labels):
             for index, style, start, prefix in _label_ranges(labels):
@@ -444,15 +451,18 @@ class _Writer:
                 if u is None:
                     continue
                 font, res, codes = u
-                # the codes and the face say which glyphs are shown (not the characters:
-                # the variant's text rule is checked on every page, reused or not)
+                # the codes and the face say which glyphs are shown; the characters make the
+                # key say what the page shows (the stream is the same for other characters
+                # with the same codes, but the page is not: Session.pages_changed)
                 fk = fonts.get(font)
                 if fk is None:
                     fk = fonts[font] = b"T%s\0%s\0" % (res.encode(),
                                                        font.face_data.identity.encode())
                 add(fk)
-                add(pack("<4dI", item.x, item.y, item.size, item.hscale, len(codes)))
+                text = item.text.encode("utf-8")
+                add(pack("<4dII", item.x, item.y, item.size, item.hscale, len(codes), len(text)))
                 add(codes)
+                add(text)
                 if item.xs is None:
                     add(b"N")
                 else:
