@@ -129,3 +129,20 @@ def test_a_session_reports_bad_input_and_keeps_the_earlier_file(issue, tmp_path)
     assert other.ok and other.sha256 != good.sha256 and len(other.pages_drawn) > 30
     s.close()
     assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == out.read_bytes()
+
+
+# -- two cores ------------------------------------------------------------------------------------
+
+def test_the_report_made_aside_is_the_report(sample_composition, monkeypatch):
+    """A large issue's typographic report is made by a forked child while the PDF is written
+    (build.report_aside); it is the report the build makes itself, findings and all."""
+    import typeset.build as B
+    from typeset.report import check_composition
+
+    monkeypatch.setattr(B, "REPORT_ASIDE_PAGES", 1)
+    made = B.report_aside(sample_composition)
+    inline = check_composition(sample_composition)
+    aside = made()
+    assert aside == inline and aside.lines > 1000 and aside.short_pages
+    monkeypatch.setattr(B, "_report_child", lambda comp, conn: conn.close())   # a child that dies
+    assert B.report_aside(sample_composition)() == inline

@@ -39,11 +39,47 @@ def load(manifest: Path, layout_override: str | None = None, *,
     return issue, layout
 
 
+def prefetch_fonts(manifest: Path, layout_override: str | None = None) -> None:
+    """Start hashing the fonts the issue's layout names (text.fonts.prefetch_identities),
+    found by a glance at the manifest's `layout:` line and the layout file's font names, so
+    that it runs beside the parsing of the articles. Only ever a head start: whatever this
+    gets wrong, the build itself reads properly."""
+    import re
+
+    from typeset.model.layout import resolve_layout_path
+    from typeset.text.fonts import prefetch_identities
+    try:
+        ref = layout_override
+        if ref is None:
+            m = re.search(r"^layout:[ \t]*[\"']?([^\"'\s#]+)",
+                          manifest.read_text(encoding="utf-8"), re.M)
+            if m is None:
+                return
+            ref = m.group(1)
+        path = resolve_layout_path(ref, relative_to=None if layout_override else
+                                   manifest.parent)
+        library = FontLibrary()
+        found = []
+        for name in dict.fromkeys(re.findall(r"[^\s\[\],:'\"#]+\.(?:otf|ttf|ttc|otc)",
+                                             path.read_text(encoding="utf-8"), re.I)):
+            ref = name if "/" not in name or Path(name).is_absolute() else \
+                str(path.parent / name)
+            try:
+                found.append(library.resolve(ref).split("#")[0])
+            except Exception:                # noqa: BLE001 (a head start, never an error)
+                continue
+        prefetch_identities(found)
+    except (OSError, ValueError):
+        return
+
+
 def compose(manifest: Path, *, layout_override: str | None = None,
             library: FontLibrary | None = None, use_cache: bool = True,
             loaded: tuple[Issue, Layout] | None = None) -> Composition:
     """Every page of the issue, laid out (nothing written). `loaded`: the issue and layout
     already loaded (`load`), not read again."""
+    if loaded is None:
+        prefetch_fonts(Path(manifest), layout_override)
     issue, layout = loaded or load(manifest, layout_override)
     book = StyleBook(layout, library or FontLibrary())
     check_sources(issue, layout, book)
@@ -120,7 +156,7 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.fsutil import check_output
     from typeset.render.variants import variant_for
-    from typeset.report import check_composition, picture_report
+    from typeset.report import picture_report
 
     standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     out = check_output(output or default_output(manifest), create_parent=output is None)
@@ -130,10 +166,61 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
     failure = pictures.failure()          # under-resolution, when the layout makes it an error
     if failure is not None:
         raise failure
+    typography = report_aside(comp)      # the report on another core, where that pays
     digest = write(comp, out, variant, pdfx, create_parent=output is None)
     return BuildReport(out, len(comp.contents), len(comp.body), comp.padding, standard,
-                       digest, check_composition(comp), pictures,
+                       digest, typography(), pictures,
                        front_blanks=len(comp.front) - len(comp.contents))
+
+
+#: an issue of this many pages has its typographic report made by a second process while the
+#: PDF is written (bench/build.py: below it, starting the process costs more than it saves)
+REPORT_ASIDE_PAGES = 150
+
+
+def report_aside(comp: Composition):
+    """A function returning `check_composition(comp)`: for an issue of REPORT_ASIDE_PAGES
+    pages or more, on a machine with two cores or more, computed by a forked child process
+    meanwhile (it only reads the pages; the result comes back through a pipe). If the child
+    cannot start or fails, the report is made here, as for a small issue."""
+    import os
+
+    from typeset.report import check_composition
+    if (len(comp.pages) < REPORT_ASIDE_PAGES or not hasattr(os, "fork")
+            or (os.cpu_count() or 1) < 2):
+        return lambda: check_composition(comp)
+    try:
+        import multiprocessing
+        if multiprocessing.current_process().daemon:     # (a daemon may not have children)
+            return lambda: check_composition(comp)
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_report_child, args=(comp, send), daemon=True)
+        child.start()
+        send.close()
+    except (OSError, ValueError, AssertionError):
+        return lambda: check_composition(comp)
+
+    def result():
+        try:
+            rep = recv.recv()
+        except (EOFError, OSError):             # the child died: make it here
+            rep = None
+        finally:
+            recv.close()
+            child.join()
+        return rep if rep is not None else check_composition(comp)
+    return result
+
+
+def _report_child(comp: Composition, conn) -> None:
+    from typeset.report import check_composition
+    try:
+        rep = check_composition(comp)
+    except BaseException:          # noqa: BLE001 (the parent makes it again and sees why)
+        rep = None
+    conn.send(rep)
+    conn.close()
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,

@@ -173,6 +173,9 @@ class Session:
         from typeset.report import check_composition, picture_report
 
         out = check_output(self.output, create_parent=self._create_parent)
+        if self._layout is None:
+            from typeset.build import prefetch_fonts
+            prefetch_fonts(self.manifest, self.layout_override)
         issue = load_issue(self.manifest, layout=self.layout_override,
                            read_article=self._read_article)
         self._prepare_layout(issue)

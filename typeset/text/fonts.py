@@ -40,6 +40,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -69,12 +70,49 @@ def file_identity(path: str) -> str:
     memo = (real, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
     digest = _hash_memo.get(memo)
     if digest is None:
-        h = hashlib.sha256()
-        with open(real, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 22), b""):
-                h.update(chunk)
-        digest = _hash_memo[memo] = h.hexdigest()
+        with _hash_lock:
+            busy = _hashing.get(memo)
+            mine = busy is None
+            if mine:
+                busy = _hashing[memo] = threading.Event()
+        if not mine:                  # `prefetch_identities` is hashing it: wait for that
+            busy.wait()
+            digest = _hash_memo.get(memo)
+            if digest is not None:
+                return digest
+        try:
+            h = hashlib.sha256()
+            with open(real, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 22), b""):
+                    h.update(chunk)          # (hashlib lets other threads run meanwhile)
+            digest = _hash_memo[memo] = h.hexdigest()
+        finally:
+            if mine:
+                with _hash_lock:
+                    del _hashing[memo]
+                busy.set()
     return digest
+
+
+_hash_lock = threading.Lock()
+_hashing: dict[tuple, threading.Event] = {}     # files being hashed by some thread
+
+
+def prefetch_identities(paths: Iterable[str]) -> None:
+    """Hash these font files on another thread (SHA-256 runs outside the interpreter lock,
+    so on a second core): a build names its fonts before it parses its articles, and the
+    faces it makes afterwards find their identities memoised. Only ever a head start: an
+    error here is ignored (the real read reports it)."""
+    paths = list(paths)
+
+    def work() -> None:
+        for p in paths:
+            try:
+                file_identity(p)
+            except (OSError, ValueError):
+                pass
+    if paths:
+        threading.Thread(target=work, name="typeset-font-hash", daemon=True).start()
 
 
 def is_ignorable(ch: str) -> bool:
