@@ -139,6 +139,8 @@ def test_the_report_made_aside_is_the_report(sample_composition, monkeypatch):
     import typeset.build as B
     from typeset.report import check_composition
 
+    import typeset.parallel as P
+    monkeypatch.setattr(P, "_load", lambda: 0.0)          # as if the other core were idle
     monkeypatch.setattr(B, "REPORT_ASIDE_PAGES", 1)
     made = B.report_aside(sample_composition)
     inline = check_composition(sample_composition)
@@ -146,3 +148,36 @@ def test_the_report_made_aside_is_the_report(sample_composition, monkeypatch):
     assert aside == inline and aside.lines > 1000 and aside.short_pages
     monkeypatch.setattr(B, "_report_child", lambda comp, conn: conn.close())   # a child that dies
     assert B.report_aside(sample_composition)() == inline
+
+
+def test_forked_children_give_what_this_process_gives(monkeypatch, tmp_path):
+    """A cold build on two cores (faces read and paragraphs broken by forked children) lays
+    out exactly what one process lays out, and a child that fails changes nothing."""
+    import typeset.parallel as P
+    from typeset.layout.compose import Composer, compose_issue, prebreak
+    from typeset.layout.styles import StyleBook
+    from typeset.render.debug import dump_pages
+    from typeset.text.fonts import FontLibrary
+    from typeset.text.parcache import ParagraphCache
+    from typeset.build import load
+    from typeset.layout.issue import paginate_issue
+
+    monkeypatch.setattr(P, "_load", lambda: 0.0)
+    assert P.map_forked(lambda x: x * x, [1, 2, 3, 4]) == [1, 4, 9, 16]
+    assert P.map_forked(lambda x: 1 // (x - 3), [1, 2, 3]) is None     # a child failed
+
+    def laid_out(cache_name: str, forked: bool) -> str:
+        monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / cache_name))
+        (P.enable if forked else P.disable)()
+        issue, layout = load(SAMPLE)
+        book = StyleBook(layout, FontLibrary())
+        cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint)
+        comp = Composer(layout, book, cache)
+        assert prebreak(issue, comp) is forked
+        assert forked == (len(cache.old) > 500)
+        pages = paginate_issue(issue, comp, compose_issue(issue, comp), comp.colophon(issue))
+        return dump_pages(pages.pages)
+    try:
+        assert laid_out("one", False) == laid_out("two", True)
+    finally:
+        P.enable()

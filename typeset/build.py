@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.issueinfo import issue_metadata
-from typeset.layout.compose import Composer, compose_issue
+from typeset.layout.compose import Composer, compose_issue, prebreak
 from typeset.layout.issue import Composition, paginate_issue
 from typeset.layout.preflight import check_glyphs, check_sources  # noqa: F401 (check_glyphs: API)
 from typeset.layout.styles import StyleBook
@@ -85,6 +85,7 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     check_sources(issue, layout, book)
     cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
     composer = Composer(layout, book, cache)
+    prebreak(issue, composer)              # a cold build: on two cores
     comp = paginate_issue(issue, composer, compose_issue(issue, composer),
                           composer.colophon(issue))
     if cache is not None:
@@ -180,19 +181,17 @@ REPORT_ASIDE_PAGES = 150
 
 def report_aside(comp: Composition):
     """A function returning `check_composition(comp)`: for an issue of REPORT_ASIDE_PAGES
-    pages or more, on a machine with two cores or more, computed by a forked child process
-    meanwhile (it only reads the pages; the result comes back through a pipe). If the child
-    cannot start or fails, the report is made here, as for a small issue."""
-    import os
-
+    pages or more, when another core is idle (typeset.parallel.workers), computed by a forked
+    child process meanwhile (it only reads the pages; the result comes back through a pipe).
+    If the child cannot start or fails, the report is made here, as for a small issue."""
+    from typeset import parallel
     from typeset.report import check_composition
-    if (len(comp.pages) < REPORT_ASIDE_PAGES or not hasattr(os, "fork")
-            or (os.cpu_count() or 1) < 2):
+    if len(comp.pages) < REPORT_ASIDE_PAGES or parallel.workers() < 2:
         return lambda: check_composition(comp)
     try:
+        import gc
         import multiprocessing
-        if multiprocessing.current_process().daemon:     # (a daemon may not have children)
-            return lambda: check_composition(comp)
+        gc.freeze()             # (see typeset.parallel)
         ctx = multiprocessing.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         child = ctx.Process(target=_report_child, args=(comp, send), daemon=True)
@@ -200,6 +199,8 @@ def report_aside(comp: Composition):
         send.close()
     except (OSError, ValueError, AssertionError):
         return lambda: check_composition(comp)
+    finally:
+        gc.unfreeze()
 
     def result():
         try:

@@ -166,7 +166,7 @@ class Session:
     def _rebuild(self, lap) -> RebuildResult:
         from typeset.build import render
         from typeset.fsutil import check_output, write_output
-        from typeset.layout.compose import compose_issue
+        from typeset.layout.compose import compose_issue, prebreak
         from typeset.layout.issue import paginate_issue
         from typeset.layout.preflight import check_sources
         from typeset.model.manifest import load_issue
@@ -184,6 +184,8 @@ class Session:
         lap("glyph check")
         if self._cache is not None:
             self._cache.next_build()
+        if not self._flow:
+            prebreak(issue, self._composer)        # a cold first build: on two cores
         flow = compose_issue(issue, self._composer, self._flow)
         lap("compose")
         comp = paginate_issue(issue, self._composer, flow, self._composer.colophon(issue),

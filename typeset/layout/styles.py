@@ -55,13 +55,16 @@ class StyleBook:
         self.layout = layout
         self.library = library
         chains: dict[str, FontChain] = {}
+
+        def ref_of(f: str) -> str:
+            if "/" in f and not Path(f).is_absolute() and layout.path:
+                return str(Path(layout.path).parent / f)
+            return f
+        library.preload(ref_of(f) for files in layout.fonts.values() for f in files)
         for role, files in layout.fonts.items():
             faces = []
             for f in files:
-                ref = f
-                if "/" in f and not Path(f).is_absolute() and layout.path:
-                    ref = str(Path(layout.path).parent / f)
-                faces.append(library.face(ref))
+                faces.append(library.face(ref_of(f)))
             if not faces:
                 raise TypesetError(f"font role '{role}' lists no font file", file=layout.path)
             chains[role] = FontChain(tuple(faces))
