@@ -25,6 +25,19 @@ _NO_JOINED = frozenset(JOINED)
 _CH, _STYLE, _X = attrgetter("ch"), attrgetter("style"), attrgetter("x")
 
 
+class _Advances(dict):
+    """Character -> StyleBook.advance in one style (for `width`: a sum without a loop in
+    Python)."""
+
+    def __init__(self, book: "StyleBook", style: str):
+        super().__init__()
+        self.book, self.style = book, style
+
+    def __missing__(self, ch: str) -> float:
+        a = self[ch] = self.book.advance(ch, self.style)
+        return a
+
+
 class _DrawnFaces(dict):
     """Character -> the face that draws it in one style; None for a character that is not
     drawn (invisible) or has no glyph (StyleBook.runs then takes the general way)."""
@@ -81,6 +94,7 @@ class StyleBook:
         self._advance: dict[tuple[str, str], float] = {}
         self._face: dict[tuple[str, str], FontFace | None] = {}
         self._drawn: dict[str, _DrawnFaces] = {}
+        self._widths: dict[str, _Advances] = {}
 
     def fingerprint(self, name: str) -> str:
         """What a style measures with: its size and its font files (path, size, mtime)."""
@@ -150,7 +164,10 @@ class StyleBook:
         return self.styles[style].chain.missing(text)
 
     def width(self, text: str, style: str) -> float:
-        return sum(self.advance(ch, style) for ch in text)
+        widths = self._widths.get(style)
+        if widths is None:
+            widths = self._widths[style] = _Advances(self, style)
+        return sum(map(widths.__getitem__, text))
 
     # --- set lines -> text runs -------------------------------------------------------------
     def runs(self, line: Line, x: float, y: float, role: str) -> list[TextRun]:

@@ -595,13 +595,14 @@ class FontLibrary:
 class FontChain:
     """An ordered list of faces; each character is set in the first face that has it."""
 
-    __slots__ = ("faces", "_memo")
+    __slots__ = ("faces", "_memo", "_covered")
 
     def __init__(self, faces: Iterable[FontFace]):
         self.faces = tuple(faces)
         if not self.faces:
             raise ValueError("FontChain needs at least one face")
         self._memo: dict[str, FontFace | None] = {}
+        self._covered: set[str] = set()      # characters found not missing
 
     def face_for(self, ch: str) -> FontFace | None:
         try:
@@ -616,10 +617,13 @@ class FontChain:
     def missing(self, text: str) -> list[str]:
         """Distinct characters of `text` no face covers, in order of first occurrence
         (the invisible characters of typeset.model.chars are never missing)."""
+        if self._covered.issuperset(text):
+            return []
         seen: dict[str, None] = {}
         for ch in text:
             if ch not in seen and self.face_for(ch) is None and not is_ignorable(ch):
                 seen[ch] = None
+        self._covered.update(ch for ch in text if ch not in seen)
         return list(seen)
 
     def __repr__(self) -> str:
