@@ -181,3 +181,28 @@ def test_forked_children_give_what_this_process_gives(monkeypatch, tmp_path):
         assert laid_out("one", False) == laid_out("two", True)
     finally:
         P.enable()
+
+
+def test_a_session_notices_a_font_file_replaced(issue, tmp_path):
+    """A font file the layout names, replaced by another face while the session runs: the
+    next rebuild reads the faces again and writes what a cold build writes."""
+    import shutil as sh
+
+    from typeset.session import Session
+
+    fonts = ROOT / "fonts"
+    sh.copyfile(fonts / "LXGWWenKai-Regular.ttf", issue.parent / "kai.ttf")
+    layout = issue.parent / "house.yaml"
+    layout.write_text((ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+                      .replace("kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"),
+                      encoding="utf-8")
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("layout: guangxi", "layout: house.yaml"), encoding="utf-8")
+    out = tmp_path / "session.pdf"
+    with Session(issue, output=out) as s:
+        first = s.rebuild()
+        assert first.ok, first.errors
+        sh.copyfile(fonts / "NotoSerifCJKsc-Regular.otf", issue.parent / "kai.ttf")
+        second = s.rebuild()
+        assert second.ok and second.sha256 != first.sha256
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == out.read_bytes()

@@ -15,8 +15,8 @@ What a session keeps, and when each is made again (every key is the content, as 
 caches on disk, so a rebuild writes exactly the bytes a cold `typeset build` of the same
 sources writes — tested):
 
-* the fonts: faces parsed once (a font file is identified by its bytes: a changed file is a
-  new face, text/fonts.py);
+* the fonts: faces parsed once; a font file whose size, modification time or inode changes
+  makes the session start afresh (every face read again, everything below made again);
 * the layout: read again when its file's bytes change (then everything below is dropped);
 * the articles: each file is read (its bytes hashed) on every rebuild and parsed again only
   when its bytes, or a picture it places, changed (model.manifest.load_issue `read_article`);
@@ -120,6 +120,7 @@ class Session:
         self._pages: dict = {}        # paginate_issue's memo
         self._streams = None          # render.pagestreams.PageStreams
         self._last_keys: list = []
+        self._font_states: dict = {}
 
     # -- the public interface ---------------------------------------------------------------------
     def rebuild(self) -> RebuildResult:
@@ -173,6 +174,11 @@ class Session:
         from typeset.report import check_composition, picture_report
 
         out = check_output(self.output, create_parent=self._create_parent)
+        if self._layout is not None and self._fonts_changed():
+            from typeset.text.fonts import FontLibrary
+            self.library = FontLibrary(use_cache=self.use_cache)
+            self._layout_key = self._layout = None          # everything is made again
+            self._streams = None
         if self._layout is None:
             from typeset.build import prefetch_fonts
             prefetch_fonts(self.manifest, self.layout_override)
@@ -205,6 +211,7 @@ class Session:
         report = check_composition(comp) if self.report else None
         if self.report:
             lap("report")
+        self._fonts_changed()                   # (remembers the fonts' files as they are)
         keys = list(self._streams.keys)
         changed = [i for i, k in enumerate(keys)
                    if k is None or i >= len(self._last_keys) or self._last_keys[i] != k]
@@ -247,6 +254,20 @@ class Session:
         self._flow = {}
         self._pages = {}
         self._layout_key = key
+
+    def _fonts_changed(self) -> bool:
+        """Whether a font file the session has read changed since (its size, modification
+        time or inode): then the faces are read again."""
+        states = {}
+        for face in self.library._faces.values():
+            try:
+                st = os.stat(face.file)
+                states[face.file] = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except OSError:
+                states[face.file] = None
+        changed = bool(self._font_states) and states != self._font_states
+        self._font_states = states
+        return changed
 
     def _page_streams(self, issue):
         from typeset.render.pagestreams import PageStreams
