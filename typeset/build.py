@@ -189,9 +189,7 @@ def report_aside(comp: Composition):
     if len(comp.pages) < REPORT_ASIDE_PAGES or parallel.workers() < 2:
         return lambda: check_composition(comp)
     try:
-        import gc
         import multiprocessing
-        gc.freeze()             # (see typeset.parallel)
         ctx = multiprocessing.get_context("fork")
         recv, send = ctx.Pipe(duplex=False)
         child = ctx.Process(target=_report_child, args=(comp, send), daemon=True)
@@ -199,8 +197,6 @@ def report_aside(comp: Composition):
         send.close()
     except (OSError, ValueError, AssertionError):
         return lambda: check_composition(comp)
-    finally:
-        gc.unfreeze()
 
     def result():
         try:
@@ -215,6 +211,8 @@ def report_aside(comp: Composition):
 
 
 def _report_child(comp: Composition, conn) -> None:
+    import gc
+    gc.disable()        # (a collection would touch, so copy, every page of the parent's heap)
     from typeset.report import check_composition
     try:
         rep = check_composition(comp)

@@ -67,7 +67,7 @@ def workers() -> int:
 
 
 #: a child is started only when at least this many cores are idle (by the load average)
-IDLE_CORES = 0.8
+IDLE_CORES = 0.5
 
 
 def _load() -> float:
@@ -92,15 +92,13 @@ def map_forked(fn: Callable[[T], R], items: Iterable[T], *, here: int = 0) -> li
     import gc
     import multiprocessing
     _TASK = (fn, items)
-    gc.freeze()          # the children's collector leaves the parent's objects alone (no
-    try:                 # copy-on-write of the whole heap)
-        ctx = multiprocessing.get_context("fork")
-        pool = ctx.Pool(max(1, min(n - (1 if here else 0), len(items) - here)))
+    try:                 # (no garbage collection in a child: it would touch, so copy, every
+        ctx = multiprocessing.get_context("fork")            # page of the parent's heap)
+        pool = ctx.Pool(max(1, min(n - (1 if here else 0), len(items) - here)),
+                        initializer=gc.disable)
     except (OSError, ValueError, AssertionError):
         _TASK = None
         return None
-    finally:
-        gc.unfreeze()
     try:
         pending = pool.map_async(_call, range(here, len(items)), chunksize=1)
         mine = [fn(x) for x in items[:here]]

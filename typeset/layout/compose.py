@@ -408,7 +408,7 @@ def _author_spaces(text: str) -> list[int]:
     return out
 
 
-#: a cold build breaks paragraphs on two cores when at least this many are not cached
+#: a cold build of an issue with at least this many blocks breaks its paragraphs on two cores
 PREBREAK_MISSING = 100
 
 
@@ -422,7 +422,9 @@ def prebreak(issue: Issue, comp: Composer) -> bool:
     if cache is None:
         return False
     blocks = sum(len(a.blocks) for s in issue.sections for a in s.articles)
-    if blocks - len(cache.old) < PREBREAK_MISSING:
+    # cold: the cache holds fewer entries than a quarter of the blocks (a warm cache holds
+    # about one per block and more: headings, cells, notes; repeated paragraphs share one)
+    if blocks < PREBREAK_MISSING or len(cache.old) * 4 >= blocks:
         return False
     from typeset import parallel
     if parallel.workers() < 2:
@@ -437,7 +439,9 @@ def prebreak(issue: Issue, comp: Composer) -> bool:
             comp.article(art, title, si, ai, si == 0 and ai == 0)
         except TypesetError:
             pass                         # compose_issue meets it again, in order
-        return cache.new, cache.new_words
+        old, old_words = cache.old, cache.old_words          # (only what it broke goes back)
+        return ({k: v for k, v in cache.new.items() if k not in old},
+                {k: v for k, v in cache.new_words.items() if k not in old_words})
     got = parallel.map_forked(work, arts)
     if got is None:
         return False
