@@ -3,6 +3,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Generated articles are large by design (a page make-up test needs several pages of text) and a
+# shared CI machine is slow at times: neither is a defect of the input, so the health checks
+# that judge size and speed do not fail a run. Tests that set their own settings say so too.
+settings.register_profile("typeset", suppress_health_check=[HealthCheck.data_too_large,
+                                                             HealthCheck.too_slow])
+settings.load_profile("typeset")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"

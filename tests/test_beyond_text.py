@@ -218,7 +218,7 @@ def text_box(r: TextRun, comp) -> tuple[float, float, float, float]:
 
 
 @settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", 6)), deadline=None, suppress_health_check=[
-    HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(block, min_size=1, max_size=14))
 def test_generated_articles_keep_every_rule(tmp_path_factory, blocks):
     root = tmp_path_factory.mktemp("beyond")

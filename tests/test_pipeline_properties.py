@@ -22,7 +22,8 @@ paragraph = st.lists(piece, min_size=1, max_size=60).map("".join).filter(
     lambda t: not re.search(r"^\s|\s$|\s\s", t))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
 @given(st.lists(paragraph, min_size=1, max_size=8))
 def test_every_character_lands_once_and_no_line_breaks_a_rule(tmp_path_factory, paragraphs):
     root = tmp_path_factory.mktemp("prop")
@@ -55,7 +56,8 @@ heading = st.lists(heading_piece, min_size=4, max_size=30).map("".join).map(
 
 
 @settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", "8")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
 @given(title=heading, subtitle=heading, subheads=st.lists(heading, min_size=1, max_size=3),
        paragraphs=st.lists(paragraph, min_size=1, max_size=5),
        layout=st.sampled_from(["guangxi", "chongqing"]))
@@ -91,7 +93,8 @@ long_paragraph = st.lists(piece, min_size=30, max_size=90).map("".join).filter(
 
 
 @settings(max_examples=int(os.environ.get("TYPESET_FUZZ_EXAMPLES", "8")), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
 @given(articles=st.lists(st.tuples(st.lists(long_paragraph, min_size=5, max_size=14),
                                    st.lists(heading, max_size=3), st.booleans()),
                          min_size=1, max_size=2),

@@ -196,3 +196,48 @@ def test_image_xobjects_land_in_each_page_resources_once():
     assert im1["/DecodeParms"]["/Predictor"] == 15 and im1["/BitsPerComponent"] == 8
     assert im1["/ColorSpace"][1].idnum == im2["/ColorSpace"][1].idnum      # one profile stream
     assert im1["/ColorSpace"][1].get_object().get_data() == srgb
+
+
+def test_a_finished_page_stream_is_written_as_given(library):
+    """end_page returns the page's stream as written (FlateDecode of what was drawn, the
+    canvas's own operators included: ReportLab's last page in doc.Pages.pages, its Contents
+    set before save); a page ended with that stream instead of drawing writes the same file
+    (the page-stream cache relies on both)."""
+    import zlib
+
+    def make(reuse: bytes | None):
+        doc = _doc()
+        f = rl.register(library.face(SERIF))
+        doc.begin_page((200.0, 200.0), (10, 10, 190, 190), (7, 7, 193, 193))
+        doc.registration_lines([(0, 10, 5, 10)], 0.25)
+        name = doc.font_resource(f)
+        codes = doc.encode(f, "政协")
+        if reuse is None:
+            doc.content(f"BT {name} 12 Tf 1 0 0 1 20 100 Tm <{codes.hex()}> Tj ET")
+        encoded = doc.end_page(reuse)
+        return encoded, doc.save()
+    encoded, drawn = make(None)
+    text = zlib.decompress(encoded).decode("ascii")
+    assert text.startswith("1 0 0 1 0 0 cm") and "/All CS 1 SCN" in text and " Tj ET" in text
+    again, reused = make(encoded)
+    assert again == encoded and reused == drawn
+    page = pypdf.PdfReader(io.BytesIO(drawn)).pages[0]
+    assert page["/Contents"].get_object()["/Filter"] == ["/FlateDecode"]
+    assert "/All" in page["/Resources"]["/ColorSpace"]
+    assert page.get_contents().get_data().decode("ascii") == text
+
+
+def test_crop_marks_drawn_again_are_the_same_operators(library):
+    """The registration colour's operators, made once per document and repeated on later
+    pages (Canvas._code, Canvas._checkSeparation put /All in each page's resources)."""
+    doc = _doc()
+    pages = []
+    for _ in range(2):
+        doc.begin_page((200.0, 200.0), None, None)
+        doc.registration_lines([(0, 10, 5, 10), (195, 10, 200, 10)], 0.25)
+        pages.append(doc.end_page())
+    pdf = pypdf.PdfReader(io.BytesIO(doc.save()))
+    assert pages[0] == pages[1]
+    for page in pdf.pages:
+        assert "/All" in page["/Resources"]["/ColorSpace"]
+        assert "/All CS 1 SCN" in page.get_contents().get_data().decode("ascii")

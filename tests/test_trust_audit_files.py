@@ -268,16 +268,16 @@ def test_lines_match_refuses_lines_that_are_not_the_paragraphs():
     first = good[0]
     g0 = first.glyphs
     bad = {
-        "other characters": edited(0, glyphs=[replace(g0[1], ch="反")] + g0[1:]),
-        "another style": edited(0, glyphs=[replace(g0[0], style="bold")] + g0[1:]),
+        "other characters": edited(0, glyphs=[g0[1]._replace(ch="反")] + g0[1:]),
+        "another style": edited(0, glyphs=[g0[0]._replace(style="bold")] + g0[1:]),
         "a line lost": good[:1] + good[2:],
         "a glyph lost": edited(0, glyphs=g0[:-1]),
         "a line added": good + [good[-1]],
         "another measure": edited(1, measure=200.0),
-        "off the measure": edited(1, glyphs=[replace(g, x=g.x + 50) for g in good[1].glyphs]),
-        "left of the line": edited(1, glyphs=[replace(g, x=g.x - 50) for g in good[1].glyphs]),
-        "stepping back": edited(1, glyphs=[replace(good[1].glyphs[0], x=good[1].glyphs[1].x),
-                                           replace(good[1].glyphs[1], x=good[1].glyphs[0].x)]
+        "off the measure": edited(1, glyphs=[g._replace(x=g.x + 50) for g in good[1].glyphs]),
+        "left of the line": edited(1, glyphs=[g._replace(x=g.x - 50) for g in good[1].glyphs]),
+        "stepping back": edited(1, glyphs=[good[1].glyphs[0]._replace(x=good[1].glyphs[1].x),
+                                           good[1].glyphs[1]._replace(x=good[1].glyphs[0].x)]
                                 + good[1].glyphs[2:]),
         "not the last": edited(len(good) - 1, last=False),
         "positions shifted": edited(0, start=1, end=first.end + 1,

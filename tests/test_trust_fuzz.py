@@ -87,7 +87,8 @@ def build_or_located_error(root, source: str):
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
 @given(_TEXT)
 def test_any_body_text_builds_with_every_character_or_fails_located(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("fuzz-body")
@@ -104,7 +105,8 @@ def test_any_body_text_builds_with_every_character_or_fails_located(tmp_path_fac
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
 @given(_TEXT, _TEXT, _TEXT)
 def test_any_front_matter_builds_with_every_character_or_fails_located(tmp_path_factory,
                                                                        title, subtitle, lead):
@@ -128,7 +130,8 @@ _MARKDOWN = st.lists(st.one_of(
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.data_too_large])
 @given(_MARKDOWN)
 def test_any_markdown_builds_or_fails_located(tmp_path_factory, text):
     """Raw Markdown constructs (unescaped): never a traceback, and a failure names its place."""

@@ -80,6 +80,8 @@ def _init_worker(stored: dict[str, str]) -> None:
     global _STORED
     _STORED = stored
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
+    from typeset import parallel
+    parallel.disable()          # the pool already keeps every core busy: no children of ours
 
 
 # Test hook: TYPESET_TEST_LOSE_WORKER=PATH makes the first job that finds no file at PATH

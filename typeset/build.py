@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.issueinfo import issue_metadata
-from typeset.layout.compose import Composer, compose_issue
+from typeset.layout.compose import Composer, compose_issue, prebreak
 from typeset.layout.issue import Composition, paginate_issue
 from typeset.layout.preflight import check_glyphs, check_sources  # noqa: F401 (check_glyphs: API)
 from typeset.layout.styles import StyleBook
@@ -33,9 +33,11 @@ def default_output(manifest: Path) -> Path:
     return Path("out") / f"{folder.name}.pdf"
 
 
-def load(manifest: Path, layout_override: str | None = None) -> tuple[Issue, Layout]:
-    """The issue and the layout it is set in (the manifest's, unless overridden)."""
-    issue = load_issue(manifest, layout=layout_override)
+def load(manifest: Path, layout_override: str | None = None, *,
+         read_article=None) -> tuple[Issue, Layout]:
+    """The issue and the layout it is set in (the manifest's, unless overridden).
+    `read_article`: see model.manifest.load_issue."""
+    issue = load_issue(manifest, layout=layout_override, read_article=read_article)
     if layout_override:
         layout = load_layout(layout_override)
     else:
@@ -57,25 +59,67 @@ def check_issue_against_layout(issue: Issue, layout: Layout) -> None:
                            hint=NUMBER_HINT)
 
 
+def prefetch_fonts(manifest: Path, layout_override: str | None = None) -> None:
+    """Start hashing the fonts the issue's layout names (text.fonts.prefetch_identities),
+    found by a glance at the manifest's `layout:` line and the layout file's font names, so
+    that it runs beside the parsing of the articles. Only ever a head start: whatever this
+    gets wrong, the build itself reads properly."""
+    import re
+
+    from typeset.model.layout import resolve_layout_path
+    from typeset.text.fonts import prefetch_identities
+    try:
+        ref = layout_override
+        if ref is None:
+            m = re.search(r"^layout:[ \t]*[\"']?([^\"'\s#]+)",
+                          manifest.read_text(encoding="utf-8"), re.M)
+            if m is None:
+                return
+            ref = m.group(1)
+        path = resolve_layout_path(ref, relative_to=None if layout_override else
+                                   manifest.parent)
+        library = FontLibrary()
+        found = []
+        for name in dict.fromkeys(re.findall(r"[^\s\[\],:'\"#]+\.(?:otf|ttf|ttc|otc)",
+                                             path.read_text(encoding="utf-8"), re.I)):
+            ref = name if "/" not in name or Path(name).is_absolute() else \
+                str(path.parent / name)
+            try:
+                found.append(library.resolve(ref).split("#")[0])
+            except Exception:                # noqa: BLE001 (a head start, never an error)
+                continue
+        prefetch_identities(found)
+    except (OSError, ValueError):
+        return
+
+
 def compose(manifest: Path, *, layout_override: str | None = None,
             library: FontLibrary | None = None, use_cache: bool = True,
             loaded: tuple[Issue, Layout] | None = None) -> Composition:
     """Every page of the issue, laid out (nothing written). `loaded`: the issue and layout
     already loaded (`load`), not read again."""
+    if loaded is None:
+        prefetch_fonts(Path(manifest), layout_override)
     issue, layout = loaded or load(manifest, layout_override)
     book = StyleBook(layout, library or FontLibrary())
     check_sources(issue, layout, book)
     cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
     composer = Composer(layout, book, cache)
-    pdfs = {}
-    if issue.pages.pdfs():            # whole pages given as PDFs: pypdf reads their boxes
-        from typeset.render.pdfimport import probe_all
-        pdfs = probe_all(issue)
+    prebreak(issue, composer)              # a cold build: on two cores
     comp = paginate_issue(issue, composer, compose_issue(issue, composer),
-                          composer.colophon(issue), pdfs=pdfs)
+                          composer.colophon(issue), pdfs=placed_pdfs(issue))
     if cache is not None:
         cache.save()
     return comp
+
+
+def placed_pdfs(issue: Issue) -> dict:
+    """What pypdf reads of the PDFs the manifest places as whole pages (covers, inserts):
+    path -> model.pdfpage.PdfInfo; empty (pypdf not imported) when there are none."""
+    if not issue.pages.pdfs():
+        return {}
+    from typeset.render.pdfimport import probe_all
+    return probe_all(issue)
 
 
 @dataclass
@@ -119,16 +163,17 @@ def file_pages(comp: Composition, variant: str = "print", part: str | None = Non
 
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
-           part: str | None = None) -> bytes:
+           part: str | None = None, *, streams=None, use_cache: bool = True) -> bytes:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
-    (`pagecheck`): no PDF."""
+    (`pagecheck`): no PDF. `streams`: the page streams to reuse and keep
+    (render/pagestreams.py; a warm process passes its own); by default those cached on disk
+    for this issue, variant and part (none with `use_cache=False`)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
-    from typeset.render.writer import CropMarks, PicturePolicy, render_pdf
-
     from typeset.pagecheck import placement_error
+    from typeset.render.writer import CropMarks, PicturePolicy, page_streams, render_pdf
 
     library = comp.book.library
     failure = placement_error(comp.pages, lambda font, ch: library.face(font).advance(ch))
@@ -139,9 +184,16 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
     min_ppi = comp.layout.figure.min_ppi if comp.layout.figure is not None else 300.0
     pictures = PicturePolicy(comp.layout.images, min_ppi)
-    return render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
-                      variant=variant_for(variant, pdfx), issue=meta, bleed=pg.bleed,
-                      crop_marks=marks, pictures=pictures)
+    v = variant_for(variant, pdfx)
+    on_disk = streams is None and use_cache
+    if on_disk:
+        streams = page_streams(f"{comp.issue.path.resolve()}\0{v.key}\0{part or ''}")
+    data = render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
+                      variant=v, issue=meta, bleed=pg.bleed, crop_marks=marks,
+                      pictures=pictures, streams=streams)
+    if on_disk:
+        streams.save()
+    return data
 
 
 def inputs_of(comp_or_loaded, library: FontLibrary | None = None) -> list[tuple[str, str]]:
@@ -184,6 +236,28 @@ def outputs(comp: Composition, out: Path, variant: str = "print") -> list[Path]:
     return [out]
 
 
+def finished_files(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
+                   streams: dict | None = None) -> list[tuple[Path, bytes]]:
+    """Every file a build writes for `-o out` (`outputs`), rendered, nothing written yet.
+    `streams`: part (None, "cover") -> the PageStreams a warm process keeps for that file."""
+    files = outputs(comp, out, variant)
+    parts = [None] if len(files) == 1 else [None, "cover"]
+    return [(f, render(comp, variant, pdfx, part=part,
+                       streams=(streams or {}).get(part))) for f, part in zip(files, parts)]
+
+
+def write_files(files: list[tuple[Path, bytes]], inputs: list, *,
+                create_parent: bool = False) -> None:
+    """Write finished files atomically, each only after every one of them was checked (never
+    one of the issue's inputs, typeset.fsutil): a refused name writes none of them."""
+    from typeset.fsutil import check_output, write_output
+
+    for f, _ in files:
+        check_output(f, create_parent=create_parent, inputs=inputs)
+    for f, data in files:
+        write_output(f, data, create_parent=create_parent, inputs=inputs)
+
+
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
           create_parent: bool = False) -> str:
     """Write the finished PDF atomically (a failure leaves `out` as it was); returns its
@@ -193,27 +267,16 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
     text file's."""
     import hashlib
 
-    from typeset.fsutil import check_output, write_output
-
-    inputs = inputs_of(comp)
-    files = outputs(comp, out, variant)
-    if len(files) == 1:
-        data = render(comp, variant, pdfx)
-        write_output(out, data, create_parent=create_parent, inputs=inputs)
-        return hashlib.sha256(data).hexdigest()
-    text, cover = render(comp, variant, pdfx), render(comp, variant, pdfx, part="cover")
-    for f in files:
-        check_output(f, create_parent=create_parent, inputs=inputs)
-    write_output(files[0], text, create_parent=create_parent, inputs=inputs)
-    write_output(files[1], cover, create_parent=create_parent, inputs=inputs)
-    return hashlib.sha256(text).hexdigest()
+    files = finished_files(comp, out, variant, pdfx)
+    write_files(files, inputs_of(comp), create_parent=create_parent)
+    return hashlib.sha256(files[0][1]).hexdigest()
 
 
 def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.fsutil import check_output
     from typeset.render.variants import variant_for
-    from typeset.report import check_composition, picture_report
+    from typeset.report import picture_report
 
     standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     out = check_output(output or default_output(manifest), create_parent=output is None)
@@ -227,10 +290,11 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
     failure = pictures.failure()          # under-resolution, when the layout makes it an error
     if failure is not None:
         raise failure
+    typography = report_aside(comp)      # the report on another core, where that pays
     digest = write(comp, out, variant, pdfx, create_parent=output is None)
     files = outputs(comp, out, variant)
     return BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding, standard,
-                       digest, check_composition(comp), pictures,
+                       digest, typography(), pictures,
                        front_blanks=len(comp.front) - len(comp.contents),
                        covers=len(comp.covers),
                        inserts=sum(len(p) for _, p in comp.inserts),
@@ -252,6 +316,54 @@ def booklet(manifest: Path, output: Path | None = None, *,
     data, sheets = impose(comp)
     write_output(out, data, create_parent=output is None)
     return out, len(comp.pages), sheets
+
+
+#: an issue of this many pages has its typographic report made by a second process while the
+#: PDF is written (bench/build.py: below it, starting the process costs more than it saves)
+REPORT_ASIDE_PAGES = 150
+
+
+def report_aside(comp: Composition):
+    """A function returning `check_composition(comp)`: for an issue of REPORT_ASIDE_PAGES
+    pages or more, when another core is idle (typeset.parallel.workers), computed by a forked
+    child process meanwhile (it only reads the pages; the result comes back through a pipe).
+    If the child cannot start or fails, the report is made here, as for a small issue."""
+    from typeset import parallel
+    from typeset.report import check_composition
+    if len(comp.pages) < REPORT_ASIDE_PAGES or parallel.workers() < 2:
+        return lambda: check_composition(comp)
+    try:
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_report_child, args=(comp, send), daemon=True)
+        child.start()
+        send.close()
+    except (OSError, ValueError, AssertionError):
+        return lambda: check_composition(comp)
+
+    def result():
+        try:
+            rep = recv.recv()
+        except (EOFError, OSError):             # the child died: make it here
+            rep = None
+        finally:
+            recv.close()
+            child.join()
+        return rep if rep is not None else check_composition(comp)
+    return result
+
+
+def _report_child(comp: Composition, conn) -> None:
+    import gc
+    gc.disable()        # (a collection would touch, so copy, every page of the parent's heap)
+    from typeset.report import check_composition
+    try:
+        rep = check_composition(comp)
+    except BaseException:          # noqa: BLE001 (the parent makes it again and sees why)
+        rep = None
+    conn.send(rep)
+    conn.close()
 
 
 def archive(manifest: Path, to: Path, *, layout_override: str | None = None,

@@ -28,6 +28,8 @@ crossing of a text's central band for a rule. Outside means beyond the trim box 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add, mul
 
 from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
 
@@ -51,21 +53,38 @@ class Extent:
     backdrop: bool = False
 
 
-def extents(page: Page, advance) -> list[Extent]:
+class _Advances(dict):
+    """Character -> advance in em, for one font (asked of `advance` once per character)."""
+
+    def __init__(self, advance, font: str):
+        super().__init__()
+        self.advance, self.font = advance, font
+
+    def __missing__(self, ch: str) -> float:
+        a = self[ch] = self.advance(self.font, ch)
+        return a
+
+
+def extents(page: Page, advance, _fonts: dict | None = None) -> list[Extent]:
     """The extent of every item on `page`; `advance(font, ch)` is the advance in em."""
     out: list[Extent] = []
+    fonts = {} if _fonts is None else _fonts        # font -> _Advances (check_pages shares it)
     for it in page.items:
         if isinstance(it, TextRun):
             if not it.text:
                 continue
             scale = it.size * it.hscale
+            adv = fonts.get(it.font)
+            if adv is None:
+                adv = fonts[it.font] = _Advances(advance, it.font)
+            ems = map(adv.__getitem__, it.text)
             if it.xs is None:
                 left = it.x
-                right = it.x + sum(advance(it.font, ch) for ch in it.text) * scale
+                right = it.x + sum(ems) * scale
             else:
                 left = it.x + min(it.xs)
-                right = max(it.x + x + advance(it.font, ch) * scale
-                            for x, ch in zip(it.xs, it.text))
+                # it.x + x + advance × scale for every glyph, the largest (as written out)
+                right = max(map(add, map(add, repeat(it.x), it.xs), map(mul, ems, repeat(scale))))
             out.append(Extent(left, it.y - EM_DESCENT * it.size, right,
                               it.y + EM_ASCENT * it.size, "text", it.size, it.y, it.text))
         elif isinstance(it, Rule):
@@ -134,9 +153,10 @@ def check_pages(pages: list[Page], advance) -> tuple[list[tuple[str, str]], list
     """(outside, overlapping) findings as (page label, detail) for every page."""
     out_rows: list[tuple[str, str]] = []
     over_rows: list[tuple[str, str]] = []
+    fonts: dict = {}
     for n, page in enumerate(pages, start=1):
         where = page.label or f"PDF page {n}"
-        ext = extents(page, advance)
+        ext = extents(page, advance, fonts)
         for e in outside(page, ext):
             out_rows.append((where, f"{_short(e.what)} reaches outside the trim box "
                                     f"({e.x0:.1f}, {e.y0:.1f})–({e.x1:.1f}, {e.y1:.1f}) pt on a "

@@ -238,11 +238,14 @@ def _check_line(rep: Report, line: Line, x: float, label: str, nxt: Line | None,
         rep.overflows.append(Finding(label, line.text,
                                      f"{line_extent(line) - line.measure:.2f} pt over"))
     if not line.last and line.glyphs:
-        f = Finding(label, line.text)
-        if rep.loosest is None or line.adjust > rep.loosest[0]:
-            rep.loosest = (line.adjust, f)
-        if rep.tightest is None or line.adjust < rep.tightest[0]:
-            rep.tightest = (line.adjust, f)
+        loosest = rep.loosest is None or line.adjust > rep.loosest[0]
+        tightest = rep.tightest is None or line.adjust < rep.tightest[0]
+        if loosest or tightest:                  # (a Finding only for a new extreme)
+            f = Finding(label, line.text)
+            if loosest:
+                rep.loosest = (line.adjust, f)
+            if tightest:
+                rep.tightest = (line.adjust, f)
 
 
 def check_composition(comp) -> Report:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import add, attrgetter
 
 from typeset.text.types import Line, Span
 
@@ -28,7 +29,11 @@ EM_ASCENT = 0.88
 
 def line_extent(line: Line) -> float:
     """Width actually covered by a line's glyphs."""
-    return max((g.x + g.width for g in line.glyphs), default=0.0)
+    glyphs = line.glyphs
+    return max(map(add, map(_X, glyphs), map(_WIDTH, glyphs)), default=0.0)
+
+
+_X, _WIDTH = attrgetter("x"), attrgetter("width")
 
 
 def baseline_in_slot(pitch: float, size: float) -> float:

@@ -140,26 +140,44 @@ def foot_spec(layout: Layout) -> FootSpec | None:
 
 
 def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, placer: Placer,
-               marginals: Marginals, counted: dict[int, int] | None = None
+               marginals: Marginals, counted: dict[int, int] | None = None,
+               done: list[Page] = (), memo: dict | None = None
                ) -> tuple[list[Page], dict[str, int]]:
     """Each frame on a page with running head and folio; returns the pages and the folio each
     article starts on (article key -> folio). `counted`: inserts counted in the folios, as
-    folio they follow -> their pages; the folios after them move on by that many."""
+    folio they follow -> their pages; the folios after them move on by that many. `done`:
+    pages already made for the first frames (a page depends on its frame, its folio and the
+    frames before it only). `memo`: pages made by an earlier pagination of the same issue
+    (see `paginate_issue`)."""
     pages: list[Page] = []
     starts: dict[str, int] = {}
+    last_section = None
     folio = 0
     for i, frame in enumerate(frames):
         folio += 1
-        page = Page(layout.page.width, layout.page.height,
-                    kind="blank" if frame.blank else "body", label=str(folio))
-        left = placer.block_left(folio)
-        placer.place(frame, page, left)
-        if not frame.blank:
-            # No running head over a page that holds the colophon alone: no section runs there.
-            suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
-                        or all(p.item.role == "colophon" for p in frame.placements))
-            marginals.apply(page, left, folio, frame_section(frame) or _last_section(frames, i),
-                            running_head=not suppress)
+        last_section = frame_section(frame) or last_section
+        if i < len(done):
+            page = done[i]
+        else:
+            suppress = False
+            if not frame.blank:
+                # No running head over a page that holds the colophon alone: no section runs
+                # there.
+                suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
+                            or all(p.item.role == "colophon" for p in frame.placements))
+            key = page = None
+            if memo is not None:
+                key = (_frame_key(frame), folio, last_section, suppress)
+                page = memo.get(key, (None, None))[1]
+            if page is None:
+                page = Page(layout.page.width, layout.page.height,
+                            kind="blank" if frame.blank else "body", label=str(folio))
+                left = placer.block_left(folio)
+                placer.place(frame, page, left)
+                if not frame.blank:
+                    marginals.apply(page, left, folio, last_section, running_head=not suppress)
+            if memo is not None:
+                memo.setdefault("new", {})[key] = (frame, page)
         for anchor in page.anchors:
             if anchor.kind == "article":
                 starts[anchor.key] = folio
@@ -232,10 +250,19 @@ def saddle_padding(frames: list[Frame], front: int, colophon: Band | None,
 
 
 def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
-                   colophon: Band | None, pdfs: dict | None = None) -> Composition:
+                   colophon: Band | None, pdfs: dict | None = None,
+                   memo: dict | None = None) -> Composition:
     """The issue's pages from its flow: body, contents, covers, inserts, saddle padding (see
     the module doc). `pdfs`: what render/pdfimport.py read of the PDFs the manifest places
-    whole (path -> model.pdfpage.PdfInfo)."""
+    whole (path -> model.pdfpage.PdfInfo).
+
+    `memo` (a warm process, typeset.session, keeps it between builds): the body pages made
+    last time, by what made them — the frame's placements (which flow items, which slots and
+    lines: flow items are never changed once composed, so the same object is the same
+    content), its notes, its folio, the section its running head names, and everything the
+    running heads and folios are made of (layout, style book, the issue's facts and section
+    titles); a page made from the same is the same page. It holds only this issue's pages
+    afterwards."""
     layout, book = composer.layout, composer.book
     pdfs = pdfs or {}
     check_whole_pages(issue, layout, pdfs)
@@ -255,15 +282,35 @@ def paginate_issue(issue: Issue, composer: Composer, flow: list[FlowItem],
     if covers and layout.cover.stock == "self":
         extra += len(covers)
     frames = body_frames(flow, colophon, layout, composer.reset)
-    body, starts = body_pages(frames, colophon, layout, placer, marginals, counted)
+    pages_memo = None
+    if memo is not None:
+        context = (id(layout), id(book), repr(facts),
+                   tuple((s.title, s.short_title) for s in issue.sections), repr(counted))
+        if memo.get("context") != (layout, book, context):
+            memo.clear()
+            memo["context"] = (layout, book, context)     # (holds what the ids name)
+        pages_memo = memo.setdefault("pages", {})
+        pages_memo.pop("new", None)
+    body, starts = body_pages(frames, colophon, layout, placer, marginals, counted,
+                              memo=pages_memo)
     toc: list[Frame] = []
     contents = contents_pages(issue, composer, placer, starts, facts, toc)
-    before = len(frames)
+    before = list(frames)
     padding = saddle_padding(frames, len(front_pages(contents, layout)) + extra, colophon,
                              layout)
-    if len(frames) != before:          # blanks, or the colophon moved to a page of its own
-        body, starts = body_pages(frames, colophon, layout, placer, marginals, counted)
+    if len(frames) != len(before):     # blanks, or the colophon moved to a page of its own
+        # the pages before the first frame that changed stay as they are (the last frame of
+        # before may have lost the colophon: it is made again)
+        same = 0
+        while same < len(before) - 1 and frames[same] is before[same]:
+            same += 1
+        body, starts = body_pages(frames, colophon, layout, placer, marginals, counted,
+                                  body[:same], memo=pages_memo)
         contents = contents_pages(issue, composer, placer, starts, facts, toc)
+    if pages_memo is not None:       # keep what this build made (and what it names) only
+        made = pages_memo.pop("new", {})
+        pages_memo.clear()
+        pages_memo.update(made)
     inserts = place_inserts(issue, layout, body, leaves)
     return Composition(issue, layout, book, contents, body, starts, padding, frames, toc,
                        front=front_pages(contents, layout), covers=covers, inserts=inserts)
@@ -299,9 +346,9 @@ def place_inserts(issue: Issue, layout: Layout, body: list[Page], leaves) -> lis
     return placed
 
 
-def _last_section(frames: list[Frame], i: int) -> str | None:
-    for j in range(i, -1, -1):
-        s = frame_section(frames[j])
-        if s:
-            return s
-    return None
+def _frame_key(frame: Frame) -> tuple:
+    """What a frame holds, by the identity of its flow items (see `paginate_issue`)."""
+    return (frame.blank, frame.foot,
+            tuple((id(p.item), p.slot, p.first, p.last, p.at_top, p.slots, p.region, p.where,
+                   p.late) for p in frame.placements),
+            tuple((id(n.note), n.first, n.last, n.number) for n in frame.notes))

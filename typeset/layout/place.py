@@ -97,7 +97,7 @@ class Placer:
             new = []
             for ch in text:
                 w = self.book.advance(ch, ns.marker_style)
-                new.append(replace(old[0], ch=ch, x=x, width=w))
+                new.append(old[0]._replace(ch=ch, x=x, width=w))
                 x += w
             glyphs[ref.start:ref.end] = new
         return replace(sl.line, glyphs=glyphs)

@@ -8,6 +8,8 @@ for the same few thousand characters again and again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter, sub
 from pathlib import Path
 
 from typeset.errors import TypesetError
@@ -19,6 +21,35 @@ from typeset.text.linebreak import Line
 
 
 JOINED = "\u2014"      # EM DASH: two make the 破折号
+_NO_JOINED = frozenset(JOINED)
+_CH, _STYLE, _X = attrgetter("ch"), attrgetter("style"), attrgetter("x")
+
+
+class _Advances(dict):
+    """Character -> StyleBook.advance in one style (for `width`: a sum without a loop in
+    Python)."""
+
+    def __init__(self, book: "StyleBook", style: str):
+        super().__init__()
+        self.book, self.style = book, style
+
+    def __missing__(self, ch: str) -> float:
+        a = self[ch] = self.book.advance(ch, self.style)
+        return a
+
+
+class _DrawnFaces(dict):
+    """Character -> the face that draws it in one style; None for a character that is not
+    drawn (invisible) or has no glyph (StyleBook.runs then takes the general way)."""
+
+    def __init__(self, book: "StyleBook", style: str):
+        super().__init__()
+        self.book, self.style = book, style
+
+    def __missing__(self, ch: str):
+        face = None if is_invisible(ch) else self.book.face_for(ch, self.style)
+        self[ch] = face
+        return face
 
 
 @dataclass(frozen=True)
@@ -37,13 +68,16 @@ class StyleBook:
         self.layout = layout
         self.library = library
         chains: dict[str, FontChain] = {}
+
+        def ref_of(f: str) -> str:
+            if "/" in f and not Path(f).is_absolute() and layout.path:
+                return str(Path(layout.path).parent / f)
+            return f
+        library.preload(ref_of(f) for files in layout.fonts.values() for f in files)
         for role, files in layout.fonts.items():
             faces = []
             for f in files:
-                ref = f
-                if "/" in f and not Path(f).is_absolute() and layout.path:
-                    ref = str(Path(layout.path).parent / f)
-                faces.append(library.face(ref))
+                faces.append(library.face(ref_of(f)))
             if not faces:
                 raise TypesetError(f"font role '{role}' lists no font file", file=layout.path)
             chains[role] = FontChain(tuple(faces))
@@ -59,6 +93,8 @@ class StyleBook:
             self.rise[layout.notes.marker_style] = float(layout.notes.marker_rise)
         self._advance: dict[tuple[str, str], float] = {}
         self._face: dict[tuple[str, str], FontFace | None] = {}
+        self._drawn: dict[str, _DrawnFaces] = {}
+        self._widths: dict[str, _Advances] = {}
 
     def fingerprint(self, name: str) -> str:
         """What a style measures with: its size and its font files (path, size, mtime)."""
@@ -128,12 +164,37 @@ class StyleBook:
         return self.styles[style].chain.missing(text)
 
     def width(self, text: str, style: str) -> float:
-        return sum(self.advance(ch, style) for ch in text)
+        widths = self._widths.get(style)
+        if widths is None:
+            widths = self._widths[style] = _Advances(self, style)
+        return sum(map(widths.__getitem__, text))
 
     # --- set lines -> text runs -------------------------------------------------------------
     def runs(self, line: Line, x: float, y: float, role: str) -> list[TextRun]:
         """One TextRun per stretch of glyphs sharing a face and size; every glyph keeps the
         x the line breaker gave it (justification and compression are in those positions)."""
+        glyphs = line.glyphs
+        if glyphs:
+            # Most lines are one style drawn by one face: one run, made without a loop in
+            # Python (what the general way below gives, exactly).
+            style = glyphs[0].style
+            styles = list(map(_STYLE, glyphs))
+            if styles.count(style) == len(styles) and style not in self.rise:
+                text = "".join(map(_CH, glyphs))
+                faces = self._drawn.get(style)
+                if faces is None:
+                    faces = self._drawn[style] = _DrawnFaces(self, style)
+                drawn = list(map(faces.__getitem__, text))
+                face = drawn[0]
+                if (face is not None and drawn.count(face) == len(drawn)
+                        and not (self.connect_dashes and not _NO_JOINED.isdisjoint(text))):
+                    xs = list(map(_X, glyphs))
+                    x0 = xs[0]
+                    return [TextRun(x=x + x0, y=y, font=face.path, size=self.styles[style].size,
+                                    text=text, xs=tuple(map(sub, xs, repeat(x0))), role=role)]
+        return self._runs(line, x, y, role)
+
+    def _runs(self, line: Line, x: float, y: float, role: str) -> list[TextRun]:
         out: list[TextRun] = []
         cur_key = None
         chars: list[str] = []

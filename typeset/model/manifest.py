@@ -268,10 +268,13 @@ def _missing_article_hint(manifest: Path, rel: str, target: Path) -> str:
     return hint
 
 
-def load_issue(path: Path, *, layout: str | None = None) -> Issue:
+def load_issue(path: Path, *, layout: str | None = None, read_article=None) -> Issue:
     """Read an issue manifest and every article it lists. `layout` overrides the manifest's
-    (command line). TypesetError on any problem, naming the file and line."""
+    (command line). `read_article(path)`: how an article file is read (default
+    `load_article`; a warm process, typeset.session, keeps those that did not change).
+    TypesetError on any problem, naming the file and line."""
     path = Path(path)
+    read_article = read_article or load_article
     text = read_source(path, what="issue manifest")
     data = load_yaml(path, text)
     if data is None:
@@ -323,7 +326,7 @@ def load_issue(path: Path, *, layout: str | None = None) -> Issue:
                 what = "is a folder, not an article file" if kind else "not found"
                 raise TypesetError(f"article file {what}: {rel}", file=path, **_line(mark),
                                    hint=_missing_article_hint(path, rel, target))
-            articles.append(load_article(target))
+            articles.append(read_article(target))
         sec_mark = mark_of(raw_sections, s_index)
         title = normalize(sec.title, value_where(path, raw_sec, "title"))
         if not printed(title).strip():

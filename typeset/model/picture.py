@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from typeset.errors import TypesetError
@@ -67,6 +67,10 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     where = {"file": file, "line": line, "column": column}
     p = Path(path)
     name = str(p)
+    memo = _memo_key(name)
+    known = _probed.get(memo) if memo is not None else None
+    if known is not None:
+        return replace(known, path=os.path.abspath(name))
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -89,7 +93,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
             with Image.open(io.BytesIO(data)) as im:
                 fmt, (w, h), mode = im.format, im.size, im.mode
                 icc = bool(im.info.get("icc_profile"))
-                orientation = _orientation(im)
+                orientation = _orientation(im, data)
     except UnidentifiedImageError:
         raise TypesetError(f"picture {name} is not a JPEG, PNG or TIFF file (or it is damaged)",
                            **where, hint="save it again as JPEG, PNG or TIFF") from None
@@ -115,17 +119,64 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
                                 "Save As, 'ICC Profile'), or supply it as RGB")
     if orientation in (5, 6, 7, 8):          # turned a quarter: seen sideways
         w, h = h, w
-    return PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
+    info = PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
                        mode=mode, icc=icc, sha256=hashlib.sha256(data).hexdigest(),
                        size_bytes=len(data), orientation=orientation)
+    if memo is not None and memo == _memo_key(name):      # unchanged while it was read
+        _probed[memo] = info
+    return info
 
 
-def _orientation(im) -> int:
+#: pictures probed in this process, by (real path, size, modification time, inode, device):
+#: a picture placed twice, or read again by a warm process (typeset.session), is read once.
+#: In memory only, as the fonts' hashes (text/fonts.py file_identity): never on disk.
+_probed: dict[tuple, PictureInfo] = {}
+
+
+def _memo_key(name: str) -> tuple | None:
+    try:
+        real = os.path.realpath(name)
+        st = os.stat(real)
+    except (OSError, ValueError):
+        return None
+    import stat as _stat
+    if not _stat.S_ISREG(st.st_mode):
+        return None
+    return (real, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _orientation(im, data: bytes = b"") -> int:
     """The EXIF orientation (1 if none or not a valid value): read from the header only
-    (JPEG APP1, TIFF tag 274)."""
+    (JPEG APP1, TIFF tag 274; PNG eXIf)."""
     import struct
+    if (im.format == "PNG" and "exif" not in im.info and "Raw profile type exif" not in im.info
+            and not _png_exif_after_data(data)):
+        return 1             # no eXIf anywhere: Pillow would decode every row to find none
     try:
         value = im.getexif().get(0x0112, 1)
     except (OSError, ValueError, SyntaxError, KeyError, IndexError, TypeError, struct.error):
         return 1             # a damaged EXIF block: the picture is shown as stored
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+_PNG_TEXT_CHUNKS = (b"eXIf", b"tEXt", b"zTXt", b"iTXt")
+
+
+def _png_exif_after_data(data: bytes) -> bool:
+    """Whether a PNG has a chunk after its image data that may hold EXIF (eXIf, or a text
+    chunk with a raw EXIF profile): only then must Pillow decode the image to read it. The
+    chunks are walked by their lengths (PNG §5.3); anything odd says yes (the slow way)."""
+    import struct
+    pos, n, seen_data = 8, len(data), False
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return True
+    while pos + 8 <= n:
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        if kind == b"IDAT":
+            seen_data = True
+        elif seen_data and kind in _PNG_TEXT_CHUNKS:
+            return True
+        elif kind == b"IEND":
+            return False
+        pos += 12 + length
+    return True

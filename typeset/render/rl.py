@@ -29,6 +29,7 @@ import hashlib
 import io
 import uuid
 import weakref
+import zlib
 
 from reportlab.pdfbase import pdfdoc
 
@@ -42,6 +43,11 @@ from typeset.text.fonts import FontFace
 # ------------------------------------------------------------------------------------------
 # Fonts: CID-keyed subsets as ReportLab dynamic fonts
 # ------------------------------------------------------------------------------------------
+
+def reportlab_version() -> str:
+    import reportlab
+    return reportlab.Version
+
 
 class _FaceInfo:
     """What ReportLab's registry wants from `font.face` (a unique `name`)."""
@@ -120,7 +126,7 @@ class EmbeddedFont:
         comp = [pdfdoc.PDFZCompress] if doc.compression else None
         uid = f"{u.resource}:{f.base_font}"
 
-        program = pdfdoc.PDFStream(content=f.program, filters=comp)
+        program = _deflated(f.program) if comp else pdfdoc.PDFStream(content=f.program)
         if f.cff:
             program.dictionary["Subtype"] = "/CIDFontType0C"
         else:
@@ -158,6 +164,36 @@ class EmbeddedFont:
         })
         doc.idToObject["BasicFonts"].dict[u.resource] = doc.Reference(type0, u.resource)
         del self._uses[doc]
+
+
+#: the filters of a page's content stream, outermost first (PDF order). Flate only:
+#: ReportLab's own page compression adds ASCII85 outside it (rl_config.useA85), which makes
+#: the stream a quarter larger and costs more than drawing the page (pure Python).
+PAGE_FILTERS = ("FlateDecode",)
+
+
+def encode_page_stream(text: str) -> bytes:
+    """A page's content stream as written: its operators through `PAGE_FILTERS`."""
+    return zlib.compress(text.encode("utf-8"))
+
+
+def _page_stream(encoded: bytes):
+    from reportlab.pdfbase import pdfdoc
+    d = pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFArray([pdfdoc.PDFName(f)
+                                                         for f in PAGE_FILTERS])})
+    stream = pdfdoc.PDFStream(d, content=encoded, filters=None)
+    stream.__Comment__ = "page stream"
+    return stream
+
+
+def _deflated(content: bytes):
+    """A FlateDecode stream of `content`, compressed through the cache (deflate.py): the same
+    bytes ReportLab's own filter writes (zlib's default level; a dictionary that already has
+    /Filter is written as given, and its keys are sorted, so /Filter stands where it would)."""
+    from reportlab.pdfbase import pdfdoc
+    from typeset.render.deflate import deflate
+    d = pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])})
+    return pdfdoc.PDFStream(d, content=deflate(content), filters=None)
 
 
 class _PlaceholderFont:
@@ -284,6 +320,9 @@ class Document:
         self._images: dict[str, str] = {}          # content key -> XObject name
         self._forms: dict[str, str] = {}           # content key -> form XObject name
         self._imported: set[str] = set()           # keys of objects copied from other PDFs
+        self._marks: dict[tuple, list[str]] = {}   # crop marks -> their operators
+        self._resources: dict[EmbeddedFont, str] = {}
+        self._font_uses: dict[EmbeddedFont, FontUse] = {}
         self._icc: dict[bytes, object] = {}        # profile -> reference to its stream
 
     # -- document information, metadata, output intent ---------------------------------------
@@ -304,7 +343,7 @@ class Document:
         """The one output intent (ISO 32000-1 §14.11.5) with its ICC profile."""
         from reportlab.pdfbase import pdfdoc
         doc = self._doc
-        stream = pdfdoc.PDFStream(content=profile, filters=[pdfdoc.PDFZCompress])
+        stream = _deflated(profile)
         stream.dictionary["N"] = components
         intent = pdfdoc.PDFDictionary({
             "Type": pdfdoc.PDFName("OutputIntent"),
@@ -331,10 +370,16 @@ class Document:
 
     def font_resource(self, font: EmbeddedFont) -> str:
         """The resource name ("/F1") that selects `font` in this document's content."""
-        return font.getSubsetInternalName(0, self._doc)
+        name = self._resources.get(font)
+        if name is None:
+            name = self._resources[font] = font.getSubsetInternalName(0, self._doc)
+        return name
 
     def encode(self, font: EmbeddedFont, text: str) -> bytes:
-        return font.encode(text, self._doc)
+        use = self._font_uses.get(font)
+        if use is None:
+            use = self._font_uses[font] = font.use(self._doc)
+        return use.encode(text)
 
     def content(self, ops: str) -> None:
         """Append PDF operators to the page's content stream."""
@@ -346,12 +391,21 @@ class Document:
         print on every plate."""
         from reportlab.lib.colors import CMYKColorSep
         c = self._canvas
+        key = (tuple(segments), width)
+        code = self._marks.get(key)
+        if code is not None:     # the same marks as on an earlier page: the same operators
+            c._checkSeparation(self._registration)       # the page's resources name /All
+            c._code.extend(code)
+            return
+        self._registration = CMYKColorSep(1, 1, 1, 1, spotName="All")
+        start = len(c._code)
         c.saveState()
-        c.setStrokeColor(CMYKColorSep(1, 1, 1, 1, spotName="All"))
+        c.setStrokeColor(self._registration)
         c.setLineWidth(width)
         c.setLineCap(0)
         c.lines(segments)
         c.restoreState()
+        self._marks[key] = c._code[start:]
 
     def image(self, key: str, *, width: int, height: int, space: str, components: int,
               filter: str, data: bytes, decode: tuple[float, ...] | None = None,
@@ -371,7 +425,7 @@ class Document:
                     raise ValueError("an ICCBased image needs its profile")
                 ref = self._icc.get(icc)
                 if ref is None:
-                    stream = pdfdoc.PDFStream(content=icc, filters=[pdfdoc.PDFZCompress])
+                    stream = _deflated(icc)
                     stream.dictionary["N"] = components
                     ref = self._icc[icc] = self._doc.Reference(
                         stream, f"ICCProfile.{hashlib.sha256(icc).hexdigest()[:16]}")
@@ -440,8 +494,19 @@ class Document:
         """A link annotation over `rect` to the destination `key`, printable (F 4), no border."""
         self._canvas.linkAbsolute("", key, Rect=rect, thickness=0, Border="[0 0 0]", F=4)
 
-    def end_page(self) -> None:
-        self._canvas.showPage()
+    def end_page(self, encoded: bytes | None = None) -> bytes:
+        """Finish the current page; returns its content stream as written (filtered).
+        `encoded`: the stream of an earlier identical page (writer.py, PageStreams), written
+        instead of what was drawn on this one; the resources the page uses (fonts, pictures,
+        the registration colour) must have been used on it all the same."""
+        c = self._canvas
+        c.showPage()
+        page = self._doc.Pages.pages[-1]
+        if encoded is None:
+            encoded = encode_page_stream(page.stream)
+        page.Contents = _page_stream(encoded)
+        page.stream = None                      # the text is not needed any more
+        return encoded
 
     # -- document --------------------------------------------------------------------------
     def page_label(self, index: int, style: str | None, start: int | None,

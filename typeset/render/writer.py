@@ -43,27 +43,37 @@ drawn, and what it forbids is refused at the draw call.
   A picture covers its box: scaled by one factor (never distorted), centred, the overflow
   clipped to the box (an exact fit is drawn without a clip).
 
+* Pages drawn once (issue 13 part 4): before a page is drawn, what it needs from the document
+  is taken in drawing order (`_use`: each run's font resource and codes — codes are assigned
+  to characters in order of first use — each picture's XObject), and the page gets a key
+  (`_key`: a hash of its items with those codes and names, the variant, the geometry and this
+  code). A page whose key `PageStreams` (pagestreams.py) holds is not drawn: its finished
+  stream is written as it is (`Document.end_page(encoded)`); the bytes are those drawing it
+  gives (tested). A page with an item the writer cannot key (a kind it does not know) is
+  always drawn. Page streams are FlateDecode only (rl.PAGE_FILTERS).
+
 * Whole pages of other PDFs (covers, inserts; issue 11): every `PlacedPage` is read and
   preflighted against the variant by render/pdfimport.py (imported only then) before any page
   is drawn, and painted as a form XObject (`Document.form`: its content and every object its
-  resources reach, copied once per document), its trim box on the item's box, clipped to the
-  bleed it keeps. Filled boxes (`Box`: barcode bars, their white ground) are DeviceGray.
+  resources reach, copied once per document, made in drawing order by `_use`), its trim box on
+  the item's box, clipped to the bleed it keeps. Filled boxes (`Box`: barcode bars, their
+  white ground) are DeviceGray. A page holding either is always drawn (never keyed).
 
 Where the next pieces go (none is built yet):
-* (c) bounded memory and re-rendering only changed pages (issue 13 parts 4-5): the content
-  stream of a page is a pure function of its items and the font codes (`_Writer._content`);
-  with codes assigned in a first pass over all runs, a page's compressed stream can be cached
-  by a hash of its items and reused when unchanged, and `Document` can format each finished
-  page's objects at once and keep only their offsets (fonts, whose subsets are known last,
-  are written at the end; PDF references may point forward);
-* (d) page content streams in parallel: after that first pass (cheap: it only walks the
-  runs), `_content` of each page needs nothing from other pages, so pages can be formatted
-  by worker processes; only the adapter calls stay in order.
+* (c) bounded memory (issue 13 part 5): `Document` could format each finished page's objects
+  at once and keep only their offsets (fonts, whose subsets are known last, written at the
+  end; PDF references may point forward); today ReportLab keeps every page until `save`;
+* (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
+  a page needs nothing from other pages. Measured not to pay (README, "Two cores"): drawing is
+  ~0.5 ms a page and warm builds draw nothing.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import struct
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -77,6 +87,7 @@ from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
 from typeset.text.fonts import FontLibrary
 
 if TYPE_CHECKING:
+    from typeset.render.pagestreams import PageStreams
     from typeset.render.rl import Document, EmbeddedFont
 
 __all__ = ["CropMarks", "DocumentInfo", "VariantViolation", "render_pdf", "write_pdf",
@@ -124,11 +135,13 @@ class PicturePolicy:
 def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                variant: Variant = PROOF, issue: Metadata | None = None, bleed: float = 0.0,
                crop_marks: bool | CropMarks = False,
-               pictures: PicturePolicy | None = None) -> bytes:
+               pictures: PicturePolicy | None = None,
+               streams: PageStreams | None = None) -> bytes:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
-    (default: the layout defaults)."""
+    (default: the layout defaults); `streams`: finished page streams of earlier builds
+    (pagestreams.py), reused for pages that draw exactly the same."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -140,6 +153,7 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
+    writer.streams = streams
     writer.prepare_pictures(pictures or PicturePolicy())
     writer.prepare_pages()
     return writer.run()
@@ -169,6 +183,7 @@ def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedF
     from typeset.render.rl import register
     fonts: dict[str, EmbeddedFont] = {}
     missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
+    known: dict[str, set[str]] = {}                     # font key -> characters it has
     for i, page in enumerate(pages):
         for item in page.items:
             if not isinstance(item, TextRun):
@@ -179,9 +194,15 @@ def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedF
             font = fonts.get(item.font)
             if font is None:
                 font = fonts[item.font] = register(library.face(item.font))
+                known[item.font] = set()
+            ok = known[item.font]
+            if ok.issuperset(item.text):
+                continue
             cmap = font.face_data.cmap
             for ch in item.text:
-                if ord(ch) not in cmap:
+                if ord(ch) in cmap:
+                    ok.add(ch)
+                else:
                     places = missing.setdefault((ch, item.font), [])
                     place = f"{_where(i, page)} {item.role}"
                     if place not in places:
@@ -290,6 +311,8 @@ class _Writer:
         self.off = self.bleed + (marks.gap + marks.length if marks else 0.0)
         self.doc: Document
         self.pictures = None          # render.pictures.pipeline.Pictures, when there are any
+        self.streams: PageStreams | None = None
+        self._font_keys: dict = {}     # font -> its part of a page key
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
@@ -339,8 +362,12 @@ class _Writer:
         if v.metadata:
             doc.set_metadata(build_xmp(info, self.issue, v))
         outline_level = -1
+        self._version = ""
+        if self.streams is not None:
+            self._version = _code_version()
+            self.streams.begin()
         for i, page in enumerate(self.pages):
-            self._page(i, page)
+            page_key, cached = self._page(i, page)
             for j, a in enumerate(page.anchors):
                 key = self.keys[(i, j)]
                 doc.destination(key, self._y(a.y), named=bool(a.key))
@@ -353,7 +380,13 @@ class _Writer:
                 for link in page.links:
                     doc.link(link.key, (self._x(link.x1), self._y(link.y1),
                                         self._x(link.x2), self._y(link.y2)))
-            doc.end_page()
+            encoded = doc.end_page(cached)
+            if self.streams is not None:
+                self.streams.keys.append(page_key)
+                if cached is None:
+                    self.streams.drawn.append(i)
+                    if page_key is not None:
+                        self.streams.put(page_key, encoded)
         labels = [p.label for p in self.pages]
         if v.page_labels and any(labels):
             for index, style, start, prefix in _label_ranges(labels):
@@ -386,7 +419,9 @@ class _Writer:
     def _media(self, page: Page) -> tuple[float, float]:
         return (page.width + 2 * self.off, page.height + 2 * self.off)
 
-    def _page(self, index: int, page: Page) -> None:
+    def _page(self, index: int, page: Page) -> tuple[str | None, bytes | None]:
+        """Begin the page and draw it, or find its finished stream among `self.streams`;
+        returns (the page's key, the stream found) for `run` (which ends the page)."""
         w, h, o, b = page.width, page.height, self.off, self.bleed
         if o > 0 or self.variant.page_boxes:
             # PDF/X: TrimBox and BleedBox on every page; without bleed they are the media box.
@@ -397,16 +432,106 @@ class _Writer:
         if self.marks:
             self.rules.colour(SPOT, f"{_where(index, page)}: crop marks")
             self._crop_marks(page)
-        self.doc.content(self._content(index, page))
+        used = self._use(index, page)
+        key = self._key(page, used) if self.streams is not None else None
+        cached = self.streams.get(key) if key is not None else None
+        if cached is None:
+            self.doc.content(self._content(index, page, used))
+        else:
+            # what drawing would have checked against the variant's rules, checked all the
+            # same (the pictures' and placed pages' were checked in `_use`)
+            boxes = False
+            for item in page.items:
+                if isinstance(item, TextRun) and not NOT_UNICODE.isdisjoint(item.text):
+                    self.rules.text(item, _item_where(index, page, item))
+                elif isinstance(item, Box) and not boxes:
+                    self.rules.colour(GRAY, _item_where(index, page, item))
+                    boxes = True
+        return key, cached
 
-    def _content(self, index: int, page: Page) -> str:
+    def _use(self, index: int, page: Page) -> list:
+        """What the page's items need from the document, in drawing order: each text run's
+        font and codes (assigning codes to new characters, in order of first use, as drawing
+        does), each picture's XObject (made on its first use, checked against the variant).
+        One entry per item: (font, resource name, codes) for a run, the name for a picture."""
+        doc, fonts = self.doc, self.fonts
+        used: list = []
+        for item in page.items:
+            if isinstance(item, TextRun):
+                if item.text:
+                    font = fonts[item.font]
+                    used.append((font, doc.font_resource(font), doc.encode(font, item.text)))
+                else:
+                    used.append(None)
+            elif isinstance(item, Image):
+                used.append(self._image_name(index, page, item))
+            elif isinstance(item, PlacedPage):
+                used.append(self._form_name(item))
+            else:
+                used.append(None)
+        return used
+
+    def _key(self, page: Page, used: list) -> str | None:
+        """The page's key for `self.streams`: a hash of everything its stream depends on
+        (pagestreams.py); None for a page with an item this writer does not know how to key."""
+        m = self.marks
+        parts = [repr((self._version, self.variant.key, self.off, self.bleed,
+                       (m.length, m.gap, m.width) if m else None, page.width,
+                       page.height)).encode()]
+        add = parts.append
+        pack = struct.pack
+        fonts = self._font_keys
+        for item, u in zip(page.items, used):
+            if isinstance(item, TextRun):
+                if u is None:
+                    continue
+                font, res, codes = u
+                # the codes and the face say which glyphs are shown; the characters make the
+                # key say what the page shows (the stream is the same for other characters
+                # with the same codes, but the page is not: Session.pages_changed)
+                fk = fonts.get(font)
+                if fk is None:
+                    fk = fonts[font] = b"T%s\0%s\0" % (res.encode(),
+                                                       font.face_data.identity.encode())
+                add(fk)
+                text = item.text.encode("utf-8")
+                add(pack("<4dII", item.x, item.y, item.size, item.hscale, len(codes), len(text)))
+                add(codes)
+                add(text)
+                if item.xs is None:
+                    add(b"N")
+                else:
+                    add(b"X")
+                    add(array("d", item.xs).tobytes())
+            elif isinstance(item, Rule):
+                add(b"R" + pack("<5d", item.width, item.x1, item.y1, item.x2, item.y2))
+            elif isinstance(item, Image) and self.pictures is not None:
+                key, _ = self.pictures.get(item.source)
+                info = self.pictures.info(item.source)
+                add(b"I%s\0%s\0" % (str(u).encode(), key.encode()))
+                add(pack("<4d2q", item.x, item.y, item.width, item.height, info.width_px,
+                         info.height_px))
+            elif isinstance(item, Box):
+                add(b"B" + pack("<5d", item.x, item.y, item.width, item.height, item.gray))
+            elif isinstance(item, PlacedPage):
+                # the form's name and the placed file's SHA-256 and page (imp.key): what it
+                # shows; the box, scale and clip: where
+                imp = self.imported[(item.source, item.index)]
+                add(b"P%s\0%s\0" % (str(u).encode(), imp.key.encode()))
+                add(repr((item.x, item.y, item.width, item.height, item.bleed, item.scale,
+                          item.clip)).encode())
+            else:
+                return None
+        return hashlib.sha256(b"".join(parts)).hexdigest()
+
+    def _content(self, index: int, page: Page, used: list) -> str:
         """The page's own content stream (the crop marks aside): a function of its items and
         the fonts' codes only."""
         o = self.off
         ops = ["0 g 0 G"]               # pure black, DeviceGray
         if o:
             ops.append(f"q 1 0 0 1 {_n(o)} {_n(o)} cm")
-        ops.extend(self._items(index, page))
+        ops.extend(self._items(index, page, used))
         if o:
             ops.append("Q")
         return "\n".join(ops)
@@ -427,7 +552,7 @@ class _Writer:
             segs.append((x1 + near, y, x1 + far, y))
         self.doc.registration_lines(segs, m.width)
 
-    def _items(self, index: int, page: Page) -> list[str]:
+    def _items(self, index: int, page: Page, used: list) -> list[str]:
         ops: list[str] = []
         rules = self.rules
         drawn: set[type] = set()        # kinds of item whose colour was checked on this page
@@ -438,26 +563,25 @@ class _Writer:
         cur_size = None
         cur_tc = 0.0
         cur_hscale = 1.0
-        doc = self.doc
-        for item in page.items:
+        for item, u in zip(page.items, used):
             if isinstance(item, TextRun):
                 if not item.text:
                     continue
                 if TextRun not in drawn:
                     rules.colour(GRAY, _item_where(index, page, item))
                     drawn.add(TextRun)
-                rules.text(item, _item_where(index, page, item))
+                if not NOT_UNICODE.isdisjoint(item.text):
+                    rules.text(item, _item_where(index, page, item))
                 if not in_text:
                     ops.append("BT")
                     in_text = True
                 if item.hscale != cur_hscale:
                     ops.append(f"{_n(item.hscale * 100.0)} Tz")
                     cur_hscale = item.hscale
-                font = self.fonts[item.font]
+                font, resource, codes = u
                 if font is not cur_font or item.size != cur_size:
-                    ops.append(f"{doc.font_resource(font)} {_n(item.size)} Tf")
+                    ops.append(f"{resource} {_n(item.size)} Tf")
                     cur_font, cur_size = font, item.size
-                codes = doc.encode(font, item.text)
                 x = item.x + (item.xs[0] if item.xs else 0.0)
                 ops.append(f"1 0 0 1 {_n(x)} {_n(item.y)} Tm")
                 tc, show = _show(codes, item, font.face_data)
@@ -478,7 +602,7 @@ class _Writer:
                 if in_text:
                     ops.append("ET")
                     in_text = False
-                ops.append(self._image(index, page, item))
+                ops.append(self._image(item, u))
             elif isinstance(item, Box):
                 if Box not in drawn:
                     rules.colour(GRAY, _item_where(index, page, item))
@@ -492,29 +616,46 @@ class _Writer:
                 if in_text:
                     ops.append("ET")
                     in_text = False
-                ops.append(self._placed(item))
+                ops.append(self._placed(item, u))
             else:
                 raise TypeError(f"cannot draw {type(item).__name__} on a page")
         if in_text:
             ops.append("ET")
         return ops
 
+    def _form_name(self, item: PlacedPage) -> str:
+        """The form XObject of a placed PDF page (made on its first use, in drawing order:
+        `prepare_pages` read and preflighted it): the name that paints it."""
+        imp = self.imported[(item.source, item.index)]
+        return self.doc.form(imp.key, content=imp.content, bbox=imp.bbox,
+                             resources=imp.resources, objects=imp.objects, group=imp.group)
 
-    def _placed(self, item: PlacedPage) -> str:
+    def _placed(self, item: PlacedPage, name: str) -> str:
         """Paint a placed PDF page: its trim box on the item's box, clipped to its bleed."""
-        return _placed_ops(self, item)
+        imp = self.imported[(item.source, item.index)]
+        b = item.bleed
+        x0, y0, x1, y1 = item.clip or (item.x - b, item.y - b, item.x + item.width + b,
+                                       item.y + item.height + b)
+        s = item.scale
+        dx, dy = item.x - imp.trim[0] * s, item.y - imp.trim[1] * s
+        return (f"q {_n(x0)} {_n(y0)} {_n(x1 - x0)} {_n(y1 - y0)} re W n "
+                f"{_n(s, 6)} 0 0 {_n(s, 6)} {_n(dx, 4)} {_n(dy, 4)} cm {name} Do Q")
 
-    def _image(self, index: int, page: Page, item: Image) -> str:
-        """Paint a prepared picture covering the item's box (see the module docstring)."""
-        from typeset.render.pictures.spec import cover
+    def _image_name(self, index: int, page: Page, item: Image) -> str:
+        """The XObject of a placed picture (made on its first use, its colour checked against
+        the variant): the name that paints it on this page."""
         key, pic = self.pictures.get(item.source)
         self.rules.colour(pic.space, _item_where(index, page, item))
-        info = self.pictures.info(item.source)
-        name = self.doc.image(
+        return self.doc.image(
             key, width=pic.width, height=pic.height,
             space="ICCBased" if pic.icc is not None else pic.space, components=pic.components,
             filter=pic.filter, data=pic.data, predictor=pic.predictor, icc=pic.icc,
             decode=(1, 0) * pic.components if pic.decode_inverted else None)
+
+    def _image(self, item: Image, name: str) -> str:
+        """Paint a prepared picture covering the item's box (see the module docstring)."""
+        from typeset.render.pictures.spec import cover
+        info = self.pictures.info(item.source)
         # the drawn size from the picture as seen (a downsampled stream keeps its aspect
         # within a pixel's rounding)
         dw, dh = cover(info.width_px, info.height_px, item.width, item.height)
@@ -527,17 +668,27 @@ class _Writer:
         return " ".join(ops)
 
 
-def _placed_ops(writer: "_Writer", item: PlacedPage) -> str:
-    imp = writer.imported[(item.source, item.index)]
-    name = writer.doc.form(imp.key, content=imp.content, bbox=imp.bbox,
-                           resources=imp.resources, objects=imp.objects, group=imp.group)
-    b = item.bleed
-    x0, y0, x1, y1 = item.clip or (item.x - b, item.y - b, item.x + item.width + b,
-                                   item.y + item.height + b)
-    s = item.scale
-    dx, dy = item.x - imp.trim[0] * s, item.y - imp.trim[1] * s
-    return (f"q {_n(x0)} {_n(y0)} {_n(x1 - x0)} {_n(y1 - y0)} re W n "
-            f"{_n(s, 6)} 0 0 {_n(s, 6)} {_n(dx, 4)} {_n(dy, 4)} cm {name} Do Q")
+def page_streams(name: str) -> PageStreams:
+    """The page streams cached on disk for `name` (an issue and variant), for `render_pdf`."""
+    from typeset.render.pagestreams import PageStreams
+    return PageStreams.on_disk(name, _code_version())
+
+
+_VERSION: str | None = None
+
+
+def _code_version() -> str:
+    """What the bytes of a page stream depend on besides its items: this writer's code, the
+    adapter's, the number formatter's, and ReportLab's version (its page preamble)."""
+    global _VERSION
+    if _VERSION is None:
+        from typeset.render.rl import reportlab_version
+        h = hashlib.sha256(reportlab_version().encode())
+        here = Path(__file__).resolve().parent
+        for name in ("writer.py", "rl.py", "pdfsyntax.py", "pagestreams.py"):
+            h.update((here / name).read_bytes())
+        _VERSION = h.hexdigest()[:16]
+    return _VERSION
 
 
 def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:

@@ -40,6 +40,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
@@ -70,12 +71,49 @@ def file_identity(path: str) -> str:
     memo = (real, st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
     digest = _hash_memo.get(memo)
     if digest is None:
-        h = hashlib.sha256()
-        with open(real, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 22), b""):
-                h.update(chunk)
-        digest = _hash_memo[memo] = h.hexdigest()
+        with _hash_lock:
+            busy = _hashing.get(memo)
+            mine = busy is None
+            if mine:
+                busy = _hashing[memo] = threading.Event()
+        if not mine:                  # `prefetch_identities` is hashing it: wait for that
+            busy.wait()
+            digest = _hash_memo.get(memo)
+            if digest is not None:
+                return digest
+        try:
+            h = hashlib.sha256()
+            with open(real, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 22), b""):
+                    h.update(chunk)          # (hashlib lets other threads run meanwhile)
+            digest = _hash_memo[memo] = h.hexdigest()
+        finally:
+            if mine:
+                with _hash_lock:
+                    del _hashing[memo]
+                busy.set()
     return digest
+
+
+_hash_lock = threading.Lock()
+_hashing: dict[tuple, threading.Event] = {}     # files being hashed by some thread
+
+
+def prefetch_identities(paths: Iterable[str]) -> None:
+    """Hash these font files on another thread (SHA-256 runs outside the interpreter lock,
+    so on a second core): a build names its fonts before it parses its articles, and the
+    faces it makes afterwards find their identities memoised. Only ever a head start: an
+    error here is ignored (the real read reports it)."""
+    paths = list(paths)
+
+    def work() -> None:
+        for p in paths:
+            try:
+                file_identity(p)
+            except (OSError, ValueError):
+                pass
+    if paths:
+        threading.Thread(target=work, name="typeset-font-hash", daemon=True).start()
 
 
 def is_ignorable(ch: str) -> bool:
@@ -104,7 +142,9 @@ class FontFace:
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
                  "_upem", "_ink", "file", "index")
 
-    def __init__(self, path: str | Path, *, use_cache: bool = True):
+    def __init__(self, path: str | Path, *, use_cache: bool = True, record: dict | None = None):
+        """`record`: the face's tables as `_read_font` gives them, already read (by
+        FontLibrary.preload, on another core)."""
         m = _FACE_INDEX.match(str(path))
         self.file = os.path.abspath(m.group(1) if m else str(path))
         self.index = int(m.group(2)) if m else None
@@ -116,9 +156,11 @@ class FontFace:
                                hint=_HINT) from None
         if self.index is not None:      # a face of a collection: the cache keys say which
             self.identity += f"#{self.index}"
-        rec = _load_cached(self.identity) if use_cache else None
-        if rec is None:
-            rec = _read_font(self.file, self.index)
+        rec = record if record is not None else \
+            (_load_cached(self.identity) if use_cache else None)
+        if rec is None or record is not None:
+            if rec is None:
+                rec = _read_font(self.file, self.index)
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
@@ -278,6 +320,24 @@ def collection_faces(path: str) -> list[str]:
     except Exception as err:     # fontTools raises assorted errors on junk
         raise TypesetError(f"not a usable font collection ({type(err).__name__}: {err})",
                            file=path, hint=_HINT) from None
+
+
+def _import_readers() -> None:
+    """The fontTools modules `_read_font` uses (fontTools imports a table's module when the
+    table is first read)."""
+    import importlib
+    for name in ("_c_m_a_p", "_h_m_t_x", "_h_e_a_d", "_h_h_e_a", "_m_a_x_p", "O_S_2f_2",
+                 "_n_a_m_e", "_p_o_s_t", "C_F_F_", "_g_l_y_f", "_l_o_c_a"):
+        try:
+            importlib.import_module(f"fontTools.ttLib.tables.{name}")
+        except ImportError:
+            pass
+
+
+def _read_face(path: str) -> dict:
+    """`_read_font` for a face named as FontFace names it (FILE or FILE#INDEX)."""
+    m = _FACE_INDEX.match(path)
+    return _read_font(m.group(1), int(m.group(2))) if m else _read_font(path)
 
 
 def _read_font(path: str, index: int | None = None) -> dict:
@@ -500,6 +560,41 @@ class FontLibrary:
             face = self._faces[path] = FontFace(path, use_cache=self.use_cache)
         return face
 
+    def preload(self, names: Iterable[str | Path]) -> None:
+        """Make the faces for `names` at once: those whose tables are not in the face cache
+        are read by forked children, one a face, beside each other (typeset.parallel; a
+        cold build of three CJK faces: ~0.6 s of fontTools). Anything that goes wrong is
+        left to `face`, which reads the font itself and says what is wrong with it."""
+        todo: dict[str, str] = {}
+        for name in names:
+            try:
+                path = self.resolve(name)
+            except TypesetError:
+                continue
+            if path in self._faces or path in todo.values():
+                continue
+            m = _FACE_INDEX.match(path)
+            try:
+                ident = file_identity(m.group(1) if m else path)
+            except OSError:
+                continue
+            ident += f"#{m.group(2)}" if m else ""
+            if not self.use_cache or not os.path.exists(_cache_path(ident)):
+                todo[str(name)] = path
+        if len(todo) < 2:
+            return
+        from typeset import parallel
+        if parallel.workers() < 2:
+            return
+        _import_readers()              # once, here: the children have them from the fork
+        paths = list(dict.fromkeys(todo.values()))
+        records = parallel.map_forked(_read_face, paths)
+        for path, rec in zip(paths, records or ()):
+            try:
+                self._faces[path] = FontFace(path, use_cache=self.use_cache, record=rec)
+            except TypesetError:
+                continue
+
     def chain(self, names: Iterable[str | Path]) -> "FontChain":
         return FontChain([self.face(n) for n in names])
 
@@ -507,13 +602,14 @@ class FontLibrary:
 class FontChain:
     """An ordered list of faces; each character is set in the first face that has it."""
 
-    __slots__ = ("faces", "_memo")
+    __slots__ = ("faces", "_memo", "_covered")
 
     def __init__(self, faces: Iterable[FontFace]):
         self.faces = tuple(faces)
         if not self.faces:
             raise ValueError("FontChain needs at least one face")
         self._memo: dict[str, FontFace | None] = {}
+        self._covered: set[str] = set()      # characters found not missing
 
     def face_for(self, ch: str) -> FontFace | None:
         try:
@@ -528,10 +624,13 @@ class FontChain:
     def missing(self, text: str) -> list[str]:
         """Distinct characters of `text` no face covers, in order of first occurrence
         (the invisible characters of typeset.model.chars are never missing)."""
+        if self._covered.issuperset(text):
+            return []
         seen: dict[str, None] = {}
         for ch in text:
             if ch not in seen and self.face_for(ch) is None and not is_ignorable(ch):
                 seen[ch] = None
+        self._covered.update(ch for ch in text if ch not in seen)
         return list(seen)
 
     def __repr__(self) -> str:

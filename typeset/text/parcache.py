@@ -62,19 +62,31 @@ _VERSION = _code_version()
 
 
 class ParagraphCache:
-    def __init__(self, name: str, fingerprint: Callable[[str], str]):
+    def __init__(self, name: str, fingerprint: Callable[[str], str], *, on_disk: bool = True):
         """`name` identifies the issue (one file per issue); `fingerprint(style)` names the
-        fonts and size a style measures with."""
+        fonts and size a style measures with. `on_disk=False`: in memory only (never read or
+        written)."""
         self.path = cache_dir() / "paragraphs" / (
             hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".json")
+        self.on_disk = on_disk
         self.fingerprint = fingerprint
         self.old: dict[str, list[Line]] = {}
         self.old_words: dict[str, tuple[int, ...]] = {}
-        self._load()
+        if on_disk:
+            self._load()
         self.new: dict[str, list[Line]] = {}
         self.new_words: dict[str, tuple[int, ...]] = {}
         self.hits = 0
         self.misses = 0
+
+    def next_build(self) -> None:
+        """Another build with the same cache (a warm process, typeset.session): what the
+        last build used is what this one may find; `save` then writes what this one used."""
+        if self.hits or self.misses or self.new:
+            self.old, self.old_words = self.new, self.new_words
+            self.new, self.new_words = {}, {}
+            self._dirty = self.misses > 0 or getattr(self, "_dirty", False)
+            self.hits = self.misses = 0
 
     def _load(self) -> None:
         data = read_cache(self.path, _LIMIT)
@@ -147,9 +159,13 @@ class ParagraphCache:
 
     def save(self) -> None:
         """Keep what this build used (so the file never grows beyond one issue)."""
-        if self.misses == 0 and len(self.new) == len(self.old) \
-                and len(self.new_words) == len(self.old_words):
+        if not self.on_disk:
             return
+        if self.misses == 0 and len(self.new) == len(self.old) \
+                and len(self.new_words) == len(self.old_words) \
+                and not getattr(self, "_dirty", False):
+            return
+        self._dirty = False
         doc = {"format": FORMAT, "code": _VERSION,
                "entries": {k: [_dump(line) for line in v] for k, v in self.new.items()},
                "words": {k: list(v) for k, v in self.new_words.items()}}
@@ -233,6 +249,20 @@ def _num(v) -> float:
     return v
 
 
+_NUMBERS = frozenset((int, float))
+
+
+def _nums(values: list) -> None:
+    """Every value a finite number (as `_num`, checked for the whole list at once: a sum
+    that is not finite means a value was not — or that they are absurdly large)."""
+    try:
+        ok = _NUMBERS.issuperset(map(type, values)) and math.isfinite(sum(values))
+    except OverflowError:          # an integer too large for a float
+        ok = False
+    if not ok:
+        raise TypeError("not a list of numbers")
+
+
 def _int(v) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise TypeError("not an integer")
@@ -271,6 +301,8 @@ def _line(x) -> Line:
         styles += [run[0]] * run[1]
     if len(styles) != len(text):
         raise ValueError("style runs do not cover the text")
-    glyphs = [Glyph(ch, st, _num(gx), _num(gw)) for ch, st, gx, gw in zip(text, styles, xs, ws)]
+    _nums(xs)
+    _nums(ws)
+    glyphs = list(map(Glyph, text, styles, xs, ws))
     return Line(glyphs, _num(measure), _num(natural), _num(adjust), _flag(last),
                 _flag(emergency), _flag(widow), _int(start), _int(end), _num(indent))

@@ -3,7 +3,8 @@ save and shows it in a browser, as spreads, updated in place.
 
     files.py    seeing a save (stat of every input, file-system events, debounce)
     rebuild.py  what the loop asks of a build (`Rebuilder`, `Outcome`, `Problem`) and the
-                build it uses today (`WarmBuild`: typeset.build's calls in a warm process)
+                build it uses (`SessionBuild`: typeset.session's warm issue; `WarmBuild`:
+                typeset.build's calls in a warm process)
     preview.py  the pages as PNGs with versions (rendered by typeset.proof), the error
     server.py   the HTTP server on 127.0.0.1 (stdlib http.server, server-sent events)
     page.py     the preview page (HTML, CSS and script inline; works offline)
@@ -40,10 +41,10 @@ def run(manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
     a rebuild after every save. `on_ready(url)` is called once the first build is shown."""
     from typeset.watch.loop import WatchLoop, _shown
     from typeset.watch.preview import Preview
-    from typeset.watch.rebuild import WarmBuild
+    from typeset.watch.rebuild import SessionBuild
     from typeset.watch.server import PreviewServer
 
-    rebuilder = rebuilder or WarmBuild(manifest, output=output, layout=layout, debug=debug)
+    rebuilder = rebuilder or SessionBuild(manifest, output=output, layout=layout, debug=debug)
     preview = Preview()
     server = PreviewServer(preview, port).start()
     loop = None

@@ -9,9 +9,9 @@ to watch next. Nothing in it raises for bad input.
 library (parsed faces, hashes) between builds, and each rebuild loads, composes and renders
 the issue with the same calls and the same checks as `typeset build` (the output path, never
 over an input; the page check; the pictures' resolution) — the paragraph and subset caches
-make it a warm build. A rebuilder that keeps more between builds (the layout, the parsed
-articles, the pages' streams: `typeset.session.Session`, issue 13 part 4) plugs in here by
-filling the same `Outcome`:
+make it a warm build. `SessionBuild`, what `typeset watch` uses, keeps more between builds
+(the layout, the parsed articles, the pages' streams: `typeset.session.Session`, issue 13
+part 4); both fill the same `Outcome`:
 
 * `pdf`: the bytes of the file previewed, every page in reading order;
 * `pages`: what each of its pages is (`PageInfo`: the name as printed — folio, label or `PDF
@@ -282,7 +282,7 @@ class WarmBuild:
 
 class SessionBuild:
     """A `Rebuilder` over `typeset.session.Session` (issue 13 part 4: the layout, the parsed
-    articles, the flow and the drawn pages kept between builds), for when it is there.
+    articles, the flow and the drawn pages kept between builds): what `typeset watch` uses.
 
     What it needs of the session beyond `rebuild()` and its `RebuildResult` (ok, output,
     pages_changed, errors, timings): the laid-out issue of the last successful rebuild as
@@ -292,13 +292,15 @@ class SessionBuild:
     def __init__(self, manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  layout: str | None = None, debug: bool = False):
         from typeset.build import check_pdf_name
-        from typeset.session import Session      # noqa: F401 — absent before issue 13 lands
+        from typeset.fsutil import check_output
+        from typeset.session import Session
 
         self.manifest = Path(manifest)
         self.session = Session(self.manifest, output=output, layout=layout)
-        self.output = self.session.output
+        # a bad output path cannot be mended by editing the sources: refused at the start
+        self.output = check_output(self.session.output, create_parent=output is None)
         check_pdf_name(self.output)
-        self.debug = debug
+        self.debug = debug or os.environ.get("TYPESET_DEBUG", "") not in ("", "0")
         self._inputs: list[tuple[str, str]] = [("manifest", os.path.abspath(self.manifest))]
 
     def inputs(self) -> list[tuple[str, str]]:
@@ -315,6 +317,8 @@ class SessionBuild:
             res = self.session.rebuild()
         except (KeyboardInterrupt, SystemExit):
             raise
+        except MemoryError:
+            return Outcome(False, problem=Problem("out of memory"))
         except Exception as err:             # noqa: BLE001 — a bug: shown, watching goes on
             if self.debug:
                 import traceback
@@ -323,6 +327,8 @@ class SessionBuild:
         if not res.ok:
             problem = Problem.from_text(res.errors[0]) if res.errors else Problem(
                 "the build failed")
+            if self.session.loaded is not None:      # the issue loaded: watch all it reads
+                self._inputs = inputs_of(self.session.loaded, self.session.library)
             if problem.file and os.path.isfile(problem.file):
                 path = os.path.abspath(problem.file)
                 if all(p != path for _, p in self._inputs):
@@ -331,10 +337,18 @@ class SessionBuild:
         comp = self.session.composition
         self._inputs = inputs_of(comp)
         t = time.perf_counter()
-        pdf = Path(res.output).read_bytes()
-        timings = dict(res.timings, read_back=time.perf_counter() - t)
         pages = comp.pages
+        changed = list(res.pages_changed)
+        if len(self.session.outputs) == 1:
+            pdf = Path(res.output).read_bytes()          # every page, in reading order
+        else:
+            # covers on separate stock: the text file lacks them; the preview shows the
+            # issue in reading order, drawn for it (its pages all said to have changed)
+            from typeset.build import render
+            pdf = render(comp, "print", part="all")
+            changed = None
+        timings = dict(res.timings, read_back=time.perf_counter() - t)
         info = [PageInfo(n, p.kind, p.label) for n, p in zip(page_names(pages), pages)]
-        return Outcome(True, pdf, info, list(res.pages_changed), [Path(res.output)],
+        return Outcome(True, pdf, info, changed, list(self.session.outputs),
                        title=metadata(comp).title, timings=timings,
                        summary=f"{len(pages)} pages")

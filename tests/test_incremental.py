@@ -1,0 +1,265 @@
+"""Incremental builds (issue 13 part 4): pages whose content did not change are not drawn again,
+and whatever is reused, the file is byte for byte the one a cold build writes."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from typeset.build import compose, render
+from typeset.render.pagestreams import PageStreams
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
+
+
+
+@pytest.fixture()
+def issue(tmp_path, monkeypatch) -> Path:
+    """A copy of the sample issue (its articles may be edited) with a cache of its own."""
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    dest = tmp_path / "issue"
+    shutil.copytree(SAMPLE.parent, dest)
+    return dest / "issue.yaml"
+
+
+def edit(manifest: Path, article: str, old: str, new: str) -> None:
+    path = next((manifest.parent / "articles").glob(article))
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_unchanged_pages_reuse_their_streams_and_the_bytes_are_the_same(issue):
+    streams = PageStreams()
+    comp = compose(issue)
+    first = render(comp, streams=streams)
+    pages = len(comp.pages)
+    assert streams.misses + streams.hits == pages     # (blank pages are alike: hits)
+    assert streams.misses > pages - 5
+    streams.begin()
+    again = render(compose(issue), streams=streams)
+    assert again == first
+    assert streams.misses == 0 and streams.hits == pages
+    # one paragraph of one article changed: only the pages that draw something else are
+    # drawn again, and the file is the one a build without any stream gives
+    edit(issue, "05-*.md", "。", "，另。")
+    streams.begin()
+    comp = compose(issue)
+    edited = render(comp, streams=streams)
+    assert 0 < streams.misses < pages // 2, streams.misses
+    assert edited == render(comp, streams=PageStreams()) == render(comp, use_cache=False)
+    assert edited != first
+
+
+def test_page_streams_on_disk_are_reused_by_the_next_process(issue):
+    cold = render(compose(issue))                      # writes the cache file
+    files = list((Path(issue.parent.parent / "cache") / "pages").glob("*.bin"))
+    assert len(files) == 1
+    from typeset.render.writer import page_streams
+    streams = page_streams(f"{issue.resolve()}\0print-x4\0")
+    comp = compose(issue)
+    empty = sum(1 for p in comp.pages if not p.items)     # blank pages share one stream
+    assert streams._index and len(streams._index) >= len(comp.pages) - empty
+    assert render(compose(issue)) == cold
+    # a damaged stream in the file is not used: its page is drawn again, same bytes
+    data = bytearray(files[0].read_bytes())
+    data[-10] ^= 0xFF
+    files[0].write_bytes(bytes(data))
+    assert render(compose(issue)) == cold
+
+
+# -- the warm process: typeset.session ------------------------------------------------------------
+
+def cold_build(manifest: Path, out: Path, cache: Path) -> bytes:
+    """`typeset build` in a process of its own with an empty cache."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, TYPESET_CACHE=str(cache), PYTHONPATH=str(ROOT))
+    subprocess.run([sys.executable, "-m", "typeset", "build", str(manifest), "-o", str(out)],
+                   env=env, check=True, capture_output=True)
+    return out.read_bytes()
+
+
+def test_a_session_rebuild_after_an_edit_writes_what_a_cold_build_writes(issue, tmp_path):
+    from typeset.session import Session
+
+    out = tmp_path / "session.pdf"
+    with Session(issue, output=out) as s:
+        first = s.rebuild()
+        assert first.ok and first.errors == [] and first.page_count == 44
+        assert len(first.pages_drawn) > 30 and len(first.articles_read) == 10
+        again = s.rebuild()                        # nothing changed: nothing read or drawn
+        assert again.ok and again.articles_read == [] and again.pages_drawn == []
+        assert again.pages_changed == [] and again.sha256 == first.sha256
+        # a correction in one paragraph: one article read again, few pages drawn
+        edit(issue, "05-*.md", "政治上的清醒", "政治上的清楚")
+        fixed = s.rebuild()
+        assert fixed.ok and [p.name for p in fixed.articles_read] == ["05-shizheng-yiliu.md"]
+        assert 0 < len(fixed.pages_drawn) < 10 and fixed.pages_changed
+        assert set(fixed.timings) >= {"load", "compose", "paginate", "render", "write"}
+        edited = out.read_bytes()
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == edited
+    assert fixed.sha256 != first.sha256
+
+
+def test_a_session_reports_bad_input_and_keeps_the_earlier_file(issue, tmp_path):
+    from typeset.session import Session
+
+    out = tmp_path / "session.pdf"
+    s = Session(issue, output=out, report=True)
+    good = s.rebuild()
+    assert good.ok and good.report is not None and good.report.lines > 1000
+    before = out.read_bytes()
+    edit(issue, "03-*.md", "title:", "title: [unclosed")          # broken front matter
+    bad = s.rebuild()
+    assert not bad.ok and bad.output is None and len(bad.errors) == 1
+    assert "03-tian-huitoukan.md:" in bad.errors[0] and "malformed YAML" in bad.errors[0]
+    assert "hint:" in bad.errors[0]
+    assert out.read_bytes() == before
+    edit(issue, "03-*.md", "title: [unclosed", "title:")          # fixed again
+    back = s.rebuild()
+    assert back.ok and back.sha256 == good.sha256 and out.read_bytes() == before
+    # a changed layout file is read again: everything is made anew
+    layout = issue.parent / "house.yaml"
+    layout.write_text((ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+                      .replace("indent: 2\n", "indent: 3\n", 1), encoding="utf-8")
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("layout: guangxi", "layout: house.yaml"), encoding="utf-8")
+    other = s.rebuild()
+    assert other.ok and other.sha256 != good.sha256 and len(other.pages_drawn) > 30
+    s.close()
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == out.read_bytes()
+
+
+# -- two cores ------------------------------------------------------------------------------------
+
+def test_the_report_made_aside_is_the_report(sample_composition, monkeypatch):
+    """A large issue's typographic report is made by a forked child while the PDF is written
+    (build.report_aside); it is the report the build makes itself, findings and all."""
+    import typeset.build as B
+    from typeset.report import check_composition
+
+    import typeset.parallel as P
+    monkeypatch.setattr(P, "_load", lambda: 0.0)          # as if the other core were idle
+    monkeypatch.setattr(B, "REPORT_ASIDE_PAGES", 1)
+    made = B.report_aside(sample_composition)
+    inline = check_composition(sample_composition)
+    aside = made()
+    assert aside == inline and aside.lines > 1000 and aside.notes and aside.tables
+    monkeypatch.setattr(B, "_report_child", lambda comp, conn: conn.close())   # a child that dies
+    assert B.report_aside(sample_composition)() == inline
+
+
+def test_forked_children_give_what_this_process_gives(monkeypatch, tmp_path):
+    """A cold build on two cores (faces read and paragraphs broken by forked children) lays
+    out exactly what one process lays out, and a child that fails changes nothing."""
+    import typeset.parallel as P
+    from typeset.layout.compose import Composer, compose_issue, prebreak
+    from typeset.layout.styles import StyleBook
+    from typeset.render.debug import dump_pages
+    from typeset.text.fonts import FontLibrary
+    from typeset.text.parcache import ParagraphCache
+    from typeset.build import load
+    from typeset.layout.issue import paginate_issue
+
+    monkeypatch.setattr(P, "_load", lambda: 0.0)
+    assert P.map_forked(lambda x: x * x, [1, 2, 3, 4]) == [1, 4, 9, 16]
+    assert P.map_forked(lambda x: 1 // (x - 3), [1, 2, 3]) is None     # a child failed
+
+    def laid_out(cache_name: str, forked: bool) -> str:
+        monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / cache_name))
+        (P.enable if forked else P.disable)()
+        issue, layout = load(SAMPLE)
+        book = StyleBook(layout, FontLibrary())
+        cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint)
+        comp = Composer(layout, book, cache)
+        assert prebreak(issue, comp) is forked
+        assert forked == (len(cache.old) > 500)
+        pages = paginate_issue(issue, comp, compose_issue(issue, comp), comp.colophon(issue))
+        return dump_pages(pages.pages)
+    try:
+        assert laid_out("one", False) == laid_out("two", True)
+    finally:
+        P.enable()
+
+
+def test_a_session_notices_a_font_file_replaced(issue, tmp_path):
+    """A font file the layout names, replaced by another face while the session runs: the
+    next rebuild reads the faces again and writes what a cold build writes."""
+    import shutil as sh
+
+    from typeset.session import Session
+
+    fonts = ROOT / "fonts"
+    sh.copyfile(fonts / "LXGWWenKai-Regular.ttf", issue.parent / "kai.ttf")
+    layout = issue.parent / "house.yaml"
+    layout.write_text((ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+                      .replace("kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"),
+                      encoding="utf-8")
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("layout: guangxi", "layout: house.yaml"), encoding="utf-8")
+    out = tmp_path / "session.pdf"
+    with Session(issue, output=out) as s:
+        first = s.rebuild()
+        assert first.ok, first.errors
+        sh.copyfile(fonts / "NotoSerifCJKsc-Regular.otf", issue.parent / "kai.ttf")
+        second = s.rebuild()
+        assert second.ok and second.sha256 != first.sha256
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == out.read_bytes()
+
+
+def test_placed_pages_and_the_barcode_are_kept_and_a_changed_pdf_is_drawn_again(tmp_path,
+                                                                               monkeypatch):
+    """Pages showing a placed PDF page or the barcode's boxes are keyed like any other: the
+    same page again is found, and an insert whose file changed (same name, other content) is
+    not — its page is drawn anew and the file is what a cold build writes."""
+    from tests.test_whole_issue import make_issue, page_pdf
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    m = make_issue(tmp_path / "issue", "cover: {}\npages:\n  inserts:\n    - after: 2\n"
+                   "      file: ad.pdf\n")
+    page_pdf(tmp_path / "issue" / "ad.pdf", text="第一版广告")
+    streams = PageStreams()
+    comp = compose(m)
+    first = render(comp, streams=streams)
+    streams.keep_used()
+    streams.begin()
+    assert render(compose(m), streams=streams) == first and streams.misses == 0
+    streams.keep_used()
+    page_pdf(tmp_path / "issue" / "ad.pdf", text="第二版广告")
+    streams.begin()
+    changed = render(compose(m), streams=streams)
+    assert streams.misses == 1                         # the insert's page, nothing else
+    assert changed == render(compose(m), streams=PageStreams())
+    assert changed != first
+
+
+def test_a_session_writes_both_files_of_separate_cover_stock(tmp_path, monkeypatch):
+    """Covers on separate stock: a session writes OUT-text.pdf and OUT-cover.pdf, byte for
+    byte what `typeset build` writes, and a rebuild finds every page of both."""
+    from tests.test_whole_issue import make_issue, picture, separate_layout
+    from typeset.session import Session
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "issue"
+    root.mkdir()
+    picture(root / "photo.jpg")
+    m = make_issue(root, "issn: 1234-5679\ncover:\n  image: photo.jpg\n",
+                   layout=separate_layout(root))
+    with Session(m, output=tmp_path / "s" / "issue.pdf") as s:
+        (tmp_path / "s").mkdir()
+        first = s.rebuild()
+        assert first.ok, first.errors
+        text, cover = tmp_path / "s" / "issue-text.pdf", tmp_path / "s" / "issue-cover.pdf"
+        assert first.output == text and s.outputs == [text, cover]
+        assert not (tmp_path / "s" / "issue.pdf").exists()
+        again = s.rebuild()
+        assert again.ok and again.pages_drawn == [] and again.pages_changed == []
+    (tmp_path / "c").mkdir()
+    with pytest.raises(FileNotFoundError):          # (two files are written, not issue.pdf)
+        cold_build(m, tmp_path / "c" / "issue.pdf", tmp_path / "empty")
+    assert (tmp_path / "c" / "issue-text.pdf").read_bytes() == text.read_bytes()
+    assert (tmp_path / "c" / "issue-cover.pdf").read_bytes() == cover.read_bytes()

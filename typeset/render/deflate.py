@@ -1,0 +1,59 @@
+"""Large streams compressed once: font programs and ICC profiles, deflated by content.
+
+Every build of an issue embeds the same few large streams — the font subsets (100–400 KB
+each) and the output intent's ICC profile (~230 KB) — and compressing them with zlib is ~40
+ms of a warm build. `deflate(data)` returns exactly `zlib.compress(data)` (the default level,
+as ReportLab's FlateDecode filter writes it), remembered in this process and on disk under
+$TYPESET_CACHE (`deflated/<xx>/<key>.z`).
+
+The key is the SHA-256 of the data with the zlib version and level, so the bytes are the
+ones compressing would give on this machine. A cache file is never trusted: it is
+decompressed and the result must hash to the key, or it is ignored and the data compressed
+again (a planted, truncated or foreign file cannot change a PDF). Small streams are
+compressed directly: for them the cache would cost more than it saves.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import zlib
+
+from typeset.fsutil import cache_dir, read_cache, write_cache
+
+#: streams shorter than this are compressed directly (zlib is ~50 MB/s: 64 KB is ~1 ms)
+MIN_CACHED = 64 << 10
+_MAGIC = b"typeset-deflated/1\n"
+_LIMIT = 64 << 20                # no font program or profile comes near this
+_memo: dict[str, bytes] = {}     # cache file -> compressed data (this process)
+
+
+def _version() -> bytes:
+    return f"{zlib.ZLIB_RUNTIME_VERSION}\0{zlib.Z_DEFAULT_COMPRESSION}".encode("ascii")
+
+
+def deflate(data: bytes) -> bytes:
+    """`zlib.compress(data)`, from the cache when an earlier build compressed the same bytes."""
+    if len(data) < MIN_CACHED:
+        return zlib.compress(data)
+    digest = hashlib.sha256(data).digest()
+    key = hashlib.sha256(_version() + b"\0" + digest).hexdigest()
+    path = os.path.join(cache_dir(), "deflated", key[:2], key + ".z")
+    got = _memo.get(path)            # (by path: another cache folder gets its own file)
+    if got is not None:
+        return got
+    raw = read_cache(path, _LIMIT)
+    if raw is not None and raw.startswith(_MAGIC):
+        got = raw[len(_MAGIC):]
+        try:
+            ok = hashlib.sha256(zlib.decompress(got)).digest() == digest
+        except zlib.error:
+            ok = False
+        if not ok:
+            got = None
+    else:
+        got = None
+    if got is None:
+        got = zlib.compress(data)
+        write_cache(path, _MAGIC + got)
+    _memo[path] = got
+    return got
