@@ -99,3 +99,8 @@ def test_the_wheel_carries_its_data_and_runs_from_anywhere(installed, tmp_path, 
     assert "built sample.pdf" in res.stdout
     built = (elsewhere / "sample.pdf").read_bytes()
     assert built == sample_pdf.read_bytes()          # the same fonts, layout and profiles
+
+    # the message catalogue travels with the wheel: a Chinese locale gets Chinese
+    zh = subprocess.run([_bin(installed, "typeset"), "build", "missing/issue.yaml"],
+                        **dict(run, env=dict(env, LANG="zh_CN.UTF-8", LANGUAGE="")))
+    assert zh.returncode == 1 and zh.stderr.startswith("typeset: 错误："), zh.stderr

@@ -128,7 +128,7 @@ def test_notched_ends_fail_the_check_when_the_layout_says_so(tmp_path, capsys):
     assert "leaves 0.50 em blank" in rep.notched_ends[0].detail
     assert main(["check", str(issue)]) == 1
     out = capsys.readouterr().out
-    assert "notched line ends:" in out and "(error)" in out
+    assert "notched line ends:" in out and "(an error)" in out
     # reported only: the check passes
     lay.write_text(lay.read_text(encoding="utf-8").replace("notched_ends: error",
                                                            "notched_ends: report"),

@@ -276,7 +276,7 @@ def test_progress_only_on_a_terminal(sample_composition, copy, monkeypatch, caps
     assert out.out.startswith("typeset: proof ") and f"2 of {len(sample_composition.pages)} pages" in out.out
     monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
     assert run(manifest, "--to", folder, "--pages", "1-2", *FAST) == 0
-    assert "rendering page 2/2" in capsys.readouterr().err
+    assert "rendering page: 2/2" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("text,message", [

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from typeset import __version__
 from typeset.errors import TypesetError
+from typeset.i18n import tr
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -45,8 +46,12 @@ def _cmd_build(args: argparse.Namespace) -> int:
               "sheet(s), two pages to a side in saddle-stitch order: print double-sided "
               "(flip on the short edge), fold once; not for the printer")
         return 0
-    report = build(Path(args.manifest), Path(args.output) if args.output is not None else None,
-                   layout_override=args.layout, variant=args.variant, pdfx=args.pdfx)
+    from typeset.progress import reporting, terminal_line
+
+    with reporting(terminal_line()):            # on a terminal only: piped, quiet
+        report = build(Path(args.manifest), Path(args.output) if args.output is not None
+                       else None, layout_override=args.layout, variant=args.variant,
+                       pdfx=args.pdfx)
     padded = (f", {report.padding} blank page(s) added for saddle stitching"
               if report.padding else "")
     blank = (f" + {report.front_blanks} blank (folio 1 is a right-hand page)"
@@ -272,7 +277,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         source = Path(name)
         article = article_path(source, Path(args.output) if args.output else None, to)
         if progress:
-            sys.stderr.write(f"\rtypeset: importing {n}/{len(args.files)}: {name}\x1b[K")
+            shown = tr(f"importing {n}/{len(args.files)}: {name}")
+            sys.stderr.write(f"\rtypeset: {shown}\x1b[K")
             sys.stderr.flush()
         try:
             key = Path(os.path.abspath(article))
@@ -320,14 +326,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _terminal_progress(what: str):
     """A progress line on a terminal (rewritten in place, cleared at the end); None when
-    stderr is piped or redirected: quiet."""
-    if not sys.stderr.isatty():
-        return None
+    stderr is piped or redirected: quiet (typeset.progress)."""
+    from typeset.progress import terminal_line
 
-    def show(done: int, total: int) -> None:
-        end = "\r\033[K" if done == total else ""
-        print(f"\rtypeset: {what} {done}/{total}…", end=end, file=sys.stderr, flush=True)
-    return show
+    line = terminal_line()
+    if line is None:
+        return None
+    return lambda done, total: line(what, done, total)
 
 
 def _cmd_proof(args: argparse.Namespace) -> int:
@@ -412,10 +417,10 @@ def _port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number") from None
+        raise argparse.ArgumentTypeError(tr(f"'{text}' is not a port number")) from None
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port: give 1024 to 65535, or "
-                                         "leave --port out for a free one")
+        raise argparse.ArgumentTypeError(tr(f"{value} is not a port: give 1024 to 65535, or "
+                                            "leave --port out for a free one"))
     return value
 
 
@@ -425,12 +430,12 @@ def _dpi(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of dots per inch") \
-            from None
+        raise argparse.ArgumentTypeError(
+            tr(f"'{text}' is not a whole number of dots per inch")) from None
     if not DPI_RANGE[0] <= value <= DPI_RANGE[1]:
-        raise argparse.ArgumentTypeError(f"{value} is out of range: give {DPI_RANGE[0]} to "
-                                         f"{DPI_RANGE[1]} (110 is the default, 300 for print "
-                                         "detail)")
+        raise argparse.ArgumentTypeError(tr(f"{value} is out of range: give {DPI_RANGE[0]} "
+                                            f"to {DPI_RANGE[1]} (110 is the default, 300 for "
+                                            "print detail)"))
     return value
 
 
@@ -440,7 +445,7 @@ def _pages(text: str) -> str:
     try:
         parse_pages(text)
     except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
+        raise argparse.ArgumentTypeError(tr(str(err))) from None
     return text
 
 
@@ -669,12 +674,37 @@ _INTERRUPTED = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line. In a Chinese locale (typeset.i18n.language) everything printed —
+    messages, hints, results, `--help` — is in Chinese, from the one catalogue."""
+    from typeset import i18n
+
+    if not i18n.chinese():
+        return _main(argv)
+    i18n.localise_argparse()
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = i18n.TranslatingStream(out), i18n.TranslatingStream(err)
+    try:
+        return _main(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
+    from typeset import i18n
+
     parser = build_parser()
+    if i18n.chinese():
+        i18n.localise_parser(parser)
     args = parser.parse_args(argv)
     problem = _usage_problem(args)
     if problem:
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        sub.choices[args.command].error(problem)          # exits with status 2
+        sub.choices[args.command].error(i18n.tr(problem))    # exits with status 2
     debug = args.debug or os.environ.get("TYPESET_DEBUG", "") not in ("", "0")
     try:
         return args.func(args)
@@ -682,7 +712,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             import traceback
             traceback.print_exc()
-        print(f"typeset: error: {err}", file=sys.stderr)
+        print(f"typeset: error: {err}", file=sys.stderr)     # (in Chinese: i18n's stream)
         return EXIT_FAILED
     except BrokenPipeError:          # `typeset dump … | head`
         sys.stderr.close()

@@ -120,14 +120,14 @@ class Report:
             f"outside the trim box:     {len(self.outside)}",
             f"drawn over each other:    {len(self.overlaps)}",
             f"figures:                  {sum(self.figures.values())}"
-            + (" (" + ", ".join(f"{n} {w}" for w, n in self.figures.items() if n) + ")"
-               if self.figures else ""),
+            + (" (" + ", ".join(_placed_words(w, n) for w, n in self.figures.items() if n)
+               + ")" if self.figures else ""),
             f"figures far from the text: {len(self.late_figures)}",
             f"tables:                   {self.tables} ({self.tables_continued} continued on "
             "the next page)",
             f"notes:                    {self.notes} ({self.notes_continued} continued on the "
             "next page)",
-            "make-up:",
+            "page make-up:",
             f"short lines:              {len(self.short_lines)}{self._kind('short_lines')}",
             f"notched line ends:        {len(self.notched_ends)}{self._kind('notched_ends')}",
             f"short pages:              {len(self.short_pages)}{self._kind('short_pages')}",
@@ -149,7 +149,14 @@ class Report:
         return "\n".join(rows)
 
     def _kind(self, name: str) -> str:
-        return "  (error)" if name in self.errors else "  (reported)"
+        return "  (an error)" if name in self.errors else "  (reported only)"
+
+
+def _placed_words(where: str, n: int) -> str:
+    """How many figures stood where (`Report.figures`), in words."""
+    return {"set where it stands": f"{n} set where it stands",
+            "at a page top": f"{n} at a page top",
+            "at a page foot": f"{n} at a page foot"}.get(where, f"{n} {where}")
 
 
 def _chars(line: Line) -> int:
@@ -420,11 +427,11 @@ def _made_up(rep: Report, frames: list[Frame], labels: list[str], advance) -> No
                 body = [sl for sl in item.lines if not sl.line.last]
                 if item.makeup > 0:
                     most = max((character_spacing(sl, advance) for sl in body), default=0.0)
-                    how = f"a line longer, up to {most:.3f} em between characters"
+                    how = f"set a line longer, up to {most:.3f} em between characters"
                 else:
                     most = max((-sl.line.adjust for sl in body), default=0.0)
-                    how = f"a line shorter, squeezed up to {most:.3f} em per gap"
-                rep.made_up.append(Finding(label, item.lines[0].line.text, f"set {how}"))
+                    how = f"set a line shorter, squeezed up to {most:.3f} em per gap"
+                rep.made_up.append(Finding(label, item.lines[0].line.text, how))
 
 
 def _split_words(rep: Report, frame: Frame, label: str) -> None:

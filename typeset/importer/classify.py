@@ -383,7 +383,8 @@ def classify(doc: Document) -> Plan:
                 how = f"the {para.style}-style paragraph" if \
                     para.style.strip().lower() in CAPTION_STYLES else \
                     f"the paragraph starting with {kind}"
-                return para, f"{how} {where} it"
+                return para, (f"{how} after it" if where == "after" else
+                              f"{how} before it")
         return None, ""
 
     # captions first (a picture's caption may come before it), then everything in order

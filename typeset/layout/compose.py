@@ -568,9 +568,12 @@ def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> lis
     object, at the same place, under the same section title, with the same composer, gives
     the same items (they are never changed after this). It holds only this issue's articles
     afterwards."""
+    from typeset.progress import step
+
     items: list[FlowItem] = []
     first = True
     kept: dict = {}
+    total, done = sum(len(s.articles) for s in issue.sections), 0
     for si, section in enumerate(issue.sections):
         if not section.articles:
             raise TypesetError(f"section '{section.title}' has no articles", file=issue.path,
@@ -583,6 +586,8 @@ def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> lis
             kept[key] = got
             items += got[1]
             first = False
+            done += 1
+            step("setting article", done, total)
     if memo is not None:
         memo.clear()
         memo.update(kept)

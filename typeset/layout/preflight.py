@@ -292,20 +292,24 @@ def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
     for (ch, style), places in found.items():
         places = list(dict.fromkeys(places))
         fonts = ", ".join(Path(f.path).name for f in book.style(style).chain.faces)
-        if first is None:
+        also = first is None
+        if also:
             first, shown = places[0], places[1:]
-            prefix = "also at "
         else:
-            shown, prefix = places, "at "
+            shown = places
         row = f"{describe(ch)} in style '{style}' ({fonts})"
         if shown:
-            row += " " + prefix + ", ".join(_loc(*p) for p in shown[:3]) + (
-                f" and {len(shown) - 3} more" if len(shown) > 3 else "")
+            where = ", ".join(_loc(*p) for p in shown[:3])
+            if len(shown) > 3:
+                where = f"{where} and {len(shown) - 3} more"
+            row = f"{row} also at {where}" if also else f"{row} at {where}"
         rows.append(row)
     message = f"no glyph for {rows[0]}"
     if len(rows) > 1:
-        message += f"; {len(rows) - 1} more character(s) have none:\n" + "\n".join(
-            f"  {r}" for r in rows[1:12]) + ("\n  …" if len(rows) > 12 else "")
+        # each line a message of its own (typeset.i18n translates printed lines)
+        tail = f"{len(rows) - 1} more character(s) have none:"
+        message = f"{message}; {tail}\n" + "\n".join(f"  {r}" for r in rows[1:12]) + (
+            "\n  …" if len(rows) > 12 else "")
     raise TypesetError(message, file=first[0], line=first[1], column=first[2],
                        hint="add a font that has it to the style's font role in the layout "
                             "(fonts: role: [first.otf, fallback.otf]), or correct the text")

@@ -133,7 +133,8 @@ def load_article(path: Path) -> Article:
         data = load_yaml(path, front_text, line_offset=open_line + 1)
     except TypesetError as err:
         if err.hint and "front matter" not in err.hint:
-            err.hint += " (front matter: the lines between the two '---')"
+            note = "front matter: the lines between the two '---'"
+            err.hint += f" ({note})"
         raise
     first = Mark(open_line + 2, 1) if close_line > open_line + 1 else Mark(open_line + 1, 1)
     if data is None:

@@ -167,7 +167,23 @@ def type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+#: the plural of each type name a list can hold, said whole (so the message catalogue,
+#: typeset.i18n, has each as it is printed)
+_PLURALS = {
+    "a whole number": "whole numbers",
+    "a number": "numbers",
+    "a date (YYYY-MM-DD)": "dates (YYYY-MM-DD)",
+    "a file path": "file paths",
+    "a value": "values",
+    "a mapping (key: value lines)": "mappings (key: value lines)",
+    "a length (a number in pt, or e.g. '12pt', '3mm', '小四')":
+        "lengths (a number in pt, or e.g. '12pt', '3mm', '小四')",
+}
+
+
 def _plural(name: str) -> str:
+    if name in _PLURALS:
+        return _PLURALS[name]
     for article in ("a ", "an "):
         if name.startswith(article):
             rest = name[len(article):]
@@ -472,6 +488,11 @@ class _Converter:
                     hint += f" ({f_doc})"
                 raise _Failure(f"missing required key '{f.name}' in {where}", value, None, hint)
         return cls(**kwargs)
+
+
+#: what `from_data`'s callers name the top level of their files (`what=`), listed for the
+#: message catalogue (typeset.i18n): they fill messages such as "unknown key 'x' in {where}"
+TOP_LEVEL_NAMES = ("front matter", "issue manifest", "layout")
 
 
 def from_data(cls: type[T], data: Any, *, file: str | Path, what: str = "",

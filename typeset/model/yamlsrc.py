@@ -198,6 +198,36 @@ def written_path(written: str, base: Path | None = None) -> Path:
 # ---------------------------------------------------------------------------------------------
 # YAML
 
+# What PyYAML says most often, as it says it (its problem and context texts, which a message
+# quotes after "malformed YAML: "): listed whole so the message catalogue (typeset.i18n) has
+# each in Chinese too.
+_PYYAML_WORDS = (
+    "found character '\\t' that cannot start any token",
+    "mapping values are not allowed here",
+    "could not find expected ':'",
+    "but found another document",
+    "expected a single document in the stream",
+    "found unexpected end of stream",
+    "did not find expected key",
+    "did not find expected '-' indicator",
+    "did not find expected ',' or ']'",
+    "did not find expected ',' or '}'",
+    "while scanning a simple key",
+    "while scanning a quoted scalar",
+    "while scanning a plain scalar",
+    "while parsing a block mapping",
+    "while parsing a block collection",
+    "while parsing a flow sequence",
+    "while parsing a flow mapping",
+    "while scanning an alias",
+    "while scanning an anchor",
+    "found undefined alias",
+    "found unhashable key",
+    "while constructing a mapping",
+    "found duplicate key",
+    "expected alphabetic or numeric character, but found ' '",
+)
+
 # Hints for PyYAML's problems, in the words of someone editing the file.
 _HINTS: list[tuple[str, str]] = [
     ("mapping values are not allowed",
@@ -247,7 +277,8 @@ def _yaml_error(err: yaml.YAMLError, path: Path, text: str, line_offset: int
             mark = err.context_mark
             message = "malformed YAML: this line is not 'key: value'"
         elif err.context and err.problem and err.context_mark is not None:
-            message += f" ({err.context} at line {err.context_mark.line + 1 + line_offset})"
+            where = f"{err.context} at line {err.context_mark.line + 1 + line_offset}"
+            message += f" ({where})"
         if mark is None:
             return TypesetError(message, file=path, hint=hint)
         lines = text.split("\n")

@@ -112,8 +112,7 @@ def probe_all(issue) -> dict[str, PdfInfo]:
     """What the layout needs to know of every PDF the manifest places whole."""
     out = {}
     for wp in issue.pages.pdfs():
-        out[wp.path] = probe(wp.path, file=issue.path, line=wp.line,
-                             what=f"PDF {wp.written}")
+        out[wp.path] = probe(wp.path, file=issue.path, line=wp.line)   # (named by the line)
     return out
 
 

@@ -84,6 +84,7 @@ from typeset.issueinfo import DocumentInfo, Metadata
 from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
 from typeset.render.pdfsyntax import pdf_date, pdf_number as _n
 from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
+from typeset.progress import step
 from typeset.text.fonts import FontLibrary
 
 if TYPE_CHECKING:
@@ -366,7 +367,9 @@ class _Writer:
         if self.streams is not None:
             self._version = _code_version()
             self.streams.begin()
+        total = len(self.pages)
         for i, page in enumerate(self.pages):
+            step("writing page", i, total)
             page_key, cached = self._page(i, page)
             for j, a in enumerate(page.anchors):
                 key = self.keys[(i, j)]
@@ -387,6 +390,7 @@ class _Writer:
                     self.streams.drawn.append(i)
                     if page_key is not None:
                         self.streams.put(page_key, encoded)
+        step("writing page", total, total)
         labels = [p.label for p in self.pages]
         if v.page_labels and any(labels):
             for index, style, start, prefix in _label_ranges(labels):

@@ -89,9 +89,13 @@ class Problem:
         return text + (f"\n  hint: {self.hint}" if self.hint else "")
 
     def as_json(self) -> dict:
+        """What the preview page shows: the message and hint in the desk's language
+        (typeset.i18n), the location as it is."""
+        from typeset.i18n import tr
+
         return {"location": self.location, "file": self.file, "line": self.line,
-                "column": self.column, "message": self.message, "hint": self.hint,
-                "bug": self.bug}
+                "column": self.column, "message": tr(self.message),
+                "hint": tr(self.hint) if self.hint else self.hint, "bug": self.bug}
 
 
 @dataclass(frozen=True)
