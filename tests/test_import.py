@@ -171,8 +171,8 @@ def test_hand_built_document_guesses_printed(tmp_path, capsys):
         "authors: 蒙晓川, 黎芳 (a line starting with □)",
         "note: “作者系龙溪镇政协委员工作站站长” (the closing paragraph in parentheses, "
         "starting with 作者系)"]
-    assert "##: “一、问需于民，把议题选准” (numbered 一、)" in lines
-    assert "###: “（一）摸清底数” (numbered （一）)" in lines
+    assert "##: “一、问需于民，把议题选准” (a head numbered 一、)" in lines
+    assert "###: “（一）摸清底数” (a head numbered （一）)" in lines
     assert "##: “二、议而有决，把实事办好” (style Heading 1)" in lines
     assert ("figure 1: “图1 委员在龙溪农贸市场听取摊主意见” (caption: the Caption-style "
             "paragraph after it)") in lines

@@ -437,8 +437,40 @@ def unique(found: list[Template]) -> dict[str, Template]:
     return seen
 
 
+_SOURCE_MARK = "# -- the source's messages"
+
+
+def update(path: Path | None = None) -> tuple[int, int]:
+    """Rewrite the catalogue's source section: every template of the source in file order,
+    with its place (`#: file:line (kind)`) and its Chinese; a template the source no longer
+    has is dropped, a new one is added with an empty msgstr (to be filled in). The head of
+    the file (argparse's words, `EXTRA`) is kept as it is. Returns (dropped, added)."""
+    from typeset.i18n import CATALOGUE_DIR, po_quote, read_po
+
+    path = path or CATALOGUE_DIR / "zh_CN.po"
+    text = path.read_text(encoding="utf-8")
+    i = text.index(_SOURCE_MARK)
+    j = text.index("\n", i)
+    head, marker, rest = text[:i], text[i:j], text[j + 1:]
+    table = read_po(rest)
+    found = unique(templates())
+    out = []
+    for t in sorted(found.values(), key=lambda t: (t.file, t.line)):
+        out.append(f"#: {t.file}:{t.line} ({t.kind})\nmsgid {po_quote(t.text)}\n"
+                   f"msgstr {po_quote(table.get(t.text, ''))}")
+    path.write_text(head + marker + "\n\n" + "\n\n".join(out) + "\n", encoding="utf-8")
+    return sum(1 for k in table if k not in found), sum(1 for k in found if k not in table)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """`python -m typeset.i18n.extract [--update]`: list the templates without Chinese (as
+    .po entries); `--update` rewrites zh_CN.po's source section first (`update`)."""
     from typeset.i18n import catalogue, po_quote
+
+    if "--update" in (sys.argv[1:] if argv is None else argv):
+        dropped, added = update()
+        catalogue.cache_clear()
+        print(f"# zh_CN.po: {dropped} template(s) dropped, {added} added", file=sys.stderr)
 
     table = catalogue("zh_CN")
     missing = [t for t in unique(templates()).values() if t.text not in table]

@@ -443,8 +443,8 @@ def classify(doc: Document) -> Plan:
             nl = numbered_level(text)
             if nl is not None:
                 plan_body.append(Heading(nl, block))
-                guesses.append(Guess("#" * nl, quoted(text), "numbered " + (
-                    "一、" if nl == 2 else "（一）")))
+                mark = (NUMBERED_2 if nl == 2 else NUMBERED_3).match(text).group(0).strip()
+                guesses.append(Guess("#" * nl, quoted(text), f"a head numbered {mark}"))
                 continue
             plan_body.append(block)
     plan.body = plan_body
