@@ -343,3 +343,16 @@ def test_a_day_at_the_desk_in_chinese(chinese, tmp_path, capsys):
     for command, text in said:
         assert HAN.search(text), (command, text)
         assert english_left(text) == [], (command, text)
+
+
+def test_dump_prints_its_data_as_it_is(monkeypatch, capsys):
+    """`typeset dump` is data for diffing: the same bytes in any locale."""
+    from tests.conftest import SAMPLE
+
+    monkeypatch.setenv("LANGUAGE", "zh_CN")
+    assert main(["dump", str(SAMPLE)]) == 0
+    zh = capsys.readouterr().out
+    monkeypatch.setenv("LANGUAGE", "en")
+    assert main(["dump", str(SAMPLE)]) == 0
+    en = capsys.readouterr().out
+    assert en == zh and len(en.splitlines()) > 1000

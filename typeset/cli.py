@@ -682,7 +682,10 @@ def main(argv: list[str] | None = None) -> int:
         return _main(argv)
     i18n.localise_argparse()
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = i18n.TranslatingStream(out), i18n.TranslatingStream(err)
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    data = words[:1] == ["dump"]        # `typeset dump` prints data (pages as text): as it is
+    sys.stdout = out if data else i18n.TranslatingStream(out)
+    sys.stderr = i18n.TranslatingStream(err)
     try:
         return _main(argv)
     finally:

@@ -239,7 +239,9 @@ class Translator:
         self.exact: dict[str, str] = {}
         self.patterns: list[_Pattern] = []
         self.misses: list[str] = []
-        self._memo: dict[str, str | None] = {}     # text -> its Chinese (None: none found)
+        # (text, depth) -> its Chinese (None: none found); by depth too, so that what was
+        # cut short deep in one line is worked out afresh where more depth is left
+        self._memo: dict[tuple[str, int], str | None] = {}
         for msgid, msgstr in entries.items():
             if placeholders(msgid):
                 self.patterns.append(_Pattern(msgid, msgstr))
@@ -254,22 +256,28 @@ class Translator:
         out = self._translate(text, 0)
         if out is None:
             if _reads_english(text):
-                self.misses.append(text)
+                self._miss(text)
             return text
         return out
+
+    def _miss(self, text: str) -> None:
+        """Remember English no template had (the first thousand: a watch runs for hours)."""
+        if len(self.misses) < 1000:
+            self.misses.append(text)
 
     def _translate(self, text: str, depth: int) -> str | None:
         """`text` in Chinese, or None. Each text is worked out once (`_memo`): a line split
         many ways meets the same parts again and again."""
         if not text or depth > 10:
             return None
-        if text in self._memo:
-            return self._memo[text]
-        if len(self._memo) > 20000:
+        key = (text, depth)
+        if key in self._memo:
+            return self._memo[key]
+        if len(self._memo) > 50000:
             self._memo.clear()
-        self._memo[text] = None                   # (while it is being worked out)
+        self._memo[key] = None                    # (while it is being worked out)
         found = self._work_out(text, depth)
-        self._memo[text] = found
+        self._memo[key] = found
         return found
 
     def _work_out(self, text: str, depth: int) -> str | None:
@@ -317,7 +325,7 @@ class Translator:
             if any(d is not None for d in done):
                 for ln, d in zip(lines, done):
                     if d is None and _reads_english(ln):
-                        self.misses.append(ln)
+                        self._miss(ln)
                 return "\n".join(ln if d is None else d for ln, d in zip(lines, done))
         return None
 
@@ -391,7 +399,7 @@ class Translator:
         if labelled != value:
             return labelled
         if _reads_english(value):
-            self.misses.append(value)
+            self._miss(value)
         return value
 
 
