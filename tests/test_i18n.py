@@ -356,3 +356,83 @@ def test_dump_prints_its_data_as_it_is(monkeypatch, capsys):
     assert main(["dump", str(SAMPLE)]) == 0
     en = capsys.readouterr().out
     assert en == zh and len(en.splitlines()) > 1000
+
+
+# -- what an adversarial test found (each a line that came out garbled or in English) -----------
+
+@pytest.mark.parametrize("edit, shown", [
+    ("file not found: 3\n", "'file not found'"),          # a key the user wrote: as written
+    ("Permission denied: x\n", "'Permission denied'"),
+])
+def test_what_the_user_wrote_is_never_translated(chinese, tmp_path, capsys, edit, shown):
+    from tests.test_trust_inputs import MANIFEST, make_issue
+
+    manifest = make_issue({"files": {"issue.yaml": MANIFEST + edit}}, tmp_path / "i")
+    assert main(["build", str(manifest), "-o", str(tmp_path / "o.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert shown in err and english_left(err) == [], err
+
+
+def test_a_did_you_mean_is_one_sentence(chinese, tmp_path, capsys):
+    from tests.test_trust_inputs import make_issue
+
+    manifest = make_issue({"files": {"a.md": "---\ntitel: 标题\n---\n\n正文。\n"}},
+                          tmp_path / "i")
+    assert main(["build", str(manifest), "-o", str(tmp_path / "o.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "a.md:2:1: 文章头信息中有未知字段 'titel'；是否要用 'title'？" in err, err
+
+
+def test_a_number_the_user_wrote_in_words_stays_as_written(chinese, tmp_path, capsys):
+    from tests.test_trust_inputs import MANIFEST, make_issue
+
+    manifest = make_issue({"files": {"issue.yaml": MANIFEST.replace("number: 1",
+                                                                   "number: one of many")}},
+                          tmp_path / "i")
+    assert main(["build", str(manifest), "-o", str(tmp_path / "o.pdf")]) == 1
+    err = capsys.readouterr().err
+    assert "'one of many'" in err and english_left(err) == [], err
+
+
+@pytest.mark.parametrize("line, want", [
+    ("typeset: 02:46:00 built out/x.pdf: 44 pages in 0.17 s, after a save of a/05-x.md; "
+     "1 page(s) changed: 15",
+     "typeset: 02:46:00 已生成 out/x.pdf：44 页，用时 0.17 秒（保存 a/05-x.md 之后）; 1 页有变化：15"),
+    ("typeset: 3 issue(s): 0 built, 2 unchanged, 1 failed in 0.3 s",
+     "typeset: 共 3 期：已生成 0 期，无变化 2 期，失败 1 期，用时 0.3 秒"),
+    ("  table 1: 4 rows × 3 columns, “表1 某表” (caption: the paragraph starting with 表 "
+     "before it)", "  table 1: 4 行 × 3 列，“表1 某表”（图注：其前的以“表”开头的段落）"),
+])
+def test_lines_made_of_several_messages(chinese, line, want):
+    assert i18n.translate_line(line) == want
+
+
+def test_a_watch_error_keeps_every_line_and_its_hint():
+    from typeset.watch.rebuild import Problem
+
+    p = Problem.from_text("a.md:3:1: 2 pictures are under 300 ppi; nothing was written:\n"
+                          "  images/a.jpg on page 5: 120 ppi\n  images/b.jpg on page 6: 90 ppi"
+                          "\n  hint: replace them with larger pictures")
+    assert (p.file, p.line, p.column) == ("a.md", 3, 1)
+    assert "images/b.jpg on page 6" in p.message and p.hint == "replace them with larger pictures"
+
+
+def test_forked_workers_of_a_watch_end_quietly_on_sigterm(tmp_path):
+    """The watch's SIGTERM handler (Ctrl-C for `kill`) is inherited by forked workers; a pool
+    ending them must not print a traceback."""
+    script = tmp_path / "w.py"
+    script.write_text(
+        "import time\n"
+        "from typeset.watch import _stop_on_sigterm\n"
+        "from typeset import parallel\n"
+        "_stop_on_sigterm()\n"
+        "parallel._load = lambda: 0.0\n"
+        "def slow(x):\n    time.sleep(0.05)\n    return x\n"
+        "for _ in range(30):\n"
+        "    parallel.map_forked(slow, list(range(6)), here=1)\n",
+        encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120, env={**__import__("os").environ,
+                                            "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr

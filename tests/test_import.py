@@ -165,7 +165,7 @@ def test_hand_built_document_guesses_printed(tmp_path, capsys):
     assert out[0] == f"typeset: {src} -> {tmp_path / 'hand.md'}"
     lines = [line.strip() for line in out[1:-1]]
     assert lines[:4] == [
-        "title: “龙溪镇：小菜园里的大民生” (style Title)",
+        "title: “龙溪镇：小菜园里的大民生” (Word style Title)",
         "subtitle: “——龙溪镇政协委员工作站助力“家门口”菜市场改造” (starts with —— right "
         "after the title)",
         "authors: 蒙晓川, 黎芳 (a line starting with □)",
@@ -173,7 +173,7 @@ def test_hand_built_document_guesses_printed(tmp_path, capsys):
         "starting with 作者系)"]
     assert "##: “一、问需于民，把议题选准” (a head numbered 一、)" in lines
     assert "###: “（一）摸清底数” (a head numbered （一）)" in lines
-    assert "##: “二、议而有决，把实事办好” (style Heading 1)" in lines
+    assert "##: “二、议而有决，把实事办好” (Word style Heading 1)" in lines
     assert ("figure 1: “图1 委员在龙溪农贸市场听取摊主意见” (caption: the Caption-style "
             "paragraph after it)") in lines
     assert ("table 1: 3 rows × 3 columns, “表1 市场改造前后对比” (caption: the paragraph "
@@ -311,7 +311,7 @@ BODY = P("正文第一段，写得足够长，不会被当成标题或者作者�
     ([P("上行", style="Title"), P("下行", style="Title"), BODY], {"title": ["上行", "下行"]},
      "style Title"),
     ([P("会议召开", style="Heading 1"), BODY], {"title": "会议召开"},
-     "the first paragraph, style Heading 1"),
+     "the first paragraph, Word style Heading 1"),
     ([P("会议召开"), BODY], {"title": "会议召开"}, "nothing is styled as a title: check it"),
 ])
 def test_title(tmp_path, blocks, expect, why):

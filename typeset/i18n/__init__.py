@@ -197,14 +197,15 @@ def placeholders(template: str) -> list[str]:
 
 
 #: placeholders that always hold a number
-_NUMERIC = re.compile(r"^len\(|^(?:n|i|k|count|total|done|lines|digits)$|"
+_NUMERIC = re.compile(r"^len\(|^(?:n|i|k|count|total|done|lines|digits)$|\.line\b|"
+                      r"\bline_offset\b|\blineno\b|"
                       r"[._](?:pages|count|lines|total|number_of\w*|size_pt)$|"
                       r"^(?:report|r|s|stats)\.(?:covers|contents_pages|body_pages|padding|"
                       r"front_blanks|inserts|pages)$| [-+] \d+$")
 
 
 class _Pattern:
-    __slots__ = ("regex", "names", "target", "weight", "anchor", "joiner")
+    __slots__ = ("regex", "names", "target", "weight", "anchor", "joiner", "verbatim")
 
     def __init__(self, msgid: str, msgstr: str):
         parts = split_template(msgid)
@@ -230,6 +231,11 @@ class _Pattern:
         # two messages joined by a word (`{row} at {where}`): it matches much, so it is
         # taken only for short, plain parts (`Translator._work_out`)
         self.joiner = len(groups) >= 2 and self.weight[0] <= 6
+        # a placeholder in quotes holds what the user wrote (a key, a value, a title): it is
+        # printed as written, never translated
+        self.verbatim = {value for value in groups
+                         if re.search(r"['\"“‘`]\{" + re.escape(value) + r"\}['\"”’`]",
+                                      msgid.replace("{{", "").replace("}}", ""))}
 
 
 class Translator:
@@ -292,12 +298,18 @@ class Translator:
             if m is None:
                 continue
             values = {name: m.group(group) for name, group in p.names.items()}
-            if p.joiner and any(re.search(r": |; ", v) for v in values.values()):
+            if any("; " in v for name, v in values.items() if name not in p.verbatim) or \
+                    p.joiner and any(": " in v for v in values.values()) or \
+                    not all(_balanced(v) for v in values.values()):
+                # a placeholder took a clause of its own, or half a bracket: the template
+                # is not this text's
                 continue
             out = []
             for kind, value in p.target:
                 if kind == "text":
                     out.append(value)
+                elif value in p.verbatim:
+                    out.append(values.get(value, ""))
                 else:
                     out.append(self._value(values.get(value, ""), depth))
             result = "".join(out)
@@ -372,9 +384,11 @@ class Translator:
         template `; {more}`)."""
         if piece.strip() in _LABELS:
             return piece.replace(piece.strip(), _LABELS[piece.strip()])
-        if not piece.strip() or not _reads_english(piece):
+        if not piece.strip() or not re.search(r"[A-Za-z]{2}", piece):
             return piece
         found = self._translate(piece, depth + 1)
+        if found is not None and not _reads_english(found) or not _reads_english(piece):
+            return found if found is not None else piece
         if found is None and sep.strip():
             joined = self._translate(sep + piece, depth + 1)
             lead = sep.strip()
@@ -416,7 +430,9 @@ _WORDS = re.compile(r"(?<![A-Za-z])(?:[a-z]{2,}|a)[,;:]? [a-z]{2,}(?![A-Za-z])")
 
 
 def _reads_english(text: str) -> bool:
-    return bool(_WORDS.search(_QUOTED.sub(" ", text)))
+    """Whether `text` holds English a reader must read: two words in a row (`page(s)` is a
+    word) outside quotes, paths and file names."""
+    return bool(_WORDS.search(_QUOTED.sub(" ", text).replace("(s)", "s")))
 
 
 @lru_cache(maxsize=None)
@@ -451,7 +467,11 @@ _LOCATION = re.compile(r"(?P<loc>(?:[^\s:]|:(?!\s))+?:\d+(?::\d+)?: )(?P<rest>.*
 #: a file named without a line at the start of an error (`out/x.pdf: …`): kept as it is
 _FILE = re.compile(r"(?P<loc>[^\s:]*[/.][^\s:]*: )(?P<rest>.*)", re.S)
 #: the words around a printed line that are typeset's own, and their Chinese
-_LEADS = (("error: ", "错误："), ("warning: ", "警告："), ("hint: ", "提示："))
+_LEADS = (("error: ", "错误："), ("warning: ", "警告："), ("hint: ", "提示："),
+          # what `typeset archive --verify` found, by kind (archive.Problem)
+          ("catalogue: ", "档案目录："), ("changed: ", "已改动："), ("metadata: ", "元数据："),
+          ("missing: ", "缺失："), ("outside: ", "在档案库之外："), ("pending: ", "待处理："),
+          ("sources: ", "源文件："), ("unlisted: ", "未登记："))
 
 
 def translate_line(line: str) -> str:
@@ -471,14 +491,13 @@ def translate_line(line: str) -> str:
         if rest is not None and not _reads_english(rest):
             return parts[0] + parts[1] + rest
     whole = t._translate(line, 0)
-    if parts[1] not in ("", "typeset: ") and (whole is None or _reads_english(whole)):
-        return parts[0] + parts[1] + t.translate(parts[3])
-    if whole is not None and not _reads_english(whole):
-        return whole
     text = parts[0] + parts[1] + t.translate(parts[3])
-    if whole is not None and _reads_english(text):
-        return whole
-    return text
+    if whole is None or parts[1] not in ("", "typeset: ") and _reads_english(whole):
+        return text
+    # the line as one template, or its rest after `typeset: `: the one that reads less as
+    # English and more as Chinese (a short template can take a line it was not made for)
+    return max((text, whole), key=lambda c: (not _reads_english(c), len(_HAN.findall(c)),
+                                            c is text))
 
 
 def _peel(line: str) -> tuple[str, str, str, str]:
@@ -500,8 +519,17 @@ def _peel(line: str) -> tuple[str, str, str, str]:
 
 
 _FULL_WIDTH = {";": "；", ":": "：", ",": "，"}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 #: typeset's own labels before a colon inside a line (`(hint: …)`)
 _LABELS = {"hint": "提示", "error": "错误", "warning": "警告"}
+
+
+_PAIRS = ("()", "（）", "[]", "“”", "‘’", "{}")
+
+
+def _balanced(text: str) -> bool:
+    """Whether every bracket and curly quote opened in `text` is closed in it."""
+    return all(text.count(a) == text.count(b) for a, b in _PAIRS)
 
 
 def _last_bracket(text: str) -> tuple[str, str] | None:

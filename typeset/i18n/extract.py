@@ -76,7 +76,7 @@ _SPEAKING_FUNCTIONS = {
 _WORDS_TABLES = {"_INTERRUPTED", "_WHAT", "_KIND", "_KINDS", "_ROLES", "_WORDS"}
 #: local names a message is built up in, step by step
 _MESSAGE_NAMES = {"hint", "message", "msg", "text", "detail", "reason", "problem", "why", "row",
-                  "want", "how",
+                  "want", "how", "size",
                   "said", "shown", "note", "where", "tail"}
 #: scripts that make package data (never run by a user)
 _NOT_SHIPPED = {"render/icc/make_srgb.py"}
@@ -319,12 +319,17 @@ _WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 def _is_message(text: str) -> bool:
     """Words a reader reads: a word of two letters and, besides, a space (a lone token is
     a key, a PDF name or a mode, never a sentence)."""
-    from typeset.i18n import split_template
+    from typeset.i18n import _NUMERIC, split_template
     try:
-        literal = "".join(v for k, v in split_template(text) if k == "text")
+        parts = split_template(text)
     except ValueError:
         return False
-    return bool(re.search(r"[A-Za-z]{2,}", literal)) and " " in literal.strip()
+    literal = "".join(v for k, v in parts if k == "text")
+    if re.search(r"[A-Za-z]{2,}", literal) and " " in literal.strip():
+        return True
+    # a count and its noun (`{report.pages} pages`, ` + {report.inserts} inserted`)
+    return bool(re.search(r"\} [a-z]{3,}|[a-z]{3,} \{", text)) and any(
+        k == "name" and _NUMERIC.search(v) for k, v in parts)
 
 
 def _joining_word(text: str) -> bool:
@@ -347,7 +352,8 @@ def _reads_as_words(text: str) -> bool:
     except ValueError:
         return False
     return not _code_like(literal) and bool(
-        re.search(r"(?<![A-Za-z])(?:[a-z]{2,}|a) [a-z]{2,}(?![A-Za-z])", literal))
+        re.search(r"(?<![A-Za-z])(?:[a-z]{2,}|a) [a-z]{2,}(?![A-Za-z])",
+                  literal.replace("(s)", "s")))
 
 
 def _code_like(literal: str) -> bool:

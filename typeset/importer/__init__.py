@@ -80,9 +80,13 @@ def convert(source: Path, article: Path):
 
 def _refuse_existing(path: Path, what: str) -> None:
     if os.path.lexists(path):
-        raise TypesetError(f"{what} already exists; typeset never replaces it silently",
-                           file=path, hint="give another name with -o (or another --to "
-                                           "folder), or add --force to replace it")
+        message = {"the article": "the article already exists; typeset never replaces it "
+                                  "silently",
+                   "the picture": "the picture already exists; typeset never replaces it "
+                                  "silently"}.get(what, f"{what} already exists")
+        raise TypesetError(message, file=path, hint="give another name with -o (or another "
+                                                    "--to folder), or add --force to "
+                                                    "replace it")
 
 
 def import_docx(source: Path, article: Path, *, force: bool = False) -> ImportResult:

@@ -216,7 +216,7 @@ def classify(doc: Document) -> Plan:
                 blocks[n].style.strip().lower() in TITLE_STYLES:
             title_paras.append(blocks[n])
             n += 1
-        why = f"style {title_paras[0].style}"
+        why = f"Word style {title_paras[0].style}"
         start = first
         i = n
     else:
@@ -224,7 +224,7 @@ def classify(doc: Document) -> Plan:
         first_para = blocks[start]
         size, body = first_para.size, doc.body_size
         if heading_level(first_para):
-            why = f"the first paragraph, style {first_para.style}"
+            why = f"the first paragraph, Word style {first_para.style}"
         elif size and body and size > body:
             why = f"the first paragraph, set larger than the body text: {size:g} pt, not {body:g}"
         elif _all_bold(first_para):
@@ -261,7 +261,7 @@ def classify(doc: Document) -> Plan:
             used.add(id(para))
             why = "starts with —— right after the title" if text.startswith("—") else \
                 "starts with -- right after the title" if text.startswith("--") else \
-                f"style {para.style}"
+                f"Word style {para.style}"
             guesses.append(Guess("subtitle", quoted(text), why))
             i += 1
 
@@ -383,8 +383,8 @@ def classify(doc: Document) -> Plan:
                 how = f"the {para.style}-style paragraph" if \
                     para.style.strip().lower() in CAPTION_STYLES else \
                     f"the paragraph starting with {kind}"
-                return para, (f"{how} after it" if where == "after" else
-                              f"{how} before it")
+                return para, (f"caption: {how} after it" if where == "after" else
+                              f"caption: {how} before it")
         return None, ""
 
     # captions first (a picture's caption may come before it), then everything in order
@@ -401,7 +401,7 @@ def classify(doc: Document) -> Plan:
             figures += 1
             cap, why = found[k]
             plan_body.append(Figure(block, cap))
-            detail = ["caption: " + why] if why else []
+            detail = [why] if why else []
             if block.data is None:
                 detail.append("linked to an outside file, not stored in the document: "
                               "put the picture next to the article by hand")
@@ -419,7 +419,7 @@ def classify(doc: Document) -> Plan:
             cap, why = found[k]
             plan_body.append(TableBlock(block, cap))
             size = f"{len(block.rows)} rows × {len(block.rows[0]) if block.rows else 0} columns"
-            detail = ["caption: " + why] if why else []
+            detail = [why] if why else []
             if block.merged:
                 detail.append("merged cells written as empty cells")
             if block.nested:
@@ -434,7 +434,7 @@ def classify(doc: Document) -> Plan:
             level = heading_level(block)
             if level is not None:
                 plan_body.append(Heading(rank[level], block))
-                why = f"style {block.style}" if _HEADING_STYLE.match(block.style.strip()) \
+                why = f"Word style {block.style}" if _HEADING_STYLE.match(block.style.strip()) \
                     else f"outline level {level}"
                 if rank[level] == 3 and level != levels[1]:
                     why += f"; articles have two levels of subheads, so level {level} is ###"
@@ -458,7 +458,7 @@ def _warnings(doc: Document, plan: Plan) -> None:
     bold = sum(1 for b in plan.body if isinstance(b, Para)
                for r in b.runs if r.bold and r.text.strip())
     if bold:
-        g.append(Guess("bold", f"{bold} run(s)", "set as **…**"))
+        g.append(Guess("bold", f"{bold} run(s) of bold type", "set as **…**"))
     body_notes = len(plan.notes) - len(plan.front_notes)
     if body_notes:
         g.append(Guess("footnotes", str(body_notes), "Word footnotes and endnotes, as [^n]"))

@@ -341,7 +341,8 @@ class _Converter:
             message = f"{path}: invalid value {_describe_value(value, raw)}; allowed: {listing}"
             close = difflib.get_close_matches(str(probe), [str(a) for a in allowed], n=1)
             if close:
-                message += f"; did you mean '{close[0]}'?"
+                message = (f"{path}: invalid value {_describe_value(value, raw)}; allowed: "
+                           f"{listing}; did you mean '{close[0]}'?")
             raise fail(message=message, hint=f"write one of {listing}"
                        + (f" ({label}: {doc})" if doc else ""))
         if tp is str:
@@ -457,7 +458,7 @@ class _Converter:
                                  else f"<U+{ord(ch):04X}>" for ch in str(k))
                 message = f"unknown key '{shown}' in {where}"
                 if close:
-                    message += f"; did you mean '{close[0]}'?"
+                    message = f"unknown key '{shown}' in {where}; did you mean '{close[0]}'?"
                     d = field_doc(cls, close[0])
                     hint = f"'{close[0]}': {d}" if d else f"rename it to '{close[0]}'"
                 else:

@@ -84,7 +84,15 @@ def _stop_on_sigterm() -> Callable[[], None]:
     if threading.current_thread() is not threading.main_thread():
         return lambda: None
 
+    watcher = os.getpid()
+
     def interrupt(signum, frame):
+        if os.getpid() != watcher:
+            # a forked worker (typeset.parallel) inherits this handler: there SIGTERM is
+            # the pool ending it, quietly, as the default action does
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
         raise KeyboardInterrupt
 
     try:

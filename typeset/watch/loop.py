@@ -114,19 +114,26 @@ class WatchLoop:
         return f"; {len(names)} page(s) changed: {', '.join(names)}"
 
     def _say(self, step: Step, clock: str) -> None:
+        """One line per rebuild, each a message of its own in the catalogue (typeset.i18n):
+        what was built, after the save of which files, which pages changed."""
         o = step.outcome
-        trigger = ("" if step.change is None else
-                   " (" + ", ".join(_shown(p) for p in step.change.paths[:3])
-                   + (", …" if len(step.change.paths) > 3 else "") + " changed)")
+        saved = ("" if step.change is None else
+                 ", ".join(_shown(p) for p in step.change.paths[:3])
+                 + (", …" if len(step.change.paths) > 3 else ""))
         if o.ok:
             where = _shown(o.written[0]) if o.written else "nothing written"
-            said = "" if step.change is None else self._pages_said(o, step.applied)
-            self.say(f"{clock} built {where}: {len(o.pages)} pages in "
-                     f"{step.built - step.started:.2f} s{said}{trigger}")
+            pages = "" if step.change is None else self._pages_said(o, step.applied)
+            built = f"{clock} built {where}: {len(o.pages)} pages in " \
+                    f"{step.built - step.started:.2f} s"
+            if saved:
+                built = f"{built}, after a save of {saved}"
+            self.say(built + pages)
         else:
             kept = (f"  {_shown(self.last_written[0])} of {self.last_written[1]} is unchanged "
                     "(the preview shows it)" if self.last_written else "  nothing written")
-            self.say(f"{clock} error{trigger}: {o.problem}\n{kept}")
+            failure = (f"{clock} error after a save of {saved}: {o.problem}" if saved else
+                       f"{clock} error: {o.problem}")
+            self.say(f"{failure}\n{kept}")
 
     def _rewatch(self, outcome: Outcome) -> None:
         inputs = self.rebuilder.inputs()

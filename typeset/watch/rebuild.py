@@ -24,6 +24,7 @@ part 4); both fill the same `Outcome`:
 from __future__ import annotations
 
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +59,12 @@ class Problem:
     def from_text(cls, text: str) -> "Problem":
         """A problem from `file:line:column: message` plus `  hint: …` lines (the way a
         TypesetError prints itself, e.g. `Session.rebuild().errors`)."""
-        first, _, rest = text.partition("\n")
-        hint = None
-        if rest.strip().startswith("hint:"):
-            hint = rest.strip()[len("hint:"):].strip()
-        parts = first.split(": ", 1)
+        body, hint = text, None
+        m = re.search(r"\n  hint: ", text)
+        if m is not None:                 # the hint: everything after `  hint: `
+            body, hint = text[:m.start()], text[m.end():].strip()
+        first, _, more = body.partition("\n")
+        parts = (first + ("\n" + more if more else "")).split(": ", 1)
         if len(parts) == 2:
             loc = parts[0].rsplit(":", 2)
             nums = [p for p in loc[1:] if p.isdigit()]
@@ -71,7 +73,7 @@ class Problem:
                            int(nums[1]) if len(nums) > 1 else None, hint)
             if len(loc) == 1 and ("/" in loc[0] or "." in loc[0]) and " " not in loc[0]:
                 return cls(parts[1], loc[0], hint=hint)
-        return cls(first, hint=hint)
+        return cls(body, hint=hint)
 
     @property
     def location(self) -> str:
