@@ -436,3 +436,20 @@ def test_forked_workers_of_a_watch_end_quietly_on_sigterm(tmp_path):
                                             "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr, proc.stderr
+
+
+def test_a_preflight_of_a_foreign_pdf_in_chinese(chinese, tmp_path, capsys):
+    """`check --pdf` on a PDF made elsewhere (no boxes, RGB, fonts not embedded): every
+    violation in Chinese, where it is found named as in English."""
+    from reportlab.pdfgen import canvas
+
+    pdf = tmp_path / "plain.pdf"
+    c = canvas.Canvas(str(pdf))
+    c.setFillColorRGB(1, 0, 0)
+    c.drawString(100, 100, "hello")
+    c.save()
+    assert main(["check", "--pdf", str(pdf)]) == 1
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert "第 1 页: 没有 TrimBox" in text and "RGB 颜色（rg）" in text, text
+    assert english_left(text) == [], text

@@ -36,7 +36,10 @@ EXTRA = frozenset({
     "Too many levels of symbolic links", "File exists", "Directory not empty",
     "Input/output error", "Operation not permitted", "Disk quota exceeded", "Invalid argument",
     "Resource temporarily unavailable", "Bad file descriptor", "Too many open files",
-    "{what}: {done}/{total}…"})
+    "{what}: {done}/{total}…",
+    # what the preflight names by a capitalised word (not found as a sentence by extract)
+    "RGB colour", "RGB colour ({what})",
+    "none"})                                       # (a report's empty measure)
 _VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
@@ -402,8 +405,11 @@ class Translator:
         space between them; a lone word is a key, a name or a value and stays as written
         (the catalogue gives the whole message for the few words that must change:
         `single line at the page foot`)."""
-        if not re.search(r"[A-Za-z]", value) or not re.search(r"\S\s+\S", value):
+        if not re.search(r"[A-Za-z]", value):
             return value
+        if not re.search(r"\S\s+\S", value):
+            # a lone word: as written, unless the catalogue has it whole (`none`)
+            return self.exact.get(value, value)
         out = self._translate(value, depth + 1)
         if out is not None:
             return out
@@ -521,7 +527,9 @@ def _peel(line: str) -> tuple[str, str, str, str]:
 _FULL_WIDTH = {";": "；", ":": "：", ",": "，"}
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 #: typeset's own labels before a colon inside a line (`(hint: …)`)
-_LABELS = {"hint": "提示", "error": "错误", "warning": "警告"}
+_LABELS = {"hint": "提示", "error": "错误", "warning": "警告",
+           # where `typeset check --pdf` found a violation (render/preflight.py)
+           "document": "文档", "output intent": "输出意图", "page": "页面"}
 
 
 _PAIRS = ("()", "（）", "[]", "“”", "‘’", "{}")
