@@ -318,9 +318,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
               f"subheads, {c['figures']} figures{pictures}, {c['tables']} tables, "
               f"{c['notes']} footnotes")
     if len(args.files) > 1:
-        where = f" into {to}" if to is not None else ""
-        tail = f"; {len(failed)} failed: {', '.join(failed)}" if failed else ""
-        print(f"typeset: imported {len(done)} of {len(args.files)} documents{where}{tail}")
+        said = (f"imported {len(done)} of {len(args.files)} documents into {to}"
+                if to is not None else f"imported {len(done)} of {len(args.files)} documents")
+        if failed:
+            said = f"{said}; {len(failed)} failed: {', '.join(failed)}"
+        print(f"typeset: {said}")
     return EXIT_FAILED if failed else EXIT_OK
 
 

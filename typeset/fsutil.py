@@ -269,7 +269,8 @@ def os_error(err: OSError, path: Path | str, *, what: str = "write") -> TypesetE
 Inputs = Iterable[tuple[str, "Path | str"]]
 
 _ROLE_WORDS = {"manifest": "the issue's manifest", "article": "an article of the issue",
-               "picture": "a picture of the issue", "layout": "the issue's layout",
+               "picture": "a picture of the issue", "page": "a PDF the issue places whole",
+               "layout": "the issue's layout",
                "font": "a font the issue's layout uses",
                "document": "the document being imported"}
 

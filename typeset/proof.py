@@ -135,8 +135,12 @@ def select(pages, items: tuple[PageItem, ...]) -> list[int]:
 def _what_pages(pages) -> str:
     folios = [int(p.label) for p in pages if p.label.isdigit()]
     others = list(dict.fromkeys(p.label for p in pages if p.label and not p.label.isdigit()))
-    parts = [f"folios {min(folios)}–{max(folios)}"] if folios else []
-    return " and ".join(parts + [", ".join(others)] if others else parts) or "no labelled page"
+    named = ", ".join(others)
+    if folios and named:
+        return f"folios {min(folios)}–{max(folios)} and {named}"
+    if folios:
+        return f"folios {min(folios)}–{max(folios)}"
+    return named or "no labelled page"
 
 
 # -- names ------------------------------------------------------------------------------------

@@ -248,7 +248,8 @@ class _Extractor:
             for t in self.texts(node, scope):
                 # (a name that holds a message — `row`, `hint` — may join messages with a
                 # single word: `{row} at {where}`)
-                if strict and not _reads_as_words(t) and not _joining_word(t):
+                if strict and not _reads_as_words(t) and not _joining_word(t) and \
+                        not _counted(t):
                     continue
                 if not strict and (not _is_message(t) and not _joining_word(t) or
                                    _code_like(t)):
@@ -327,9 +328,20 @@ def _is_message(text: str) -> bool:
     literal = "".join(v for k, v in parts if k == "text")
     if re.search(r"[A-Za-z]{2,}", literal) and " " in literal.strip():
         return True
-    # a count and its noun (`{report.pages} pages`, ` + {report.inserts} inserted`)
+    return _counted(text)
+
+
+def _counted(text: str) -> bool:
+    """A count and its noun (`{report.pages} pages`, ` + {report.inserts} inserted`, `folios
+    {a}–{b}`)."""
+    from typeset.i18n import _NUMERIC, split_template
+    try:
+        parts = split_template(text)
+    except ValueError:
+        return False
     return bool(re.search(r"\} [a-z]{3,}|[a-z]{3,} \{", text)) and any(
-        k == "name" and _NUMERIC.search(v) for k, v in parts)
+        k == "name" and (_NUMERIC.search(v) or re.match(r"(?:min|max)\(", v))
+        for k, v in parts)
 
 
 def _joining_word(text: str) -> bool:
