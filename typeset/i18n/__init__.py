@@ -38,7 +38,7 @@ EXTRA = frozenset({
     "Resource temporarily unavailable", "Bad file descriptor", "Too many open files",
     "{what}: {done}/{total}…",
     # what the preflight names by a capitalised word (not found as a sentence by extract)
-    "RGB colour", "RGB colour ({what})",
+    "RGB colour",
     "none"})                                       # (a report's empty measure)
 _VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
 

@@ -78,6 +78,8 @@ _WORDS_TABLES = {"_INTERRUPTED", "_WHAT", "_KIND", "_KINDS", "_ROLES", "_WORDS"}
 _MESSAGE_NAMES = {"hint", "message", "msg", "text", "detail", "reason", "problem", "why", "row",
                   "want", "how", "size",
                   "said", "shown", "note", "where", "tail"}
+#: lists of messages, each printed as a line (`problems.append(f"…")`)
+_MESSAGE_LISTS = {"problems", "detail", "findings", "notes", "warnings"}
 #: scripts that make package data (never run by a user)
 _NOT_SHIPPED = {"render/icc/make_srgb.py"}
 #: field constructors whose first argument (or metadata "doc") documents a field
@@ -287,6 +289,14 @@ class _Extractor:
                         if isinstance(k, ast.Constant) and k.value == "doc":
                             for t in self.texts(v, scope):
                                 self.add(t, v, "doc")
+            return
+        if name == "append" and isinstance(node.func, ast.Attribute) and \
+                isinstance(node.func.value, ast.Name) and \
+                node.func.value.id in _MESSAGE_LISTS and node.args:
+            # a list of problems or report lines, printed one a line
+            for t in self.texts(node.args[0], scope):
+                if not _code_like(t):
+                    self.add(t, node, "message")
             return
         if name not in speakers:
             return
