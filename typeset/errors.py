@@ -9,6 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def format_location(file: str | None, line: int | None = None,
+                    column: int | None = None) -> str:
+    """`file:line:column` as messages print it (an editor jumps to it); "" without a file."""
+    if not file:
+        return ""
+    loc = file
+    if line is not None:
+        loc += f":{line}"
+        if column is not None:
+            loc += f":{column}"
+    return loc
+
+
 class TypesetError(Exception):
     """An error in the user's input, reported as `file:line:col: message` plus a hint."""
 
@@ -23,14 +36,7 @@ class TypesetError(Exception):
         self.hint = hint
 
     def location(self) -> str:
-        if self.file is None:
-            return ""
-        loc = self.file
-        if self.line is not None:
-            loc += f":{self.line}"
-            if self.column is not None:
-                loc += f":{self.column}"
-        return loc
+        return format_location(self.file, self.line, self.column)
 
     def __str__(self) -> str:
         loc = self.location()

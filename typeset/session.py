@@ -123,6 +123,7 @@ class Session:
         self._cover_streams = None    # … and the cover file (covers on separate stock)
         self.composition = None       # the issue as last built (layout.issue.Composition)
         self.loaded = None            # (issue, layout) as last loaded, built or not
+        self.inputs: list = []        # (role, path) of every file the last build read
         self.outputs: list[Path] = [] # the files last written
         self._last_keys: list = []
         self._font_states: dict = {}
@@ -221,7 +222,8 @@ class Session:
                                streams={None: self._streams, "cover": self._cover_streams})
         data = files[0][1]
         lap("render")
-        write_files(files, inputs_of(comp), create_parent=self._create_parent)
+        self.inputs = inputs_of(comp)
+        write_files(files, self.inputs, create_parent=self._create_parent)
         self.outputs = [f for f, _ in files]
         lap("write")
         report = check_composition(comp) if self.report else None

@@ -77,14 +77,8 @@ class Problem:
 
     @property
     def location(self) -> str:
-        if not self.file:
-            return ""
-        loc = self.file
-        if self.line is not None:
-            loc += f":{self.line}"
-            if self.column is not None:
-                loc += f":{self.column}"
-        return loc
+        from typeset.errors import format_location
+        return format_location(self.file, self.line, self.column)
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
@@ -341,7 +335,7 @@ class SessionBuild:
                     self._inputs.append(("source", path))
             return Outcome(False, problem=problem, timings=dict(res.timings))
         comp = self.session.composition
-        self._inputs = inputs_of(comp)
+        self._inputs = list(self.session.inputs)
         t = time.perf_counter()
         pages = comp.pages
         changed = list(res.pages_changed)
