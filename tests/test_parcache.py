@@ -55,3 +55,35 @@ def test_word_boundaries_are_cached_and_planted_ones_ignored(cache_dir):
         path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
         words._memo.clear()
         assert dump_pages(compose(SAMPLE).pages) == plain == dump_pages(cold.pages), planted
+
+
+def test_the_key_is_the_digest_of_the_whole_tuple_repr(cache_dir):
+    """`key` writes the tuple's repr out piece by piece (the settings' repr made once): it
+    must be exactly the digest of repr() of the tuple, or a warm cache would miss."""
+    import hashlib
+
+    from hypothesis import given, settings as hsettings, strategies as st
+
+    from typeset.text import parcache
+    from typeset.text.types import BreakSettings, Span
+
+    cache = parcache.ParagraphCache("x", lambda style: f"fp-{style}", on_disk=False)
+    spans_st = st.lists(st.builds(Span, st.text(max_size=5), st.sampled_from(["body", "bold"])),
+                        max_size=3)
+    widths_st = st.one_of(st.floats(1, 500), st.lists(st.floats(1, 500), min_size=1, max_size=3))
+
+    @hsettings(max_examples=60, deadline=None)
+    @given(spans_st, widths_st, st.one_of(st.none(), st.floats(0, 500)),
+           st.sampled_from([BreakSettings(), BreakSettings(indent=0.0, strict=False)]),
+           st.one_of(st.none(), st.lists(st.integers(1, 9), max_size=3)),
+           st.one_of(st.none(), st.tuples(st.integers(1, 9), st.floats(0, 1))))
+    def check(spans, widths, last, bs, words, target):
+        styles = sorted({s.style for s in spans})
+        material = repr((parcache._VERSION, [(s.text, s.style) for s in spans],
+                         widths if isinstance(widths, (int, float)) else tuple(widths),
+                         last, bs, [(s, f"fp-{s}") for s in styles],
+                         None if words is None else tuple(words))
+                        + (() if target is None else (target,)))
+        assert cache.key(spans, widths, bs, last, words, target) == \
+            hashlib.sha256(material.encode("utf-8")).hexdigest()
+    check()

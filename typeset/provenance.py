@@ -136,6 +136,11 @@ def font_ref(written: str, layout_path: str | None) -> str:
     return written
 
 
+#: values that hold nothing (most of an issue's values are text): skipped at once
+_LEAVES = frozenset((str, int, float, bool, type(None), bytes))
+_FIELDS: dict[type, tuple[str, ...]] = {}       # a dataclass's field names
+
+
 def pictures_of(obj, found: list | None = None, _depth: int = 0) -> list:
     """Every picture (model/picture.py `PictureInfo`) reachable from a loaded issue: the one
     place that knows where pictures hang (article blocks, covers, inserts …), found by walking
@@ -143,13 +148,16 @@ def pictures_of(obj, found: list | None = None, _depth: int = 0) -> list:
     from typeset.model.picture import PictureInfo
 
     found = [] if found is None else found
-    if _depth > 40:
+    if _depth > 40 or type(obj) in _LEAVES:
         return found
     if isinstance(obj, PictureInfo):
         found.append(obj)
     elif is_dataclass(obj) and not isinstance(obj, type):
-        for f in fields(obj):
-            pictures_of(getattr(obj, f.name, None), found, _depth + 1)
+        names = _FIELDS.get(type(obj))
+        if names is None:
+            names = _FIELDS[type(obj)] = tuple(f.name for f in fields(obj))
+        for name in names:
+            pictures_of(getattr(obj, name, None), found, _depth + 1)
     elif isinstance(obj, (list, tuple)):
         for x in obj:
             pictures_of(x, found, _depth + 1)

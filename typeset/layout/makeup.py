@@ -37,6 +37,7 @@ reason in `Frame.unfilled`, which `typeset check` reports with the page's cause.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -118,7 +119,9 @@ def short_pages(frames: list[Frame], items: list[FlowItem], lines_per_page: int,
         fr, nxt = frames[i], frames[i + 1]
         if fr.blank or not fr.used or nxt.blank or not nxt.used:
             continue
-        if any(upto[i] < b < after[i + 1] for b in breaks):
+        # the first page break after everything so far (breaks are in flow order)
+        k = bisect_right(breaks, upto[i])
+        if k < len(breaks) and breaks[k] < after[i + 1]:
             continue                      # the article ends here: a page break follows
         if (room_of(fr) if room_of else room(fr, lines_per_page)) > 0:
             out.append(i)
@@ -127,25 +130,39 @@ def short_pages(frames: list[Frame], items: list[FlowItem], lines_per_page: int,
 
 def _lone_lines(frames: list[Frame]) -> int:
     """孤行 the page builder was forced into: one line of a longer paragraph alone on a page."""
-    n = 0
-    for fr in frames:
-        for pl in fr.placements:
-            if isinstance(pl.item, Run) and pl.region == "body":
-                k = len(pl.item.lines)
-                if k > 1 and pl.last - pl.first == 1 and (pl.first == 0 or pl.last == k):
-                    n += 1
-    return n
+    return sum(_page_defects(fr)[1] for fr in frames)
 
 
-def _defects(frames: list[Frame]) -> tuple[int, int, int, int]:
-    """What a change must not make worse: figures more than one page from their reference,
-    forced 孤行, pages holding only an end note, headings left at a page foot."""
-    late = sum(1 for fr in frames for pl in fr.placements if pl.late)
-    note_only = sum(1 for fr in frames if fr.placements and
+def _page_defects(fr: Frame) -> tuple[int, int, int, int]:
+    """_defects of one page: its late figures, forced 孤行, whether it holds only an end
+    note, whether a heading is left at its foot."""
+    late = lone = 0
+    for pl in fr.placements:
+        if pl.late:
+            late += 1
+        if isinstance(pl.item, Run) and pl.region == "body":
+            k = len(pl.item.lines)
+            if k > 1 and pl.last - pl.first == 1 and (pl.first == 0 or pl.last == k):
+                lone += 1
+    note_only = int(bool(fr.placements) and
                     {getattr(pl.item, "role", "") for pl in fr.placements} == {"note"})
-    stranded = sum(1 for fr in frames if fr.body and isinstance(fr.body[-1].item, Band)
+    stranded = int(bool(fr.body) and isinstance(fr.body[-1].item, Band)
                    and fr.body[-1].item.keep_with_next)
-    return late, _lone_lines(frames), note_only, stranded
+    return late, lone, note_only, stranded
+
+
+def _defects(frames: list[Frame], of=_page_defects) -> tuple[int, int, int, int]:
+    """What a change must not make worse: figures more than one page from their reference,
+    forced 孤行, pages holding only an end note, headings left at a page foot. `of(frame)`:
+    one page's counts (the pass remembers them per page)."""
+    late = lone = note_only = stranded = 0
+    for fr in frames:
+        a, b, c, d = of(fr)
+        late += a
+        lone += b
+        note_only += c
+        stranded += d
+    return late, lone, note_only, stranded
 
 
 # -- the pass --------------------------------------------------------------------------------------
@@ -173,6 +190,7 @@ class _Pass:
         self.why: dict[int, str] = {}
         self.extents: dict[int, tuple[Frame, tuple[float, float]]] = {}
         self.rooms: dict[int, tuple[Frame, int]] = {}
+        self.page_defects: dict[int, tuple[Frame, tuple[int, int, int, int]]] = {}
 
     def extent(self, frame: Frame, index: dict[int, int] | None = None) -> tuple[float, float]:
         """_extent, remembered per page: a page kept from an earlier run holds the same items
@@ -188,6 +206,15 @@ class _Pass:
         if got is None or got[0] is not frame:
             got = self.rooms[id(frame)] = (frame, room(frame, self.L))
         return got[1]
+
+    def defects(self, frames: list[Frame]) -> tuple[int, int, int, int]:
+        """_defects, each page's counts remembered (a page never changes once made)."""
+        def of(frame: Frame):
+            got = self.page_defects.get(id(frame))
+            if got is None or got[0] is not frame:
+                got = self.page_defects[id(frame)] = (frame, _page_defects(frame))
+            return got[1]
+        return _defects(frames, of)
 
     def shorts(self, frames: list[Frame], items: list[FlowItem], index: dict[int, int]):
         return short_pages(frames, items, self.L, index, lambda fr: self.extent(fr, index),
@@ -285,7 +312,7 @@ class _Pass:
             return None
         if any(i not in shorts for i in trial_shorts if i < p):
             return None
-        if any(a > b for a, b in zip(_defects(frames), _defects(self.frames))):
+        if any(a > b for a, b in zip(self.defects(frames), self.defects(self.frames))):
             return None
         if len(trial_shorts) < len(shorts):
             self._accept(changes, frames, index)

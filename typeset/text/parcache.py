@@ -59,6 +59,16 @@ def _code_version() -> str:
 
 
 _VERSION = _code_version()
+_VERSION_REPR = repr(_VERSION)
+_SETTINGS_REPRS: dict[BreakSettings, str] = {}
+
+
+def _settings_repr(settings: BreakSettings) -> str:
+    """repr(settings), made once for each (frozen, hashable) settings value."""
+    got = _SETTINGS_REPRS.get(settings)
+    if got is None:
+        got = _SETTINGS_REPRS[settings] = repr(settings)
+    return got
 
 
 class ParagraphCache:
@@ -111,11 +121,16 @@ class ParagraphCache:
             last_width: float | None, words: Sequence[int] | None = None,
             target: tuple | None = None) -> str:
         styles = sorted({s.style for s in spans})
-        material = repr((_VERSION, [(s.text, s.style) for s in spans],
-                         widths if isinstance(widths, (int, float)) else tuple(widths),
-                         last_width, settings, [(st, self.fingerprint(st)) for st in styles],
-                         None if words is None else tuple(words))
-                        + (() if target is None else (target,)))
+        # the repr of the tuple (version, spans, widths, last width, settings, fingerprints,
+        # words[, target]), written out so that the settings' repr is made once per settings
+        parts = [_VERSION_REPR, repr([(s.text, s.style) for s in spans]),
+                 repr(widths if isinstance(widths, (int, float)) else tuple(widths)),
+                 repr(last_width), _settings_repr(settings),
+                 repr([(st, self.fingerprint(st)) for st in styles]),
+                 repr(None if words is None else tuple(words))]
+        if target is not None:
+            parts.append(repr(target))
+        material = "(" + ", ".join(parts) + ")"
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
     def words(self, text: str) -> tuple[int, ...]:
