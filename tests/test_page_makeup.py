@@ -22,6 +22,14 @@ from typeset.text.paragraph import SpecMetrics, paragraph_violations, set_paragr
     set_paragraph_lines
 from typeset.text.types import BreakSettings, Span
 
+@pytest.fixture(autouse=True)
+def _whole_short_page_check(monkeypatch):
+    """Every trial of the pass finds its short pages by looking at the pages it replaced
+    only; here each is also checked against looking at every page (makeup.CHECK_SHORTS)."""
+    from typeset.layout import makeup
+    monkeypatch.setattr(makeup, "CHECK_SHORTS", True)
+
+
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "page_makeup_cases.yaml")
                       .read_text(encoding="utf-8"))
 EM = 10.0

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
+from itertools import compress
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,6 +53,10 @@ Reset = Callable[[Run, int], "Run | None"]
 #: trials stop re-running the page builder where its pages rejoin the old ones (off: each
 #: trial runs to the next page break; the tests compare the two)
 WINDOWS = True
+
+#: tests: every trial's short pages, found by looking at the replaced pages only, are checked
+#: against looking at every page
+CHECK_SHORTS = False
 
 #: marks whose blank half the breaker may squeeze (先挤进): what a shorter setting can take
 _SQUEEZABLE = frozenset(cjk.OPENING + cjk.CLOSING + "，。、；：？！")
@@ -107,25 +112,85 @@ def short_pages(frames: list[Frame], items: list[FlowItem], lines_per_page: int,
         index = {id(it): i for i, it in enumerate(items)}
     breaks = [i for i, it in enumerate(items) if isinstance(it, PageBreak)]
     ext = [extent(fr) if extent else _extent(fr, index) for fr in frames]
-    upto, hi = [], -1
-    for lo_hi in ext:
-        hi = max(hi, lo_hi[1])
-        upto.append(hi)
-    after, lo = [0.0] * len(frames), float("inf")
-    for i in range(len(frames) - 1, -1, -1):
-        after[i] = lo = min(lo, ext[i][0])
-    out = []
-    for i in range(len(frames) - 1):
-        fr, nxt = frames[i], frames[i + 1]
+    got = _Shorts.of(frames, ext, breaks,
+                     room_of or (lambda fr: room(fr, lines_per_page)))
+    return got.pages()
+
+
+class _Shorts:
+    """Which pages of one list of pages are short (`short_pages`), with what decides it:
+    each page's flow extent, the highest flow index on it or any page before (`upto`), the
+    lowest on it or any page after (`after`), and one flag per page. Kept for the pass's
+    current pages, so that a trial, which replaces a few pages in the middle, is judged by
+    looking at those pages only (`replaced`)."""
+
+    __slots__ = ("frames", "ext", "upto", "after", "flags")
+
+    def __init__(self, frames, ext, upto, after, flags):
+        self.frames, self.ext, self.upto, self.after, self.flags = \
+            frames, ext, upto, after, flags
+
+    @classmethod
+    def of(cls, frames: list[Frame], ext: list[tuple[float, float]], breaks: list[int],
+           room_of) -> "_Shorts":
+        n = len(frames)
+        upto, hi = [], -1
+        for lo_hi in ext:
+            hi = max(hi, lo_hi[1])
+            upto.append(hi)
+        after, lo = [0.0] * n, float("inf")
+        for i in range(n - 1, -1, -1):
+            after[i] = lo = min(lo, ext[i][0])
+        got = cls(frames, ext, upto, after, [])
+        got.flags = [got._short(i, breaks, room_of) for i in range(n - 1)]
+        return got
+
+    def _short(self, i: int, breaks: list[int], room_of) -> bool:
+        """Page i is short: text runs on from it to page i+1 and it ends a line or more
+        early."""
+        fr, nxt = self.frames[i], self.frames[i + 1]
         if fr.blank or not fr.used or nxt.blank or not nxt.used:
-            continue
+            return False
         # the first page break after everything so far (breaks are in flow order)
-        k = bisect_right(breaks, upto[i])
-        if k < len(breaks) and breaks[k] < after[i + 1]:
-            continue                      # the article ends here: a page break follows
-        if (room_of(fr) if room_of else room(fr, lines_per_page)) > 0:
-            out.append(i)
-    return out
+        k = bisect_right(breaks, self.upto[i])
+        if k < len(breaks) and breaks[k] < self.after[i + 1]:
+            return False                  # the article ends here: a page break follows
+        return room_of(fr) > 0
+
+    def pages(self) -> list[int]:
+        return list(compress(range(len(self.flags)), self.flags))
+
+    def replaced(self, c: int, q: int, seg: list[Frame], seg_ext: list[tuple[float, float]],
+                 breaks: list[int], room_of) -> "_Shorts":
+        """The same for these pages with pages c..q-1 replaced by `seg` (their extents
+        `seg_ext`; the page breaks at the same flow indices). Only the pages around the seam
+        are looked at again, when the running highest and lowest flow indices meet the old
+        pages at both ends as they did (then every other page sees what it saw); otherwise
+        all pages are."""
+        frames = self.frames[:c] + seg + self.frames[q:]
+        ext = self.ext[:c] + seg_ext + self.ext[q:]
+        n, s = len(self.frames), len(seg)
+        hi = self.upto[c - 1] if c > 0 else -1
+        seg_upto = []
+        for lo_hi in seg_ext:
+            hi = max(hi, lo_hi[1])
+            seg_upto.append(hi)
+        lo = self.after[q] if q < n else float("inf")
+        seg_after = [0.0] * s
+        for i in range(s - 1, -1, -1):
+            seg_after[i] = lo = min(lo, seg_ext[i][0])
+        same_before = c == 0 or lo == (self.after[c] if c < n else float("inf"))
+        same_after = q == n or hi == (self.upto[q - 1] if q > 0 else -1)
+        if not (same_before and same_after):
+            return _Shorts.of(frames, ext, breaks, room_of)
+        got = _Shorts(frames, ext, self.upto[:c] + seg_upto + self.upto[q:],
+                      self.after[:c] + seg_after + self.after[q:], [])
+        first = max(c - 1, 0)
+        last = min(c + s, len(frames) - 1)          # flags first .. last-1 are new
+        got.flags = (self.flags[:first]
+                     + [got._short(i, breaks, room_of) for i in range(first, last)]
+                     + self.flags[q:])
+        return got
 
 
 def _lone_lines(frames: list[Frame]) -> int:
@@ -168,6 +233,18 @@ def _defects(frames: list[Frame], of=_page_defects) -> tuple[int, int, int, int]
 # -- the pass --------------------------------------------------------------------------------------
 
 @dataclass
+class _Trial:
+    """The pages with some paragraphs set again: the current pages with pages c..q-1
+    replaced by `seg`."""
+    frames: list[Frame]
+    index: dict[int, int]
+    shorts: _Shorts
+    c: int
+    q: int
+    seg: list[Frame]
+
+
+@dataclass
 class _Candidate:
     estimate: float           # spacing per gap (em) the change needs at least
     page: int                 # 0: on the short page, 1: on the page before
@@ -191,6 +268,8 @@ class _Pass:
         self.extents: dict[int, tuple[Frame, tuple[float, float]]] = {}
         self.rooms: dict[int, tuple[Frame, int]] = {}
         self.page_defects: dict[int, tuple[Frame, tuple[int, int, int, int]]] = {}
+        self._shorts: _Shorts | None = None        # of self.frames, until they change
+        self._defects: tuple[int, int, int, int] | None = None
 
     def extent(self, frame: Frame, index: dict[int, int] | None = None) -> tuple[float, float]:
         """_extent, remembered per page: a page kept from an earlier run holds the same items
@@ -207,30 +286,44 @@ class _Pass:
             got = self.rooms[id(frame)] = (frame, room(frame, self.L))
         return got[1]
 
-    def defects(self, frames: list[Frame]) -> tuple[int, int, int, int]:
-        """_defects, each page's counts remembered (a page never changes once made)."""
-        def of(frame: Frame):
-            got = self.page_defects.get(id(frame))
-            if got is None or got[0] is not frame:
-                got = self.page_defects[id(frame)] = (frame, _page_defects(frame))
-            return got[1]
-        return _defects(frames, of)
+    def page_defect(self, frame: Frame) -> tuple[int, int, int, int]:
+        """_page_defects, remembered per page (a page never changes once made)."""
+        got = self.page_defects.get(id(frame))
+        if got is None or got[0] is not frame:
+            got = self.page_defects[id(frame)] = (frame, _page_defects(frame))
+        return got[1]
 
-    def shorts(self, frames: list[Frame], items: list[FlowItem], index: dict[int, int]):
-        return short_pages(frames, items, self.L, index, lambda fr: self.extent(fr, index),
-                           self.room)
+    def defects(self) -> tuple[int, int, int, int]:
+        """_defects of the current pages (kept until a change is accepted)."""
+        if self._defects is None:
+            self._defects = _defects(self.frames, self.page_defect)
+        return self._defects
+
+    def trial_defects(self, trial: "_Trial") -> tuple[int, int, int, int]:
+        """_defects of a trial's pages: the current pages' counts less those of the pages it
+        replaces, plus those of its own (the same sums as counting every page)."""
+        old = _defects(self.frames[trial.c:trial.q], self.page_defect)
+        new = _defects(trial.seg, self.page_defect)
+        return tuple(t - o + n for t, o, n in zip(self.defects(), old, new))
+
+    def shorts(self) -> list[int]:
+        """The short pages of the current pages (short_pages)."""
+        if self._shorts is None:
+            self._shorts = _Shorts.of(self.frames, [self.extent(fr) for fr in self.frames],
+                                      self.breaks, self.room)
+        return self._shorts.pages()
 
     def run(self) -> list[Frame]:
         p = 0
         while True:
-            shorts = self.shorts(self.frames, self.items, self.index)
+            shorts = self.shorts()
             todo = [i for i in shorts if i >= p]
             if not todo:
                 break
             p = todo[0]
             self._fill(p, shorts)
             p += 1
-        for i in self.shorts(self.frames, self.items, self.index):
+        for i in self.shorts():
             self.frames[i].unfilled = self.why.get(
                 i, "a change on a later page left it short")
         return self.frames
@@ -307,17 +400,18 @@ class _Pass:
         pages, or a figure, 孤行 or end note worse off)."""
         if not self._may_fill(changes, p):
             return None
-        frames, index, trial_shorts = self._trial(changes, p)
+        trial = self._trial(changes, p)
+        trial_shorts = trial.shorts.pages()
         if p in trial_shorts or len(trial_shorts) > len(shorts):
             return None
         if any(i not in shorts for i in trial_shorts if i < p):
             return None
-        if any(a > b for a, b in zip(self.defects(frames), self.defects(self.frames))):
+        if any(a > b for a, b in zip(self.trial_defects(trial), self.defects())):
             return None
         if len(trial_shorts) < len(shorts):
-            self._accept(changes, frames, index)
+            self._accept(changes, trial)
             return "better"
-        return (changes, frames, index)
+        return (changes, trial)
 
     def _candidates(self, p: int) -> tuple[int, list[_Candidate]]:
         """The body paragraphs on page p and p-1 (after the article's page break) that may
@@ -462,20 +556,31 @@ class _Pass:
             for k in range(p - c + 1, len(seg) - 1):
                 q = starts.get(_start_state(seg, k))
                 if q is not None:
-                    frames = self.frames[:c] + seg[:k] + self.frames[q:]
-                    return frames, index, self.shorts(frames, items, index)
+                    return self._replaced(c, q, seg[:k], index)
             reach *= 2
         seg = paginate(items[j:end], self.L, self.pitch, first_folio=self.first_folio + c,
                        notes=self.notes)
-        frames = self.frames[:c] + seg + self.frames[e:]
-        return frames, index, self.shorts(frames, items, index)
+        return self._replaced(c, e, seg, index)
 
-    def _accept(self, changes: list[tuple[int, Run]], frames: list[Frame],
-                index: dict[int, int]) -> None:
+    def _replaced(self, c: int, q: int, seg: list[Frame], index: dict[int, int]) -> "_Trial":
+        """The trial whose pages are the current ones with pages c..q-1 replaced by `seg`."""
+        self.shorts()
+        shorts = self._shorts.replaced(c, q, seg, [self.extent(fr, index) for fr in seg],
+                                       self.breaks, self.room)
+        if CHECK_SHORTS:
+            whole = _Shorts.of(shorts.frames, [self.extent(fr, index) for fr in shorts.frames],
+                               self.breaks, self.room)
+            assert (whole.flags, whole.upto, whole.after, whole.ext) == \
+                (shorts.flags, shorts.upto, shorts.after, shorts.ext), (c, q, len(seg))
+        return _Trial(shorts.frames, index, shorts, c, q, seg)
+
+    def _accept(self, changes: list[tuple[int, Run]], trial: "_Trial") -> None:
         for at, new in changes:
             self.items[at] = new
-        self.frames = frames
-        self.index = index
+        self.frames = trial.frames
+        self.index = trial.index
+        self._shorts = trial.shorts
+        self._defects = None
 
 
 def _start_state(frames: list[Frame], k: int):
