@@ -242,6 +242,7 @@ class _Trial:
     c: int
     q: int
     seg: list[Frame]
+    defects: tuple[int, int, int, int] | None = None     # (Pass.trial_defects)
 
 
 @dataclass
@@ -262,6 +263,7 @@ class _Pass:
         self.reset, self.st, self.short_line = reset, settings, short_line
         self.first_folio = first_folio
         self.breaks = [i for i, it in enumerate(items) if isinstance(it, PageBreak)]
+        self.recto_breaks = any(items[b].recto for b in self.breaks)   # (a trial keeps them)
         self.index = {id(it): i for i, it in enumerate(items)}
         self.sets: dict[tuple[int, int], Run | None] = {}
         self.why: dict[int, str] = {}
@@ -406,7 +408,10 @@ class _Pass:
             return None
         if any(i not in shorts for i in trial_shorts if i < p):
             return None
-        if any(a > b for a, b in zip(self.trial_defects(trial), self.defects())):
+        trial.defects = self.trial_defects(trial)
+        if CHECK_SHORTS:
+            assert trial.defects == _defects(trial.frames), (trial.c, trial.q)
+        if any(a > b for a, b in zip(trial.defects, self.defects())):
             return None
         if len(trial_shorts) < len(shorts):
             self._accept(changes, trial)
@@ -539,7 +544,7 @@ class _Pass:
         # slack takes the shift up: windows of 3, 6, 12 … old pages after the short page;
         # failing all, the whole segment. Pages near a window's end are not compared (what
         # they keep with lies beyond it).
-        rejoin = WINDOWS and not any(it.recto for it in items if isinstance(it, PageBreak))
+        rejoin = WINDOWS and not self.recto_breaks
         reach = 3
         while rejoin and p + reach < e:
             m = self.extent(self.frames[p + reach])[0]
@@ -580,7 +585,7 @@ class _Pass:
         self.frames = trial.frames
         self.index = trial.index
         self._shorts = trial.shorts
-        self._defects = None
+        self._defects = trial.defects
 
 
 def _start_state(frames: list[Frame], k: int):
