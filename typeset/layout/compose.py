@@ -533,15 +533,28 @@ def prebreak(issue: Issue, comp: Composer) -> bool:
     if cache is None:
         return False
     blocks = sum(len(a.blocks) for s in issue.sections for a in s.articles)
-    # cold: the cache holds fewer entries than a quarter of the blocks (a warm cache holds
-    # about one per block and more: headings, cells, notes; repeated paragraphs share one)
-    if blocks < PREBREAK_MISSING or len(cache.old) * 4 >= blocks:
+    if blocks < PREBREAK_MISSING:
         return False
     from typeset import parallel
     if parallel.workers() < 2:
         return False
     arts = [(si, ai, art, section.title) for si, section in enumerate(issue.sections)
             for ai, art in enumerate(section.articles)]
+    # Cold or warm? The first and the last article, set here, tell (their lines stay in the
+    # cache, where compose_issue finds them). Counting entries cannot: repeated paragraphs
+    # share one, and the make-up pass adds its own.
+    hits, misses = cache.hits, cache.misses
+    probe = [arts[0]] + arts[-1:] if len(arts) > 1 else arts
+    for si, ai, art, title in probe:
+        try:
+            comp.article(art, title, si, ai, si == 0 and ai == 0)
+        except TypesetError:
+            pass                         # compose_issue meets it again, in order
+    if cache.misses - misses <= cache.hits - hits:
+        return False
+    arts = arts[1:-1]
+    if not arts:
+        return False
 
     def work(one):
         si, ai, art, title = one
