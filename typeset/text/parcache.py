@@ -37,12 +37,17 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
+from itertools import islice, repeat
+from operator import attrgetter, le
 from pathlib import Path
 
 from typeset.fsutil import cache_dir, read_cache, write_cache
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
+
+_CH, _STYLE, _X = attrgetter("ch"), attrgetter("style"), attrgetter("x")
+_new_tuple = tuple.__new__
 
 FORMAT = "typeset-paragraphs/2"
 _LIMIT = 256 << 20          # a larger file is not read (an issue's lines are a few MB)
@@ -221,9 +226,10 @@ def lines_match(spans: Sequence[Span], lines: Sequence[Line], widths,
         if (i == 0 and start != 0) or any(cjk.char_class(ch) != cjk.SPACE
                                           for ch in text[pos:start]):
             return False
-        for k, g in enumerate(glyphs):
-            if g.ch != text[start + k] or g.style != styles[start + k]:
-                return False
+        # each glyph is the paragraph's character with its style (whole lines compared)
+        if "".join(map(_CH, glyphs)) != text[start:end] or \
+                list(map(_STYLE, glyphs)) != styles[start:end]:
+            return False
         last = i == len(lines) - 1
         if line.last != last:
             return False
@@ -235,11 +241,9 @@ def lines_match(spans: Sequence[Span], lines: Sequence[Line], widths,
         # a line-start bracket hangs its blank half left of the line (x < indent), never more
         if not 0 <= line.indent < measure or glyphs[0].x + glyphs[0].width < line.indent - _EPS:
             return False
-        prev = float("-inf")
-        for g in glyphs:
-            if g.x < prev:
-                return False
-            prev = g.x
+        xs = list(map(_X, glyphs))
+        if not all(map(le, xs, islice(xs, 1, None))):      # glyphs never step back
+            return False
         if glyphs[-1].x + glyphs[-1].width > measure + _EPS:
             return False
         pos = end
@@ -318,6 +322,7 @@ def _line(x) -> Line:
         raise ValueError("style runs do not cover the text")
     _nums(xs)
     _nums(ws)
-    glyphs = list(map(Glyph, text, styles, xs, ws))
+    # Glyph(ch, style, x, width), made by the tuple constructor itself (no Python call each)
+    glyphs = list(map(_new_tuple, repeat(Glyph), zip(text, styles, xs, ws)))
     return Line(glyphs, _num(measure), _num(natural), _num(adjust), _flag(last),
                 _flag(emergency), _flag(widow), _int(start), _int(end), _num(indent))
