@@ -17,7 +17,9 @@ caches):
 * the runs are paired and alternating (typeset, Typst, typeset, Typst …), --runs of each
   (median of at least 5 by default); the load average is printed before and after: on a
   shared machine absolute times are noise, the ratio (typeset / Typst) is the figure;
-* wall time and peak memory (maximum resident set size of the child process);
+* wall time, CPU time (user + system) and peak memory (maximum resident set size) of the
+  child process: Typst lays out on every core, so on an idle machine its wall time gains
+  what a busy one takes away; the CPU ratio moves less with the load;
 * ms per page of a warm build at 1x, 10x, 100x (linearity);
 * save -> updated PDF in a warm process (`typeset.session.Session`): one paragraph edited
   (a character changed) and the PDF rebuilt, median of --runs edits.
@@ -205,8 +207,12 @@ def _env(**extra) -> dict[str, str]:
     return env
 
 
+#: CPU seconds (user + system) of the last child `run` waited for
+LAST_CPU = [0.0]
+
+
 def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS in MB) of a child process."""
+    """(wall seconds, peak RSS in MB) of a child process; its CPU seconds in LAST_CPU[0]."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             cwd=ROOT)
@@ -217,6 +223,7 @@ def run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     proc.stderr.close()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-3000:]}")
+    LAST_CPU[0] = usage.ru_utime + usage.ru_stime
     return wall, usage.ru_maxrss / 1024.0
 
 
@@ -259,14 +266,17 @@ def bench_size(times: int, tmp: Path, runs: int, have_typst: bool, cold: bool,
         typ.write_text(typst_source(manifest), encoding="utf-8")
         run(typst_cmd(typ, peer_out), _env())         # one unmeasured run, as for typeset
     warm, warm_rss, peer_t, peer_rss, cold_t, cold_rss = [], [], [], [], [], []
+    warm_cpu, peer_cpu = [], []
     for i in range(runs):
         t, m = run(cmd, _env(TYPESET_CACHE=str(cache)))
         warm.append(t)
         warm_rss.append(m)
+        warm_cpu.append(LAST_CPU[0])
         if typ is not None:
             t, m = run(typst_cmd(typ, peer_out), _env())
             peer_t.append(t)
             peer_rss.append(m)
+            peer_cpu.append(LAST_CPU[0])
         if cold:
             empty = tmp / f"cold-x{times}-{i}"
             t, m = run(cmd, _env(TYPESET_CACHE=str(empty)))
@@ -277,6 +287,7 @@ def bench_size(times: int, tmp: Path, runs: int, have_typst: bool, cold: bool,
     row["warm_s"] = median(warm)
     row["warm_runs"] = warm
     row["warm_rss_mb"] = max(warm_rss)
+    row["warm_cpu_s"] = median(warm_cpu)
     row["ms_per_page_warm"] = 1000 * row["warm_s"] / row["pages"]
     if cold:
         row["cold_s"] = median(cold_t)
@@ -287,6 +298,8 @@ def bench_size(times: int, tmp: Path, runs: int, have_typst: bool, cold: bool,
         row["typst_s"] = median(peer_t)
         row["typst_runs"] = peer_t
         row["typst_rss_mb"] = max(peer_rss)
+        row["typst_cpu_s"] = median(peer_cpu)
+        row["ratio_warm_cpu"] = median([a / b for a, b in zip(warm_cpu, peer_cpu)])
         # paired ratios: each typeset run over the Typst run next to it, then the median
         row["ratio_warm"] = median([a / b for a, b in zip(warm, peer_t)])
         if cold:
@@ -416,7 +429,8 @@ def main() -> int:
                          f"{row['typst_rss_mb']:5.0f} MB | ratio warm {row['ratio_warm']:4.2f}x")
                 if "ratio_cold" in row:
                     line += f" cold {row['ratio_cold']:4.2f}x"
-                line += f" memory {row['ratio_rss']:4.2f}x"
+                line += (f" memory {row['ratio_rss']:4.2f}x | CPU {row['warm_cpu_s']:.3f} s "
+                         f"vs {row['typst_cpu_s']:.3f} s: {row['ratio_warm_cpu']:4.2f}x")
             print(line + f"  [load {row['load_before']} -> {row['load_after']}]", flush=True)
         if not args.no_edit:
             try:

@@ -385,6 +385,19 @@ def _code_like(literal: str) -> bool:
         literal.count("\n") > 4
 
 
+#: methods of Python's own containers and streams: `d.get(key)` or `sys.stderr.write(text)`
+#: is never one of typeset's functions of the same name, whatever those say
+_CONTAINER_METHODS = frozenset(("get", "setdefault", "pop", "append", "add", "update",
+                                "extend", "insert", "write", "join"))
+
+
+def _container_call(call: ast.Call) -> bool:
+    """A call of a container or stream method on something other than `self` or `cls`."""
+    f = call.func
+    return isinstance(f, ast.Attribute) and f.attr in _CONTAINER_METHODS and not (
+        isinstance(f.value, ast.Name) and f.value.id in ("self", "cls"))
+
+
 def _helpers(mods: dict[str, _Module]) -> dict[str, tuple[tuple[int, ...], tuple[str, ...]]]:
     """TypesetError and the functions that hand their own parameters to it, to a fixed
     point: {name: (message positions, message keywords)}."""
@@ -402,7 +415,7 @@ def _helpers(mods: dict[str, _Module]) -> dict[str, tuple[tuple[int, ...], tuple
                 kwonly = [a.arg for a in fn.args.kwonlyargs]
                 msg_params: set[str] = set()
                 for call in ast.walk(fn):
-                    if not isinstance(call, ast.Call):
+                    if not isinstance(call, ast.Call) or _container_call(call):
                         continue
                     callee = _callee(call)
                     if callee not in ("TypesetError", "_Failure") and not (
