@@ -172,11 +172,10 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     for this issue, variant and part (none with `use_cache=False`)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
-    from typeset.pagecheck import placement_error
+    from typeset.pagecheck import check_composition_pages, placement_error
     from typeset.render.writer import CropMarks, PicturePolicy, page_streams, render_pdf
 
-    library = comp.book.library
-    failure = placement_error(comp.pages, lambda font, ch: library.face(font).advance(ch))
+    failure = placement_error(comp.pages, None, found=check_composition_pages(comp))
     if failure is not None:               # nothing off the page, nothing drawn over anything
         raise failure
     meta = metadata(comp)

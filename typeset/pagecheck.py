@@ -167,13 +167,23 @@ def check_pages(pages: list[Page], advance) -> tuple[list[tuple[str, str]], list
     return out_rows, over_rows
 
 
-def placement_error(pages: list[Page], advance):
+def check_composition_pages(comp) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """check_pages of every page of a composition (layout.issue.Composition), made once and
+    kept on it: the writer and the report both ask, and a page never changes once made."""
+    if comp.placement is None:
+        library = comp.book.library
+        comp.placement = check_pages(comp.pages,
+                                     lambda font, ch: library.face(font).advance(ch))
+    return comp.placement
+
+
+def placement_error(pages: list[Page], advance, *, found=None):
     """A TypesetError naming the first page and item drawn outside the trim box or over
     another item, or None: a build never writes such a PDF (issue 8 part 2; `typeset check`
-    lists them all)."""
+    lists them all). `found`: what check_pages gave for these pages, if known."""
     from typeset.errors import TypesetError
 
-    out_rows, over_rows = check_pages(pages, advance)
+    out_rows, over_rows = found if found is not None else check_pages(pages, advance)
     rows = out_rows + over_rows
     if not rows:
         return None

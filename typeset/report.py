@@ -258,14 +258,12 @@ def _check_line(rep: Report, line: Line, x: float, label: str, nxt: Line | None,
 def check_composition(comp) -> Report:
     """The report for a composed issue (typeset.build.Composition): the typography of the
     body's frames, and where every item of every page (contents included) was drawn."""
-    from typeset.pagecheck import check_pages
+    from typeset.pagecheck import check_composition_pages
 
     p = comp.layout.paragraph
     body = check_frames(comp.frames, [pg.label for pg in comp.body],
                         min_last_line=p.min_last_line, strict=p.strict)
-    library = comp.book.library
-    outside, overlapping = check_pages(comp.pages,
-                                       lambda font, ch: library.face(font).advance(ch))
+    outside, overlapping = check_composition_pages(comp)
     body.outside = [Finding(page, "", detail) for page, detail in outside]
     body.overlaps = [Finding(page, "", detail) for page, detail in overlapping]
     check_makeup(body, comp)
