@@ -154,10 +154,12 @@ def test_yaml_bomb_under_4kb_is_refused_quickly(name, tmp_path):
     assert len(text.encode()) < 4096, len(text.encode())
     path = tmp_path / "issue.yaml"
     path.write_text(text, encoding="utf-8")
-    start = time.perf_counter()
+    # CPU seconds, not wall time: on a shared machine the wall clock also counts other work;
+    # an unguarded bomb takes minutes and gigabytes, a guarded one a few milliseconds
+    start = time.process_time()
     with pytest.raises(TypesetError) as info:
         load_issue(path)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert info.value.line is not None and info.value.hint
     assert "malformed YAML" in info.value.message
-    assert elapsed < 0.5, f"{name}: {elapsed:.3f} s"
+    assert elapsed < 1.0, f"{name}: {elapsed:.3f} s of CPU"
