@@ -295,3 +295,55 @@ def test_generated_documents_load_the_same(doc, tail, offset):
                max_size=40))
 def test_arbitrary_text_loads_the_same(text):
     agree(text)
+
+
+# --- the flow-depth pass ----------------------------------------------------------------------
+
+def _flow_depth_reference(text: str) -> int | None:
+    """The pass as it was first written, a character at a time: `_flow_depth` jumps from mark
+    to mark and must find the same offset."""
+    depth, quote, prev = 0, "", "\n"
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if quote:
+            if c == quote:
+                if quote == "'" and i + 1 < n and text[i + 1] == "'":
+                    i += 1
+                else:
+                    quote = ""
+            elif c == "\\" and quote == '"':
+                i += 1
+        elif c == "#" and prev in " \t\n":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            prev = "\n"
+            continue
+        elif c in "'\"" and prev in " \t\n[{,:-":
+            quote = c
+        elif c in "[{":
+            depth += 1
+            if depth > yamlsrc.MAX_DEPTH:
+                return i
+        elif c in "]}":
+            depth = max(0, depth - 1)
+        prev = c
+        i += 1
+    return None
+
+
+@settings(max_examples=EXAMPLES * 3, deadline=None)
+@given(st.lists(st.sampled_from(["[", "{", "[", "{", "]", "}", "'", "''", '"', "\\", '\\"', "#",
+                                 " #", " ", "\t", "\n", ",", ":", "-", "a", "中"]), max_size=300),
+       st.integers(0, 70))
+def test_flow_depth_finds_what_the_character_scan_found(parts, opened):
+    text = "{" * opened + "".join(parts)         # often near the cap, often past it
+    assert yamlsrc._flow_depth(text) == _flow_depth_reference(text)
+
+
+def test_flow_depth_on_the_repository_and_deep_brackets():
+    for _, text, _ in DOCUMENTS:
+        assert yamlsrc._flow_depth(text) == _flow_depth_reference(text)
+    for text in ["[" * 70, "a: '" + "[" * 70 + "'\n" + "[" * 65, "# " + "{" * 80 + "\n[]",
+                 'x: "\\"' + "[" * 70 + '"', "a:" + "[" * 70]:
+        assert yamlsrc._flow_depth(text) == _flow_depth_reference(text)

@@ -554,42 +554,60 @@ def _load_fast(text: str, path: Path, line_offset: int) -> Any:
             loader.dispose()
 
 
+_FLOW_MARKS = re.compile(r"[\[\]{}'\"#]")     # what _flow_depth looks at
+_DOUBLE_QUOTED = re.compile(r'["\\]')
+
+
 def _flow_depth(text: str) -> int | None:
     """Offset of the first flow bracket (`[` or `{`) nested deeper than MAX_DEPTH, or None.
 
     PyYAML's scanner slows down with every open bracket (about 0.2 s for a few thousand),
     before its composer would reach the depth cap, so deep brackets are found first by this
-    quick pass. Brackets inside quotes and comments do not count."""
+    quick pass. Brackets inside quotes and comments do not count. A comment starts at `#`
+    after white space (or at a line's start), a quote at `'` or `"` after white space or one
+    of `[{,:-`; the pass jumps from one bracket, quote or `#` to the next."""
     depth = 0
-    quote = ""
-    prev = "\n"
     i, n = 0, len(text)
-    while i < n:
+    marks = _FLOW_MARKS.search
+    while True:
+        m = marks(text, i)
+        if m is None:
+            return None
+        i = m.start()
         c = text[i]
-        if quote:
-            if c == quote:
-                if quote == "'" and i + 1 < n and text[i + 1] == "'":
-                    i += 1                      # '' inside single quotes
-                else:
-                    quote = ""
-            elif c == "\\" and quote == '"':
-                i += 1
-        elif c == "#" and prev in " \t\n":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            prev = "\n"
-            continue
-        elif c in "'\"" and prev in " \t\n[{,:-":
-            quote = c
+        prev = text[i - 1] if i else "\n"
+        if c == "#":
+            if prev in " \t\n":             # a comment: to the end of the line
+                i = text.find("\n", i)
+                if i < 0:
+                    return None
+                continue
+        elif c == "'" or c == '"':
+            if prev in " \t\n[{,:-":        # a quoted scalar: to its closing quote
+                k = i + 1
+                while True:
+                    if c == "'":
+                        k = text.find("'", k)
+                    else:
+                        q = _DOUBLE_QUOTED.search(text, k)
+                        k = q.start() if q else -1
+                    if k < 0:
+                        return None
+                    if c == "'" and k + 1 < n and text[k + 1] == "'":
+                        k += 2                  # '' inside single quotes
+                    elif c == '"' and text[k] == "\\":
+                        k += 2                  # an escaped character
+                    else:
+                        break
+                i = k + 1
+                continue
         elif c in "[{":
             depth += 1
             if depth > MAX_DEPTH:
                 return i
-        elif c in "]}":
+        else:
             depth = max(0, depth - 1)
-        prev = c
         i += 1
-    return None
 
 
 def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0) -> Any:
