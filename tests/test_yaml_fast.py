@@ -114,12 +114,13 @@ def repository_documents() -> list[tuple[str, str, int]]:
             if path.suffix not in (".yaml", ".yml", ".md") or not path.is_file():
                 continue
             text = path.read_text(encoding="utf-8")
+            name = str(path.relative_to(ROOT if root != CORPUS else CORPUS.parent))
             if path.suffix == ".md":
                 front = _front_matter(text)
                 if front is not None:
-                    docs.append((str(path.relative_to(ROOT.parents[1])), *front))
+                    docs.append((name, *front))
             elif len(text) <= yamlsrc.MAX_YAML_CHARS:
-                docs.append((str(path.relative_to(ROOT.parents[1])), text, 0))
+                docs.append((name, text, 0))
     # what the trust cases write: manifests, articles' front matter, edited layouts
     cases = yaml.safe_load((ROOT / "tests" / "data" / "trust" / "inputs.yaml")
                            .read_text(encoding="utf-8"))
