@@ -215,10 +215,10 @@ def placeholders(template: str) -> list[str]:
 
 #: placeholders that always hold a number
 _NUMERIC = _Lazy(r"^len\(|^(?:n|i|k|count|total|done|lines|digits)$|\.line\b|"
-                      r"\bline_offset\b|\blineno\b|"
-                      r"[._](?:pages|count|lines|total|number_of\w*|size_pt)$|"
-                      r"^(?:report|r|s|stats)\.(?:covers|contents_pages|body_pages|padding|"
-                      r"front_blanks|inserts|pages)$| [-+] \d+$")
+                 r"\bline_offset\b|\blineno\b|"
+                 r"[._](?:pages|count|lines|total|number_of\w*|size_pt)$|"
+                 r"^(?:report|r|s|stats)\.(?:covers|contents_pages|body_pages|padding|"
+                 r"front_blanks|inserts|pages)$| [-+] \d+$")
 
 
 class _Pattern:
@@ -443,9 +443,9 @@ def _literal(template: str) -> str:
 
 #: two lower-case English words in a row, outside quotes and code: text a reader must read
 _QUOTED = _Lazy(r"'[^']*'|\"[^\"]*\"|`[^`]*`|‘[^’]*’|“[^”]*”|\S*[/\\]\S*|\S+\.\w+\b|"
-                     # what a library says after its exception's name (`JSONDecodeError:
-                     # Expecting value: line 1 …`): quoted as it is, never translated
-                     r"\b[A-Z]\w*(?:Error|Exception): [^)）\n]*|(?<=[(（])error: [^)）\n]*")
+                # what a library says after its exception's name (`JSONDecodeError:
+                # Expecting value: line 1 …`): quoted as it is, never translated
+                r"\b[A-Z]\w*(?:Error|Exception): [^)）\n]*|(?<=[(（])error: [^)）\n]*")
 _WORDS = _Lazy(r"(?<![A-Za-z])(?:[a-z]{2,}|a)[,;:]? [a-z]{2,}(?![A-Za-z])")
 
 
