@@ -87,13 +87,14 @@ def test_each_library_has_its_rooms():
 
 # -- what each command loads ------------------------------------------------------------------
 
-def loaded(args: list[str], cache: Path) -> set[str]:
+def loaded(args: list[str], cache: Path, *, whole: bool = False) -> set[str]:
+    """The packages (`whole`: the modules) the command imported."""
     env = dict(os.environ, TYPESET_CACHE=str(cache), PYTHONPATH=str(ROOT))
     r = subprocess.run([sys.executable, "-X", "importtime", "-m", "typeset", *args], cwd=ROOT,
                        env=env, capture_output=True, text=True)
     assert r.returncode in (0, 1), r.stderr[-2000:]
-    return {m.group(1).split(".")[0] for m in re.finditer(r"^import time:.*\|\s*(\S+)$",
-                                                         r.stderr, re.M)}
+    return {m.group(1) if whole else m.group(1).split(".")[0]
+            for m in re.finditer(r"^import time:.*\|\s*(\S+)$", r.stderr, re.M)}
 
 
 HEAVY = {"reportlab", "fontTools", "pypdf", "PIL", "pypdfium2"}
@@ -126,6 +127,19 @@ def test_warm_build_loads_reportlab_only(warm_cache):
     assert "reportlab" in mods
     # the word segmenter's answers for the sample's wrapping headings come from the cache
     assert not mods & {"fontTools", "pypdf", "pypdfium2", "rjieba"}
+
+
+@pytest.mark.parametrize("command", ["build", "check", "dump"])
+def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
+    """Modules a build of the sample never calls stay unimported (issue 13 part 3): near-name
+    suggestions (difflib: only for a misspelt key or file), placed PDF pages (model.pdfpage,
+    render.pdfimport: only for an issue that places PDF pages)."""
+    args = [command, SAMPLE] + (["-o", str(warm_cache / "z.pdf")] if command == "build" else [])
+    mods = loaded(args, warm_cache, whole=True)
+    assert "typeset.model.yamlsrc" in mods and "markdown_it" in mods     # it did load
+    assert not mods & {"difflib", "typeset.model.pdfpage", "typeset.render.pdfimport"}
+    if command != "build":                       # (ReportLab's uuid imports platform)
+        assert not mods & {"platform", "reportlab", "typeset.render.writer"}
 
 
 def test_segmenter_loads_only_for_a_wrapping_heading(tmp_path):

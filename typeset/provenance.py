@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import os
-import platform
 import re
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
@@ -112,6 +111,8 @@ def library_versions() -> dict[str, str]:
 
 def software() -> dict:
     """typeset's version and code hash, Python's version, the libraries' versions."""
+    import platform                      # (not for input_files, which every build asks)
+
     return {"typeset": {"version": __version__, "code": code_hash()},
             "python": platform.python_version(), "libraries": dict(library_versions())}
 

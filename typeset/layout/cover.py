@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import string
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from typeset.errors import TypesetError
 from typeset.layout.page import Box, Image, Page, PlacedPage, TextRun
@@ -33,7 +34,9 @@ from typeset.layout.styles import StyleBook
 from typeset.model.barcode import issn_ean13, symbol
 from typeset.model.layout import CoverText, Layout
 from typeset.model.manifest import Issue, WholePage
-from typeset.model.pdfpage import PdfInfo
+
+if TYPE_CHECKING:                  # what pdfimport read (only an issue that places PDF pages)
+    from typeset.model.pdfpage import PdfInfo
 
 __all__ = ["cover_fields", "cover_pages", "whole_page", "insert_leaves", "barcode_items",
            "spreads", "check_whole_pages", "addon_digits"]

@@ -75,11 +75,15 @@ def is_invisible(ch: str) -> bool:
 
 def printed(text: str) -> str:
     """What of a normalised text appears on the page: the text without invisible characters."""
+    if INVISIBLE.isdisjoint(text):      # nearly always: no loop in Python
+        return text
     return "".join(ch for ch in text if ch not in INVISIBLE)
 
 
 def visible_len(text: str) -> int:
     """Characters of a normalised text that are drawn."""
+    if INVISIBLE.isdisjoint(text):
+        return len(text)
     return sum(1 for ch in text if ch not in INVISIBLE)
 
 

@@ -16,7 +16,6 @@ written (yamlsrc.written_path).
 from __future__ import annotations
 
 import datetime
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -257,6 +256,8 @@ def _missing_article_hint(manifest: Path, rel: str, target: Path) -> str:
     hint = f"paths are relative to the manifest's folder ({manifest.parent or '.'})"
     folder = target.parent
     if folder.is_dir():
+        import difflib
+
         names = sorted(p.name for p in folder.iterdir() if p.is_file())
         close = difflib.get_close_matches(target.name, names, n=1, cutoff=0.5)
         if close:

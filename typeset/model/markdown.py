@@ -408,8 +408,10 @@ def clean_runs(runs: list[Inline], where: Where) -> tuple[Inline, ...]:
     texts = [k for k, r in enumerate(out) if r.note is None]
     if texts:
         first, last = texts[0], texts[-1]
-        out[first] = replace(out[first], text=out[first].text.lstrip(" "))
-        out[last] = replace(out[last], text=out[last].text.rstrip(" "))
+        if out[first].text.startswith(" "):
+            out[first] = replace(out[first], text=out[first].text.lstrip(" "))
+        if out[last].text.endswith(" "):
+            out[last] = replace(out[last], text=out[last].text.rstrip(" "))
     return tuple(r for r in out if r.text or r.note is not None)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
+import functools
 import math
 import re
 import types
@@ -339,6 +339,8 @@ class _Converter:
                     return a
             listing = ", ".join(repr(a) for a in allowed)
             message = f"{path}: invalid value {_describe_value(value, raw)}; allowed: {listing}"
+            import difflib
+
             close = difflib.get_close_matches(str(probe), [str(a) for a in allowed], n=1)
             if close:
                 message = (f"{path}: invalid value {_describe_value(value, raw)}; allowed: "
@@ -448,12 +450,12 @@ class _Converter:
             raise _Failure(f"{name}: expected a mapping (key: value lines), got "
                            f"{_describe_value(value, raw)}", container, key,
                            hint or "write 'key: value', one per line")
-        hints = typing.get_type_hints(cls, include_extras=True)
-        fields = [f for f in dataclasses.fields(cls) if f.init]
-        names = [f.name for f in fields]
+        hints, fields, names = _schema_of(cls)
         for k in value:
             if k not in names:
-                close = difflib.get_close_matches(str(k), names, n=1, cutoff=0.6)
+                import difflib
+
+                close = difflib.get_close_matches(str(k), list(names), n=1, cutoff=0.6)
                 shown = "".join(ch if ch.isprintable() and not is_invisible(ch)
                                  else f"<U+{ord(ch):04X}>" for ch in str(k))
                 message = f"unknown key '{shown}' in {where}"
@@ -489,6 +491,16 @@ class _Converter:
                     hint += f" ({f_doc})"
                 raise _Failure(f"missing required key '{f.name}' in {where}", value, None, hint)
         return cls(**kwargs)
+
+
+@functools.cache
+def _schema_of(cls: type) -> tuple[dict[str, Any], tuple, tuple[str, ...]]:
+    """A dataclass's resolved type hints, its init fields and their names: the same for every
+    document read with it, so worked out once per class and process (a layout, a manifest and
+    ten articles asked for them 93 times)."""
+    fields = tuple(f for f in dataclasses.fields(cls) if f.init)
+    return (typing.get_type_hints(cls, include_extras=True), fields,
+            tuple(f.name for f in fields))
 
 
 #: what `from_data`'s callers name the top level of their files (`what=`), listed for the
