@@ -107,6 +107,9 @@ def test_near_holds_every_pixel_over_and_none_far_under(case, d):
     assert {p for p, s in totals.items() if s > t} <= set(near)
     assert all(totals[p] >= t - 1 for p in near)
     assert len(near) == len(set(near))
+    box = (im.width // 3, im.height // 4, im.width, (im.height + 1) // 2 + 1)
+    inside = [(x, y) for x, y in near if box[0] <= x < box[2] and box[1] <= y < box[3]]
+    assert colour.Totals(im).near(t, box) == inside
 
 
 @settings(max_examples=FUZZ, deadline=None)
@@ -226,8 +229,13 @@ def test_ink_over_is_whole_picture_arithmetic(case):
 
 
 def test_ink_blocks_mark_the_blocks_around_a_pixel_over():
-    worst, mask = colour.ink_over(_spots((100, 70), [(50, 33)]), 765)
+    im = _spots((100, 70), [(50, 33)])
+    worst, mask = colour.ink_over(im, 765)
     assert worst == 5
+    canvas = Image.new("L", im.size)
+    over = colour.Totals(im).over(765)
+    assert colour.ink_blocks(im.size, over, canvas).tobytes() == mask.tobytes()
+    assert canvas.getbbox() is None                              # left as it was
     xs = {x for x, _ in mask_at(mask, 100)}
     ys = {y for _, y in mask_at(mask, 100)}
     assert min(xs) <= 40 and max(xs) >= 63 and min(ys) <= 24 and max(ys) >= 47

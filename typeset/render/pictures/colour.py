@@ -178,6 +178,15 @@ class InkCap:
         """No pixel's limit is lower."""
         return self.limit - sum(by for _, _, by in self._lowered)
 
+    @property
+    def box(self) -> tuple[int, int, int, int] | None:
+        """The box holding every pixel whose limit was lowered (None: none was)."""
+        boxes = [b for b in (mask.getbbox() for mask, _, _ in self._lowered) if b]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes))
+
     def at(self, p: tuple[int, int]) -> int:
         return self.limit - sum(px[p] // 255 * by for _, px, by in self._lowered)
 
@@ -212,20 +221,25 @@ class Totals:
         self._px = cmyk.load()
         w, h = cmyk.size
         self._most = max(SPARSE_MIN, w * h // SPARSE_SHARE)
-        self._near: dict[int, list | None] = {}
+        self._near: dict[tuple, list | None] = {}
 
-    def near(self, t: int) -> list[tuple[int, int]] | None:
-        """Every pixel whose total can be over `t` (see the class), row by row; None if they
-        are more than one by one is worth (then whole-picture arithmetic is cheaper)."""
+    def near(self, t: int, box: tuple[int, int, int, int] | None = None
+             ) -> list[tuple[int, int]] | None:
+        """Every pixel (in `box`, default all) whose total can be over `t` (see the class),
+        row by row; None if they are more than one by one is worth (then whole-picture
+        arithmetic is cheaper)."""
         h = max(0, -((1 - t) // 2))                   # ceil((t-1)/2)
-        if h not in self._near:
-            self._near[h] = self._find(h)
-        return self._near[h]
+        if (h, box) not in self._near:
+            self._near[h, box] = self._find(h, box)
+        return self._near[h, box]
 
-    def _find(self, h: int) -> list[tuple[int, int]] | None:
+    def _find(self, h: int, box) -> list[tuple[int, int]] | None:
+        cm, yk, bx, by = self._cm, self._yk, 0, 0
+        if box is not None:
+            cm, yk, bx, by = cm.crop(box), yk.crop(box), box[0], box[1]
         # 256(A+B-h) + 255, clipped to 0..255: 255 where A+B >= h, else 0 (scale 1/256 and
         # the offset are exact in the float ImageChops computes with)
-        q = ImageChops.add(self._cm, self._yk, 1 / 256, 255 - 256 * h)
+        q = ImageChops.add(cm, yk, 1 / 256, 255 - 256 * h)
         box = q.getbbox()
         if box is None:
             return []
@@ -233,6 +247,7 @@ class Totals:
         if raw.count(255) > self._most:
             return None
         x0, y0, x1, _ = box
+        x0, y0, x1 = x0 + bx, y0 + by, x1 + bx
         w = x1 - x0
         found = []
         i = raw.find(255)
@@ -279,7 +294,11 @@ class Totals:
         None as `near`. The held values come from the whole-picture arithmetic itself, run
         on those pixels alone (it works pixel by pixel)."""
         fixed = isinstance(cap, int)
-        near = self.near(cap if fixed else cap.floor)
+        near = self.near(cap if fixed else cap.limit)
+        box = None if fixed else cap.box
+        if near is not None and box is not None:       # a lower limit only in `box`
+            lowered = self.near(cap.floor, box)
+            near = None if lowered is None else list(dict.fromkeys(near + lowered))
         if near is None:
             return None
         px = self._px
@@ -346,13 +365,19 @@ def ink_over(cmyk: Image.Image, limit: int) -> tuple[int, Image.Image]:
     return Totals(cmyk).worst_over(limit)
 
 
-def ink_blocks(size: tuple[int, int], pixels) -> Image.Image:
-    """The mask of `ink_over` for these pixels over the limit."""
-    hit = Image.new("L", size, 0)
+def ink_blocks(size: tuple[int, int], pixels, canvas: Image.Image | None = None
+               ) -> Image.Image:
+    """The mask of `ink_over` for these pixels over the limit (`canvas`: an L image of
+    `size` and 0s to draw them on, left as it was)."""
+    hit = canvas if canvas is not None else Image.new("L", size, 0)
     px = hit.load()
     for p in pixels:
         px[p] = 255
-    return _blocks(hit)
+    mask = _blocks(hit)
+    if canvas is not None:
+        for p in pixels:
+            px[p] = 0
+    return mask
 
 
 def _blocks(hit: Image.Image) -> Image.Image:

@@ -325,6 +325,7 @@ class _Proof:
     def __init__(self, source: colour.Totals, limit: int, quality: int):
         self.image, self.limit, self.quality = source.image, limit, quality
         self._own = False                     # `image` is the caller's: copied before a change
+        self._canvas: Image.Image | None = None
         self._whole()
 
     def _decode(self, im: Image.Image) -> colour.Totals:
@@ -344,7 +345,9 @@ class _Proof:
     def where(self) -> Image.Image:
         """The mask of colour.ink_over."""
         if self._where is None:
-            self._where = colour.ink_blocks(self.image.size, self.over)
+            if self._canvas is None:
+                self._canvas = Image.new("L", self.image.size, 0)
+            self._where = colour.ink_blocks(self.image.size, self.over, self._canvas)
         return self._where
 
     def retry(self, source: colour.Totals, cap: colour.InkCap) -> None:
