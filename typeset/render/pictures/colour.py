@@ -214,14 +214,26 @@ class Totals:
 
     def __init__(self, cmyk: Image.Image, halves: tuple[Image.Image, Image.Image] | None = None):
         self.image = cmyk
-        if halves is None:
-            c, m, y, k = cmyk.split()
-            halves = ImageChops.add(c, m, 2.0), ImageChops.add(y, k, 2.0)   # (int) of x/2.0
-        self._cm, self._yk = halves
+        self._halves = halves                 # (A, B) images, made when first asked for
         self._px = cmyk.load()
         w, h = cmyk.size
         self._most = max(SPARSE_MIN, w * h // SPARSE_SHARE)
         self._near: dict[tuple, list | None] = {}
+
+    @property
+    def _cm(self) -> Image.Image:
+        return self.halves()[0]
+
+    @property
+    def _yk(self) -> Image.Image:
+        return self.halves()[1]
+
+    def halves(self) -> tuple[Image.Image, Image.Image]:
+        """(A, B): floor((C+M)/2) and floor((Y+K)/2) of every pixel, as L images."""
+        if self._halves is None:
+            c, m, y, k = self.image.split()
+            self._halves = ImageChops.add(c, m, 2.0), ImageChops.add(y, k, 2.0)  # (int) of /2.0
+        return self._halves
 
     def near(self, t: int, box: tuple[int, int, int, int] | None = None
              ) -> list[tuple[int, int]] | None:
