@@ -13,7 +13,8 @@
   limit: where a pixel is over, the excess is taken out of C, M and Y in proportion to each
   (their ratio, hence the hue, stays; K is kept, so the shadow stays black). Conversions
   through our FOGRA39 profile already stay within its 330 % (icc/README.md); a lower limit
-  (300 % for coated web offset, 260 % for uncoated) is reached this way.
+  (300 % for coated web offset, 260 % for uncoated) is reached this way. `Totals` finds the
+  pixels that matter without adding up every pixel (see "total ink" below).
 
 Pillow is imported here and in convert.py only (tests/test_structure.py).
 """
@@ -24,7 +25,7 @@ import hashlib
 import io
 import math
 
-from PIL import Image, ImageCms, ImageFilter, ImageMath
+from PIL import Image, ImageChops, ImageCms, ImageFilter, ImageMath
 
 from typeset.render.variants import CMYK_PROFILE, RGB_PROFILE, icc_header, load_profile
 
@@ -143,23 +144,272 @@ def same_condition(profile: bytes, reference: bytes, mode: str) -> bool:
 
 
 # -- total ink -------------------------------------------------------------------------------
+#
+# The total ink of a pixel is C+M+Y+K of its 8-bit samples (8-bit units: 1020 = 400 %). Every
+# answer here is what whole-picture arithmetic gives (the `_whole_*` functions: ImageMath in
+# 32-bit integers and floats, a dozen passes over four bands), but a print picture has only a
+# handful of pixels anywhere near a limit (the sample's photographs reach 300-311 % through
+# FOGRA39, a handful of pixels out of millions; a limit is 260-300 %). So the totals are first bounded for every pixel with two 8-bit channel
+# operations, and only the pixels that can be near the limit are added up, one by one
+# (`Totals`); where too many are near (a dark picture, a flat tint), the whole picture is
+# computed as before.
 
 def ink_units(percent: float) -> int:
     """A total ink limit in % as the largest C+M+Y+K sum of 8-bit samples (255 = 100 %)."""
     return int(math.floor(percent * 255 / 100 + 1e-9))
 
 
+SPARSE_SHARE = 64       # pixels added up one by one: at most one in this many,
+SPARSE_MIN = 1024       # or this many
+
+
+class InkCap:
+    """A total ink limit per pixel: `limit`, lowered by `by` wherever a mask (an L image of
+    0 and 255) is set, once per JPEG round (convert._encode_jpeg)."""
+
+    def __init__(self, limit: int, size: tuple[int, int]):
+        self.limit, self.size = limit, size
+        self._lowered: list[tuple[Image.Image, object, int]] = []
+
+    def lower(self, mask: Image.Image, by: int) -> None:
+        self._lowered.append((mask, mask.load(), by))
+
+    @property
+    def floor(self) -> int:
+        """No pixel's limit is lower."""
+        return self.limit - sum(by for _, _, by in self._lowered)
+
+    @property
+    def box(self) -> tuple[int, int, int, int] | None:
+        """The box holding every pixel whose limit was lowered (None: none was)."""
+        boxes = [b for b in (mask.getbbox() for mask, _, _ in self._lowered) if b]
+        if not boxes:
+            return None
+        return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+                max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+    def at(self, p: tuple[int, int]) -> int:
+        return self.limit - sum(px[p] // 255 * by for _, px, by in self._lowered)
+
+    def image(self) -> Image.Image:
+        """The limit of every pixel, an "I" image (for whole-picture arithmetic)."""
+        cap = Image.new("I", self.size, self.limit)
+        for mask, _, by in self._lowered:
+            cap = _lowered(cap, mask, by)
+        return cap
+
+
+def _lowered(cap: Image.Image, mask: Image.Image, by: int) -> Image.Image:
+    return ImageMath.lambda_eval(lambda d: d["cap"] - d["int"](d["mask"]) / 255 * by,
+                                 cap=cap, mask=mask)
+
+
+class Totals:
+    """The total ink of the pixels of a CMYK picture, found where it matters.
+
+    Two 8-bit channel operations (ImageChops.add with scale 2: one pass each, no 32-bit
+    image) give A = floor((C+M)/2) and B = floor((Y+K)/2) for every pixel, so its total
+    T = C+M+Y+K lies in [2(A+B), 2(A+B)+2]. A pixel over a threshold t has
+    A+B >= ceil((t-1)/2), and a pixel with A+B >= ceil((t-1)/2) has T >= t-1: `near(t)` is
+    every pixel over t and at most those at t-1 and t besides. Only those are added up."""
+
+    def __init__(self, cmyk: Image.Image, halves: tuple[Image.Image, Image.Image] | None = None):
+        self.image = cmyk
+        self._halves = halves                 # (A, B) images, made when first asked for
+        self._px = cmyk.load()
+        w, h = cmyk.size
+        self._most = max(SPARSE_MIN, w * h // SPARSE_SHARE)
+        self._near: dict[tuple, list | None] = {}
+
+    @property
+    def _cm(self) -> Image.Image:
+        return self.halves()[0]
+
+    @property
+    def _yk(self) -> Image.Image:
+        return self.halves()[1]
+
+    def halves(self) -> tuple[Image.Image, Image.Image]:
+        """(A, B): floor((C+M)/2) and floor((Y+K)/2) of every pixel, as L images."""
+        if self._halves is None:
+            c, m, y, k = self.image.split()
+            self._halves = ImageChops.add(c, m, 2.0), ImageChops.add(y, k, 2.0)  # (int) of /2.0
+        return self._halves
+
+    def near(self, t: int, box: tuple[int, int, int, int] | None = None
+             ) -> list[tuple[int, int]] | None:
+        """Every pixel (in `box`, default all) whose total can be over `t` (see the class),
+        row by row; None if they are more than one by one is worth (then whole-picture
+        arithmetic is cheaper)."""
+        h = max(0, -((1 - t) // 2))                   # ceil((t-1)/2)
+        if (h, box) not in self._near:
+            self._near[h, box] = self._find(h, box)
+        return self._near[h, box]
+
+    def _find(self, h: int, box) -> list[tuple[int, int]] | None:
+        cm, yk, bx, by = self._cm, self._yk, 0, 0
+        if box is not None:
+            cm, yk, bx, by = cm.crop(box), yk.crop(box), box[0], box[1]
+        # 256(A+B-h) + 255, clipped to 0..255: 255 where A+B >= h, else 0 (scale 1/256 and
+        # the offset are exact in the float ImageChops computes with)
+        q = ImageChops.add(cm, yk, 1 / 256, 255 - 256 * h)
+        box = q.getbbox()
+        if box is None:
+            return []
+        raw = q.crop(box).tobytes()
+        if raw.count(255) > self._most:
+            return None
+        x0, y0, x1, _ = box
+        x0, y0, x1 = x0 + bx, y0 + by, x1 + bx
+        w = x1 - x0
+        found = []
+        i = raw.find(255)
+        while i >= 0:
+            dy, dx = divmod(i, w)
+            found.append((x0 + dx, y0 + dy))
+            i = raw.find(255, i + 1)
+        return found
+
+    def over(self, t: int) -> dict[tuple[int, int], int] | None:
+        """{pixel: its total - t} for every pixel whose total is over `t`; None as `near`."""
+        near = self.near(t)
+        if near is None:
+            return None
+        px = self._px
+        found = {}
+        for p in near:
+            s = sum(px[p])
+            if s > t:
+                found[p] = s - t
+        return found
+
+    def exceeds(self, t: int) -> bool:
+        """Is any pixel's total over `t`?"""
+        near = self.near(t)
+        if near is None:
+            return _whole_max_ink(self.image) > t
+        px = self._px
+        return any(sum(px[p]) > t for p in near)
+
+    def maximum(self) -> int:
+        """The largest total of any pixel."""
+        # r = floor((A+B)/2): every total lies in [4r, 4r+4], so the largest is at least
+        # 4 max(r) and its pixel is near(4 max(r) - 1)
+        top = ImageChops.add(self._cm, self._yk, 2.0).getextrema()[1]
+        near = self.near(4 * top - 1)
+        if near is None:
+            return _whole_max_ink(self.image)
+        px = self._px
+        return max(sum(px[p]) for p in near)
+
+    def held(self, cap: int | InkCap) -> dict[tuple[int, int], tuple] | None:
+        """{pixel: its (C, M, Y, K) held to `cap`} for every pixel over it (see `limit_ink`);
+        None as `near`. The held values come from the whole-picture arithmetic itself, run
+        on those pixels alone (it works pixel by pixel)."""
+        fixed = isinstance(cap, int)
+        near = self.near(cap if fixed else cap.limit)
+        box = None if fixed else cap.box
+        if near is not None and box is not None:       # a lower limit only in `box`
+            lowered = self.near(cap.floor, box)
+            near = None if lowered is None else list(dict.fromkeys(near + lowered))
+        if near is None:
+            return None
+        px = self._px
+        over = [(p, lim) for p in near
+                if sum(px[p]) > (lim := cap if fixed else cap.at(p))]
+        if not over:
+            return {}
+        pixels = Image.new("CMYK", (len(over), 1))
+        pixels.putdata([px[p] for p, _ in over])
+        caps = Image.new("I", (len(over), 1))
+        caps.putdata([lim for _, lim in over])
+        done = _whole_limit_ink(pixels, caps).load()
+        return {p: done[i, 0] for i, (p, _) in enumerate(over)}
+
+    def limited(self, cap: int | InkCap) -> Totals:
+        """The totals of a copy of the picture held to `cap` (see `limit_ink`)."""
+        held = self.held(cap)
+        if held is None:
+            return Totals(_whole_limit_ink(self.image,
+                                           cap if isinstance(cap, int) else cap.image()))
+        return self.changed(held)
+
+    def changed(self, pixels: dict[tuple[int, int], tuple]) -> Totals:
+        """The totals of a copy of the picture with these pixels changed to these values."""
+        out, cm, yk = self.image.copy(), self._cm.copy(), self._yk.copy()
+        px, pcm, pyk = out.load(), cm.load(), yk.load()
+        for p, v in pixels.items():
+            px[p] = v
+            pcm[p] = (v[0] + v[1]) // 2                    # as ImageChops.add(…, 2.0)
+            pyk[p] = (v[2] + v[3]) // 2
+        return Totals(out, (cm, yk))
+
+    def paste(self, part: Totals, xy: tuple[int, int]) -> None:
+        """Put the picture of `part` (with its totals) into this one at `xy`, in place."""
+        self.image.paste(part.image, xy)
+        self._cm.paste(part._cm, xy)
+        self._yk.paste(part._yk, xy)
+        self._px = self.image.load()
+        self._near.clear()
+
+    def worst_over(self, limit: int) -> tuple[int, Image.Image]:
+        """As `ink_over`."""
+        over = self.over(limit)
+        if over is None:
+            return _whole_ink_over(self.image, limit)
+        return max(over.values(), default=0), ink_blocks(self.image.size, over)
+
+
 def max_ink(cmyk: Image.Image) -> int:
     """The largest C+M+Y+K of any pixel (8-bit units: 1020 = 400 %)."""
+    return Totals(cmyk).maximum()
+
+
+def limit_ink(cmyk: Image.Image, limit: int | InkCap) -> Image.Image:
+    """`cmyk` with every pixel's C+M+Y+K at most `limit` (8-bit units; a number, or a limit
+    per pixel): the excess is taken out of C, M and Y in proportion to each, rounding down
+    (so never over the limit); pixels within the limit are unchanged. A new image."""
+    return Totals(cmyk).limited(limit).image
+
+
+def ink_over(cmyk: Image.Image, limit: int) -> tuple[int, Image.Image]:
+    """(the largest excess over `limit`, an L mask of the 8x8 blocks — and their neighbours —
+    holding a pixel over it): where JPEG's rounding lifted the ink (JPEG codes 8x8 blocks)."""
+    return Totals(cmyk).worst_over(limit)
+
+
+def ink_blocks(size: tuple[int, int], pixels, canvas: Image.Image | None = None
+               ) -> Image.Image:
+    """The mask of `ink_over` for these pixels over the limit (`canvas`: an L image of
+    `size` and 0s to draw them on, left as it was)."""
+    hit = canvas if canvas is not None else Image.new("L", size, 0)
+    px = hit.load()
+    for p in pixels:
+        px[p] = 255
+    mask = _blocks(hit)
+    if canvas is not None:
+        for p in pixels:
+            px[p] = 0
+    return mask
+
+
+def _blocks(hit: Image.Image) -> Image.Image:
+    w, h = hit.size
+    small = (max(1, (w + 7) // 8), max(1, (h + 7) // 8))
+    blocks = hit.resize(small, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
+    return blocks.filter(ImageFilter.MaxFilter(3)).resize((w, h), Image.Resampling.NEAREST)
+
+
+# whole-picture arithmetic: the definitions (tests/test_pictures_ink.py), and the way for
+# pictures with many pixels near a limit
+
+def _whole_max_ink(cmyk: Image.Image) -> int:
     c, m, y, k = cmyk.split()
     total = ImageMath.lambda_eval(lambda d: d["c"] + d["m"] + d["y"] + d["k"], c=c, m=m, y=y, k=k)
     return int(total.getextrema()[1])
 
 
-def limit_ink(cmyk: Image.Image, limit: int | Image.Image) -> Image.Image:
-    """`cmyk` with every pixel's C+M+Y+K at most `limit` (8-bit units; a number, or an "I"
-    image of a limit per pixel): the excess is taken out of C, M and Y in proportion to each,
-    rounding down (so never over the limit); pixels within the limit are unchanged."""
+def _whole_limit_ink(cmyk: Image.Image, limit: int | Image.Image) -> Image.Image:
     c, m, y, k = cmyk.split()
     cap = limit if isinstance(limit, Image.Image) else Image.new("I", cmyk.size, limit)
 
@@ -174,22 +424,10 @@ def limit_ink(cmyk: Image.Image, limit: int | Image.Image) -> Image.Image:
     return Image.merge("CMYK", (*bands, k))
 
 
-def ink_over(cmyk: Image.Image, limit: int) -> tuple[int, Image.Image]:
-    """(the largest excess over `limit`, an L mask of the 8x8 blocks — and their neighbours —
-    holding a pixel over it): where JPEG's rounding lifted the ink (JPEG codes 8x8 blocks)."""
+def _whole_ink_over(cmyk: Image.Image, limit: int) -> tuple[int, Image.Image]:
     c, m, y, k = cmyk.split()
     over = ImageMath.lambda_eval(
         lambda d: d["max"](d["c"] + d["m"] + d["y"] + d["k"] - limit, 0), c=c, m=m, y=y, k=k)
     worst = int(over.getextrema()[1])
-    w, h = cmyk.size
-    small = (max(1, (w + 7) // 8), max(1, (h + 7) // 8))
     hit = over.point(lambda v: v * 255).convert("L")         # any excess: 255 (clipped)
-    blocks = hit.resize(small, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
-    return worst, blocks.filter(ImageFilter.MaxFilter(3)).resize((w, h), Image.Resampling.NEAREST)
-
-
-def lowered(cap: Image.Image | int, mask: Image.Image, by: int, size) -> Image.Image:
-    """A per-pixel ink limit `by` lower where `mask` is set."""
-    cap = cap if isinstance(cap, Image.Image) else Image.new("I", size, cap)
-    return ImageMath.lambda_eval(lambda d: d["cap"] - d["int"](d["mask"]) / 255 * by,
-                                 cap=cap, mask=mask)
+    return worst, _blocks(hit)

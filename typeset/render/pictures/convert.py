@@ -211,11 +211,11 @@ def _png_stream(im: Image.Image) -> bytes:
     return bytes(out)
 
 
-def _jpeg(im: Image.Image, quality: int) -> bytes:
+def _jpeg(im: Image.Image, quality: int, optimize: bool = True) -> bytes:
     buf = io.BytesIO()
     # 4:4:4 (no chroma subsampling): print pictures keep their colour detail; optimised
     # Huffman tables (smaller, same pixels); baseline.
-    im.save(buf, "JPEG", quality=quality, subsampling=0, optimize=True)
+    im.save(buf, "JPEG", quality=quality, subsampling=0, optimize=optimize)
     return buf.getvalue()
 
 
@@ -246,47 +246,180 @@ def prepare(data: bytes, info, target: Target, size: tuple[int, int] | None = No
     how = ", ".join(steps + [how])
     changed = changed or out is not im
     limit = colour.ink_units(target.total_ink) if space == CMYK and target.total_ink else None
-    if limit is not None and colour.max_ink(out) > limit:
-        out = colour.limit_ink(out, limit)
+    totals = colour.Totals(out) if space == CMYK else None       # C+M+Y+K of `out`
+    if limit is not None and totals.exceeds(limit):
+        totals = totals.limited(limit)
+        out = totals.image
         changed = True
         how += f", ink limited to {target.total_ink:g} %"
-    ink = colour.max_ink(out) * 100.0 / 255.0 if space == CMYK else None      # of `out`
     if (facts is not None and not changed and passable(facts)
             and facts.components == {GRAY: 1, RGB: 3, ICC_RGB: 3, CMYK: 4}[space]
             and (space != CMYK or facts.adobe)):
         # Photoshop's (Adobe) CMYK JPEGs store inverted values (Pillow reads them so)
         return Prepared(out.width, out.height, space, "DCTDecode", strip_metadata(data),
-                        decode_inverted=space == CMYK, icc=icc,
-                        how=how + ", JPEG passed through", ink=ink)
+                        decode_inverted=space == CMYK, icc=icc, how=how + ", JPEG passed through",
+                        ink=_percent(totals.maximum()) if space == CMYK else None)
     if info.format == "JPEG":
-        return _encode_jpeg(out, space, icc, how, target, limit)
+        return _encode_jpeg(out, space, icc, how, target, limit, totals)
     return Prepared(out.width, out.height, space, "FlateDecode", _png_stream(out),
-                    predictor=True, icc=icc, how=how, ink=ink)
+                    predictor=True, icc=icc, how=how,
+                    ink=_percent(totals.maximum()) if space == CMYK else None)
+
+
+def _percent(ink: int) -> float:
+    return ink * 100.0 / 255.0
 
 
 def _encode_jpeg(im: Image.Image, space: str, icc, how: str, t: Target,
-                 limit: int | None) -> Prepared:
+                 limit: int | None, totals: colour.Totals | None = None) -> Prepared:
     """Re-encode as JPEG. A CMYK picture is decoded again and measured: JPEG's rounding can
     lift a pixel of a dark area over the ink limit. Where it does (the 8x8 blocks holding such
     a pixel, and their neighbours), the limit is lowered by the overshoot and the picture
     encoded again — a few rounds at most, the rest of the picture untouched; if that does not
     settle, the picture is compressed losslessly."""
-    cap: Image.Image | int | None = limit
-    src = im
-    for _ in range(_INK_ROUNDS if limit is not None else 1):
-        data = _jpeg(src, t.jpeg_quality)
-        if limit is None:
-            return Prepared(im.width, im.height, space, "DCTDecode", data,
-                            decode_inverted=space == CMYK, icc=icc,
-                            how=how + ", re-encoded as JPEG")
-        got = decode(data)
-        worst, where = colour.ink_over(got, limit)
-        if worst == 0:
-            return Prepared(im.width, im.height, space, "DCTDecode", data, decode_inverted=True,
-                            icc=icc, how=how + ", re-encoded as JPEG",
-                            ink=colour.max_ink(got) * 100.0 / 255.0)
-        cap = colour.lowered(cap, where, worst + 2, im.size)
-        src = colour.limit_ink(im, cap)
+    if limit is None:
+        return Prepared(im.width, im.height, space, "DCTDecode", _jpeg(im, t.jpeg_quality),
+                        decode_inverted=space == CMYK, icc=icc,
+                        how=how + ", re-encoded as JPEG")
+    totals = totals or colour.Totals(im)
+    settled = _settle_ink(totals, limit, t.jpeg_quality)
+    if settled is not None:
+        data, ink = settled
+        return Prepared(im.width, im.height, space, "DCTDecode", data, decode_inverted=True,
+                        icc=icc, how=how + ", re-encoded as JPEG", ink=_percent(ink))
     return Prepared(im.width, im.height, space, "FlateDecode", _png_stream(im), predictor=True,
                     icc=icc, how=how + ", compressed losslessly (ink limit)",
-                    ink=colour.max_ink(im) * 100.0 / 255.0)
+                    ink=_percent(totals.maximum()))
+
+
+def _settle_ink(source: colour.Totals, limit: int, quality: int) -> tuple[bytes, int] | None:
+    """(the JPEG of the picture of `source` held to `limit` where the JPEG's rounding went
+    over, the largest total ink of its decoded pixels), or None if `_INK_ROUNDS` encodings do
+    not settle it."""
+    cap = colour.InkCap(limit, source.image.size)
+    proof = _Proof(source, limit, quality)
+    for n in range(_INK_ROUNDS):
+        if proof.worst == 0:
+            return _jpeg(proof.image, quality), proof.decoded.maximum()
+        if n + 1 < _INK_ROUNDS:
+            cap.lower(proof.where(), proof.worst + 2)
+            proof.retry(source, cap)
+    return None
+
+
+class _Proof:
+    """The pixels a JPEG of a picture decodes to (`decoded`: their totals), and those of them
+    over the ink limit.
+
+    The first encoding is decoded whole. After that only the 8x8 blocks holding a changed
+    pixel are encoded and decoded again (crops at multiples of 8) and put in place: with
+    4:4:4 sampling and CMYK (no colour transform) every 8x8 block of every component is
+    transformed, quantised and restored on its own (ITU-T T.81 §A.1.3 data units, §A.3; only
+    the entropy coding, Annex F, links blocks), so the same codec decodes a block of a crop
+    to what it decodes the block of the whole picture to, edge blocks (padded by repeating
+    the last column and row) included; and Huffman tables (`optimize`) change no pixel.
+    tests/test_pictures_ink.py pins both with Pillow's libjpeg. Only the JPEG that is kept
+    is encoded with optimised tables (in Pillow's libjpeg that costs three times a plain
+    encoding)."""
+
+    def __init__(self, source: colour.Totals, limit: int, quality: int):
+        self.image, self.limit, self.quality = source.image, limit, quality
+        self._own = False                     # `image` is the caller's: copied before a change
+        self._canvas: Image.Image | None = None
+        self._whole()
+
+    def _decode(self, im: Image.Image) -> colour.Totals:
+        return colour.Totals(decode(_jpeg(im, self.quality, optimize=False)))
+
+    def _whole(self) -> None:
+        self.decoded = self._decode(self.image)
+        self._measure()
+
+    def _measure(self) -> None:
+        self.over = self.decoded.over(self.limit)    # {pixel: excess}; None: too many near
+        if self.over is None:
+            self.worst, self._where = self.decoded.worst_over(self.limit)
+        else:
+            self.worst, self._where = max(self.over.values(), default=0), None
+
+    def where(self) -> Image.Image:
+        """The mask of colour.ink_over."""
+        if self._where is None:
+            if self._canvas is None:
+                self._canvas = Image.new("L", self.image.size, 0)
+            self._where = colour.ink_blocks(self.image.size, self.over, self._canvas)
+        return self._where
+
+    def retry(self, source: colour.Totals, cap: colour.InkCap) -> None:
+        """Encode and measure the picture of `source` held to `cap`."""
+        held = source.held(cap)
+        if held is None or self.over is None:
+            self.image, self._own = source.limited(cap).image, True
+            self._whole()
+            return
+        now = self.image.load()
+        moved = {p: v for p, v in held.items() if now[p] != v}
+        if not moved:
+            return                            # the same pixels: the same JPEG, measured
+        if not self._own:
+            self.image, self._own = self.image.copy(), True
+            now = self.image.load()
+        for p, v in moved.items():
+            now[p] = v
+        boxes = _block_boxes(moved, self.image.size)
+        if sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes) * 2 > (
+                self.image.width * self.image.height):
+            self._whole()
+            return
+        over: dict | None = self.over
+        for box in boxes:
+            x0, y0, x1, y1 = box
+            part = self._decode(self.image.crop(box))
+            self.decoded.paste(part, (x0, y0))
+            found = part.over(self.limit) if over is not None else None
+            if found is None:                 # a crop full of pixels near the limit
+                over = None
+                continue
+            over = {p: e for p, e in over.items()
+                    if not (x0 <= p[0] < x1 and y0 <= p[1] < y1)}
+            over.update(((x0 + x, y0 + y), e) for (x, y), e in found.items())
+        if over is None:
+            self._measure()
+            return
+        self.over = over
+        self.worst, self._where = max(over.values(), default=0), None
+
+
+_GAP = 6        # unchanged blocks encoded along rather than a crop begun (a crop costs ~7)
+
+
+def _block_boxes(pixels, size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """Crops at multiples of 8 covering the 8x8 blocks that hold `pixels`: a run of blocks
+    in one row of blocks (gaps of up to _GAP blocks bridged), runs of adjacent rows joined
+    where that adds few blocks."""
+    w, h = size
+    rows: dict[int, list[int]] = {}
+    for x, y in pixels:
+        rows.setdefault(y >> 3, []).append(x >> 3)
+    runs = []                                         # (row, first, last) in blocks
+    for r in sorted(rows):
+        cols = sorted(set(rows[r]))
+        first = last = cols[0]
+        for c in cols[1:]:
+            if c - last > _GAP + 1:
+                runs.append((r, first, last))
+                first = c
+            last = c
+        runs.append((r, first, last))
+    boxes: list[list[int]] = []                       # [first row, last row, first, last]
+    for r, a, b in runs:
+        if boxes:
+            top, bottom, a0, b0 = boxes[-1]
+            lo, hi = min(a, a0), max(b, b0)
+            if bottom == r - 1 and (r - top + 1) * (hi - lo + 1) <= (
+                    (r - top) * (b0 - a0 + 1) + (b - a + 1) + _GAP):
+                boxes[-1] = [top, r, lo, hi]
+                continue
+        boxes.append([r, r, a, b])
+    return [(a * 8, top * 8, min(w, b * 8 + 8), min(h, bottom * 8 + 8))
+            for top, bottom, a, b in boxes]
