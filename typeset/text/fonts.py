@@ -1,7 +1,6 @@
 """Fonts as the layout sees them: which characters a face maps, and how wide they are.
 
-One of the two modules that read font files with fontTools (the other is
-`typeset.render.fontprogram`, which subsets them for embedding). Everything here is measurement:
+Everything here is measurement:
 
 * `FontFace`  one font file: family, style, units per em, vertical metrics, and per character
   `has`, `glyph_id`, `advance` (in em, i.e. advance width / unitsPerEm).
@@ -9,12 +8,18 @@ One of the two modules that read font files with fontTools (the other is
   directories) or a path to a cached `FontFace`; an unusable file is a `TypesetError`.
 * `FontChain`  an ordered fallback list of faces: the first face that has a character sets it.
 
+Reading a font. The tables are read directly (`typeset.text.sfnt`: table directory, head,
+hhea, maxp, OS/2, post, the cmap in glyph ids, hmtx, GSUB's Chinese forms; `text.cff` for the
+outline of the dash whose ink the layout needs), ~5 ms a CJK face; fontTools reads only the
+name table and draws that one outline. A font that reader does not handle, or finds
+irregular, is read through fontTools' objects exactly as before (~0.12 s a face: it names all
+~46k glyphs on the way to the cmap); both give the same record (tests/test_sfnt.py).
+
 Speed. A 60-page issue asks for ~100k advances, so a face keeps two plain dicts: code point ->
-glyph id (the Unicode cmap) and glyph id -> advance, plus a per-character memo. Reading the cmap
-of a CJK font (~45k code points) with fontTools costs ~0.1-0.2 s, so the parsed tables are
-cached on disk under $TYPESET_CACHE (default ~/.cache/typeset). The cache only ever holds what
-parsing the font gives, so it cannot change any output; a missing or unwritable cache directory
-just means no cache.
+glyph id (the Unicode cmap) and glyph id -> advance, plus a per-character memo. The parsed
+tables are also cached on disk under $TYPESET_CACHE (default ~/.cache/typeset). The cache only
+ever holds what parsing the font gives, so it cannot change any output; a missing or
+unwritable cache directory just means no cache.
 
 The face cache (`faces/<key>.face`) is keyed by the font file's content (its SHA-256, the
 face's `identity`, which the subset and paragraph caches use too), so two machines sharing a
@@ -42,6 +47,7 @@ import stat
 import sys
 import threading
 from array import array
+from bisect import bisect_left
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -49,6 +55,8 @@ from typeset.errors import TypesetError
 from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
 from typeset.fsutil import what_is
 from typeset.model.chars import is_invisible
+from typeset.text import sfnt
+from typeset.text.cff import CFF
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
 _CACHE_FORMAT = 5            # bump when the cached record changes
@@ -341,8 +349,127 @@ def _read_face(path: str) -> dict:
 
 
 def _read_font(path: str, index: int | None = None) -> dict:
-    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx);
-    `index`: the face of a collection."""
+    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx,
+    GSUB's Chinese forms, the ink of INK_CHARS); `index`: the face of a collection.
+
+    Read directly (`_read_font_direct`, typeset.text.sfnt) when the font is one that module
+    reads; anything else through fontTools (`_read_font_fonttools`). Both give the same
+    record for the same font (tests/test_sfnt.py)."""
+    try:
+        return _read_font_direct(path, index)
+    except Exception:        # noqa: BLE001 (Unsupported, or anything odd: fontTools decides)
+        return _read_font_fonttools(path, index)
+
+
+def _read_font_direct(path: str, index: int | None = None) -> dict:
+    """`_read_font` from the tables themselves (typeset.text.sfnt, text.cff): no glyph names,
+    no fontTools objects but the name table's and, for the dash's ink, its outline pen.
+    Raises sfnt.Unsupported for any font it does not read exactly as fontTools would."""
+    with sfnt.FontFile(path, index) as ff:
+        if "CFF2" in ff or "fvar" in ff or ("CFF " not in ff and "glyf" not in ff):
+            raise sfnt.Unsupported("variable font or no outlines: fontTools says why")
+        m = sfnt.metrics(ff)
+        n = m["num_glyphs"]
+        cff = None
+        if "CFF " in ff:
+            offset, length = ff.tables["CFF "]
+            cff = CFF(lambda at, size: ff.read(offset + at, size) if 0 <= at and
+                      at + size <= length else _past_the_table())
+            if cff.num_glyphs != n:
+                raise sfnt.Unsupported("CFF and maxp disagree on the glyph count")
+        cps, gids = sfnt.best_cmap(ff, n, sfnt.chinese_forms(ff, n))
+        if not cps:
+            raise sfnt.Unsupported("an empty cmap: fontTools says why")
+        advances, lsbs = sfnt.advances(ff, n, m["num_h_metrics"])
+        from fontTools.ttLib.tables._n_a_m_e import table__n_a_m_e
+        name = table__n_a_m_e()
+        name.decompile(ff.table("name"), None)
+        ink = {}
+        for ch in INK_CHARS:
+            at = _find(cps, ord(ch))
+            if at is not None:
+                gid = gids[at]
+                ink[ch] = (_cff_ink(cff, gid) if cff is not None else
+                           _glyf_ink(ff, gid, n, m["index_to_loc_format"], lsbs[gid]))
+    unnamed = f"Font-{file_identity(path)[:8]}"
+    return dict(
+        family=name.getDebugName(16) or name.getDebugName(1) or unnamed,
+        style=name.getDebugName(17) or name.getDebugName(2) or "Regular",
+        postscript_name=name.getDebugName(6) or unnamed,
+        units_per_em=m["units_per_em"], ascent=m["ascent"], descent=m["descent"],
+        cap_height=m["cap_height"] or m["ascent"], bbox=m["bbox"],
+        italic_angle=float(m["italic_angle"] or 0.0),
+        weight=m["weight"] if m["weight"] is not None else 400,
+        is_fixed_pitch=bool(m["is_fixed_pitch"]), is_cff=cff is not None, num_glyphs=n,
+        cmap_cps=cps.tobytes(), cmap_gids=gids.tobytes(), advances=advances.tobytes(),
+        ink=ink)
+
+
+def _past_the_table() -> bytes:
+    raise sfnt.Unsupported("read past the end of the CFF table")
+
+
+def _find(cps: array, cp: int) -> int | None:
+    """Position of code point `cp` in the sorted array `cps`, or None."""
+    i = bisect_left(cps, cp)
+    return i if i < len(cps) and cps[i] == cp else None
+
+
+class _Subrs:
+    """A CFF subroutine INDEX as fontTools' charstring interpreter wants it (a sequence of
+    T2CharString), each made when first called."""
+
+    def __init__(self, index):
+        self.index = index
+        self.made: dict[int, object] = {}
+
+    def __len__(self) -> int:
+        return len(self.index) if self.index is not None else 0
+
+    def __getitem__(self, i: int):
+        from fontTools.misc.psCharStrings import T2CharString
+        if not 0 <= i < len(self):
+            raise sfnt.Unsupported("subroutine out of range")
+        cs = self.made.get(i)
+        if cs is None:
+            cs = self.made[i] = T2CharString(bytecode=self.index[i])
+        return cs
+
+
+def _cff_ink(cff: CFF, gid: int) -> tuple:
+    """Left and right ink edge of CFF glyph `gid`: its charstring run through fontTools'
+    Type 2 interpreter into a BoundsPen, as fontTools' glyph set draws it."""
+    from fontTools.misc.psCharStrings import T2CharString, T2OutlineExtractor
+    from fontTools.pens.boundsPen import BoundsPen
+    fd = cff.fd_of(gid)
+    default, nominal = cff.widths(fd)
+    pen = BoundsPen(None)
+    T2OutlineExtractor(pen, _Subrs(cff.local_subrs(fd)), _Subrs(cff.global_subrs), nominal,
+                       default).execute(T2CharString(bytecode=cff.charstring(gid)))
+    x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
+    return (x0, x1)
+
+
+def _glyf_ink(ff: "sfnt.FontFile", gid: int, num_glyphs: int, loc_format: int,
+              lsb: int) -> tuple:
+    """Left and right ink edge of TrueType glyph `gid` (a simple glyph; a composite one is
+    Unsupported), drawn by fontTools' Glyph as its glyph set draws it: shifted by the hmtx
+    left side bearing less the glyph's xMin."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+    data = sfnt.glyf_data(ff, gid, num_glyphs, loc_format)
+    if len(data) >= 2 and int.from_bytes(data[:2], "big", signed=True) < 0:
+        raise sfnt.Unsupported("a composite glyph")
+    glyph = Glyph(data)
+    glyph.expand(None)
+    pen = BoundsPen(None)
+    glyph.draw(pen, None, lsb - glyph.xMin if hasattr(glyph, "xMin") else 0)
+    x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
+    return (x0, x1)
+
+
+def _read_font_fonttools(path: str, index: int | None = None) -> dict:
+    """`_read_font` through fontTools' objects (any font fontTools reads)."""
     from fontTools.ttLib import TTFont, TTLibError
     shown = path if index is None else f"{path}#{index}"
     if index is not None:
