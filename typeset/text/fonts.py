@@ -150,9 +150,7 @@ class FontFace:
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
                  "_upem", "_ink", "file", "index")
 
-    def __init__(self, path: str | Path, *, use_cache: bool = True, record: dict | None = None):
-        """`record`: the face's tables as `_read_font` gives them, already read (by
-        FontLibrary.preload, on another core)."""
+    def __init__(self, path: str | Path, *, use_cache: bool = True):
         m = _FACE_INDEX.match(str(path))
         self.file = os.path.abspath(m.group(1) if m else str(path))
         self.index = int(m.group(2)) if m else None
@@ -164,11 +162,9 @@ class FontFace:
                                hint=_HINT) from None
         if self.index is not None:      # a face of a collection: the cache keys say which
             self.identity += f"#{self.index}"
-        rec = record if record is not None else \
-            (_load_cached(self.identity) if use_cache else None)
-        if rec is None or record is not None:
-            if rec is None:
-                rec = _read_font(self.file, self.index)
+        rec = _load_cached(self.identity) if use_cache else None
+        if rec is None:
+            rec = _read_font(self.file, self.index)
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
@@ -328,24 +324,6 @@ def collection_faces(path: str) -> list[str]:
     except Exception as err:     # fontTools raises assorted errors on junk
         raise TypesetError(f"not a usable font collection ({type(err).__name__}: {err})",
                            file=path, hint=_HINT) from None
-
-
-def _import_readers() -> None:
-    """The fontTools modules `_read_font` uses (fontTools imports a table's module when the
-    table is first read)."""
-    import importlib
-    for name in ("_c_m_a_p", "_h_m_t_x", "_h_e_a_d", "_h_h_e_a", "_m_a_x_p", "O_S_2f_2",
-                 "_n_a_m_e", "_p_o_s_t", "C_F_F_", "_g_l_y_f", "_l_o_c_a"):
-        try:
-            importlib.import_module(f"fontTools.ttLib.tables.{name}")
-        except ImportError:
-            pass
-
-
-def _read_face(path: str) -> dict:
-    """`_read_font` for a face named as FontFace names it (FILE or FILE#INDEX)."""
-    m = _FACE_INDEX.match(path)
-    return _read_font(m.group(1), int(m.group(2))) if m else _read_font(path)
 
 
 def _read_font(path: str, index: int | None = None) -> dict:
@@ -686,41 +664,6 @@ class FontLibrary:
         if face is None:
             face = self._faces[path] = FontFace(path, use_cache=self.use_cache)
         return face
-
-    def preload(self, names: Iterable[str | Path]) -> None:
-        """Make the faces for `names` at once: those whose tables are not in the face cache
-        are read by forked children, one a face, beside each other (typeset.parallel; a
-        cold build of three CJK faces: ~0.6 s of fontTools). Anything that goes wrong is
-        left to `face`, which reads the font itself and says what is wrong with it."""
-        todo: dict[str, str] = {}
-        for name in names:
-            try:
-                path = self.resolve(name)
-            except TypesetError:
-                continue
-            if path in self._faces or path in todo.values():
-                continue
-            m = _FACE_INDEX.match(path)
-            try:
-                ident = file_identity(m.group(1) if m else path)
-            except OSError:
-                continue
-            ident += f"#{m.group(2)}" if m else ""
-            if not self.use_cache or not os.path.exists(_cache_path(ident)):
-                todo[str(name)] = path
-        if len(todo) < 2:
-            return
-        from typeset import parallel
-        if parallel.workers() < 2:
-            return
-        _import_readers()              # once, here: the children have them from the fork
-        paths = list(dict.fromkeys(todo.values()))
-        records = parallel.map_forked(_read_face, paths)
-        for path, rec in zip(paths, records or ()):
-            try:
-                self._faces[path] = FontFace(path, use_cache=self.use_cache, record=rec)
-            except TypesetError:
-                continue
 
     def chain(self, names: Iterable[str | Path]) -> "FontChain":
         return FontChain([self.face(n) for n in names])
