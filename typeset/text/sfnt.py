@@ -444,6 +444,23 @@ def _coverage(data: bytes, at: int, num_glyphs: int) -> list[int]:
 
 # -- TrueType outlines ------------------------------------------------------------------------
 
+def loca(ff: FontFile, num_glyphs: int, loc_format: int) -> array:
+    """Every glyph's offset in `glyf` (OpenType "loca": numGlyphs + 1 offsets, short ones
+    stored halved), as array('I'); checked to run forwards and stay inside `glyf`."""
+    if loc_format not in (0, 1):
+        raise Unsupported("loca format")
+    data = ff.table("loca")
+    if len(data) != (4 if loc_format else 2) * (num_glyphs + 1):
+        raise Unsupported("loca not of the glyph count's size")
+    offsets = _be("I" if loc_format else "H", data)
+    if not loc_format:
+        offsets = array("I", [2 * x for x in offsets])
+    if any(b < a for a, b in zip(offsets, offsets[1:])) or \
+            offsets[-1] > ff.tables.get("glyf", (0, -1))[1]:
+        raise Unsupported("loca runs backwards or past glyf")
+    return offsets
+
+
 def glyf_data(ff: FontFile, gid: int, num_glyphs: int, loc_format: int) -> bytes:
     """The `glyf` bytes of glyph `gid`, found through `loca` (short offsets /2 or long)."""
     if loc_format not in (0, 1) or not 0 <= gid < num_glyphs:
