@@ -5,7 +5,6 @@ it, the file is written in one order), but some of it falls into independent pie
 done here by forked child processes (they start with everything the parent has loaded and
 give their results back through a pipe):
 
-* the font faces a cold build parses (text/fonts.py: fontTools, ~0.2 s a CJK face);
 * the paragraphs a cold build breaks (layout/compose.py: the second half of the issue's
   articles is broken by a child into the paragraph cache while this process breaks the first);
 * the font subsets (render/fontprogram.py) and the prepared pictures
@@ -13,6 +12,8 @@ give their results back through a pipe):
 * the typographic report of a large issue while its PDF is written (build.report_aside).
 
 Where it does not pay, nothing is forked: a warm build (everything comes from the caches),
+the font faces a cold build reads (~5 ms a CJK face since they are read from their tables,
+text/sfnt.py: a child's start and the tables' way back would cost more),
 drawing pages (~0.5 ms a page: a child's start-up and the results' way back cost as much),
 a machine with one core, a machine whose other cores are busy (the load average leaves less
 than IDLE_CORES idle: measured on a shared 2-core machine, children that must queue for a

@@ -73,7 +73,6 @@ class StyleBook:
             if "/" in f and not Path(f).is_absolute() and layout.path:
                 return str(Path(layout.path).parent / f)
             return f
-        library.preload(ref_of(f) for files in layout.fonts.values() for f in files)
         for role, files in layout.fonts.items():
             faces = []
             for f in files:

@@ -4,14 +4,23 @@ fontTools' subsetter interprets every charstring twice in Python (a seac closure
 subroutine pruning) and recompiles every kept subroutine: ~5 s for 2,500 glyphs of Noto
 Serif CJK. CJK fonts use neither seac nor charstring arithmetic, so the subset is built here
 from the raw bytes instead, in one pass (Adobe TN 5177, "The Type 2 Charstring Format"):
-each used charstring is scanned token by token, following callsubr/callgsubr to collect the
-subroutines it needs (counting stem hints so hintmask/cntrmask bytes are skipped exactly);
-kept subroutines are renumbered densely per index, and the one operand before each call is
-re-encoded for the new index and bias. Anything unusual (seac, arithmetic or storage
-operators, a subroutine index not given as a literal) raises `Unsupported` and the caller
-(`fontprogram.build_subset`) falls back to fontTools.
+each used charstring is scanned, following callsubr/callgsubr to collect the subroutines it
+needs (counting stem hints so hintmask/cntrmask bytes are skipped exactly; the drawing
+operators between are skipped by a regular expression, and a subroutine met again in the
+same state is not scanned again); kept subroutines are renumbered densely per index, and
+the one operand before each call is re-encoded for the new index and bias. Anything unusual
+(seac, arithmetic or storage operators, a subroutine index not given as a literal) raises
+`Unsupported` and the caller (`fontprogram.build_subset`) falls back to fontTools.
+
+The charstrings come from the table's bytes (`_RawSource`, typeset.text.cff: only the ones
+used are ever located), or, for a table that reader does not take, through fontTools' cffLib
+objects (`_FontToolsSource`, which reads every INDEX and the charset first); either way
+fontTools compiles the subset. tests/test_sfnt.py holds the two sources, and the scanner and
+a byte-by-byte scan, to the same results.
 """
 from __future__ import annotations
+
+import re
 
 
 class Unsupported(Exception):
@@ -40,12 +49,45 @@ _STEM_OPS = frozenset((1, 3, 18, 23))          # hstem vstem hstemhm vstemhm
 _MASK_OPS = frozenset((19, 20))                 # hintmask cntrmask
 
 
+# Operands (TN 5177 Table 1): one byte 32-246, two bytes 247-254, five bytes 255 (16.16
+# fixed), three bytes 28 (16-bit integer). The scan needs to stop only at the operators that
+# call, return, end the glyph, count stems or skip a hint mask; the drawing operators
+# (rmoveto ... hvcurveto, and the flexes) between them, each with its operands, are skipped
+# by one match of `_STEP` (all they do to the scan is clear the operand count), which also
+# takes the operands of the next operator (its group 1).
+_NUMBER = rb"(?:[\x20-\xf6]|[\xf7-\xfe][\x00-\xff]|\xff[\x00-\xff]{4}|\x1c[\x00-\xff]{2})"
+_DRAW_OP = rb"(?:[\x04-\x08\x15\x16\x18-\x1b\x1e\x1f]|\x0c[\x22-\x25])"
+_STEP = re.compile(rb"(?:" + _NUMBER + rb"*+" + _DRAW_OP + rb")*+(" + _NUMBER + rb"*+)").match
+_NUMBERS = re.compile(_NUMBER).findall
+_SMALL = re.compile(rb"[\x20-\xf6]*").match      # a run of one-byte numbers only
+
+
+def _value(token: bytes) -> int | None:
+    """The value of one operand token (None for 16.16 fixed: never a subroutine index)."""
+    b0 = token[0]
+    if b0 == 28:
+        return int.from_bytes(token[1:3], "big", signed=True)
+    if b0 <= 246:
+        return b0 - 139
+    if b0 <= 250:
+        return (b0 - 247) * 256 + token[1] + 108
+    if b0 <= 254:
+        return -(b0 - 251) * 256 - token[1] - 108
+    return None
+
+
 class _CFFScanner:
-    """Scans Type 2 charstrings, recording subroutine calls (see the section comment)."""
+    """Scans Type 2 charstrings, recording subroutine calls (see the section comment).
+
+    What a subroutine does to the scan depends only on the subroutine, the font dict (whose
+    local subroutines a call reaches), the operands left on the stack when it is called and
+    (if it skips a hint mask) the stem hints counted so far; a subroutine called again in the
+    same state is not scanned again (`_call`: its effect is remembered, the subroutines it
+    uses are already recorded)."""
 
     def __init__(self, gsubrs, lsubrs_by_fd):
-        self.gsubrs = gsubrs                    # Index of global subrs
-        self.lsubrs = lsubrs_by_fd              # fd -> Index of local subrs (or None)
+        self.gsubrs = gsubrs                    # global subrs (a sequence of bytes)
+        self.lsubrs = lsubrs_by_fd              # fd -> local subrs (the same, or None)
         self.gbias = _bias(len(gsubrs))
         self.lbias = {fd: _bias(len(x)) for fd, x in lsubrs_by_fd.items() if x is not None}
         self.used_g: set[int] = set()
@@ -53,11 +95,17 @@ class _CFFScanner:
         # calls[(kind, fd, index)] = [(start, end, callee kind, callee index)] for subrs;
         # glyph calls are returned per glyph.
         self.subr_calls: dict[tuple, list] = {}
+        self.code: dict[tuple, bytes] = {}      # (kind, fd, index) -> the subroutine's bytes
+        # (key, fd, operands in[, stems in]) -> (operands out, stems added, endchar reached,
+        # deepest nesting below it, a mask skipped): see `_call`
+        self._seen: dict[tuple, tuple] = {}
 
     def glyph(self, code: bytes, fd: int) -> list:
         self.depth = 0
+        self.deepest = 0
         self.n = 0
         self.stems = 0
+        self.masked = False
         calls: list = []
         self._run(code, fd, calls)
         return calls
@@ -66,69 +114,60 @@ class _CFFScanner:
         """Interpret `code`; True when endchar was reached (the glyph is finished)."""
         i = 0
         end = len(code)
-        last_start = last_end = -1
-        last_val = None
         n = self.n
         while i < end:
-            b0 = code[i]
-            if b0 >= 32:
-                start = i
-                if b0 <= 246:
-                    v = b0 - 139
-                    i += 1
-                elif b0 <= 250:
-                    v = (b0 - 247) * 256 + code[i + 1] + 108
-                    i += 2
-                elif b0 <= 254:
-                    v = -(b0 - 251) * 256 - code[i + 1] - 108
-                    i += 2
-                else:
-                    v = None                     # 16.16 fixed: never a subr index
-                    i += 5
+            m = _STEP(code, i)
+            p, j = m.span(1)
+            if p > i:
+                n = 0
+            small = j == p or _SMALL(code, p).end() == j
+            if j > p:
+                n += j - p if small else len(_NUMBERS(code, p, j))
+            if j == end:
+                break
+            b0 = code[j]
+            if b0 >= 32 or b0 == 28:             # a number cut off by the end of the code
+                if 247 <= b0 <= 254:
+                    raise IndexError("charstring ends inside a number")
                 n += 1
-                last_start, last_end, last_val = start, i, v
-                continue
-            if b0 == 28:
-                v = int.from_bytes(code[i + 1:i + 3], "big", signed=True)
-                last_start, last_end, last_val = i, i + 3, v
-                i += 3
-                n += 1
-                continue
-            i += 1
+                break
             if b0 == 10 or b0 == 29:            # callsubr / callgsubr
-                if last_end != i - 1 or last_val is None:
+                if j == p:
+                    raise Unsupported("computed subroutine index")
+                last = code[j - 1:j] if small else _NUMBERS(code, p, j)[-1]
+                v = last[0] - 139 if small else _value(last)
+                if v is None:
                     raise Unsupported("computed subroutine index")
                 if b0 == 10:
                     subrs = self.lsubrs.get(fd)
                     if subrs is None:
                         raise Unsupported("callsubr without local subrs")
-                    idx = last_val + self.lbias[fd]
+                    idx = v + self.lbias[fd]
                     key = ("l", fd, idx)
-                    self.used_l.setdefault(fd, set()).add(idx)
+                    used = self.used_l.get(fd)
+                    if used is None:
+                        used = self.used_l[fd] = set()
+                    used.add(idx)
                 else:
                     subrs = self.gsubrs
-                    idx = last_val + self.gbias
+                    idx = v + self.gbias
                     key = ("g", 0, idx)
                     self.used_g.add(idx)
                 if not 0 <= idx < len(subrs):
                     raise Unsupported("subroutine index out of range")
-                calls.append((last_start, last_end, key))
+                calls.append((j - len(last), j, key))
                 n -= 1
-                self.n = n
-                self.depth += 1
-                if self.depth > 10:
+                depth = self.depth = self.depth + 1
+                if depth > 10:
                     raise Unsupported("subroutine nesting too deep")
-                sub_calls = self.subr_calls.get(key)
-                first = sub_calls is None
-                if first:
-                    sub_calls = self.subr_calls[key] = []
-                done = self._run(subrs[idx].bytecode, fd, sub_calls if first else [])
-                self.depth -= 1
+                done = self._call(key, fd, n, subrs, idx)
                 n = self.n
-                last_end = -1
+                self.depth -= 1
                 if done:
                     return True
+                i = j + 1
                 continue
+            i = j + 1
             if b0 == 11:                          # return
                 self.n = n
                 return False
@@ -141,6 +180,7 @@ class _CFFScanner:
                 self.stems += n // 2
             elif b0 in _MASK_OPS:
                 self.stems += n // 2
+                self.masked = True
                 i += (self.stems + 7) // 8
             elif b0 == 12:
                 b1 = code[i]
@@ -150,9 +190,46 @@ class _CFFScanner:
             elif b0 in (0, 2, 9, 13, 15, 16, 17):
                 raise Unsupported(f"reserved operator {b0}")
             n = 0
-            last_end = -1
         self.n = n
         return False
+
+    def _call(self, key: tuple, fd: int, n: int, subrs, idx: int) -> bool:
+        """Scan subroutine `key` called with `n` operands on the stack (at `self.depth`);
+        leaves the operands after it in `self.n`, the stems counted in `self.stems`.
+
+        A subroutine that skips no hint mask does the same whatever the stems counted before
+        it (it only adds its own): its effect is remembered by (subroutine, font dict,
+        operands); one that does skip a mask, by the stems too."""
+        stems = self.stems
+        seen = self._seen.get((key, fd, n))
+        if seen is None:
+            seen = self._seen.get((key, fd, n, stems))
+        if seen is not None:
+            n_out, added, done, below, masked = seen
+            if self.depth + below > 10:
+                raise Unsupported("subroutine nesting too deep")
+            self.deepest = max(self.deepest, self.depth + below)
+            self.n = n_out
+            self.stems = stems + added
+            self.masked = self.masked or masked
+            return done
+        sub = self.code.get(key)
+        if sub is None:
+            sub = self.code[key] = subrs[idx]
+        sub_calls = self.subr_calls.get(key)
+        first = sub_calls is None
+        if first:
+            sub_calls = self.subr_calls[key] = []
+        self.n = n
+        outer, self.deepest = self.deepest, self.depth
+        outer_masked, self.masked = self.masked, False
+        done = self._run(sub, fd, sub_calls if first else [])
+        masked = self.masked
+        self._seen[(key, fd, n, stems) if masked else (key, fd, n)] = (
+            self.n, self.stems - stems, done, self.deepest - self.depth, masked)
+        self.deepest = max(outer, self.deepest)
+        self.masked = outer_masked or masked
+        return done
 
 
 def _rewrite(code: bytes, calls: list, new_index: dict, new_bias: dict) -> bytes:
@@ -169,37 +246,105 @@ def _rewrite(code: bytes, calls: list, new_index: dict, new_bias: dict) -> bytes
     return b"".join(out)
 
 
-def subset_cff(font, gids: list[int]) -> tuple[bytes, int]:
+class _Bytecodes:
+    """A fontTools subroutine INDEX as a sequence of charstring bytes."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.index[i].bytecode
+
+
+class _FontToolsSource:
+    """The charstrings, subroutines and font dicts of a CFF font through fontTools' cffLib
+    objects (reads every INDEX's offsets, and the charset: any CFF fontTools reads)."""
+
+    def __init__(self, cff, top, privates: dict, cid_keyed: bool):
+        cs = top.CharStrings
+        if not cs.charStringsAreIndexed:
+            raise Unsupported("charstrings not indexed")
+        self._index = cs.charStringsIndex
+        self._fdsel = top.FDSelect if cid_keyed else None
+        self.global_subrs = _Bytecodes(cff.GlobalSubrs)
+        self._local = {fd: getattr(p, "Subrs", None) for fd, p in privates.items()}
+
+    def charstring(self, gid: int) -> bytes:
+        return self._index[gid].bytecode
+
+    def fd_of(self, gid: int):
+        return self._fdsel[gid] if self._fdsel is not None else 0
+
+    def local_subrs(self, fd):
+        subrs = self._local.get(fd)
+        return _Bytecodes(subrs) if subrs is not None else None
+
+
+class _RawSource:
+    """The same read in place from the table's bytes (typeset.text.cff): only the offsets
+    of the charstrings and subroutines used are ever read."""
+
+    def __init__(self, data: bytes, cid_keyed: bool, fds: int):
+        from typeset.text.cff import CFF, reader_of
+        from typeset.text.sfnt import Unsupported as Unread
+        try:
+            self._cff = CFF(reader_of(data))
+        except Unread as err:
+            raise Unsupported(str(err)) from None
+        if self._cff.is_cid != cid_keyed or self._cff.num_fds != fds:
+            raise Unsupported("the table reads differently from fontTools")
+        self.global_subrs = self._cff.global_subrs
+        self.charstring = self._cff.charstring
+        self.fd_of = self._cff.fd_of
+
+    def local_subrs(self, fd: int):
+        return self._cff.local_subrs(fd)
+
+
+def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes, int]:
     """Subset the CFF table of `font` (a fontTools TTFont) so that GID i draws gids[i-1]
-    (GID 0 = .notdef); returns the compiled CFF table and its glyph count. Raises
+    (GID 0 = .notdef); returns the compiled CFF table and its glyph count. `data`: the
+    table's bytes, read directly (typeset.text.sfnt): its charstrings are then taken from
+    them rather than through fontTools' objects, which only compile the result. Raises
     Unsupported for anything the module docstring does not cover."""
     from fontTools.cffLib import (FDArrayIndex, FDSelect, GlobalSubrsIndex, SubrsIndex,
                                   CharStrings)
     from fontTools.misc.psCharStrings import T2CharString
-    cff = font["CFF "].cff
+    if data is not None:
+        from fontTools.ttLib import newTable
+        table = newTable("CFF ")
+        table.decompile(data, font)
+    else:
+        table = font["CFF "]
+    cff = table.cff
     if len(cff.fontNames) != 1 or cff.major != 1:
         raise Unsupported("not a single-font CFF 1")
     top = cff.topDictIndex[0]
     cid_keyed = hasattr(top, "ROS")
-    cs = top.CharStrings
-    if not cs.charStringsAreIndexed:
-        raise Unsupported("charstrings not indexed")
-    index = cs.charStringsIndex
     if cid_keyed:
-        fdsel = top.FDSelect
         fdarray = top.FDArray
         privates = {i: fd.Private for i, fd in enumerate(fdarray)}
     else:
-        fdsel = None
         privates = {0: top.Private}
-    lsubrs = {fd: getattr(p, "Subrs", None) for fd, p in privates.items()}
-    scanner = _CFFScanner(cff.GlobalSubrs, lsubrs)
+    source = None
+    if data is not None:
+        try:
+            source = _RawSource(data, cid_keyed, len(privates))
+        except Unsupported:
+            source = None
+    if source is None:
+        source = _FontToolsSource(cff, top, privates, cid_keyed)
+    lsubrs = {fd: source.local_subrs(fd) for fd in privates}
+    scanner = _CFFScanner(source.global_subrs, lsubrs)
 
     glyphs = [0] + list(gids)                      # new GID -> old GID
     glyph_calls = {}
     for old in dict.fromkeys(glyphs):
-        fd = fdsel[old] if cid_keyed else 0
-        code = index[old].bytecode
+        fd = source.fd_of(old)
+        code = source.charstring(old)
         glyph_calls[old] = (scanner.glyph(code, fd), code, fd)
 
     # Dense renumbering of the kept subroutines, per INDEX.
@@ -219,8 +364,8 @@ def subset_cff(font, gids: list[int]) -> tuple[bytes, int]:
 
     def rebuilt(key) -> bytes:
         kind, fd, old = key
-        src = cff.GlobalSubrs[old] if kind == "g" else lsubrs[fd][old]
-        return _rewrite(src.bytecode, scanner.subr_calls.get(key, []), new_index, new_bias)
+        return _rewrite(scanner.code[key], scanner.subr_calls.get(key, []), new_index,
+                        new_bias)
 
     # FDs in use, in first-use order of the new glyph order, renumbered densely.
     fd_map: dict[int, int] = {}
@@ -239,8 +384,8 @@ def subset_cff(font, gids: list[int]) -> tuple[bytes, int]:
             for old in local_lists[fd]:
                 li.append(T2CharString(bytecode=rebuilt(("l", fd, old)), private=p))
             p.Subrs = li
-        elif hasattr(p, "Subrs"):
-            del p.Subrs
+        else:                      # (never read from the font if it was not already)
+            p.__dict__.pop("Subrs", None)
             p.rawDict.pop("Subrs", None)
 
     if cid_keyed:
@@ -279,4 +424,4 @@ def subset_cff(font, gids: list[int]) -> tuple[bytes, int]:
         new_cs.charStrings[name] = c
     top.CharStrings = new_cs
     top.charset = names
-    return font["CFF "].compile(font), len(names)
+    return table.compile(font), len(names)

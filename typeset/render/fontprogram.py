@@ -5,9 +5,15 @@
 (FontFile3 /CIDFontType0C), for TrueType faces a TrueType font plus the subset glyph id of
 each code (FontFile2 with a CIDToGIDMap). `cidfont.py` says why codes are numbered so.
 
-CFF fonts are subset directly from the raw charstrings (`cffsubset.py`; ~0.5 s for 2,500
-glyphs of Noto Serif CJK instead of ~5 s through fontTools' subsetter, which stays the
-fallback and the TrueType path). A face of a collection (.ttc/.otc) is opened by its index
+CFF fonts are subset directly from the raw charstrings (`cffsubset.py`, which takes them from
+the CFF table's bytes as the file holds them, read by `typeset.text.sfnt`; fontTools' cffLib
+only compiles the result; ~0.1 s for 1,350 glyphs of Noto Serif CJK, ~5 s through fontTools'
+subsetter). TrueType fonts are subset directly too (`_subset_truetype`: glyf, loca, hmtx and
+post made by `ttfsubset.py`, the other tables kept and the file written by fontTools' objects,
+~10 ms for the sample's 300 glyphs of LXGW WenKai; fontTools' subsetter took ~0.1 s and its
+import another ~0.1 s), making the very bytes fontTools' subsetter makes with
+`_subset_options` (tests/test_ttfsubset.py). fontTools' subsetter stays the fallback for any
+font a direct path does not take. A face of a collection (.ttc/.otc) is opened by its index
 and subset like a single font. Subset programs are cached on disk ($TYPESET_CACHE, default
 ~/.cache/typeset, `subsets/`), keyed by the face's identity (the file's SHA-256, and the
 index for a face of a collection), the glyph sequence and the fontTools version; the cache stores exactly what the subsetter returns, so a warm build
@@ -27,7 +33,9 @@ from pathlib import Path
 
 from typeset.errors import TypesetError
 from typeset.fsutil import read_cache, write_cache
+from typeset.render import ttfsubset
 from typeset.render.cffsubset import Unsupported, subset_cff
+from typeset.text import sfnt
 from typeset.text.fonts import FontFace, cache_dir
 
 _SUBSET_FORMAT = 5      # bump when subset programs change, to invalidate the disk cache
@@ -158,14 +166,21 @@ def subset_matches(sub: Subset, gids: list[int]) -> bool:
             and all(0 <= g < sub.num_glyphs for g in c2g))
 
 
+#: tables a subset leaves out (besides fontTools' own default list, FONTTOOLS_DROPS)
+DROP_TABLES = ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern", "vhea", "vmtx", "VORG",
+               "cmap", "DSIG", "meta", "STAT", "COLR", "CPAL", "SVG ", "sbix", "CBDT", "CBLC",
+               "EBDT", "EBLC", "morx", "feat"]
+#: fontTools' subset.Options default drop_tables (tests/test_ttfsubset.py pins it)
+FONTTOOLS_DROPS = ["JSTF", "DSIG", "EBDT", "EBLC", "EBSC", "PCLT", "LTSH", "Feat", "Glat",
+                   "Gloc", "Silf", "Sill"]
+
+
 def _subset_options():
     from fontTools import subset
     opts = subset.Options()
     opts.layout_features = []          # the PDF needs outlines and metrics only
     opts.layout_closure = False
-    opts.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "kern", "vhea",
-                         "vmtx", "VORG", "cmap", "DSIG", "meta", "STAT", "COLR", "CPAL",
-                         "SVG ", "sbix", "CBDT", "CBLC", "EBDT", "EBLC", "morx", "feat"]
+    opts.drop_tables += DROP_TABLES
     opts.notdef_outline = True         # keep GID 0 a real .notdef (never drawn: see module doc)
     opts.glyph_names = False
     opts.hinting = True
@@ -189,15 +204,102 @@ def _open(face: FontFace):
 def build_subset(face: FontFace, gids: list[int]) -> Subset:
     """Subset `face` to the glyphs `gids` (code i+1 draws gids[i]; repeats allowed)."""
     font = _open(face)
-    order = font.getGlyphOrder()
-    names = [order[g] for g in gids]
     if face.is_cff:
         try:
-            program, count = subset_cff(font, gids)
+            program, count = subset_cff(font, gids, _cff_table(face))
             return Subset(program, count, None)
         except Unsupported:
             font = _open(face)
+    else:
+        try:
+            return _subset_truetype(font, face, gids)
+        except Unsupported:
+            font = _open(face)
+    order = font.getGlyphOrder()
+    names = [order[g] for g in gids]
     return _subset_fonttools(font, names, face.is_cff)
+
+
+#: the tables a TrueType subset keeps (besides glyf, loca, hmtx and post, made by
+#: render/ttfsubset.py), decompiled and compiled again by fontTools as its subsetter does
+_TT_KEPT = frozenset(("head", "hhea", "maxp", "OS/2", "name", "gasp", "cvt ", "fpgm", "prep",
+                      "VDMX"))
+_TT_MADE = frozenset(("glyf", "loca", "hmtx", "post"))
+
+
+def _subset_truetype(font, face: FontFace, gids: list[int]) -> Subset:
+    """The TrueType subset fontTools' subsetter makes with `_subset_options`, without it:
+    the glyphs and metrics by render/ttfsubset.py from the tables' bytes, the other tables
+    kept as fontTools' objects (loaded, the name table pruned to IDs 0-6 in Unicode English
+    records, as the subsetter does), the file written by fontTools. Raises Unsupported for a
+    font with any table this path does not know (fontTools then subsets it)."""
+    from fontTools.ttLib.tables.DefaultTable import DefaultTable
+    tags = set(font.keys()) - {"GlyphOrder"}
+    drops = set(DROP_TABLES) | set(FONTTOOLS_DROPS)
+    dropped = {t for t in tags if t.strip() in drops}      # (as the subsetter compares them)
+    if (tags - dropped - _TT_KEPT - _TT_MADE
+            or not {"head", "hhea", "maxp", "name", "glyf", "loca", "hmtx"} <= tags):
+        raise Unsupported("a table the direct TrueType subsetter does not know")
+    try:
+        with sfnt.FontFile(face.file, face.index) as ff:
+            m = sfnt.metrics(ff)
+            n = m["num_glyphs"]
+            advances, lsbs = sfnt.advances(ff, n, m["num_h_metrics"])
+            loca = sfnt.loca(ff, n, m["index_to_loc_format"])
+            glyf_at = ff.tables["glyf"][0]
+            keep = {0, *gids}
+            data: dict[int, bytes] = {}
+            todo = list(keep)
+            while todo:                    # the glyphs asked for, .notdef, and components
+                g = todo.pop()
+                if not 0 <= g < n:
+                    raise Unsupported("glyph id past the glyph count")
+                d = data[g] = ff.read(glyf_at + loca[g], loca[g + 1] - loca[g])
+                if ttfsubset.is_composite(d):
+                    for _, c in ttfsubset.components(d):
+                        if c not in keep:
+                            keep.add(c)
+                            todo.append(c)
+            post = ff.read(ff.tables["post"][0], min(32, ff.tables["post"][1])) \
+                if "post" in ff else None
+    except sfnt.Unsupported as err:
+        raise Unsupported(str(err)) from None
+    order = sorted(keep)
+    new_id = {old: i for i, old in enumerate(order)}
+    glyphs = [ttfsubset.trimmed(ttfsubset.renumbered(data[g], new_id)
+                                if ttfsubset.is_composite(data[g]) else data[g])
+              for g in order]
+    glyf, loca_data, loc_format = ttfsubset.glyf_and_loca(glyphs)
+    hmtx, long_metrics = ttfsubset.hmtx([(advances[g], lsbs[g]) for g in order])
+    made = {"glyf": glyf, "loca": loca_data, "hmtx": hmtx}
+    if post is not None:
+        made["post"] = ttfsubset.post_format_3(post)
+    for tag in dropped:
+        del font[tag]
+    for tag in sorted(tags - dropped - _TT_MADE):
+        font[tag]                          # decompiled, to be compiled again on saving
+    name = font["name"]
+    name.names = [r for r in name.names if r.nameID in (0, 1, 2, 3, 4, 5, 6)
+                  and r.isUnicode() and r.langID == 0x0409]
+    font["head"].indexToLocFormat = loc_format
+    font["hhea"].numberOfHMetrics = long_metrics
+    font.setGlyphOrder([f"glyph{i:05d}" for i in range(len(order))])
+    for tag, table_data in made.items():
+        table = font[tag] = DefaultTable(tag)
+        table.data = table_data
+    buf = io.BytesIO()
+    font.save(buf)
+    return Subset(buf.getvalue(), len(order), tuple([0] + [new_id[g] for g in gids]))
+
+
+def _cff_table(face: FontFace) -> bytes | None:
+    """The face's CFF table as it is in the file (typeset.text.sfnt), or None if that
+    reader does not read the file (fontTools then does)."""
+    try:
+        with sfnt.FontFile(face.file, face.index) as ff:
+            return ff.table("CFF ")
+    except (sfnt.Unsupported, OSError):
+        return None
 
 
 def _subset_fonttools(font, names: list[str], is_cff: bool) -> Subset:

@@ -1,7 +1,6 @@
 """Fonts as the layout sees them: which characters a face maps, and how wide they are.
 
-One of the two modules that read font files with fontTools (the other is
-`typeset.render.fontprogram`, which subsets them for embedding). Everything here is measurement:
+Everything here is measurement:
 
 * `FontFace`  one font file: family, style, units per em, vertical metrics, and per character
   `has`, `glyph_id`, `advance` (in em, i.e. advance width / unitsPerEm).
@@ -9,19 +8,31 @@ One of the two modules that read font files with fontTools (the other is
   directories) or a path to a cached `FontFace`; an unusable file is a `TypesetError`.
 * `FontChain`  an ordered fallback list of faces: the first face that has a character sets it.
 
+Reading a font. The tables are read directly (`typeset.text.sfnt`: table directory, head,
+hhea, maxp, OS/2, post, the cmap in glyph ids, hmtx, GSUB's Chinese forms; `text.cff` for the
+outline of the dash whose ink the layout needs), ~5 ms a CJK face; fontTools reads only the
+name table and draws that one outline. A font that reader does not handle, or finds
+irregular, is read through fontTools' objects exactly as before (~0.12 s a face: it names all
+~46k glyphs on the way to the cmap); both give the same record (tests/test_sfnt.py).
+
 Speed. A 60-page issue asks for ~100k advances, so a face keeps two plain dicts: code point ->
-glyph id (the Unicode cmap) and glyph id -> advance, plus a per-character memo. Reading the cmap
-of a CJK font (~45k code points) with fontTools costs ~0.1-0.2 s, so the parsed tables are
-cached on disk under $TYPESET_CACHE (default ~/.cache/typeset). The cache only ever holds what
-parsing the font gives, so it cannot change any output; a missing or unwritable cache directory
-just means no cache.
+glyph id (the Unicode cmap) and glyph id -> advance, plus a per-character memo. The parsed
+tables are also cached on disk under $TYPESET_CACHE (default ~/.cache/typeset). The cache only
+ever holds what parsing the font gives, so it cannot change any output; a missing or
+unwritable cache directory just means no cache.
 
 The face cache (`faces/<key>.face`) is keyed by the font file's content (its SHA-256, the
 face's `identity`, which the subset and paragraph caches use too), so two machines sharing a
-cache agree whatever the fonts' paths and dates. Hashing the ~54 MB of shipped fonts costs
-~40 ms, once per process: the hash is memoised in memory by path, size, modification time and
-inode, never on disk (a path-and-date memo in a shared cache would bring back exactly the
-disagreement content keys remove). The file is a plain binary layout, parsed defensively:
+cache agree whatever the fonts' paths and dates. Hashing the ~43 MB of the sample's three
+fonts costs ~30 ms of CPU (on a thread, beside the parsing of the articles), once per
+process: the hash is memoised in memory by path, size, modification time and inode, never
+on disk. A memo on disk keyed by what `stat` says would save those 30 ms of a warm build but
+is not as safe as the content: a font rewritten in place with its size and date kept (cp -p,
+rsync --inplace -t, packages with normalised dates) keeps its key unless the change time is
+in it too, and even then a network file system's cached attributes or a synthesised inode or
+change time would give the old digest for new bytes; the digest is also what the archive
+records as the font's SHA-256 (provenance.py), which must never be a remembered one. The
+file is a plain binary layout, parsed defensively:
 
     b"typeset-face\n"  u32 LE header length  header (ASCII JSON: format, font hash, names,
     metrics, ink, counts)  body: code points (u32 LE), glyph ids (u32 LE), advances (u16 LE)
@@ -42,6 +53,7 @@ import stat
 import sys
 import threading
 from array import array
+from bisect import bisect_left
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
@@ -49,6 +61,8 @@ from typeset.errors import TypesetError
 from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
 from typeset.fsutil import what_is
 from typeset.model.chars import is_invisible
+from typeset.text import sfnt
+from typeset.text.cff import CFF
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
 _CACHE_FORMAT = 5            # bump when the cached record changes
@@ -82,11 +96,9 @@ def file_identity(path: str) -> str:
             if digest is not None:
                 return digest
         try:
-            h = hashlib.sha256()
-            with open(real, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 22), b""):
-                    h.update(chunk)          # (hashlib lets other threads run meanwhile)
-            digest = _hash_memo[memo] = h.hexdigest()
+            with open(real, "rb", buffering=0) as f:   # (read into one reused buffer: a
+                h = hashlib.file_digest(f, "sha256")     # third less CPU than read() chunks;
+            digest = _hash_memo[memo] = h.hexdigest()    # other threads run meanwhile)
         finally:
             if mine:
                 with _hash_lock:
@@ -142,9 +154,7 @@ class FontFace:
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
                  "_upem", "_ink", "file", "index")
 
-    def __init__(self, path: str | Path, *, use_cache: bool = True, record: dict | None = None):
-        """`record`: the face's tables as `_read_font` gives them, already read (by
-        FontLibrary.preload, on another core)."""
+    def __init__(self, path: str | Path, *, use_cache: bool = True):
         m = _FACE_INDEX.match(str(path))
         self.file = os.path.abspath(m.group(1) if m else str(path))
         self.index = int(m.group(2)) if m else None
@@ -156,11 +166,9 @@ class FontFace:
                                hint=_HINT) from None
         if self.index is not None:      # a face of a collection: the cache keys say which
             self.identity += f"#{self.index}"
-        rec = record if record is not None else \
-            (_load_cached(self.identity) if use_cache else None)
-        if rec is None or record is not None:
-            if rec is None:
-                rec = _read_font(self.file, self.index)
+        rec = _load_cached(self.identity) if use_cache else None
+        if rec is None:
+            rec = _read_font(self.file, self.index)
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
@@ -322,27 +330,128 @@ def collection_faces(path: str) -> list[str]:
                            file=path, hint=_HINT) from None
 
 
-def _import_readers() -> None:
-    """The fontTools modules `_read_font` uses (fontTools imports a table's module when the
-    table is first read)."""
-    import importlib
-    for name in ("_c_m_a_p", "_h_m_t_x", "_h_e_a_d", "_h_h_e_a", "_m_a_x_p", "O_S_2f_2",
-                 "_n_a_m_e", "_p_o_s_t", "C_F_F_", "_g_l_y_f", "_l_o_c_a"):
-        try:
-            importlib.import_module(f"fontTools.ttLib.tables.{name}")
-        except ImportError:
-            pass
-
-
-def _read_face(path: str) -> dict:
-    """`_read_font` for a face named as FontFace names it (FILE or FILE#INDEX)."""
-    m = _FACE_INDEX.match(path)
-    return _read_font(m.group(1), int(m.group(2))) if m else _read_font(path)
-
-
 def _read_font(path: str, index: int | None = None) -> dict:
-    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx);
-    `index`: the face of a collection."""
+    """Parse the tables the layout needs (name, head, hhea, OS/2, post, maxp, cmap, hmtx,
+    GSUB's Chinese forms, the ink of INK_CHARS); `index`: the face of a collection.
+
+    Read directly (`_read_font_direct`, typeset.text.sfnt) when the font is one that module
+    reads; anything else through fontTools (`_read_font_fonttools`). Both give the same
+    record for the same font (tests/test_sfnt.py)."""
+    try:
+        return _read_font_direct(path, index)
+    except Exception:        # noqa: BLE001 (Unsupported, or anything odd: fontTools decides)
+        return _read_font_fonttools(path, index)
+
+
+def _read_font_direct(path: str, index: int | None = None) -> dict:
+    """`_read_font` from the tables themselves (typeset.text.sfnt, text.cff): no glyph names,
+    no fontTools objects but the name table's and, for the dash's ink, its outline pen.
+    Raises sfnt.Unsupported for any font it does not read exactly as fontTools would."""
+    with sfnt.FontFile(path, index) as ff:
+        if "CFF2" in ff or "fvar" in ff or ("CFF " not in ff and "glyf" not in ff):
+            raise sfnt.Unsupported("variable font or no outlines: fontTools says why")
+        m = sfnt.metrics(ff)
+        n = m["num_glyphs"]
+        cff = None
+        if "CFF " in ff:
+            offset, length = ff.tables["CFF "]
+            cff = CFF(lambda at, size: ff.read(offset + at, size) if 0 <= at and
+                      at + size <= length else _past_the_table())
+            if cff.num_glyphs != n:
+                raise sfnt.Unsupported("CFF and maxp disagree on the glyph count")
+        cps, gids = sfnt.best_cmap(ff, n, sfnt.chinese_forms(ff, n))
+        if not cps:
+            raise sfnt.Unsupported("an empty cmap: fontTools says why")
+        advances, lsbs = sfnt.advances(ff, n, m["num_h_metrics"])
+        from fontTools.ttLib.tables._n_a_m_e import table__n_a_m_e
+        name = table__n_a_m_e()
+        name.decompile(ff.table("name"), None)
+        ink = {}
+        for ch in INK_CHARS:
+            at = _find(cps, ord(ch))
+            if at is not None:
+                gid = gids[at]
+                ink[ch] = (_cff_ink(cff, gid) if cff is not None else
+                           _glyf_ink(ff, gid, n, m["index_to_loc_format"], lsbs[gid]))
+    unnamed = f"Font-{file_identity(path)[:8]}"
+    return dict(
+        family=name.getDebugName(16) or name.getDebugName(1) or unnamed,
+        style=name.getDebugName(17) or name.getDebugName(2) or "Regular",
+        postscript_name=name.getDebugName(6) or unnamed,
+        units_per_em=m["units_per_em"], ascent=m["ascent"], descent=m["descent"],
+        cap_height=m["cap_height"] or m["ascent"], bbox=m["bbox"],
+        italic_angle=float(m["italic_angle"] or 0.0),
+        weight=m["weight"] if m["weight"] is not None else 400,
+        is_fixed_pitch=bool(m["is_fixed_pitch"]), is_cff=cff is not None, num_glyphs=n,
+        cmap_cps=cps.tobytes(), cmap_gids=gids.tobytes(), advances=advances.tobytes(),
+        ink=ink)
+
+
+def _past_the_table() -> bytes:
+    raise sfnt.Unsupported("read past the end of the CFF table")
+
+
+def _find(cps: array, cp: int) -> int | None:
+    """Position of code point `cp` in the sorted array `cps`, or None."""
+    i = bisect_left(cps, cp)
+    return i if i < len(cps) and cps[i] == cp else None
+
+
+class _Subrs:
+    """A CFF subroutine INDEX as fontTools' charstring interpreter wants it (a sequence of
+    T2CharString), each made when first called."""
+
+    def __init__(self, index):
+        self.index = index
+        self.made: dict[int, object] = {}
+
+    def __len__(self) -> int:
+        return len(self.index) if self.index is not None else 0
+
+    def __getitem__(self, i: int):
+        from fontTools.misc.psCharStrings import T2CharString
+        if not 0 <= i < len(self):
+            raise sfnt.Unsupported("subroutine out of range")
+        cs = self.made.get(i)
+        if cs is None:
+            cs = self.made[i] = T2CharString(bytecode=self.index[i])
+        return cs
+
+
+def _cff_ink(cff: CFF, gid: int) -> tuple:
+    """Left and right ink edge of CFF glyph `gid`: its charstring run through fontTools'
+    Type 2 interpreter into a BoundsPen, as fontTools' glyph set draws it."""
+    from fontTools.misc.psCharStrings import T2CharString, T2OutlineExtractor
+    from fontTools.pens.boundsPen import BoundsPen
+    fd = cff.fd_of(gid)
+    default, nominal = cff.widths(fd)
+    pen = BoundsPen(None)
+    T2OutlineExtractor(pen, _Subrs(cff.local_subrs(fd)), _Subrs(cff.global_subrs), nominal,
+                       default).execute(T2CharString(bytecode=cff.charstring(gid)))
+    x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
+    return (x0, x1)
+
+
+def _glyf_ink(ff: "sfnt.FontFile", gid: int, num_glyphs: int, loc_format: int,
+              lsb: int) -> tuple:
+    """Left and right ink edge of TrueType glyph `gid` (a simple glyph; a composite one is
+    Unsupported), drawn by fontTools' Glyph as its glyph set draws it: shifted by the hmtx
+    left side bearing less the glyph's xMin."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib.tables._g_l_y_f import Glyph
+    data = sfnt.glyf_data(ff, gid, num_glyphs, loc_format)
+    if len(data) >= 2 and int.from_bytes(data[:2], "big", signed=True) < 0:
+        raise sfnt.Unsupported("a composite glyph")
+    glyph = Glyph(data)
+    glyph.expand(None)
+    pen = BoundsPen(None)
+    glyph.draw(pen, None, lsb - glyph.xMin if hasattr(glyph, "xMin") else 0)
+    x0, _, x1, _ = pen.bounds or (0, 0, 0, 0)
+    return (x0, x1)
+
+
+def _read_font_fonttools(path: str, index: int | None = None) -> dict:
+    """`_read_font` through fontTools' objects (any font fontTools reads)."""
     from fontTools.ttLib import TTFont, TTLibError
     shown = path if index is None else f"{path}#{index}"
     if index is not None:
@@ -559,41 +668,6 @@ class FontLibrary:
         if face is None:
             face = self._faces[path] = FontFace(path, use_cache=self.use_cache)
         return face
-
-    def preload(self, names: Iterable[str | Path]) -> None:
-        """Make the faces for `names` at once: those whose tables are not in the face cache
-        are read by forked children, one a face, beside each other (typeset.parallel; a
-        cold build of three CJK faces: ~0.6 s of fontTools). Anything that goes wrong is
-        left to `face`, which reads the font itself and says what is wrong with it."""
-        todo: dict[str, str] = {}
-        for name in names:
-            try:
-                path = self.resolve(name)
-            except TypesetError:
-                continue
-            if path in self._faces or path in todo.values():
-                continue
-            m = _FACE_INDEX.match(path)
-            try:
-                ident = file_identity(m.group(1) if m else path)
-            except OSError:
-                continue
-            ident += f"#{m.group(2)}" if m else ""
-            if not self.use_cache or not os.path.exists(_cache_path(ident)):
-                todo[str(name)] = path
-        if len(todo) < 2:
-            return
-        from typeset import parallel
-        if parallel.workers() < 2:
-            return
-        _import_readers()              # once, here: the children have them from the fork
-        paths = list(dict.fromkeys(todo.values()))
-        records = parallel.map_forked(_read_face, paths)
-        for path, rec in zip(paths, records or ()):
-            try:
-                self._faces[path] = FontFace(path, use_cache=self.use_cache, record=rec)
-            except TypesetError:
-                continue
 
     def chain(self, names: Iterable[str | Path]) -> "FontChain":
         return FontChain([self.face(n) for n in names])
