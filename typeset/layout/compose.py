@@ -533,16 +533,18 @@ def prebreak(issue: Issue, comp: Composer) -> bool:
     if cache is None:
         return False
     blocks = sum(len(a.blocks) for s in issue.sections for a in s.articles)
-    if blocks < PREBREAK_MISSING:
+    # surely warm: the cache holds an entry for a quarter of the blocks or more (a warm cache
+    # holds about one per block and more: headings, cells, notes, the make-up pass's)
+    if blocks < PREBREAK_MISSING or len(cache.old) * 4 >= blocks:
         return False
     from typeset import parallel
     if parallel.workers() < 2:
         return False
     arts = [(si, ai, art, section.title) for si, section in enumerate(issue.sections)
             for ai, art in enumerate(section.articles)]
-    # Cold or warm? The first and the last article, set here, tell (their lines stay in the
-    # cache, where compose_issue finds them). Counting entries cannot: repeated paragraphs
-    # share one, and the make-up pass adds its own.
+    # Fewer entries than that: cold, or an issue whose articles repeat paragraphs (they share
+    # an entry). The first and the last article, set here, tell (their lines stay in the
+    # cache, where compose_issue finds them).
     hits, misses = cache.hits, cache.misses
     probe = [arts[0]] + arts[-1:] if len(arts) > 1 else arts
     for si, ai, art, title in probe:

@@ -193,14 +193,10 @@ class _Shorts:
         return got
 
 
-def _lone_lines(frames: list[Frame]) -> int:
-    """孤行 the page builder was forced into: one line of a longer paragraph alone on a page."""
-    return sum(_page_defects(fr)[1] for fr in frames)
-
-
 def _page_defects(fr: Frame) -> tuple[int, int, int, int]:
-    """_defects of one page: its late figures, forced 孤行, whether it holds only an end
-    note, whether a heading is left at its foot."""
+    """_defects of one page: its late figures, the 孤行 the page builder was forced into
+    (one line of a longer paragraph alone on the page), whether it holds only an end note,
+    whether a heading is left at its foot."""
     late = lone = 0
     for pl in fr.placements:
         if pl.late:
