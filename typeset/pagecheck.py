@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from operator import add, mul
+from operator import add, is_, mul
 
 from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
 
@@ -168,13 +168,32 @@ def check_pages(pages: list[Page], advance) -> tuple[list[tuple[str, str]], list
 
 
 def check_composition_pages(comp) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """check_pages of every page of a composition (layout.issue.Composition), made once and
-    kept on it: the writer and the report both ask, and a page never changes once made."""
-    if comp.placement is None:
+    """check_pages of every page of a composition (layout.issue.Composition), kept on it for
+    the next to ask (the writer and the report both do) as long as its pages are the same:
+    the same page objects, sizes and labels holding the same items (items are frozen; the
+    kept copy holds them, so no identity is reused)."""
+    pages = comp.pages
+    got = comp.placement
+    if got is None or not _same_pages(got[0], pages):
         library = comp.book.library
-        comp.placement = check_pages(comp.pages,
-                                     lambda font, ch: library.face(font).advance(ch))
-    return comp.placement
+        got = comp.placement = (_pages_as_now(pages), check_pages(
+            pages, lambda font, ch: library.face(font).advance(ch)))
+    return got[1]
+
+
+def _pages_as_now(pages: list[Page]) -> list[tuple]:
+    return [(page, page.width, page.height, page.label, tuple(page.items)) for page in pages]
+
+
+def _same_pages(then: list[tuple], pages: list[Page]) -> bool:
+    if len(then) != len(pages):
+        return False
+    for (page, width, height, label, items), now in zip(then, pages):
+        if page is not now or width != now.width or height != now.height \
+                or label != now.label or len(items) != len(now.items) \
+                or not all(map(is_, items, now.items)):
+            return False
+    return True
 
 
 def placement_error(pages: list[Page], advance, *, found=None):

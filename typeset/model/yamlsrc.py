@@ -662,6 +662,17 @@ def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0) -> A
     except RecursionError:
         raise TypesetError("malformed YAML: nested too deep", file=path, hint=_DEPTH_HINT
                            ) from None
+    except ValueError as err:
+        # PyYAML's scanner turns a "\U…" escape into a character with chr(), which refuses
+        # a code past U+10FFFF; the reader stands on the escape's hex digits
+        if "chr()" not in str(err):
+            raise
+        m = loader.get_mark()
+        raise TypesetError("malformed YAML: an escape names a character past U+10FFFF, the "
+                           "last code point", file=path, line=m.line + 1 + line_offset,
+                           column=max(1, m.column - 1),
+                           hint="type the character itself, or write an escape of at most "
+                                "\\U0010FFFF") from None
     finally:
         loader.dispose()
 

@@ -65,15 +65,18 @@ def _code_version() -> str:
 
 _VERSION = _code_version()
 _VERSION_REPR = repr(_VERSION)
-_SETTINGS_REPRS: dict[BreakSettings, str] = {}
+_SETTINGS_REPRS: dict[int, tuple[BreakSettings, str]] = {}
 
 
 def _settings_repr(settings: BreakSettings) -> str:
-    """repr(settings), made once for each (frozen, hashable) settings value."""
-    got = _SETTINGS_REPRS.get(settings)
-    if got is None:
-        got = _SETTINGS_REPRS[settings] = repr(settings)
-    return got
+    """repr(settings), made once for each settings object (by identity: two equal settings
+    may differ in repr, 2 and 2.0, 0.0 and -0.0, and the key must be the repr's)."""
+    got = _SETTINGS_REPRS.get(id(settings))
+    if got is None or got[0] is not settings:
+        if len(_SETTINGS_REPRS) > 256:          # settings made per call (tables) come and go
+            _SETTINGS_REPRS.clear()
+        got = _SETTINGS_REPRS[id(settings)] = (settings, repr(settings))
+    return got[1]
 
 
 class ParagraphCache:
@@ -226,8 +229,9 @@ def lines_match(spans: Sequence[Span], lines: Sequence[Line], widths,
         if (i == 0 and start != 0) or any(cjk.char_class(ch) != cjk.SPACE
                                           for ch in text[pos:start]):
             return False
-        # each glyph is the paragraph's character with its style (whole lines compared)
-        if "".join(map(_CH, glyphs)) != text[start:end] or \
+        # each glyph is the paragraph's character with its style (whole lines compared,
+        # glyph by glyph)
+        if list(map(_CH, glyphs)) != list(text[start:end]) or \
                 list(map(_STYLE, glyphs)) != styles[start:end]:
             return False
         last = i == len(lines) - 1
