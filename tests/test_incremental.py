@@ -306,3 +306,40 @@ def test_a_warm_cache_of_repeated_paragraphs_is_not_taken_for_a_cold_one(tmp_pat
     cold = ParagraphCache(str(issue.path.resolve()), book.fingerprint)
     assert prebreak(issue, Composer(layout, book, cold)) is True
     assert cold.old                          # the children's lines came back
+
+
+def test_a_session_checks_only_the_pages_that_changed(issue, tmp_path, monkeypatch):
+    """The page check (outside the trim box, drawn over) of a page kept from the last build
+    is kept with it (`Page.checked`); a page drawn anew, or one changed in place, is looked
+    at again, and what is found is what a whole check finds."""
+    import dataclasses
+
+    import typeset.pagecheck as PC
+    from typeset.layout.page import Rule
+    from typeset.session import Session
+
+    looked: list = []
+    real = PC.extents
+    monkeypatch.setattr(PC, "extents", lambda page, *a, **k: looked.append(page) or
+                        real(page, *a, **k))
+    with Session(issue, output=tmp_path / "s.pdf") as s:
+        assert s.rebuild().ok and len(looked) == 44
+        for round_ in range(2):          # nothing changed, then one paragraph corrected
+            before = {id(p) for p in s.composition.pages}
+            kept = [p for p in s.composition.pages]       # (no identity reused meanwhile)
+            looked.clear()
+            assert s.rebuild().ok
+            now = s.composition.pages
+            # the pages made again (covers, contents, the pages the change moved) are looked
+            # at; the body pages kept from the last build are not
+            assert {id(p) for p in looked} == {id(p) for p in now if id(p) not in before}
+            assert 20 < sum(id(p) in before for p in now) and kept
+            if round_ == 0:
+                edit(issue, "05-*.md", "政治上的清醒", "政治上的清楚")
+        comp = s.composition
+    page = comp.body[0]
+    page.items.append(Rule(-500.0, -500.0, -400.0, -400.0))  # the same page, changed in place
+    fresh = dataclasses.replace(comp)
+    lib = comp.book.library
+    whole = PC.check_pages(fresh.pages, lambda font, ch: lib.face(font).advance(ch))
+    assert PC.check_composition_pages(fresh) == whole and whole[0]

@@ -149,22 +149,45 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def check_pages(pages: list[Page], advance) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(outside, overlapping) findings as (page label, detail) for every page."""
+def check_pages(pages: list[Page], advance, *, fonts_key=None
+                ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(outside, overlapping) findings as (page label, detail) for every page. `fonts_key`:
+    an object standing for the fonts `advance` measures with (the font library); given, each
+    page keeps what was found on it (`Page.checked`) and is not looked at again while it holds
+    the same items at the same place with the same fonts."""
     out_rows: list[tuple[str, str]] = []
     over_rows: list[tuple[str, str]] = []
     fonts: dict = {}
     for n, page in enumerate(pages, start=1):
         where = page.label or f"PDF page {n}"
+        now = None
+        if fonts_key is not None:
+            now = (fonts_key, where, page.width, page.height, tuple(page.items))
+            kept = page.checked
+            if kept is not None and _same_check(kept[0], now):
+                out_rows += kept[1]
+                over_rows += kept[2]
+                continue
         ext = extents(page, advance, fonts)
-        for e in outside(page, ext):
-            out_rows.append((where, f"{_short(e.what)} reaches outside the trim box "
-                                    f"({e.x0:.1f}, {e.y0:.1f})–({e.x1:.1f}, {e.y1:.1f}) pt on a "
-                                    f"{page.width:.1f} × {page.height:.1f} pt page"))
-        for a, b in overlaps(ext):
-            over_rows.append((where, f"{_short(a.what)} and {_short(b.what)} are drawn over "
-                                     f"each other"))
+        outs = [(where, f"{_short(e.what)} reaches outside the trim box "
+                        f"({e.x0:.1f}, {e.y0:.1f})–({e.x1:.1f}, {e.y1:.1f}) pt on a "
+                        f"{page.width:.1f} × {page.height:.1f} pt page")
+                for e in outside(page, ext)]
+        overs = [(where, f"{_short(a.what)} and {_short(b.what)} are drawn over each other")
+                 for a, b in overlaps(ext)]
+        out_rows += outs
+        over_rows += overs
+        if now is not None:
+            page.checked = (now, outs, overs)
     return out_rows, over_rows
+
+
+def _same_check(then: tuple, now: tuple) -> bool:
+    """The same fonts, place, size and items (by identity: items are frozen, and the kept
+    tuple holds them, so no identity is reused)."""
+    a, b = then[4], now[4]
+    return then[0] is now[0] and then[1:4] == now[1:4] and len(a) == len(b) \
+        and all(map(is_, a, b))
 
 
 def check_composition_pages(comp) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -177,7 +200,7 @@ def check_composition_pages(comp) -> tuple[list[tuple[str, str]], list[tuple[str
     if got is None or not _same_pages(got[0], pages):
         library = comp.book.library
         got = comp.placement = (_pages_as_now(pages), check_pages(
-            pages, lambda font, ch: library.face(font).advance(ch)))
+            pages, lambda font, ch: library.face(font).advance(ch), fonts_key=library))
     return got[1]
 
 

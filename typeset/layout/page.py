@@ -124,3 +124,6 @@ class Page:
     items: list[TextRun | Rule | Image | Box | PlacedPage] = field(default_factory=list)
     anchors: list[Anchor] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    # what pagecheck found on this page and what it looked at (pagecheck.check_pages): a
+    # warm process keeps unchanged pages from one build to the next and checks them once
+    checked: tuple | None = field(default=None, init=False, repr=False, compare=False)
