@@ -264,6 +264,11 @@ def _subset_truetype(font, face: FontFace, gids: list[int]) -> Subset:
                 if "post" in ff else None
     except sfnt.Unsupported as err:
         raise Unsupported(str(err)) from None
+    looped = _composite_loop(data)
+    if looped is not None:
+        raise TypesetError(f"glyph {looped} of the font is a composite whose components lead "
+                           "back to itself: the file is damaged", file=face.path,
+                           hint="replace the font file with a good copy")
     order = sorted(keep)
     new_id = {old: i for i, old in enumerate(order)}
     glyphs = [ttfsubset.trimmed(ttfsubset.renumbered(data[g], new_id)
@@ -290,6 +295,32 @@ def _subset_truetype(font, face: FontFace, gids: list[int]) -> Subset:
     buf = io.BytesIO()
     font.save(buf)
     return Subset(buf.getvalue(), len(order), tuple([0] + [new_id[g] for g in gids]))
+
+
+def _composite_loop(data: dict[int, bytes]) -> int | None:
+    """A glyph of `data` (glyph id -> glyf bytes, composites' components included) that is
+    its own component, directly or through others (ISO 14496-22 §5.3.4: a composite is
+    made of other glyphs; a loop draws nothing a viewer can agree on), or None."""
+    parts = {g: [c for _, c in ttfsubset.components(d)]
+             for g, d in data.items() if ttfsubset.is_composite(d)}
+    state: dict[int, int] = {}           # 1: on the path being walked, 2: done
+    for root in parts:
+        if root in state:
+            continue
+        stack = [(root, iter(parts[root]))]
+        state[root] = 1
+        while stack:
+            g, rest = stack[-1]
+            c = next(rest, None)
+            if c is None:
+                state[g] = 2
+                stack.pop()
+            elif state.get(c) == 1:
+                return c
+            elif c not in state and c in parts:
+                state[c] = 1
+                stack.append((c, iter(parts[c])))
+    return None
 
 
 def _cff_table(face: FontFace) -> bytes | None:

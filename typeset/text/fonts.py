@@ -172,6 +172,11 @@ class FontFace:
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
+        if not self._adv_units.tobytes().strip(b"\0"):
+            # every advance zero: text set in it would stand on one spot (a damaged hmtx)
+            raise TypesetError("the font gives every glyph an advance width of zero (its "
+                               "hmtx table is damaged)", file=self.path,
+                               hint="replace the file with a good copy of the font")
         self._adv_memo: dict[str, float] = {}
         self._ink = {ch: (a / self._upem, b / self._upem) for ch, (a, b) in rec["ink"].items()}
 
