@@ -86,3 +86,28 @@ def test_a_truetype_composite_glyph_pointing_at_itself_is_refused(tmp_path):
     assert str(bad) in r.stderr and "Traceback" not in r.stderr
     assert f"glyph {gid} of the font is a composite whose components lead back" in r.stderr
     assert not out.exists()
+
+
+def test_a_cff_charstring_with_a_reserved_operator_is_refused(tmp_path):
+    """A charstring zeroed in place (its first byte, 0, is a reserved operator: TN 5177
+    Appendix A) was subset by fontTools after the direct subsetter declined it, and 的 printed
+    as whatever a viewer made of it; now the damaged font is named, exit 1, no PDF."""
+    from fontTools.ttLib import TTFont
+
+    from typeset.text.cff import CFF, reader_of
+
+    path = ROOT / "fonts" / "NotoSerifCJKsc-Regular.otf"
+    f = TTFont(path, lazy=True)
+    gid = f.getGlyphID(f.getBestCmap()[ord("的")])     # in every article of the sample
+    d = bytearray(path.read_bytes())
+    table_at, table_len = _tables(d)["CFF "]
+    index = CFF(reader_of(bytes(d[table_at:table_at + table_len]))).charstrings
+    start, end = index._offset(gid), index._offset(gid + 1)
+    at = table_at + index._base + start
+    d[at:at + (end - start)] = bytes(end - start)
+    r, out, bad = _build(tmp_path, "x.otf", bytes(d), "song: [NotoSerifCJKsc-Regular.otf]",
+                         "song: [./bad.otf]")
+    assert r.returncode == 1, r.stderr
+    assert str(bad) in r.stderr and "Traceback" not in r.stderr
+    assert f"glyph {gid}'s outline holds the reserved operator 0" in r.stderr
+    assert not out.exists()

@@ -27,6 +27,17 @@ class Unsupported(Exception):
     """The font uses something this subsetter does not handle; use fontTools instead."""
 
 
+class Damaged(Unsupported):
+    """A charstring no font may hold (a reserved operator, TN 5177 Appendix A): the font is
+    damaged, and no other subsetter should make a program of it. `op`: the operator; `gid`:
+    the glyph whose outline holds it (set by `subset_cff`)."""
+
+    def __init__(self, op: int):
+        super().__init__(f"reserved operator {op}")
+        self.op = op
+        self.gid: int | None = None
+
+
 def _bias(n: int) -> int:
     return 107 if n < 1240 else 1131 if n < 33900 else 32768
 
@@ -188,7 +199,7 @@ class _CFFScanner:
                 if b1 not in (34, 35, 36, 37):    # hflex flex hflex1 flex1
                     raise Unsupported(f"operator 12 {b1}")
             elif b0 in (0, 2, 9, 13, 15, 16, 17):
-                raise Unsupported(f"reserved operator {b0}")
+                raise Damaged(b0)
             n = 0
         self.n = n
         return False
@@ -345,7 +356,11 @@ def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes,
     for old in dict.fromkeys(glyphs):
         fd = source.fd_of(old)
         code = source.charstring(old)
-        glyph_calls[old] = (scanner.glyph(code, fd), code, fd)
+        try:
+            glyph_calls[old] = (scanner.glyph(code, fd), code, fd)
+        except Damaged as err:
+            err.gid = old
+            raise
 
     # Dense renumbering of the kept subroutines, per INDEX.
     new_index: dict[tuple, int] = {}

@@ -34,7 +34,7 @@ from pathlib import Path
 from typeset.errors import TypesetError
 from typeset.fsutil import read_cache, write_cache
 from typeset.render import ttfsubset
-from typeset.render.cffsubset import Unsupported, subset_cff
+from typeset.render.cffsubset import Damaged, Unsupported, subset_cff
 from typeset.text import sfnt
 from typeset.text.fonts import FontFace, cache_dir
 
@@ -208,6 +208,11 @@ def build_subset(face: FontFace, gids: list[int]) -> Subset:
         try:
             program, count = subset_cff(font, gids, _cff_table(face))
             return Subset(program, count, None)
+        except Damaged as err:
+            raise TypesetError(f"the font is damaged: glyph {err.gid}'s outline holds the "
+                               f"reserved operator {err.op}, which no Type 2 charstring may "
+                               "(TN 5177)", file=face.path,
+                               hint="replace the font file with a good copy") from None
         except Unsupported:
             font = _open(face)
     else:
