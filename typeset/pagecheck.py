@@ -191,32 +191,12 @@ def _same_check(then: tuple, now: tuple) -> bool:
 
 
 def check_composition_pages(comp) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """check_pages of every page of a composition (layout.issue.Composition), kept on it for
-    the next to ask (the writer and the report both do) as long as its pages are the same:
-    the same page objects, sizes and labels holding the same items (items are frozen; the
-    kept copy holds them, so no identity is reused)."""
-    pages = comp.pages
-    got = comp.placement
-    if got is None or not _same_pages(got[0], pages):
-        library = comp.book.library
-        got = comp.placement = (_pages_as_now(pages), check_pages(
-            pages, lambda font, ch: library.face(font).advance(ch), fonts_key=library))
-    return got[1]
-
-
-def _pages_as_now(pages: list[Page]) -> list[tuple]:
-    return [(page, page.width, page.height, page.label, tuple(page.items)) for page in pages]
-
-
-def _same_pages(then: list[tuple], pages: list[Page]) -> bool:
-    if len(then) != len(pages):
-        return False
-    for (page, width, height, label, items), now in zip(then, pages):
-        if page is not now or width != now.width or height != now.height \
-                or label != now.label or len(items) != len(now.items) \
-                or not all(map(is_, items, now.items)):
-            return False
-    return True
+    """check_pages of every page of a composition (layout.issue.Composition), each page's
+    findings kept on it (`Page.checked`): the writer and the report both ask, and a warm
+    process asks again of the pages it kept."""
+    library = comp.book.library
+    return check_pages(comp.pages, lambda font, ch: library.face(font).advance(ch),
+                       fonts_key=library)
 
 
 def placement_error(pages: list[Page], advance, *, found=None):

@@ -387,8 +387,8 @@ def _code_like(literal: str) -> bool:
 
 #: methods of Python's own containers and streams: `d.get(key)` or `sys.stderr.write(text)`
 #: is never one of typeset's functions of the same name, whatever those say
-_CONTAINER_METHODS = frozenset(("get", "setdefault", "pop", "append", "add", "update",
-                                "extend", "insert", "write", "join"))
+_CONTAINER_METHODS = frozenset(("get", "setdefault", "pop", "append", "update", "extend",
+                                "insert", "write", "join"))    # ("add": findings.add speaks)
 
 
 def _container_call(call: ast.Call) -> bool:

@@ -67,10 +67,6 @@ class Composition:
     covers: list[Page] = field(default_factory=list)    # 封一, 封二, 封三, 封四 (or none)
     # inserts: (index of the body page they follow, their pages), in reading order
     inserts: list[tuple[int, list[Page]]] = field(default_factory=list)
-    # what pagecheck found on `pages` (outside, overlapping) and the pages it looked at: the
-    # writer and the report both ask (pagecheck.check_composition_pages; not copied by
-    # dataclasses.replace, and checked again when the pages are not those it looked at)
-    placement: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.front:

@@ -232,13 +232,16 @@ def _defects(frames: list[Frame], of=_page_defects) -> tuple[int, int, int, int]
 class _Trial:
     """The pages with some paragraphs set again: the current pages with pages c..q-1
     replaced by `seg`."""
-    frames: list[Frame]
     index: dict[int, int]
     shorts: _Shorts
     c: int
     q: int
     seg: list[Frame]
     defects: tuple[int, int, int, int] | None = None     # (Pass.trial_defects)
+
+    @property
+    def frames(self) -> list[Frame]:
+        return self.shorts.frames
 
 
 @dataclass
@@ -573,7 +576,7 @@ class _Pass:
                                self.breaks, self.room)
             assert (whole.flags, whole.upto, whole.after, whole.ext) == \
                 (shorts.flags, shorts.upto, shorts.after, shorts.ext), (c, q, len(seg))
-        return _Trial(shorts.frames, index, shorts, c, q, seg)
+        return _Trial(index, shorts, c, q, seg)
 
     def _accept(self, changes: list[tuple[int, Run]], trial: "_Trial") -> None:
         for at, new in changes:
