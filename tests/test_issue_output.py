@@ -241,3 +241,13 @@ def test_saddle_stitch_blanks_stand_before_the_colophon_page(tmp_path):
     roles = {it.role for it in closing.items if isinstance(it, TextRun)}
     assert "colophon" in roles and "body" not in roles
     assert comp.body[-1].folio == "2"
+
+
+def test_runs_with_the_same_glyph_offsets_share_one_tuple(sample_composition):
+    """Issue 13 part 5 (memory): most full lines on the grid place their glyphs at the same
+    offsets; a run keeps the one tuple of its style book instead of a copy of its own."""
+    offsets = [it.xs for p in sample_composition.pages for it in p.items
+               if isinstance(it, TextRun) and it.xs]
+    distinct = set(offsets)
+    assert len(offsets) > 2 * len(distinct)               # the sample repeats them a lot
+    assert len({id(xs) for xs in offsets}) == len(distinct)
