@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from typeset import archive as A
 from typeset import batch as B
 from typeset import provenance as P
 from typeset.cli import main
+from typeset.model.picture import PictureInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "data" / "model" / "issue"
@@ -432,3 +434,74 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only():
         bar.clear()
     assert "3/4" in term.getvalue() and "failed 1" in term.getvalue()
     assert term.getvalue().endswith("\r\x1b[K") and pipe.getvalue() == ""
+
+
+def _every_picture(obj, found, depth=0):
+    """The walk without pruning: every field of every dataclass, every item of every
+    container (what provenance.pictures_of gave before it read the annotations)."""
+    from dataclasses import fields, is_dataclass
+
+    from typeset.model.picture import PictureInfo
+
+    if depth > 40:
+        return found
+    if isinstance(obj, PictureInfo):
+        found.append(obj)
+    elif is_dataclass(obj) and not isinstance(obj, type):
+        for f in fields(obj):
+            _every_picture(getattr(obj, f.name, None), found, depth + 1)
+    elif isinstance(obj, (list, tuple)):
+        for x in obj:
+            _every_picture(x, found, depth + 1)
+    elif isinstance(obj, dict):
+        for x in obj.values():
+            _every_picture(x, found, depth + 1)
+    return found
+
+
+
+def test_the_picture_walk_skips_only_what_cannot_hold_a_picture(tmp_path):
+    """pictures_of leaves out fields whose annotations cannot reach a PictureInfo: on issues
+    with figures, a cover photo, whole pages and inserts it finds exactly what the full walk
+    finds."""
+    from tests.conftest import SAMPLE
+    from tests.test_whole_issue import make_issue, picture
+    from typeset.build import load
+
+    for name in ("ad.jpg", "back.jpg", "inside.jpg"):
+        picture(tmp_path / name)
+    pages = make_issue(tmp_path, "cover: {}\npages:\n  inside_front: inside.jpg\n"
+                                 "  back: back.jpg\n  inserts:\n    - after: 2\n"
+                                 "      file: ad.jpg\n")
+    for manifest, count in ((SAMPLE, 4), (pages, 3)):
+        issue, _ = load(manifest)
+        found = P.pictures_of(issue)
+        assert len(found) == count and found == _every_picture(issue, [])
+
+
+@dataclass
+class _Base:
+    note: str
+
+
+@dataclass
+class _WithPicture(_Base):
+    picture: PictureInfo | None = None
+
+
+@dataclass
+class _Holder:
+    text: str
+    anything: object
+    base: _Base
+    many: tuple[_Base, ...] = ()
+    count: int = 0
+
+
+def test_the_picture_walk_follows_any_and_subclasses():
+    """A field annotated `object` (or anything not understood) is walked; a field annotated
+    with a dataclass is walked when a subclass of it may hold a picture; text is not."""
+    pic = PictureInfo("/x.png", "PNG", 1, 1, "RGB", False, "0" * 64, 1)
+    h = _Holder("t", {"k": [pic]}, _WithPicture("n", pic), (_WithPicture("m", pic),))
+    assert P.pictures_of(h) == [pic, pic, pic]
+    assert P._FIELDS[_Holder] == ("anything", "base", "many")
