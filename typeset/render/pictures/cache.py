@@ -111,7 +111,8 @@ def load(blob: bytes) -> Prepared | None:
         v = h[k]
         if not isinstance(v, tp) or (tp is int and isinstance(v, bool)):
             return None
-    body = blob[n + 4 + hlen:]
+    start = n + 4 + hlen
+    body = memoryview(blob)[start:]          # (no copy: a picture is megabytes)
     if (h["space"] not in (GRAY, RGB, ICC_RGB, CMYK) or h["filter"] not in ("DCTDecode",
                                                                               "FlateDecode")
             or not (0 < h["width"] <= 1 << 20 and 0 < h["height"] <= 1 << 20)
@@ -119,7 +120,7 @@ def load(blob: bytes) -> Prepared | None:
             or hashlib.sha256(body).hexdigest() != h["sha256"]
             or (h["space"] == ICC_RGB) != (h["icc"] > 0)):
         return None
-    data, icc = body[:h["data"]], body[h["data"]:]
+    data, icc = blob[start:start + h["data"]], blob[start + h["data"]:]
     return Prepared(h["width"], h["height"], h["space"], h["filter"], data,
                     decode_inverted=h["decode_inverted"], predictor=h["predictor"],
                     icc=icc or None, how=h["how"], ink=h["ink"])
