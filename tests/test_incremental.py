@@ -319,8 +319,8 @@ def test_a_session_checks_only_the_pages_that_changed(issue, tmp_path, monkeypat
     from typeset.session import Session
 
     looked: list = []
-    real = PC.extents
-    monkeypatch.setattr(PC, "extents", lambda page, *a, **k: looked.append(page) or
+    real = PC._boxes                     # (what check_pages measures a page with)
+    monkeypatch.setattr(PC, "_boxes", lambda page, *a, **k: looked.append(page) or
                         real(page, *a, **k))
     with Session(issue, output=tmp_path / "s.pdf") as s:
         assert s.rebuild().ok and len(looked) == 44
