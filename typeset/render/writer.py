@@ -314,6 +314,7 @@ class _Writer:
         self.pictures = None          # render.pictures.pipeline.Pictures, when there are any
         self.streams: PageStreams | None = None
         self._font_keys: dict = {}     # font -> its part of a page key
+        self._encoders: dict = {}      # font key -> (font, resource, encode): `_use`
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
@@ -458,13 +459,16 @@ class _Writer:
         font and codes (assigning codes to new characters, in order of first use, as drawing
         does), each picture's XObject (made on its first use, checked against the variant).
         One entry per item: (font, resource name, codes) for a run, the name for a picture."""
-        doc, fonts = self.doc, self.fonts
+        encoders = self._encoders       # font key -> (font, resource name, text -> codes)
         used: list = []
         for item in page.items:
             if isinstance(item, TextRun):
                 if item.text:
-                    font = fonts[item.font]
-                    used.append((font, doc.font_resource(font), doc.encode(font, item.text)))
+                    e = encoders.get(item.font)
+                    if e is None:
+                        font = self.fonts[item.font]
+                        e = encoders[item.font] = (font, *self.doc.encoder(font))
+                    used.append((e[0], e[1], e[2](item.text)))
                 else:
                     used.append(None)
             elif isinstance(item, Image):
