@@ -310,3 +310,10 @@ def test_numbers_format_by_value():
     assert fp_str(-0.0) == fp_str(0.0) == "0"
     assert rl._fmt(21, None) == rl._fmt(21.0, None) == b"21"
     assert rl._fmt(562.4173228, None) == b"562.4173"
+
+
+def test_the_metadata_uuid_is_uuids_text():
+    import os
+
+    for digest in [bytes(16), b"\xff" * 16] + [os.urandom(16) for _ in range(50)]:
+        assert rl._uuid_text(digest) == str(uuid.UUID(bytes=digest)).encode("ascii")

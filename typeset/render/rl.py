@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import uuid
 import weakref
 import zlib
 
@@ -396,6 +395,13 @@ def register_placeholder() -> None:
 _ID_PLACEHOLDER = b"[<" + b"0" * 32 + b"><" + b"0" * 32 + b">]"
 
 
+def _uuid_text(digest: bytes) -> bytes:
+    """str(uuid.UUID(bytes=digest)) (RFC 4122 §3: 8-4-4-4-12 lowercase hex digits), without
+    importing uuid (and its platform probing) in every build."""
+    h = digest.hex().encode("ascii")
+    return b"-".join((h[:8], h[8:12], h[12:16], h[16:20], h[20:32]))
+
+
 class _Info(pdfdoc.PDFObject):
     """The document information dictionary exactly as given (ReportLab's own always writes
     Keywords and Trapped and its clock or invariant date)."""
@@ -687,7 +693,7 @@ class Document:
             # only inside the XMP object: ReportLab records where each object starts
             start = self._doc.idToOffset["Metadata"]
             end = data.index(b"endobj", start)
-            uid = str(uuid.UUID(bytes=digest)).encode("ascii")
+            uid = _uuid_text(digest)
             if len(uid) != len(metadata_id):
                 raise ValueError("the metadata id placeholder must be as long as a UUID")
             at = data.find(metadata_id, start, end)
