@@ -146,6 +146,8 @@ def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
     # imports PIL.Image)
     assert not mods & {"PIL.JpegImagePlugin", "PIL.PngImagePlugin", "PIL.ImageCms",
                        "typeset.render.pictures.colour", "typeset.render.pictures.convert"}
+    # font subsets come from the cache: the subsetters are not loaded
+    assert not mods & {"typeset.render.ttfsubset", "typeset.render.cffsubset"}
     assert "uuid" not in mods           # (the metadata's UUID is written out by rl.py)
     if command != "build":                       # (ReportLab imports platform)
         assert not mods & {"platform", "reportlab", "typeset.render.writer"}
