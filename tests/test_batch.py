@@ -432,3 +432,47 @@ def test_the_progress_bar_is_drawn_on_a_terminal_only():
         bar.clear()
     assert "3/4" in term.getvalue() and "failed 1" in term.getvalue()
     assert term.getvalue().endswith("\r\x1b[K") and pipe.getvalue() == ""
+
+
+def test_the_picture_walk_skips_only_what_cannot_hold_a_picture():
+    """pictures_of walks only the fields whose declared types may hold a picture (an
+    article's inline runs, its front matter are not walked): it finds what walking every
+    field finds, on the sample issue (figures and a cover picture)."""
+    import dataclasses
+    import typing
+
+    from typeset.build import load
+    from typeset.model.picture import PictureInfo
+
+    def every_field(obj, found):
+        if isinstance(obj, PictureInfo):
+            found.append(obj)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                every_field(getattr(obj, f.name), found)
+        elif isinstance(obj, (list, tuple)):
+            for x in obj:
+                every_field(x, found)
+        elif isinstance(obj, dict):
+            for x in obj.values():
+                every_field(x, found)
+        return found
+
+    issue, _ = load(ROOT / "issues" / "sample" / "issue.yaml")
+    found = P.pictures_of(issue)
+    assert found == every_field(issue, []) and len(found) >= 4
+    assert any(f.path.endswith(".jpg") for f in found)
+
+    may = P._may_hold_picture
+    assert not may(str, ()) and not may(tuple[str, ...], ()) and not may(int | None, ())
+    assert not may(dict[str, tuple[int, ...]], ()) and not may(typing.Literal["a"], ())
+    assert may(object, ()) and may(typing.Any, ()) and may(PictureInfo | None, ())
+    assert may(tuple[tuple[PictureInfo, ...], ...], ())
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        text: str
+        sizes: tuple[float, ...]
+
+    assert not may(Plain, ())
+    assert P._picture_fields(Plain) == ()
