@@ -343,3 +343,30 @@ def test_a_session_checks_only_the_pages_that_changed(issue, tmp_path, monkeypat
     lib = comp.book.library
     whole = PC.check_pages(fresh.pages, lambda font, ch: lib.face(font).advance(ch))
     assert PC.check_composition_pages(fresh) == whole and whole[0]
+
+
+def test_a_build_checks_each_page_once_and_a_forked_report_reuses_it(issue, tmp_path,
+                                                                      monkeypatch):
+    """typeset build makes the page check before the report's child is forked (report_aside):
+    the writer and the child both reuse it (Page.checked), so no page is measured twice."""
+    import os
+
+    import typeset.build as B
+    import typeset.pagecheck as PC
+    from typeset import parallel
+
+    log = tmp_path / "looked"
+    real = PC._boxes
+
+    def counted(page, *a, **k):
+        with open(log, "a") as f:                  # (seen from the forked child too)
+            f.write(f"{os.getpid()}\n")
+        return real(page, *a, **k)
+
+    monkeypatch.setattr(PC, "_boxes", counted)
+    monkeypatch.setattr(B, "REPORT_ASIDE_PAGES", 1)          # fork for the report here
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    rep = B.build(issue, tmp_path / "a.pdf")
+    assert rep.typography is not None and (tmp_path / "a.pdf").exists()
+    pids = log.read_text().split()
+    assert set(pids) == {str(os.getpid())} and len(pids) == rep.file_pages

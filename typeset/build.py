@@ -274,6 +274,7 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
 def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.fsutil import check_output
+    from typeset.pagecheck import check_composition_pages
     from typeset.render.variants import variant_for
     from typeset.report import picture_report
 
@@ -289,6 +290,9 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
     failure = pictures.failure()          # under-resolution, when the layout makes it an error
     if failure is not None:
         raise failure
+    # the page check, kept on each page (Page.checked): the writer asks for it first, and a
+    # report made by a forked child (report_aside) then inherits it instead of checking again
+    check_composition_pages(comp)
     typography = report_aside(comp)      # the report on another core, where that pays
     digest = write(comp, out, variant, pdfx, create_parent=output is None)
     files = outputs(comp, out, variant)
