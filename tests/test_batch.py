@@ -369,7 +369,7 @@ def test_concurrent_workers_share_one_cold_cache(tmp_path, warm):
         assert (tmp_path / f"c{i}.pdf").read_bytes() == (tmp_path / f"r{k}.pdf").read_bytes()
     assert not [p for p in shared.rglob("*") if p.name.startswith(".typeset-")]
     assert {p.name for p in shared.iterdir()} == {"faces", "subsets", "paragraphs", "pictures",
-                                                  "deflated", "pages"}
+                                                  "headers", "deflated", "pages"}
     r = subprocess.run([sys.executable, "-X", "importtime", "-m", "typeset", "build", issues[1],
                         "-o", str(tmp_path / "w.pdf")], env=env, capture_output=True, text=True)
     assert r.returncode == 0 and "fontTools" not in r.stderr

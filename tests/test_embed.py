@@ -187,7 +187,7 @@ def test_cff_subset_keeps_each_glyph_program(pdf, library, key):
 def test_cff_fallback_through_fonttools(library, monkeypatch, tmp_path):
     def unsupported(*a, **k):
         raise cffsubset.Unsupported("forced")
-    monkeypatch.setattr(fontprogram, "subset_cff", unsupported)
+    monkeypatch.setattr(cffsubset, "subset_cff", unsupported)   # (looked up at each subset)
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
     pages = sample_pages(library)
     data = render_pdf(pages, library, DocumentInfo("t"))

@@ -785,6 +785,12 @@ def test_characters_that_cannot_map_to_text_are_refused_in_the_archive(tmp_path)
     with pytest.raises(VariantViolation, match=r"page 1: body text .*shows U\+FEFF"):
         written(PDF_A2U, pages=[page])
     assert written(PDF_X4, pages=[page])              # PDF/X does not ask text to map
+    # on a later page, after pages without it, with page streams kept: refused all the same
+    from typeset.render.pagestreams import PageStreams
+    plain = Page(*TRIM, items=[TextRun(70, 600, str(path), 12, "aa", role="body")])
+    with pytest.raises(VariantViolation, match=r"page 3: body text .*shows U\+FEFF"):
+        written(PDF_A2U, pages=[plain, plain, page], streams=PageStreams())
+    assert written(PDF_A2U, pages=[plain, plain], streams=PageStreams())
 
 
 # ---------------------------------------------------------------------------------------------

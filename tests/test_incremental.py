@@ -381,8 +381,8 @@ def test_a_session_checks_only_the_pages_that_changed(issue, tmp_path, monkeypat
     from typeset.session import Session
 
     looked: list = []
-    real = PC.extents
-    monkeypatch.setattr(PC, "extents", lambda page, *a, **k: looked.append(page) or
+    real = PC._boxes                     # (what check_pages measures a page with)
+    monkeypatch.setattr(PC, "_boxes", lambda page, *a, **k: looked.append(page) or
                         real(page, *a, **k))
     with Session(issue, output=tmp_path / "s.pdf") as s:
         assert s.rebuild().ok and len(looked) == 44
@@ -405,3 +405,32 @@ def test_a_session_checks_only_the_pages_that_changed(issue, tmp_path, monkeypat
     lib = comp.book.library
     whole = PC.check_pages(fresh.pages, lambda font, ch: lib.face(font).advance(ch))
     assert PC.check_composition_pages(fresh) == whole and whole[0]
+
+
+def test_a_build_with_a_forked_report_checks_each_page_once_there(issue, tmp_path,
+                                                                    monkeypatch):
+    """When the report is made by a forked child (report_aside), the page check is made
+    there, once, while the PDF is made (and written only after the check): the parent
+    measures no page."""
+    import os
+
+    import typeset.build as B
+    import typeset.pagecheck as PC
+    from typeset import parallel
+
+    log = tmp_path / "looked"
+    real = PC._boxes
+
+    def counted(page, *a, **k):
+        with open(log, "a") as f:                  # (seen from the forked child too)
+            f.write(f"{os.getpid()}\n")
+        return real(page, *a, **k)
+
+    monkeypatch.setattr(PC, "_boxes", counted)
+    monkeypatch.setattr(B, "REPORT_ASIDE_PAGES", 1)          # fork for the report here
+    monkeypatch.setattr(parallel, "workers", lambda: 2)
+    rep = B.build(issue, tmp_path / "a.pdf")
+    assert rep.typography is not None and (tmp_path / "a.pdf").exists()
+    pids = log.read_text().split()
+    assert len(set(pids)) == 1 and str(os.getpid()) not in pids
+    assert len(pids) == rep.file_pages

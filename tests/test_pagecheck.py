@@ -89,3 +89,45 @@ def test_check_fails_on_a_run_moved_off_the_page(sample_composition):
     assert not report.clean
     assert [f.page for f in report.outside] == [page.label]
     assert "outside the trim box" in str(report.outside[0])
+
+
+# -- the right edge of a run, found from its last glyph when no other can reach past it ------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_ADV = {"一": 1.0, "、": 1.0, "i": 0.25, "W": 0.9, "—": 2.0, "x": 0.5}
+
+
+def _full_right(x, xs, text, scale):
+    """The maximum over every glyph, as pagecheck computed it before the shortcut."""
+    return max((x + p) + _ADV[c] * scale for p, c in zip(xs, text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_right_edge_is_the_maximum_over_every_glyph(data):
+    from typeset.pagecheck import _Advances, _right_edge
+
+    text = data.draw(st.text(alphabet="".join(_ADV), min_size=1, max_size=12))
+    x = data.draw(st.floats(-50, 500, allow_nan=False))
+    scale = data.draw(st.sampled_from([0.0, 1e-3, 9.0, 10.5, 12.0, 100.0 / 3]))
+    steps = data.draw(st.lists(st.floats(-30, 30, allow_nan=False), min_size=len(text),
+                               max_size=len(text)))
+    xs, cur = [], 0.0
+    for s in steps:                     # mostly advancing, sometimes back (compressed marks)
+        xs.append(cur)
+        cur += s
+    adv = _Advances(lambda font, ch: _ADV[ch], "f")
+    assert _right_edge(x, tuple(xs), text, adv, scale) == _full_right(x, xs, text, scale)
+
+
+def test_extents_are_extents_and_the_check_uses_the_same_fields():
+    from typeset.pagecheck import Extent, _Box, extents
+
+    assert _Box._fields == tuple(f.name for f in dataclasses.fields(Extent))
+    page = Page(W, H, items=[TextRun(50, 600, "f", 12, "一二三", xs=(0.0, 12.0, 25.0)),
+                             Rule(50, 590, 450, 590, 0.5)])
+    got = extents(page, one_em)
+    assert all(type(e) is Extent for e in got)
+    assert got[0] == Extent(50.0, 600 - 0.12 * 12, 50 + 25 + 12.0, 600 + 0.88 * 12, "text",
+                            12, 600, "一二三")

@@ -45,3 +45,96 @@ def test_probe_refuses_absurdly_large_pictures_without_decoding(tmp_path):
     path.write_bytes(bytes(data))
     with pytest.raises(TypesetError, match="megapixels"):
         probe(path, file="a.md", line=1)
+
+
+# -- what Pillow read, kept by content (a warm build imports no Pillow to read headers) ------
+
+def _headers(cache):
+    return sorted((cache / "headers").rglob("*.json"))
+
+
+def test_a_header_read_once_is_kept_by_content(tmp_path, monkeypatch):
+    import typeset.model.picture as P
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TYPESET_CACHE", str(cache))
+    Image.new("RGB", (40, 30), (200, 100, 50)).save(tmp_path / "a.jpg", icc_profile=b"x" * 200)
+    first = probe(tmp_path / "a.jpg")
+    assert len(_headers(cache)) == 1
+    # the same bytes under another name (not the in-process memo): read from the cache,
+    # Pillow not asked
+    (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
+    monkeypatch.setattr(P, "_pillow_header", lambda *a: pytest.fail("Pillow asked again"))
+    again = probe(tmp_path / "b.jpg")
+    assert again == P.replace(first, path=str(tmp_path / "b.jpg"))
+    assert (again.format, again.width_px, again.height_px, again.mode, again.icc) == \
+        ("JPEG", 40, 30, "RGB", True)
+
+
+def test_a_turned_picture_is_seen_turned_from_the_cache(tmp_path, monkeypatch):
+    import typeset.model.picture as P
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    exif = Image.Exif()
+    exif[0x0112] = 6                                   # turned a quarter: seen 30 × 40
+    Image.new("RGB", (40, 30)).save(tmp_path / "a.jpg", exif=exif.tobytes())
+    assert (probe(tmp_path / "a.jpg").width_px, probe(tmp_path / "a.jpg").height_px) == (30, 40)
+    (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
+    monkeypatch.setattr(P, "_pillow_header", lambda *a: pytest.fail("Pillow asked again"))
+    info = probe(tmp_path / "b.jpg")
+    assert (info.width_px, info.height_px, info.orientation) == (30, 40, 6)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda d: d.replace(b'"width": 40', b'"width": "40"'),
+    lambda d: d.replace(b'"width": 40', b'"width": 0'),
+    lambda d: d.replace(b'"format": "JPEG"', b'"format": "GIF"'),
+    lambda d: d.replace(b'"orientation": 1', b'"orientation": 9'),
+    lambda d: d.replace(b'"icc": false', b'"icc": 0'),
+    lambda d: d[:-5],
+    lambda d: d.replace(b'"sha256": "', b'"sha256": "0'),
+    lambda d: d.replace(b', "width"', b', "extra": 1, "width"'),
+])
+def test_a_damaged_or_planted_header_is_read_again(tmp_path, monkeypatch, damage):
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    Image.new("RGB", (40, 30)).save(tmp_path / "a.jpg")
+    first = probe(tmp_path / "a.jpg")
+    (entry,) = _headers(tmp_path / "cache")
+    entry.write_bytes(damage(entry.read_bytes()))
+    (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
+    again = probe(tmp_path / "b.jpg")
+    assert (again.width_px, again.height_px, again.format) == (first.width_px, 30, "JPEG")
+    assert b'"width": 40' in entry.read_bytes()          # written again, whole
+
+
+def test_a_planted_header_still_meets_every_check(tmp_path, monkeypatch):
+    """An entry saying CMYK without a profile (which Pillow's reading would refuse) is
+    refused all the same: the checks run on what the cache says."""
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    Image.new("CMYK", (40, 30)).save(tmp_path / "a.jpg", icc_profile=b"p" * 200)
+    probe(tmp_path / "a.jpg")
+    (entry,) = _headers(tmp_path / "cache")
+    entry.write_bytes(entry.read_bytes().replace(b'"icc": true', b'"icc": false'))
+    (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
+    with pytest.raises(TypesetError, match="CMYK without"):
+        probe(tmp_path / "b.jpg", file="a.md", line=3)
+
+
+def test_a_refused_picture_is_not_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    Image.new("RGB", (4, 3)).save(tmp_path / "a.gif")
+    with pytest.raises(TypesetError, match="GIF"):
+        probe(tmp_path / "a.gif")
+    assert _headers(tmp_path / "cache") == []
+
+
+def test_another_pillow_reads_the_header_again(tmp_path, monkeypatch):
+    import typeset.model.picture as P
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    Image.new("RGB", (40, 30)).save(tmp_path / "a.jpg")
+    probe(tmp_path / "a.jpg")
+    monkeypatch.setattr(P, "_header_code", "another Pillow")
+    (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
+    probe(tmp_path / "b.jpg")
+    assert len(_headers(tmp_path / "cache")) == 2

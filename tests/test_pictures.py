@@ -384,6 +384,16 @@ def _prepare_all(paths, target=CMYK_T):
     return pics, [pics.get(str(p))[1] for p in paths]
 
 
+def test_the_key_reads_the_libraries_as_pillow_reports_them():
+    """cache.library_versions reads Pillow's C modules directly (a warm build imports no
+    PIL plugins): the very values PIL.features and ImageCms give, the key of every entry."""
+    from typeset.render.pictures.convert import library_versions
+
+    assert cache.library_versions() == library_versions()
+    assert cache.profile_digests() == {"cmyk": colour.profile_sha(colour.cmyk_profile()),
+                                       "srgb": colour.profile_sha(colour.srgb_profile())}
+
+
 def test_warm_cache_never_converts_again_and_gives_the_same_result(files, tmp_path, monkeypatch):
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
     paths = [files["rgb.jpg"], files["rgb.png"], files["cmyk-other.jpg"]]

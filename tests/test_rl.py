@@ -241,3 +241,79 @@ def test_crop_marks_drawn_again_are_the_same_operators(library):
     for page in pdf.pages:
         assert "/All" in page["/Resources"]["/ColorSpace"]
         assert "/All CS 1 SCN" in page.get_contents().get_data().decode("ascii")
+
+
+# -- page dictionaries and page streams, formatted by the adapter -----------------------------
+
+def _every_kind_of_page(library) -> bytes:
+    """Pages with text, pictures (XObject resources), crop marks (a colour space), trim and
+    bleed boxes, links (annotations), destinations, an outline and page labels; the last page
+    of another size."""
+    import zlib
+
+    from typeset.render.variants import load_profile
+    doc = _doc()
+    f = rl.register(library.face(SERIF))
+    k = rl.register(library.face(KAI))
+    raw = zlib.compress(b"\x00\x80\x80\x80")
+    srgb = load_profile("sRGB-v2-typeset.icc")
+    for i in range(9):
+        size = (200.0, 200.0) if i < 8 else (300.5, 421.25)
+        boxes = ((10, 10, 190, 190), (7, 7, 193, 193)) if i % 2 else (None, None)
+        doc.begin_page(size, *boxes)
+        if i % 3 == 0:
+            doc.registration_lines([(0, 10, 5, 10), (195, 10, 200, 10)], 0.25)
+        font = f if i % 2 else k
+        ops = [f"BT {doc.font_resource(font)} 12 Tf 1 0 0 1 20 100 Tm "
+               f"<{doc.encode(font, '政协' * (i + 1)).hex()}> Tj ET"]
+        if i in (2, 5):
+            im = doc.image(f"k{i % 2}", width=1, height=1, space="ICCBased", components=3,
+                           filter="FlateDecode", data=raw, predictor=True, icc=srgb)
+            ops.append(f"q 10 0 0 10 20 20 cm {im} Do Q")
+        doc.content("\n".join(ops))
+        doc.destination(f"d{i}", 150.0 - i, named=i % 2 == 0)
+        doc.outline_entry(f"第{i}页", f"d{i}", min(i, 1))
+        if i > 0:
+            doc.link(f"d{i - 1}", (10, 10, 60.5, 30))
+            doc.link("d0", (10, 40, 60, 60))
+        doc.end_page()
+        doc.page_label(i, "D" if i else None, i or None, None if i else "封")
+    doc.show_outline()
+    return doc.save(content_id=True)
+
+
+def test_pages_formatted_by_the_adapter_are_reportlabs_bytes(library, monkeypatch):
+    """`_Page` and `_PageStream` write what ReportLab's PDFPage and PDFStream write, for every
+    kind of page the writer makes, with ReportLab's multi-line setting either way."""
+    from reportlab import rl_config
+
+    fast = _every_kind_of_page(library)
+    monkeypatch.setattr(rl, "FAST_PAGES", False)
+    assert _every_kind_of_page(library) == fast
+    monkeypatch.setattr(rl_config, "pdfMultiLine", 1)
+    slow = _every_kind_of_page(library)
+    monkeypatch.setattr(rl, "FAST_PAGES", True)
+    assert _every_kind_of_page(library) == slow != fast
+    reader = pypdf.PdfReader(io.BytesIO(fast))
+    assert len(reader.pages) == 9 and reader.pages[1]["/TrimBox"] == [10, 10, 190, 190]
+    assert len(reader.pages[1]["/Annots"]) == 2 and "/All" in reader.pages[3]["/Resources"][
+        "/ColorSpace"]
+
+
+def test_numbers_format_by_value():
+    """The adapter remembers numbers by value (1 and 1.0 share an entry): ReportLab's fp_str
+    gives an int and the equal float the same text, and -0.0 the text of 0."""
+    from reportlab.lib.rl_accel import fp_str
+
+    for v in [0, 1, -1, 7, 100, 595, 842, 10 ** 9, -(10 ** 6)]:
+        assert fp_str(v) == fp_str(float(v))
+    assert fp_str(-0.0) == fp_str(0.0) == "0"
+    assert rl._fmt(21, None) == rl._fmt(21.0, None) == b"21"
+    assert rl._fmt(562.4173228, None) == b"562.4173"
+
+
+def test_the_metadata_uuid_is_uuids_text():
+    import os
+
+    for digest in [bytes(16), b"\xff" * 16] + [os.urandom(16) for _ in range(50)]:
+        assert rl._uuid_text(digest) == str(uuid.UUID(bytes=digest)).encode("ascii")

@@ -79,6 +79,7 @@ def test_each_library_has_its_rooms():
     # decoding and colour management (render/pictures/convert.py, colour.py)
     assert importers("PIL") == {"typeset.model.picture", "typeset.render.pictures.convert",
                                 "typeset.render.pictures.colour",
+                                "typeset.render.pictures.cache",     # versions (C modules)
                                 "typeset.proof", "typeset.contact"}       # PNG pages, sheet
     assert importers("pypdfium2") == {"typeset.proof"}               # typeset proof only
     assert importers("watchdog") == {"typeset.watch.files"}          # typeset watch only
@@ -116,10 +117,12 @@ def test_help_loads_no_library():
 
 @pytest.mark.parametrize("command", ["check", "dump", "stats"])
 def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
-    mods = loaded([command, SAMPLE], warm_cache)
-    # Pillow reads the sample's picture headers (model/picture.py: only for an issue that
-    # has pictures); nothing else heavy, and no word segmenter when warm
+    whole = loaded([command, SAMPLE], warm_cache, whole=True)
+    mods = {m.split(".")[0] for m in whole}
+    # nothing heavy, and no word segmenter when warm; of Pillow only its version (the
+    # sample's picture headers come from the cache: model/picture.py)
     assert "yaml" in mods and not mods & ((HEAVY - {"PIL"}) | {"rjieba"})
+    assert {m for m in whole if m.startswith("PIL.")} <= {"PIL._version"}
 
 
 def test_warm_build_loads_reportlab_only(warm_cache):
@@ -138,7 +141,15 @@ def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
     mods = loaded(args, warm_cache, whole=True)
     assert "typeset.model.yamlsrc" in mods and "markdown_it" in mods     # it did load
     assert not mods & {"difflib", "typeset.model.pdfpage", "typeset.render.pdfimport"}
-    if command != "build":                       # (ReportLab's uuid imports platform)
+    # pictures: their headers and prepared streams come from the cache; no Pillow plugin
+    # (they load when a picture is opened), no colour management (ReportLab itself
+    # imports PIL.Image)
+    assert not mods & {"PIL.JpegImagePlugin", "PIL.PngImagePlugin", "PIL.ImageCms",
+                       "typeset.render.pictures.colour", "typeset.render.pictures.convert"}
+    # font subsets come from the cache: the subsetters are not loaded
+    assert not mods & {"typeset.render.ttfsubset", "typeset.render.cffsubset"}
+    assert "uuid" not in mods           # (the metadata's UUID is written out by rl.py)
+    if command != "build":                       # (ReportLab imports platform)
         assert not mods & {"platform", "reportlab", "typeset.render.writer"}
 
 

@@ -172,12 +172,19 @@ def _shifted(comp, how: str):
     return comp
 
 
+@pytest.mark.parametrize("forked", [False, True], ids=["report-here", "report-forked"])
 @pytest.mark.parametrize("how,words", [("outside", ["p.目录", "标题", "outside the trim box"]),
                                        ("overlap", ["p.目录", "重叠的字", "drawn over"])])
 def test_build_writes_no_pdf_with_anything_off_the_page(tmp_path, capsys, monkeypatch, how,
-                                                         words):
+                                                         words, forked):
+    """Also when the report (and with it the page check) is made by a forked child while the
+    PDF is made (build.report_aside): the same message, nothing written."""
     import typeset.build as B
+    from typeset import parallel
 
+    if forked:
+        monkeypatch.setattr(B, "REPORT_ASIDE_PAGES", 1)
+        monkeypatch.setattr(parallel, "workers", lambda: 2)
     compose = B.compose
     monkeypatch.setattr(B, "compose", lambda *a, **k: _shifted(compose(*a, **k), how))
     m = issue(tmp_path)

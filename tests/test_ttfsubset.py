@@ -96,7 +96,8 @@ def test_a_font_with_a_table_it_does_not_know_goes_to_fonttools(kai, tmp_path):
     path = tmp_path / "Extra.ttf"
     small.save(path)
     face = FontFace(path, use_cache=False)
-    with pytest.raises(P.Unsupported):
+    from typeset.render.cffsubset import Unsupported
+    with pytest.raises(Unsupported):
         P._subset_truetype(P._open(face), face, [3, 4])
     assert P.build_subset(face, [3, 4]) == through_fonttools(face, [3, 4])
 

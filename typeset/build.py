@@ -163,21 +163,24 @@ def file_pages(comp: Composition, variant: str = "print", part: str | None = Non
 
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
-           part: str | None = None, *, streams=None, use_cache: bool = True) -> bytes:
+           part: str | None = None, *, streams=None, use_cache: bool = True,
+           check_placement: bool = True) -> bytes:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
     (`pagecheck`): no PDF. `streams`: the page streams to reuse and keep
     (render/pagestreams.py; a warm process passes its own); by default those cached on disk
-    for this issue, variant and part (none with `use_cache=False`)."""
+    for this issue, variant and part (none with `use_cache=False`). `check_placement=False`:
+    the caller makes the page check itself before anything is written (`build`)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.pagecheck import check_composition_pages, placement_error
     from typeset.render.writer import CropMarks, PicturePolicy, page_streams, render_pdf
 
-    failure = placement_error(comp.pages, None, found=check_composition_pages(comp))
-    if failure is not None:               # nothing off the page, nothing drawn over anything
-        raise failure
+    if check_placement:
+        failure = placement_error(comp.pages, None, found=check_composition_pages(comp))
+        if failure is not None:           # nothing off the page, nothing drawn over anything
+            raise failure
     meta = metadata(comp)
     pg = comp.layout.page
     marks = CropMarks(pg.crop_mark_length, pg.crop_mark_gap, pg.crop_mark_width)
@@ -236,13 +239,15 @@ def outputs(comp: Composition, out: Path, variant: str = "print") -> list[Path]:
 
 
 def finished_files(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
-                   streams: dict | None = None) -> list[tuple[Path, bytes]]:
+                   streams: dict | None = None,
+                   check_placement: bool = True) -> list[tuple[Path, bytes]]:
     """Every file a build writes for `-o out` (`outputs`), rendered, nothing written yet.
-    `streams`: part (None, "cover") -> the PageStreams a warm process keeps for that file."""
+    `streams`: part (None, "cover") -> the PageStreams a warm process keeps for that file;
+    `check_placement` as `render` says."""
     files = outputs(comp, out, variant)
     parts = [None] if len(files) == 1 else [None, "cover"]
-    return [(f, render(comp, variant, pdfx, part=part,
-                       streams=(streams or {}).get(part))) for f, part in zip(files, parts)]
+    return [(f, render(comp, variant, pdfx, part=part, streams=(streams or {}).get(part),
+                       check_placement=check_placement)) for f, part in zip(files, parts)]
 
 
 def write_files(files: list[tuple[Path, bytes]], inputs: list, *,
@@ -271,6 +276,32 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
     return hashlib.sha256(files[0][1]).hexdigest()
 
 
+def write_checked_aside(comp: Composition, out: Path, variant: str, pdfx: str, typography, *,
+                        create_parent: bool = False) -> str:
+    """`write`, when the page check is part of the report a forked child makes
+    (`report_aside`): the PDF is made meanwhile without it (`check_placement=False`) and
+    written only when the report finds nothing outside the trim box or drawn over another
+    item — else the error `render` raises, nothing written, and that error wins over any
+    failure of making the PDF, as when the check comes first."""
+    import hashlib
+
+    from typeset.pagecheck import placement_error
+
+    try:
+        made, unmade = finished_files(comp, out, variant, pdfx, check_placement=False), None
+    except Exception as err:                              # noqa: BLE001 (raised below)
+        made, unmade = None, err
+    rep = typography()
+    failure = placement_error(comp.pages, None, found=(
+        [(f.page, f.detail) for f in rep.outside], [(f.page, f.detail) for f in rep.overlaps]))
+    if failure is not None:
+        raise failure
+    if unmade is not None:
+        raise unmade
+    write_files(made, inputs_of(comp), create_parent=create_parent)
+    return hashlib.sha256(made[0][1]).hexdigest()
+
+
 def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.fsutil import check_output
@@ -290,7 +321,11 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
     if failure is not None:
         raise failure
     typography = report_aside(comp)      # the report on another core, where that pays
-    digest = write(comp, out, variant, pdfx, create_parent=output is None)
+    if typography.forked:                # (with the page check: the PDF is made meanwhile)
+        digest = write_checked_aside(comp, out, variant, pdfx, typography,
+                                     create_parent=output is None)
+    else:
+        digest = write(comp, out, variant, pdfx, create_parent=output is None)
     files = outputs(comp, out, variant)
     return BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding, standard,
                        digest, typography(), pictures,
@@ -326,11 +361,16 @@ def report_aside(comp: Composition):
     """A function returning `check_composition(comp)`: for an issue of REPORT_ASIDE_PAGES
     pages or more, when another core is idle (typeset.parallel.workers), computed by a forked
     child process meanwhile (it only reads the pages; the result comes back through a pipe).
-    If the child cannot start or fails, the report is made here, as for a small issue."""
+    If the child cannot start or fails, the report is made here, as for a small issue. The
+    function's `forked` says whether a child makes it (then it holds the page check too)."""
     from typeset import parallel
     from typeset.report import check_composition
+
+    def here():
+        return check_composition(comp)
+    here.forked = False
     if len(comp.pages) < REPORT_ASIDE_PAGES or parallel.workers() < 2:
-        return lambda: check_composition(comp)
+        return here
     try:
         import multiprocessing
         ctx = multiprocessing.get_context("fork")
@@ -339,9 +379,13 @@ def report_aside(comp: Composition):
         child.start()
         send.close()
     except (OSError, ValueError, AssertionError):
-        return lambda: check_composition(comp)
+        return here
+
+    got: list = []
 
     def result():
+        if got:                                 # (asked again: the same report)
+            return got[0]
         try:
             rep = recv.recv()
         except (EOFError, OSError):             # the child died: make it here
@@ -349,7 +393,9 @@ def report_aside(comp: Composition):
         finally:
             recv.close()
             child.join()
-        return rep if rep is not None else check_composition(comp)
+        got.append(rep if rep is not None else check_composition(comp))
+        return got[0]
+    result.forked = True
     return result
 
 

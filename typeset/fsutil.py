@@ -145,8 +145,12 @@ def read_limited(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
             raise FileTooLarge(path, st.st_size, limit)
         chunks: list[bytes] = []
         got = 0
+        # the size fstat gave, in one read (a copy less than joining chunks; a file that
+        # grew is read on, a chunk at a time, up to the limit)
+        want = st.st_size + 1
         while got <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - got))
+            chunk = os.read(fd, min(max(want, 1 << 20), limit + 1 - got))
+            want = 0
             if not chunk:
                 break
             chunks.append(chunk)
@@ -155,7 +159,7 @@ def read_limited(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
         os.close(fd)
     if got > limit:
         raise FileTooLarge(path, got, limit)
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_cache(path: Path | str, limit: int) -> bytes | None:

@@ -3,7 +3,8 @@
 `probe(path)` opens a JPEG, PNG or TIFF with Pillow (imported only here and only when an
 issue has pictures), reads its size, colour mode, resolution and embedded ICC profile without
 decoding the pixels, and refuses what cannot be printed faithfully (format.md, "Figures";
-issue 10 part 3). The layout uses `PictureInfo` to size a figure; the renderer converts the
+issue 10 part 3). What Pillow read is kept in the cache by the picture's content, so a warm
+build hashes each picture but imports no Pillow (`_read_header`). The layout uses `PictureInfo` to size a figure; the renderer converts the
 pixels for the output variant; the preflight computes the effective resolution at the placed
 size from `width_px`/`height_px`.
 
@@ -82,26 +83,12 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     except OSError as err:
         raise TypesetError(f"cannot read picture {name}: {err.strerror}", **where,
                            hint="check that the file exists and is readable") from None
-    import io
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():     # sizes are judged below, against MAX_PIXELS
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as im:
-                fmt, (w, h), mode = im.format, im.size, im.mode
-                icc = bool(im.info.get("icc_profile"))
-                orientation = _orientation(im, data)
-    except UnidentifiedImageError:
-        raise TypesetError(f"picture {name} is not a JPEG, PNG or TIFF file (or it is damaged)",
-                           **where, hint="save it again as JPEG, PNG or TIFF") from None
-    except (OSError, ValueError, SyntaxError) as err:
-        raise TypesetError(f"picture {name} cannot be read ({type(err).__name__}: {err})",
-                           **where, hint="save it again as JPEG, PNG or TIFF") from None
-    except Image.DecompressionBombError:
-        fmt, w, h, mode, icc, orientation = "", 1 << 20, 1 << 20, "", False, 1
+    sha256 = hashlib.sha256(data).hexdigest()
+    header = _read_header(sha256)
+    if header is not None:
+        fmt, w, h, mode, icc, orientation = header      # checked below all the same
+    else:
+        fmt, w, h, mode, icc, orientation = _pillow_header(data, name, where)
     if w * h > MAX_PIXELS:
         raise TypesetError(f"picture {name} has {w} × {h} pixels ({w * h / 1e6:.0f} megapixels), "
                            f"more than the {MAX_PIXELS // 1_000_000} megapixels typeset accepts",
@@ -117,14 +104,98 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
                            "colours on paper cannot be known", **where,
                            hint="embed the profile it was separated with (in Photoshop: "
                                 "Save As, 'ICC Profile'), or supply it as RGB")
+    if header is None:
+        _write_header(sha256, (fmt, w, h, mode, icc, orientation))
     if orientation in (5, 6, 7, 8):          # turned a quarter: seen sideways
         w, h = h, w
     info = PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
-                       mode=mode, icc=icc, sha256=hashlib.sha256(data).hexdigest(),
-                       size_bytes=len(data), orientation=orientation)
+                       mode=mode, icc=icc, sha256=sha256, size_bytes=len(data),
+                       orientation=orientation)
     if memo is not None and memo == _memo_key(name):      # unchanged while it was read
         _probed[memo] = info
     return info
+
+
+def _pillow_header(data: bytes, name: str, where: dict) -> tuple:
+    """(format, width, height, mode, has an ICC profile, EXIF orientation) as Pillow reads
+    them from the header, the pixels as stored (not turned)."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():     # sizes are judged by probe, against MAX_PIXELS
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                fmt, (w, h), mode = im.format, im.size, im.mode
+                icc = bool(im.info.get("icc_profile"))
+                orientation = _orientation(im, data)
+    except UnidentifiedImageError:
+        raise TypesetError(f"picture {name} is not a JPEG, PNG or TIFF file (or it is damaged)",
+                           **where, hint="save it again as JPEG, PNG or TIFF") from None
+    except (OSError, ValueError, SyntaxError) as err:
+        raise TypesetError(f"picture {name} cannot be read ({type(err).__name__}: {err})",
+                           **where, hint="save it again as JPEG, PNG or TIFF") from None
+    except Image.DecompressionBombError:
+        fmt, w, h, mode, icc, orientation = "", 1 << 20, 1 << 20, "", False, 1
+    return fmt, w, h, mode, icc, orientation
+
+
+# What Pillow read from a picture's header, kept on disk by the picture's content, so that a
+# warm build reads no header with Pillow and never imports it (issue 13 part 3):
+# $TYPESET_CACHE/headers/<xx>/<key>.json, the key a SHA-256 of the picture's SHA-256,
+# Pillow's version and this file's code. ASCII JSON with the picture's SHA-256 and the six
+# values, each checked for its type and range when read; anything else is ignored (and
+# written again). Only a picture that passed every check of `probe` is kept, and a kept one
+# goes through them again, so the cache never lets through what Pillow would refuse.
+_HEADER_FIELDS = {"sha256": str, "format": str, "width": int, "height": int, "mode": str,
+                  "icc": bool, "orientation": int}
+_header_code: str | None = None
+
+
+def _header_path(sha256: str) -> Path:
+    global _header_code
+    from typeset.fsutil import cache_dir
+    if _header_code is None:
+        from PIL import __version__ as pillow
+        _header_code = hashlib.sha256(pillow.encode() + b"\0"
+                                      + Path(__file__).read_bytes()).hexdigest()
+    key = hashlib.sha256(f"{sha256}\0{_header_code}".encode()).hexdigest()
+    return cache_dir() / "headers" / key[:2] / f"{key}.json"
+
+
+def _read_header(sha256: str) -> tuple | None:
+    import json
+
+    from typeset.fsutil import read_cache
+    blob = read_cache(_header_path(sha256), 4096)
+    if blob is None:
+        return None
+    try:
+        h = json.loads(blob.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(h, dict) or set(h) != set(_HEADER_FIELDS) or h["sha256"] != sha256:
+        return None
+    for k, tp in _HEADER_FIELDS.items():
+        if not isinstance(h[k], tp) or (tp is int and isinstance(h[k], bool)):
+            return None
+    if (h["format"] not in FORMATS or not 0 < h["width"] <= 1 << 20
+            or not 0 < h["height"] <= 1 << 20 or not 0 < len(h["mode"]) <= 16
+            or not 1 <= h["orientation"] <= 8):
+        return None
+    return h["format"], h["width"], h["height"], h["mode"], h["icc"], h["orientation"]
+
+
+def _write_header(sha256: str, header: tuple) -> None:
+    import json
+
+    from typeset.fsutil import write_cache
+    fmt, w, h, mode, icc, orientation = header
+    doc = {"sha256": sha256, "format": fmt, "width": w, "height": h, "mode": mode,
+           "icc": icc, "orientation": orientation}
+    write_cache(_header_path(sha256), json.dumps(doc, sort_keys=True).encode("ascii"))
 
 
 #: pictures probed in this process, by (real path, size, modification time, inode, device):

@@ -63,7 +63,7 @@ class FontUse:
         does not map is a TypesetError (never .notdef)."""
         codes = self.codes
         try:
-            return b"".join([codes[c] for c in text])
+            return b"".join(map(codes.__getitem__, text))
         except KeyError:
             pass
         for c in text:

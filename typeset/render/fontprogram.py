@@ -33,8 +33,6 @@ from pathlib import Path
 
 from typeset.errors import TypesetError
 from typeset.fsutil import read_cache, write_cache
-from typeset.render import ttfsubset
-from typeset.render.cffsubset import Damaged, Unsupported, subset_cff
 from typeset.text import sfnt
 from typeset.text.fonts import FontFace, cache_dir
 
@@ -203,6 +201,7 @@ def _open(face: FontFace):
 
 def build_subset(face: FontFace, gids: list[int]) -> Subset:
     """Subset `face` to the glyphs `gids` (code i+1 draws gids[i]; repeats allowed)."""
+    from typeset.render.cffsubset import Damaged, Unsupported, subset_cff  # (cold builds only)
     font = _open(face)
     if face.is_cff:
         try:
@@ -239,6 +238,9 @@ def _subset_truetype(font, face: FontFace, gids: list[int]) -> Subset:
     records, as the subsetter does), the file written by fontTools. Raises Unsupported for a
     font with any table this path does not know (fontTools then subsets it)."""
     from fontTools.ttLib.tables.DefaultTable import DefaultTable
+
+    from typeset.render import ttfsubset
+    from typeset.render.cffsubset import Unsupported
     tags = set(font.keys()) - {"GlyphOrder"}
     drops = set(DROP_TABLES) | set(FONTTOOLS_DROPS)
     dropped = {t for t in tags if t.strip() in drops}      # (as the subsetter compares them)
@@ -306,6 +308,7 @@ def _composite_loop(data: dict[int, bytes]) -> int | None:
     """A glyph of `data` (glyph id -> glyf bytes, composites' components included) that is
     its own component, directly or through others (ISO 14496-22 §5.3.4: a composite is
     made of other glyphs; a loop draws nothing a viewer can agree on), or None."""
+    from typeset.render import ttfsubset
     parts = {g: [c for _, c in ttfsubset.components(d)]
              for g, d in data.items() if ttfsubset.is_composite(d)}
     state: dict[int, int] = {}           # 1: on the path being walked, 2: done

@@ -150,10 +150,13 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
     if not variant.bleed:
         bleed, marks = 0.0, None
-    fonts = check_glyphs(pages, library)
+    fonts, shown = _check_glyphs(pages, library)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
+    # runs are looked at for the characters no PDF/A code may map to only when the
+    # document shows one of them at all
+    writer.not_unicode = any(not NOT_UNICODE.isdisjoint(chars) for chars in shown.values())
     writer.streams = streams
     writer.prepare_pictures(pictures or PicturePolicy())
     writer.prepare_pages()
@@ -181,6 +184,12 @@ def _item_where(i: int, page: Page, item) -> str:
 def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedFont]:
     """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
     Raises TypesetError listing each missing character, U+ code point and where it occurs."""
+    return _check_glyphs(pages, library)[0]
+
+
+def _check_glyphs(pages: list[Page], library: FontLibrary
+                  ) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
+    """check_glyphs, and font key -> the characters shown with it."""
     from typeset.render.rl import register
     fonts: dict[str, EmbeddedFont] = {}
     missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
@@ -221,7 +230,7 @@ def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedF
             + "\n".join(lines),
             hint="add a face that has them to the style's font list in the layout, "
                  "or replace the characters in the article")
-    return fonts
+    return fonts, known
 
 
 def _anchor_keys(pages: list[Page]) -> dict[tuple[int, int], str]:
@@ -314,6 +323,8 @@ class _Writer:
         self.pictures = None          # render.pictures.pipeline.Pictures, when there are any
         self.streams: PageStreams | None = None
         self._font_keys: dict = {}     # font -> its part of a page key
+        self._encoders: dict = {}      # font key -> (font, resource, encode): `_use`
+        self.not_unicode = True        # may a run show U+0000, U+FEFF or U+FFFE (render_pdf)
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
@@ -445,8 +456,10 @@ class _Writer:
             # what drawing would have checked against the variant's rules, checked all the
             # same (the pictures' and placed pages' were checked in `_use`)
             boxes = False
+            not_unicode = self.not_unicode
             for item in page.items:
-                if isinstance(item, TextRun) and not NOT_UNICODE.isdisjoint(item.text):
+                if isinstance(item, TextRun) and not_unicode and \
+                        not NOT_UNICODE.isdisjoint(item.text):
                     self.rules.text(item, _item_where(index, page, item))
                 elif isinstance(item, Box) and not boxes:
                     self.rules.colour(GRAY, _item_where(index, page, item))
@@ -458,13 +471,16 @@ class _Writer:
         font and codes (assigning codes to new characters, in order of first use, as drawing
         does), each picture's XObject (made on its first use, checked against the variant).
         One entry per item: (font, resource name, codes) for a run, the name for a picture."""
-        doc, fonts = self.doc, self.fonts
+        encoders = self._encoders       # font key -> (font, resource name, text -> codes)
         used: list = []
         for item in page.items:
             if isinstance(item, TextRun):
                 if item.text:
-                    font = fonts[item.font]
-                    used.append((font, doc.font_resource(font), doc.encode(font, item.text)))
+                    e = encoders.get(item.font)
+                    if e is None:
+                        font = self.fonts[item.font]
+                        e = encoders[item.font] = (font, *self.doc.encoder(font))
+                    used.append((e[0], e[1], e[2](item.text)))
                 else:
                     used.append(None)
             elif isinstance(item, Image):
@@ -574,7 +590,7 @@ class _Writer:
                 if TextRun not in drawn:
                     rules.colour(GRAY, _item_where(index, page, item))
                     drawn.add(TextRun)
-                if not NOT_UNICODE.isdisjoint(item.text):
+                if self.not_unicode and not NOT_UNICODE.isdisjoint(item.text):
                     rules.text(item, _item_where(index, page, item))
                 if not in_text:
                     ops.append("BT")

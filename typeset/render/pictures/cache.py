@@ -48,6 +48,29 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
+def library_versions() -> dict[str, str]:
+    """What decides the bytes besides our code: the versions of Pillow, LittleCMS, libjpeg
+    and zlib, part of every cache key. Read from Pillow's C modules (what `PIL.features` and
+    `ImageCms.core` report: tests/test_pictures_cache.py), not through PIL.Image, so that a
+    warm build, which finds every picture here, never imports Pillow's image machinery."""
+    import zlib
+
+    import PIL
+    from PIL import _imaging, _imagingcms
+    jpeg = _imaging.jpeglib_version if "jpeg_encoder" in dir(_imaging) else None
+    return {"pillow": PIL.__version__, "lcms": str(_imagingcms.littlecms_version),
+            "jpeg": str(jpeg), "zlib": zlib.ZLIB_VERSION}
+
+
+@functools.lru_cache(maxsize=None)
+def profile_digests() -> dict[str, str]:
+    """SHA-256 of both output intents' profiles (the shipped FOGRA39 and sRGB): part of every
+    cache key."""
+    from typeset.render.variants import CMYK_PROFILE, RGB_PROFILE, load_profile
+    return {"cmyk": hashlib.sha256(load_profile(CMYK_PROFILE)).hexdigest(),
+            "srgb": hashlib.sha256(load_profile(RGB_PROFILE)).hexdigest()}
+
+
 def cache_key(source_sha: str, target: dict, size: tuple[int, int] | None,
               profiles: dict[str, str], libraries: dict[str, str]) -> str:
     doc = {"format": FORMAT, "source": source_sha, "target": target,
@@ -88,7 +111,8 @@ def load(blob: bytes) -> Prepared | None:
         v = h[k]
         if not isinstance(v, tp) or (tp is int and isinstance(v, bool)):
             return None
-    body = blob[n + 4 + hlen:]
+    start = n + 4 + hlen
+    body = memoryview(blob)[start:]          # (no copy: a picture is megabytes)
     if (h["space"] not in (GRAY, RGB, ICC_RGB, CMYK) or h["filter"] not in ("DCTDecode",
                                                                               "FlateDecode")
             or not (0 < h["width"] <= 1 << 20 and 0 < h["height"] <= 1 << 20)
@@ -96,7 +120,7 @@ def load(blob: bytes) -> Prepared | None:
             or hashlib.sha256(body).hexdigest() != h["sha256"]
             or (h["space"] == ICC_RGB) != (h["icc"] > 0)):
         return None
-    data, icc = body[:h["data"]], body[h["data"]:]
+    data, icc = blob[start:start + h["data"]], blob[start + h["data"]:]
     return Prepared(h["width"], h["height"], h["space"], h["filter"], data,
                     decode_inverted=h["decode_inverted"], predictor=h["predictor"],
                     icc=icc or None, how=h["how"], ink=h["ink"])

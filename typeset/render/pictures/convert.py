@@ -50,7 +50,8 @@ _INK_ROUNDS = 6                    # JPEG encodings tried to settle the ink limi
 
 
 def library_versions() -> dict[str, str]:
-    """What decides the bytes besides our code: part of every cache key."""
+    """What decides the bytes besides our code: part of every cache key (cache.py reads them
+    without importing PIL.Image; this is the same dictionary, as PIL.features gives it)."""
     from PIL import ImageCms, features
     return {"pillow": Image.__version__, "lcms": str(ImageCms.core.littlecms_version),
             "jpeg": str(features.version("jpg")), "zlib": zlib.ZLIB_VERSION}

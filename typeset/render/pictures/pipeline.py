@@ -82,15 +82,12 @@ class Pictures:
         """The content key of the image `source` becomes (equal keys: one XObject)."""
         k = self._key_of.get(source)
         if k is None:
-            from typeset.render.pictures import colour
-            from typeset.render.pictures.convert import library_versions
             info = self.info(source)
             size = downsample_size(info.width_px, info.height_px, self._boxes.get(source, []),
                                    self.max_ppi, self.min_ppi)
             k = self._key_of[source] = cache.cache_key(
-                info.sha256, self.target.key(), size,
-                {"cmyk": colour.profile_sha(colour.cmyk_profile()),
-                 "srgb": colour.profile_sha(colour.srgb_profile())}, library_versions())
+                info.sha256, self.target.key(), size, dict(cache.profile_digests()),
+                cache.library_versions())
             self._size[k] = size
         return k
 
