@@ -14,6 +14,7 @@ import os
 import random
 import re
 import shutil
+from array import array
 from pathlib import Path
 
 import pytest
@@ -75,8 +76,20 @@ def test_face_record_round_trips(record):
     ident, rec, data = record
     back = F._decode_record(ident, data)
     assert back is not None
-    for k in ("cmap_cps", "cmap_gids", "advances", "family", "units_per_em", "ascent"):
+    for k in ("advances", "family", "units_per_em", "ascent"):
         assert back[k] == rec[k]
+    # the cmap, kept as a table of the BMP and the code points above it: the same mapping,
+    # in the same order, as the reader's arrays
+    cps, gids = array("I"), array("I")
+    cps.frombytes(rec["cmap_cps"])
+    gids.frombytes(rec["cmap_gids"])
+    cmap = F._Cmap.of(back)
+    assert list(cmap.items()) == list(zip(cps, gids)) and len(cmap) == len(cps)
+    assert any(cp >= 0x10000 for cp in cps)
+    assert all(cp in cmap and cmap[cp] == g for cp, g in zip(cps, gids))
+    assert 0x10FFFF not in cmap and 0xFFFF not in cmap and "中" not in cmap
+    with pytest.raises(KeyError):
+        cmap[0xE000]
     assert F._decode_record("0" * 64, data) is None          # another font's entry
 
 
@@ -107,13 +120,40 @@ def test_header_values_of_the_wrong_type_are_refused(record):
     body = data[17 + hlen:]
     body = body[:-32]
     for key, bad in [("units_per_em", "1000"), ("is_cff", 1), ("ink", {"—": [0, "x"]}),
-                     ("n_cmap", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
+                     ("n_high", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
         h = json.dumps({**header, key: bad}).encode()
         rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
         assert F._decode_record(ident, rec + hashlib.sha256(rec).digest()) is None, key
     h = json.dumps(header).encode()                       # the same, rebuilt: accepted
     rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
     assert F._decode_record(ident, rec + hashlib.sha256(rec).digest()) is not None
+
+
+def test_cmap_entries_out_of_range_are_refused(record):
+    """A face record whose checksum holds but whose cmap table names a glyph past the glyph
+    count, or lists a code point of the BMP among those above it, is refused."""
+    ident, _, data = record
+    hlen = int.from_bytes(data[13:17], "little")
+    header = json.loads(data[17:17 + hlen])
+    head, body = data[:17 + hlen], data[17 + hlen:-32]
+    g, n = header["num_glyphs"], header["n_high"]
+    assert n > 0
+
+    def sealed(b):
+        rec = head + b
+        return rec + hashlib.sha256(rec).digest()
+    assert F._decode_record(ident, sealed(body)) is not None
+    at = 2 * ord("中")                                   # 中's entry: glyph id + 1
+    assert F._decode_record(ident, sealed(body[:at] + (g + 1).to_bytes(2, "little")
+                                          + body[at + 2:])) is None
+    assert F._decode_record(ident, sealed(body[:at] + g.to_bytes(2, "little")
+                                          + body[at + 2:])) is not None   # the last glyph
+    high = F._BMP_BYTES                                  # the first code point above the BMP
+    assert F._decode_record(ident, sealed(body[:high] + (0x4E2D).to_bytes(4, "little")
+                                          + body[high + 4:])) is None
+    gid = F._BMP_BYTES + 4 * n                           # its glyph id
+    assert F._decode_record(ident, sealed(body[:gid] + g.to_bytes(4, "little")
+                                          + body[gid + 4:])) is None
 
 
 def _lines():
