@@ -230,3 +230,22 @@ def test_an_entry_the_file_cannot_hold_exactly_is_not_kept(tmp_path, monkeypatch
     cache.misses = 1
     cache.save()
     assert parcache.ParagraphCache("issue", lambda st: "x").old == {"good": good}
+
+
+def test_the_key_follows_each_styles_fingerprint():
+    """The fingerprints' repr is made once per set of styles: keys still differ whenever a
+    style's size or fonts do (another cache, another answer) and whatever styles a
+    paragraph uses, and are the same when asked again."""
+    from typeset.text import parcache
+    from typeset.text.types import BreakSettings, Span
+
+    bs = BreakSettings()
+    one = [Span("中文", "body")]
+    two = [Span("中", "body"), Span("文", "bold")]
+    bold = [Span("中文", "bold")]
+    first = parcache.ParagraphCache("x", lambda st: f"12.0|{st}", on_disk=False)
+    second = parcache.ParagraphCache("x", lambda st: "10.5|body" if st == "body" else
+                                     f"12.0|{st}", on_disk=False)
+    keys = [c.key(s, 100.0, bs, None) for c in (first, second) for s in (one, two, bold)]
+    assert len(set(keys)) == 5 and keys[2] == keys[5]          # bold's fingerprint is the same
+    assert [c.key(s, 100.0, bs, None) for c in (first, second) for s in (one, two, bold)] == keys

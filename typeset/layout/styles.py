@@ -100,7 +100,7 @@ class StyleBook:
         self._offsets: dict[tuple[float, ...], tuple[float, ...]] = {}
 
     def fingerprint(self, name: str) -> str:
-        """What a style measures with: its size and its font files (path, size, mtime)."""
+        """What a style measures with: its size and its font files' content (SHA-256)."""
         st = self.styles[name]
         return f"{st.size!r}|" + "|".join(f.identity for f in st.chain.faces)
 

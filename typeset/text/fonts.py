@@ -789,14 +789,15 @@ class FontChain:
     def missing(self, text: str) -> list[str]:
         """Distinct characters of `text` no face covers, in order of first occurrence
         (the invisible characters of typeset.model.chars are never missing)."""
-        if self._covered.issuperset(text):
+        covered = self._covered
+        if covered.issuperset(text):
             return []
-        seen: dict[str, None] = {}
-        for ch in text:
-            if ch not in seen and self.face_for(ch) is None and not is_ignorable(ch):
-                seen[ch] = None
-        self._covered.update(ch for ch in text if ch not in seen)
-        return list(seen)
+        # only the distinct characters not yet found are looked up (set operations, not a
+        # step per character of the text: the glyph check asks about every printed text)
+        new = set(text).difference(covered)
+        gaps = {ch for ch in new if self.face_for(ch) is None and not is_ignorable(ch)}
+        covered.update(new.difference(gaps))
+        return sorted(gaps, key=text.index)
 
     def __repr__(self) -> str:
         return f"FontChain({list(self.faces)!r})"

@@ -102,8 +102,10 @@ def _settings_repr(settings: BreakSettings) -> str:
 class ParagraphCache:
     def __init__(self, name: str, fingerprint: Callable[[str], str], *, on_disk: bool = True):
         """`name` identifies the issue (one file per issue); `fingerprint(style)` names the
-        fonts and size a style measures with. `on_disk=False`: in memory only (never read or
-        written)."""
+        fonts and size a style measures with (the same answer for a style as long as this
+        cache lives: it is asked once per set of styles). `on_disk=False`: in memory only
+        (never read or written)."""
+        self._fp_reprs: dict[tuple[str, ...], str] = {}
         self.path = cache_dir() / "paragraphs" / (
             hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".lines")
         self.on_disk = on_disk
@@ -143,13 +145,16 @@ class ParagraphCache:
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
             last_width: float | None, words: Sequence[int] | None = None,
             target: tuple | None = None) -> str:
-        styles = sorted({s.style for s in spans})
+        styles = tuple(sorted({s.style for s in spans}))
+        fps = self._fp_reprs.get(styles)
+        if fps is None:
+            fps = self._fp_reprs[styles] = repr([(st, self.fingerprint(st)) for st in styles])
         # the repr of the tuple (version, spans, widths, last width, settings, fingerprints,
         # words[, target]), written out so that the settings' repr is made once per settings
+        # and the fingerprints' once per set of styles
         parts = [_VERSION_REPR, repr([(s.text, s.style) for s in spans]),
                  repr(widths if isinstance(widths, (int, float)) else tuple(widths)),
-                 repr(last_width), _settings_repr(settings),
-                 repr([(st, self.fingerprint(st)) for st in styles]),
+                 repr(last_width), _settings_repr(settings), fps,
                  repr(None if words is None else tuple(words))]
         if target is not None:
             parts.append(repr(target))
