@@ -56,7 +56,7 @@ import sys
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from pathlib import Path
 
@@ -457,6 +457,13 @@ def _decode(data: bytes):
             return None
         old_words = {k: _bounds(v) for k, v in words.items()}
         entries: dict[str, tuple] = {}
+        names = [styles[i] for i in rstyles]              # each run's style
+        run_pairs = list(zip(names, rlens))
+        # every glyph of the file at once, Glyph(ch, style, x, width), made by the tuple
+        # constructor itself (no Python call each); each line takes its stretch
+        all_glyphs = list(map(_new_tuple, repeat(Glyph),
+                              zip(text, chain.from_iterable(map(repeat, names, rlens)),
+                                  xs, ws)))
         li = gi = ri = 0
         for key, count in zip(keys, counts):
             lines: list[Line] = []
@@ -464,26 +471,20 @@ def _decode(data: bytes):
             runs: list[tuple] = []
             for j in range(li, li + count):
                 n, nr = n_gl[j], n_rn[j]
-                lens = rlens[ri:ri + nr]
-                if sum(lens) != n:
-                    return None
-                names = [styles[i] for i in rstyles[ri:ri + nr]]
-                run = tuple(zip(names, lens))
                 if nr == 1:
-                    sts = repeat(names[0], n)
+                    if rlens[ri] != n:
+                        return None
+                    run = (run_pairs[ri],)
                 else:
-                    sts = [st for st, c in run for _ in range(c)]
-                chars = text[gi:gi + n]
+                    if sum(rlens[ri:ri + nr]) != n:
+                        return None
+                    run = tuple(run_pairs[ri:ri + nr])
                 f = flags[j]
                 measure, natural, adjust, indent = floats[4 * j:4 * j + 4]
-                # Glyph(ch, style, x, width), made by the tuple constructor itself (no Python
-                # call each)
-                glyphs = list(map(_new_tuple, repeat(Glyph),
-                                  zip(chars, sts, xs[gi:gi + n], ws[gi:gi + n])))
-                lines.append(Line(glyphs, measure, natural, adjust, bool(f & _LAST),
-                                  bool(f & _EMERGENCY), bool(f & _WIDOW), starts[j], ends[j],
-                                  indent))
-                texts.append(chars)
+                lines.append(Line(all_glyphs[gi:gi + n], measure, natural, adjust,
+                                  bool(f & _LAST), bool(f & _EMERGENCY), bool(f & _WIDOW),
+                                  starts[j], ends[j], indent))
+                texts.append(text[gi:gi + n])
                 runs.append(run)
                 gi += n
                 ri += nr
