@@ -249,3 +249,39 @@ def test_the_key_follows_each_styles_fingerprint():
     keys = [c.key(s, 100.0, bs, None) for c in (first, second) for s in (one, two, bold)]
     assert len(set(keys)) == 5 and keys[2] == keys[5]          # bold's fingerprint is the same
     assert [c.key(s, 100.0, bs, None) for c in (first, second) for s in (one, two, bold)] == keys
+
+
+def test_compose_pauses_the_garbage_collector_and_restores_it(cache_dir, monkeypatch):
+    """build.compose runs with Python's cyclic collector off (its objects all live until the
+    pages are written: collecting on the way only walks them again) and leaves it as it found
+    it, also when the build fails; the pages are those of a build with the collector on."""
+    import gc
+
+    from typeset import build
+    from typeset.errors import TypesetError
+
+    seen = []
+    real = build.paginate_issue
+
+    def spy(*args, **kw):
+        seen.append(gc.isenabled())
+        return real(*args, **kw)
+    monkeypatch.setattr(build, "paginate_issue", spy)
+    assert gc.isenabled()
+    paused = build.compose(SAMPLE)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        build.compose(SAMPLE)
+        assert not gc.isenabled()                  # off before: left off
+    finally:
+        gc.enable()
+
+    def fail(*args, **kw):
+        raise TypesetError("planted")
+    monkeypatch.setattr(build, "paginate_issue", fail)
+    with pytest.raises(TypesetError):
+        build.compose(SAMPLE)
+    assert gc.isenabled()
+    monkeypatch.setattr(build, "paginate_issue", real)
+    assert dump_pages(paused.pages) == dump_pages(build.compose.__wrapped__(SAMPLE).pages)
