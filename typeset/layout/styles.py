@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from math import copysign
 from operator import sub
 from pathlib import Path
 
@@ -192,10 +191,7 @@ class StyleBook:
                 if (face is not None and drawn.count(face) == len(drawn)
                         and not (self.connect_dashes and not _NO_JOINED.isdisjoint(chs))):
                     x0 = xs[0]
-                    # a line starting at +0.0 (most do) has its xs for offsets: x - 0.0 is x,
-                    # bit for bit, so no new floats are made just to be found shared
-                    offsets = xs if x0 == 0.0 and copysign(1.0, x0) > 0 else \
-                        tuple(map(sub, xs, repeat(x0)))
+                    offsets = tuple(map(sub, xs, repeat(x0)))
                     offsets = self._offsets.setdefault(offsets, offsets)
                     return [TextRun(x=x + x0, y=y, font=face.path, size=self.styles[style].size,
                                     text="".join(chs), xs=offsets, role=role)]
