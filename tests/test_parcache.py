@@ -285,3 +285,26 @@ def test_compose_pauses_the_garbage_collector_and_restores_it(cache_dir, monkeyp
     assert gc.isenabled()
     monkeypatch.setattr(build, "paginate_issue", real)
     assert dump_pages(paused.pages) == dump_pages(build.compose.__wrapped__(SAMPLE).pages)
+
+
+def test_a_remembered_key_is_the_key_of_exactly_those_values():
+    """Keys are remembered by texts, styles and the reprs of everything else: values that
+    compare equal but print differently (100 and 100.0, 0.0 and -0.0) keep their own keys,
+    as the digest of the whole repr gives them."""
+    import hashlib
+
+    from typeset.text import parcache
+    from typeset.text.types import BreakSettings, Span
+
+    bs = BreakSettings()
+    cache = parcache.ParagraphCache("x", lambda st: "fp", on_disk=False)
+    spans = [Span("中文", "body")]
+
+    def whole(widths, last):
+        return hashlib.sha256(repr((parcache._VERSION, [("中文", "body")], widths, last, bs,
+                                    [("body", "fp")], None)).encode("utf-8")).hexdigest()
+    for _ in range(2):
+        for widths, last in ((100, None), (100.0, None), (100.0, 0.0), (100.0, -0.0),
+                             ((100.0, 90.0), None), ((100.0, 90), None)):
+            assert cache.key(spans, widths, bs, last) == whole(widths, last), (widths, last)
+    assert len(cache._keys) == 6

@@ -106,6 +106,7 @@ class ParagraphCache:
         cache lives: it is asked once per set of styles). `on_disk=False`: in memory only
         (never read or written)."""
         self._fp_reprs: dict[tuple[str, ...], str] = {}
+        self._keys: dict[tuple, str] = {}
         self.path = cache_dir() / "paragraphs" / (
             hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".lines")
         self.on_disk = on_disk
@@ -145,21 +146,32 @@ class ParagraphCache:
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
             last_width: float | None, words: Sequence[int] | None = None,
             target: tuple | None = None) -> str:
-        styles = tuple(sorted({s.style for s in spans}))
+        pairs = tuple([(s.text, s.style) for s in spans])
+        rest = (repr(widths if isinstance(widths, (int, float)) else tuple(widths)),
+                repr(last_width), _settings_repr(settings),
+                repr(None if words is None else tuple(words)),
+                None if target is None else repr(target))
+        # A paragraph is asked for again and again (the make-up pass's trials, a table's
+        # widths at each size, articles that repeat it): its key is remembered by the texts
+        # and styles themselves (strings compare exactly) and the reprs of everything else,
+        # so the digest below is made once per distinct key.
+        memo = (pairs, rest)
+        got = self._keys.get(memo)
+        if got is not None:
+            return got
+        styles = tuple(sorted({st for _, st in pairs}))
         fps = self._fp_reprs.get(styles)
         if fps is None:
             fps = self._fp_reprs[styles] = repr([(st, self.fingerprint(st)) for st in styles])
         # the repr of the tuple (version, spans, widths, last width, settings, fingerprints,
         # words[, target]), written out so that the settings' repr is made once per settings
         # and the fingerprints' once per set of styles
-        parts = [_VERSION_REPR, repr([(s.text, s.style) for s in spans]),
-                 repr(widths if isinstance(widths, (int, float)) else tuple(widths)),
-                 repr(last_width), _settings_repr(settings), fps,
-                 repr(None if words is None else tuple(words))]
+        parts = [_VERSION_REPR, repr(list(pairs)), rest[0], rest[1], rest[2], fps, rest[3]]
         if target is not None:
-            parts.append(repr(target))
+            parts.append(rest[4])
         material = "(" + ", ".join(parts) + ")"
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+        got = self._keys[memo] = hashlib.sha256(material.encode("utf-8")).hexdigest()
+        return got
 
     def words(self, text: str) -> tuple[int, ...]:
         """The word boundaries of `text` (text/words.py), from this cache when it has them:
