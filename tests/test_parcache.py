@@ -308,3 +308,24 @@ def test_a_remembered_key_is_the_key_of_exactly_those_values():
                              ((100.0, 90.0), None), ((100.0, 90), None)):
             assert cache.key(spans, widths, bs, last) == whole(widths, last), (widths, last)
     assert len(cache._keys) == 6
+
+
+def test_a_warm_process_remembers_only_the_keys_its_last_build_used():
+    from typeset.text import parcache
+    from typeset.text.paragraph import SpecMetrics, set_paragraph
+    from typeset.text.types import BreakSettings, Span
+
+    bs = BreakSettings()
+    cache = parcache.ParagraphCache("x", lambda st: "fp", on_disk=False)
+    first, second = [Span("第一段", "body")], [Span("第二段", "body")]
+
+    def breaker(spans):
+        return lambda: set_paragraph(spans, 100.0, SpecMetrics(10.0), bs)
+    a = cache.lines(first, 100.0, bs, None, breaker(first))
+    cache.lines(second, 100.0, bs, None, breaker(second))
+    cache.next_build()
+    assert cache.lines(first, 100.0, bs, None, lambda: ["again"]) is a and cache.hits == 1
+    cache.next_build()                       # the second paragraph was not used: forgotten
+    assert len(cache._keys) == 1
+    assert cache.key(second, 100.0, bs, None) not in cache.old
+    assert cache.key(first, 100.0, bs, None) in cache.old

@@ -135,6 +135,9 @@ class ParagraphCache:
             self.old, self.old_words = self.new, self.new_words
             self.new, self.new_words = {}, {}
             self._read = {}                  # (what is in memory is checked as it is)
+            # remembered keys of what the last build used only (a long session's edits
+            # would otherwise pile up)
+            self._keys = {m: k for m, k in self._keys.items() if k in self.old}
             self._dirty = self.misses > 0 or getattr(self, "_dirty", False)
             self.hits = self.misses = 0
 
