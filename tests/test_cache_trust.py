@@ -14,6 +14,7 @@ import os
 import random
 import re
 import shutil
+from array import array
 from pathlib import Path
 
 import pytest
@@ -75,8 +76,20 @@ def test_face_record_round_trips(record):
     ident, rec, data = record
     back = F._decode_record(ident, data)
     assert back is not None
-    for k in ("cmap_cps", "cmap_gids", "advances", "family", "units_per_em", "ascent"):
+    for k in ("advances", "family", "units_per_em", "ascent"):
         assert back[k] == rec[k]
+    # the cmap, kept as a table of the BMP and the code points above it: the same mapping,
+    # in the same order, as the reader's arrays
+    cps, gids = array("I"), array("I")
+    cps.frombytes(rec["cmap_cps"])
+    gids.frombytes(rec["cmap_gids"])
+    cmap = F._Cmap.of(back)
+    assert list(cmap.items()) == list(zip(cps, gids)) and len(cmap) == len(cps)
+    assert any(cp >= 0x10000 for cp in cps)
+    assert all(cp in cmap and cmap[cp] == g for cp, g in zip(cps, gids))
+    assert 0x10FFFF not in cmap and 0xFFFF not in cmap and "中" not in cmap
+    with pytest.raises(KeyError):
+        cmap[0xE000]
     assert F._decode_record("0" * 64, data) is None          # another font's entry
 
 
@@ -107,7 +120,7 @@ def test_header_values_of_the_wrong_type_are_refused(record):
     body = data[17 + hlen:]
     body = body[:-32]
     for key, bad in [("units_per_em", "1000"), ("is_cff", 1), ("ink", {"—": [0, "x"]}),
-                     ("n_cmap", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
+                     ("n_high", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
         h = json.dumps({**header, key: bad}).encode()
         rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
         assert F._decode_record(ident, rec + hashlib.sha256(rec).digest()) is None, key
@@ -116,33 +129,88 @@ def test_header_values_of_the_wrong_type_are_refused(record):
     assert F._decode_record(ident, rec + hashlib.sha256(rec).digest()) is not None
 
 
+def test_cmap_entries_out_of_range_are_refused(record):
+    """A face record whose checksum holds but whose cmap table names a glyph past the glyph
+    count, or lists a code point of the BMP among those above it, is refused."""
+    ident, _, data = record
+    hlen = int.from_bytes(data[13:17], "little")
+    header = json.loads(data[17:17 + hlen])
+    head, body = data[:17 + hlen], data[17 + hlen:-32]
+    g, n = header["num_glyphs"], header["n_high"]
+    assert n > 0
+
+    def sealed(b):
+        rec = head + b
+        return rec + hashlib.sha256(rec).digest()
+    assert F._decode_record(ident, sealed(body)) is not None
+    at = 2 * ord("中")                                   # 中's entry: glyph id + 1
+    assert F._decode_record(ident, sealed(body[:at] + (g + 1).to_bytes(2, "little")
+                                          + body[at + 2:])) is None
+    assert F._decode_record(ident, sealed(body[:at] + g.to_bytes(2, "little")
+                                          + body[at + 2:])) is not None   # the last glyph
+    high = F._BMP_BYTES                                  # the first code point above the BMP
+    assert F._decode_record(ident, sealed(body[:high] + (0x4E2D).to_bytes(4, "little")
+                                          + body[high + 4:])) is None
+    gid = F._BMP_BYTES + 4 * n                           # its glyph id
+    assert F._decode_record(ident, sealed(body[:gid] + g.to_bytes(4, "little")
+                                          + body[gid + 4:])) is None
+
+
 def _lines():
     from typeset.text.linebreak import Glyph, Line
-    return [Line([Glyph("中", "body", 0.0, 12.0), Glyph("文", "bold", 12.0, 12.25)], 300.0,
+    # (the first line indented: its glyphs start at the indent, as the breaker sets them; an
+    # entry whose lines do not hold together is left out when the file is read)
+    return [Line([Glyph("中", "body", 24.0, 12.0), Glyph("文", "bold", 36.0, 12.25)], 300.0,
                  24.25, 0.125, False, widow=False, start=0, end=2, indent=24.0),
             Line([Glyph("。", "body", 0.0, 6.0)], 300.0, 6.0, 0.0, True, start=2, end=3)]
 
 
 def test_paragraph_cache_round_trips_exactly_and_refuses_damage(tmp_path, monkeypatch):
+    from tests.test_parcache import rewrite_file
+
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
     cache = P.ParagraphCache("issue", lambda style: "x")
     cache.new = {"k": _lines()}
     cache.misses = 1
     cache.save()
     assert P.ParagraphCache("issue", lambda s: "x").old == {"k": _lines()}
-    good = cache.path.read_text(encoding="utf-8")
-    doc = json.loads(good)
-    line = doc["entries"]["k"][0]
-    damaged = [
-        good[: len(good) // 2],                                    # truncated
-        json.dumps({**doc, "code": "other"}),                      # another version's file
-        json.dumps({**doc, "entries": {"k": [line[:-1]]}}),        # a field short
-        json.dumps({**doc, "entries": {"k": [[*line[:3], 1, *line[4:]]]}}),   # int for a bool
-        json.dumps({**doc, "entries": {"k": [[*line[:10], [["body", 5]], *line[11:]]]}}),
-        json.dumps({**doc, "entries": {"k": [[*line[:11], ["x", "y"], line[12]]]}}),
-        json.dumps({**doc, "entries": {"k": "not a list"}}),
-        "[" * 50_000,
-    ]
-    for text in damaged:
-        cache.path.write_text(text, encoding="utf-8")
-        assert P.ParagraphCache("issue", lambda s: "x").old == {}, text[:80]
+    good = cache.path.read_bytes()
+    # the body: counts (4 bytes an entry), per line 4 u32, a flag byte, 4 f64; per run a u16
+    # and a u32; per glyph x and width (f64); the characters
+    lines, runs, glyphs = 2, 3, 3
+    flags_at = 4 + 16 * lines
+    xs_at = flags_at + lines + 32 * lines + 6 * runs
+    text_at = xs_at + 16 * glyphs
+
+    def body(at, new):
+        return lambda b: b[:at] + new + b[at + len(new):]
+    damaged = {
+        "truncated": lambda: cache.path.write_bytes(good[: len(good) // 2]),
+        "a bit flipped": lambda: cache.path.write_bytes(good[:60] + bytes([good[60] ^ 4])
+                                                        + good[61:]),
+        "trailing junk": lambda: cache.path.write_bytes(good + b"\0"),
+        "another version's": lambda: rewrite_file(cache.path, header=lambda h: {**h, "code": "x"}),
+        "a count off": lambda: rewrite_file(cache.path, header=lambda h: {**h, "glyphs": 4}),
+        "a count not a number": lambda: rewrite_file(cache.path,
+                                                     header=lambda h: {**h, "runs": "3"}),
+        "a bool for a count": lambda: rewrite_file(cache.path, header=lambda h: {**h, "lines": True}),
+        "a key not a string": lambda: rewrite_file(cache.path, header=lambda h: {**h, "keys": [1]}),
+        "a style missing": lambda: rewrite_file(cache.path,
+                                                header=lambda h: {**h, "styles": ["body"]}),
+        "a flag byte of no meaning": lambda: rewrite_file(cache.path, body=body(flags_at, b"\x08")),
+        "an x not finite": lambda: rewrite_file(cache.path,
+                                                body=body(xs_at, bytes.fromhex("000000000000f07f"))),
+        "an x not a number": lambda: rewrite_file(cache.path,
+                                                  body=body(xs_at, bytes.fromhex("000000000000f87f"))),
+        "characters not UTF-8": lambda: rewrite_file(cache.path, body=body(text_at, b"\xff")),
+        "a run longer than its line": lambda: rewrite_file(
+            cache.path, body=body(4 + 16 * lines + lines + 32 * lines + 2 * runs,
+                                  (2).to_bytes(4, "little"))),
+        "garbage": lambda: cache.path.write_bytes(b"[" * 50_000),
+    }
+    for why, damage in damaged.items():
+        cache.path.write_bytes(good)
+        assert P.ParagraphCache("issue", lambda s: "x").old == {"k": _lines()}
+        damage()
+        assert cache.path.read_bytes() != good, why
+        assert P.ParagraphCache("issue", lambda s: "x").old == {}, why

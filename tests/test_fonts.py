@@ -224,6 +224,34 @@ def test_chain_missing_in_first_occurrence_order(library):
     assert chain.missing("正常文字，换行 Latin 123") == []
 
 
+def test_chain_missing_is_the_same_whatever_it_was_asked_before(library):
+    """Property: `missing` (distinct characters looked up once, the ones found remembered)
+    answers what a step through every character of the text would, in first-occurrence
+    order, whatever texts the chain was asked about before."""
+    from hypothesis import given, settings, strategies as st
+
+    from typeset.text.fonts import is_ignorable
+
+    kai, serif = library.face(KAI), library.face(SERIF)
+    alphabet = st.sampled_from(list("甲乙丙，。 aZ\t\x07\u200b\u2060\u200e") +
+                               ["\U000F0001", "\U000F0002", "\U00020000"])
+
+    def plain(chain, text):
+        out = []
+        for ch in text:
+            if ch not in out and chain.face_for(ch) is None and not is_ignorable(ch):
+                out.append(ch)
+        return out
+
+    @settings(max_examples=80, deadline=None)
+    @given(st.lists(st.text(alphabet, max_size=12), min_size=1, max_size=6))
+    def check(texts):
+        chain = FontChain([kai, serif])
+        for text in texts:
+            assert chain.missing(text) == plain(chain, text)
+    check()
+
+
 def test_only_invisible_characters_are_never_missing(library):
     """The glyph check skips exactly what the renderer never draws (chars.is_invisible):
     a tab or a control character that reached the fonts is missing like any other."""

@@ -8,6 +8,29 @@ from typeset.build import compose, render
 from typeset.render.debug import dump_pages
 
 
+def rewrite_file(path, header=None, body=None) -> None:
+    """Rewrite a paragraph cache file (text/parcache.py's format) with its header (a dict)
+    and/or body (bytes) changed by these functions, under a checksum that holds: what the
+    reader's other checks must catch."""
+    import hashlib
+    import json
+
+    from typeset.text import parcache
+
+    data = path.read_bytes()[:-32]
+    at = len(parcache._MAGIC)
+    hlen = int.from_bytes(data[at:at + 4], "little")
+    head = json.loads(data[at + 4:at + 4 + hlen])
+    rest = data[at + 4 + hlen:]
+    if header is not None:
+        head = header(head)
+    if body is not None:
+        rest = body(rest)
+    h = json.dumps(head).encode("ascii")
+    out = parcache._MAGIC + len(h).to_bytes(4, "little") + h + rest
+    path.write_bytes(out + hashlib.sha256(out).digest())
+
+
 @pytest.fixture
 def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
@@ -16,7 +39,7 @@ def cache_dir(tmp_path, monkeypatch):
 
 def test_cold_warm_and_uncached_builds_are_identical(cache_dir):
     cold = compose(SAMPLE)
-    assert list((cache_dir / "paragraphs").glob("*.json"))
+    assert list((cache_dir / "paragraphs").glob("*.lines"))
     warm = compose(SAMPLE)
     plain = compose(SAMPLE, use_cache=False)
     assert dump_pages(cold.pages) == dump_pages(warm.pages) == dump_pages(plain.pages)
@@ -41,18 +64,17 @@ def test_word_boundaries_are_cached_and_planted_ones_ignored(cache_dir):
     """The sample's wrapping titles are segmented once; the cache file keeps the boundaries,
     and a damaged answer (falling, zero, not a number, past the text) is never used: the build
     is the same as without a cache."""
-    import json
-
-    from typeset.text import words
+    from typeset.text import parcache, words
 
     cold = compose(SAMPLE)
-    (path,) = (cache_dir / "paragraphs").glob("*.json")
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["words"] and all(isinstance(v, list) for v in doc["words"].values())
+    (path,) = (cache_dir / "paragraphs").glob("*.lines")
+    _, found = parcache._decode(path.read_bytes())
+    assert found and all(isinstance(v, tuple) and v for v in found.values())
     plain = dump_pages(compose(SAMPLE, use_cache=False).pages)
+    good = path.read_bytes()
     for planted in ([5, 4], [0], ["x"], [10 ** 9], "nonsense", [True]):
-        doc["words"] = {k: planted for k in doc["words"]}
-        path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+        path.write_bytes(good)
+        rewrite_file(path, header=lambda h: {**h, "words": {k: planted for k in h["words"]}})
         words._memo.clear()
         assert dump_pages(compose(SAMPLE).pages) == plain == dump_pages(cold.pages), planted
 
@@ -87,3 +109,223 @@ def test_the_key_is_the_digest_of_the_whole_tuple_repr(cache_dir):
         assert cache.key(spans, widths, bs, last, words, target) == \
             hashlib.sha256(material.encode("utf-8")).hexdigest()
     check()
+
+
+def _through_the_file(tmp_path, spans, widths, lines, last=None):
+    """Write `lines` as the entry of paragraph `spans` into a cache file, read the file with
+    another cache and ask it for the paragraph: (the lines it gave, whether the entry was
+    used)."""
+    from typeset.text import parcache
+    from typeset.text.types import BreakSettings
+
+    bs = BreakSettings()
+    one = parcache.ParagraphCache(str(tmp_path / "issue.yaml"), lambda st: f"fp-{st}")
+    one.new = {one.key(spans, widths, bs, last): lines}
+    one.misses = 1
+    one.save()
+    two = parcache.ParagraphCache(str(tmp_path / "issue.yaml"), lambda st: f"fp-{st}")
+    got = two.lines(spans, widths, bs, last, lambda: ["broken again"])
+    return got, two.hits == 1
+
+
+def _bad_variants(spans, good):
+    """Lines that are not the paragraph's, each way a planted entry could be wrong."""
+    from dataclasses import replace
+
+    from typeset.text.linebreak import Glyph
+
+    def edited(i, **change):
+        lines = [replace(ln, glyphs=list(ln.glyphs)) for ln in good]
+        lines[i] = replace(lines[i], **change)
+        return lines
+    first = good[0]
+    g0 = first.glyphs
+    return {
+        "other characters": edited(0, glyphs=[g0[1]._replace(ch="反")] + g0[1:]),
+        "another style": edited(0, glyphs=[g0[0]._replace(style="bold")] + g0[1:]),
+        "another style later": edited(1, glyphs=good[1].glyphs[:-1] + [
+            good[1].glyphs[-1]._replace(style="kai")]),
+        "a line lost": good[:1] + good[2:],
+        "the last line lost": good[:-1],
+        "a glyph lost": edited(0, glyphs=g0[:-1]),
+        "a line added": good + [good[-1]],
+        "another measure": edited(1, measure=200.0),
+        "off the measure": edited(1, glyphs=[g._replace(x=g.x + 50) for g in good[1].glyphs]),
+        "left of the line": edited(1, glyphs=[g._replace(x=g.x - 50) for g in good[1].glyphs]),
+        "stepping back": edited(1, glyphs=[good[1].glyphs[0]._replace(x=good[1].glyphs[1].x),
+                                           good[1].glyphs[1]._replace(x=good[1].glyphs[0].x)]
+                                + good[1].glyphs[2:]),
+        "not the last": edited(len(good) - 1, last=False),
+        "two last lines": edited(0, last=True),
+        "indent past the measure": edited(0, indent=500.0),
+        "positions shifted": edited(0, start=1, end=first.end + 1,
+                                    glyphs=[Glyph(c, "body", g.x, g.width) for c, g in
+                                            zip(spans[0].text[1:] + "加", g0)]),
+    }
+
+
+def test_an_entry_read_from_the_file_is_checked_as_lines_match_checks(tmp_path, monkeypatch):
+    """An entry read from the file is checked in two halves (its shape when read, its
+    characters, style runs and measures at use): together they accept and refuse exactly
+    what `lines_match` does — a good entry is used as it was written, a planted one never."""
+    from typeset.text.linebreak import Span
+    from typeset.text.paragraph import SpecMetrics, set_paragraph
+    from typeset.text.parcache import lines_match
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    spans = [Span("正文第一段，"), Span("加粗", "bold"), Span("的文字 continues here 以及更多的文字。")]
+    good = set_paragraph(spans, 100.0, SpecMetrics(10.0))
+    assert len(good) > 2
+    got, used = _through_the_file(tmp_path, spans, 100.0, good)
+    assert used and got == good
+    for why, lines in _bad_variants(spans, good).items():
+        assert not lines_match(spans, lines, 100.0), why
+        got, used = _through_the_file(tmp_path, spans, 100.0, lines)
+        assert not used and got == ["broken again"], why
+    got, used = _through_the_file(tmp_path, [Span("另一段文字")], 100.0, good)
+    assert not used
+
+
+def test_fresh_breaks_go_through_the_file_unchanged(tmp_path, monkeypatch):
+    """Property: whatever the text, styles and measures, the lines the breaker sets are read
+    back from the file exactly (every float, flag and style) and used."""
+    from hypothesis import given, settings, strategies as st
+
+    from typeset.text.linebreak import Span
+    from typeset.text.paragraph import SpecMetrics, set_paragraph
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    alphabet = st.sampled_from(list("政协委员会议，。、“”《》（）——……abc 123-/") + ["\u200b"])
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.tuples(st.text(alphabet, min_size=1, max_size=40),
+                              st.sampled_from(["body", "bold", "kai"])), min_size=1, max_size=4),
+           st.lists(st.sampled_from([60.0, 100.0, 155.0]), min_size=1, max_size=3),
+           st.one_of(st.none(), st.just(80.0)))
+    def check(parts, widths, last):
+        spans = [Span(t, s) for t, s in parts]
+        lines = set_paragraph(spans, widths, SpecMetrics(10.0), last_width=last)
+        got, used = _through_the_file(tmp_path, spans, widths, lines, last)
+        assert used and got == lines
+        assert [[tuple(map(repr, g)) for g in ln.glyphs] for ln in got] == \
+            [[tuple(map(repr, g)) for g in ln.glyphs] for ln in lines]
+    check()
+
+
+def test_an_entry_the_file_cannot_hold_exactly_is_not_kept(tmp_path, monkeypatch):
+    """A number that is not a float (an int would come back a float) or a glyph that is not
+    one character: the entry is left out of the file (broken afresh next time), the others
+    are kept."""
+    from dataclasses import replace
+
+    from typeset.text import parcache
+    from typeset.text.linebreak import Glyph, Line
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
+    good = [Line([Glyph("中", "body", 0.0, 12.0)], 300.0, 12.0, 0.0, True, start=0, end=1)]
+    cache = parcache.ParagraphCache("issue", lambda st: "x")
+    cache.new = {"good": good, "int": [replace(good[0], measure=300)],
+                 "two chars": [replace(good[0], glyphs=[Glyph("中文", "body", 0.0, 12.0)])],
+                 "int x": [replace(good[0], glyphs=[Glyph("中", "body", 0, 12.0)])]}
+    cache.misses = 1
+    cache.save()
+    assert parcache.ParagraphCache("issue", lambda st: "x").old == {"good": good}
+
+
+def test_the_key_follows_each_styles_fingerprint():
+    """The fingerprints' repr is made once per set of styles: keys still differ whenever a
+    style's size or fonts do (another cache, another answer) and whatever styles a
+    paragraph uses, and are the same when asked again."""
+    from typeset.text import parcache
+    from typeset.text.types import BreakSettings, Span
+
+    bs = BreakSettings()
+    one = [Span("中文", "body")]
+    two = [Span("中", "body"), Span("文", "bold")]
+    bold = [Span("中文", "bold")]
+    first = parcache.ParagraphCache("x", lambda st: f"12.0|{st}", on_disk=False)
+    second = parcache.ParagraphCache("x", lambda st: "10.5|body" if st == "body" else
+                                     f"12.0|{st}", on_disk=False)
+    keys = [c.key(s, 100.0, bs, None) for c in (first, second) for s in (one, two, bold)]
+    assert len(set(keys)) == 5 and keys[2] == keys[5]          # bold's fingerprint is the same
+    assert [c.key(s, 100.0, bs, None) for c in (first, second) for s in (one, two, bold)] == keys
+
+
+def test_compose_pauses_the_garbage_collector_and_restores_it(cache_dir, monkeypatch):
+    """build.compose runs with Python's cyclic collector off (its objects all live until the
+    pages are written: collecting on the way only walks them again) and leaves it as it found
+    it, also when the build fails; the pages are those of a build with the collector on."""
+    import gc
+
+    from typeset import build
+    from typeset.errors import TypesetError
+
+    seen = []
+    real = build.paginate_issue
+
+    def spy(*args, **kw):
+        seen.append(gc.isenabled())
+        return real(*args, **kw)
+    monkeypatch.setattr(build, "paginate_issue", spy)
+    assert gc.isenabled()
+    paused = build.compose(SAMPLE)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        build.compose(SAMPLE)
+        assert not gc.isenabled()                  # off before: left off
+    finally:
+        gc.enable()
+
+    def fail(*args, **kw):
+        raise TypesetError("planted")
+    monkeypatch.setattr(build, "paginate_issue", fail)
+    with pytest.raises(TypesetError):
+        build.compose(SAMPLE)
+    assert gc.isenabled()
+    monkeypatch.setattr(build, "paginate_issue", real)
+    assert dump_pages(paused.pages) == dump_pages(build.compose.__wrapped__(SAMPLE).pages)
+
+
+def test_a_remembered_key_is_the_key_of_exactly_those_values():
+    """Keys are remembered by texts, styles and the reprs of everything else: values that
+    compare equal but print differently (100 and 100.0, 0.0 and -0.0) keep their own keys,
+    as the digest of the whole repr gives them."""
+    import hashlib
+
+    from typeset.text import parcache
+    from typeset.text.types import BreakSettings, Span
+
+    bs = BreakSettings()
+    cache = parcache.ParagraphCache("x", lambda st: "fp", on_disk=False)
+    spans = [Span("中文", "body")]
+
+    def whole(widths, last):
+        return hashlib.sha256(repr((parcache._VERSION, [("中文", "body")], widths, last, bs,
+                                    [("body", "fp")], None)).encode("utf-8")).hexdigest()
+    for _ in range(2):
+        for widths, last in ((100, None), (100.0, None), (100.0, 0.0), (100.0, -0.0),
+                             ((100.0, 90.0), None), ((100.0, 90), None)):
+            assert cache.key(spans, widths, bs, last) == whole(widths, last), (widths, last)
+    assert len(cache._keys) == 6
+
+
+def test_a_warm_process_remembers_only_the_keys_its_last_build_used():
+    from typeset.text import parcache
+    from typeset.text.paragraph import SpecMetrics, set_paragraph
+    from typeset.text.types import BreakSettings, Span
+
+    bs = BreakSettings()
+    cache = parcache.ParagraphCache("x", lambda st: "fp", on_disk=False)
+    first, second = [Span("第一段", "body")], [Span("第二段", "body")]
+
+    def breaker(spans):
+        return lambda: set_paragraph(spans, 100.0, SpecMetrics(10.0), bs)
+    a = cache.lines(first, 100.0, bs, None, breaker(first))
+    cache.lines(second, 100.0, bs, None, breaker(second))
+    cache.next_build()
+    assert cache.lines(first, 100.0, bs, None, lambda: ["again"]) is a and cache.hits == 1
+    cache.next_build()                       # the second paragraph was not used: forgotten
+    assert len(cache._keys) == 1
+    assert cache.key(second, 100.0, bs, None) not in cache.old
+    assert cache.key(first, 100.0, bs, None) in cache.old

@@ -230,15 +230,14 @@ def test_the_writer_refuses_an_input_by_identity(tmp_path):
 
 def test_paragraph_cache_cannot_change_the_printed_text(tmp_path, warm):
     m, cache, reference = warm_copy(warm, tmp_path)
+    from tests.test_parcache import rewrite_file
+
     patched = 0
-    for f in (cache / "paragraphs").glob("*.json"):
-        doc = json.loads(f.read_text(encoding="utf-8"))
-        for lines in doc["entries"].values():
-            for line in lines:
-                if "正文第一段" in line[9]:
-                    line[9] = line[9].replace("正文第一段", "反文第二段")
-                    patched += 1
-        f.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    for f in (cache / "paragraphs").glob("*.lines"):
+        # the lines' characters, edited in place (as many UTF-8 bytes), under a good checksum
+        found = f.read_bytes().count("正文第一段".encode())
+        rewrite_file(f, body=lambda b: b.replace("正文第一段".encode(), "反文第二段".encode()))
+        patched += found
     assert patched
     rc, out, _ = child("build", m, "-o", tmp_path / "2.pdf", cwd=tmp_path, cache=cache)
     assert rc == 0, out

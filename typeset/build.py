@@ -5,6 +5,8 @@ did. Nothing is written until every page is laid out and every character has a g
 """
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +95,25 @@ def prefetch_fonts(manifest: Path, layout_override: str | None = None) -> None:
         return
 
 
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector paused (if it was on) for a call of `compose`, and
+    on again after. Composing makes some 130k tracked objects on a ten-times issue (glyph
+    lists, lines, runs, frames, pages) that all live on until the pages are written, and each
+    collection on the way walked them again: ~20 % of the compose stage's CPU (the sample
+    ~15 of ~130 ms, a ten-times issue ~110 of ~550). Composing makes no cyclic garbage to
+    speak of (peak memory of a ten-times build the same, measured); what there is is
+    collected after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@collector_paused()                    # (a fresh pause for each call)
 def compose(manifest: Path, *, layout_override: str | None = None,
             library: FontLibrary | None = None, use_cache: bool = True,
             loaded: tuple[Issue, Layout] | None = None) -> Composition:

@@ -155,17 +155,21 @@ def pictures_of(obj, found: list | None = None, _depth: int = 0) -> list:
         return found
     if isinstance(obj, PictureInfo):
         found.append(obj)
-    elif is_dataclass(obj) and not isinstance(obj, type):
+        return found
+    if is_dataclass(obj) and not isinstance(obj, type):
         names = _FIELDS.get(type(obj))
         if names is None:
             names = _FIELDS[type(obj)] = _picture_fields(type(obj), PictureInfo)
-        for name in names:
-            pictures_of(getattr(obj, name, None), found, _depth + 1)
+        values = [getattr(obj, name, None) for name in names]
     elif isinstance(obj, (list, tuple)):
-        for x in obj:
-            pictures_of(x, found, _depth + 1)
+        values = obj
     elif isinstance(obj, dict):
-        for x in obj.values():
+        values = obj.values()
+    else:
+        return found
+    leaves = _LEAVES
+    for x in values:
+        if type(x) not in leaves:        # (most values are text: no call for them)
             pictures_of(x, found, _depth + 1)
     return found
 

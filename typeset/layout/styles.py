@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter, sub
+from operator import sub
 from pathlib import Path
 
 from typeset.errors import TypesetError
@@ -22,7 +22,6 @@ from typeset.text.linebreak import Line
 
 JOINED = "\u2014"      # EM DASH: two make the 破折号
 _NO_JOINED = frozenset(JOINED)
-_CH, _STYLE, _X = attrgetter("ch"), attrgetter("style"), attrgetter("x")
 
 
 class _Advances(dict):
@@ -100,7 +99,7 @@ class StyleBook:
         self._offsets: dict[tuple[float, ...], tuple[float, ...]] = {}
 
     def fingerprint(self, name: str) -> str:
-        """What a style measures with: its size and its font files (path, size, mtime)."""
+        """What a style measures with: its size and its font files' content (SHA-256)."""
         st = self.styles[name]
         return f"{st.size!r}|" + "|".join(f.identity for f in st.chain.faces)
 
@@ -179,24 +178,23 @@ class StyleBook:
         glyphs = line.glyphs
         if glyphs:
             # Most lines are one style drawn by one face: one run, made without a loop in
-            # Python (what the general way below gives, exactly).
-            style = glyphs[0].style
-            styles = list(map(_STYLE, glyphs))
+            # Python (what the general way below gives, exactly). The glyphs' fields are
+            # taken apart in one pass (zip).
+            chs, styles, xs, _ = zip(*glyphs)
+            style = styles[0]
             if styles.count(style) == len(styles) and style not in self.rise:
-                text = "".join(map(_CH, glyphs))
                 faces = self._drawn.get(style)
                 if faces is None:
                     faces = self._drawn[style] = _DrawnFaces(self, style)
-                drawn = list(map(faces.__getitem__, text))
+                drawn = list(map(faces.__getitem__, chs))
                 face = drawn[0]
                 if (face is not None and drawn.count(face) == len(drawn)
-                        and not (self.connect_dashes and not _NO_JOINED.isdisjoint(text))):
-                    xs = list(map(_X, glyphs))
+                        and not (self.connect_dashes and not _NO_JOINED.isdisjoint(chs))):
                     x0 = xs[0]
                     offsets = tuple(map(sub, xs, repeat(x0)))
                     offsets = self._offsets.setdefault(offsets, offsets)
                     return [TextRun(x=x + x0, y=y, font=face.path, size=self.styles[style].size,
-                                    text=text, xs=offsets, role=role)]
+                                    text="".join(chs), xs=offsets, role=role)]
         return self._runs(line, x, y, role)
 
     def _runs(self, line: Line, x: float, y: float, role: str) -> list[TextRun]:

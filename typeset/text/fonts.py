@@ -35,8 +35,13 @@ records as the font's SHA-256 (provenance.py), which must never be a remembered 
 file is a plain binary layout, parsed defensively:
 
     b"typeset-face\n"  u32 LE header length  header (ASCII JSON: format, font hash, names,
-    metrics, ink, counts)  body: code points (u32 LE), glyph ids (u32 LE), advances (u16 LE)
+    metrics, ink, counts)  body: the cmap's Basic Multilingual Plane as a table of 65,536
+    entries (u16 LE: glyph id + 1, 0 for a code point not mapped), the code points above it
+    (u32 LE) and their glyph ids (u32 LE), advances (u16 LE)
     SHA-256 of everything before it (32 bytes)
+
+The table is what the face looks characters up in (`_Cmap`), taken as it is read: a warm
+build makes no dict of the ~45k code points of a CJK face (~6 ms a face, format 5 did).
 
 Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
 hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
@@ -55,6 +60,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from pathlib import Path
+from itertools import compress
 from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
@@ -65,7 +71,7 @@ from typeset.text import sfnt
 from typeset.text.cff import CFF
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
-_CACHE_FORMAT = 5            # bump when the cached record changes
+_CACHE_FORMAT = 6            # bump when the cached record changes
 _CACHE_MAGIC = b"typeset-face\n"
 _CACHE_LIMIT = 64 << 20      # no face record comes near this; a larger file is not read
 _FONT_SUFFIXES = (".otf", ".ttf")
@@ -136,6 +142,78 @@ def is_ignorable(ch: str) -> bool:
     return is_invisible(ch)
 
 
+class _Cmap(Mapping):
+    """A face's Unicode cmap, code point -> glyph id: the Basic Multilingual Plane a table of
+    65,536 entries (array "H": glyph id + 1, 0 for a code point not mapped), the planes above
+    it a dict. Made from a face record as it is (`of`), with no step per code point when the
+    record comes from the face cache. Iterates in code point order, as the cmap's arrays."""
+
+    __slots__ = ("_bmp", "_high")
+
+    def __init__(self, bmp: array, high: dict[int, int]):
+        self._bmp = bmp
+        self._high = high
+
+    @classmethod
+    def of(cls, rec: dict) -> "_Cmap":
+        """The cmap of a face record in the face cache's form (`_with_table`)."""
+        bmp = array("H")
+        bmp.frombytes(rec["cmap_bmp"])
+        cps = array("I")
+        cps.frombytes(rec["cmap_high_cps"])
+        gids = array("I")
+        gids.frombytes(rec["cmap_high_gids"])
+        return cls(bmp, dict(zip(cps, gids)))
+
+    def __getitem__(self, cp: int) -> int:
+        if type(cp) is int and 0 <= cp < 0x10000:
+            g = self._bmp[cp]
+            if g:
+                return g - 1
+            raise KeyError(cp)
+        return self._high[cp]
+
+    def __contains__(self, cp) -> bool:
+        if type(cp) is int and 0 <= cp < 0x10000:
+            return self._bmp[cp] != 0
+        return cp in self._high
+
+    def get(self, cp, default=None):
+        try:
+            return self[cp]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[int]:
+        yield from compress(range(0x10000), self._bmp)
+        yield from self._high
+
+    def __len__(self) -> int:
+        return len(self._bmp) - self._bmp.count(0) + len(self._high)
+
+
+def _with_table(rec: dict) -> dict:
+    """A face record as the readers make it (the cmap as sorted code points and their glyph
+    ids, u32) with the cmap also in the face cache's form: "cmap_bmp" the table of the Basic
+    Multilingual Plane (u16: glyph id + 1, 0 none), "cmap_high_cps" and "cmap_high_gids" the
+    code points above it and their glyph ids (u32); all native order. A record that has them
+    is returned as it is."""
+    if "cmap_bmp" in rec:
+        return rec
+    cps = array("I")
+    cps.frombytes(rec["cmap_cps"])
+    gids = array("I")
+    gids.frombytes(rec["cmap_gids"])
+    at = bisect_left(cps, 0x10000)
+    bmp = array("H", bytes(2 * 0x10000))
+    for cp, g in zip(cps[:at], gids[:at]):
+        if g >= 0xFFFF:             # (a glyph id is below the glyph count, at most 65,535)
+            raise ValueError("glyph id out of range")
+        bmp[cp] = g + 1
+    return {**rec, "cmap_bmp": bmp.tobytes(), "cmap_high_cps": cps[at:].tobytes(),
+            "cmap_high_gids": gids[at:].tobytes()}
+
+
 class FontFace:
     """One font file, measured.
 
@@ -168,7 +246,7 @@ class FontFace:
             self.identity += f"#{self.index}"
         rec = _load_cached(self.identity) if use_cache else None
         if rec is None:
-            rec = _read_font(self.file, self.index)
+            rec = _with_table(_read_font(self.file, self.index))
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
@@ -195,11 +273,7 @@ class FontFace:
         self.weight = rec["weight"]
         self.is_cff = rec["is_cff"]
         self.is_fixed_pitch = rec["is_fixed_pitch"]
-        cps = array("I")
-        cps.frombytes(rec["cmap_cps"])
-        gids = array("I")
-        gids.frombytes(rec["cmap_gids"])
-        self._cmap: dict[int, int] = dict(zip(cps, gids))
+        self._cmap = _Cmap.of(rec)
         adv = array("H")
         adv.frombytes(rec["advances"])
         self._adv_units = adv
@@ -534,6 +608,7 @@ def _le(data: bytes, code: str) -> bytes:
     return a.tobytes()
 
 
+_BMP_BYTES = 2 * 0x10000     # the cmap table of the Basic Multilingual Plane (u16 each)
 _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per_em": int,
                  "ascent": (int, float), "descent": (int, float), "cap_height": (int, float),
                  "italic_angle": (int, float), "weight": int, "is_cff": bool,
@@ -541,13 +616,14 @@ _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per
 
 
 def _encode_record(identity: str, rec: dict) -> bytes:
-    cps, gids, adv = (_le(rec["cmap_cps"], "I"), _le(rec["cmap_gids"], "I"),
-                      _le(rec["advances"], "H"))
-    body = cps + gids + adv
+    rec = _with_table(rec)
+    bmp, high_cps, high_gids, adv = (_le(rec["cmap_bmp"], "H"), _le(rec["cmap_high_cps"], "I"),
+                                     _le(rec["cmap_high_gids"], "I"), _le(rec["advances"], "H"))
+    body = bmp + high_cps + high_gids + adv
     header = {k: rec[k] for k in _HEADER_TYPES}
     header.update(format=_CACHE_FORMAT, font=identity, bbox=list(rec["bbox"]),
                   ink={ch: list(v) for ch, v in rec["ink"].items()},
-                  n_cmap=len(cps) // 4, n_advances=len(adv) // 2)
+                  n_high=len(high_cps) // 4, n_advances=len(adv) // 2)
     h = json.dumps(header, ensure_ascii=True, sort_keys=True).encode("ascii")
     data = _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
     return data + hashlib.sha256(data).digest()
@@ -574,7 +650,7 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
             v = header.get(k)
             if not isinstance(v, t) or (t is int and isinstance(v, bool)):
                 return None
-        n, g = header.get("n_cmap"), header.get("n_advances")
+        n, g = header.get("n_high"), header.get("n_advances")
         bbox, ink = header.get("bbox"), header.get("ink")
         if (not isinstance(n, int) or not isinstance(g, int) or n < 0 or g < 1
                 or not 16 <= header["units_per_em"] <= 16384 or header["num_glyphs"] != g
@@ -582,16 +658,26 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
                 or not isinstance(ink, dict)
                 or not all(isinstance(c, str) and len(c) == 1 and isinstance(v, list)
                            and len(v) == 2 and all(map(num, v)) for c, v in ink.items())
-                or len(body) != 8 * n + 2 * g):
+                or len(body) != _BMP_BYTES + 8 * n + 2 * g):
             return None
-        cps, gids = _le(body[:4 * n], "I"), _le(body[4 * n:8 * n], "I")
+        bmp = _le(body[:_BMP_BYTES], "H")
+        at = _BMP_BYTES
+        cps, gids = _le(body[at:at + 4 * n], "I"), _le(body[at + 4 * n:at + 8 * n], "I")
+        check = array("H")
+        check.frombytes(bmp)
+        if max(check) > g:                     # (glyph id + 1, 0 for none)
+            return None
         check = array("I")
         check.frombytes(gids)
         if n and max(check) >= g:
             return None
+        check = array("I")
+        check.frombytes(cps)
+        if n and not (min(check) >= 0x10000 and max(check) <= 0x10FFFF):
+            return None
         rec = {k: header[k] for k in _HEADER_TYPES}
-        rec.update(bbox=bbox, ink={c: tuple(v) for c, v in ink.items()}, cmap_cps=cps,
-                   cmap_gids=gids, advances=_le(body[8 * n:], "H"))
+        rec.update(bbox=bbox, ink={c: tuple(v) for c, v in ink.items()}, cmap_bmp=bmp,
+                   cmap_high_cps=cps, cmap_high_gids=gids, advances=_le(body[at + 8 * n:], "H"))
         return rec
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
@@ -703,14 +789,15 @@ class FontChain:
     def missing(self, text: str) -> list[str]:
         """Distinct characters of `text` no face covers, in order of first occurrence
         (the invisible characters of typeset.model.chars are never missing)."""
-        if self._covered.issuperset(text):
+        covered = self._covered
+        if covered.issuperset(text):
             return []
-        seen: dict[str, None] = {}
-        for ch in text:
-            if ch not in seen and self.face_for(ch) is None and not is_ignorable(ch):
-                seen[ch] = None
-        self._covered.update(ch for ch in text if ch not in seen)
-        return list(seen)
+        # only the distinct characters not yet found are looked up (set operations, not a
+        # step per character of the text: the glyph check asks about every printed text)
+        new = set(text).difference(covered)
+        gaps = {ch for ch in new if self.face_for(ch) is None and not is_ignorable(ch)}
+        covered.update(new.difference(gaps))
+        return sorted(gaps, key=text.index)
 
     def __repr__(self) -> str:
         return f"FontChain({list(self.faces)!r})"
