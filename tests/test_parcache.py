@@ -87,3 +87,47 @@ def test_the_key_is_the_digest_of_the_whole_tuple_repr(cache_dir):
         assert cache.key(spans, widths, bs, last, words, target) == \
             hashlib.sha256(material.encode("utf-8")).hexdigest()
     check()
+
+
+def test_lines_read_from_the_cache_share_one_string_per_character(cache_dir):
+    """A glyph read from the cache keeps the one string object of its character (iterating
+    a string makes a new 76-byte object for each CJK character; an issue of distinct text
+    holds millions of glyphs): as many character objects as distinct characters."""
+    from typeset.text.parcache import _dump, _line
+
+    compose(SAMPLE)                                   # fills the cache
+    warm = compose(SAMPLE)
+    lines = [sl.line for fr in warm.frames for pl in fr.placements
+             for sl in getattr(pl.item, "lines", ())]
+    glyphs = [g for ln in lines for g in ln.glyphs]
+    assert len(glyphs) > 10000
+    assert len({id(g.ch) for g in glyphs}) == len({g.ch for g in glyphs})
+    again = _line(_dump(lines[0]))                    # the same line read again: same objects
+    assert again == lines[0]
+    assert all(a.ch is b.ch for a, b in zip(again.glyphs, lines[0].glyphs))
+    # equal glyphs and numbers of the lines read from one file are one object each
+    assert len({id(g) for g in glyphs}) < 0.8 * len(glyphs)
+    assert len({id(g.x) for g in glyphs}) == len({g.x for g in glyphs})
+    assert len({id(g.width) for g in glyphs}) == len({g.width for g in glyphs})
+
+
+def test_shared_lines_keep_the_sign_of_a_zero_and_integers():
+    """Sharing never changes a line read: -0.0 equals 0.0 and 1 equals 1.0, but a line holding
+    one keeps its own objects (bit for bit and type for type what the file says)."""
+    import math
+
+    from typeset.text.parcache import _Shared, _line
+
+    def row(xs, ws):
+        return [60.0, 60.0, 0.0, True, False, False, 0, 3, 0.0, "中文字",
+                [["body", 3]], xs, ws]
+
+    shared = _Shared()
+    a = _line(row([0.0, 10.0, 20.0], [10.0, 10.0, 10.0]), shared)
+    b = _line(row([-0.0, 10.0, 20.0], [10.0, 10.0, 10.0]), shared)
+    c = _line(row([0, 10.0, 20.0], [10, 10.0, 10.0]), shared)
+    d = _line(row([0.0, 10.0, 20.0], [10.0, 10.0, 10.0]), shared)
+    assert math.copysign(1, b.glyphs[0].x) == -1 and math.copysign(1, a.glyphs[0].x) == 1
+    assert type(c.glyphs[0].x) is int and type(c.glyphs[0].width) is int
+    assert all(p is q for p, q in zip(a.glyphs, d.glyphs))          # equal lines: shared
+    assert a.glyphs[1].x is b.glyphs[1].x                           # (its other numbers too)
