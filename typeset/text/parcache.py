@@ -121,6 +121,7 @@ class ParagraphCache:
             return
         try:
             doc = json.loads(data.decode("utf-8"))
+            del data                   # (the file's bytes are not needed any more)
             if (not isinstance(doc, dict) or doc.get("format") != FORMAT
                     or doc.get("code") != _VERSION or not isinstance(doc.get("entries"), dict)
                     or not isinstance(doc.get("words", {}), dict)):
@@ -129,7 +130,9 @@ class ParagraphCache:
             if not all(isinstance(v, list) for v in entries.values()):
                 return
             shared = _Shared()
-            old = {k: [_line(x, shared) for x in v] for k, v in entries.items()}
+            old = {}
+            for k in list(entries):    # each entry's JSON form let go once it is read
+                old[k] = [_line(x, shared) for x in entries.pop(k)]
             old_words = {k: _bounds(v) for k, v in doc.get("words", {}).items()}
         except (ValueError, TypeError, KeyError, UnicodeDecodeError, RecursionError):
             return        # truncated, planted, from another version: start afresh
