@@ -130,4 +130,5 @@ def test_shared_lines_keep_the_sign_of_a_zero_and_integers():
     assert math.copysign(1, b.glyphs[0].x) == -1 and math.copysign(1, a.glyphs[0].x) == 1
     assert type(c.glyphs[0].x) is int and type(c.glyphs[0].width) is int
     assert all(p is q for p, q in zip(a.glyphs, d.glyphs))          # equal lines: shared
-    assert a.glyphs[1].x is b.glyphs[1].x                           # (its other numbers too)
+    assert a.glyphs[1].x is d.glyphs[1].x and a.glyphs[0].width is d.glyphs[2].width
+    assert b.glyphs[1] is not a.glyphs[1] and c.glyphs[1] is not a.glyphs[1]

@@ -16,6 +16,9 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
 * a canvas whose initial font is dynamic writes no `BT /F1 12 Tf … ET` preamble, so no
   unembedded standard font enters the file (`_PlaceholderFont`);
 * invariant mode: no clock, no random file identifier;
+* while the document formats its objects, `document.__accum__` is the file collecting their
+  bytes (a list, `strings`, joined by its `format`): `Document.save` takes the list, so the
+  file is joined once and patched without a copy;
 * XObjects: an object registered as `FormXob.<name>` (pdfdoc.xObjectName) and listed in the
   canvas's `_formsinuse` for a page lands in that page's /Resources /XObject (what ReportLab's
   own `drawImage` does); a stream whose dictionary already has /Filter is written as given.

@@ -329,28 +329,27 @@ class _Shared:
     each. A line of distinct text still repeats its neighbours' positions and advances (a
     solid-set line's glyphs stand at multiples of the em): a 3,668-page issue's lines hold
     5.7 million numbers of which some 12,000 differ, and most glyphs equal one on another
-    line (same character, style, position and advance). Each line is checked to be bit for
-    bit what it was read as: two numbers that are equal may still differ in the sign of a
-    zero, and such a line keeps its own objects."""
+    line (same character, style, position and advance). Nothing read changes: two equal
+    numbers may still differ in the sign of a zero, or be an integer and a float, and such a
+    line keeps its own objects (`numbers`)."""
 
     def __init__(self) -> None:
-        self._numbers: dict[float, float] = {}
+        self._numbers: dict[float, float] = {0.0: 0.0}     # (a positive zero is the zero)
         self._glyphs: dict[Glyph, Glyph] = {}
 
     def numbers(self, values: list) -> list | None:
-        """`values` with equal numbers shared, or None if they are not all floats (an
-        integer equals its float: such a line keeps its own objects, and its glyphs too)."""
+        """`values` with equal numbers as one object, or None if that would change one of
+        them (not all floats, or a zero of the other sign already kept)."""
         if not _FLOAT.issuperset(map(type, values)):
             return None
         out = list(map(self._numbers.setdefault, values, values))
-        return out if array("d", out).tobytes() == array("d", values).tobytes() else values
+        return out if array("d", out).tobytes() == array("d", values).tobytes() else None
 
     def glyphs(self, glyphs: list[Glyph]) -> list[Glyph]:
-        out = list(map(self._glyphs.setdefault, glyphs, glyphs))
-        same = (array("d", map(_X, out)).tobytes() == array("d", map(_X, glyphs)).tobytes()
-                and array("d", map(_WIDTH, out)).tobytes()
-                == array("d", map(_WIDTH, glyphs)).tobytes())
-        return out if same else glyphs
+        """`glyphs` (made of numbers `numbers` shared) with equal glyphs as one object: an
+        equal glyph kept before holds the very same objects (each number has one object,
+        bit for bit the line's), so nothing changes."""
+        return list(map(self._glyphs.setdefault, glyphs, glyphs))
 
 
 def _line(x, shared: _Shared | None = None) -> Line:
@@ -372,13 +371,13 @@ def _line(x, shared: _Shared | None = None) -> Line:
         raise ValueError("style runs do not cover the text")
     _nums(xs)
     _nums(ws)
-    # Glyph(ch, style, x, width), made by the tuple constructor itself (no Python call each)
     if shared is not None:
         sxs, sws = shared.numbers(xs), shared.numbers(ws)
         if sxs is None or sws is None:
-            shared = None                        # (only glyphs of floats are ever shared)
+            shared = None                    # (only glyphs of shared numbers are shared)
         else:
             xs, ws = sxs, sws
+    # Glyph(ch, style, x, width), made by the tuple constructor itself (no Python call each)
     glyphs = list(map(_new_tuple, repeat(Glyph), zip(map(_char, text, text), styles, xs, ws)))
     if shared is not None:
         glyphs = shared.glyphs(glyphs)
