@@ -70,6 +70,40 @@ def test_page_streams_on_disk_are_reused_by_the_next_process(issue):
     assert render(compose(issue)) == cold
 
 
+def test_a_build_lets_go_of_the_stream_file_before_the_pdf_is_put_together(issue,
+                                                                             monkeypatch):
+    """build.render's streams are for one build: once the pages are drawn, the cache file's
+    bytes are let go (the PDF is joined after that, so they do not add to the peak), and an
+    unchanged file is still not written again."""
+    import os
+
+    from typeset.render import pagestreams, rl
+    cold = render(compose(issue))
+    path = next((issue.parent.parent / "cache" / "pages").glob("*.bin"))
+    mtime = os.stat(path).st_mtime_ns
+    seen = []
+    save = rl.Document.save
+
+    def spy(self, **kw):
+        seen.append([(ps.once, len(ps._blob), ps._index is None) for ps in live])
+        return save(self, **kw)
+
+    live = []
+    made = pagestreams.PageStreams.on_disk.__func__
+
+    def on_disk(cls, name, code):
+        ps = made(cls, name, code)
+        live.append(ps)
+        return ps
+
+    monkeypatch.setattr(rl.Document, "save", spy)
+    monkeypatch.setattr(pagestreams.PageStreams, "on_disk", classmethod(on_disk))
+    assert render(compose(issue)) == cold
+    assert seen == [[(True, 0, True)]]                 # nothing of the file held at save
+    assert live[0].hits > 0 and live[0].misses == 0
+    assert os.stat(path).st_mtime_ns == mtime          # not rewritten
+
+
 # -- the warm process: typeset.session ------------------------------------------------------------
 
 def cold_build(manifest: Path, out: Path, cache: Path) -> bytes:

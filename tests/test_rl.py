@@ -317,3 +317,63 @@ def test_the_metadata_uuid_is_uuids_text():
 
     for digest in [bytes(16), b"\xff" * 16] + [os.urandom(16) for _ in range(50)]:
         assert rl._uuid_text(digest) == str(uuid.UUID(bytes=digest)).encode("ascii")
+
+
+def test_objects_see_the_file_being_collected():
+    """While formatting, ReportLab's document exposes the file it collects the objects' bytes
+    in as `document.__accum__` (its `strings`, joined by its `format` at the end): Document
+    .save takes that list of parts, so the file is joined once and never copied to be
+    patched."""
+    from reportlab.pdfbase import pdfdoc
+
+    seen = []
+
+    class Probe(rl._Info):
+        def format(self, document):
+            accum = getattr(document, "__accum__", None)
+            seen.append((isinstance(accum, pdfdoc.PDFFile),
+                         isinstance(getattr(accum, "strings", None), list)))
+            return super().format(document)
+
+    doc = _blank(_doc())
+    doc._doc.info = Probe([("Title", "t")])
+    data = doc.save(content_id=True)
+    assert seen == [(True, True)]
+    assert data.startswith(b"%PDF-1.6\n") and data.endswith(b"%%EOF\n")
+    assert pypdf.PdfReader(io.BytesIO(data)).trailer["/Info"]["/Title"] == "t"
+    with pytest.raises(RuntimeError):
+        doc.save()                                       # a document is saved once
+
+
+@pytest.mark.parametrize("content_id", [False, True])
+def test_save_holds_the_file_about_twice_at_most(content_id):
+    """Saving makes the file's bytes once and joins them once: while it runs, memory grows by
+    less than twice the file (the objects are let go once formatted; was: the joined file
+    written to a buffer, copied out, copied to patch the identifier and copied again, four to
+    five times the file)."""
+    import gc
+    import os
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()          # before the document is made: its objects count
+    try:
+        doc = _doc()
+        placeholder = b"00000000-0000-0000-0000-000000000000"
+        doc.set_info([("Title", "t")])
+        doc.set_metadata(b"<x:xmpmeta>uuid:" + placeholder + b"</x:xmpmeta>")
+        for i in range(4):
+            doc.begin_page((200.0, 200.0), None, None)
+            name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
+                             components=1, filter="FlateDecode", data=os.urandom(1 << 20))
+            doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
+            doc.end_page()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        data = doc.save(content_id=content_id,
+                        metadata_id=placeholder if content_id else None)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(data) > 4 << 20
+    assert peak < 1.6 * len(data), (peak, len(data))

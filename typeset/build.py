@@ -211,6 +211,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     on_disk = streams is None and use_cache
     if on_disk:
         streams = page_streams(f"{comp.issue.path.resolve()}\0{v.key}\0{part or ''}")
+        streams.once = True
     data = render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
                       variant=v, issue=meta, bleed=pg.bleed, crop_marks=marks,
                       pictures=pictures, streams=streams)

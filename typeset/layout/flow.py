@@ -42,7 +42,7 @@ def baseline_in_slot(pitch: float, size: float) -> float:
     return (pitch - size) / 2 + EM_ASCENT * size
 
 
-@dataclass
+@dataclass(slots=True)
 class SetLine:
     """A broken line with its place across the measure."""
     line: Line
@@ -90,7 +90,7 @@ class Marker:
     section: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Part:
     """One piece of a band: lines at `pitch`, with space above and below."""
     lines: list[SetLine]
@@ -101,7 +101,7 @@ class Part:
     rule_gap: float = 0.0            # distance from the rule to the top of the lines
 
 
-@dataclass
+@dataclass(slots=True)
 class Band:
     parts: list[Part]
     keep_with_next: bool = False
@@ -124,7 +124,7 @@ class Band:
         return max(1, math.ceil(self.height(at_top) / pitch - 1e-6))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """What a paragraph was set from, so that the page make-up pass (makeup.py) can set it
     again a line longer or shorter: its spans (note marks included), the style whose em
@@ -135,7 +135,7 @@ class Source:
     right: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     """A paragraph on the grid, one slot per line."""
     lines: list[SetLine]
@@ -206,7 +206,7 @@ class Figure:
         return max(1, math.ceil(self.height_at(where) / pitch - 1e-6))
 
 
-@dataclass
+@dataclass(slots=True)
 class TableRow:
     """One row: the set lines of each cell (x from the cell's left edge), on `slots` grid
     lines; a cell's lines are centred vertically in the row."""

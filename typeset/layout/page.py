@@ -114,7 +114,7 @@ class Link:
     key: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Page:
     width: float             # trim width, pt
     height: float            # trim height, pt

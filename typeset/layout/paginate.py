@@ -42,7 +42,7 @@ from typeset.errors import TypesetError
 from typeset.layout.flow import Band, Figure, FlowItem, Note, PageBreak, Part, Run, Space, Table
 
 
-@dataclass
+@dataclass(slots=True)
 class Placement:
     item: Band | Run | Figure | Table
     slot: int                 # first grid slot (0 = top line of the text block)
@@ -55,7 +55,7 @@ class Placement:
     late: bool = False        # Figure: more than one page after its reference (no room)
 
 
-@dataclass
+@dataclass(slots=True)
 class NotePlacement:
     note: Note
     first: int                # first line of the note on this page
@@ -63,7 +63,7 @@ class NotePlacement:
     number: int               # the number printed on this page
 
 
-@dataclass
+@dataclass(slots=True)
 class Frame:
     placements: list[Placement] = field(default_factory=list)
     blank: bool = False       # intentionally empty (before a new right-hand page)

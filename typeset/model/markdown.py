@@ -70,7 +70,7 @@ __all__ = ["Inline", "Block", "Body", "FigureSource", "TableSource", "NoteDef", 
            "parse_body", "make_parser", "clean_runs", "is_cjk", "join_lines"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Inline:
     """A run of text with one style, or a note reference (`note` = the label of its
     definition; such a run has no text: the layout decides the marker it prints)."""
@@ -114,7 +114,7 @@ class NoteDef:
         return "".join(r.text for p in self.paragraphs for r in p)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A paragraph, a subhead, a figure or a table of an article body."""
     kind: str                      # "paragraph" | "heading" | "figure" | "table"

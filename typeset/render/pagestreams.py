@@ -49,6 +49,11 @@ class PageStreams:
         self.code = ""
         self._index: dict[str, tuple[int, int, str]] | None = None
         self._blob = b""
+        self._file_keys: set[str] | None = None  # the file's keys, once its bytes are let go
+        #: used for one build only (build.render): once its pages are drawn (`pages_done`),
+        #: the file's bytes are let go before the PDF is put together (a warm process keeps
+        #: them, for pages that return to what they were)
+        self.once = False
 
     @classmethod
     def on_disk(cls, name: str, code: str) -> "PageStreams":
@@ -90,6 +95,14 @@ class PageStreams:
         as one issue)."""
         self.streams = dict(self.used)
 
+    def pages_done(self) -> None:
+        """Every page of the build is drawn or taken from here (the streams it used are in
+        `used`): with `once`, let go of the cache file's bytes (~1.8 KB a page); `save` still
+        knows which streams the file held."""
+        if self.once and self._index is not None:
+            self._file_keys = set(self._index)
+            self._index, self._blob = None, b""
+
     # -- the file -----------------------------------------------------------------------------
     def _load(self) -> None:
         data = read_cache(self.path, _LIMIT)
@@ -130,7 +143,8 @@ class PageStreams:
         """Write the streams this build used, if they differ from the file's."""
         if self.path is None:
             return
-        if self._index is not None and self.misses == 0 and set(self._index) == set(self.used):
+        held = set(self._index) if self._index is not None else self._file_keys
+        if held is not None and self.misses == 0 and held == set(self.used):
             return
         entries = [[k, len(v), hashlib.sha256(v).hexdigest()] for k, v in self.used.items()]
         header = json.dumps({"code": self.code, "entries": entries},

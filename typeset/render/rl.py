@@ -16,6 +16,9 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
 * a canvas whose initial font is dynamic writes no `BT /F1 12 Tf … ET` preamble, so no
   unembedded standard font enters the file (`_PlaceholderFont`);
 * invariant mode: no clock, no random file identifier;
+* while the document formats its objects, `document.__accum__` is the file collecting their
+  bytes (a list, `strings`, joined by its `format`): `Document.save` takes the list, so the
+  file is joined once and patched without a copy;
 * XObjects: an object registered as `FormXob.<name>` (pdfdoc.xObjectName) and listed in the
   canvas's `_formsinuse` for a page lands in that page's /Resources /XObject (what ReportLab's
   own `drawImage` does); a stream whose dictionary already has /Filter is written as given.
@@ -416,6 +419,13 @@ class _Info(pdfdoc.PDFObject):
             md5object.update(value.encode("utf-8"))
 
     def format(self, document) -> bytes:
+        # While the document formats its objects, `document.__accum__` is the file it
+        # collects their bytes in (ReportLab: "allows objects to know where they are in the
+        # file"); its `format` joins them at the end. Asked for here, it hands over the list
+        # of parts instead (`Document.save` hashes, patches and joins them once).
+        accum = getattr(document, "__accum__", None)
+        if accum is not None and isinstance(getattr(accum, "strings", None), list):
+            accum.format = lambda document, parts=accum.strings: parts
         return pdfdoc.PDFDictionary({
             k: pdfdoc.PDFName(v) if isinstance(v, Name) else pdfdoc.PDFString(v)
             for k, v in self.entries}).format(document)
@@ -460,6 +470,7 @@ class Document:
         self._resources: dict[EmbeddedFont, str] = {}
         self._font_uses: dict[EmbeddedFont, FontUse] = {}
         self._icc: dict[bytes, object] = {}        # profile -> reference to its stream
+        self._saved = False
 
     # -- document information, metadata, output intent ---------------------------------------
     def set_info(self, entries: list[tuple[str, str]]) -> None:
@@ -678,26 +689,58 @@ class Document:
             raise TypesetError(f"internal: ReportLab raised the PDF version to "
                                f"{self._doc._pdfVersion} (the variant needs {self._version})",
                                hint="something drawn needs a newer PDF; please report this")
+        if self._saved:
+            raise RuntimeError("a document is saved once")
+        self._saved = True
         if content_id:
             self._doc._ID = _ID_PLACEHOLDER
-        c.save()
-        data = self._buf.getvalue()
-        if not content_id:
-            return data
-        digest = hashlib.sha256(data).digest()[:16]
-        out = bytearray(data)
-        at = data.rindex(b"/ID " + _ID_PLACEHOLDER) + 4
-        out[at:at + len(_ID_PLACEHOLDER)] = b"[<%s><%s>]" % (digest.hex().encode(),
-                                                             digest.hex().encode())
-        if metadata_id is not None:
-            # only inside the XMP object: ReportLab records where each object starts
-            start = self._doc.idToOffset["Metadata"]
-            end = data.index(b"endobj", start)
-            uid = _uuid_text(digest)
-            if len(uid) != len(metadata_id):
-                raise ValueError("the metadata id placeholder must be as long as a UUID")
-            at = data.find(metadata_id, start, end)
-            while at >= 0:
-                out[at:at + len(uid)] = uid
-                at = data.find(metadata_id, at + len(uid), end)
-        return bytes(out)
+        parts = c.getpdfdata()       # the file's parts, in order (see _Info.format)
+        if not isinstance(parts, list):           # no _Info in this document: one part
+            parts = [parts]
+        self._release()
+        if content_id:
+            self._patch_identifier(parts, metadata_id)
+        return b"".join(parts)
+
+    def _release(self) -> None:
+        """Let go of the document's objects once their bytes are made (before those bytes
+        are joined into the file): the pages, their streams, fonts and pictures."""
+        doc = self._doc
+        doc.idToObject.clear()
+        doc.Pages.pages = []
+        self._named = []
+        self._images.clear()
+        self._forms.clear()
+        self._marks.clear()
+        self._icc.clear()
+
+    def _patch_identifier(self, parts: list[bytes], metadata_id: bytes | None) -> None:
+        """Replace the zero identifier in the trailer (the last part) by the first 16 bytes
+        of the SHA-256 of the file as written, and `metadata_id` inside the XMP object by the
+        same digest as a UUID; patches only the parts that hold them (the file is never
+        copied to be patched)."""
+        h = hashlib.sha256()
+        for part in parts:
+            h.update(part)
+        digest = h.digest()[:16]
+        last = parts[-1]
+        at = last.rindex(b"/ID " + _ID_PLACEHOLDER) + 4
+        parts[-1] = b"".join((last[:at], b"[<%s><%s>]" % (digest.hex().encode(),
+                                                          digest.hex().encode()),
+                              last[at + len(_ID_PLACEHOLDER):]))
+        if metadata_id is None:
+            return
+        # only inside the XMP object: ReportLab records where each object starts
+        start = self._doc.idToOffset["Metadata"]
+        offset = 0
+        for i, part in enumerate(parts):
+            if offset == start:
+                break
+            offset += len(part)
+        else:
+            raise TypesetError("internal: the XMP object is not where ReportLab put it")
+        uid = _uuid_text(digest)
+        if len(uid) != len(metadata_id):
+            raise ValueError("the metadata id placeholder must be as long as a UUID")
+        end = part.index(b"endobj")
+        parts[i] = part[:end].replace(metadata_id, uid) + part[end:]

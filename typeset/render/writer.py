@@ -402,6 +402,8 @@ class _Writer:
                     if page_key is not None:
                         self.streams.put(page_key, encoded)
         step("writing page", total, total)
+        if self.streams is not None:
+            self.streams.pages_done()
         labels = [p.label for p in self.pages]
         if v.page_labels and any(labels):
             for index, style, start, prefix in _label_ranges(labels):

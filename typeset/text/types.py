@@ -22,7 +22,7 @@ from typeset.errors import TypesetError
 
 # -- input -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     text: str
     style: str = "body"          # opaque key handed to Metrics (e.g. "body", "bold")
@@ -202,7 +202,7 @@ class Glyph(NamedTuple):
     width: float    # the advance it occupies after compression/spacing decisions, pt
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     glyphs: list[Glyph]
     measure: float      # the width the line was set to, pt
