@@ -155,9 +155,13 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
     writer.streams = streams
-    writer.prepare_pictures(pictures or PicturePolicy())
-    writer.prepare_pages()
-    return writer.run()
+    from typeset.render.fontprogram import made
+    try:
+        writer.prepare_pictures(pictures or PicturePolicy())
+        writer.prepare_pages()
+        return writer.run()
+    finally:
+        made.clear()                  # (subsets forked children made: this document's only)
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -320,16 +324,24 @@ class _Writer:
         """Prepare every placed picture for the variant before anything is drawn (a picture
         that cannot be prepared stops the build here, named with its page)."""
         placed = [it.source for p in self.pages for it in p.items if isinstance(it, Image)]
-        if not placed:
-            return
-        from typeset.model.layout import Images
-        from typeset.render.pictures.pipeline import Pictures
-        from typeset.render.pictures.spec import target_for
-        images = policy.images or Images()
-        self.pictures = Pictures(target_for(self.variant.key, images), max_ppi=images.max_ppi,
-                                 min_ppi=policy.min_ppi, use_cache=policy.use_cache)
-        self.pictures.plan(self.pages, _where)
-        for source in dict.fromkeys(placed):
+        sources = list(dict.fromkeys(placed))
+        if placed:
+            from typeset.model.layout import Images
+            from typeset.render.pictures.pipeline import Pictures
+            from typeset.render.pictures.spec import target_for
+            images = policy.images or Images()
+            self.pictures = Pictures(target_for(self.variant.key, images),
+                                     max_ppi=images.max_ppi, min_ppi=policy.min_ppi,
+                                     use_cache=policy.use_cache)
+            self.pictures.plan(self.pages, _where)
+        # a cold build: the missing pictures and font subsets made on the other cores (aside.py)
+        from typeset.render import aside
+        from typeset.render.fontprogram import made
+        made_pictures, made_subsets = aside.make(self.pages, self.fonts, self.pictures, sources)
+        made.update(made_subsets)
+        if self.pictures is not None:
+            self.pictures.made.update(made_pictures)
+        for source in sources:
             self.pictures.get(source)
 
     def prepare_pages(self) -> None:

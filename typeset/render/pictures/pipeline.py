@@ -58,6 +58,8 @@ class Pictures:
         self._by_key: dict[str, Prepared] = {}
         self._key_of: dict[str, str] = {}
         self._size: dict[str, tuple[int, int] | None] = {}  # key -> pixel size (None: as is)
+        #: key -> prepared by a forked child (render/aside.py), taken by `get` for a cache miss
+        self.made: dict[str, Prepared] = {}
 
     def plan(self, pages: list[Page], where) -> None:
         """Find every placed picture; `where(i, page)` names a page for messages."""
@@ -107,7 +109,7 @@ class Pictures:
         if p is not None:
             self.stats.cached += 1
         else:
-            p = self._prepare(source, self._size[k])
+            p = self.made.pop(k, None) or self._prepare(source, self._size[k])
             self.stats.converted += 1
             if self.use_cache:
                 cache.put(k, p)
@@ -117,6 +119,27 @@ class Pictures:
         self.stats.downsampled += self._size[k] is not None
         self.stats.how[source] = p.how
         return k, p
+
+    def missing(self, sources: list[str]) -> list[str]:
+        """The pictures among `sources` that `get` would have to prepare (one source per key,
+        in order; not in the cache by the look of it: no file of its name). Stops before the
+        first picture that cannot be probed: `get` meets that error in its turn."""
+        out, seen = [], set(self._by_key)
+        for source in sources:
+            try:
+                k = self.key(source)
+            except TypesetError:
+                break
+            if k in seen:
+                continue
+            seen.add(k)
+            if not (self.use_cache and cache.path_for(k).is_file()):
+                out.append(source)
+        return out
+
+    def prepare_here(self, source: str) -> Prepared:
+        """What `get` prepares for `source` on a cache miss (TypesetError as `get` says)."""
+        return self._prepare(source, self._size[self.key(source)])
 
     def _prepare(self, source: str, size) -> Prepared:
         from typeset.render.pictures.convert import prepare

@@ -1,0 +1,155 @@
+"""A cold build's pictures and font subsets made by forked children before drawing
+(render/aside.py): the same bytes as one process, the caches written as one process writes
+them, nothing forked when warm, and a failing child changes nothing, errors included."""
+from __future__ import annotations
+
+import pytest
+
+import typeset.parallel as P
+from tests.conftest import SAMPLE
+from tests.picturekit import jpeg_bytes, photo
+from typeset.errors import TypesetError
+from typeset.render import aside
+
+
+@pytest.fixture
+def idle(monkeypatch):
+    """As if the other core were idle (the load average decides otherwise)."""
+    monkeypatch.setattr(P, "_load", lambda: 0.0)
+    P.enable()
+    yield
+    P.enable()
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Records each map_forked call of the aside: (number of pieces, whether it was used)."""
+    calls = []
+    real = P.map_forked
+
+    def spy(fn, items, **kw):
+        items = list(items)
+        got = real(fn, items, **kw)
+        calls.append((len(items), got is not None))
+        return got
+    monkeypatch.setattr(P, "map_forked", spy)
+    return calls
+
+
+def _render(comp, monkeypatch, cache, variant="print", pdfx="x4") -> bytes:
+    from typeset.build import render
+    monkeypatch.setenv("TYPESET_CACHE", str(cache))
+    return render(comp, variant, pdfx)
+
+
+def test_glyph_orders_forecast_the_subsets_drawing_asks_for(sample_composition, monkeypatch,
+                                                             tmp_path):
+    """The glyph sequence of each face, said before drawing, is the one `subset_for` is asked
+    for at save time (codes in order of first use)."""
+    from typeset.build import file_pages
+    from typeset.render import fontprogram, rl
+    from typeset.render.writer import check_glyphs
+
+    asked = {}
+    real = fontprogram.subset_for
+
+    def spy(face, gids, cache):
+        asked[face.identity] = list(gids)
+        return real(face, gids, cache)
+    monkeypatch.setattr(rl, "subset_for", spy)
+    P.disable()
+    try:
+        _render(sample_composition, monkeypatch, tmp_path / "c")
+    finally:
+        P.enable()
+    pages = file_pages(sample_composition, "print")
+    forecast = aside.glyph_orders(pages, check_glyphs(pages, sample_composition.book.library))
+    assert len(asked) == 3 and len(forecast) == 3
+    assert {f.face_data.identity: g for f, g in forecast.items()} == asked
+
+
+@pytest.mark.parametrize("variant,pdfx", [("print", "x4"), ("archive", "x4")])
+def test_forked_children_give_the_bytes_one_process_gives(sample_composition, monkeypatch,
+                                                          tmp_path, idle, forks, variant,
+                                                          pdfx):
+    from typeset.render.pictures import convert
+
+    P.disable()
+    alone = _render(sample_composition, monkeypatch, tmp_path / "one", variant, pdfx)
+    P.enable()
+    here = []
+    real = convert.prepare
+    monkeypatch.setattr(convert, "prepare", lambda *a, **k: here.append(a) or real(*a, **k))
+    cold = _render(sample_composition, monkeypatch, tmp_path / "two", variant, pdfx)
+    assert forks == [(7, True)]                         # 4 pictures + 3 faces
+    assert cold == alone and here == []                 # every conversion made by a child
+    # the parent wrote the caches as a one-process build does: warm, nothing made, no fork
+    pics = sorted(p.name for p in (tmp_path / "two" / "pictures").rglob("*.pic"))
+    assert pics == sorted(p.name for p in (tmp_path / "one" / "pictures").rglob("*.pic"))
+    subs = sorted(p.name for p in (tmp_path / "two" / "subsets").rglob("*.bin"))
+    assert len(subs) == 3
+    assert subs == sorted(p.name for p in (tmp_path / "one" / "subsets").rglob("*.bin"))
+    forks.clear()
+    assert _render(sample_composition, monkeypatch, tmp_path / "two", variant, pdfx) == alone
+    assert forks == [] and here == []
+
+
+def test_a_child_that_fails_changes_nothing(sample_composition, monkeypatch, tmp_path, idle,
+                                            forks, capfd):
+    """A piece that fails in a child (here: every subset) is made here, with everything
+    else: the same bytes."""
+    from typeset.render import fontprogram
+
+    P.disable()
+    alone = _render(sample_composition, monkeypatch, tmp_path / "one")
+    P.enable()
+
+    import os
+    parent = os.getpid()
+    good = fontprogram.build_subset
+
+    def broken_in_a_child(face, gids):
+        if os.getpid() != parent:
+            raise KeyboardInterrupt          # as Ctrl-C in a child
+        return good(face, gids)
+    monkeypatch.setattr(fontprogram, "build_subset", broken_in_a_child)
+    assert _render(sample_composition, monkeypatch, tmp_path / "two") == alone
+    assert forks == [(7, False)]
+    assert "Traceback" not in capfd.readouterr().err          # the children ended quietly
+
+
+def test_a_damaged_picture_is_the_same_message_with_children(monkeypatch, tmp_path, idle,
+                                                             forks):
+    """Large pictures and a truncated one: the children fail, the build does the work here
+    and stops at the damaged picture with the words a one-process build says."""
+    from typeset.issueinfo import Metadata, document_info
+    from typeset.layout.page import Image, Page, TextRun
+    from typeset.render.variants import PDF_X4
+    from typeset.render.writer import PicturePolicy, render_pdf
+    from typeset.resources import FONTS_DIR
+    from typeset.text.fonts import FontLibrary
+    import datetime as dt
+
+    big = tmp_path / "big.jpg"
+    big.write_bytes(jpeg_bytes(photo(2000, 1400), quality=90))
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(jpeg_bytes(photo(2000, 1400, seed=2), quality=90)[:4000])
+    serif = str(FONTS_DIR / "NotoSerifCJKsc-Regular.otf")
+    pages = [Page(524.41, 737.01, label="3", items=[
+        TextRun(72, 700, serif, 12, "图片", role="body"),
+        Image(72, 400, 200, 140, str(big)), Image(72, 100, 200, 140, str(cut))])]
+    meta = Metadata(title="图片", journal="图片", year=2024, number=2, date=dt.date(2024, 3, 15))
+
+    def write():
+        return render_pdf(pages, FontLibrary(), document_info(meta), variant=PDF_X4,
+                          issue=meta, bleed=8.5, crop_marks=True,
+                          pictures=PicturePolicy(None, 300.0))
+    said = []
+    for forked, cache in ((False, "one"), (True, "two")):
+        (P.enable if forked else P.disable)()
+        monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / cache))
+        with pytest.raises(TypesetError) as e:
+            write()
+        said.append((e.value.message, e.value.hint))
+    assert said[0] == said[1] and "cut.jpg" in said[0][0] and "page 1 (3)" in said[0][0]
+    assert forks == [(3, False)]             # (the two pictures and the face's subset)

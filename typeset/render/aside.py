@@ -1,0 +1,125 @@
+"""What a cold build makes on the other cores before a page is drawn (issue 13 part 1).
+
+Before the writer draws, two kinds of work whose inputs are already known take most of a cold
+build's rendering time, and each piece is independent of the others:
+
+* the pictures that are not in the picture cache (render/pictures: decoding, ICC transforms,
+  ink rounds and encoding; ~1.6 s for the sample issue's print file);
+* the font subsets that are not in the subset cache (render/fontprogram.py; ~0.3 s and the
+  import of fontTools). Which glyphs a subset holds, in which order, is known once the pages
+  are made: drawing assigns codes to characters in order of first use, page after page, run
+  after run (cidfont.FontUse), so `glyph_orders` can say it before drawing. That is only a
+  forecast: the subset is used for the key (face, glyph sequence) drawing asks for at save
+  time (fontprogram.subset_for), and anything else is made there as before.
+
+`make` gives the missing pieces to forked children (typeset.parallel.map_forked: the next
+piece to whichever child is free, the largest first) and hands back what they made: each
+picture as its cache file's bytes, read back with the cache's own checks (pictures/cache.py
+`load`), each subset as its program. The parent then goes on exactly as a one-process build
+does, in the same order, writing the caches itself: the children's results only stand in for
+the conversions `Pictures.get` and `subset_for` would have run. Nothing is forked when nothing
+is missing (a warm build), when parallel.workers() says the other cores are busy, or for a
+single small piece; if a child fails (a damaged picture, a damaged font, Ctrl-C in a child)
+nothing it made is used and the build does all of it here, meeting the error in the same
+place with the same words as before.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from typeset.layout.page import Page, TextRun
+
+if TYPE_CHECKING:
+    from typeset.render.pictures.pipeline import Pictures
+    from typeset.render.rl import EmbeddedFont
+
+#: rough cost of a piece, for the order only (largest first): per pixel of a JPEG, of a
+#: lossless picture (PNG, TIFF: Flate-encoded, ~5x a JPEG's time), per glyph of a subset
+#: (measured on the sample issue: 0.11 us, 0.5 us, 0.1 ms)
+PIXEL_COST = 1
+LOSSLESS_PIXEL_COST = 5
+GLYPH_COST = 1000
+#: less than this much work (in pixel units: ~0.3 s) is done here, not forked (starting the
+#: pool and copying the results back would cost what the other core saves)
+MIN_FORKED_COST = 3_000_000
+
+
+def glyph_orders(pages: list[Page], fonts: dict) -> dict:
+    """EmbeddedFont -> the glyph ids drawing `pages` will give it, in code order: characters
+    in order of first use over the non-empty text runs, page after page (writer._use)."""
+    chars: dict = {}
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, TextRun) and item.text:
+                font = fonts[item.font]
+                seen = chars.get(font)
+                if seen is None:
+                    seen = chars[font] = {}
+                seen.update(dict.fromkeys(item.text))
+    return {font: [font.face_data.glyph_id(c) for c in seen] for font, seen in chars.items()}
+
+
+def missing_subsets(pages: list[Page], fonts: dict) -> list[tuple["EmbeddedFont", list[int],
+                                                                   str]]:
+    """(font, glyph ids, subset key) of each subset drawing `pages` will ask for that is not
+    in the subset cache (by the look of it: a file of its name)."""
+    import os
+
+    from typeset.render.fontprogram import SubsetCache, subset_key
+    out = []
+    caches: dict = {}
+    for font, gids in glyph_orders(pages, fonts).items():
+        key = subset_key(font.face_data, gids)
+        cache = font.cache
+        if cache == "auto":
+            cache = caches.get("auto") or caches.setdefault("auto", SubsetCache())
+        if cache is not None and os.path.isfile(cache._path(key)):
+            continue
+        out.append((font, gids, key))
+    return out
+
+
+def make(pages: list[Page], fonts: dict, pictures: "Pictures | None",
+         sources: list[str]) -> tuple[dict, dict]:
+    """({picture key: Prepared}, {subset key: Subset}) made by forked children for the pieces
+    of this document missing from the caches; two empty dicts when nothing was forked."""
+    jobs: list[tuple[int, tuple]] = []
+    if pictures is not None:
+        for source in pictures.missing(sources):
+            info = pictures.info(source)
+            per = PIXEL_COST if info.format == "JPEG" else LOSSLESS_PIXEL_COST
+            jobs.append((info.width_px * info.height_px * per, ("picture", source)))
+    subsets = missing_subsets(pages, fonts)
+    for font, gids, key in subsets:
+        jobs.append((len(gids) * GLYPH_COST, ("subset", font.face_data, gids, key)))
+    if len(jobs) < 2 or sum(c for c, _ in jobs) < MIN_FORKED_COST:
+        return {}, {}
+    from typeset import parallel
+    if parallel.workers() < 2:
+        return {}, {}
+    jobs.sort(key=lambda j: -j[0])                    # (a stable sort: ties in document order)
+
+    def work(job: tuple):
+        if job[0] == "picture":
+            from typeset.render.pictures import cache
+            return cache.dump(pictures.prepare_here(job[1]))
+        from typeset.render.fontprogram import build_subset
+        sub = build_subset(job[1], job[2])
+        return sub.program, sub.num_glyphs, sub.cid_to_gid
+
+    got = parallel.map_forked(work, [j for _, j in jobs])
+    if got is None:
+        return {}, {}
+    made_pictures, made_subsets = {}, {}
+    for (_, job), result in zip(jobs, got):
+        if job[0] == "picture":
+            from typeset.render.pictures import cache
+            p = cache.load(result) if isinstance(result, bytes) else None
+            if p is None:
+                return {}, {}
+            made_pictures[pictures.key(job[1])] = p
+        else:
+            from typeset.render.fontprogram import Subset
+            program, count, c2g = result
+            made_subsets[job[3]] = Subset(program, count, c2g)
+    return made_pictures, made_subsets
