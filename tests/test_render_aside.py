@@ -63,7 +63,9 @@ def test_glyph_orders_forecast_the_subsets_drawing_asks_for(sample_composition, 
     finally:
         P.enable()
     pages = file_pages(sample_composition, "print")
-    forecast = aside.glyph_orders(pages, check_glyphs(pages, sample_composition.book.library))
+    order: dict = {}
+    check_glyphs(pages, sample_composition.book.library, order)
+    forecast = aside.glyph_orders(order)
     assert len(asked) == 3 and len(forecast) == 3
     assert {f.face_data.identity: g for f, g in forecast.items()} == asked
 

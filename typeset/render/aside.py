@@ -8,7 +8,8 @@ build's rendering time, and each piece is independent of the others:
 * the font subsets that are not in the subset cache (render/fontprogram.py; ~0.3 s and the
   import of fontTools). Which glyphs a subset holds, in which order, is known once the pages
   are made: drawing assigns codes to characters in order of first use, page after page, run
-  after run (cidfont.FontUse), so `glyph_orders` can say it before drawing. That is only a
+  after run (cidfont.FontUse), and writer.check_glyphs, which looks at every run before
+  drawing, notes that order on the way (at no cost: `glyph_orders`). That is only a
   forecast: the subset is used for the key (face, glyph sequence) drawing asks for at save
   time (fontprogram.subset_for), and anything else is made there as before.
 
@@ -27,8 +28,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from typeset.layout.page import Page, TextRun
-
 if TYPE_CHECKING:
     from typeset.render.pictures.pipeline import Pictures
     from typeset.render.rl import EmbeddedFont
@@ -44,31 +43,21 @@ GLYPH_COST = 1000
 MIN_FORKED_COST = 3_000_000
 
 
-def glyph_orders(pages: list[Page], fonts: dict) -> dict:
-    """EmbeddedFont -> the glyph ids drawing `pages` will give it, in code order: characters
-    in order of first use over the non-empty text runs, page after page (writer._use)."""
-    chars: dict = {}
-    for page in pages:
-        for item in page.items:
-            if isinstance(item, TextRun) and item.text:
-                font = fonts[item.font]
-                seen = chars.get(font)
-                if seen is None:
-                    seen = chars[font] = {}
-                seen.update(dict.fromkeys(item.text))
-    return {font: [font.face_data.glyph_id(c) for c in seen] for font, seen in chars.items()}
+def glyph_orders(order: dict) -> dict:
+    """EmbeddedFont -> the glyph ids drawing will give it, in code order, from `order`
+    (writer.check_glyphs: each font's characters in order of first use)."""
+    return {font: [font.face_data.glyph_id(c) for c in chars] for font, chars in order.items()}
 
 
-def missing_subsets(pages: list[Page], fonts: dict) -> list[tuple["EmbeddedFont", list[int],
-                                                                   str]]:
-    """(font, glyph ids, subset key) of each subset drawing `pages` will ask for that is not
-    in the subset cache (by the look of it: a file of its name)."""
+def missing_subsets(order: dict) -> list[tuple["EmbeddedFont", list[int], str]]:
+    """(font, glyph ids, subset key) of each subset drawing will ask for that is not in the
+    subset cache (by the look of it: a file of its name)."""
     import os
 
     from typeset.render.fontprogram import SubsetCache, subset_key
     out = []
     caches: dict = {}
-    for font, gids in glyph_orders(pages, fonts).items():
+    for font, gids in glyph_orders(order).items():
         key = subset_key(font.face_data, gids)
         cache = font.cache
         if cache == "auto":
@@ -79,17 +68,18 @@ def missing_subsets(pages: list[Page], fonts: dict) -> list[tuple["EmbeddedFont"
     return out
 
 
-def make(pages: list[Page], fonts: dict, pictures: "Pictures | None",
-         sources: list[str]) -> tuple[dict, dict]:
+def make(order: dict, pictures: "Pictures | None", sources: list[str]) -> tuple[dict, dict]:
     """({picture key: Prepared}, {subset key: Subset}) made by forked children for the pieces
-    of this document missing from the caches; two empty dicts when nothing was forked."""
+    of a document missing from the caches: the pictures `sources` (placed as `pictures` has
+    planned), the subsets of the fonts' characters in `order` (writer.check_glyphs); two
+    empty dicts when nothing was forked."""
     jobs: list[tuple[int, tuple]] = []
     if pictures is not None:
         for source in pictures.missing(sources):
             info = pictures.info(source)
             per = PIXEL_COST if info.format == "JPEG" else LOSSLESS_PIXEL_COST
             jobs.append((info.width_px * info.height_px * per, ("picture", source)))
-    subsets = missing_subsets(pages, fonts)
+    subsets = missing_subsets(order)
     for font, gids, key in subsets:
         jobs.append((len(gids) * GLYPH_COST, ("subset", font.face_data, gids, key)))
     if len(jobs) < 2 or sum(c for c, _ in jobs) < MIN_FORKED_COST:

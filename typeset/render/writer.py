@@ -150,11 +150,13 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
     if not variant.bleed:
         bleed, marks = 0.0, None
-    fonts = check_glyphs(pages, library)
+    order: dict = {}                  # font -> its characters in order of first use
+    fonts = check_glyphs(pages, library, order)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
     writer.streams = streams
+    writer.order = order
     from typeset.render.fontprogram import made
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
@@ -182,13 +184,18 @@ def _item_where(i: int, page: Page, item) -> str:
     return f"{_where(i, page)}: {item.role} rule"
 
 
-def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedFont]:
+def check_glyphs(pages: list[Page], library: FontLibrary,
+                 order: dict | None = None) -> dict[str, EmbeddedFont]:
     """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
-    Raises TypesetError listing each missing character, U+ code point and where it occurs."""
+    Raises TypesetError listing each missing character, U+ code point and where it occurs.
+    `order`, if given, is filled with EmbeddedFont -> {character: None} in order of first
+    use: the order in which drawing the pages gives them codes (cidfont.FontUse; aside.py)."""
     from typeset.render.rl import register
     fonts: dict[str, EmbeddedFont] = {}
     missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
     known: dict[str, set[str]] = {}                     # font key -> characters it has
+    if order is None:
+        order = {}
     for i, page in enumerate(pages):
         for item in page.items:
             if not isinstance(item, TextRun):
@@ -201,12 +208,17 @@ def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedF
                 font = fonts[item.font] = register(library.face(item.font))
                 known[item.font] = set()
             ok = known[item.font]
-            if ok.issuperset(item.text):
+            if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
                 continue
             cmap = font.face_data.cmap
+            first = order.get(font)
+            if first is None:
+                first = order[font] = {}
             for ch in item.text:
                 if ord(ch) in cmap:
                     ok.add(ch)
+                    if ch not in first:
+                        first[ch] = None
                 else:
                     places = missing.setdefault((ch, item.font), [])
                     place = f"{_where(i, page)} {item.role}"
@@ -319,6 +331,7 @@ class _Writer:
         self.streams: PageStreams | None = None
         self._font_keys: dict = {}     # font -> its part of a page key
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
+        self.order: dict = {}          # font -> its characters in code order (check_glyphs)
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -337,7 +350,7 @@ class _Writer:
         # a cold build: the missing pictures and font subsets made on the other cores (aside.py)
         from typeset.render import aside
         from typeset.render.fontprogram import made
-        made_pictures, made_subsets = aside.make(self.pages, self.fonts, self.pictures, sources)
+        made_pictures, made_subsets = aside.make(self.order, self.pictures, sources)
         made.update(made_subsets)
         if self.pictures is not None:
             self.pictures.made.update(made_pictures)
