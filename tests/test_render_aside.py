@@ -155,3 +155,88 @@ def test_a_damaged_picture_is_the_same_message_with_children(monkeypatch, tmp_pa
         said.append((e.value.message, e.value.hint))
     assert said[0] == said[1] and "cut.jpg" in said[0][0] and "page 1 (3)" in said[0][0]
     assert forks == [(3, False)]             # (the two pictures and the face's subset)
+
+
+# -- the head start: pictures prepared beside composition ---------------------------------------
+
+def _sample_copy(tmp_path):
+    import shutil
+    from tests.conftest import ROOT
+    dst = tmp_path / "issue"
+    shutil.copytree(ROOT / "issues" / "sample", dst)
+    return dst / "issue.yaml"
+
+
+def test_a_head_start_gives_the_bytes_one_process_gives(monkeypatch, tmp_path, idle):
+    """`typeset build` cold with pictures started beside composition: the same file as one
+    process writes, and the child's pictures were taken from the cache it filled."""
+    from typeset.build import build
+
+    P.disable()
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "one"))
+    build(SAMPLE, tmp_path / "one.pdf")
+    P.enable()
+    seen = []
+    real_stop = aside.Ahead.stop
+
+    def stop(self):
+        busy = real_stop(self)
+        seen.append((len(self.sources), set(self.done), busy))
+        return busy
+    monkeypatch.setattr(aside.Ahead, "stop", stop)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "two"))
+    build(SAMPLE, tmp_path / "two.pdf")
+    assert (tmp_path / "two.pdf").read_bytes() == (tmp_path / "one.pdf").read_bytes()
+    assert len(seen) == 1 and seen[0][0] == 4           # the sample's four pictures
+    assert aside._ahead is None
+    # warm: nothing started
+    seen.clear()
+    build(SAMPLE, tmp_path / "three.pdf")
+    assert seen == [] and (tmp_path / "three.pdf").read_bytes() == \
+        (tmp_path / "one.pdf").read_bytes()
+
+
+def test_a_head_start_nobody_takes_ends_quietly(monkeypatch, tmp_path, idle, capfd):
+    """A build that fails before drawing (here: composition) ends the child it started."""
+    import typeset.build as B
+    from typeset.model.layout import Images  # noqa: F401
+
+    started = []
+    real = aside.Ahead.__init__
+
+    def init(self, *a, **k):
+        real(self, *a, **k)
+        started.append(self)
+    monkeypatch.setattr(aside.Ahead, "__init__", init)
+
+    def fails(*a, **k):
+        raise TypesetError("composition failed")
+    monkeypatch.setattr(B, "compose", fails)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "c"))
+    with pytest.raises(TypesetError):
+        B.build(SAMPLE, tmp_path / "a.pdf")
+    assert len(started) == 1 and not started[0].child.is_alive()
+    assert aside._ahead is None and not (tmp_path / "a.pdf").exists()
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_damaged_picture_is_named_as_before_with_a_head_start(tmp_path, monkeypatch, capfd):
+    """A picture whose header reads but whose pixels do not: the head start and the children
+    fail quietly, the build stops on it with the words and the status of one process."""
+    from typeset.cli import main
+
+    manifest = _sample_copy(tmp_path)
+    pic = manifest.parent / "images" / "chaye.jpg"
+    pic.write_bytes(pic.read_bytes()[:6000])
+    said = []
+    for forked in (False, True):
+        monkeypatch.setattr(P, "_load", lambda: 0.0)
+        (P.enable if forked else P.disable)()
+        monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / f"c{forked}"))
+        code = main(["build", str(manifest), "-o", str(tmp_path / "a.pdf")])
+        err = capfd.readouterr().err          # (the children's too: the same descriptor)
+        said.append((code, err))
+    P.enable()
+    assert said[0] == said[1], said
+    assert said[0][0] == 1 and "chaye.jpg" in said[0][1] and "Traceback" not in said[0][1]
+    assert not (tmp_path / "a.pdf").exists()

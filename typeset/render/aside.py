@@ -72,10 +72,25 @@ def make(order: dict, pictures: "Pictures | None", sources: list[str]) -> tuple[
     """({picture key: Prepared}, {subset key: Subset}) made by forked children for the pieces
     of a document missing from the caches: the pictures `sources` (placed as `pictures` has
     planned), the subsets of the fonts' characters in `order` (writer.check_glyphs); two
-    empty dicts when nothing was forked."""
+    empty dicts when nothing was forked. A head start (`start_ahead`) is stopped first: what
+    it stored is in the cache, the picture it is still making is left to it and waited for."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    try:
+        busy = ahead.stop() if ahead is not None else set()
+        return _make(order, pictures, sources, busy)
+    finally:
+        if ahead is not None:
+            ahead.finish()
+
+
+def _make(order: dict, pictures: "Pictures | None", sources: list[str],
+          busy: set[str]) -> tuple[dict, dict]:
     jobs: list[tuple[int, tuple]] = []
     if pictures is not None:
         for source in pictures.missing(sources):
+            if pictures.key(source) in busy:
+                continue
             info = pictures.info(source)
             per = PIXEL_COST if info.format == "JPEG" else LOSSLESS_PIXEL_COST
             jobs.append((info.width_px * info.height_px * per, ("picture", source)))
@@ -113,3 +128,131 @@ def make(order: dict, pictures: "Pictures | None", sources: list[str]) -> tuple[
             program, count, c2g = result
             made_subsets[job[3]] = Subset(program, count, c2g)
     return made_pictures, made_subsets
+
+
+# -- a head start: pictures prepared beside composition ----------------------------------------
+
+_ahead: "Ahead | None" = None
+
+
+def start_ahead(sources: list[str], layout, variant_key: str) -> None:
+    """Start preparing the pictures `sources` (every picture file the issue names:
+    provenance.input_files) that are missing from the cache on a forked child
+    now, before the pages are made, when another core is idle (a cold `typeset build`). A
+    picture's key holds its pixel size, which depends on the boxes it is placed in
+    (`images.max_ppi`), unknown yet: the child prepares each at its own size (no downsampling)
+    and stores it in the picture cache, where the writer finds it if that is what its key
+    asks for (`make` stops the child first). Only ever a head start: whatever it does not
+    finish, or gets wrong, the build makes itself."""
+    global _ahead
+    drop_ahead()
+    if not sources:
+        return
+    from typeset.model.layout import Images
+    from typeset.render.pictures.pipeline import Pictures
+    from typeset.render.pictures.spec import target_for
+    images = layout.images or Images()
+    pictures = Pictures(target_for(variant_key, images), max_ppi=images.max_ppi)
+    jobs = []
+    for source in pictures.missing(sources):
+        info = pictures.info(source)          # (probed when the issue was read: memoised)
+        per = PIXEL_COST if info.format == "JPEG" else LOSSLESS_PIXEL_COST
+        jobs.append((info.width_px * info.height_px * per, source))
+    if sum(c for c, _ in jobs) < MIN_FORKED_COST:
+        return
+    from typeset import parallel
+    if parallel.workers() < 2:
+        return
+    jobs.sort(key=lambda j: -j[0])
+    try:
+        _ahead = Ahead(pictures, [source for _, source in jobs])
+    except (OSError, ValueError, AssertionError):
+        _ahead = None
+
+
+def drop_ahead() -> None:
+    """End a head start nobody took (the build failed before drawing)."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None:
+        ahead.kill()
+
+
+class Ahead:
+    """One forked child preparing `sources` in order into the picture cache, telling the
+    parent through a pipe which one it starts and which it finished; `stop` (under a lock
+    the child holds while it decides to start the next) leaves it only the one it is on."""
+
+    def __init__(self, pictures: "Pictures", sources: list[str]):
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        self.pictures, self.sources = pictures, sources
+        self.lock, self.stopping = ctx.Lock(), ctx.Event()
+        self.recv, send = ctx.Pipe(duplex=False)
+        self.child = ctx.Process(target=_ahead_child, args=(self, send), daemon=True)
+        self.child.start()
+        send.close()
+        self.started: set[int] = set()
+        self.done: set[int] = set()
+        self.ended = False
+
+    def _read(self, block: bool) -> bool:
+        """Read one message (waiting for it if `block`); False when there is none (or the
+        child is gone)."""
+        try:
+            if not block and not self.recv.poll():
+                return False
+            what = self.recv.recv()
+        except (EOFError, OSError):
+            self.ended = True
+            return False
+        if what[0] == "start":
+            self.started.add(what[1])
+        elif what[0] == "done":
+            self.done.add(what[1])
+        else:
+            self.ended = True
+        return True
+
+    def stop(self) -> set[str]:
+        """Start nothing more; the keys of the pictures the child is still making."""
+        with self.lock:
+            self.stopping.set()
+            while not self.ended and self._read(block=False):
+                pass
+        return {self.pictures.key(self.sources[i]) for i in self.started - self.done}
+
+    def finish(self) -> None:
+        """Wait for the picture the child is on, and for the child."""
+        while not self.ended and self.started - self.done and self._read(block=True):
+            pass
+        self.kill()
+
+    def kill(self) -> None:
+        if self.child.is_alive():
+            self.child.terminate()
+        self.child.join()
+        self.recv.close()
+
+
+def _ahead_child(ahead: Ahead, conn) -> None:
+    import gc
+    import signal
+    gc.disable()        # (a collection would touch, so copy, every page of the parent's heap)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's: it ends us
+        from typeset.render.pictures import cache
+        for i, source in enumerate(ahead.sources):
+            with ahead.lock:
+                if ahead.stopping.is_set():
+                    break
+                conn.send(("start", i))
+            try:
+                p = ahead.pictures.prepare_here(source)
+                cache.put(ahead.pictures.key(source), p)
+            except Exception:        # noqa: BLE001 (the build prepares it and says why)
+                pass
+            conn.send(("done", i))
+        conn.send(("end",))
+    except BaseException:            # noqa: BLE001 (never a traceback from here)
+        pass
