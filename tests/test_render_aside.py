@@ -240,3 +240,33 @@ def test_a_damaged_picture_is_named_as_before_with_a_head_start(tmp_path, monkey
     assert said[0] == said[1], said
     assert said[0][0] == 1 and "chaye.jpg" in said[0][1] and "Traceback" not in said[0][1]
     assert not (tmp_path / "a.pdf").exists()
+
+
+def test_a_head_start_ended_early_leaves_the_cache_whole(monkeypatch, tmp_path, idle, capfd):
+    """Ended while it prepares or stores a picture: the child goes quietly, and what it
+    left in the cache is whole files or nothing (never a half-written one)."""
+    import time
+
+    from typeset.model.layout import Images
+    from typeset.render.pictures import cache
+    from typeset.render.pictures.pipeline import Pictures
+    from typeset.render.pictures.spec import target_for
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "c"))
+    paths = []
+    for n in range(3):
+        p = tmp_path / f"p{n}.png"
+        photo(1200, 800, seed=n + 1).save(p)
+        paths.append(str(p))
+    for wait in (0.0, 0.3, 0.8):
+        pictures = Pictures(target_for("print-x4", Images()), max_ppi=600.0)
+        ahead = aside.Ahead(pictures, pictures.missing(paths))
+        time.sleep(wait)
+        ahead.kill()
+        assert not ahead.child.is_alive()
+        left = list((tmp_path / "c").rglob("*"))
+        assert not [f for f in left if f.name.startswith(".typeset-")], left
+        for f in left:
+            if f.is_file():
+                assert cache.load(f.read_bytes()) is not None
+    assert "Traceback" not in capfd.readouterr().err

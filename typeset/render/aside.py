@@ -76,12 +76,17 @@ def make(order: dict, pictures: "Pictures | None", sources: list[str]) -> tuple[
     it stored is in the cache, the picture it is still making is left to it and waited for."""
     global _ahead
     ahead, _ahead = _ahead, None
+    busy: set[str] = set()
     try:
-        busy = ahead.stop() if ahead is not None else set()
+        if ahead is not None:
+            busy = ahead.stop()
+            if pictures is None or not busy & {pictures.key(s) for s in sources}:
+                busy = set()              # (what it is making is not what the pages need)
+                ahead.kill()
         return _make(order, pictures, sources, busy)
     finally:
         if ahead is not None:
-            ahead.finish()
+            ahead.finish() if busy else ahead.kill()
 
 
 def _make(order: dict, pictures: "Pictures | None", sources: list[str],
@@ -229,6 +234,10 @@ class Ahead:
         self.kill()
 
     def kill(self) -> None:
+        """End the child now (a cache file it is writing is finished first: `_ahead_child`)."""
+        if self.recv.closed:
+            return
+        self.ended = True
         if self.child.is_alive():
             self.child.terminate()
         self.child.join()
@@ -241,6 +250,7 @@ def _ahead_child(ahead: Ahead, conn) -> None:
     gc.disable()        # (a collection would touch, so copy, every page of the parent's heap)
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's: it ends us
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)    # (not a watch's handler: no traceback)
         from typeset.render.pictures import cache
         for i, source in enumerate(ahead.sources):
             with ahead.lock:
@@ -249,9 +259,15 @@ def _ahead_child(ahead: Ahead, conn) -> None:
                 conn.send(("start", i))
             try:
                 p = ahead.pictures.prepare_here(source)
-                cache.put(ahead.pictures.key(source), p)
+                key = ahead.pictures.key(source)
             except Exception:        # noqa: BLE001 (the build prepares it and says why)
-                pass
+                p = None
+            if p is not None:        # the parent's SIGTERM waits until the file is whole
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+                try:
+                    cache.put(key, p)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
             conn.send(("done", i))
         conn.send(("end",))
     except BaseException:            # noqa: BLE001 (never a traceback from here)
