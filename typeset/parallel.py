@@ -8,7 +8,9 @@ give their results back through a pipe):
 * the paragraphs a cold build breaks (layout/compose.py: the second half of the issue's
   articles is broken by a child into the paragraph cache while this process breaks the first);
 * the font subsets (render/fontprogram.py) and the prepared pictures
-  (render/pictures/pipeline.py) a cold build makes;
+  (render/pictures/pipeline.py) a cold build makes (render/aside.py: those missing from the
+  caches, before drawing; and, for `typeset build`, a head start on the pictures beside
+  composition);
 * the typographic report of a large issue while its PDF is written (build.report_aside).
 
 Where it does not pay, nothing is forked: a warm build (everything comes from the caches),

@@ -8,6 +8,10 @@ XObject. Each is looked up in the cache first (cache.py); only a miss decodes an
 
 A warm build of an issue with pictures reads the cached streams and never decodes a picture
 (it still reads each picture file's header and hashes its bytes: that is the key).
+
+A cold build on two cores has the missing pictures (`missing`) prepared by forked children
+(render/aside.py): what they made is handed in through `made` and taken by `get` in place of
+`_prepare`, so the order, the cache writes and the errors are those of one process.
 """
 from __future__ import annotations
 
