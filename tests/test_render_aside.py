@@ -270,3 +270,56 @@ def test_a_head_start_ended_early_leaves_the_cache_whole(monkeypatch, tmp_path, 
             if f.is_file():
                 assert cache.load(f.read_bytes()) is not None
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_ctrl_c_during_forked_work_ends_quietly_with_the_parent(tmp_path):
+    """Ctrl-C reaches every process of the terminal's group: the pool's children ignore it
+    (typeset.parallel), the parent is interrupted and ends them — no traceback from a child,
+    no hang (a child killed by it inside the pool's queue left a lock taken that the parent's
+    clean-up waited for forever)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    flag = tmp_path / "busy"
+    script = tmp_path / "w.py"
+    script.write_text(
+        "import signal, sys, time\n"
+        "from typeset import parallel\n"
+        "def late(*a):\n"         # the parent notices a moment later than its children
+        "    time.sleep(1)\n"
+        "    raise KeyboardInterrupt\n"
+        "signal.signal(signal.SIGINT, late)\n"
+        "parallel._load = lambda: 0.0\n"
+        "def slow(x):\n"          # one child works on, the other waits for more work
+        "    if x:\n"
+        f"        open({str(flag)!r}, 'a').close()\n"
+        "        time.sleep(60)\n"
+        "    return x\n"
+        "try:\n"
+        "    parallel.map_forked(slow, [0, 1])\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True)\n"
+        "    sys.exit(130)\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        for _ in range(600):
+            if flag.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert flag.exists(), proc.communicate()
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)            # as a terminal's Ctrl-C
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130 and out == "interrupted\n", (out, err)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
