@@ -335,7 +335,22 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
     check_pdf_name(out)
     loaded = load(manifest, layout_override)
     library = FontLibrary()
-    check_output(out, create_parent=output is None, inputs=inputs_of(loaded, library))
+    inputs = inputs_of(loaded, library)
+    check_output(out, create_parent=output is None, inputs=inputs)
+    from typeset.render import aside         # a cold build: pictures begun beside composition
+    aside.start_ahead([path for role, path in inputs if role == "picture"], loaded[1],
+                      variant_for(variant, pdfx).key)
+    try:
+        return _build(manifest, out, output, loaded, library, layout_override, variant, pdfx,
+                      standard)
+    finally:
+        aside.drop_ahead()
+
+
+def _build(manifest, out, output, loaded, library, layout_override, variant, pdfx,
+           standard) -> BuildReport:
+    from typeset.report import picture_report
+
     comp = compose(manifest, layout_override=layout_override, library=library, loaded=loaded)
     pictures = picture_report(comp.pages, comp.layout, str(comp.issue.path.parent),
                               print_variant=variant == "print")

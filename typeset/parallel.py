@@ -10,7 +10,9 @@ give their results back through a pipe):
 * the paragraphs a cold build breaks (layout/compose.py: the second half of the issue's
   articles is broken by a child into the paragraph cache while this process breaks the first);
 * the font subsets (render/fontprogram.py) and the prepared pictures
-  (render/pictures/pipeline.py) a cold build makes;
+  (render/pictures/pipeline.py) a cold build makes (render/aside.py: those missing from the
+  caches, before drawing; and, for `typeset build`, a head start on the pictures beside
+  composition);
 * the typographic report of a large issue while its PDF is written (build.report_aside).
 
 Where it does not pay, nothing is forked: a warm build (everything comes from the caches),
@@ -92,13 +94,12 @@ def map_forked(fn: Callable[[T], R], items: Iterable[T], *, here: int = 0) -> li
     n = workers()
     if n < 2 or len(items) <= here:
         return None
-    import gc
     import multiprocessing
     _TASK = (fn, items)
-    try:                 # (no garbage collection in a child: it would touch, so copy, every
-        ctx = multiprocessing.get_context("fork")            # page of the parent's heap)
+    try:
+        ctx = multiprocessing.get_context("fork")
         pool = ctx.Pool(max(1, min(n - (1 if here else 0), len(items) - here)),
-                        initializer=gc.disable)
+                        initializer=_child_start)
     except (OSError, ValueError, AssertionError):
         _TASK = None
         return None
@@ -119,6 +120,19 @@ def map_forked(fn: Callable[[T], R], items: Iterable[T], *, here: int = 0) -> li
 
 _TASK: tuple | None = None
 _FAILED = ("typeset.parallel", "failed")
+
+
+def _child_start() -> None:
+    """A pool child: no garbage collection (it would touch, so copy, every page of the
+    parent's heap), and Ctrl-C is the parent's alone. A terminal's Ctrl-C reaches every
+    process of the group: a child that took it would die inside the pool's queue, printing a
+    traceback and leaving a lock taken that the parent's `terminate` then waits for forever
+    (seen on a cold build interrupted while its paragraphs were broken by children); ignoring
+    it, the children go on until the parent, interrupted, terminates them."""
+    import gc
+    import signal
+    gc.disable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _call(index: int):

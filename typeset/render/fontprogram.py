@@ -389,14 +389,19 @@ def _renumber_cff(font, names: list[str]) -> Subset:
     return Subset(program, len(new_charset), None)
 
 
+#: subsets made for the document being written by forked children (render/aside.py), by
+#: key: `subset_for` takes one instead of making it (and caches it as if it had made it)
+made: dict[str, Subset] = {}
+
+
 def subset_for(face: FontFace, gids: list[int], cache: SubsetCache | None) -> Subset:
     """`build_subset`, through the disk cache. A font program that fontTools cannot subset
     (a damaged file whose tables parsed) is a TypesetError naming the font."""
-    key = subset_key(face, gids) if cache is not None else None
+    key = subset_key(face, gids) if cache is not None or made else None
     sub = cache.get(key, gids) if cache is not None else None
     if sub is None:
         try:
-            sub = build_subset(face, gids)
+            sub = made.pop(key, None) or build_subset(face, gids)
         except (TypesetError, MemoryError):
             raise
         except Exception as err:    # fontTools raises assorted errors on a damaged font program

@@ -150,7 +150,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
     if not variant.bleed:
         bleed, marks = 0.0, None
-    fonts, shown = _check_glyphs(pages, library)
+    order: dict = {}                  # font -> its characters in order of first use
+    fonts, shown = _check_glyphs(pages, library, order)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
@@ -158,9 +159,14 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     # document shows one of them at all
     writer.not_unicode = any(not NOT_UNICODE.isdisjoint(chars) for chars in shown.values())
     writer.streams = streams
-    writer.prepare_pictures(pictures or PicturePolicy())
-    writer.prepare_pages()
-    return writer.run()
+    writer.order = order
+    from typeset.render.fontprogram import made
+    try:
+        writer.prepare_pictures(pictures or PicturePolicy())
+        writer.prepare_pages()
+        return writer.run()
+    finally:
+        made.clear()                  # (subsets forked children made: this document's only)
 
 
 # -- checks ----------------------------------------------------------------------------------
@@ -181,19 +187,24 @@ def _item_where(i: int, page: Page, item) -> str:
     return f"{_where(i, page)}: {item.role} rule"
 
 
-def check_glyphs(pages: list[Page], library: FontLibrary) -> dict[str, EmbeddedFont]:
+def check_glyphs(pages: list[Page], library: FontLibrary,
+                 order: dict | None = None) -> dict[str, EmbeddedFont]:
     """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
-    Raises TypesetError listing each missing character, U+ code point and where it occurs."""
-    return _check_glyphs(pages, library)[0]
+    Raises TypesetError listing each missing character, U+ code point and where it occurs.
+    `order`, if given, is filled with EmbeddedFont -> {character: None} in order of first
+    use: the order in which drawing the pages gives them codes (cidfont.FontUse; aside.py)."""
+    return _check_glyphs(pages, library, order)[0]
 
 
-def _check_glyphs(pages: list[Page], library: FontLibrary
+def _check_glyphs(pages: list[Page], library: FontLibrary, order: dict | None = None
                   ) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
     """check_glyphs, and font key -> the characters shown with it."""
     from typeset.render.rl import register
     fonts: dict[str, EmbeddedFont] = {}
     missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
     known: dict[str, set[str]] = {}                     # font key -> characters it has
+    if order is None:
+        order = {}
     for i, page in enumerate(pages):
         for item in page.items:
             if not isinstance(item, TextRun):
@@ -206,12 +217,17 @@ def _check_glyphs(pages: list[Page], library: FontLibrary
                 font = fonts[item.font] = register(library.face(item.font))
                 known[item.font] = set()
             ok = known[item.font]
-            if ok.issuperset(item.text):
+            if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
                 continue
             cmap = font.face_data.cmap
+            first = order.get(font)
+            if first is None:
+                first = order[font] = {}
             for ch in item.text:
                 if ord(ch) in cmap:
                     ok.add(ch)
+                    if ch not in first:
+                        first[ch] = None
                 else:
                     places = missing.setdefault((ch, item.font), [])
                     place = f"{_where(i, page)} {item.role}"
@@ -326,21 +342,30 @@ class _Writer:
         self._encoders: dict = {}      # font key -> (font, resource, encode): `_use`
         self.not_unicode = True        # may a run show U+0000, U+FEFF or U+FFFE (render_pdf)
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
+        self.order: dict = {}          # font -> its characters in code order (check_glyphs)
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
         that cannot be prepared stops the build here, named with its page)."""
         placed = [it.source for p in self.pages for it in p.items if isinstance(it, Image)]
-        if not placed:
-            return
-        from typeset.model.layout import Images
-        from typeset.render.pictures.pipeline import Pictures
-        from typeset.render.pictures.spec import target_for
-        images = policy.images or Images()
-        self.pictures = Pictures(target_for(self.variant.key, images), max_ppi=images.max_ppi,
-                                 min_ppi=policy.min_ppi, use_cache=policy.use_cache)
-        self.pictures.plan(self.pages, _where)
-        for source in dict.fromkeys(placed):
+        sources = list(dict.fromkeys(placed))
+        if placed:
+            from typeset.model.layout import Images
+            from typeset.render.pictures.pipeline import Pictures
+            from typeset.render.pictures.spec import target_for
+            images = policy.images or Images()
+            self.pictures = Pictures(target_for(self.variant.key, images),
+                                     max_ppi=images.max_ppi, min_ppi=policy.min_ppi,
+                                     use_cache=policy.use_cache)
+            self.pictures.plan(self.pages, _where)
+        # a cold build: the missing pictures and font subsets made on the other cores (aside.py)
+        from typeset.render import aside
+        from typeset.render.fontprogram import made
+        made_pictures, made_subsets = aside.make(self.order, self.pictures, sources)
+        made.update(made_subsets)
+        if self.pictures is not None:
+            self.pictures.made.update(made_pictures)
+        for source in sources:
             self.pictures.get(source)
 
     def prepare_pages(self) -> None:

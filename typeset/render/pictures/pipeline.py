@@ -8,6 +8,10 @@ XObject. Each is looked up in the cache first (cache.py); only a miss decodes an
 
 A warm build of an issue with pictures reads the cached streams and never decodes a picture
 (it still reads each picture file's header and hashes its bytes: that is the key).
+
+A cold build on two cores has the missing pictures (`missing`) prepared by forked children
+(render/aside.py): what they made is handed in through `made` and taken by `get` in place of
+`_prepare`, so the order, the cache writes and the errors are those of one process.
 """
 from __future__ import annotations
 
@@ -58,6 +62,8 @@ class Pictures:
         self._by_key: dict[str, Prepared] = {}
         self._key_of: dict[str, str] = {}
         self._size: dict[str, tuple[int, int] | None] = {}  # key -> pixel size (None: as is)
+        #: key -> prepared by a forked child (render/aside.py), taken by `get` for a cache miss
+        self.made: dict[str, Prepared] = {}
 
     def plan(self, pages: list[Page], where) -> None:
         """Find every placed picture; `where(i, page)` names a page for messages."""
@@ -104,7 +110,7 @@ class Pictures:
         if p is not None:
             self.stats.cached += 1
         else:
-            p = self._prepare(source, self._size[k])
+            p = self.made.pop(k, None) or self._prepare(source, self._size[k])
             self.stats.converted += 1
             if self.use_cache:
                 cache.put(k, p)
@@ -114,6 +120,27 @@ class Pictures:
         self.stats.downsampled += self._size[k] is not None
         self.stats.how[source] = p.how
         return k, p
+
+    def missing(self, sources: list[str]) -> list[str]:
+        """The pictures among `sources` that `get` would have to prepare (one source per key,
+        in order; not in the cache by the look of it: no file of its name). Stops before the
+        first picture that cannot be probed: `get` meets that error in its turn."""
+        out, seen = [], set(self._by_key)
+        for source in sources:
+            try:
+                k = self.key(source)
+            except TypesetError:
+                break
+            if k in seen:
+                continue
+            seen.add(k)
+            if not (self.use_cache and cache.path_for(k).is_file()):
+                out.append(source)
+        return out
+
+    def prepare_here(self, source: str) -> Prepared:
+        """What `get` prepares for `source` on a cache miss (TypesetError as `get` says)."""
+        return self._prepare(source, self._size[self.key(source)])
 
     def _prepare(self, source: str, size) -> Prepared:
         from typeset.render.pictures.convert import prepare
