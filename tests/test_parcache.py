@@ -329,3 +329,37 @@ def test_a_warm_process_remembers_only_the_keys_its_last_build_used():
     assert len(cache._keys) == 1
     assert cache.key(second, 100.0, bs, None) not in cache.old
     assert cache.key(first, 100.0, bs, None) in cache.old
+
+
+def test_equal_characters_numbers_and_glyphs_read_from_the_file_are_one_object(tmp_path,
+                                                                                 monkeypatch):
+    """Memory (issue 13 part 5): lines read from the file share one object per distinct
+    character, number and glyph; a file holding a zero of the other sign (equal to 0.0 but
+    printed '-0.0') shares nothing, so every number keeps its sign."""
+    import math
+
+    from typeset.text import parcache
+    from typeset.text.linebreak import Glyph, Line
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
+
+    def line(x0):
+        return Line([Glyph("中", "body", x0, 12.0), Glyph("文", "body", 12.0, 12.0),
+                     Glyph("中", "body", 24.0, 12.0)], 300.0, 36.0, 0.0, True, start=0, end=3)
+
+    def read(entries):
+        cache = parcache.ParagraphCache("issue", lambda st: "x")
+        cache.new = entries
+        cache.misses = 1
+        cache.save()
+        return parcache.ParagraphCache("issue", lambda st: "x").old
+
+    got = read({"a": [line(0.0)], "b": [line(0.0)]})
+    assert got == {"a": [line(0.0)], "b": [line(0.0)]}
+    (a,), (b,) = got["a"], got["b"]
+    assert a.glyphs[0] is b.glyphs[0] and a.glyphs[0] is not a.glyphs[2]
+    assert a.glyphs[0].ch is a.glyphs[2].ch and a.glyphs[0].width is a.glyphs[1].width
+    assert a.glyphs[1].x is b.glyphs[1].x
+    got = read({"a": [line(0.0)], "b": [line(-0.0)]})
+    xs = [ln.glyphs[0].x for k in ("a", "b") for ln in got[k]]
+    assert [math.copysign(1.0, x) for x in xs] == [1.0, -1.0]

@@ -429,15 +429,15 @@ def _decode(data: bytes):
     file's bytes; None if anything about the file is not as `_encode` writes it. An entry
     whose lines fail `_shape_ok` is left out (broken afresh)."""
     try:
-        body, digest = data[:-32], data[-32:]
-        if not body.startswith(_MAGIC) or hashlib.sha256(body).digest() != digest:
+        body, digest = memoryview(data)[:-32], data[-32:]     # (the file is never copied)
+        if not data.startswith(_MAGIC) or hashlib.sha256(body).digest() != digest:
             return None
         at = len(_MAGIC)
         hlen = int.from_bytes(body[at:at + 4], "little")
         at += 4
         if hlen > len(body) - at:
             return None
-        header = json.loads(body[at:at + hlen].decode("ascii"))
+        header = json.loads(str(body[at:at + hlen], "ascii"))
         at += hlen
         if (not isinstance(header, dict) or header.get("format") != FORMAT
                 or header.get("code") != _VERSION):
@@ -455,7 +455,9 @@ def _decode(data: bytes):
         if sum(sizes) != len(body) - at:
             return None
         parts = []
-        for size, code in zip(sizes, ("I", "I", None, "d", "H", "I", "d", "d", None)):
+        numbers_at = at + sum(sizes[:6])                  # the glyphs' x positions, widths
+        for i, (size, code) in enumerate(zip(sizes, ("I", "I", None, "d", "H", "I", "d", "d",
+                                                   None))):
             chunk = body[at:at + size]
             at += size
             if code is None:
@@ -465,9 +467,11 @@ def _decode(data: bytes):
             a.frombytes(chunk)
             if sys.byteorder != "little":
                 a.byteswap()
-            parts.append(a.tolist())
+            # (the glyphs' numbers stay packed until they are shared, below)
+            parts.append(a if i >= 6 else a.tolist())
         counts, ints, flags, floats, rstyles, rlens, xs, ws, text = parts
-        text = text.decode("utf-8", "surrogatepass")
+        flags = bytes(flags)
+        text = str(text, "utf-8", "surrogatepass")
         starts, ends, n_gl, n_rn = ints[0::4], ints[1::4], ints[2::4], ints[3::4]
         if (sum(counts) != n_lines or sum(n_gl) != n_glyphs or sum(n_rn) != n_runs
                 or len(text) != n_glyphs
@@ -480,10 +484,18 @@ def _decode(data: bytes):
         names = [styles[i] for i in rstyles]              # each run's style
         run_pairs = list(zip(names, rlens))
         # every glyph of the file at once, Glyph(ch, style, x, width), made by the tuple
-        # constructor itself (no Python call each); each line takes its stretch
-        all_glyphs = list(map(_new_tuple, repeat(Glyph),
-                              zip(text, chain.from_iterable(map(repeat, names, rlens)),
-                                  xs, ws)))
+        # constructor itself (no Python call each); each line takes its stretch. Equal
+        # characters, numbers and glyphs are one object each (memory, issue 13 part 5: a
+        # 3,668-page issue of distinct text holds ~6 million glyphs, of which a few
+        # thousand characters and numbers differ); never when a zero of the other sign is
+        # there, which compares equal to 0.0 and would take its place.
+        chars, style_of = _shared(text), chain.from_iterable(map(repeat, names, rlens))
+        if not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs):
+            xs, ws = _shared(xs), _shared(ws)
+            glyphs = map(_new_tuple, repeat(Glyph), zip(chars, style_of, xs, ws))
+            all_glyphs = _shared(list(glyphs))
+        else:
+            all_glyphs = list(map(_new_tuple, repeat(Glyph), zip(chars, style_of, xs, ws)))
         li = gi = ri = 0
         for key, count in zip(keys, counts):
             lines: list[Line] = []
@@ -514,6 +526,25 @@ def _decode(data: bytes):
         return entries, old_words
     except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError, RecursionError):
         return None
+
+
+_NEGATIVE_ZERO = bytes(7) + b"\x80"      # -0.0 as a little-endian double
+
+
+def _negative_zero(data: bytes, start: int, end: int) -> bool:
+    """Whether the doubles in data[start:end] hold a -0.0."""
+    at = data.find(_NEGATIVE_ZERO, start, end)
+    while at >= 0:
+        if (at - start) % 8 == 0:
+            return True
+        at = data.find(_NEGATIVE_ZERO, at + 1, end)
+    return False
+
+
+def _shared(values):
+    """`values` as a list in which equal values are one object (the first met)."""
+    first: dict = {}
+    return list(map(first.setdefault, values, values))
 
 
 def _shape_ok(lines: Sequence[Line]) -> bool:
