@@ -31,6 +31,7 @@ data), and the tests compare both ways.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from typing import Callable, Iterable, TypeVar
 
@@ -133,6 +134,27 @@ def _child_start() -> None:
     import signal
     gc.disable()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parent ended by SIGTERM (kill, timeout, a batch system) cannot terminate them: each
+    # child would then die on the broken pipe printing a traceback on the user's terminal.
+    # Whatever goes wrong in a child is redone and reported by the parent (`_call`), so a
+    # child's stderr never carries anything for the user; and where the system allows it
+    # (Linux), a child is ended when its parent is.
+    _end_with_parent()
+    sys.stderr = open(os.devnull, "w", encoding="utf-8")
+
+
+def _end_with_parent() -> None:
+    """Linux prctl(PR_SET_PDEATHSIG, SIGTERM): this process gets SIGTERM when its parent
+    ends (nothing elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)       # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 def _call(index: int):

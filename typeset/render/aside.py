@@ -251,6 +251,8 @@ def _ahead_child(ahead: Ahead, conn) -> None:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's: it ends us
         signal.signal(signal.SIGTERM, signal.SIG_DFL)    # (not a watch's handler: no traceback)
+        from typeset.parallel import _end_with_parent
+        _end_with_parent()             # a parent ended by SIGTERM ends it too (Linux)
         from typeset.render.pictures import cache
         for i, source in enumerate(ahead.sources):
             with ahead.lock:
