@@ -87,6 +87,23 @@ def make(order: dict, pictures: "Pictures | None", sources: list[str]) -> tuple[
     finally:
         if ahead is not None:
             ahead.finish() if busy else ahead.kill()
+            _forget_unused(ahead, pictures, sources)
+
+
+def _forget_unused(ahead: "Ahead", pictures: "Pictures | None", sources: list[str]) -> None:
+    """Remove from the picture cache what the head start stored that the document does not
+    use: a picture placed above `images.max_ppi` is downsampled under another key, so its
+    full-size preparation would stay in the cache, unread (the caches a build leaves are
+    the ones one process leaves: adversarial round 5, finding 5)."""
+    from typeset.render.pictures import cache
+    needed = {pictures.key(s) for s in sources} if pictures is not None else set()
+    for i in ahead.done:
+        key = ahead.pictures.key(ahead.sources[i])
+        if key not in needed:
+            try:
+                cache.path_for(key).unlink()
+            except OSError:
+                pass
 
 
 def _make(order: dict, pictures: "Pictures | None", sources: list[str],
