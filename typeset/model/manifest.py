@@ -299,9 +299,9 @@ def load_issue(path: Path, *, layout: str | None = None, read_article=None) -> I
         _read_articles(unread)
         raise
     articles = _read_articles(unread)
-    sections = tuple(
-        Section(s.title, tuple(articles[a.index] for a in s.articles), s.line, s.short_title,
-                s.title_line, s.short_title_line) for s in issue.sections)
+    sections = tuple(dataclasses.replace(s, articles=tuple(articles[a.index]
+                                                           for a in s.articles))
+                     for s in issue.sections)
     return dataclasses.replace(issue, sections=sections)
 
 
