@@ -22,8 +22,8 @@ from tests.conftest import ROOT, SAMPLE
 # -- finding 1: a build stopped by SIGTERM (kill PID, timeout, a batch system) -----------------
 
 def test_sigterm_to_the_parent_prints_no_traceback_from_forked_children(tmp_path):
-    """parallel.map_forked (used today by model/manifest.py for >= 24 articles and by
-    render/aside.py for a cold build's pictures and subsets): when the parent is ended by
+    """parallel.map_forked (used by layout/compose.py's prebreak and by render/aside.py for a
+    cold build's pictures and subsets): when the parent is ended by
     SIGTERM while its pool children work (`kill PID`, `timeout`, a scheduler), every child
     that finishes its piece dies on the pipe with a two-part Python traceback
     (BrokenPipeError in multiprocessing/pool.py `worker`) printed on the user's terminal.
@@ -109,7 +109,7 @@ def test_a_head_start_leaves_the_caches_one_process_leaves(tmp_path, monkeypatch
 
 def _many_articles(tmp_path, copies: int = 2):
     """The sample issue with its ten articles listed (1 + copies) times under other names
-    (two more sections): 30 articles, over manifest.PARALLEL_ARTICLES, as the desk makes."""
+    (two more sections): 30 articles, as the desk makes for a larger issue."""
     import shutil
 
     issue = tmp_path / "many"
@@ -128,53 +128,11 @@ def _many_articles(tmp_path, copies: int = 2):
     return issue / "issue.yaml"
 
 
-@pytest.mark.parametrize("broken", ["missing file later", "listed twice later",
-                                    "two broken articles", "colophon"])
-def test_many_articles_forked_report_the_first_problem_in_reading_order(
-        tmp_path, monkeypatch, broken):
-    """At the real threshold (30 articles >= PARALLEL_ARTICLES, no patching of it), forking
-    forced: an article broken in the child's half is reported before a later manifest
-    problem (a missing file, a file listed twice, an empty colophon text), and of two broken
-    articles the first, exactly as one process reports them."""
-    import typeset.parallel as P
-    from typeset.errors import TypesetError
-    from typeset.model import manifest as M
-    from typeset.model.article import load_article
-
-    m = _many_articles(tmp_path)
-    arts = m.parent / "articles"
-    (arts / "c1-03-tian-huitoukan.md").write_text("---\ntitle: [unclosed\n---\n正文。\n",
-                                                  encoding="utf-8")
-    text = m.read_text(encoding="utf-8")
-    if broken == "missing file later":
-        (arts / "c1-05-shizheng-yiliu.md").unlink()
-    elif broken == "listed twice later":
-        text = text.replace("articles/c1-09-guichuan-yanglao.md", "articles/c0-01-zhuxi-huiyi.md")
-    elif broken == "two broken articles":
-        (arts / "c0-02-xianyu-chanye-xieshang.md").write_text("---\ntitle: 1\n---\n",
-                                                              encoding="utf-8")
-    else:
-        text = text.replace('text: "0771-0000000"', 'text: "　"')
-    m.write_text(text, encoding="utf-8")
-    monkeypatch.setattr(P, "_load", lambda: 0.0)
-    used = []
-    real = P.map_forked
-    monkeypatch.setattr(P, "map_forked", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
-    P.enable()
-    with pytest.raises(TypesetError) as one:
-        M._load_issue(m, None, load_article)
-    with pytest.raises(TypesetError) as two:
-        M.load_issue(m)
-    assert used                                             # (the articles were forked)
-    assert str(two.value) == str(one.value)
-    want = "c0-02" if broken == "two broken articles" else "c1-03-tian-huitoukan.md"
-    assert want in str(one.value)
-
-
 def test_many_articles_dump_check_and_stats_alike_forked_or_not(tmp_path):
-    """`typeset dump`, `check` and `stats` of a 30-article issue (articles read by two
-    processes) print exactly what they print with TYPESET_NO_FORK=1: run as commands, the
-    forking forced in the first by a wrapper (the machine's load would prevent it)."""
+    """`typeset dump`, `check` and `stats` of a 30-article issue print exactly what they print
+    with TYPESET_NO_FORK=1 (a cold build's paragraphs broken by forked children, the report
+    aside): run as commands, the forking forced in the first by a wrapper (the machine's load
+    would prevent it)."""
     m = _many_articles(tmp_path)
     wrapper = tmp_path / "forked.py"
     wrapper.write_text("import sys, typeset.parallel as p\np._load = lambda: 0.0\n"

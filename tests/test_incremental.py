@@ -221,67 +221,6 @@ def test_forked_children_give_what_this_process_gives(monkeypatch, tmp_path):
 
 
 
-def test_articles_read_by_two_processes_are_the_articles_one_reads(monkeypatch):
-    """An issue of many articles has them read by a forked child and this process at once
-    (model/manifest.py): the issue loaded is exactly the one read in one process."""
-    import typeset.parallel as P
-    from typeset.build import load
-    from typeset.model import manifest as M
-
-    monkeypatch.setattr(P, "_load", lambda: 0.0)
-    monkeypatch.setattr(M, "PARALLEL_ARTICLES", 4)
-    used = []
-    real = P.map_forked
-    monkeypatch.setattr(P, "map_forked", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
-    try:
-        P.enable()
-        forked = load(SAMPLE)
-        assert used and used[0] is not None and len(used[0]) == 10
-        P.disable()
-        alone = load(SAMPLE)
-    finally:
-        P.enable()
-    assert forked == alone and repr(forked) == repr(alone)
-
-
-@pytest.mark.parametrize("broken", ["article 5", "issn", "section title", "article 5 and issn",
-                                    "section title and article 5"])
-def test_read_in_parallel_the_first_problem_is_still_the_first(monkeypatch, tmp_path, broken):
-    """The manifest is checked before its articles are read (then read two at once): the
-    problem reported is still the first in reading order, an article's before a later line
-    of the manifest's, a section title's before a later section's articles."""
-    import typeset.parallel as P
-    from tests.test_whole_issue import article
-    from typeset.errors import TypesetError
-    from typeset.model import manifest as M
-    from typeset.model.article import load_article
-
-    monkeypatch.setattr(P, "_load", lambda: 0.0)
-    monkeypatch.setattr(M, "PARALLEL_ARTICLES", 2)
-    names = [article(tmp_path, f"a{i}.md", f"第{i}篇", 1) for i in range(1, 9)]
-    if "article 5" in broken:
-        (tmp_path / "a5.md").write_text("---\ntitle: [unclosed\n---\n正文。\n", encoding="utf-8")
-    first = "".join(f"      - {n}\n" for n in names[:3])
-    second = "".join(f"      - {n}\n" for n in names[3:])
-    title = '""' if "section title" in broken else "栏目一"
-    issn = "issn: 1234-5678\n" if "issn" in broken else ""        # a wrong check digit
-    m = tmp_path / "issue.yaml"
-    m.write_text(f"layout: guangxi\njournal: 测试\nyear: 2024\nnumber: 2\n{issn}sections:\n"
-                 f"  - title: {title}\n    articles:\n{first}"
-                 f"  - title: 栏目二\n    articles:\n{second}", encoding="utf-8")
-
-    def problem(load) -> str:
-        with pytest.raises(TypesetError) as err:
-            load()
-        return str(err.value)
-
-    in_order = problem(lambda: M._load_issue(m, None, load_article))
-    assert problem(lambda: M.load_issue(m)) == in_order
-    expected = {"article 5": "a5.md", "issn": "issue.yaml", "section title": "issue.yaml",
-                "article 5 and issn": "a5.md", "section title and article 5": "issue.yaml"}
-    assert expected[broken] in in_order
-
-
 def test_a_session_notices_a_font_file_replaced(issue, tmp_path):
     """A font file the layout names, replaced by another face while the session runs: the
     next rebuild reads the faces again and writes what a cold build writes."""

@@ -5,8 +5,6 @@ it, the file is written in one order), but some of it falls into independent pie
 done here by forked child processes (they start with everything the parent has loaded and
 give their results back through a pipe):
 
-* the articles of an issue that lists many (model/manifest.py: the second half parsed by a
-  child while this process parses the first; PARALLEL_ARTICLES);
 * the paragraphs a cold build breaks (layout/compose.py: the second half of the issue's
   articles is broken by a child into the paragraph cache while this process breaks the first);
 * the font subsets (render/fontprogram.py) and the prepared pictures

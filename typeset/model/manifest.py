@@ -15,7 +15,6 @@ written (yamlsrc.written_path).
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,60 +269,13 @@ def _missing_article_hint(manifest: Path, rel: str, target: Path) -> str:
     return hint
 
 
-#: an issue listing at least this many articles has them read by two processes (parallel.py)
-PARALLEL_ARTICLES = 24
-
-
 def load_issue(path: Path, *, layout: str | None = None, read_article=None) -> Issue:
     """Read an issue manifest and every article it lists. `layout` overrides the manifest's
     (command line). `read_article(path)`: how an article file is read (default
     `load_article`; a warm process, typeset.session, keeps those that did not change).
-    TypesetError on any problem, naming the file and line: the first problem in the order
-    the manifest is read (an article is read where it is listed).
-
-    With the default reader, the manifest is checked first with every article left unread
-    (`_Unread`), then the articles are read — by two processes at once when there are
-    PARALLEL_ARTICLES or more (parsing is ~2 ms an article; a child's start ~15 ms) — and put
-    in their places. When the manifest has a problem, the articles listed before it are read
-    first, so an article's own problem is still the one reported, as when reading in order."""
-    if read_article is not None:
-        return _load_issue(Path(path), layout, read_article)
-    unread: list[Path] = []
-
-    def later(target: Path) -> "_Unread":
-        unread.append(target)
-        return _Unread(len(unread) - 1)
-    try:
-        issue = _load_issue(Path(path), layout, later)
-    except TypesetError:
-        _read_articles(unread)
-        raise
-    articles = _read_articles(unread)
-    sections = tuple(dataclasses.replace(s, articles=tuple(articles[a.index]
-                                                           for a in s.articles))
-                     for s in issue.sections)
-    return dataclasses.replace(issue, sections=sections)
-
-
-@dataclass(frozen=True)
-class _Unread:
-    """An article not read yet: its place in the manifest's order (load_issue)."""
-    index: int
-
-
-def _read_articles(paths: list[Path]) -> list[Article]:
-    """`load_article` of each path, in order; the second half by a forked child when there are
-    many (parallel.map_forked: the same code on the same files, so the same articles; a child
-    that fails, or no child, means the parent reads them, and meets the first problem)."""
-    if len(paths) >= PARALLEL_ARTICLES:
-        from typeset import parallel
-        done = parallel.map_forked(load_article, paths, here=(len(paths) + 1) // 2)
-        if done is not None:
-            return done
-    return [load_article(p) for p in paths]
-
-
-def _load_issue(path: Path, layout: str | None, read_article) -> Issue:
+    TypesetError on any problem, naming the file and line."""
+    path = Path(path)
+    read_article = read_article or load_article
     text = read_source(path, what="issue manifest")
     data = load_yaml(path, text)
     if data is None:
