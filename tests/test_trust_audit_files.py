@@ -252,38 +252,15 @@ def _set(spans, width=100.0, **kw):
 
 
 def test_lines_match_refuses_lines_that_are_not_the_paragraphs():
-    from typeset.text.linebreak import Glyph, Span
+    from tests.test_parcache import _bad_variants
+    from typeset.text.linebreak import Span
     from typeset.text.parcache import lines_match
 
     spans = [Span("正文第一段，"), Span("加粗", "bold"), Span("的文字 continues here 以及更多的文字。")]
     good = _set(spans)
     assert len(good) > 2 and lines_match(spans, good, 100.0)
 
-    def edited(i, **change):
-        lines = [replace(ln, glyphs=list(ln.glyphs)) for ln in good]
-        lines[i] = replace(lines[i], **change)
-        return lines
-
-    first = good[0]
-    g0 = first.glyphs
-    bad = {
-        "other characters": edited(0, glyphs=[g0[1]._replace(ch="反")] + g0[1:]),
-        "another style": edited(0, glyphs=[g0[0]._replace(style="bold")] + g0[1:]),
-        "a line lost": good[:1] + good[2:],
-        "a glyph lost": edited(0, glyphs=g0[:-1]),
-        "a line added": good + [good[-1]],
-        "another measure": edited(1, measure=200.0),
-        "off the measure": edited(1, glyphs=[g._replace(x=g.x + 50) for g in good[1].glyphs]),
-        "left of the line": edited(1, glyphs=[g._replace(x=g.x - 50) for g in good[1].glyphs]),
-        "stepping back": edited(1, glyphs=[good[1].glyphs[0]._replace(x=good[1].glyphs[1].x),
-                                           good[1].glyphs[1]._replace(x=good[1].glyphs[0].x)]
-                                + good[1].glyphs[2:]),
-        "not the last": edited(len(good) - 1, last=False),
-        "positions shifted": edited(0, start=1, end=first.end + 1,
-                                    glyphs=[Glyph(c, "body", g.x, g.width) for c, g in
-                                            zip(spans[0].text[1:] + "加", g0)]),
-    }
-    for why, lines in bad.items():
+    for why, lines in _bad_variants(spans, good).items():
         assert not lines_match(spans, lines, 100.0), why
     assert not lines_match(spans, good, 90.0)                   # not set on this measure
     assert not lines_match([Span("另一段文字")], good, 100.0)

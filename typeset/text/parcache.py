@@ -280,18 +280,23 @@ def lines_match(spans: Sequence[Span], lines: Sequence[Line], widths,
         measure = ws[min(i, len(ws) - 1)]
         if last and last_width is not None:
             measure = min(measure, last_width)
-        if line.measure != measure:
-            return False
-        # a line-start bracket hangs its blank half left of the line (x < indent), never more
-        if not 0 <= line.indent < measure or glyphs[0].x + glyphs[0].width < line.indent - _EPS:
-            return False
-        xs = list(map(_X, glyphs))
-        if not all(map(le, xs, islice(xs, 1, None))):      # glyphs never step back
-            return False
-        if glyphs[-1].x + glyphs[-1].width > measure + _EPS:
+        if line.measure != measure or not _inside(line, glyphs, measure):
             return False
         pos = end
     return pos == len(text)
+
+
+def _inside(line: Line, glyphs, measure: float) -> bool:
+    """The line's glyphs set inside its measure, as the breaker sets them: its indent lies in
+    the measure, its first glyph reaches into the line (a line-start bracket hangs its blank
+    half left of it, x < indent, never more), its glyphs never step back and the last one
+    ends inside the measure (`lines_match`, `_shape_ok`)."""
+    if not 0 <= line.indent < measure or glyphs[0].x + glyphs[0].width < line.indent - _EPS:
+        return False
+    xs = list(map(_X, glyphs))
+    if not all(map(le, xs, islice(xs, 1, None))):
+        return False
+    return glyphs[-1].x + glyphs[-1].width <= measure + _EPS
 
 
 def _int(v) -> int:
@@ -561,13 +566,7 @@ def _shape_ok(lines: Sequence[Line]) -> bool:
             return False
         if line.last != (i == final):
             return False
-        measure = line.measure
-        if not 0 <= line.indent < measure or glyphs[0].x + glyphs[0].width < line.indent - _EPS:
-            return False
-        xs = list(map(_X, glyphs))
-        if not all(map(le, xs, islice(xs, 1, None))):      # glyphs never step back
-            return False
-        if glyphs[-1].x + glyphs[-1].width > measure + _EPS:
+        if not _inside(line, glyphs, line.measure):
             return False
         pos = end
     return True
