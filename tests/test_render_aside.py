@@ -201,7 +201,6 @@ def test_a_head_start_gives_the_bytes_one_process_gives(monkeypatch, tmp_path, i
 def test_a_head_start_nobody_takes_ends_quietly(monkeypatch, tmp_path, idle, capfd):
     """A build that fails before drawing (here: composition) ends the child it started."""
     import typeset.build as B
-    from typeset.model.layout import Images  # noqa: F401
 
     started = []
     real = aside.Ahead.__init__

@@ -328,7 +328,6 @@ def build(manifest: Path, output: Path | None = None, *, layout_override: str | 
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
     from typeset.fsutil import check_output
     from typeset.render.variants import variant_for
-    from typeset.report import picture_report
 
     standard = variant_for(variant, pdfx).standard       # an unknown variant fails here, early
     out = check_output(output or default_output(manifest), create_parent=output is None)
