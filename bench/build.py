@@ -399,9 +399,10 @@ def main() -> int:
     ap.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
     args = ap.parse_args()
     try:
-        import typst  # noqa: F401
+        import typst
         have_typst = True
     except ImportError:
+        typst = None
         have_typst = False
         print("(typst not installed: pip install typst, for the peer figures)")
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -411,7 +412,6 @@ def main() -> int:
                           "platform": platform.platform()},
               "runs": args.runs, "sizes": []}
     if have_typst:
-        import typst
         result["typst_version"] = getattr(typst, "__version__", "?")
     print(f"load average {load()}  ({os.cpu_count()} cores)")
     with tempfile.TemporaryDirectory(prefix="typeset-bench-") as tmp:

@@ -52,7 +52,6 @@ def png(pdf: Path, index: int, out: Path) -> None:
 
 def typst_contents(manifest: Path) -> str:
     """The issue's contents as Typst sets it: entries with a `repeat` leader to the author."""
-    from bench.build import typst_source  # noqa: F401  (the same page set-up)
     from typeset.build import compose
     comp = compose(manifest)
     lay, tb, page = comp.layout, comp.layout.textblock, comp.layout.page

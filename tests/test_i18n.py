@@ -242,7 +242,7 @@ def test_the_build_says_what_it_made_in_chinese(chinese, tmp_path, capsys):
     out = tmp_path / "s.pdf"
     assert main(["build", str(SAMPLE), "-o", str(out)]) == 0
     said = capsys.readouterr().out
-    assert said.startswith(f"typeset: ") and str(out) in said and HAN.search(said)
+    assert said.startswith("typeset: ") and str(out) in said and HAN.search(said)
     assert english_left(said) == [], said
     assert main(["stats", str(SAMPLE)]) == 0
     said = capsys.readouterr().out

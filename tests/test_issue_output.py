@@ -25,7 +25,6 @@ def archive_pdf(sample_composition, tmp_path_factory):
 def test_outline_has_contents_sections_and_articles(sample_composition, archive_pdf):
     reader = PdfReader(archive_pdf)
     comp = sample_composition
-    n_contents = len(comp.front)
 
     def walk(items, depth=0):
         for it in items:
