@@ -80,6 +80,7 @@ def test_a_planted_picture_header_does_not_change_the_layout(cache_dir):
     the figure's size on the page."""
     from typeset.model import picture
 
+    picture._probed.clear()                                  # (read in this process)
     plain = dump_pages(compose(SAMPLE).pages)                # (writes the header entry)
     data = (SAMPLE.parent / "images" / "chaye.jpg").read_bytes()
     path = picture._header_path(hashlib.sha256(data).hexdigest())
@@ -291,3 +292,165 @@ def test_a_good_record_is_checked_not_reread(cache_dir):
     assert F.FontChain([warm]).missing(text) == []
     assert warm._fontcheck is not None and warm._cmap._ok >= {ord(c) for c in text}
     assert [warm.glyph_id(c) for c in text] == [cold.glyph_id(c) for c in text]
+
+
+# -- picture headers ----------------------------------------------------------------------------
+
+def _pictures():
+    """Pictures of each kind `probe` accepts (and a few it reads specially)."""
+    import io
+
+    from PIL import Image
+
+    from tests import picturekit as K
+
+    base = K.photo(64, 40)
+    out = {}
+    for mode in ("RGB", "L", "CMYK"):
+        out[f"jpeg-{mode}"] = K.jpeg_bytes(base.convert(mode), quality=80,
+                                           icc_profile=K.fogra() if mode == "CMYK" else None)
+    out["jpeg-progressive"] = K.jpeg_bytes(base, progressive=True)
+    out["jpeg-exif-6"] = K.jpeg_bytes(base, exif=K.exif_orientation(6))
+    for mode in ("1", "L", "I;16", "RGB", "P", "LA", "RGBA"):
+        buf = io.BytesIO()
+        base.convert(mode).save(buf, "PNG")
+        out[f"png-{mode}"] = buf.getvalue()
+    buf = io.BytesIO()
+    base.convert("RGB").save(buf, "TIFF")
+    out["tiff"] = buf.getvalue()
+    return out
+
+
+def test_the_header_reader_agrees_with_pillow_or_says_nothing():
+    """`_frame` (format, size, mode from the picture's own bytes) is what Pillow reads, for
+    every kind of picture; None only where it does not walk the file (TIFF)."""
+    from typeset.model import picture
+
+    for name, data in _pictures().items():
+        got = picture._frame(data)
+        want = picture._pillow_header(data, name, {})[:4]
+        assert got == want or (got is None and name == "tiff"), name
+
+
+@pytest.mark.parametrize("field, value", [("width", 999), ("height", 1), ("mode", "CMYK"),
+                                          ("format", "PNG")])
+def test_a_header_sealed_but_not_the_pictures_is_refused(cache_dir, tmp_path, field, value):
+    """Even under a valid seal (a cache shipped with its key, or a bug) a header entry whose
+    format, size or mode is not the picture's own is not used."""
+    from typeset.model import picture
+
+    path = tmp_path / "p.jpg"
+    path.write_bytes(_pictures()["jpeg-RGB"])
+    want = picture.probe(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry = picture._header_path(sha)
+    doc = json.loads(entry.read_text())
+    doc[field] = value
+    fields = ("format", "width", "height", "mode", "icc", "orientation")
+    doc["seal"] = picture._seal(sha, tuple(doc[k] for k in fields))
+    entry.write_text(json.dumps(doc))
+    assert picture._read_header(sha) is not None                  # it reads as whole ...
+    picture._probed.clear()
+    assert picture.probe(path) == want                            # ... and is not used
+
+
+@pytest.mark.parametrize("field, value", [("orientation", 6), ("icc", True),
+                                          ("mode", "CMYK")])
+def test_an_unsealed_header_is_refused(cache_dir, tmp_path, field, value):
+    """What the picture's bytes are not read for here (its profile, its orientation; a TIFF's
+    every value) is trusted only under this user's seal: a planted entry without it is
+    ignored and Pillow reads the picture."""
+    from typeset.model import picture
+
+    path = tmp_path / "p.tif"
+    path.write_bytes(_pictures()["tiff"])
+    want = picture.probe(path)
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    entry = picture._header_path(sha)
+    doc = json.loads(entry.read_text())
+    doc[field] = value
+    entry.write_text(json.dumps(doc))
+    picture._probed.clear()
+    assert picture.probe(path) == want
+    assert json.loads(entry.read_text())[field] != value           # written again
+
+
+# -- the paragraph file's seal ------------------------------------------------------------------
+
+def test_word_boundaries_and_empty_entries_need_the_seal(cache_dir):
+    """The paragraph file's boundaries and empty entries are read only under the seal of
+    this user's key; a file written with another key keeps its lines (each checked against
+    its paragraph) and loses them."""
+    from typeset import fsutil
+    from typeset.text import parcache
+
+    compose(SAMPLE)
+    (path,) = (cache_dir / "paragraphs").glob("*.lines")
+    entries, words = parcache._decode(path.read_bytes())
+    empty = [k for k, v in entries.items() if not v[0]]
+    assert words and empty                          # the sample has both
+    key = cache_dir / "key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    key.write_bytes(os.urandom(32))                 # another user's key, say
+    fsutil._keys.clear()
+    try:
+        entries2, words2 = parcache._decode(path.read_bytes())
+        assert words2 == {} and not any(k in entries2 for k in empty)
+        assert len(entries2) == len(entries) - len(empty)
+    finally:
+        fsutil._keys.clear()
+
+
+def test_a_key_not_only_ours_is_not_used(cache_dir):
+    """A key file others may read (or a link) is not used: the process seals with a key of
+    its own, which no later process trusts."""
+    from typeset import fsutil
+
+    cache_dir.mkdir()
+    key = cache_dir / "key"
+    key.write_bytes(bytes(32))
+    key.chmod(0o644)
+    fsutil._keys.clear()
+    try:
+        a = fsutil.cache_seal(b"x")
+        fsutil._keys.clear()
+        assert fsutil.cache_seal(b"x") != a         # a fresh key each process
+        import hmac
+        assert a != hmac.new(bytes(32), b"x", "sha256").hexdigest()
+    finally:
+        fsutil._keys.clear()
+
+
+def test_cached_words_must_cut_around_marks():
+    from typeset.text import words
+
+    for text in ("一、茶叶产量", "年产量（吨）", "ABC公司的iPhone 15发布会，很好！", "茶「叶」"):
+        assert words.could_be(text, words._segment(text))
+        assert not words.could_be(text, (1,))
+
+
+def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
+    """`compose(use_cache=False)` reads no cache file: not the faces', not the picture
+    headers' (it read both before), not the paragraphs'; and writes none."""
+    from typeset import fsutil
+    from typeset.model import picture
+    from typeset.text import fonts, parcache
+
+    compose(SAMPLE)                                  # every cache warm
+    before = sorted(p for p in cache_dir.rglob("*") if p.is_file())
+    read = []
+
+    def spy(path, limit):
+        read.append(str(path))
+        return None
+    for mod in (fsutil, fonts, parcache):
+        monkeypatch.setattr(mod, "read_cache", spy)
+    picture._probed.clear()
+    try:
+        plain = dump_pages(compose(SAMPLE, use_cache=False).pages)
+    finally:
+        picture._probed.clear()
+    assert read == []
+    assert sorted(p for p in cache_dir.rglob("*") if p.is_file()) == before
+    monkeypatch.undo()
+    assert dump_pages(compose(SAMPLE).pages) == plain

@@ -60,6 +60,31 @@ def segmenter_id() -> str:
     return _id
 
 
+#: what the segmenter may join into a word (jieba's "Han" class: the ideographs and
+#: [a-zA-Z0-9+#&._%-], taken generously); every other character is a word by itself
+_JOINS = ("\u2e80-\u2fdf\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
+          "a-zA-Z0-9+#&._%\\-")
+
+
+def could_be(text: str, bounds: tuple[int, ...]) -> bool:
+    """Whether word boundaries read from a cache could be the segmenter's for `text`: inside
+    the text, and a boundary on each side of every character it never joins to another (a
+    mark, a space, a symbol; rjieba 0.2 cuts each alone, and `_segment` puts spaces alone
+    too). A cheap test, not a proof: where boundaries fall inside a run of ideographs only
+    the segmenter's dictionary knows, which is why the paragraph cache also seals them
+    (text/parcache.py `_seal`)."""
+    import re
+    n = len(text)
+    if bounds and (bounds[0] < 1 or bounds[-1] >= n):
+        return False
+    cut = set(bounds)
+    for m in re.finditer(f"[^{_JOINS}]", text):
+        i = m.start()
+        if (i > 0 and i not in cut) or (i + 1 < n and i + 1 not in cut):
+            return False
+    return True
+
+
 def known(text: str) -> tuple[int, ...] | None:
     """The boundaries of `text` if this process already has them."""
     return _memo.get(text)
