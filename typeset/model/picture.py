@@ -150,7 +150,10 @@ def _pillow_header(data: bytes, name: str, where: dict) -> tuple:
 # Pillow's version and this file's code. ASCII JSON with the picture's SHA-256 and the six
 # values, each checked for its type and range when read; anything else is ignored (and
 # written again). Only a picture that passed every check of `probe` is kept, and a kept one
-# goes through them again, so the cache never lets through what Pillow would refuse.
+# goes through them again, so the cache never lets through what Pillow would refuse. Its
+# format, size and mode must be what the picture's own bytes say (`_agrees`), and the
+# whole entry carries the seal of the user's cache key (`_seal`): what is not read from
+# the bytes here (the profile, the orientation, all of a TIFF) is trusted only from it.
 #: False: `probe` neither reads nor writes the headers cache (`build.compose(use_cache=False)`)
 use_header_cache = True
 _HEADER_FIELDS = {"sha256": str, "format": str, "width": int, "height": int, "mode": str,

@@ -45,7 +45,10 @@ build makes no dict of the ~45k code points of a CJK face (~6 ms a face, format 
 
 Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
 hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
-marshal).
+marshal). A record that reads as whole is still only what the cache says: it is checked
+against the font file itself (`text/facecheck.py`; names, metrics and glyph count when the
+face is made, each character's glyph and advance when the face is first asked about it,
+`_CheckedCmap`), and one that disagrees is thrown away and the font read afresh.
 """
 from __future__ import annotations
 

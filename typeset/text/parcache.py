@@ -27,6 +27,9 @@ able to run code), all numbers little-endian:
 
 "words" holds the word boundaries of the headings that wrapped (text/words.py), keyed by
 the segmenter's name and version and the text: a warm build does not load the segmenter.
+"seal" is an HMAC of the boundaries and of which entries have no lines, with the user's cache
+key (fsutil.cache_seal): neither can be checked against its source without redoing the work,
+so a file without the seal has both ignored (`_seal`).
 
 Floats are stored as IEEE doubles, so a warm build sets the same lines as a cold one (an
 entry holding a number that is not a float, or anything else the format cannot hold
