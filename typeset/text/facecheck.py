@@ -31,6 +31,11 @@ from operator import add, le, lt, sub
 
 from typeset.text import sfnt
 
+class _Unchecked(sfnt.Unsupported):
+    """The font is not one this module checks a record against (never shown: the face is
+    then read from the font, text/fonts.py `_font_check`)."""
+
+
 _NAME_IDS = (1, 2, 6, 16, 17)
 _UTF16_BE_WINDOWS = (0, 1, 10)     # Windows encodings fontTools decodes as UTF-16BE
 
@@ -42,7 +47,7 @@ class FontCheck:
     def __init__(self, path: str, index: int | None):
         with sfnt.FontFile(path, index) as ff:
             if "CFF2" in ff or "fvar" in ff or ("CFF " not in ff and "glyf" not in ff):
-                raise sfnt.Unsupported("read by fontTools: not checked here")
+                raise _Unchecked("read by fontTools: not checked here")
             m = sfnt.metrics(ff)
             n = m["num_glyphs"]
             self.num_glyphs = n
@@ -57,10 +62,10 @@ class FontCheck:
             self._lookup = _cmap_lookup(ff, n, self.forms)
             nhm = m["num_h_metrics"]
             if not 1 <= nhm <= n:
-                raise sfnt.Unsupported("hhea.numberOfHMetrics outside 1..numGlyphs")
+                raise _Unchecked("hhea.numberOfHMetrics outside 1..numGlyphs")
             hmtx = ff.table("hmtx")
             if len(hmtx) < 4 * nhm + 2 * (n - nhm):
-                raise sfnt.Unsupported("hmtx too short")
+                raise _Unchecked("hmtx too short")
             self._pairs = sfnt._be("H", hmtx[:4 * nhm])       # (advance, lsb) pairs
             self._nhm = nhm
 
@@ -91,7 +96,7 @@ def _names(data: bytes) -> dict[int, str | None]:
     odd length that fontTools would repair, another encoding) is Unsupported."""
     import struct
     if len(data) < 6:
-        raise sfnt.Unsupported("name too short")
+        raise _Unchecked("name too short")
     _fmt, n, string_offset = struct.unpack(">HHH", data[:6])
     strings = data[string_offset:]
     found: dict[int, str | None] = {}
@@ -110,16 +115,16 @@ def _names(data: bytes) -> dict[int, str | None]:
         if platform == 3 and lang == 0x409:
             raw = strings[offset:offset + length]
             if encoding not in _UTF16_BE_WINDOWS or len(raw) % 2:
-                raise sfnt.Unsupported("a name fontTools decodes otherwise")
+                raise _Unchecked("a name fontTools decodes otherwise")
             try:
                 text = raw.decode("utf_16_be")
             except UnicodeDecodeError:
-                raise sfnt.Unsupported("a name fontTools skips") from None
+                raise _Unchecked("a name fontTools skips") from None
             if not text:
-                raise sfnt.Unsupported("an empty English name")
+                raise _Unchecked("an empty English name")
             found[name_id] = text
     for name_id in seen - set(found):
-        raise sfnt.Unsupported("a name without a Windows English record")
+        raise _Unchecked("a name without a Windows English record")
     return found
 
 
@@ -133,10 +138,10 @@ def _cmap_lookup(ff: "sfnt.FontFile", n: int, forms: dict[int, int]):
                     return _format_12(data, n, forms)
                 cps, gids = sfnt.best_cmap(ff, n, forms)     # (format 4: read whole)
                 if not cps:
-                    raise sfnt.Unsupported("an empty cmap")
+                    raise _Unchecked("an empty cmap")
                 table = dict(zip(cps, gids))
                 return lambda wanted: [table.get(cp, -1) for cp in wanted]
-    raise sfnt.Unsupported("no Unicode cmap")
+    raise _Unchecked("no Unicode cmap")
 
 
 def _format_12(data: bytes, n: int, forms: dict[int, int]):
@@ -146,18 +151,18 @@ def _format_12(data: bytes, n: int, forms: dict[int, int]):
     import struct
     n_groups, = struct.unpack(">I", data[12:16])
     if len(data) != 16 + 12 * n_groups or not n_groups:
-        raise sfnt.Unsupported("cmap format 12 length and group count disagree, or empty")
+        raise _Unchecked("cmap format 12 length and group count disagree, or empty")
     groups = sfnt._be("I", data[16:]).tolist()          # (lists: no int made per use)
     starts, ends, firsts = groups[0::3], groups[1::3], groups[2::3]
     if (not all(map(le, starts, ends)) or not all(map(lt, ends, starts[1:]))
             or ends[-1] > 0x10FFFF or 0 in firsts):
-        raise sfnt.Unsupported("cmap format 12 group out of order or out of range")
+        raise _Unchecked("cmap format 12 group out of order or out of range")
     delta = [0]                                   # delta[j]: group j-1's glyph - code point
     delta += map(sub, firsts, starts)
     last = [-1]                                   # last[j]: group j-1's last code point
     last += ends
     if max(map(add, delta[1:], ends)) >= n:
-        raise sfnt.Unsupported("cmap maps to a glyph past the glyph count")
+        raise _Unchecked("cmap maps to a glyph past the glyph count")
 
     def lookup(cps: list[int]) -> list[int]:
         js = list(map(bisect_right, repeat(starts, len(cps)), cps))
