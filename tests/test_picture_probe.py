@@ -109,15 +109,28 @@ def test_a_damaged_or_planted_header_is_read_again(tmp_path, monkeypatch, damage
 
 def test_a_planted_header_still_meets_every_check(tmp_path, monkeypatch):
     """An entry saying CMYK without a profile (which Pillow's reading would refuse) is
-    refused all the same: the checks run on what the cache says."""
+    refused all the same: the checks run on what the cache says. (Planted without the seal
+    of the user's cache key it is not read at all, and the picture's own profile counts.)"""
+    import json
+
+    from typeset.model import picture
+
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
     Image.new("CMYK", (40, 30)).save(tmp_path / "a.jpg", icc_profile=b"p" * 200)
     probe(tmp_path / "a.jpg")
     (entry,) = _headers(tmp_path / "cache")
-    entry.write_bytes(entry.read_bytes().replace(b'"icc": true', b'"icc": false'))
+    original = entry.read_bytes()
+    entry.write_bytes(original.replace(b'"icc": true', b'"icc": false'))
     (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
+    assert probe(tmp_path / "b.jpg").icc                      # unsealed: not read
+    doc = json.loads(original)
+    doc["icc"] = False
+    doc["seal"] = picture._seal(doc["sha256"], tuple(doc[k] for k in (
+        "format", "width", "height", "mode", "icc", "orientation")))
+    entry.write_text(json.dumps(doc))
+    (tmp_path / "c.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
     with pytest.raises(TypesetError, match="CMYK without"):
-        probe(tmp_path / "b.jpg", file="a.md", line=3)
+        probe(tmp_path / "c.jpg", file="a.md", line=3)
 
 
 def test_a_refused_picture_is_not_kept(tmp_path, monkeypatch):

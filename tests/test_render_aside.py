@@ -4,6 +4,7 @@ them, nothing forked when warm, and a failing child changes nothing, errors incl
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -270,6 +271,8 @@ def test_a_head_start_ended_early_leaves_the_cache_whole(monkeypatch, tmp_path, 
         for f in left:
             if f.is_file() and "pictures" in f.relative_to(tmp_path / "c").parts:
                 assert cache.load(f.read_bytes()) is not None
+            elif f.is_file() and f.relative_to(tmp_path / "c") == Path("key"):
+                assert len(f.read_bytes()) == 32      # the cache key (fsutil.cache_seal), whole
             elif f.is_file():                # the picture headers cache (model/picture.py)
                 assert f.relative_to(tmp_path / "c").parts[0] == "headers"
                 assert json.loads(f.read_bytes())["width"] == 1200

@@ -121,8 +121,15 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     already loaded (`load`), not read again."""
     if loaded is None:
         prefetch_fonts(Path(manifest), layout_override)
+    if loaded is None and not use_cache:       # no cache read or written: the picture
+        from typeset.model import picture      # headers too (and the faces, below)
+        picture.use_header_cache = False
+        try:
+            loaded = load(manifest, layout_override)
+        finally:
+            picture.use_header_cache = True
     issue, layout = loaded or load(manifest, layout_override)
-    book = StyleBook(layout, library or FontLibrary())
+    book = StyleBook(layout, library or FontLibrary(use_cache=use_cache))
     check_sources(issue, layout, book)
     cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint) if use_cache else None
     composer = Composer(layout, book, cache)

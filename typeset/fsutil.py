@@ -192,6 +192,66 @@ def write_cache(path: Path | str, data: bytes) -> bool:
         return False
 
 
+_KEY_NAME = "key"            # $TYPESET_CACHE/key: this user's key for sealing (`cache_seal`)
+_keys: dict[str, bytes] = {}
+
+
+def cache_seal(*parts: bytes) -> str:
+    """An HMAC-SHA256 (hex) of `parts` with this user's cache key: what a cache entry holds
+    that cannot be checked against its source without redoing the work it saves (text/
+    parcache.py: word boundaries, "cannot be set so") is trusted only under a seal only the
+    key's owner can make.
+
+    The key is 32 random bytes in `$TYPESET_CACHE/key`, made on first use, readable and
+    writable by its owner only; it is used only if it is a regular file (not a link) owned
+    by this user that no one else can read or write, else (someone else's key, a shared
+    folder where it cannot be made, no cache folder) this process makes a key of its own
+    and what it seals is trusted by no later process. Copying a cache with its key (a cache
+    warmed once and shipped) carries the trust with it."""
+    folder = os.fspath(cache_dir())
+    key = _keys.get(folder)
+    if key is None:
+        key = _keys[folder] = _cache_key(Path(folder))
+    import hashlib
+    import hmac
+    return hmac.new(key, b"\0".join(parts), hashlib.sha256).hexdigest()
+
+
+def _cache_key(folder: Path) -> bytes:
+    path = folder / _KEY_NAME
+    for _ in range(2):
+        try:
+            fd, st = open_regular(path, follow=False)
+            try:
+                data = os.read(fd, 64)
+            finally:
+                os.close(fd)
+            if (len(data) == 32 and not st.st_mode & 0o077
+                    and (not hasattr(os, "getuid") or st.st_uid == os.getuid())):
+                return data
+            break                         # someone else's, or open to others: not ours
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):
+            break
+        tmp = None
+        try:                              # made whole under a temporary name, then linked
+            folder.mkdir(parents=True, exist_ok=True)         # into place (never replaced)
+            fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+            with os.fdopen(fd, "wb") as f:                    # (mkstemp gives mode 0600)
+                f.write(os.urandom(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass                          # another process made it first: read that one
+        except (OSError, ValueError):
+            break
+        finally:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+    return os.urandom(32)
+
+
 # ---------------------------------------------------------------------------------------------
 # Output
 

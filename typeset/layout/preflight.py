@@ -280,7 +280,16 @@ def check_glyphs(issue: Issue, layout: Layout, book: StyleBook) -> None:
     """Missing glyphs are never silent: every printed character (module docstring) is looked
     up in the fonts of its style, and all gaps are reported with their places."""
     found: dict[tuple[str, str], list[tuple[str, int | None, int | None]]] = {}
-    for piece in _pieces(issue, layout):
+    pieces = _pieces(issue, layout)
+    # each style's characters asked for at once first: a face read from the face cache checks
+    # them against its font in one go (text/fonts.py `_CheckedCmap`), not text by text
+    texts: dict[str, list[str]] = {}
+    for piece in pieces:
+        texts.setdefault(piece.style, []).append(piece.text)
+    for style, parts in texts.items():
+        if style in book.styles:
+            book.missing("".join(parts), style)
+    for piece in pieces:
         for ch in book.missing(piece.text, piece.style):
             line, column = piece.where.of(ch)
             file = str(piece.where.file) if piece.where.file is not None else None

@@ -84,7 +84,9 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
         raise TypesetError(f"cannot read picture {name}: {err.strerror}", **where,
                            hint="check that the file exists and is readable") from None
     sha256 = hashlib.sha256(data).hexdigest()
-    header = _read_header(sha256)
+    header = _read_header(sha256) if use_header_cache else None
+    if header is not None and not _agrees(header, data):
+        header = None           # not this picture's header: Pillow reads it (and it is kept)
     if header is not None:
         fmt, w, h, mode, icc, orientation = header      # checked below all the same
     else:
@@ -104,7 +106,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
                            "colours on paper cannot be known", **where,
                            hint="embed the profile it was separated with (in Photoshop: "
                                 "Save As, 'ICC Profile'), or supply it as RGB")
-    if header is None:
+    if header is None and use_header_cache:
         _write_header(sha256, (fmt, w, h, mode, icc, orientation))
     if orientation in (5, 6, 7, 8):          # turned a quarter: seen sideways
         w, h = h, w
@@ -148,9 +150,14 @@ def _pillow_header(data: bytes, name: str, where: dict) -> tuple:
 # Pillow's version and this file's code. ASCII JSON with the picture's SHA-256 and the six
 # values, each checked for its type and range when read; anything else is ignored (and
 # written again). Only a picture that passed every check of `probe` is kept, and a kept one
-# goes through them again, so the cache never lets through what Pillow would refuse.
+# goes through them again, so the cache never lets through what Pillow would refuse. Its
+# format, size and mode must be what the picture's own bytes say (`_agrees`), and the
+# whole entry carries the seal of the user's cache key (`_seal`): what is not read from
+# the bytes here (the profile, the orientation, all of a TIFF) is trusted only from it.
+#: False: `probe` neither reads nor writes the headers cache (`build.compose(use_cache=False)`)
+use_header_cache = True
 _HEADER_FIELDS = {"sha256": str, "format": str, "width": int, "height": int, "mode": str,
-                  "icc": bool, "orientation": int}
+                  "icc": bool, "orientation": int, "seal": str}
 _header_code: str | None = None
 
 
@@ -185,7 +192,77 @@ def _read_header(sha256: str) -> tuple | None:
             or not 0 < h["height"] <= 1 << 20 or not 0 < len(h["mode"]) <= 16
             or not 1 <= h["orientation"] <= 8):
         return None
-    return h["format"], h["width"], h["height"], h["mode"], h["icc"], h["orientation"]
+    header = h["format"], h["width"], h["height"], h["mode"], h["icc"], h["orientation"]
+    if h["seal"] != _seal(sha256, header):
+        return None
+    return header
+
+
+def _seal(sha256: str, header: tuple) -> str:
+    """The entry's seal (fsutil.cache_seal, this user's cache key): what the picture's own
+    bytes are not checked for here (its profile, its EXIF orientation; every value of a TIFF
+    or of a JPEG or PNG this reader does not walk) is trusted only from an entry its user
+    wrote."""
+    from typeset.fsutil import cache_seal
+    return cache_seal(sha256.encode("ascii"), repr(header).encode("ascii"))
+
+
+def _agrees(header: tuple, data: bytes) -> bool:
+    """Do the format, size and colour mode of a header read from the cache agree with the
+    picture's own bytes (a JPEG's last frame header before its first scan, a PNG's IHDR)?
+    True where this reader does not know (a TIFF, a file it does not walk cleanly): the
+    entry's seal stands for it there."""
+    got = _frame(data)
+    return got is None or got == header[:4]
+
+
+#: PNG (bit depth, colour type) -> Pillow's mode (PNG §11.2.2; Pillow 9-13 read them so)
+_PNG_MODES = {(1, 0): "1", (2, 0): "L", (4, 0): "L", (8, 0): "L", (16, 0): "I;16",
+              (8, 2): "RGB", (16, 2): "RGB", (1, 3): "P", (2, 3): "P", (4, 3): "P", (8, 3): "P",
+              (8, 4): "LA", (16, 4): "RGBA", (8, 6): "RGBA", (16, 6): "RGBA"}
+#: JPEG start-of-frame markers (ITU T.81 Table B.1: SOF0-3, 5-7, 9-11, 13-15)
+_SOF = frozenset((0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE,
+                  0xCF))
+
+
+def _frame(data: bytes) -> tuple | None:
+    """(format, width, height, mode) from a JPEG's or PNG's own header bytes, as Pillow reads
+    them, or None if the picture is neither or not laid out plainly (then nothing is said)."""
+    import struct
+    import zlib
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        if len(data) < 33 or data[8:16] != b"\x00\x00\x00\rIHDR":
+            return None
+        ihdr = data[16:29]
+        if zlib.crc32(data[12:29]) != struct.unpack(">I", data[29:33])[0] or ihdr[11]:
+            return None                     # (Pillow refuses these: never kept)
+        w, h, depth, kind = struct.unpack(">IIBB", ihdr[:10])
+        mode = _PNG_MODES.get((depth, kind))
+        return None if mode is None else ("PNG", w, h, mode)
+    if data[:2] != b"\xff\xd8":
+        return None
+    at, frame = 2, None
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None                     # junk between segments: Pillow skips it
+        marker = data[at + 1]
+        if marker == 0xDA:                  # start of scan: the header is over
+            return frame
+        if marker in (0x01, 0xD8, 0xFF) or 0xD0 <= marker <= 0xD7:
+            return None                     # a marker without a length, padding
+        length, = struct.unpack(">H", data[at + 2:at + 4])
+        body = data[at + 4:at + 2 + length]
+        if length < 2 or len(body) != length - 2:
+            return None
+        if marker in _SOF:
+            if len(body) < 6 or body[0] != 8 or body[5] not in (1, 3, 4):
+                return None
+            h, w = struct.unpack(">HH", body[1:5])
+            frame = ("JPEG", w, h, {1: "L", 3: "RGB", 4: "CMYK"}[body[5]])
+        elif marker == 0xE2 and body.startswith(b"MPF\0"):
+            return None                     # maybe a multi-picture file (Pillow: MPO)
+        at += 2 + length
+    return None
 
 
 def _write_header(sha256: str, header: tuple) -> None:
@@ -194,7 +271,7 @@ def _write_header(sha256: str, header: tuple) -> None:
     from typeset.fsutil import write_cache
     fmt, w, h, mode, icc, orientation = header
     doc = {"sha256": sha256, "format": fmt, "width": w, "height": h, "mode": mode,
-           "icc": icc, "orientation": orientation}
+           "icc": icc, "orientation": orientation, "seal": _seal(sha256, header)}
     write_cache(_header_path(sha256), json.dumps(doc, sort_keys=True).encode("ascii"))
 
 

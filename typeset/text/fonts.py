@@ -45,7 +45,10 @@ build makes no dict of the ~45k code points of a CJK face (~6 ms a face, format 
 
 Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
 hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
-marshal).
+marshal). A record that reads as whole is still only what the cache says: it is checked
+against the font file itself (`text/facecheck.py`; names, metrics and glyph count when the
+face is made, each character's glyph and advance when the face is first asked about it,
+`_CheckedCmap`), and one that disagrees is thrown away and the font read afresh.
 """
 from __future__ import annotations
 
@@ -60,7 +63,8 @@ import threading
 from array import array
 from bisect import bisect_left
 from pathlib import Path
-from itertools import compress
+from itertools import compress, repeat
+from operator import mul, sub
 from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
@@ -180,7 +184,7 @@ class _Cmap(Mapping):
 
     def get(self, cp, default=None):
         try:
-            return self[cp]
+            return _Cmap.__getitem__(self, cp)
         except KeyError:
             return default
 
@@ -190,6 +194,66 @@ class _Cmap(Mapping):
 
     def __len__(self) -> int:
         return len(self._bmp) - self._bmp.count(0) + len(self._high)
+
+    def check(self, cps: Iterable[int]) -> None:
+        """Check these code points against the font before they are looked up (a cmap read
+        from the font itself needs none: `_CheckedCmap`)."""
+
+    def gids(self, cps: list[int]) -> list[int]:
+        """The glyph id of each code point as this table says (-1: not mapped)."""
+        if cps and max(cps) < 0x10000:
+            return list(map(sub, map(self._bmp.__getitem__, cps), repeat(1)))
+        get = _Cmap.get
+        return [get(self, cp, -1) for cp in cps]
+
+
+class _CheckedCmap(_Cmap):
+    """The cmap of a face record read from the face cache: each code point is checked against
+    the font file (its glyph id, and that glyph's advance: `FontFace._verify`) the first time
+    the face is asked about it, so no answer the face gives comes unchecked from the cache.
+    A text's characters are checked together (`check`, from `FontChain.missing`); iterating
+    or counting checks the whole table. After a disagreement the face holds the font's own
+    record and `_ok` is None (nothing left to check)."""
+
+    __slots__ = ("_face", "_ok")
+
+    def __init__(self, bmp: array, high: dict[int, int], face: "FontFace"):
+        super().__init__(bmp, high)
+        self._face = face
+        self._ok: set[int] | None = set()
+
+    def check(self, cps: Iterable[int]) -> None:
+        ok = self._ok
+        if ok is not None:
+            todo = [cp for cp in set(cps).difference(ok) if type(cp) is int and 0 <= cp]
+            if todo:
+                self._face._verify(todo)
+
+    def __getitem__(self, cp: int) -> int:
+        ok = self._ok
+        if ok is not None and cp not in ok:
+            self.check((cp,))
+        return _Cmap.__getitem__(self, cp)
+
+    def __contains__(self, cp) -> bool:
+        ok = self._ok
+        if ok is not None and cp not in ok:
+            self.check((cp,))
+        return _Cmap.__contains__(self, cp)
+
+    def get(self, cp, default=None):
+        ok = self._ok
+        if ok is not None and cp not in ok:
+            self.check((cp,))
+        return _Cmap.get(self, cp, default)
+
+    def __iter__(self) -> Iterator[int]:
+        self._face._verify_all()
+        return _Cmap.__iter__(self)
+
+    def __len__(self) -> int:
+        self._face._verify_all()
+        return _Cmap.__len__(self)
 
 
 def _with_table(rec: dict) -> dict:
@@ -230,7 +294,7 @@ class FontFace:
     __slots__ = ("path", "family", "style", "postscript_name", "units_per_em", "ascent",
                  "descent", "cap_height", "bbox", "italic_angle", "weight", "is_cff",
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
-                 "_upem", "_ink", "file", "index")
+                 "_upem", "_ink", "file", "index", "_fontcheck", "_use_cache")
 
     def __init__(self, path: str | Path, *, use_cache: bool = True):
         m = _FACE_INDEX.match(str(path))
@@ -244,12 +308,24 @@ class FontFace:
                                hint=_HINT) from None
         if self.index is not None:      # a face of a collection: the cache keys say which
             self.identity += f"#{self.index}"
+        self._use_cache = use_cache
         rec = _load_cached(self.identity) if use_cache else None
+        check = None
+        if rec is not None:
+            # a record from the cache is checked against the font before it is used: names,
+            # metrics and glyph count now, each character's glyph and advance when the face
+            # is first asked about it (`_CheckedCmap`); one that disagrees is read afresh
+            check = _font_check(self.file, self.index, rec)
+            if check is None:
+                rec = None
         if rec is None:
             rec = _with_table(_read_font(self.file, self.index))
             if use_cache:
                 _store_cached(self.identity, rec)
         self._apply(rec)
+        self._fontcheck = check
+        if check is not None:
+            self._cmap = _CheckedCmap(self._cmap._bmp, self._cmap._high, self)
         if not self._adv_units.tobytes().strip(b"\0"):
             # every advance zero: text set in it would stand on one spot (a damaged hmtx)
             raise TypesetError("the font gives every glyph an advance width of zero (its "
@@ -278,6 +354,54 @@ class FontFace:
         adv.frombytes(rec["advances"])
         self._adv_units = adv
         self.num_glyphs = len(adv)
+
+    def _verify(self, cps: list[int]) -> None:
+        """Check code points of a record read from the face cache against the font: the glyph
+        id the face's table gives each (or none), and that glyph's advance. If all agree
+        they are marked checked; if any does not, the record is thrown away and the font
+        read afresh (`_reread`), as a cold build reads it."""
+        check, cmap = self._fontcheck, self._cmap
+        want = check.glyphs(cps)
+        if cmap.gids(cps) == want:
+            gids = [g for g in want if g >= 0]
+            if not gids:
+                cmap._ok.update(cps)
+                return
+            at = list(map(mul, map(min, gids, repeat(check._nhm - 1)), repeat(2)))
+            if list(map(self._adv_units.__getitem__, gids)) == \
+                    list(map(check._pairs.__getitem__, at)):
+                cmap._ok.update(cps)
+                return
+        self._reread()
+
+    def _verify_all(self) -> None:
+        """Check every code point the record or the font maps (iterating the cmap)."""
+        cmap = self._cmap
+        if cmap._ok is None:
+            return
+        mine = list(_Cmap.__iter__(cmap))
+        self._verify(mine)
+        if cmap._ok is not None:
+            with sfnt.FontFile(self.file, self.index) as ff:
+                cps, _ = sfnt.best_cmap(ff, self.num_glyphs, self._fontcheck.forms)
+            if list(cps) != mine:
+                self._reread()
+        cmap._ok = None
+
+    def _reread(self) -> None:
+        """The face's record read from the font itself (the cached one disagreed with it),
+        put in place of the cached one and written to the cache. Everything the face has
+        answered so far was checked, so it is what the font says too."""
+        rec = _with_table(_read_font(self.file, self.index))
+        if self._use_cache:
+            _store_cached(self.identity, rec)
+        cmap = self._cmap
+        self._apply(rec)
+        fresh, self._cmap = self._cmap, cmap
+        cmap._bmp, cmap._high, cmap._ok = fresh._bmp, fresh._high, None
+        self._adv_memo.clear()
+        self._ink = {ch: (a / self._upem, b / self._upem) for ch, (a, b) in rec["ink"].items()}
+        self._fontcheck = None
 
     # -- per character -------------------------------------------------------------------
     def has(self, ch: str) -> bool:
@@ -593,6 +717,26 @@ def _read_font_fonttools(path: str, index: int | None = None) -> dict:
                            file=shown, hint=_HINT) from None
 
 
+def _font_check(path: str, index: int | None, rec: dict):
+    """A `facecheck.FontCheck` of the font if a record read from the face cache says what the
+    font says of its names, metrics, glyph count and ink records (its characters are checked
+    as they are asked for), else None (the record is not used)."""
+    from typeset.text.facecheck import FontCheck
+    try:
+        check = FontCheck(path, index)
+        if not check.header_matches(rec, f"Font-{file_identity(path)[:8]}"):
+            return None
+        if not rec["advances"].strip(b"\0"):
+            return None            # every advance zero: the font itself says whether it is
+        inked = {ch for ch, g in zip(INK_CHARS, check.glyphs([ord(c) for c in INK_CHARS]))
+                 if g >= 0}
+        if set(rec["ink"]) != inked:
+            return None
+    except Exception:      # noqa: BLE001 (Unsupported, or anything odd: the font decides)
+        return None
+    return check
+
+
 def _cache_path(identity: str) -> Path:
     key = hashlib.sha256(f"{_CACHE_FORMAT}\0{identity}".encode()).hexdigest()[:32]
     return cache_dir() / "faces" / f"{key}.face"
@@ -795,6 +939,15 @@ class FontChain:
         # only the distinct characters not yet found are looked up (set operations, not a
         # step per character of the text: the glyph check asks about every printed text)
         new = set(text).difference(covered)
+        # a face read from the cache checks these characters against its font together, in
+        # the order the chain asks its faces (`_CheckedCmap`)
+        cps = [ord(ch) for ch in new]
+        for face in self.faces:
+            if not cps:
+                break
+            cmap = face._cmap
+            cmap.check(cps)
+            cps = [cp for cp in cps if cp not in cmap]
         gaps = {ch for ch in new if self.face_for(ch) is None and not is_ignorable(ch)}
         covered.update(new.difference(gaps))
         return sorted(gaps, key=text.index)

@@ -27,6 +27,9 @@ able to run code), all numbers little-endian:
 
 "words" holds the word boundaries of the headings that wrapped (text/words.py), keyed by
 the segmenter's name and version and the text: a warm build does not load the segmenter.
+"seal" is an HMAC of the boundaries and of which entries have no lines, with the user's cache
+key (fsutil.cache_seal): neither can be checked against its source without redoing the work,
+so a file without the seal has both ignored (`_seal`).
 
 Floats are stored as IEEE doubles, so a warm build sets the same lines as a cold one (an
 entry holding a number that is not a float, or anything else the format cannot hold
@@ -188,7 +191,7 @@ class ParagraphCache:
         got = self.new_words.get(k)
         if got is None:
             got = self.old_words.get(k)
-            if got is not None and (got and got[-1] >= len(text)):
+            if got is not None and not _words.could_be(text, got):
                 got = None                   # not this text's: segment it again
             if got is None:
                 self.misses += 1
@@ -207,16 +210,23 @@ class ParagraphCache:
         got = self.new.get(k)
         if got is None:
             got = self.old.get(k)
-            # a make-up target's empty list means "cannot be set so"; anything else must be
-            # this paragraph's lines, or it is broken afresh
-            if got is not None and not (target is not None and got == []):
+            # a make-up target's empty list means "cannot be set so" (read from the file only
+            # under this user's seal, `_decode`); anything else must be this paragraph's
+            # lines, as many as a target asks for and none an emergency break, or it is
+            # broken afresh
+            if got and target is not None and len(got) != target[0]:
+                got = None
+            if got:
                 read = self._read.get(k)
                 if read is not None and read[0] is got:
                     ok = _read_entry_matches(spans, got, read[1], read[2], widths, last_width)
                 else:
                     ok = lines_match(spans, got, widths, last_width)
-                if not ok:
+                if not ok or (target is not None and any(ln.emergency for ln in got)):
                     got = None
+            elif got is not None and target is None and not lines_match(spans, got, widths,
+                                                                          last_width):
+                got = None
             if got is None:
                 self.misses += 1
                 got = breaker()
@@ -412,15 +422,28 @@ def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -
     if not all(math.isfinite(sum(a)) for a in (floats, xs, ws)):
         return None
     text = "".join(chars).encode("utf-8", "surrogatepass")
+    words_doc = {k: list(v) for k, v in words.items()}
     header = {"format": FORMAT, "code": _VERSION, "keys": keys,
               "styles": sorted(styles, key=styles.__getitem__),
               "lines": len(flags), "runs": len(rstyles), "glyphs": len(xs), "text": len(text),
-              "words": {k: list(v) for k, v in words.items()}}
+              "words": words_doc,
+              "seal": _seal(words_doc, [k for k, n in zip(keys, counts) if not n])}
     h = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
     data = b"".join((_MAGIC, len(h).to_bytes(4, "little"), h, _le(counts), _le(ints),
                      bytes(flags), _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws),
                      text))
     return data + hashlib.sha256(data).digest()
+
+
+def _seal(words: dict, empty: list[str]) -> str:
+    """The seal of what no cheap check can prove against its source: the word boundaries
+    (only the segmenter knows them: loading it is ~0.25 s) and which entries have no lines
+    (a make-up target that cannot be set so: only the search proves it). Made with this
+    user's cache key (fsutil.cache_seal): a file planted or edited by anyone without it has
+    its boundaries and its empty entries ignored."""
+    from typeset.fsutil import cache_seal
+    return cache_seal(json.dumps(words, ensure_ascii=True, separators=(",", ":")).encode(),
+                      "\n".join(empty).encode("ascii"))
 
 
 def _count(v) -> int:
@@ -485,6 +508,9 @@ def _decode(data: bytes):
                 or not all(math.isfinite(sum(a)) for a in (floats, xs, ws))):
             return None
         old_words = {k: _bounds(v) for k, v in words.items()}
+        sealed = header.get("seal") == _seal(words, [k for k, n in zip(keys, counts) if not n])
+        if not sealed:
+            old_words = {}                  # (and no entry without lines is kept, below)
         entries: dict[str, tuple] = {}
         names = [styles[i] for i in rstyles]              # each run's style
         run_pairs = list(zip(names, rlens))
@@ -526,7 +552,7 @@ def _decode(data: bytes):
                 gi += n
                 ri += nr
             li += count
-            if _shape_ok(lines):
+            if (lines or sealed) and _shape_ok(lines):
                 entries[key] = (lines, texts, runs)
         return entries, old_words
     except (ValueError, TypeError, KeyError, IndexError, UnicodeDecodeError, RecursionError):

@@ -60,6 +60,37 @@ def segmenter_id() -> str:
     return _id
 
 
+#: what the segmenter may join into a word (jieba's "Han" class: the ideographs, taken
+#: generously, and [a-zA-Z0-9+#&._%-]); every other character is a word by itself
+_JOIN_RANGES = ((0x2E80, 0x2FDF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+                (0x20000, 0x3FFFF))
+_JOIN_ASCII = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+#&._%-")
+
+
+def _joins(ch: str) -> bool:
+    if ch in _JOIN_ASCII:
+        return True
+    cp = ord(ch)
+    return any(a <= cp <= b for a, b in _JOIN_RANGES)
+
+
+def could_be(text: str, bounds: tuple[int, ...]) -> bool:
+    """Whether word boundaries read from a cache could be the segmenter's for `text`: inside
+    the text, and a boundary on each side of every character it never joins to another (a
+    mark, a space, a symbol; rjieba 0.2 cuts each alone, and `_segment` puts spaces alone
+    too). A cheap test, not a proof: where boundaries fall inside a run of ideographs only
+    the segmenter's dictionary knows, which is why the paragraph cache also seals them
+    (text/parcache.py `_seal`)."""
+    n = len(text)
+    if bounds and (bounds[0] < 1 or bounds[-1] >= n):
+        return False
+    cut = set(bounds)
+    for i, ch in enumerate(text):
+        if not _joins(ch) and ((i > 0 and i not in cut) or (i + 1 < n and i + 1 not in cut)):
+            return False
+    return True
+
+
 def known(text: str) -> tuple[int, ...] | None:
     """The boundaries of `text` if this process already has them."""
     return _memo.get(text)
