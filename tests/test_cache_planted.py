@@ -300,8 +300,6 @@ def _pictures():
     """Pictures of each kind `probe` accepts (and a few it reads specially)."""
     import io
 
-    from PIL import Image
-
     from tests import picturekit as K
 
     base = K.photo(64, 40)

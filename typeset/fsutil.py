@@ -214,7 +214,11 @@ def cache_seal(*parts: bytes) -> str:
         key = _keys[folder] = _cache_key(Path(folder))
     import hashlib
     import hmac
-    return hmac.new(key, b"\0".join(parts), hashlib.sha256).hexdigest()
+    mac = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:                    # each part length-prefixed: no two splits agree
+        mac.update(len(part).to_bytes(8, "little"))
+        mac.update(part)
+    return mac.hexdigest()
 
 
 def _cache_key(folder: Path) -> bytes:
