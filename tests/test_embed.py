@@ -110,6 +110,18 @@ def chars_by_font(pages):
     return used
 
 
+def code_of(ch: str) -> int:
+    """The rule of cidfont.py, for the sample's characters: a BMP character's code is its code
+    point; a supplementary one's D800 + the low 11 bits of its code point (each face of the
+    sample has one, so none meets another)."""
+    cp = ord(ch)
+    return cp if cp <= 0xFFFF else 0xD800 + (cp & 0x7FF)
+
+
+def codes_by_font(pages) -> dict[str, dict[int, str]]:
+    return {key: {code_of(c): c for c in chars} for key, chars in chars_by_font(pages).items()}
+
+
 def _font_for(pdf, key):
     ps = key.rsplit(".", 1)[0]
     return next(f for f in pi.fonts(pdf) if ps in f.base_font)
@@ -120,14 +132,19 @@ def test_subset_holds_exactly_the_glyphs_used(pdf, library, key):
     f = _font_for(pdf, key)
     used = chars_by_font(sample_pages(library))[key]
     face = library.face(key)
+    codes = codes_by_font(sample_pages(library))[key]
+    assert len(codes) == len(used) and "𠮷" in used and 0xDBB7 in codes
     if face.is_cff:
-        # GID = code: .notdef then one glyph per character drawn, in order of first use.
+        # .notdef, then one glyph per character drawn, in code order, each with its code as
+        # CID in the charset (a character's code is its code point)
         order = f.program_glyph_order()
-        assert order == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(used) + 1)]
+        assert order == [".notdef"] + [f"cid{c:05d}" for c in sorted(codes)]
     else:
         distinct = {face.glyph_id(c) for c in used}
         assert f.program_glyph_count() == len(distinct) + 1
-        assert len(f.cid_to_gid) == len(used) + 1 and f.cid_to_gid[0] == 0
+        # CIDToGIDMap: a glyph for each code drawn, .notdef (0) for every other CID
+        assert len(f.cid_to_gid) == max(codes) + 1
+        assert {c for c, g in enumerate(f.cid_to_gid) if g} == set(codes)
     full = face.num_glyphs
     assert len(f.program) < 200_000 and f.program_glyph_count() < full / 100
 
@@ -145,8 +162,7 @@ def test_widths_equal_the_font_advances(pdf, library, key):
 @pytest.mark.parametrize("key", [SERIF, SANS_BOLD, KAI])
 def test_tounicode_round_trips_every_character(pdf, library, key):
     f = _font_for(pdf, key)
-    used = chars_by_font(sample_pages(library))[key]
-    assert [f.tounicode[c] for c in sorted(f.tounicode)] == used
+    assert f.tounicode == codes_by_font(sample_pages(library))[key]
 
 
 def test_shared_glyph_characters_keep_their_own_codes(pdf, library):
@@ -170,7 +186,7 @@ def _same_programs(f, face):
     order = full.getGlyphOrder()
     programs = []
     for code, ch in sorted(f.tounicode.items()):
-        a = sub.CharStrings[sub.charset[code]]
+        a = sub.CharStrings[f"cid{code:05d}"]
         b = full_cs[order[face.glyph_id(ch)]]
         desubroutinizeCharString(a)
         desubroutinizeCharString(b)
@@ -192,8 +208,8 @@ def test_cff_fallback_through_fonttools(library, monkeypatch, tmp_path):
     pages = sample_pages(library)
     data = render_pdf(pages, library, DocumentInfo("t"))
     f = _font_for(data, SERIF)
-    used = chars_by_font(pages)[SERIF]
-    assert f.program_glyph_order() == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(used) + 1)]
+    codes = codes_by_font(pages)[SERIF]
+    assert f.program_glyph_order() == [".notdef"] + [f"cid{c:05d}" for c in sorted(codes)]
     _same_programs(f, library.face(SERIF))
     assert _lines(pi.page_texts_pdfium(data)[2])[:3] == LINES[SERIF]
 

@@ -315,12 +315,43 @@ class _RawSource:
         return self._cff.local_subrs(fd)
 
 
-def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes, int]:
+def cid_names(codes: list[int]) -> list[str]:
+    """The charset of a CID-keyed subset whose GID i (from 1) has CID codes[i-1]: fontTools
+    names a CID glyph "cidNNNNN" and compiles the charset from the numbers."""
+    return [".notdef"] + [f"cid{c:05d}" for c in codes]
+
+
+def make_cid_keyed(cff, top) -> None:
+    """Make a name-keyed CFF font CID-keyed (Adobe TN 5176 §18): ROS Adobe-Identity-0, its
+    Private dict in an FDArray of one font dict, no Encoding. A name-keyed program under a
+    CIDFontType0 is indexed by CID as GID (ISO 32000-1 §9.7.4.2), so a subset with sparse
+    CIDs would need a glyph slot for every CID up to the highest; a CID-keyed one maps its
+    dense glyphs to them through its charset. The top dict keeps its FontMatrix (the font
+    dict has none, as in Noto CJK's)."""
+    from fontTools.cffLib import FDArrayIndex, FontDict
+    fd = FontDict(strings=cff.strings)
+    fd.Private = top.Private
+    name = cff.fontNames[0] if cff.fontNames else "Font"
+    fd.FontName = name
+    fdarray = FDArrayIndex()
+    fdarray.strings = cff.strings
+    fdarray.append(fd)
+    for key in ("Private", "Encoding"):
+        top.__dict__.pop(key, None)
+        top.rawDict.pop(key, None)
+    top.ROS = ("Adobe", "Identity", 0)
+    top.FDArray = fdarray
+
+
+def subset_cff(font, gids: list[int], data: bytes | None = None,
+               codes: list[int] | None = None) -> tuple[bytes, int]:
     """Subset the CFF table of `font` (a fontTools TTFont) so that GID i draws gids[i-1]
-    (GID 0 = .notdef); returns the compiled CFF table and its glyph count. `data`: the
-    table's bytes, read directly (typeset.text.sfnt): its charstrings are then taken from
-    them rather than through fontTools' objects, which only compile the result. Raises
-    Unsupported for anything the module docstring does not cover."""
+    (GID 0 = .notdef) and has CID codes[i-1] (ascending; 1..n when not given): a CID-keyed
+    CFF whatever the font's was (`make_cid_keyed`); returns the compiled CFF table and its
+    glyph count. `data`: the table's bytes, read directly (typeset.text.sfnt): its
+    charstrings are then taken from them rather than through fontTools' objects, which only
+    compile the result. Raises Unsupported for anything the module docstring does not
+    cover."""
     from fontTools.cffLib import (FDArrayIndex, FDSelect, GlobalSubrsIndex, SubrsIndex,
                                   CharStrings)
     from fontTools.misc.psCharStrings import T2CharString
@@ -403,39 +434,31 @@ def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes,
             p.__dict__.pop("Subrs", None)
             p.rawDict.pop("Subrs", None)
 
-    if cid_keyed:
-        names = [".notdef"] + [f"cid{i:05d}" for i in range(1, len(glyphs))]
-        new_fdarray = FDArrayIndex()
-        for fd, _ in sorted(fd_map.items(), key=lambda t: t[1]):
-            new_fdarray.append(fdarray[fd])
-        new_fdarray.strings = getattr(fdarray, "strings", None)
-        top.FDArray = new_fdarray
-        sel = FDSelect()
-        sel.format = 3
-        sel.gidArray = [fd_map[glyph_calls[old][2]] for old in glyphs]
-        top.FDSelect = sel
-        top.CIDCount = len(names)
-    else:
-        order = font.getGlyphOrder()
-        seen: dict[str, int] = {}
-        names = []
-        for old in glyphs:
-            nm = order[old]
-            k = seen.get(nm, 0)
-            seen[nm] = k + 1
-            names.append(nm if k == 0 else f"{nm}.tsdup{k}")
-        if hasattr(top, "Encoding") and not isinstance(top.Encoding, str):
-            top.Encoding = None
+    if codes is None:
+        codes = list(range(1, len(glyphs)))
+    if len(codes) != len(gids):
+        raise ValueError("one code per glyph")
+    names = cid_names(codes)
+    if not cid_keyed:
+        make_cid_keyed(cff, top)
+        fdarray = top.FDArray
+    new_fdarray = FDArrayIndex()
+    for fd, _ in sorted(fd_map.items(), key=lambda t: t[1]):
+        new_fdarray.append(fdarray[fd])
+    new_fdarray.strings = getattr(fdarray, "strings", None)
+    top.FDArray = new_fdarray
+    sel = FDSelect()
+    sel.format = 3
+    sel.gidArray = [fd_map[glyph_calls[old][2]] for old in glyphs]
+    top.FDSelect = sel
+    top.CIDCount = codes[-1] + 1 if codes else 1         # CIDs 0 .. the highest code
 
-    new_cs = CharStrings(None, None, gsubrs, privates.get(0) if not cid_keyed else None,
-                         top.FDSelect if cid_keyed else None,
-                         top.FDArray if cid_keyed else None)
+    new_cs = CharStrings(None, None, gsubrs, None, top.FDSelect, top.FDArray)
     for name, old in zip(names, glyphs):
         calls, code, fd = glyph_calls[old]
         c = T2CharString(bytecode=_rewrite(code, calls, new_index, new_bias),
                          private=privates[fd], globalSubrs=gsubrs)
-        if cid_keyed:
-            c.fdSelectIndex = fd_map[fd]
+        c.fdSelectIndex = fd_map[fd]
         new_cs.charStrings[name] = c
     top.CharStrings = new_cs
     top.charset = names
