@@ -57,6 +57,7 @@ Missing glyphs are never silent: encoding a character the face does not map rais
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 from array import array
 from dataclasses import dataclass
@@ -95,14 +96,24 @@ def _free_pool_code(ch: str, taken) -> int:
     raise ValueError("every pool code is taken")
 
 
+#: the characters that take a pool code (`own_code` None): U+0000, the surrogates, and the
+#: supplementary planes
+_POOLED = re.compile("[\x00\ud800-\udfff\U00010000-\U0010ffff]")
+
+
+def _pooled(chars) -> set[str]:
+    return set(_POOLED.findall("".join(chars)))
+
+
 def forecast(face: FontFace, chars) -> tuple[list[int], list[int]]:
     """(codes, glyph ids) in code order of a document that draws `chars` with `face`: what
     a `FontUse` told of them by `plan` gives (render/aside.py makes the subsets ahead)."""
     use = FontUse(face)
     use.plan(chars)
-    use.encode("".join(chars))
-    codes, _, gids = use.in_code_order()
-    return codes, gids
+    planned = use._planned
+    glyph_id = face.glyph_id
+    pairs = sorted((planned[c] if c in planned else ord(c), glyph_id(c)) for c in chars)
+    return [c for c, _ in pairs], [g for _, g in pairs]
 
 
 def check_character(ch: str, face: FontFace) -> None:
@@ -131,9 +142,11 @@ class FontUse:
         """Give the pool codes of the document's characters `chars` (all it will draw with
         the face) before anything is drawn: in code-point order, so they do not
         depend on which page comes first. Characters drawn already keep their codes."""
+        todo = _pooled(chars) - self.codes.keys() - self._planned.keys()
+        if not todo:
+            return
         taken = set(self.chars) | set(self._planned.values())
-        for ch in sorted({c for c in chars if own_code(c) is None} - self.codes.keys()
-                         - self._planned.keys()):
+        for ch in sorted(todo):
             try:
                 code = _free_pool_code(ch, taken)
             except ValueError:
@@ -152,8 +165,8 @@ class FontUse:
         for c in text:
             if c not in codes:
                 gid = self.face.glyph_id(c)    # TypesetError if the face lacks it
-                code = own_code(c)
-                if code is None:
+                code = ord(c)                  # (own_code, inline: once per character)
+                if not 0 < code <= 0xFFFF or POOL_FIRST <= code <= POOL_LAST:
                     check_character(c, self.face)
                     code = self._planned.pop(c, None)
                     if code is None:
