@@ -20,8 +20,8 @@ and subset like a single font. Subset programs are cached on disk ($TYPESET_CACH
 ~/.cache/typeset, `subsets/`), keyed by the face's identity (the file's SHA-256, and the
 index for a face of a collection), the codes and glyphs and the fontTools version; the cache stores exactly what the subsetter returns, so a warm build
 writes the same bytes as a cold one. fontTools is imported only when a subset is made. What
-scanning a CFF face's glyphs found is kept in the process (`scans`), so a warm process making a
-face's subset again scans only the glyphs new to it (cffsubset.subset_cff).
+scanning a CFF face's glyphs found is kept in a warm process (`scans`, `keep_scans`), so
+making a face's subset again scans only the glyphs new to it (cffsubset.subset_cff).
 """
 from __future__ import annotations
 
@@ -181,10 +181,13 @@ def subset_matches(sub: Subset, gids: list[int]) -> bool:
 
 
 #: what scanning each CFF face's glyphs found, by face, kept for its next subset in this
-#: process (cffsubset.subset_cff `scans`): a correction in a warm process (typeset.session)
-#: that brings in a character scans that glyph only (~1 ms instead of ~80 for the sample's
-#: body face). The subroutines' and glyphs' bytes scanned, not the whole table.
+#: process (cffsubset.subset_cff `scans`) once `keep_scans` is set (by typeset.session: a
+#: correction in a warm process that brings in a character then scans that glyph only, ~1 ms
+#: instead of ~80 for the sample's body face). The subroutines' and glyphs' bytes scanned and
+#: what was found (~6 MB for the sample's body face), not the table; a one-shot build keeps
+#: none.
 scans: dict = {}
+keep_scans = False
 
 
 #: tables a subset leaves out (besides fontTools' own default list, FONTTOOLS_DROPS)
@@ -231,7 +234,7 @@ def build_subset(face: FontFace, gids: list[int], codes: list[int] | None = None
     if face.is_cff:
         try:
             program, count = subset_cff(font, gids, _cff_table(face), codes,
-                                        (scans, face.identity))
+                                        (scans, face.identity) if keep_scans else None)
             return Subset(program, count, None)
         except Damaged as err:
             raise TypesetError(f"the font is damaged: glyph {err.gid}'s outline holds the "
