@@ -111,6 +111,13 @@ def forecast(face: FontFace, chars) -> tuple[list[int], list[int]]:
     use = FontUse(face)
     use.plan(chars)
     planned = use._planned
+    if not planned:                         # (BMP only: code = code point)
+        codes = sorted(map(ord, chars))
+        cmap = face.cmap
+        try:
+            return codes, [cmap[c] for c in codes]
+        except KeyError:
+            pass                            # (glyph_id says which character is missing)
     glyph_id = face.glyph_id
     pairs = sorted((planned[c] if c in planned else ord(c), glyph_id(c)) for c in chars)
     return [c for c, _ in pairs], [g for _, g in pairs]
@@ -256,8 +263,8 @@ def cid_font(face: FontFace, use: FontUse, sub: Subset) -> CIDFont:
 def subset_tag(face: FontFace, codes: list[int], gids: list[int]) -> str:
     """Six capital letters from a hash of the face and its codes and glyphs (ISO 32000-1
     §9.6.4: the tag is arbitrary but must differ between different subsets)."""
-    d = hashlib.sha256((face.postscript_name + ":" + ",".join(
-        f"{c}:{g}" for c, g in zip(codes, gids))).encode()).digest()
+    d = hashlib.sha256((face.postscript_name + ":" + ",".join(map(str, codes)) + ":"
+                        + ",".join(map(str, gids))).encode()).digest()
     return "".join(chr(ord("A") + b % 26) for b in d[:6])
 
 
@@ -287,6 +294,8 @@ def tounicode_cmap(codes: list[int], chars: list[str]) -> bytes:
                 j += 1
         if j - i > 1:
             ranges.append(f"<{codes[i]:04X}> <{codes[j - 1]:04X}> <{codes[i]:04X}>")
+        elif ord(chars[i]) == codes[i]:
+            singles.append(f"<{codes[i]:04X}> <{codes[i]:04X}>")
         else:
             singles.append(f"<{codes[i]:04X}> <{chars[i].encode('utf-16-be').hex().upper()}>")
         i = j
@@ -315,6 +324,8 @@ def widths_array(codes: list[int], widths: list[float]) -> tuple[float, str]:
         counts[w] = counts.get(w, 0) + 1
     dw = max(sorted(counts), key=lambda w: counts[w])
     parts: list[str] = []
+    if len(counts) == 1:
+        return dw, "[]"
     run: list[tuple[int, float]] = []          # consecutive codes, widths other than DW
 
     def flush() -> None:
@@ -339,10 +350,13 @@ def widths_array(codes: list[int], widths: list[float]) -> tuple[float, str]:
             parts.append(f"{start} [{' '.join(listed)}]")
         run.clear()
 
+    last = None
     for code, w in zip(codes, widths):
-        if w == dw or (run and code != run[-1][0] + 1):
+        if w == dw:
+            continue
+        if run and code != last + 1:
             flush()
-        if w != dw:
-            run.append((code, w))
+        run.append((code, w))
+        last = code
     flush()
     return dw, "[" + " ".join(parts) + "]"

@@ -152,9 +152,9 @@ class EmbeddedFont:
             "DW": f.dw,
             "W": f.w,
         })
-        if f.cid_to_gid is not None:
-            cidfont["CIDToGIDMap"] = doc.Reference(
-                pdfdoc.PDFStream(content=f.cid_to_gid, filters=comp), f"CIDToGIDMap:{uid}")
+        if f.cid_to_gid is not None:   # (two bytes per CID up to the highest: ~128 KB)
+            c2g = _deflated(f.cid_to_gid) if comp else pdfdoc.PDFStream(content=f.cid_to_gid)
+            cidfont["CIDToGIDMap"] = doc.Reference(c2g, f"CIDToGIDMap:{uid}")
         cidfont_ref = doc.Reference(cidfont, f"CIDFont:{uid}")
         tounicode = pdfdoc.PDFStream(content=f.tounicode, filters=comp)
         type0 = pdfdoc.PDFDictionary({
