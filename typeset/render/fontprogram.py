@@ -168,9 +168,9 @@ class SubsetCache:
 
 
 def subset_matches(sub: Subset, gids: list[int]) -> bool:
-    """Is `sub` shaped like a subset of exactly the glyph sequence `gids` (code i+1 draws
-    gids[i])? CFF: GID = code, so len(gids) + 1 glyphs and no map; TrueType: a map with a GID
-    for .notdef (0) and each code, every one inside the program."""
+    """Is `sub` shaped like a subset of exactly the glyph sequence `gids` (one code each, in
+    code order)? CFF: GID i+1 draws gids[i], so len(gids) + 1 glyphs and no map; TrueType: a
+    map with a GID for .notdef (0) and each code, every one inside the program."""
     if not sub.program:
         return False
     if sub.cid_to_gid is None:
