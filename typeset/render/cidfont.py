@@ -55,8 +55,9 @@ the character alone, never on the pages before it:
 What it costs: page streams deflate ~7 % larger (two-byte codes of CJK code points carry
 more than the small numbers of first use: +41 KB on the ten-times issue's 620 KB; the sample
 file +2.4 KB, 0.02 %); and PDFium (proofs, `typeset watch`'s preview) renders a page of text
-~7 % slower, since it keeps a glyph's box for codes below 256 only, which the most common
-characters had when numbered by first use (poppler and Ghostscript: no difference).
+~7 % slower: it caches a character's box for codes below 256 only (CPDF_CIDFont::
+GetCharBBox), which the most common characters had when numbered by first use (poppler and
+Ghostscript: no difference measured).
 
 Missing glyphs are never silent: encoding a character the face does not map raises
 `TypesetError`; no .notdef can reach a PDF.
