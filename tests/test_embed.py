@@ -110,6 +110,18 @@ def chars_by_font(pages):
     return used
 
 
+def code_of(ch: str) -> int:
+    """The rule of cidfont.py, for the sample's characters: a BMP character's code is its code
+    point; a supplementary one's D800 + the low 11 bits of its code point (each face of the
+    sample has one, so none meets another)."""
+    cp = ord(ch)
+    return cp if cp <= 0xFFFF else 0xD800 + (cp & 0x7FF)
+
+
+def codes_by_font(pages) -> dict[str, dict[int, str]]:
+    return {key: {code_of(c): c for c in chars} for key, chars in chars_by_font(pages).items()}
+
+
 def _font_for(pdf, key):
     ps = key.rsplit(".", 1)[0]
     return next(f for f in pi.fonts(pdf) if ps in f.base_font)
@@ -120,14 +132,19 @@ def test_subset_holds_exactly_the_glyphs_used(pdf, library, key):
     f = _font_for(pdf, key)
     used = chars_by_font(sample_pages(library))[key]
     face = library.face(key)
+    codes = codes_by_font(sample_pages(library))[key]
+    assert len(codes) == len(used) and "𠮷" in used and 0xDBB7 in codes
     if face.is_cff:
-        # GID = code: .notdef then one glyph per character drawn, in order of first use.
+        # .notdef, then one glyph per character drawn, in code order, each with its code as
+        # CID in the charset (a character's code is its code point)
         order = f.program_glyph_order()
-        assert order == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(used) + 1)]
+        assert order == [".notdef"] + [f"cid{c:05d}" for c in sorted(codes)]
     else:
         distinct = {face.glyph_id(c) for c in used}
         assert f.program_glyph_count() == len(distinct) + 1
-        assert len(f.cid_to_gid) == len(used) + 1 and f.cid_to_gid[0] == 0
+        # CIDToGIDMap: a glyph for each code drawn, .notdef (0) for every other CID
+        assert len(f.cid_to_gid) == max(codes) + 1
+        assert {c for c, g in enumerate(f.cid_to_gid) if g} == set(codes)
     full = face.num_glyphs
     assert len(f.program) < 200_000 and f.program_glyph_count() < full / 100
 
@@ -145,8 +162,7 @@ def test_widths_equal_the_font_advances(pdf, library, key):
 @pytest.mark.parametrize("key", [SERIF, SANS_BOLD, KAI])
 def test_tounicode_round_trips_every_character(pdf, library, key):
     f = _font_for(pdf, key)
-    used = chars_by_font(sample_pages(library))[key]
-    assert [f.tounicode[c] for c in sorted(f.tounicode)] == used
+    assert f.tounicode == codes_by_font(sample_pages(library))[key]
 
 
 def test_shared_glyph_characters_keep_their_own_codes(pdf, library):
@@ -170,7 +186,7 @@ def _same_programs(f, face):
     order = full.getGlyphOrder()
     programs = []
     for code, ch in sorted(f.tounicode.items()):
-        a = sub.CharStrings[sub.charset[code]]
+        a = sub.CharStrings[f"cid{code:05d}"]
         b = full_cs[order[face.glyph_id(ch)]]
         desubroutinizeCharString(a)
         desubroutinizeCharString(b)
@@ -192,10 +208,135 @@ def test_cff_fallback_through_fonttools(library, monkeypatch, tmp_path):
     pages = sample_pages(library)
     data = render_pdf(pages, library, DocumentInfo("t"))
     f = _font_for(data, SERIF)
-    used = chars_by_font(pages)[SERIF]
-    assert f.program_glyph_order() == [".notdef"] + [f"cid{i:05d}" for i in range(1, len(used) + 1)]
+    codes = codes_by_font(pages)[SERIF]
+    assert f.program_glyph_order() == [".notdef"] + [f"cid{c:05d}" for c in sorted(codes)]
     _same_programs(f, library.face(SERIF))
     assert _lines(pi.page_texts_pdfium(data)[2])[:3] == LINES[SERIF]
+
+
+def _cidset(f) -> set[int]:
+    data = f.descriptor["/CIDSet"].get_object().get_data()
+    return {i for i in range(len(data) * 8) if data[i >> 3] & (0x80 >> (i & 7))}
+
+
+@pytest.mark.parametrize("key", [SERIF, SANS_BOLD, KAI])
+def test_cidset_and_widths_agree_with_the_font_program(pdf, library, key):
+    """ISO 19005-2 §6.2.11.4.2: CIDSet lists every CID the program holds (here .notdef and
+    the codes drawn, as sparse as they are); §6.2.11.5: the widths in /W and /DW are the
+    program's own advances for each code's glyph."""
+    f = _font_for(pdf, key)
+    codes = set(f.tounicode)
+    assert _cidset(f) == codes | {0}
+    data = f.descriptor["/CIDSet"].get_object().get_data()
+    assert len(data) == max(codes) // 8 + 1                  # a bit per CID up to the highest
+    if f.font_file_key == "/FontFile3":
+        from fontTools.cffLib import CFFFontSet
+        from fontTools.pens.basePen import NullPen
+        cff = CFFFontSet()
+        cff.decompile(io.BytesIO(f.program), otFont=None)
+        top = cff[cff.fontNames[0]]
+        assert {int(n[3:]) for n in top.charset[1:]} == codes and top.CIDCount == max(codes) + 1
+        scale = top.FontMatrix[0] * 1000
+        for code in codes:
+            cs = top.CharStrings[f"cid{code:05d}"]
+            cs.draw(NullPen())
+            assert f.width(code) == pytest.approx(cs.width * scale, abs=1e-6), code
+    else:
+        from fontTools.ttLib import TTFont
+        font = TTFont(io.BytesIO(f.program))
+        order, hmtx = font.getGlyphOrder(), font["hmtx"]
+        scale = 1000 / font["head"].unitsPerEm
+        assert {c for c, g in enumerate(f.cid_to_gid) if g} == codes
+        for code in codes:
+            advance = hmtx[order[f.cid_to_gid[code]]][0]
+            assert f.width(code) == pytest.approx(advance * scale, abs=1e-6), code
+
+
+def test_w_lists_only_the_codes_drawn_whose_width_is_not_dw(pdf):
+    for f in pi.fonts(pdf):
+        assert f.widths and set(f.widths) <= set(f.tounicode)
+        assert all(w != f.dw for w in f.widths.values())
+
+
+def test_widths_array_runs():
+    """/W with sparse codes (ISO 32000-1 §9.7.4.3): consecutive codes share an entry, a run
+    of one width of 4 codes or more is `c1 c2 w`, codes not drawn have no entry."""
+    from typeset.render.cidfont import widths_array
+    codes = [0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x30, 0x31, 0x4E00, 0x4E01, 0xFF0C]
+    widths = [250, 250, 250, 250, 300, 1000, 500, 1000, 1000, 1000, 1000]
+    assert widths_array(codes, widths) == (1000, "[32 35 250 36 [300] 48 [500]]")
+    assert widths_array([], []) == (1000.0, "[]")
+
+
+def _name_keyed_cff(path):
+    """A small name-keyed CFF face (OpenType with a CFF table, no ROS): 甲 乙 A and 𠮷."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+    names = [".notdef", "jia", "yi", "A", "ji"]
+    boxes = {".notdef": (100, 900), "jia": (50, 950), "yi": (200, 600), "A": (0, 600),
+             "ji": (300, 700)}
+    widths = {".notdef": 1000, "jia": 1000, "yi": 1000, "A": 600, "ji": 1000}
+    charstrings = {}
+    for n in names:
+        pen = T2CharStringPen(widths[n], None)
+        x0, x1 = boxes[n]
+        pen.moveTo((x0, 0))
+        pen.lineTo((x1, 0))
+        pen.lineTo((x1, 700 if n != "A" else 650))
+        pen.lineTo((x0, 400))
+        pen.closePath()
+        charstrings[n] = pen.getCharString()
+    fb = FontBuilder(1000, isTTF=False)
+    fb.setupGlyphOrder(names)
+    fb.setupCharacterMap({0x7532: "jia", 0x4E59: "yi", 0x41: "A", 0x20BB7: "ji"})
+    fb.setupCFF("TestNameKeyed-Regular", {"FullName": "Test Name Keyed"}, charstrings, {})
+    fb.setupHorizontalMetrics({n: (widths[n], boxes[n][0]) for n in names})
+    fb.setupHorizontalHeader(ascent=880, descent=-120)
+    fb.setupNameTable({"familyName": "Test Name Keyed", "styleName": "Regular"})
+    fb.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    fb.setupPost()
+    fb.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("direct", [True, False])
+def test_a_name_keyed_cff_face_is_embedded_cid_keyed(tmp_path, monkeypatch, direct):
+    """Under a CIDFontType0 a name-keyed CFF program is indexed by CID as GID (ISO 32000-1
+    §9.7.4.2): its subset is made CID-keyed, the charset giving each glyph its code, by the
+    direct subsetter and by the fontTools path alike."""
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    if not direct:
+        def unsupported(*a, **k):
+            raise cffsubset.Unsupported("forced")
+        monkeypatch.setattr(cffsubset, "subset_cff", unsupported)
+    path = _name_keyed_cff(tmp_path / "namekeyed.otf")
+    library = FontLibrary()
+    text = "乙A甲𠮷甲"
+    page = Page(W, H, items=[TextRun(70, 600, str(path), 24, text, role="body")])
+    data = render_pdf([page], library, DocumentInfo("t"))
+    (f,) = pi.fonts(data)
+    assert f.descendant_subtype == "/CIDFontType0" and f.font_file_subtype == "/CIDFontType0C"
+    assert f.cff_is_cid_keyed()
+    # A 乙 甲 by their code points, 𠮷 (U+20BB7) D800 + 0x3B7: in code order
+    assert f.program_glyph_order() == [".notdef"] + [f"cid{c:05d}" for c in
+                                                     (0x41, 0x4E59, 0x7532, 0xDBB7)]
+    assert f.tounicode == {0x41: "A", 0x4E59: "乙", 0x7532: "甲", 0xDBB7: "𠮷"}
+    assert _cidset(f) == {0, 0x41, 0x4E59, 0x7532, 0xDBB7}
+    assert f.width(0x41) == 600 and f.width(0x7532) == 1000
+    assert _lines(pi.page_texts_pdfium(data)[0]) == [text]
+    assert [r.text for r in pi.drawn_text(data, 0)] == [text]
+    from fontTools.cffLib import CFFFontSet
+    from fontTools.ttLib import TTFont
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(f.program), otFont=None)
+    sub = cff[cff.fontNames[0]]
+    full = TTFont(path)["CFF "].cff.topDictIndex[0].CharStrings
+    for cid, name in ((0x41, "A"), (0x4E59, "yi"), (0x7532, "jia"), (0xDBB7, "ji")):
+        a, b = sub.CharStrings[f"cid{cid:05d}"], full[name]
+        a.decompile()
+        b.decompile()
+        assert a.program == b.program, name
+    assert pi.render(data)                          # PDFium draws it
 
 
 # -- text ------------------------------------------------------------------------------------

@@ -139,6 +139,28 @@ def test_a_session_rebuild_after_an_edit_writes_what_a_cold_build_writes(issue, 
     assert fixed.sha256 != first.sha256
 
 
+def test_a_new_character_draws_only_the_page_that_shows_it(issue, tmp_path):
+    """A character's code is its own (render/cidfont.py): a correction that brings in a
+    character the issue did not use changes the stream of the page that shows it, and no
+    other (with codes numbered by first use, every later page using a character first used
+    after it was drawn again); the face's objects change, and the file is the cold build's."""
+    from typeset.session import Session
+
+    out = tmp_path / "session.pdf"
+    with Session(issue, output=out) as s:
+        first = s.rebuild()
+        assert first.ok
+        assert "龘" not in "".join(p.read_text(encoding="utf-8")
+                                   for p in (issue.parent / "articles").glob("*.md"))
+        edit(issue, "05-*.md", "政治上的清醒", "政治上的清龘")     # one ideograph for another
+        fixed = s.rebuild()
+        assert fixed.ok and [p.name for p in fixed.articles_read] == ["05-shizheng-yiliu.md"]
+        assert len(fixed.pages_changed) == 1 and fixed.pages_drawn == fixed.pages_changed
+        assert fixed.sha256 != first.sha256
+        edited = out.read_bytes()
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == edited
+
+
 def test_a_session_reports_bad_input_and_keeps_the_earlier_file(issue, tmp_path):
     from typeset.session import Session
 

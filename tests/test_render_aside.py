@@ -47,8 +47,8 @@ def _render(comp, monkeypatch, cache, variant="print", pdfx="x4") -> bytes:
 
 def test_glyph_orders_forecast_the_subsets_drawing_asks_for(sample_composition, monkeypatch,
                                                              tmp_path):
-    """The glyph sequence of each face, said before drawing, is the one `subset_for` is asked
-    for at save time (codes in order of first use)."""
+    """The codes and glyphs of each face, said before drawing, are the ones `subset_for` is
+    asked for at save time."""
     from typeset.build import file_pages
     from typeset.render import fontprogram, rl
     from typeset.render.writer import check_glyphs
@@ -56,9 +56,9 @@ def test_glyph_orders_forecast_the_subsets_drawing_asks_for(sample_composition, 
     asked = {}
     real = fontprogram.subset_for
 
-    def spy(face, gids, cache):
-        asked[face.identity] = list(gids)
-        return real(face, gids, cache)
+    def spy(face, gids, cache, codes):
+        asked[face.identity] = (list(codes), list(gids))
+        return real(face, gids, cache, codes)
     monkeypatch.setattr(rl, "subset_for", spy)
     P.disable()
     try:
@@ -113,10 +113,10 @@ def test_a_child_that_fails_changes_nothing(sample_composition, monkeypatch, tmp
     parent = os.getpid()
     good = fontprogram.build_subset
 
-    def broken_in_a_child(face, gids):
+    def broken_in_a_child(face, gids, codes=None):
         if os.getpid() != parent:
             raise KeyboardInterrupt          # as Ctrl-C in a child
-        return good(face, gids)
+        return good(face, gids, codes)
     monkeypatch.setattr(fontprogram, "build_subset", broken_in_a_child)
     assert _render(sample_composition, monkeypatch, tmp_path / "two") == alone
     assert forks == [(7, False)]

@@ -62,11 +62,14 @@ def test_dynamic_font_protocol_registers_and_adds_objects_at_save(library):
     assert f.used_chars(doc._doc) == []            # the per-document state is released at save
 
 
-def test_codes_are_per_document(library):
+def test_codes_are_the_characters_own_and_the_characters_drawn_per_document(library):
+    """A BMP character's code is its code point (cidfont.py), in whatever document and order
+    it is drawn; what each document drew is its own."""
     f = rl.register(library.face(SERIF))
     a, b = _doc(), _doc()
-    assert a.encode(f, "乙甲") == bytes.fromhex("00010002")
-    assert b.encode(f, "甲") == bytes.fromhex("0001")
+    assert a.encode(f, "乙甲") == bytes.fromhex("4E59 7532")
+    assert b.encode(f, "甲") == bytes.fromhex("7532")
+    assert f.used_chars(a._doc) == ["乙", "甲"] and f.used_chars(b._doc) == ["甲"]
 
 
 def test_registering_a_font_again_replaces_it_in_reportlabs_registry(library):

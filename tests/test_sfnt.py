@@ -181,6 +181,54 @@ def test_the_subset_from_the_table_bytes_is_the_subset_through_fonttools(path):
         assert cffsubset.subset_cff(fresh, gids, data) == theirs
 
 
+@pytest.mark.parametrize("path", CFF_FONTS, ids=[p.name for p in CFF_FONTS])
+def test_a_subset_made_from_earlier_scans_is_the_subset_made_afresh(path):
+    """subset_cff keeping its scans (`scans`, as a warm process does: fontprogram.scans)
+    scans only the glyphs new to it and makes, for glyph sets that grow, shrink and change,
+    the very bytes it makes from a scan of its own glyphs alone."""
+    tt = TTFont(str(path), lazy=True)
+    n = tt["maxp"].numGlyphs
+    rnd = random.Random(path.name + "scans")
+    with sfnt.FontFile(str(path)) as ff:
+        data = ff.table("CFF ")
+    base = sorted(rnd.sample(range(1, n), 300))
+    sets = [base, base + [n - 1], base[:150] + [7, 8], sorted(rnd.sample(range(1, n), 200)),
+            base + [n - 1]]
+    store: dict = {}
+    scanned = []
+    real = cffsubset._CFFScanner.glyph
+
+    def counted(self, code, fd):
+        scanned.append(fd)
+        return real(self, code, fd)
+    for k, gids in enumerate(sets):
+        codes = [100 + 3 * i for i in range(len(gids))]
+        fresh = TTFont(str(path), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+        alone = cffsubset.subset_cff(fresh, gids, data, codes)
+        fresh = TTFont(str(path), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+        scanned.clear()
+        cffsubset._CFFScanner.glyph = counted
+        try:
+            kept = cffsubset.subset_cff(fresh, gids, data, codes, (store, "face"))
+        finally:
+            cffsubset._CFFScanner.glyph = real
+        assert kept == alone, k
+        if k == 1:
+            assert len(scanned) == 1                   # only the glyph new to the scans
+        if k == 4:
+            assert scanned == []
+    assert store["face"].scanner.gsubrs is None        # (the table's bytes are not kept)
+    # scans whose calls do not reach what they marked used are not trusted: dropped, and the
+    # subset made afresh
+    memo = store["face"]
+    memo.scanner.used_g.add(max(memo.scanner.used_g) + 1)
+    fresh = TTFont(str(path), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    again = cffsubset.subset_cff(fresh, base + [n - 2], data, None, (store, "face"))
+    fresh = TTFont(str(path), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    assert again == cffsubset.subset_cff(fresh, base + [n - 2], data)
+    assert store["face"] is not memo
+
+
 class _ReferenceScanner:
     """The charstring scanner as main had it before issue 13's rewrite (one byte at a time,
     every subroutine run again at every call): the new one must find exactly the same."""

@@ -25,9 +25,12 @@ sources writes — tested):
   was not read again, at the same place in the issue, keeps its items; broken paragraphs stay
   in the paragraph cache in memory (a changed paragraph is broken again, as in any build);
 * the finished page streams (render/pagestreams.py): a page that draws what it drew before
-  is not drawn again. Font subsets come from the subset cache (in memory after the first
-  use); a correction that adds a character, or takes away its last use, makes the subset of
-  that face again.
+  is not drawn again (a character's code is its own, render/cidfont.py: a correction that
+  brings in a character draws only the pages that show it). Font subsets come from the
+  subset cache (in memory after the first use); a correction that adds a character, or
+  takes away its last use, makes the subset of that face again, scanning only the glyphs
+  the process has not scanned yet (render/fontprogram.py `scans`, kept once a session is
+  made).
 
 What is done on every rebuild: the glyph check of every printed character, pagination of
 the whole issue, the contents, placing every page's items, keying every page, the font
@@ -98,8 +101,11 @@ class Session:
                  layout: str | None = None, variant: str = "print", pdfx: str = "x4",
                  report: bool = False, use_cache: bool = True):
         from typeset.build import default_output
+        from typeset.render import fontprogram
         from typeset.render.variants import variant_for
         from typeset.text.fonts import FontLibrary
+
+        fontprogram.keep_scans = True     # (a face's next subset scans only new glyphs)
 
         self.manifest = Path(manifest)
         self.variant, self.pdfx = variant, pdfx

@@ -6,11 +6,11 @@ build's rendering time, and each piece is independent of the others:
 * the pictures that are not in the picture cache (render/pictures: decoding, ICC transforms,
   ink rounds and encoding; ~1.6 s for the sample issue's print file);
 * the font subsets that are not in the subset cache (render/fontprogram.py; ~0.3 s and the
-  import of fontTools). Which glyphs a subset holds, in which order, is known once the pages
-  are made: drawing assigns codes to characters in order of first use, page after page, run
-  after run (cidfont.FontUse), and writer.check_glyphs, which looks at every run before
-  drawing, notes that order on the way (at no cost: `glyph_orders`). That is only a
-  forecast: the subset is used for the key (face, glyph sequence) drawing asks for at save
+  import of fontTools). Which glyphs a subset holds, with which codes, is known once the
+  pages are made: a character's code is its own (cidfont.py), and writer.check_glyphs,
+  which looks at every run before drawing, notes each face's characters on the way
+  (`glyph_orders`: cidfont.forecast gives their codes as drawing will). That is only a
+  forecast: the subset is used for the key (face, codes and glyphs) drawing asks for at save
   time (fontprogram.subset_for), and anything else is made there as before.
 
 `make` gives the missing pieces to forked children (typeset.parallel.map_forked: the next
@@ -44,27 +44,28 @@ MIN_FORKED_COST = 3_000_000
 
 
 def glyph_orders(order: dict) -> dict:
-    """EmbeddedFont -> the glyph ids drawing will give it, in code order, from `order`
-    (writer.check_glyphs: each font's characters in order of first use)."""
-    return {font: [font.face_data.glyph_id(c) for c in chars] for font, chars in order.items()}
+    """EmbeddedFont -> (codes, glyph ids) drawing will give it, in code order, from `order`
+    (writer.check_glyphs: each font's characters)."""
+    from typeset.render.cidfont import forecast
+    return {font: forecast(font.face_data, chars) for font, chars in order.items()}
 
 
-def missing_subsets(order: dict) -> list[tuple["EmbeddedFont", list[int], str]]:
-    """(font, glyph ids, subset key) of each subset drawing will ask for that is not in the
-    subset cache (by the look of it: a file of its name)."""
+def missing_subsets(order: dict) -> list[tuple["EmbeddedFont", list[int], list[int], str]]:
+    """(font, glyph ids, codes, subset key) of each subset drawing will ask for that is not
+    in the subset cache (by the look of it: a file of its name)."""
     import os
 
     from typeset.render.fontprogram import SubsetCache, subset_key
     out = []
     caches: dict = {}
-    for font, gids in glyph_orders(order).items():
-        key = subset_key(font.face_data, gids)
+    for font, (codes, gids) in glyph_orders(order).items():
+        key = subset_key(font.face_data, gids, codes)
         cache = font.cache
         if cache == "auto":
             cache = caches.get("auto") or caches.setdefault("auto", SubsetCache())
         if cache is not None and os.path.isfile(cache._path(key)):
             continue
-        out.append((font, gids, key))
+        out.append((font, gids, codes, key))
     return out
 
 
@@ -117,8 +118,8 @@ def _make(order: dict, pictures: "Pictures | None", sources: list[str],
             per = PIXEL_COST if info.format == "JPEG" else LOSSLESS_PIXEL_COST
             jobs.append((info.width_px * info.height_px * per, ("picture", source)))
     subsets = missing_subsets(order)
-    for font, gids, key in subsets:
-        jobs.append((len(gids) * GLYPH_COST, ("subset", font.face_data, gids, key)))
+    for font, gids, codes, key in subsets:
+        jobs.append((len(gids) * GLYPH_COST, ("subset", font.face_data, gids, codes, key)))
     if len(jobs) < 2 or sum(c for c, _ in jobs) < MIN_FORKED_COST:
         return {}, {}
     from typeset import parallel
@@ -131,7 +132,7 @@ def _make(order: dict, pictures: "Pictures | None", sources: list[str],
             from typeset.render.pictures import cache
             return cache.dump(pictures.prepare_here(job[1]))
         from typeset.render.fontprogram import build_subset
-        sub = build_subset(job[1], job[2])
+        sub = build_subset(job[1], job[2], job[3])
         return sub.program, sub.num_glyphs, sub.cid_to_gid
 
     got = parallel.map_forked(work, [j for _, j in jobs])
@@ -148,7 +149,7 @@ def _make(order: dict, pictures: "Pictures | None", sources: list[str],
         else:
             from typeset.render.fontprogram import Subset
             program, count, c2g = result
-            made_subsets[job[3]] = Subset(program, count, c2g)
+            made_subsets[job[4]] = Subset(program, count, c2g)
     return made_pictures, made_subsets
 
 

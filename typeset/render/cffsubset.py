@@ -315,12 +315,95 @@ class _RawSource:
         return self._cff.local_subrs(fd)
 
 
-def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes, int]:
+def cid_names(codes: list[int]) -> list[str]:
+    """The charset of a CID-keyed subset whose GID i (from 1) has CID codes[i-1]: fontTools
+    names a CID glyph "cidNNNNN" and compiles the charset from the numbers."""
+    return [".notdef"] + [f"cid{c:05d}" for c in codes]
+
+
+def make_cid_keyed(cff, top) -> None:
+    """Make a name-keyed CFF font CID-keyed (Adobe TN 5176 §18): ROS Adobe-Identity-0, its
+    Private dict in an FDArray of one font dict, no Encoding. A name-keyed program under a
+    CIDFontType0 is indexed by CID as GID (ISO 32000-1 §9.7.4.2), so a subset with sparse
+    CIDs would need a glyph slot for every CID up to the highest; a CID-keyed one maps its
+    dense glyphs to them through its charset. The top dict keeps its FontMatrix (the font
+    dict has none, as in Noto CJK's)."""
+    from fontTools.cffLib import FDArrayIndex, FontDict
+    fd = FontDict(strings=cff.strings)
+    fd.Private = top.Private
+    name = cff.fontNames[0] if cff.fontNames else "Font"
+    fd.FontName = name
+    fdarray = FDArrayIndex()
+    fdarray.strings = cff.strings
+    fdarray.append(fd)
+    for key in ("Private", "Encoding"):
+        top.__dict__.pop(key, None)
+        top.rawDict.pop(key, None)
+    top.ROS = ("Adobe", "Identity", 0)
+    top.FDArray = fdarray
+
+
+class _Untrusted(Exception):
+    """Scans kept from earlier subsets do not reach what they marked used (`subset_cff`)."""
+
+
+class _Scans:
+    """What scanning a face's glyphs found, kept for its next subset (`subset_cff`'s
+    `scans`): the scanner (its subroutines' bytes, calls and effects) and each glyph's calls,
+    charstring and font dict. `key`: the face (its identity); `check`: the table's length
+    and a hash of its first bytes, and how it reads (CID-keyed, font dicts)."""
+
+    def __init__(self, key: str, check: tuple):
+        self.key, self.check = key, check
+        self.scanner: _CFFScanner | None = None
+        self.glyph_calls: dict[int, tuple] = {}
+
+
+def _scans_of(scans: tuple[dict, str], data: bytes, cid_keyed: bool, fds: int) -> "_Scans":
+    """The face's scans in `scans` (a dict, the face's key), made empty when there are none
+    or they are of other bytes."""
+    import hashlib
+    store, key = scans
+    check = (len(data), hashlib.sha256(data[:65536]).digest(), cid_keyed, fds)
+    memo = store.get(key)
+    if memo is None or memo.check != check:
+        memo = store[key] = _Scans(key, check)
+    return memo
+
+
+def _reached(glyphs, glyph_calls: dict, subr_calls: dict) -> tuple[set, dict]:
+    """(global subroutines, font dict -> local subroutines) that `glyphs` reach through
+    their calls and their subroutines' calls, as `_CFFScanner.used_g` and `used_l`."""
+    used_g: set[int] = set()
+    used_l: dict[int, set[int]] = {}
+    seen: set = set()
+    todo = [key for g in glyphs for _, _, key in glyph_calls[g][0]]
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        kind, fd, idx = key
+        if kind == "g":
+            used_g.add(idx)
+        else:
+            used_l.setdefault(fd, set()).add(idx)
+        todo.extend(k for _, _, k in subr_calls.get(key, ()))
+    return used_g, used_l
+
+
+def subset_cff(font, gids: list[int], data: bytes | None = None,
+               codes: list[int] | None = None,
+               scans: tuple[dict, str] | None = None) -> tuple[bytes, int]:
     """Subset the CFF table of `font` (a fontTools TTFont) so that GID i draws gids[i-1]
-    (GID 0 = .notdef); returns the compiled CFF table and its glyph count. `data`: the
-    table's bytes, read directly (typeset.text.sfnt): its charstrings are then taken from
-    them rather than through fontTools' objects, which only compile the result. Raises
-    Unsupported for anything the module docstring does not cover."""
+    (GID 0 = .notdef) and has CID codes[i-1] (ascending; 1..n when not given): a CID-keyed
+    CFF whatever the font's was (`make_cid_keyed`); returns the compiled CFF table and its
+    glyph count. `data`: the table's bytes, read directly (typeset.text.sfnt): its
+    charstrings are then taken from them rather than through fontTools' objects, which only
+    compile the result. `scans`: (a dict, the face's key): the scans of an earlier subset of
+    the face are kept there and only the glyphs new to it are scanned (a warm process,
+    typeset.session; the same bytes). Raises Unsupported for anything the module docstring
+    does not cover."""
     from fontTools.cffLib import (FDArrayIndex, FDSelect, GlobalSubrsIndex, SubrsIndex,
                                   CharStrings)
     from fontTools.misc.psCharStrings import T2CharString
@@ -349,28 +432,62 @@ def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes,
     if source is None:
         source = _FontToolsSource(cff, top, privates, cid_keyed)
     lsubrs = {fd: source.local_subrs(fd) for fd in privates}
-    scanner = _CFFScanner(source.global_subrs, lsubrs)
+    memo = None
+    if scans is not None and isinstance(source, _RawSource):
+        memo = _scans_of(scans, data, cid_keyed, len(privates))
+    again = memo is not None and memo.scanner is not None
+    if again:
+        scanner, glyph_calls = memo.scanner, memo.glyph_calls
+        scanner.gsubrs, scanner.lsubrs = source.global_subrs, lsubrs   # (this call's bytes)
+    else:
+        scanner, glyph_calls = _CFFScanner(source.global_subrs, lsubrs), {}
+        if memo is not None:
+            memo.scanner, memo.glyph_calls = scanner, glyph_calls
 
     glyphs = [0] + list(gids)                      # new GID -> old GID
-    glyph_calls = {}
-    for old in dict.fromkeys(glyphs):
-        fd = source.fd_of(old)
-        code = source.charstring(old)
-        try:
-            glyph_calls[old] = (scanner.glyph(code, fd), code, fd)
-        except Damaged as err:
-            err.gid = old
-            raise
+    try:
+        for old in dict.fromkeys(glyphs):
+            if old in glyph_calls:                  # (scanned for an earlier subset: `scans`)
+                continue
+            fd = source.fd_of(old)
+            code = source.charstring(old)
+            try:
+                glyph_calls[old] = (scanner.glyph(code, fd), code, fd)
+            except Damaged as err:
+                err.gid = old
+                raise
+        used_g, used_l = scanner.used_g, scanner.used_l       # (every glyph scanned)
+        if again:
+            # Scanned for earlier subsets too: the subroutines this subset's glyphs reach,
+            # from the calls recorded, once those are found to be exactly the ones the scans
+            # marked used (for every glyph scanned so far): then the subset holds what a scan
+            # of its own glyphs alone finds, and its bytes are that scan's.
+            if _reached(glyph_calls, glyph_calls, scanner.subr_calls) != (used_g, used_l):
+                raise _Untrusted()
+            if len(glyph_calls) != len(set(glyphs)):
+                used_g, used_l = _reached(dict.fromkeys(glyphs), glyph_calls,
+                                          scanner.subr_calls)
+    except _Untrusted:
+        # (a subroutine called in two states found other calls the second time: the scans
+        # are of no use to other glyph sets; this subset is made as if they were not there)
+        scans[0].pop(memo.key, None)
+        return subset_cff(font, gids, data, codes, scans)
+    except BaseException:
+        if memo is not None:
+            scans[0].pop(memo.key, None)        # (half scanned: never reused)
+        raise
+    finally:
+        scanner.gsubrs = scanner.lsubrs = None  # (the table's bytes are not kept)
 
     # Dense renumbering of the kept subroutines, per INDEX.
     new_index: dict[tuple, int] = {}
     new_bias: dict[tuple, int] = {}
-    gl = sorted(scanner.used_g)
+    gl = sorted(used_g)
     for k, old in enumerate(gl):
         new_index[("g", 0, old)] = k
     new_bias[("g", 0)] = _bias(len(gl))
     local_lists = {}
-    for fd, used in scanner.used_l.items():
+    for fd, used in used_l.items():
         lst = sorted(used)
         local_lists[fd] = lst
         for k, old in enumerate(lst):
@@ -403,39 +520,31 @@ def subset_cff(font, gids: list[int], data: bytes | None = None) -> tuple[bytes,
             p.__dict__.pop("Subrs", None)
             p.rawDict.pop("Subrs", None)
 
-    if cid_keyed:
-        names = [".notdef"] + [f"cid{i:05d}" for i in range(1, len(glyphs))]
-        new_fdarray = FDArrayIndex()
-        for fd, _ in sorted(fd_map.items(), key=lambda t: t[1]):
-            new_fdarray.append(fdarray[fd])
-        new_fdarray.strings = getattr(fdarray, "strings", None)
-        top.FDArray = new_fdarray
-        sel = FDSelect()
-        sel.format = 3
-        sel.gidArray = [fd_map[glyph_calls[old][2]] for old in glyphs]
-        top.FDSelect = sel
-        top.CIDCount = len(names)
-    else:
-        order = font.getGlyphOrder()
-        seen: dict[str, int] = {}
-        names = []
-        for old in glyphs:
-            nm = order[old]
-            k = seen.get(nm, 0)
-            seen[nm] = k + 1
-            names.append(nm if k == 0 else f"{nm}.tsdup{k}")
-        if hasattr(top, "Encoding") and not isinstance(top.Encoding, str):
-            top.Encoding = None
+    if codes is None:
+        codes = list(range(1, len(glyphs)))
+    if len(codes) != len(gids):
+        raise ValueError("one code per glyph")
+    names = cid_names(codes)
+    if not cid_keyed:
+        make_cid_keyed(cff, top)
+        fdarray = top.FDArray
+    new_fdarray = FDArrayIndex()
+    for fd, _ in sorted(fd_map.items(), key=lambda t: t[1]):
+        new_fdarray.append(fdarray[fd])
+    new_fdarray.strings = getattr(fdarray, "strings", None)
+    top.FDArray = new_fdarray
+    sel = FDSelect()
+    sel.format = 3
+    sel.gidArray = [fd_map[glyph_calls[old][2]] for old in glyphs]
+    top.FDSelect = sel
+    top.CIDCount = codes[-1] + 1 if codes else 1         # CIDs 0 .. the highest code
 
-    new_cs = CharStrings(None, None, gsubrs, privates.get(0) if not cid_keyed else None,
-                         top.FDSelect if cid_keyed else None,
-                         top.FDArray if cid_keyed else None)
+    new_cs = CharStrings(None, None, gsubrs, None, top.FDSelect, top.FDArray)
     for name, old in zip(names, glyphs):
         calls, code, fd = glyph_calls[old]
         c = T2CharString(bytecode=_rewrite(code, calls, new_index, new_bias),
                          private=privates[fd], globalSubrs=gsubrs)
-        if cid_keyed:
-            c.fdSelectIndex = fd_map[fd]
+        c.fdSelectIndex = fd_map[fd]
         new_cs.charStrings[name] = c
     top.CharStrings = new_cs
     top.charset = names

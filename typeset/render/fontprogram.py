@@ -1,9 +1,11 @@
 """Font programs: the subset of a face that a PDF embeds, made once and cached.
 
-`subset_for(face, gids, cache)` returns the font program holding exactly the glyphs `gids`
-(code i+1 draws gids[i]; GID 0 is .notdef): for CFF faces a bare CFF table with GID = code
-(FontFile3 /CIDFontType0C), for TrueType faces a TrueType font plus the subset glyph id of
-each code (FontFile2 with a CIDToGIDMap). `cidfont.py` says why codes are numbered so.
+`subset_for(face, gids, cache, codes)` returns the font program holding exactly the glyphs
+`gids` (code codes[i] draws gids[i], codes ascending; 1, 2, 3 … when not given; GID 0 is
+.notdef): for CFF faces a bare CID-keyed CFF table (FontFile3 /CIDFontType0C) whose GID i+1
+draws gids[i] and has CID codes[i] in its charset, for TrueType faces a TrueType font plus
+the subset glyph id of each code (FontFile2 with a CIDToGIDMap). `cidfont.py` says why codes
+are numbered so.
 
 CFF fonts are subset directly from the raw charstrings (`cffsubset.py`, which takes them from
 the CFF table's bytes as the file holds them, read by `typeset.text.sfnt`; fontTools' cffLib
@@ -16,8 +18,10 @@ import another ~0.1 s), making the very bytes fontTools' subsetter makes with
 font a direct path does not take. A face of a collection (.ttc/.otc) is opened by its index
 and subset like a single font. Subset programs are cached on disk ($TYPESET_CACHE, default
 ~/.cache/typeset, `subsets/`), keyed by the face's identity (the file's SHA-256, and the
-index for a face of a collection), the glyph sequence and the fontTools version; the cache stores exactly what the subsetter returns, so a warm build
-writes the same bytes as a cold one. fontTools is imported only when a subset is made.
+index for a face of a collection), the codes and glyphs and the fontTools version; the cache stores exactly what the subsetter returns, so a warm build
+writes the same bytes as a cold one. fontTools is imported only when a subset is made. What
+scanning a CFF face's glyphs found is kept in a warm process (`scans`, `keep_scans`), so
+making a face's subset again scans only the glyphs new to it (cffsubset.subset_cff).
 """
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ from typeset.fsutil import read_cache, write_cache
 from typeset.text import sfnt
 from typeset.text.fonts import FontFace, cache_dir
 
-_SUBSET_FORMAT = 5      # bump when subset programs change, to invalidate the disk cache
+_SUBSET_FORMAT = 6      # bump when subset programs change, to invalidate the disk cache
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,9 @@ class Subset:
     """An embeddable font program for a glyph sequence.
 
     `program`: bare CFF table (FontFile3/CIDFontType0C) or a TrueType font (FontFile2).
-    `cid_to_gid`: for TrueType, the subset glyph id of each code 0..n (None for CFF, where
-    GID = code). `num_glyphs`: glyphs in the program.
+    `cid_to_gid`: for TrueType, the subset glyph id of .notdef and of each code in code
+    order (None for CFF, whose charset gives each glyph its CID). `num_glyphs`: glyphs in
+    the program.
     """
     program: bytes
     num_glyphs: int
@@ -69,11 +74,22 @@ def _fonttools_version() -> str:
     return mod.version
 
 
-def subset_key(face: FontFace, gids: list[int]) -> str:
+def subset_key(face: FontFace, gids: list[int], codes: list[int] | None = None) -> str:
     h = hashlib.sha256()
     h.update(f"{_SUBSET_FORMAT}\0{_fonttools_version()}\0{face.identity}\0".encode())
-    h.update(",".join(map(str, gids)).encode())
+    h.update(",".join(f"{c}:{g}" for c, g in zip(_codes(gids, codes), gids)).encode())
     return h.hexdigest()
+
+
+def _codes(gids: list[int], codes: list[int] | None) -> list[int]:
+    """The codes of `gids`: `codes` (checked: ascending, one per glyph, 1..FFFF), or 1..n."""
+    if codes is None:
+        return list(range(1, len(gids) + 1))
+    codes = list(codes)
+    if len(codes) != len(gids) or any(not 0 < c <= 0xFFFF for c in codes) or any(
+            a >= b for a, b in zip(codes, codes[1:])):
+        raise ValueError("codes must be ascending, one per glyph, in 1..FFFF")
+    return codes
 
 
 class SubsetCache:
@@ -152,9 +168,9 @@ class SubsetCache:
 
 
 def subset_matches(sub: Subset, gids: list[int]) -> bool:
-    """Is `sub` shaped like a subset of exactly the glyph sequence `gids` (code i+1 draws
-    gids[i])? CFF: GID = code, so len(gids) + 1 glyphs and no map; TrueType: a map with a GID
-    for .notdef (0) and each code, every one inside the program."""
+    """Is `sub` shaped like a subset of exactly the glyph sequence `gids` (one code each, in
+    code order)? CFF: GID i+1 draws gids[i], so len(gids) + 1 glyphs and no map; TrueType: a
+    map with a GID for .notdef (0) and each code, every one inside the program."""
     if not sub.program:
         return False
     if sub.cid_to_gid is None:
@@ -162,6 +178,16 @@ def subset_matches(sub: Subset, gids: list[int]) -> bool:
     c2g = sub.cid_to_gid
     return (len(c2g) == len(gids) + 1 and c2g[0] == 0
             and all(0 <= g < sub.num_glyphs for g in c2g))
+
+
+#: what scanning each CFF face's glyphs found, by face, kept for its next subset in this
+#: process (cffsubset.subset_cff `scans`) once `keep_scans` is set (by typeset.session: a
+#: correction in a warm process that brings in a character then scans that glyph only, ~1 ms
+#: instead of ~80 for the sample's body face). The subroutines' and glyphs' bytes scanned and
+#: what was found (~6 MB for the sample's body face), not the table; a one-shot build keeps
+#: none.
+scans: dict = {}
+keep_scans = False
 
 
 #: tables a subset leaves out (besides fontTools' own default list, FONTTOOLS_DROPS)
@@ -199,13 +225,16 @@ def _open(face: FontFace):
     return TTFont(face.file, lazy=True, recalcTimestamp=False, recalcBBoxes=False, **extra)
 
 
-def build_subset(face: FontFace, gids: list[int]) -> Subset:
-    """Subset `face` to the glyphs `gids` (code i+1 draws gids[i]; repeats allowed)."""
+def build_subset(face: FontFace, gids: list[int], codes: list[int] | None = None) -> Subset:
+    """Subset `face` to the glyphs `gids` (code codes[i] draws gids[i], codes ascending; 1..n
+    when not given; repeats of a glyph allowed)."""
     from typeset.render.cffsubset import Damaged, Unsupported, subset_cff  # (cold builds only)
+    codes = _codes(gids, codes)
     font = _open(face)
     if face.is_cff:
         try:
-            program, count = subset_cff(font, gids, _cff_table(face))
+            program, count = subset_cff(font, gids, _cff_table(face), codes,
+                                        (scans, face.identity) if keep_scans else None)
             return Subset(program, count, None)
         except Damaged as err:
             raise TypesetError(f"the font is damaged: glyph {err.gid}'s outline holds the "
@@ -221,7 +250,7 @@ def build_subset(face: FontFace, gids: list[int]) -> Subset:
             font = _open(face)
     order = font.getGlyphOrder()
     names = [order[g] for g in gids]
-    return _subset_fonttools(font, names, face.is_cff)
+    return _subset_fonttools(font, names, face.is_cff, codes)
 
 
 #: the tables a TrueType subset keeps (besides glyf, loca, hmtx and post, made by
@@ -341,14 +370,16 @@ def _cff_table(face: FontFace) -> bytes | None:
         return None
 
 
-def _subset_fonttools(font, names: list[str], is_cff: bool) -> Subset:
-    """The general path: fontTools' subsetter (TrueType; CFF the direct path cannot take)."""
+def _subset_fonttools(font, names: list[str], is_cff: bool,
+                      codes: list[int] | None = None) -> Subset:
+    """The general path: fontTools' subsetter (TrueType; CFF the direct path cannot take).
+    `codes`: the CID of each of `names` (CFF; 1..n when not given)."""
     from fontTools import subset
     sub = subset.Subsetter(_subset_options())
     sub.populate(glyphs=set(names))
     sub.subset(font)
     if is_cff:
-        return _renumber_cff(font, names)
+        return _renumber_cff(font, names, _codes(names, codes))
     new_order = font.getGlyphOrder()
     index = {n: i for i, n in enumerate(new_order)}
     buf = io.BytesIO()
@@ -356,34 +387,34 @@ def _subset_fonttools(font, names: list[str], is_cff: bool) -> Subset:
     return Subset(buf.getvalue(), len(new_order), tuple([0] + [index[n] for n in names]))
 
 
-def _renumber_cff(font, names: list[str]) -> Subset:
-    """Reorder the subset's CharStrings so that GID i draws code i (GID 0 = .notdef)."""
+def _renumber_cff(font, names: list[str], codes: list[int]) -> Subset:
+    """Reorder the subset's CharStrings so that GID i draws names[i-1] (GID 0 = .notdef) and
+    has CID codes[i-1]: a CID-keyed CFF whatever the font's was (cffsubset.make_cid_keyed)."""
+    from typeset.render.cffsubset import cid_names, make_cid_keyed
     cff = font["CFF "].cff
     top = cff.topDictIndex[0]
     cs = top.CharStrings
     old_charset = list(top.charset)
     cid_keyed = hasattr(top, "ROS")
-    if cid_keyed:
-        new_charset = [".notdef"] + [f"cid{i:05d}" for i in range(1, len(names) + 1)]
-    else:
-        seen: dict[str, int] = {}
-        new_charset = [".notdef"]
-        for n in names:
-            k = seen.get(n, 0)
-            seen[n] = k + 1
-            new_charset.append(n if k == 0 else f"{n}.tsdup{k}")
+    new_charset = cid_names(codes)
     sources = [old_charset[0]] + names
     # Indexed: values are positions in the CharStrings INDEX; otherwise charstring objects.
     # Either way a repeated source simply appears twice.
     cs.charStrings = {new: cs.charStrings[src] for new, src in zip(new_charset, sources)}
-    if hasattr(top, "FDSelect") and top.FDSelect is not None:
+    if cid_keyed:
         pos = {n: i for i, n in enumerate(old_charset)}
         old_sel = list(top.FDSelect.gidArray)
-        top.FDSelect.gidArray = [old_sel[pos[src]] for src in sources]
-    if cid_keyed:
-        top.CIDCount = len(new_charset)
-    elif hasattr(top, "Encoding") and not isinstance(top.Encoding, str):
-        top.Encoding = None     # a custom encoding names old glyphs; unused under a CIDFont
+        gid_array = [old_sel[pos[src]] for src in sources]
+    else:
+        make_cid_keyed(cff, top)
+        gid_array = [0] * len(sources)
+    from fontTools.cffLib import FDSelect
+    sel = FDSelect()
+    sel.format = 3
+    sel.gidArray = gid_array
+    top.FDSelect = cs.fdSelect = sel
+    cs.fdArray = top.FDArray
+    top.CIDCount = codes[-1] + 1 if codes else 1         # CIDs 0 .. the highest code
     top.charset = new_charset
     program = font["CFF "].compile(font)
     return Subset(program, len(new_charset), None)
@@ -394,14 +425,15 @@ def _renumber_cff(font, names: list[str]) -> Subset:
 made: dict[str, Subset] = {}
 
 
-def subset_for(face: FontFace, gids: list[int], cache: SubsetCache | None) -> Subset:
+def subset_for(face: FontFace, gids: list[int], cache: SubsetCache | None,
+               codes: list[int] | None = None) -> Subset:
     """`build_subset`, through the disk cache. A font program that fontTools cannot subset
     (a damaged file whose tables parsed) is a TypesetError naming the font."""
-    key = subset_key(face, gids) if cache is not None or made else None
+    key = subset_key(face, gids, codes) if cache is not None or made else None
     sub = cache.get(key, gids) if cache is not None else None
     if sub is None:
         try:
-            sub = made.pop(key, None) or build_subset(face, gids)
+            sub = made.pop(key, None) or build_subset(face, gids, codes)
         except (TypesetError, MemoryError):
             raise
         except Exception as err:    # fontTools raises assorted errors on a damaged font program

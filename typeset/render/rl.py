@@ -113,9 +113,9 @@ class EmbeddedFont:
         return "/" + u.resource
 
     def used_chars(self, doc) -> list[str]:
-        """Characters drawn so far in `doc`, in code order (code 1 first)."""
+        """Characters drawn so far in `doc`, in code order."""
         u = self._uses.get(doc)
-        return list(u.chars) if u else []
+        return u.in_code_order()[1] if u else []
 
     # -- objects at save time ---------------------------------------------------------------
     def addObjects(self, doc) -> None:
@@ -124,7 +124,8 @@ class EmbeddedFont:
         if u is None or u.resource is None:
             return
         cache = SubsetCache() if self.cache == "auto" else self.cache
-        f = cid_font(self.face_data, u, subset_for(self.face_data, u.gids, cache))
+        codes, _, gids = u.in_code_order()
+        f = cid_font(self.face_data, u, subset_for(self.face_data, gids, cache, codes))
         comp = [pdfdoc.PDFZCompress] if doc.compression else None
         uid = f"{u.resource}:{f.base_font}"
 
@@ -151,9 +152,9 @@ class EmbeddedFont:
             "DW": f.dw,
             "W": f.w,
         })
-        if f.cid_to_gid is not None:
-            cidfont["CIDToGIDMap"] = doc.Reference(
-                pdfdoc.PDFStream(content=f.cid_to_gid, filters=comp), f"CIDToGIDMap:{uid}")
+        if f.cid_to_gid is not None:   # (two bytes per CID up to the highest: ~128 KB)
+            c2g = _deflated(f.cid_to_gid) if comp else pdfdoc.PDFStream(content=f.cid_to_gid)
+            cidfont["CIDToGIDMap"] = doc.Reference(c2g, f"CIDToGIDMap:{uid}")
         cidfont_ref = doc.Reference(cidfont, f"CIDFont:{uid}")
         tounicode = pdfdoc.PDFStream(content=f.tounicode, filters=comp)
         type0 = pdfdoc.PDFDictionary({
@@ -528,11 +529,14 @@ class Document:
             use = self._font_uses[font] = font.use(self._doc)
         return use.encode(text)
 
-    def encoder(self, font: EmbeddedFont):
+    def encoder(self, font: EmbeddedFont, chars=()):
         """(`font_resource(font)`, text -> `encode(font, text)`): both at once, for a writer
-        that encodes every run of every page."""
+        that encodes every run of every page. `chars`: every character the document will
+        draw with `font`, told before any is drawn (cidfont.FontUse.plan)."""
         self.encode(font, "")
-        return self.font_resource(font), self._font_uses[font].encode
+        use = self._font_uses[font]
+        use.plan(chars)
+        return self.font_resource(font), use.encode
 
     def content(self, ops: str) -> None:
         """Append PDF operators to the page's content stream."""

@@ -44,8 +44,9 @@ drawn, and what it forbids is refused at the draw call.
   clipped to the box (an exact fit is drawn without a clip).
 
 * Pages drawn once (issue 13 part 4): before a page is drawn, what it needs from the document
-  is taken in drawing order (`_use`: each run's font resource and codes — codes are assigned
-  to characters in order of first use — each picture's XObject), and the page gets a key
+  is taken in drawing order (`_use`: each run's font resource and codes — a character's code
+  is its own, cidfont.py, so a page's codes depend on that page only — each picture's
+  XObject), and the page gets a key
   (`_key`: a hash of its items with those codes and names, the variant, the geometry and this
   code). A page whose key `PageStreams` (pagestreams.py) holds is not drawn: its finished
   stream is written as it is (`Document.end_page(encoded)`); the bytes are those drawing it
@@ -191,8 +192,8 @@ def check_glyphs(pages: list[Page], library: FontLibrary,
                  order: dict | None = None) -> dict[str, EmbeddedFont]:
     """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
     Raises TypesetError listing each missing character, U+ code point and where it occurs.
-    `order`, if given, is filled with EmbeddedFont -> {character: None} in order of first
-    use: the order in which drawing the pages gives them codes (cidfont.FontUse; aside.py)."""
+    `order`, if given, is filled with EmbeddedFont -> {character: None} (in order of first
+    use): the characters drawing will give codes (cidfont.FontUse.plan; aside.py)."""
     return _check_glyphs(pages, library, order)[0]
 
 
@@ -495,8 +496,9 @@ class _Writer:
 
     def _use(self, index: int, page: Page) -> list:
         """What the page's items need from the document, in drawing order: each text run's
-        font and codes (assigning codes to new characters, in order of first use, as drawing
-        does), each picture's XObject (made on its first use, checked against the variant).
+        font and codes (a character's code depends on the character alone, cidfont.py; the
+        font told of all its characters first, for the supplementary ones), each picture's
+        XObject (made on its first use, checked against the variant).
         One entry per item: (font, resource name, codes) for a run, the name for a picture."""
         encoders = self._encoders       # font key -> (font, resource name, text -> codes)
         used: list = []
@@ -506,7 +508,8 @@ class _Writer:
                     e = encoders.get(item.font)
                     if e is None:
                         font = self.fonts[item.font]
-                        e = encoders[item.font] = (font, *self.doc.encoder(font))
+                        e = encoders[item.font] = (font, *self.doc.encoder(
+                            font, self.order.get(font, ())))
                     used.append((e[0], e[1], e[2](item.text)))
                 else:
                     used.append(None)
