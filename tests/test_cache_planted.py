@@ -98,8 +98,9 @@ def test_a_planted_picture_header_does_not_change_the_layout(cache_dir):
 
 def _outlines_drawn(pdf: bytes) -> dict[tuple[str, str], list]:
     """(font name without its subset tag, character) -> the outline the PDF draws for that
-    character: the glyph its code selects in the embedded subset (code = glyph index there),
-    drawn by fontTools into a recording pen; the character is the font's ToUnicode's."""
+    character: the glyph its code selects in the embedded subset (code = CID: the CFF
+    charset's glyph `cidNNNNN`, or the CIDToGIDMap's glyph of a TrueType subset), drawn by
+    fontTools into a recording pen; the character is the font's ToUnicode's."""
     import io
 
     from fontTools.cffLib import CFFFontSet
@@ -117,12 +118,15 @@ def _outlines_drawn(pdf: bytes) -> dict[tuple[str, str], list]:
             cff = CFFFontSet()
             cff.decompile(io.BytesIO(f.program), otFont=None)
             top = cff[cff.fontNames[0]]
-            order, strings = list(top.charset), top.CharStrings
-            glyph = lambda i: strings[order[i]]                          # noqa: E731
+            assert hasattr(top, "ROS"), "a CID-keyed subset"
+            strings = top.CharStrings
+            glyph = lambda cid: strings[f"cid{cid:05d}"]                 # noqa: E731
         else:
             tt = TTFont(io.BytesIO(f.program))
             order, gs = tt.getGlyphOrder(), tt.getGlyphSet()
-            glyph = lambda i: gs[order[i]]                               # noqa: E731
+            c2g = f.cid_to_gid
+            assert isinstance(c2g, list), "a CIDToGIDMap stream"
+            glyph = lambda cid: gs[order[c2g[cid]]]                      # noqa: E731
         for code, ch in f.tounicode.items():
             pen = RecordingPen()
             glyph(code).draw(pen)
