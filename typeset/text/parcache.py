@@ -488,19 +488,34 @@ def _decode(data: bytes):
         entries: dict[str, tuple] = {}
         names = [styles[i] for i in rstyles]              # each run's style
         run_pairs = list(zip(names, rlens))
-        # every glyph of the file at once, Glyph(ch, style, x, width), made by the tuple
-        # constructor itself (no Python call each); each line takes its stretch. Equal
-        # characters, numbers and glyphs are one object each (memory, issue 13 part 5: a
-        # 3,668-page issue of distinct text holds ~6 million glyphs, of which a few
-        # thousand characters and numbers differ); never when a zero of the other sign is
-        # there, which compares equal to 0.0 and would take its place.
-        chars, style_of = _shared(text), chain.from_iterable(map(repeat, names, rlens))
-        if not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs):
-            xs, ws = _shared(xs), _shared(ws)
-            glyphs = map(_new_tuple, repeat(Glyph), zip(chars, style_of, xs, ws))
-            all_glyphs = _shared(list(glyphs))
-        else:
-            all_glyphs = list(map(_new_tuple, repeat(Glyph), zip(chars, style_of, xs, ws)))
+        # the glyphs, Glyph(ch, style, x, width), made by the tuple constructor itself (no
+        # Python call each), a block of whole lines at a time (`_GLYPH_BLOCK` glyphs or
+        # more), each line taking its stretch. Equal characters, numbers and glyphs are one
+        # object each (memory, issue 13 part 5: a 3,668-page issue of distinct text holds ~6
+        # million glyphs, of which a few thousand characters and numbers differ); never
+        # when a zero of the other sign is there, which compares equal to 0.0 and would
+        # take its place. Each block is shared against all before it, so the file's glyphs
+        # are never all made first and shared after (for that issue ~200 MB more for a
+        # moment, the peak of its build), nor a list of every character or number held.
+        style_of = chain.from_iterable(map(repeat, names, rlens))
+        same_numbers = not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs)
+        seen_chars: dict = {}
+        seen_numbers: dict = {}
+        seen_glyphs: dict = {}
+
+        def block(a: int, b: int) -> list:
+            cs = text[a:b]
+            chars = list(map(seen_chars.setdefault, cs, cs))
+            bx, bw = xs[a:b], ws[a:b]
+            if same_numbers:
+                bx = list(map(seen_numbers.setdefault, bx, bx))
+                bw = list(map(seen_numbers.setdefault, bw, bw))
+            made = list(map(_new_tuple, repeat(Glyph), zip(chars, style_of, bx, bw)))
+            if same_numbers:
+                made = list(map(seen_glyphs.setdefault, made, made))
+            return made
+        glyphs: list = []
+        first = last = 0                   # the glyphs in `glyphs`: first to last
         li = gi = ri = 0
         for key, count in zip(keys, counts):
             lines: list[Line] = []
@@ -518,7 +533,14 @@ def _decode(data: bytes):
                     run = tuple(run_pairs[ri:ri + nr])
                 f = flags[j]
                 measure, natural, adjust, indent = floats[4 * j:4 * j + 4]
-                lines.append(Line(all_glyphs[gi:gi + n], measure, natural, adjust,
+                if gi + n > last:          # (then gi == last: blocks end where lines do)
+                    first = last = gi
+                    k = j
+                    while k < n_lines and last - first < _GLYPH_BLOCK:
+                        last += n_gl[k]
+                        k += 1
+                    glyphs = block(first, last)
+                lines.append(Line(glyphs[gi - first:gi - first + n], measure, natural, adjust,
                                   bool(f & _LAST), bool(f & _EMERGENCY), bool(f & _WIDOW),
                                   starts[j], ends[j], indent))
                 texts.append(text[gi:gi + n])
@@ -546,10 +568,8 @@ def _negative_zero(data: bytes, start: int, end: int) -> bool:
     return False
 
 
-def _shared(values):
-    """`values` as a list in which equal values are one object (the first met)."""
-    first: dict = {}
-    return list(map(first.setdefault, values, values))
+#: glyphs made at once when a file is read (`_decode`)
+_GLYPH_BLOCK = 1 << 15
 
 
 def _shape_ok(lines: Sequence[Line]) -> bool:
