@@ -468,6 +468,11 @@ def _decode(data: bytes):
             if code is None:
                 parts.append(chunk)
                 continue
+            if code == "d" and sys.byteorder == "little":
+                # the lines' and glyphs' numbers read where they stand in the file (a
+                # memoryview of its doubles: no copy of them, no list of every number)
+                parts.append(chunk.cast("d"))
+                continue
             a = array(code)
             a.frombytes(chunk)
             if sys.byteorder != "little":
