@@ -408,3 +408,23 @@ def test_glyphs_made_a_block_at_a_time_are_the_lines_written(tmp_path, monkeypat
     else:
         assert a is not b and a.x is not b.x
         assert math.copysign(1.0, got["k1"][0].glyphs[0].x) == -1.0
+
+
+def test_the_file_is_written_piece_by_piece_as_encode_joins_it(tmp_path, monkeypatch):
+    """`save` writes the file's pieces one after another and their digest (never the file
+    joined in memory): the bytes `_encode` gives, and they read back."""
+    from typeset.text import parcache
+    from typeset.text.linebreak import Glyph, Line
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
+    entries = {f"k{i}": [Line([Glyph(c, "body" if j % 3 else "bold", 12.0 * j, 12.0)
+                               for j, c in enumerate("政协委员会" [:i + 1])],
+                              300.0, 12.0 * (i + 1), 0.5, True, start=0, end=i + 1)]
+               for i in range(5)}
+    words = {"w": (2, 4)}
+    cache = parcache.ParagraphCache("issue", lambda st: "x")
+    cache.new, cache.new_words, cache.misses = entries, words, 1
+    cache.save()
+    assert cache.path.read_bytes() == parcache._encode(entries, words)
+    again = parcache.ParagraphCache("issue", lambda st: "x")
+    assert again.old == entries and again.old_words == words

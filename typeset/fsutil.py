@@ -173,16 +173,20 @@ def read_cache(path: Path | str, limit: int) -> bytes | None:
         return None
 
 
-def write_cache(path: Path | str, data: bytes) -> bool:
+def write_cache(path: Path | str, data: bytes | Callable[[BinaryIO], None]) -> bool:
     """Store a cache file atomically; False (and nothing left behind) on any failure. Not
-    fsynced: a cache file torn by a crash fails its reader's checks and is rebuilt."""
+    fsynced: a cache file torn by a crash fails its reader's checks and is rebuilt. `data`
+    may be a function writing the file into the binary file it is given."""
     path = Path(path)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
         os.chmod(tmp, _default_mode())      # as any file the user writes (mkstemp gives 0600)
         os.replace(tmp, path)
         return True

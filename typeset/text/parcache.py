@@ -234,9 +234,11 @@ class ParagraphCache:
                 and not getattr(self, "_dirty", False):
             return
         self._dirty = False
-        data = _encode(self.new, self.new_words)
-        if data is not None:
-            write_cache(self.path, data)
+        parts = _encode_parts(self.new, self.new_words)
+        if parts is not None:
+            # written piece by piece: the file is never joined in memory (a 3,668-page
+            # issue's is ~60 MB, and was joined, then copied to add its digest)
+            write_cache(self.path, _write_parts(parts))
 
 
 _EPS = 1e-6
@@ -374,23 +376,35 @@ def _entry_parts(lines: Sequence[Line], styles: dict[str, int]):
     return ints, flags, floats, rstyles, rlens, xs, ws, chars
 
 
-def _le(a: array) -> bytes:
+def _le(a: array):
+    """An array's bytes, little-endian: the array itself where the machine is (no copy)."""
     if sys.byteorder != "little":
         a = array(a.typecode, a)
         a.byteswap()
-    return a.tobytes()
+    return a
 
 
 def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -> bytes | None:
     """The file's bytes for these entries and word boundaries (None: nothing worth keeping,
     a number that is not finite)."""
+    parts = _encode_parts(entries, words)
+    if parts is None:
+        return None
+    data = b"".join(parts)
+    return data + hashlib.sha256(data).digest()
+
+
+def _encode_parts(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]
+                  ) -> list | None:
+    """The file's pieces before its digest, in order (bytes and arrays: `save` writes and
+    hashes them one after another, never joined), as `_encode` joins them."""
     styles: dict[str, int] = {}
     keys: list[str] = []
     counts, ints, rstyles, rlens = array("I"), array("I"), array("H"), array("I")
     flags = bytearray()
     floats, xs, ws = array("d"), array("d"), array("d")
-    chars: list[str] = []
-    for k, lines in entries.items():
+    text = bytearray()              # (each entry's characters encoded as it comes: no list
+    for k, lines in entries.items():      # of every character of the file)
         if not isinstance(k, str):
             continue
         before = dict(styles)
@@ -408,19 +422,27 @@ def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -
         rlens.extend(e_rl)
         xs.extend(e_xs)
         ws.extend(e_ws)
-        chars += e_chars
+        text += "".join(e_chars).encode("utf-8", "surrogatepass")
     if not all(math.isfinite(sum(a)) for a in (floats, xs, ws)):
         return None
-    text = "".join(chars).encode("utf-8", "surrogatepass")
     header = {"format": FORMAT, "code": _VERSION, "keys": keys,
               "styles": sorted(styles, key=styles.__getitem__),
               "lines": len(flags), "runs": len(rstyles), "glyphs": len(xs), "text": len(text),
               "words": {k: list(v) for k, v in words.items()}}
     h = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    data = b"".join((_MAGIC, len(h).to_bytes(4, "little"), h, _le(counts), _le(ints),
-                     bytes(flags), _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws),
-                     text))
-    return data + hashlib.sha256(data).digest()
+    return [_MAGIC, len(h).to_bytes(4, "little"), h, _le(counts), _le(ints), bytes(flags),
+            _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws), text]
+
+
+def _write_parts(parts: list):
+    """A function writing `parts` and then their SHA-256 into a file (fsutil.write_cache)."""
+    def fill(f) -> None:
+        h = hashlib.sha256()
+        for part in parts:
+            h.update(part)
+            f.write(part)
+        f.write(h.digest())
+    return fill
 
 
 def _count(v) -> int:
