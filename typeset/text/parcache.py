@@ -31,9 +31,11 @@ the segmenter's name and version and the text: a warm build does not load the se
 Floats are stored as IEEE doubles, so a warm build sets the same lines as a cold one (an
 entry holding a number that is not a float, or anything else the format cannot hold
 exactly, is not kept: it is broken afresh next time). Reading it is a few bulk conversions
-(`array.frombytes`), not a parse of every number, and every glyph of the file is made in one
-pass: the sample's 1,573 lines (30k glyphs) are read and their shape checked in ~14 ms of
-CPU, where the JSON of format 2 took ~31 ms to read and `lines_match` another ~11 at use
+(`array.frombytes`; the doubles read in place, a `memoryview` cast), not a parse of every
+number, and the glyphs are made by the tuple constructor a block of lines at a time
+(`_GLYPH_BLOCK`: never all of them at once before they are shared); it is written piece by
+piece (`_encode_parts`), never joined in memory. The sample's 1,573 lines (30k glyphs) are
+read and their shape checked in ~14 ms of CPU, where the JSON of format 2 took ~31 ms to read and `lines_match` another ~11 at use
 (the half of the check left for use, `_read_entry_matches`, ~4 ms). Anything not of this shape
 (the checksum, a count, a length that does not add up, an index out of range, a number that is
 not finite, a file over `_LIMIT`) makes the whole file ignored. The keys hold the paragraph's
