@@ -498,3 +498,30 @@ def test_a_file_written_as_it_is_formatted_is_never_held_whole(tmp_path):
     assert peak < 4 * (1 << 19), (peak, size)
     r = pypdf.PdfReader(tmp_path / "out.pdf")
     assert len(r.pages) == 8
+
+
+def test_saves_in_two_threads_each_write_their_own_file(library, tmp_path):
+    """The collector replaced for a save into a file is never another thread's: documents
+    saved at once, into files and as bytes, are each the file saving alone gives."""
+    import threading
+
+    want = _rich(library, True, True).save(
+        content_id=True, metadata_id=b"00000000-0000-0000-0000-000000000000")
+    docs = [_rich(library, True, True) for _ in range(6)]
+    got: dict = {}
+
+    def save(i):
+        placeholder = b"00000000-0000-0000-0000-000000000000"
+        if i % 2:
+            got[i] = docs[i].save(content_id=True, metadata_id=placeholder)
+            return
+        path = tmp_path / f"{i}.pdf"
+        with open(path, "w+b") as f:
+            docs[i].save(content_id=True, metadata_id=placeholder, sink=f)
+        got[i] = path.read_bytes()
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [got[i] == want for i in range(6)] == [True] * 6

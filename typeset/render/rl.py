@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import weakref
 import zlib
 from typing import BinaryIO
@@ -450,6 +451,11 @@ class _Plain(pdfdoc.PDFObject):
         return serialize(self.value, ref)
 
 
+#: held while a document is formatted: `Document._save_to` replaces ReportLab's module-level
+#: collector for its call, which no other thread's save may see
+_FORMAT_LOCK = threading.Lock()
+
+
 class _FileCollector(pdfdoc.PDFFile):
     """ReportLab's collector of a file's bytes (`PDFFile`: `add` returns where each part
     starts) writing each part to `sink` (a class attribute) once the next one comes, and
@@ -737,7 +743,8 @@ class Document:
         if sink is not None:
             self._save_to(sink, content_id, metadata_id)
             return None
-        parts = c.getpdfdata()       # the file's parts, in order (see _Info.format)
+        with _FORMAT_LOCK:           # (never while another thread's save has the collector)
+            parts = c.getpdfdata()   # the file's parts, in order (see _Info.format)
         if not isinstance(parts, list):           # no _Info in this document: one part
             parts = [parts]
         self._release()
@@ -757,12 +764,13 @@ class Document:
             pass
         Collector.sink = sink
         Collector.made = made
-        original = pdfdoc.PDFFile
-        pdfdoc.PDFFile = Collector
-        try:
-            self._canvas.getpdfdata()
-        finally:
-            pdfdoc.PDFFile = original
+        with _FORMAT_LOCK:
+            original = pdfdoc.PDFFile
+            pdfdoc.PDFFile = Collector
+            try:
+                self._canvas.getpdfdata()
+            finally:
+                pdfdoc.PDFFile = original
         self._release()
         if len(made) != 1:
             raise TypesetError("internal: ReportLab did not collect the file in its PDFFile",
