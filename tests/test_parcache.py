@@ -363,3 +363,68 @@ def test_equal_characters_numbers_and_glyphs_read_from_the_file_are_one_object(t
     got = read({"a": [line(0.0)], "b": [line(-0.0)]})
     xs = [ln.glyphs[0].x for k in ("a", "b") for ln in got[k]]
     assert [math.copysign(1.0, x) for x in xs] == [1.0, -1.0]
+
+
+@pytest.mark.parametrize("block", [1, 2, 5, 1 << 15])
+@pytest.mark.parametrize("zero", [0.0, -0.0])
+def test_glyphs_made_a_block_at_a_time_are_the_lines_written(tmp_path, monkeypatch, block,
+                                                             zero):
+    """The file's glyphs are made a block of whole lines at a time (`_GLYPH_BLOCK` glyphs or
+    more), never all at once: whatever the block, every entry reads back as written (every
+    number's sign too), and equal glyphs are one object across blocks (none shared when the
+    file holds a -0.0)."""
+    import math
+
+    from typeset.text import parcache
+    from typeset.text.linebreak import Glyph, Line
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
+    monkeypatch.setattr(parcache, "_GLYPH_BLOCK", block)
+
+    def para(text, x0):
+        lines, pos = [], 0
+        for i, n in enumerate((3, 1, 4)):
+            chunk = text[pos:pos + n]
+            gl = [Glyph(c, "body" if k % 2 else "bold", (x0 if k == 0 else 12.0 * k), 12.0)
+                  for k, c in enumerate(chunk)]
+            lines.append(Line(gl, 300.0, 12.0 * n, 0.0, i == 2, start=pos, end=pos + n))
+            pos += n
+        return lines
+
+    entries = {"k0": para("政协委员会议召开", 0.0), "k1": para("政协委员会议召开", zero)}
+    cache = parcache.ParagraphCache("issue", lambda st: "x")
+    cache.new = entries
+    cache.misses = 1
+    cache.save()
+    got = parcache.ParagraphCache("issue", lambda st: "x").old
+    assert got == entries
+    assert [[tuple(map(repr, g)) for ln in got[k] for g in ln.glyphs] for k in got] == \
+        [[tuple(map(repr, g)) for ln in entries[k] for g in ln.glyphs] for k in entries]
+    a, b = got["k0"][2].glyphs[1], got["k1"][2].glyphs[1]     # 议: in two blocks if small
+    assert a == b == Glyph("议", "body", 12.0, 12.0)
+    if math.copysign(1.0, zero) > 0:
+        assert a is b and a.x is a.width
+        assert got["k0"][0].glyphs[0].ch is got["k1"][0].glyphs[0].ch
+    else:
+        assert a is not b and a.x is not b.x
+        assert math.copysign(1.0, got["k1"][0].glyphs[0].x) == -1.0
+
+
+def test_the_file_is_written_piece_by_piece_as_encode_joins_it(tmp_path, monkeypatch):
+    """`save` writes the file's pieces one after another and their digest (never the file
+    joined in memory): the bytes `_encode` gives, and they read back."""
+    from typeset.text import parcache
+    from typeset.text.linebreak import Glyph, Line
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path))
+    entries = {f"k{i}": [Line([Glyph(c, "body" if j % 3 else "bold", 12.0 * j, 12.0)
+                               for j, c in enumerate("政协委员会" [:i + 1])],
+                              300.0, 12.0 * (i + 1), 0.5, True, start=0, end=i + 1)]
+               for i in range(5)}
+    words = {"w": (2, 4)}
+    cache = parcache.ParagraphCache("issue", lambda st: "x")
+    cache.new, cache.new_words, cache.misses = entries, words, 1
+    cache.save()
+    assert cache.path.read_bytes() == parcache._encode(entries, words)
+    again = parcache.ParagraphCache("issue", lambda st: "x")
+    assert again.old == entries and again.old_words == words

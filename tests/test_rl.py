@@ -380,3 +380,150 @@ def test_save_holds_the_file_about_twice_at_most(content_id):
         tracemalloc.stop()
     assert len(data) > 4 << 20
     assert peak < 1.6 * len(data), (peak, len(data))
+
+
+def _rich(library, content_id: bool, metadata: bool, pictures: int = 2) -> rl.Document:
+    """A document with fonts, pictures, outline, destinations, page labels, links, Info and
+    (with `metadata`) an XMP packet holding the identifier's placeholder twice."""
+    import random
+
+    placeholder = b"00000000-0000-0000-0000-000000000000"
+    doc = _doc()
+    doc.set_info([("Title", "t"), ("Subject", placeholder.decode())])
+    if metadata:
+        doc.set_metadata(b"<x:xmpmeta><a>uuid:" + placeholder + b"</a><b>uuid:" +
+                         placeholder + b"</b></x:xmpmeta>")
+    rng = random.Random(7)
+    f = rl.register(library.face(SERIF))
+    k = rl.register(library.face(KAI))
+    for i in range(5):
+        doc.begin_page((200.0, 200.0), None, None)
+        ops = [f"BT {doc.font_resource(f)} 12 Tf 1 0 0 1 20 100 Tm "
+               f"<{doc.encode(f, '政协第' + str(i)).hex()}> Tj ET",
+               f"BT {doc.font_resource(k)} 9 Tf 1 0 0 1 20 60 Tm "
+               f"<{doc.encode(k, '委员' * (i + 1)).hex()}> Tj ET"]
+        if i < pictures:
+            name = doc.image(f"k{i}", width=64, height=64, space="DeviceGray", components=1,
+                             filter="FlateDecode",
+                             data=bytes(rng.randrange(256) for _ in range(4096)))
+            ops.append(f"q 100 0 0 100 0 0 cm {name} Do Q")
+        doc.content("\n".join(ops))
+        doc.destination(f"d{i}", 150.0, named=i % 2 == 0)
+        doc.outline_entry(f"第{i}篇", f"d{i}", 0)
+        if i:
+            doc.link(f"d{i - 1}", (10.0, 10.0, 50.0, 30.0))
+        doc.end_page()
+    doc.page_label(0, None, None, "封")
+    doc.page_label(2, "D", 1, None)
+    doc.show_outline()
+    return doc
+
+
+@pytest.mark.parametrize("content_id,metadata", [(False, False), (True, False), (True, True)])
+def test_a_file_written_as_it_is_formatted_is_the_same_file(library, tmp_path, content_id,
+                                                            metadata):
+    """`save(sink=)` writes the file object by object (ReportLab's document collects its
+    bytes in the `pdfdoc.PDFFile` it makes when it starts formatting: looked up by name, so
+    the adapter's collector takes its place for the call) and patches the identifier in the
+    trailer and the XMP packet in place: the same bytes as `save()` returns, and ReportLab's
+    own collector is back afterwards."""
+    from reportlab.pdfbase import pdfdoc
+
+    placeholder = b"00000000-0000-0000-0000-000000000000" if metadata else None
+    whole = _rich(library, content_id, metadata).save(content_id=content_id,
+                                                      metadata_id=placeholder)
+    path = tmp_path / "out.pdf"
+    with open(path, "w+b") as f:
+        assert _rich(library, content_id, metadata).save(
+            content_id=content_id, metadata_id=placeholder, sink=f) is None
+    assert pdfdoc.PDFFile.__name__ == "PDFFile" and pdfdoc.PDFFile.__module__ == pdfdoc.__name__
+    assert path.read_bytes() == whole
+    r = pypdf.PdfReader(io.BytesIO(whole))
+    assert len(r.pages) == 5
+    if content_id:
+        digest = bytes(r.trailer["/ID"][0].original_bytes)
+        unpatched = whole.replace(digest.hex().encode(), b"0" * 32)
+        if metadata:
+            uid = str(uuid.UUID(bytes=digest)).encode()
+            assert whole.count(b"uuid:" + uid) == 2
+            unpatched = unpatched.replace(uid, placeholder)
+        assert hashlib.sha256(unpatched).digest()[:16] == digest
+
+
+def test_a_failed_save_into_a_file_leaves_reportlabs_collector(library, tmp_path,
+                                                               monkeypatch):
+    """An error while the objects are formatted into the file gives ReportLab its own
+    collector back (the next document is formatted as ever)."""
+    from reportlab.pdfbase import pdfdoc
+
+    original = pdfdoc.PDFFile
+    doc = _rich(library, True, True)
+
+    def broken(self, document):
+        raise OSError("disk full")
+    monkeypatch.setattr(rl._Info, "format", broken)
+    with open(tmp_path / "out.pdf", "w+b") as f, pytest.raises(OSError):
+        doc.save(content_id=True, sink=f)
+    assert pdfdoc.PDFFile is original
+
+
+def test_a_file_written_as_it_is_formatted_is_never_held_whole(tmp_path):
+    """Saving into a file holds no copy of it: memory grows by a few times the largest
+    object (ReportLab formats an object's bytes and joins them into its indirect object),
+    not by the file (`save()` holds it about twice, above)."""
+    import gc
+    import os
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        doc = _doc()
+        placeholder = b"00000000-0000-0000-0000-000000000000"
+        doc.set_info([("Title", "t")])
+        doc.set_metadata(b"<x:xmpmeta>uuid:" + placeholder + b"</x:xmpmeta>")
+        for i in range(8):
+            doc.begin_page((200.0, 200.0), None, None)
+            name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
+                             components=1, filter="FlateDecode", data=os.urandom(1 << 19))
+            doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
+            doc.end_page()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        with open(tmp_path / "out.pdf", "w+b", buffering=0) as f:
+            doc.save(content_id=True, metadata_id=placeholder, sink=f)
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    size = (tmp_path / "out.pdf").stat().st_size
+    assert size > 4 << 20
+    assert peak < 4 * (1 << 19), (peak, size)
+    r = pypdf.PdfReader(tmp_path / "out.pdf")
+    assert len(r.pages) == 8
+
+
+def test_saves_in_two_threads_each_write_their_own_file(library, tmp_path):
+    """The collector replaced for a save into a file is never another thread's: documents
+    saved at once, into files and as bytes, are each the file saving alone gives."""
+    import threading
+
+    want = _rich(library, True, True).save(
+        content_id=True, metadata_id=b"00000000-0000-0000-0000-000000000000")
+    docs = [_rich(library, True, True) for _ in range(6)]
+    got: dict = {}
+
+    def save(i):
+        placeholder = b"00000000-0000-0000-0000-000000000000"
+        if i % 2:
+            got[i] = docs[i].save(content_id=True, metadata_id=placeholder)
+            return
+        path = tmp_path / f"{i}.pdf"
+        with open(path, "w+b") as f:
+            docs[i].save(content_id=True, metadata_id=placeholder, sink=f)
+        got[i] = path.read_bytes()
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [got[i] == want for i in range(6)] == [True] * 6

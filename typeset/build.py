@@ -192,14 +192,16 @@ def file_pages(comp: Composition, variant: str = "print", part: str | None = Non
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
            part: str | None = None, *, streams=None, use_cache: bool = True,
-           check_placement: bool = True) -> bytes:
+           check_placement: bool = True, sink=None) -> bytes | None:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
     (`pagecheck`): no PDF. `streams`: the page streams to reuse and keep
     (render/pagestreams.py; a warm process passes its own); by default those cached on disk
     for this issue, variant and part (none with `use_cache=False`). `check_placement=False`:
-    the caller makes the page check itself before anything is written (`build`)."""
+    the caller makes the page check itself before anything is written (`build`). `sink`: an
+    empty file open for reading and writing: the PDF is written there as it is made, never
+    held whole (render.writer.render_pdf), and None is returned."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.pagecheck import check_composition_pages, placement_error
@@ -221,7 +223,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
         streams.once = True
     data = render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
                       variant=v, issue=meta, bleed=pg.bleed, crop_marks=marks,
-                      pictures=pictures, streams=streams)
+                      pictures=pictures, streams=streams, sink=sink)
     if on_disk:
         streams.save()
     return data
@@ -295,14 +297,51 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
           create_parent: bool = False) -> str:
     """Write the finished PDF atomically (a failure leaves `out` as it was); returns its
     SHA-256. Only a regular file is replaced, never one of the issue's inputs
-    (typeset.fsutil.write_output). With covers on separate stock the print variant writes two
-    files (`outputs`), both rendered before either is written; the SHA-256 returned is the
-    text file's."""
+    (typeset.fsutil.write_output). One file is written as it is made (`write_streamed`).
+    With covers on separate stock the print variant writes two files (`outputs`), both
+    rendered before either is written; the SHA-256 returned is the text file's."""
     import hashlib
 
+    if len(outputs(comp, out, variant)) == 1:
+        return write_streamed(comp, out, variant, pdfx, create_parent=create_parent)
     files = finished_files(comp, out, variant, pdfx)
     write_files(files, inputs_of(comp), create_parent=create_parent)
     return hashlib.sha256(files[0][1]).hexdigest()
+
+
+def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
+                   create_parent: bool = False, check_placement: bool = True,
+                   made_failed=None, before_replace=None) -> str:
+    """Write the one file of `-o out` (`outputs`) while it is rendered: each object goes to
+    the temporary file beside `out` as it is finished (`render(sink=)`), and the file is
+    renamed over `out` only when complete (fsutil.write_output: a failure leaves `out` as it
+    was). Returns its SHA-256, read back from the temporary file. `made_failed`: called when
+    making the PDF raised, before that error goes on (`write_checked_aside`: the page
+    check's error wins); `before_replace`: called once the file is complete, before the
+    rename (the page check)."""
+    import hashlib
+
+    from typeset.fsutil import write_output
+
+    digest: list[str] = []
+
+    def fill(f) -> None:
+        try:
+            render(comp, variant, pdfx, sink=f, check_placement=check_placement)
+        except Exception:
+            if made_failed is not None:
+                made_failed()
+            raise
+        f.flush()
+        f.seek(0)
+        h = hashlib.sha256()
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+        digest.append(h.hexdigest())
+
+    write_output(out, fill, create_parent=create_parent, inputs=inputs_of(comp),
+                 before_replace=before_replace)
+    return digest[0]
 
 
 def write_checked_aside(comp: Composition, out: Path, variant: str, pdfx: str, typography, *,
@@ -316,15 +355,22 @@ def write_checked_aside(comp: Composition, out: Path, variant: str, pdfx: str, t
 
     from typeset.pagecheck import placement_error
 
+    def check() -> None:
+        rep = typography()
+        failure = placement_error(comp.pages, None, found=(
+            [(f.page, f.detail) for f in rep.outside],
+            [(f.page, f.detail) for f in rep.overlaps]))
+        if failure is not None:
+            raise failure
+
+    if len(outputs(comp, out, variant)) == 1:
+        return write_streamed(comp, out, variant, pdfx, create_parent=create_parent,
+                              check_placement=False, made_failed=check, before_replace=check)
     try:
         made, unmade = finished_files(comp, out, variant, pdfx, check_placement=False), None
     except Exception as err:                              # noqa: BLE001 (raised below)
         made, unmade = None, err
-    rep = typography()
-    failure = placement_error(comp.pages, None, found=(
-        [(f.page, f.detail) for f in rep.outside], [(f.page, f.detail) for f in rep.overlaps]))
-    if failure is not None:
-        raise failure
+    check()
     if unmade is not None:
         raise unmade
     write_files(made, inputs_of(comp), create_parent=create_parent)

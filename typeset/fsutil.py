@@ -41,11 +41,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 from typeset.errors import TypesetError
 
@@ -172,16 +173,20 @@ def read_cache(path: Path | str, limit: int) -> bytes | None:
         return None
 
 
-def write_cache(path: Path | str, data: bytes) -> bool:
+def write_cache(path: Path | str, data: bytes | Callable[[BinaryIO], None]) -> bool:
     """Store a cache file atomically; False (and nothing left behind) on any failure. Not
-    fsynced: a cache file torn by a crash fails its reader's checks and is rebuilt."""
+    fsynced: a cache file torn by a crash fails its reader's checks and is rebuilt. `data`
+    may be a function writing the file into the binary file it is given."""
     path = Path(path)
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if callable(data):
+                data(f)
+            else:
+                f.write(data)
         os.chmod(tmp, _default_mode())      # as any file the user writes (mkstemp gives 0600)
         os.replace(tmp, path)
         return True
@@ -451,6 +456,49 @@ def _read_only_fs(folder: Path) -> bool:
         return False
 
 
+class _FdFile(io.RawIOBase):
+    """A file descriptor as a raw binary file for `write_output`'s writing function: writes
+    go through `_write_fd` (so a full disk looks the same either way); the descriptor is the
+    caller's to close."""
+
+    def __init__(self, fd: int):
+        super().__init__()
+        self.fd = fd
+        self.failed = False             # a write failed (a full disk): the file's error
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        got = os.read(self.fd, len(b))
+        b[:len(got)] = got
+        return len(got)
+
+    def write(self, b) -> int:
+        try:
+            _write_fd(self.fd, b)
+        except OSError:
+            self.failed = True
+            raise
+        return len(b)
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return os.lseek(self.fd, pos, whence)
+
+    def tell(self) -> int:
+        return os.lseek(self.fd, 0, os.SEEK_CUR)
+
+    def close(self) -> None:                 # (the descriptor stays open: write_output's)
+        self.fd = -1
+        super().close()
+
+
 def _write_fd(fd: int, data: bytes) -> None:
     """Write all of `data` to `fd` (the tests replace this to simulate a full disk)."""
     view = memoryview(data)
@@ -478,17 +526,26 @@ def write_new(path: Path | str, data: bytes, *, mode: int = 0o444,
         os.close(fd)
 
 
-def write_output(path: Path | str, data: bytes, *, create_parent: bool = False,
+def write_output(path: Path | str, data: bytes | Callable[[BinaryIO], None], *,
+                 create_parent: bool = False,
                  mode: int | None = None,
                  before_replace: Callable[[], None] | None = None,
                  inputs: Inputs = ()) -> Path:
-    """Write `data` to `path` atomically (see the module doc). `mode`: the file's permission
+    """Write `data` to `path` atomically (see the module doc). `data` may be a function that
+    writes the file itself into the binary file it is given (the temporary file, open for
+    reading and writing, seekable: a PDF written as it is made, build.write): whatever it
+    raises leaves no file behind, as any failure here. `mode`: the file's permission
     bits (default: 0o666 less the umask). `before_replace` is called once the temporary file is
     complete, just before it is renamed (the archive's interruption tests use it). `inputs`:
     the files the output is made from, never replaced (see `check_output`)."""
     inputs = tuple(inputs)
     p = check_output(path, create_parent=create_parent, inputs=inputs)
+    made: list[Path] = []            # folders created here, removed again if nothing is written
     if create_parent and not p.parent.is_dir():
+        folder = p.parent
+        while not folder.exists() and folder != folder.parent:
+            made.append(folder)
+            folder = folder.parent
         try:
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -496,10 +553,21 @@ def write_output(path: Path | str, data: bytes, *, create_parent: bool = False,
     try:
         fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=p.parent)
     except OSError as err:
+        _remove_folders(made)
         raise os_error(err, p) from None
+    raw = None
+    filling = False
     try:
         try:
-            _write_fd(fd, data)
+            if callable(data):
+                raw = _FdFile(fd)
+                filling = True
+                with io.BufferedRandom(raw, 1 << 16) as f:
+                    data(f)
+                    f.flush()
+                filling = False
+            else:
+                _write_fd(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -517,13 +585,24 @@ def write_output(path: Path | str, data: bytes, *, create_parent: bool = False,
     except OSError as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _remove_folders(made)
+        if filling and not raw.failed:      # the writing function's own error, not the file's
+            raise
         raise os_error(err, p) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        _remove_folders(made)
         raise
     fsync_dir(p.parent)
     return p
+
+
+def _remove_folders(made: list[Path]) -> None:
+    """Remove the folders `write_output` created (deepest first), if still empty."""
+    for folder in made:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _default_mode() -> int:

@@ -19,6 +19,10 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
 * while the document formats its objects, `document.__accum__` is the file collecting their
   bytes (a list, `strings`, joined by its `format`): `Document.save` takes the list, so the
   file is joined once and patched without a copy;
+* that collector is made by `PDFDocument.format` from the module's name `pdfdoc.PDFFile`,
+  looked up when formatting starts (`add` returns each part's offset, `write` takes its
+  bytes): `Document.save(sink=)` puts `_FileCollector` under that name for the call, so each
+  object goes to the file as it is formatted (`idToOffset` still says where each starts);
 * XObjects: an object registered as `FormXob.<name>` (pdfdoc.xObjectName) and listed in the
   canvas's `_formsinuse` for a page lands in that page's /Resources /XObject (what ReportLab's
   own `drawImage` does); a stream whose dictionary already has /Filter is written as given.
@@ -30,8 +34,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import weakref
 import zlib
+from typing import BinaryIO
 
 from reportlab.pdfbase import pdfdoc
 
@@ -446,6 +452,40 @@ class _Plain(pdfdoc.PDFObject):
         return serialize(self.value, ref)
 
 
+#: held while a document is formatted: `Document._save_to` replaces ReportLab's module-level
+#: collector for its call, which no other thread's save may see
+_FORMAT_LOCK = threading.Lock()
+
+
+class _FileCollector(pdfdoc.PDFFile):
+    """ReportLab's collector of a file's bytes (`PDFFile`: `add` returns where each part
+    starts) writing each part to `sink` (a class attribute) once the next one comes, and
+    hashing it: the last part, the trailer, is held back (`held`) for `Document._save_to`.
+    Nothing else of the file is kept."""
+
+    sink: BinaryIO
+    made: list
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)           # the header, as ReportLab writes it
+        header = b"".join(self.strings)
+        self.strings = None                     # (no list of parts: see _Info.format)
+        self.hash = hashlib.sha256()
+        self.held: bytes | None = None
+        self.write = self._put
+        self._put(header)
+        self.made.append(self)
+
+    def _put(self, part: bytes) -> None:
+        if self.held is not None:
+            self.hash.update(self.held)
+            self.sink.write(self.held)
+        self.held = part
+
+    def format(self, document) -> bytes:
+        return b""                              # (written already)
+
+
 class Document:
     """One PDF written through a ReportLab canvas: the writer's only view of ReportLab.
 
@@ -675,11 +715,17 @@ class Document:
     def show_outline(self) -> None:
         self._canvas.showOutline()
 
-    def save(self, *, content_id: bool = False, metadata_id: bytes | None = None) -> bytes:
+    def save(self, *, content_id: bool = False, metadata_id: bytes | None = None,
+             sink: BinaryIO | None = None) -> bytes | None:
         """The finished file. `content_id`: the trailer /ID is the first 16 bytes of the
         SHA-256 of the file as written with a zero identifier (and, inside the XMP stream,
         `metadata_id`, a fixed-length placeholder, as it stands); that placeholder then
-        receives the same digest as a UUID. Same content, same identifier."""
+        receives the same digest as a UUID. Same content, same identifier.
+
+        `sink`: a file open for reading and writing (seekable), empty: the file is written
+        there as ReportLab formats each object, never held whole (`_FileCollector`), the
+        XMP identifier patched in place at the end; returns None. The same bytes as
+        without (tests/test_rl.py)."""
         c = self._canvas
         if self._named:
             from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFString
@@ -698,13 +744,70 @@ class Document:
         self._saved = True
         if content_id:
             self._doc._ID = _ID_PLACEHOLDER
-        parts = c.getpdfdata()       # the file's parts, in order (see _Info.format)
+        if sink is not None:
+            self._save_to(sink, content_id, metadata_id)
+            return None
+        with _FORMAT_LOCK:           # (never while another thread's save has the collector)
+            parts = c.getpdfdata()   # the file's parts, in order (see _Info.format)
         if not isinstance(parts, list):           # no _Info in this document: one part
             parts = [parts]
         self._release()
         if content_id:
             self._patch_identifier(parts, metadata_id)
         return b"".join(parts)
+
+    def _save_to(self, sink: BinaryIO, content_id: bool, metadata_id: bytes | None) -> None:
+        """`save` into `sink`: ReportLab's document formats its objects one after another
+        into the collector its `format` makes (`pdfdoc.PDFFile`, looked up by name as it
+        starts); for this call that name is a `_FileCollector` writing to `sink`. The
+        trailer, the last part, is held back and receives the identifier; the XMP packet's
+        placeholder is then overwritten where ReportLab says the object starts."""
+        made: list[_FileCollector] = []
+
+        class Collector(_FileCollector):
+            pass
+        Collector.sink = sink
+        Collector.made = made
+        with _FORMAT_LOCK:
+            original = pdfdoc.PDFFile
+            pdfdoc.PDFFile = Collector
+            try:
+                self._canvas.getpdfdata()
+            finally:
+                pdfdoc.PDFFile = original
+        self._release()
+        if len(made) != 1:
+            raise TypesetError("internal: ReportLab did not collect the file in its PDFFile",
+                               hint="the ReportLab version is not one typeset knows; "
+                                    "please report this")
+        collector = made[0]
+        trailer = collector.held
+        if content_id:
+            collector.hash.update(trailer)
+            digest = collector.hash.digest()[:16]
+            at = trailer.rindex(b"/ID " + _ID_PLACEHOLDER) + 4
+            trailer = b"".join((trailer[:at], b"[<%s><%s>]" % (digest.hex().encode(),
+                                                               digest.hex().encode()),
+                                trailer[at + len(_ID_PLACEHOLDER):]))
+        sink.write(trailer)
+        if not content_id or metadata_id is None:
+            return
+        start = self._doc.idToOffset["Metadata"]
+        uid = _uuid_text(digest)
+        if len(uid) != len(metadata_id):
+            raise ValueError("the metadata id placeholder must be as long as a UUID")
+        sink.flush()
+        sink.seek(start)
+        part = b""
+        while b"endobj" not in part:           # the XMP object (a few KB), up to its end
+            more = sink.read(1 << 16)
+            if not more:
+                raise TypesetError("internal: the XMP object is not where ReportLab put it")
+            part += more
+        end = part.index(b"endobj")
+        sink.seek(start)
+        sink.write(part[:end].replace(metadata_id, uid))
+        sink.seek(0, 2)
 
     def _release(self) -> None:
         """Let go of the document's objects once their bytes are made (before those bytes

@@ -30,7 +30,8 @@ drawn, and what it forbids is refused at the draw call.
 * Safety: before anything is drawn every character of every run is checked against its face;
   missing glyphs raise `TypesetError` listing each character, its code point and where it is.
   Output goes to a temporary file in the target directory, renamed over the target only when
-  complete (an earlier good file survives any failure).
+  complete (an earlier good file survives any failure); a build writes the file there as it
+  is formatted (`render_pdf(sink=)`, build.write_streamed).
 * Determinism: no clock (dates come from `DocumentInfo.date`), no random identifier, codes
   and subset tags derived from content: the same pages give the same bytes.
 
@@ -61,9 +62,10 @@ drawn, and what it forbids is refused at the draw call.
   white ground) are DeviceGray. A page holding either is always drawn (never keyed).
 
 Where the next pieces go (none is built yet):
-* (c) bounded memory (issue 13 part 5): `Document` could format each finished page's objects
-  at once and keep only their offsets (fonts, whose subsets are known last, written at the
-  end; PDF references may point forward); today ReportLab keeps every page until `save`;
+* (c) bounded memory (issue 13 part 5): with a `sink` the file is written object by object
+  as ReportLab formats it at `save` (rl.Document.save), never held whole; ReportLab still
+  keeps each page's objects until then, and every page is laid out before the first is
+  drawn (README, "Scale and memory": the stretch-at-a-time design, not built);
 * (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
   a page needs nothing from other pages. Measured not to pay (README, "Two cores"): drawing is
   ~0.5 ms a page and warm builds draw nothing.
@@ -138,12 +140,15 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                variant: Variant = PROOF, issue: Metadata | None = None, bleed: float = 0.0,
                crop_marks: bool | CropMarks = False,
                pictures: PicturePolicy | None = None,
-               streams: PageStreams | None = None) -> bytes:
+               streams: PageStreams | None = None,
+               sink: BinaryIO | None = None) -> bytes | None:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
     (default: the layout defaults); `streams`: finished page streams of earlier builds
-    (pagestreams.py), reused for pages that draw exactly the same."""
+    (pagestreams.py), reused for pages that draw exactly the same. `sink`: an empty file
+    open for reading and writing: the PDF is written there object by object as it is
+    finished (rl.Document.save), never held whole, and None is returned."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -165,7 +170,7 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
         writer.prepare_pages()
-        return writer.run()
+        return writer.run(sink)
     finally:
         made.clear()                  # (subsets forked children made: this document's only)
 
@@ -385,7 +390,7 @@ class _Writer:
                 self.imported[key] = import_page(it.source, it.index, self.variant,
                                                  file=file, line=line, cmyk_profile=profile)
 
-    def run(self) -> bytes:
+    def run(self, sink: BinaryIO | None = None) -> bytes | None:
         from typeset.render.rl import Document
         from typeset.render.xmp import UUID_PLACEHOLDER, build_xmp
         v, info = self.variant, self.info
@@ -437,7 +442,8 @@ class _Writer:
         if v.outlines and any(p.anchors for p in self.pages):
             doc.show_outline()
         return doc.save(content_id=v.id_from_hash,
-                        metadata_id=UUID_PLACEHOLDER.encode("ascii") if v.metadata else None)
+                        metadata_id=UUID_PLACEHOLDER.encode("ascii") if v.metadata else None,
+                        sink=sink)
 
     def _info_entries(self) -> list[tuple[str, str]]:
         """The Info dictionary: what `DocumentInfo` gives, then what the variant adds."""

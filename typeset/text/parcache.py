@@ -34,9 +34,11 @@ so a file without the seal has both ignored (`_seal`).
 Floats are stored as IEEE doubles, so a warm build sets the same lines as a cold one (an
 entry holding a number that is not a float, or anything else the format cannot hold
 exactly, is not kept: it is broken afresh next time). Reading it is a few bulk conversions
-(`array.frombytes`), not a parse of every number, and every glyph of the file is made in one
-pass: the sample's 1,573 lines (30k glyphs) are read and their shape checked in ~14 ms of
-CPU, where the JSON of format 2 took ~31 ms to read and `lines_match` another ~11 at use
+(`array.frombytes`; the doubles read in place, a `memoryview` cast), not a parse of every
+number, and the glyphs are made by the tuple constructor a block of lines at a time
+(`_GLYPH_BLOCK`: never all of them at once before they are shared); it is written piece by
+piece (`_encode_parts`), never joined in memory. The sample's 1,573 lines (30k glyphs) are
+read and their shape checked in ~14 ms of CPU, where the JSON of format 2 took ~31 ms to read and `lines_match` another ~11 at use
 (the half of the check left for use, `_read_entry_matches`, ~4 ms). Anything not of this shape
 (the checksum, a count, a length that does not add up, an index out of range, a number that is
 not finite, a file over `_LIMIT`) makes the whole file ignored. The keys hold the paragraph's
@@ -244,9 +246,11 @@ class ParagraphCache:
                 and not getattr(self, "_dirty", False):
             return
         self._dirty = False
-        data = _encode(self.new, self.new_words)
-        if data is not None:
-            write_cache(self.path, data)
+        parts = _encode_parts(self.new, self.new_words)
+        if parts is not None:
+            # written piece by piece: the file is never joined in memory (a 3,668-page
+            # issue's is ~60 MB, and was joined, then copied to add its digest)
+            write_cache(self.path, _write_parts(parts))
 
 
 _EPS = 1e-6
@@ -384,23 +388,35 @@ def _entry_parts(lines: Sequence[Line], styles: dict[str, int]):
     return ints, flags, floats, rstyles, rlens, xs, ws, chars
 
 
-def _le(a: array) -> bytes:
+def _le(a: array):
+    """An array's bytes, little-endian: the array itself where the machine is (no copy)."""
     if sys.byteorder != "little":
         a = array(a.typecode, a)
         a.byteswap()
-    return a.tobytes()
+    return a
 
 
 def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -> bytes | None:
     """The file's bytes for these entries and word boundaries (None: nothing worth keeping,
     a number that is not finite)."""
+    parts = _encode_parts(entries, words)
+    if parts is None:
+        return None
+    data = b"".join(parts)
+    return data + hashlib.sha256(data).digest()
+
+
+def _encode_parts(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]
+                  ) -> list | None:
+    """The file's pieces before its digest, in order (bytes and arrays: `save` writes and
+    hashes them one after another, never joined), as `_encode` joins them."""
     styles: dict[str, int] = {}
     keys: list[str] = []
     counts, ints, rstyles, rlens = array("I"), array("I"), array("H"), array("I")
     flags = bytearray()
     floats, xs, ws = array("d"), array("d"), array("d")
-    chars: list[str] = []
-    for k, lines in entries.items():
+    text = bytearray()              # (each entry's characters encoded as it comes: no list
+    for k, lines in entries.items():      # of every character of the file)
         if not isinstance(k, str):
             continue
         before = dict(styles)
@@ -418,10 +434,9 @@ def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -
         rlens.extend(e_rl)
         xs.extend(e_xs)
         ws.extend(e_ws)
-        chars += e_chars
+        text += "".join(e_chars).encode("utf-8", "surrogatepass")
     if not all(math.isfinite(sum(a)) for a in (floats, xs, ws)):
         return None
-    text = "".join(chars).encode("utf-8", "surrogatepass")
     words_doc = {k: list(v) for k, v in words.items()}
     header = {"format": FORMAT, "code": _VERSION, "keys": keys,
               "styles": sorted(styles, key=styles.__getitem__),
@@ -429,10 +444,19 @@ def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -
               "words": words_doc,
               "seal": _seal(words_doc, [k for k, n in zip(keys, counts) if not n])}
     h = json.dumps(header, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    data = b"".join((_MAGIC, len(h).to_bytes(4, "little"), h, _le(counts), _le(ints),
-                     bytes(flags), _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws),
-                     text))
-    return data + hashlib.sha256(data).digest()
+    return [_MAGIC, len(h).to_bytes(4, "little"), h, _le(counts), _le(ints), bytes(flags),
+            _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws), text]
+
+
+def _write_parts(parts: list):
+    """A function writing `parts` and then their SHA-256 into a file (fsutil.write_cache)."""
+    def fill(f) -> None:
+        h = hashlib.sha256()
+        for part in parts:
+            h.update(part)
+            f.write(part)
+        f.write(h.digest())
+    return fill
 
 
 def _seal(words: dict, empty: list[str]) -> str:
@@ -491,6 +515,11 @@ def _decode(data: bytes):
             if code is None:
                 parts.append(chunk)
                 continue
+            if code == "d" and sys.byteorder == "little":
+                # the lines' and glyphs' numbers read where they stand in the file (a
+                # memoryview of its doubles: no copy of them, no list of every number)
+                parts.append(chunk.cast("d"))
+                continue
             a = array(code)
             a.frombytes(chunk)
             if sys.byteorder != "little":
@@ -514,19 +543,34 @@ def _decode(data: bytes):
         entries: dict[str, tuple] = {}
         names = [styles[i] for i in rstyles]              # each run's style
         run_pairs = list(zip(names, rlens))
-        # every glyph of the file at once, Glyph(ch, style, x, width), made by the tuple
-        # constructor itself (no Python call each); each line takes its stretch. Equal
-        # characters, numbers and glyphs are one object each (memory, issue 13 part 5: a
-        # 3,668-page issue of distinct text holds ~6 million glyphs, of which a few
-        # thousand characters and numbers differ); never when a zero of the other sign is
-        # there, which compares equal to 0.0 and would take its place.
-        chars, style_of = _shared(text), chain.from_iterable(map(repeat, names, rlens))
-        if not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs):
-            xs, ws = _shared(xs), _shared(ws)
-            glyphs = map(_new_tuple, repeat(Glyph), zip(chars, style_of, xs, ws))
-            all_glyphs = _shared(list(glyphs))
-        else:
-            all_glyphs = list(map(_new_tuple, repeat(Glyph), zip(chars, style_of, xs, ws)))
+        # the glyphs, Glyph(ch, style, x, width), made by the tuple constructor itself (no
+        # Python call each), a block of whole lines at a time (`_GLYPH_BLOCK` glyphs or
+        # more), each line taking its stretch. Equal characters, numbers and glyphs are one
+        # object each (memory, issue 13 part 5: a 3,668-page issue of distinct text holds ~6
+        # million glyphs, of which a few thousand characters and numbers differ); never
+        # when a zero of the other sign is there, which compares equal to 0.0 and would
+        # take its place. Each block is shared against all before it, so the file's glyphs
+        # are never all made first and shared after (for that issue ~200 MB more for a
+        # moment, the peak of its build), nor a list of every character or number held.
+        style_of = chain.from_iterable(map(repeat, names, rlens))
+        same_numbers = not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs)
+        seen_chars: dict = {}
+        seen_numbers: dict = {}
+        seen_glyphs: dict = {}
+
+        def block(a: int, b: int) -> list:
+            cs = text[a:b]
+            chars = list(map(seen_chars.setdefault, cs, cs))
+            bx, bw = xs[a:b], ws[a:b]
+            if same_numbers:
+                bx = list(map(seen_numbers.setdefault, bx, bx))
+                bw = list(map(seen_numbers.setdefault, bw, bw))
+            made = list(map(_new_tuple, repeat(Glyph), zip(chars, style_of, bx, bw)))
+            if same_numbers:
+                made = list(map(seen_glyphs.setdefault, made, made))
+            return made
+        glyphs: list = []
+        first = last = 0                   # the glyphs in `glyphs`: first to last
         li = gi = ri = 0
         for key, count in zip(keys, counts):
             lines: list[Line] = []
@@ -544,7 +588,14 @@ def _decode(data: bytes):
                     run = tuple(run_pairs[ri:ri + nr])
                 f = flags[j]
                 measure, natural, adjust, indent = floats[4 * j:4 * j + 4]
-                lines.append(Line(all_glyphs[gi:gi + n], measure, natural, adjust,
+                if gi + n > last:          # (then gi == last: blocks end where lines do)
+                    first = last = gi
+                    k = j
+                    while k < n_lines and last - first < _GLYPH_BLOCK:
+                        last += n_gl[k]
+                        k += 1
+                    glyphs = block(first, last)
+                lines.append(Line(glyphs[gi - first:gi - first + n], measure, natural, adjust,
                                   bool(f & _LAST), bool(f & _EMERGENCY), bool(f & _WIDOW),
                                   starts[j], ends[j], indent))
                 texts.append(text[gi:gi + n])
@@ -572,10 +623,8 @@ def _negative_zero(data: bytes, start: int, end: int) -> bool:
     return False
 
 
-def _shared(values):
-    """`values` as a list in which equal values are one object (the first met)."""
-    first: dict = {}
-    return list(map(first.setdefault, values, values))
+#: glyphs made at once when a file is read (`_decode`)
+_GLYPH_BLOCK = 1 << 15
 
 
 def _shape_ok(lines: Sequence[Line]) -> bool:
