@@ -161,6 +161,37 @@ def test_a_new_character_draws_only_the_page_that_shows_it(issue, tmp_path):
     assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == edited
 
 
+def test_a_figure_added_early_draws_only_the_pages_whose_content_changed(issue, tmp_path):
+    """Resource names are each page's own (render/rl.py, "Resource names"): a correction that
+    places a picture in article 01 which the issue first showed in article 10 changes which
+    picture (and font) the document uses first, but renames nothing on the later pages; only
+    the pages of article 01 are drawn again (with names numbered by first use in the document,
+    the pages of articles 07 and 10 showing a picture were drawn again, and counted as
+    changed), and the file is the cold build's."""
+    from typeset.session import Session
+
+    out = tmp_path / "session.pdf"
+    with Session(issue, output=out) as s:
+        first = s.rebuild()
+        assert first.ok
+        import pypdf
+        pictures = {i for i, p in enumerate(pypdf.PdfReader(out).pages)
+                    if "/XObject" in p["/Resources"]}          # the pages showing a picture
+        assert len(pictures) == 4                             # (the cover, 01, 07, 10)
+        edit(issue, "01-*.md", "推动学习成果转化为做好政协工作的思路举措。\n",
+             "推动学习成果转化为做好政协工作的思路举措。\n\n"
+             "![红水河](../images/hongshuihe.png){width=half}\n")
+        fixed = s.rebuild()
+        assert fixed.ok and [p.name for p in fixed.articles_read] == ["01-zhuxi-huiyi.md"]
+        assert fixed.pages_drawn == fixed.pages_changed
+        assert 0 < len(fixed.pages_drawn) <= 6 and max(fixed.pages_drawn) < 10, fixed.pages_drawn
+        later = {i for i in pictures if i >= 10}
+        assert len(later) == 2 and later.isdisjoint(fixed.pages_drawn)
+        assert fixed.sha256 != first.sha256
+        edited = out.read_bytes()
+    assert cold_build(issue, tmp_path / "cold.pdf", tmp_path / "empty-cache") == edited
+
+
 def test_a_session_reports_bad_input_and_keeps_the_earlier_file(issue, tmp_path):
     from typeset.session import Session
 

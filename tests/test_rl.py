@@ -43,13 +43,13 @@ def _one_page(library, text="政协", font=SERIF) -> bytes:
 
 def test_dynamic_font_protocol_registers_and_adds_objects_at_save(library):
     """getSubsetInternalName puts the font in doc.fontMapping and doc.delayedFonts; at save
-    ReportLab calls addObjects, which puts a Type0 font under that name in the page's font
-    resources (BasicFonts)."""
+    ReportLab calls addObjects, which registers a Type0 font the page's own font resources
+    refer to."""
     doc = _doc()
     f = rl.register(library.face(KAI))
     doc.begin_page((200.0, 200.0), None, None)
     name = doc.font_resource(f)
-    assert name == "/F1" and doc.font_resource(f) == "/F1"     # one name per document
+    assert name == "/F1" and doc.font_resource(f) == "/F1"     # one name on a page
     assert doc._doc.fontMapping[f.fontName] == "/F1" and f in doc._doc.delayedFonts
     doc.content(f"BT {name} 12 Tf <{doc.encode(f, '楷体').hex()}> Tj ET")
     doc.end_page()
@@ -170,8 +170,8 @@ def test_file_identifier_is_a_hash_of_the_file():
 
 
 def test_image_xobjects_land_in_each_page_resources_once():
-    """An object registered as FormXob.<name> and listed in the canvas's _formsinuse appears
-    in that page's /Resources /XObject; a stream whose dictionary has /Filter is written as
+    """An image registered under a name of its own appears in each page's /Resources
+    /XObject under the page's name for it; a stream whose dictionary has /Filter is written as
     given (not compressed again); the same key on two pages is one object; one ICCBased
     stream per profile."""
     import zlib
@@ -191,14 +191,71 @@ def test_image_xobjects_land_in_each_page_resources_once():
         doc.content(f"q 10 0 0 10 20 20 cm {a} Do Q q 10 0 0 10 50 20 cm {b} Do Q")
         doc.end_page()
     reader = pypdf.PdfReader(io.BytesIO(doc.save()))
-    assert names[0] == names[1] == ("/FormXob.Im1", "/FormXob.Im2")
+    assert names[0] == names[1] == ("/Im1", "/Im2")
     refs = [p["/Resources"]["/XObject"] for p in reader.pages]
-    assert [r.raw_get("/FormXob.Im1").idnum for r in refs] == [refs[0].raw_get("/FormXob.Im1").idnum] * 2
-    im1, im2 = refs[0]["/FormXob.Im1"], refs[0]["/FormXob.Im2"]
+    assert [r.raw_get("/Im1").idnum for r in refs] == [refs[0].raw_get("/Im1").idnum] * 2
+    im1, im2 = refs[0]["/Im1"], refs[0]["/Im2"]
     assert im1._data == raw and im1["/Filter"] == "/FlateDecode"
     assert im1["/DecodeParms"]["/Predictor"] == 15 and im1["/BitsPerComponent"] == 8
     assert im1["/ColorSpace"][1].idnum == im2["/ColorSpace"][1].idnum      # one profile stream
     assert im1["/ColorSpace"][1].get_object().get_data() == srgb
+
+
+def test_resource_names_are_each_pages_own(library):
+    """A page names its fonts and pictures by first use within the page (rl.py, "Resource
+    names"): the same stream for the same page whatever the pages before it used, each
+    page's /Resources mapping its names to the document's objects. ReportLab's internals
+    this relies on: a new document registers only its shared font dictionary (`BasicFonts`,
+    taken out: objects are numbered from 1 and no page refers to it), and PDFPage.check_format
+    keeps a page's /Resources when it has one."""
+    import zlib
+
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfgen.canvas import Canvas
+    bare = Canvas(io.BytesIO(), invariant=1, initialFontName=rl.PLACEHOLDER_FONT_NAME)._doc
+    assert bare.numberToId == {1: pdfdoc.BasicFonts} and bare.objectcounter == 1
+    page = pdfdoc.PDFPage()
+    page.Resources = mine = pdfdoc.PDFResourceDictionary()
+    page.check_format(bare)
+    assert page.Resources is mine
+
+    kai, serif = rl.register(library.face(KAI)), rl.register(library.face(SERIF))
+    raw = zlib.compress(b"\x00\x80")
+
+    def page_ops(doc, fonts, pictures):
+        doc.begin_page((200.0, 200.0), None, None)
+        ops = [f"BT {doc.font_resource(f)} 12 Tf <{doc.encode(f, '政').hex()}> Tj ET"
+               for f in fonts]
+        ops += [f"q 9 0 0 9 20 20 cm {doc.image(k, width=1, height=1, space='DeviceGray', components=1, filter='FlateDecode', data=raw, predictor=True)} Do Q"
+                for k in pictures]
+        doc.content("\n".join(ops))
+        return zlib.decompress(doc.end_page()), ops
+
+    alone = _doc()
+    lone, lone_ops = page_ops(alone, [kai], ["b"])
+    assert lone_ops[0].startswith("BT /F1 ") and " /Im1 Do" in lone_ops[1]
+    doc = _doc()
+    first, _ = page_ops(doc, [serif], ["a"])        # another font and picture first ...
+    second, ops = page_ops(doc, [kai], ["b"])       # ... names nothing on the next page
+    assert second == lone and ops == lone_ops and b"/F1 12 Tf" in lone
+    both, _ = page_ops(doc, [serif, kai], ["b", "a"])
+    assert b"/F1 12 Tf" in both and b"/F2 12 Tf" in both and b"/Im2 Do" in both
+    data = doc.save()
+    assert b"/BasicFonts" not in data and b"FormXob" not in data
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    res = [p["/Resources"] for p in reader.pages]
+    font = {i: {n: r["/Font"].raw_get(n).idnum for n in r["/Font"]} for i, r in enumerate(res)}
+    pic = {i: {n: r["/XObject"].raw_get(n).idnum for n in r["/XObject"]} for i, r in enumerate(res)}
+    assert font[0]["/F1"] == font[2]["/F1"] != font[1]["/F1"] == font[2]["/F2"]
+    assert pic[0]["/Im1"] == pic[2]["/Im2"] != pic[1]["/Im1"] == pic[2]["/Im1"]
+    assert res[1]["/Font"]["/F1"]["/BaseFont"].endswith("LXGWWenKai-Regular")
+    assert qpdf_objects(data)[0] == 1
+
+
+def qpdf_objects(data: bytes) -> list[int]:
+    """The object numbers of a file, in the order written."""
+    import re
+    return [int(m) for m in re.findall(rb"(?m)^(\d+) 0 obj", data)]
 
 
 def test_a_finished_page_stream_is_written_as_given(library):

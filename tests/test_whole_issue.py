@@ -216,7 +216,7 @@ def test_pdf_pages_are_placed_with_their_bleed(tmp_path, capsys):
     page = PdfReader(out).pages[at]
     data = page.get_contents().get_data().decode("latin-1")
     clip = re.search(r"q (-?[\d.]+) (-?[\d.]+) ([\d.]+) ([\d.]+) re W n [\d.]+ 0 0 [\d.]+ "
-                     r"(-?[\d.]+) (-?[\d.]+) cm /FormXob\.\w+ Do Q", data)
+                     r"(-?[\d.]+) (-?[\d.]+) cm /Fm\d+ Do Q", data)
     assert clip, data[:300]
     x, y, w, h = map(float, clip.groups()[:4])
     assert (w, h) == pytest.approx((W + 2 * B, H + 2 * B), abs=0.01)

@@ -7,10 +7,18 @@ that relies on ReportLab's internals is here, and `tests/test_rl.py` pins each b
 rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
 
 * the *dynamic font* protocol (what ReportLab's own `TTFont` uses): the canvas calls
-  `splitString` while drawing and `getSubsetInternalName` to name the font resource, which
+  `splitString` while drawing and `getSubsetInternalName` to name the font, which
   registers the font in `doc.fontMapping` and `doc.delayedFonts`; at save the document calls
-  `addObjects(doc)` for every delayed font, which makes its objects with `doc.Reference` and
-  puts the Type0 font into the `BasicFonts` resource dictionary (`doc.idToObject`);
+  `addObjects(doc)` for every delayed font, which makes its objects with `doc.Reference` (the
+  Type0 font under the name `_font_object(font)`, which the pages' font dictionaries refer
+  to);
+* resource names are the page's own (`Document.end_page`): a new `PDFDocument` registers
+  one object, the shared font dictionary `BasicFonts` every page's /Resources would refer
+  to; `Document` takes it out again (object numbers then start at 1) and gives each page a
+  `PDFResourceDictionary` of its own before `PDFPage.check_format` would make one (it makes
+  one only when the page has none): /Font and /XObject map the page's names to the
+  document's objects, /ColorSpace, /ExtGState, /Shading and /ProcSet are what ReportLab's
+  own would hold;
 * the font registry `pdfmetrics._fonts` / `_dynFaceNames` (registering a font twice under one
   name replaces it);
 * a canvas whose initial font is dynamic writes no `BT /F1 12 Tf … ET` preamble, so no
@@ -23,9 +31,24 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
   looked up when formatting starts (`add` returns each part's offset, `write` takes its
   bytes): `Document.save(sink=)` puts `_FileCollector` under that name for the call, so each
   object goes to the file as it is formatted (`idToOffset` still says where each starts);
-* XObjects: an object registered as `FormXob.<name>` (pdfdoc.xObjectName) and listed in the
-  canvas's `_formsinuse` for a page lands in that page's /Resources /XObject (what ReportLab's
-  own `drawImage` does); a stream whose dictionary already has /Filter is written as given.
+* XObjects: an object registered under a name of its own (`XObject.Im<n>`) is referred to
+  by `PDFObjectReference(name)` from each page's /Resources /XObject; a stream whose
+  dictionary already has /Filter is written as given.
+
+Resource names (issue 13 parts 4 and 5). Every name a page's content stream uses is that
+page's own, numbered by first use within the page: /F1, /F2 … for fonts, /Im1 … for
+pictures, /Fm1 … for placed PDF pages; each page's /Resources maps them to the document's
+objects (ISO 32000-1 §7.8.3: names are looked up in the page's resource dictionary, so two
+pages may give one name to two objects and two names to one). So a page's content stream is
+a function of that page alone: a correction that changes which font or picture the document
+uses first renames nothing on other pages. The colour space of the crop marks is named by
+its colourant (/All, ReportLab's `addColor`), a link annotation is an object, not a name in a
+stream, and no ExtGState or shading is drawn. (Names derived from each resource's identity —
+a hash of the face or picture — would give the same independence with one shared font
+dictionary, but longer names in every `Tf` and `Do` and a collision rule that depends on the
+document's other resources; numbering by first use within the page needs neither: the
+cost is a /Font dictionary in each page dictionary instead of a reference to a shared one,
+~30 bytes a page.)
 
 This module imports ReportLab; nothing imports this module but the writer, when a document
 is written (never `typeset check`, `dump` or `--help`).
@@ -108,7 +131,8 @@ class EmbeddedFont:
         return [(0, self.encode(text, doc))]
 
     def getSubsetInternalName(self, subset: int, doc) -> str:
-        """The PDF resource name ("/F3") of this font in `doc`; registers it for `addObjects`."""
+        """The document's own name for this font ("/F3", never written: pages name their fonts
+        themselves, `Document.font_resource`); registers it for `addObjects`."""
         if subset != 0:
             raise IndexError(f"font {self.fontName} has one subset, not {subset}")
         u = self.use(doc)
@@ -171,8 +195,14 @@ class EmbeddedFont:
             "DescendantFonts": pdfdoc.PDFArray([cidfont_ref]),
             "ToUnicode": doc.Reference(tounicode, f"ToUnicode:{uid}"),
         })
-        doc.idToObject["BasicFonts"].dict[u.resource] = doc.Reference(type0, u.resource)
+        doc.Reference(type0, _font_object(u.resource))
         del self._uses[doc]
+
+
+def _font_object(resource: str) -> str:
+    """The name under which a font's Type0 object is registered in the document (`resource`:
+    the font's document-wide name, `EmbeddedFont.getSubsetInternalName`)."""
+    return "Font." + resource.lstrip("/")
 
 
 #: the filters of a page's content stream, outermost first (PDF order). Flate only:
@@ -501,11 +531,23 @@ class Document:
         c = Canvas(self._buf, pagesize=page_size, invariant=1, pageCompression=1,
                    initialFontName=PLACEHOLDER_FONT_NAME, lang=lang, pdfVersion=version)
         self._canvas = c
-        self._doc = c._doc
+        self._doc = doc = c._doc
+        # no shared font dictionary: each page names its own fonts (the module docstring)
+        if doc.numberToId != {1: pdfdoc.BasicFonts} or doc.objectcounter != 1:
+            raise TypesetError("internal: a new ReportLab document holds other objects than "
+                               "its font dictionary",
+                               hint="the ReportLab version is not one typeset knows; "
+                                    "please report this")
+        del doc.idToObject[pdfdoc.BasicFonts], doc.idToObjectNumberAndVersion[pdfdoc.BasicFonts]
+        del doc.numberToId[1]
+        doc.objectcounter = 0
         self._version = tuple(version)
         self._named: list[tuple[bytes, object]] = []
-        self._images: dict[str, str] = {}          # content key -> XObject name
-        self._forms: dict[str, str] = {}           # content key -> form XObject name
+        self._images: dict[str, str] = {}          # content key -> XObject object's name
+        self._forms: dict[str, str] = {}           # content key -> form XObject object's name
+        self._page_fonts: dict[EmbeddedFont, str] = {}     # font -> its name on this page
+        self._page_xobjects: dict[str, str] = {}   # XObject object's name -> name on this page
+        self._page_counts = {"Im": 0, "Fm": 0}     # XObjects of each kind on this page
         self._imported: set[str] = set()           # keys of objects copied from other PDFs
         self._marks: dict[tuple, list[str]] = {}   # crop marks -> their operators
         self._resources: dict[EmbeddedFont, str] = {}
@@ -557,10 +599,13 @@ class Document:
         c.setBleedBox(bleed)
 
     def font_resource(self, font: EmbeddedFont) -> str:
-        """The resource name ("/F1") that selects `font` in this document's content."""
-        name = self._resources.get(font)
+        """The resource name ("/F1") that selects `font` on the current page: numbered by
+        first use within the page (the module docstring, "Resource names")."""
+        name = self._page_fonts.get(font)
         if name is None:
-            name = self._resources[font] = font.getSubsetInternalName(0, self._doc)
+            if font not in self._resources:
+                self._resources[font] = font.getSubsetInternalName(0, self._doc)
+            name = self._page_fonts[font] = f"/F{len(self._page_fonts) + 1}"
         return name
 
     def encode(self, font: EmbeddedFont, text: str) -> bytes:
@@ -570,13 +615,13 @@ class Document:
         return use.encode(text)
 
     def encoder(self, font: EmbeddedFont, chars=()):
-        """(`font_resource(font)`, text -> `encode(font, text)`): both at once, for a writer
-        that encodes every run of every page. `chars`: every character the document will
-        draw with `font`, told before any is drawn (cidfont.FontUse.plan)."""
+        """text -> `encode(font, text)`, for a writer that encodes every run of every page
+        (the font's name on each page is `font_resource`'s). `chars`: every character the
+        document will draw with `font`, told before any is drawn (cidfont.FontUse.plan)."""
         self.encode(font, "")
         use = self._font_uses[font]
         use.plan(chars)
-        return self.font_resource(font), use.encode
+        return use.encode
 
     def content(self, ops: str) -> None:
         """Append PDF operators to the page's content stream."""
@@ -609,14 +654,14 @@ class Document:
               predictor: bool = False, icc: bytes | None = None) -> str:
         """An image XObject (ISO 32000-1 §8.9.5), made once per `key` (the same key on many
         pages is one object), used on the current page; returns the name that paints it
-        (`/… Do`). `space`: DeviceGray, DeviceRGB, DeviceCMYK or ICCBased (then `icc` is the
+        (`/… Do`; the page's own name, numbered by first use within the page). `space`: DeviceGray, DeviceRGB, DeviceCMYK or ICCBased (then `icc` is the
         profile: one ICCBased stream per profile, shared by every image in it). `data` is
         already encoded by `filter` (DCTDecode or FlateDecode; `predictor`: PNG-predicted
         rows, §7.4.4.4); 8 bits per component."""
         from reportlab.pdfbase import pdfdoc
         name = self._images.get(key)
         if name is None:
-            name = self._images[key] = f"Im{len(self._images) + 1}"
+            name = self._images[key] = f"XObject.Im{len(self._images) + 1}"
             if space == "ICCBased":
                 if icc is None:
                     raise ValueError("an ICCBased image needs its profile")
@@ -639,22 +684,20 @@ class Document:
                     "Predictor": 15, "Colors": components, "BitsPerComponent": 8,
                     "Columns": width})
             stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=data)
-            self._doc.Reference(stream, pdfdoc.xObjectName(name))
-        if name not in self._canvas._formsinuse:
-            self._canvas._formsinuse.append(name)
-        return pdfdoc.PDFName(pdfdoc.xObjectName(name))
+            self._doc.Reference(stream, name)
+        return self._page_xobject(name, "Im")
 
     def form(self, key: str, *, content: bytes, bbox: tuple[float, float, float, float],
              resources: dict, objects: dict, group: dict | None = None) -> str:
         """A form XObject (ISO 32000-1 §8.10) made once per `key`, used on the current page;
-        returns the name that paints it. `resources` and the indirect `objects` it refers to
+        returns the name that paints it (the page's own). `resources` and the indirect `objects` it refers to
         (key -> value) are plain data (pdfsyntax), copied from another PDF: each object is
         written once per document however many forms use it; streams keep their encoding."""
         from reportlab.pdfbase import pdfdoc
         prefix = "Imported."
         name = self._forms.get(key)
         if name is None:
-            name = self._forms[key] = f"Fm{len(self._forms) + 1}"
+            name = self._forms[key] = f"XObject.Fm{len(self._forms) + 1}"
             for okey, value in objects.items():
                 if okey in self._imported:
                     continue
@@ -672,10 +715,17 @@ class Document:
                 d["Group"] = _Plain(group, prefix)
             stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=content,
                                       filters=[pdfdoc.PDFZCompress])
-            self._doc.Reference(stream, pdfdoc.xObjectName(name))
-        if name not in self._canvas._formsinuse:
-            self._canvas._formsinuse.append(name)
-        return pdfdoc.PDFName(pdfdoc.xObjectName(name))
+            self._doc.Reference(stream, name)
+        return self._page_xobject(name, "Fm")
+
+    def _page_xobject(self, name: str, kind: str) -> str:
+        """The current page's name ("/Im1", "/Fm1") for the XObject registered as `name`:
+        numbered by first use of its `kind` within the page."""
+        local = self._page_xobjects.get(name)
+        if local is None:
+            n = self._page_counts[kind] = self._page_counts[kind] + 1
+            local = self._page_xobjects[name] = f"/{kind}{n}"
+        return local
 
     def destination(self, key: str, top: float, *, named: bool) -> None:
         """A destination on the current page at height `top` (XYZ, left and zoom unchanged);
@@ -701,11 +751,37 @@ class Document:
         page = self._doc.Pages.pages[-1]
         if FAST_PAGES and type(page) is pdfdoc.PDFPage:
             page.__class__ = _Page              # (the same object, formatted faster)
+        page.Resources = self._page_resources(page)
         if encoded is None:
             encoded = encode_page_stream(page.stream)
         page.Contents = _page_stream(encoded)
         page.stream = None                      # the text is not needed any more
         return encoded
+
+    def _page_resources(self, page):
+        """The page's own resource dictionary (the module docstring, "Resource names"): its
+        fonts and XObjects under the names its content gives them, and what ReportLab's
+        `PDFPage.check_format` puts in one besides (procedure sets, colour spaces, graphics
+        states, shadings). The page's names are forgotten: the next page numbers its own."""
+        r = pdfdoc.PDFResourceDictionary()
+        r.Font = {n[1:]: pdfdoc.PDFObjectReference(_font_object(self._resources[f]))
+                  for f, n in self._page_fonts.items()}
+        r.XObject = {n[1:]: pdfdoc.PDFObjectReference(name)
+                     for name, n in self._page_xobjects.items()}
+        if page.hasImages:
+            r.allProcs()
+        else:
+            r.basicProcs()
+        if page.XObjects:                       # (ReportLab's own; typeset adds none)
+            r.XObject.update(page.XObjects.dict)
+        if page.ExtGState:
+            r.ExtGState = page.ExtGState
+        r.setShading(page._shadingUsed)
+        r.setColorSpace(page._colorsUsed)
+        self._page_fonts = {}
+        self._page_xobjects = {}
+        self._page_counts = {"Im": 0, "Fm": 0}
+        return r
 
     # -- document --------------------------------------------------------------------------
     def page_label(self, index: int, style: str | None, start: int | None,

@@ -46,8 +46,9 @@ drawn, and what it forbids is refused at the draw call.
 
 * Pages drawn once (issue 13 part 4): before a page is drawn, what it needs from the document
   is taken in drawing order (`_use`: each run's font resource and codes — a character's code
-  is its own, cidfont.py, so a page's codes depend on that page only — each picture's
-  XObject), and the page gets a key
+  is its own, cidfont.py, and a resource's name the page's own, numbered by first use within
+  the page, rl.py "Resource names", so a page's stream depends on that page only — each
+  picture's XObject), and the page gets a key
   (`_key`: a hash of its items with those codes and names, the variant, the geometry and this
   code). A page whose key `PageStreams` (pagestreams.py) holds is not drawn: its finished
   stream is written as it is (`Document.end_page(encoded)`); the bytes are those drawing it
@@ -344,8 +345,8 @@ class _Writer:
         self.doc: Document
         self.pictures = None          # render.pictures.pipeline.Pictures, when there are any
         self.streams: PageStreams | None = None
-        self._font_keys: dict = {}     # font -> its part of a page key
-        self._encoders: dict = {}      # font key -> (font, resource, encode): `_use`
+        self._font_keys: dict = {}     # (font, its name on a page) -> its part of a page key
+        self._encoders: dict = {}      # font key -> (font, encode): `_use`
         self.not_unicode = True        # may a run show U+0000, U+FEFF or U+FFFE (render_pdf)
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
@@ -506,7 +507,8 @@ class _Writer:
         font told of all its characters first, for the supplementary ones), each picture's
         XObject (made on its first use, checked against the variant).
         One entry per item: (font, resource name, codes) for a run, the name for a picture."""
-        encoders = self._encoders       # font key -> (font, resource name, text -> codes)
+        encoders = self._encoders       # font key -> (font, text -> codes)
+        resource = self.doc.font_resource   # (the page's own names: rl.py, "Resource names")
         used: list = []
         for item in page.items:
             if isinstance(item, TextRun):
@@ -514,9 +516,9 @@ class _Writer:
                     e = encoders.get(item.font)
                     if e is None:
                         font = self.fonts[item.font]
-                        e = encoders[item.font] = (font, *self.doc.encoder(
+                        e = encoders[item.font] = (font, self.doc.encoder(
                             font, self.order.get(font, ())))
-                    used.append((e[0], e[1], e[2](item.text)))
+                    used.append((e[0], resource(e[0]), e[1](item.text)))
                 else:
                     used.append(None)
             elif isinstance(item, Image):
@@ -545,10 +547,10 @@ class _Writer:
                 # the codes and the face say which glyphs are shown; the characters make the
                 # key say what the page shows (the stream is the same for other characters
                 # with the same codes, but the page is not: Session.pages_changed)
-                fk = fonts.get(font)
+                fk = fonts.get((font, res))
                 if fk is None:
-                    fk = fonts[font] = b"T%s\0%s\0" % (res.encode(),
-                                                       font.face_data.identity.encode())
+                    fk = fonts[(font, res)] = b"T%s\0%s\0" % (res.encode(),
+                                                              font.face_data.identity.encode())
                 add(fk)
                 text = item.text.encode("utf-8")
                 add(pack("<4dII", item.x, item.y, item.size, item.hscale, len(codes), len(text)))
