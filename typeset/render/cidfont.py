@@ -19,7 +19,9 @@ Code / CID numbering (the choice the issue asks to justify). A character's code 
 the character alone, never on the pages before it:
 
 * a character of the Basic Multilingual Plane takes its own code point as code (U+4E00 is
-  code 4E00), so a page's content stream is a function of that page only: a correction that
+  code 4E00), so a page's content stream is a function of that page only (the names it gives
+  its fonts and pictures are its own too, numbered by first use within the page: rl.py,
+  "Resource names"): a correction that
   brings in a new character changes the streams of the pages that show it and nothing else
   (issue 13 part 4: only the pages whose content changed are drawn again; part 5: pages can
   be written as they are finished, in any order);
