@@ -310,8 +310,8 @@ def drawn_text(pdf, page_index: int) -> list[DrawnRun]:
     r = reader(pdf)
     page = r.pages[page_index]
     finfo = {}
-    fdict = page["/Resources"].get_object().get("/Font") or {}
-    for name, ref in fdict.get_object().items():
+    fdict = page["/Resources"].get_object().get("/Font")    # (none on a page without text)
+    for name, ref in (fdict.get_object().items() if fdict is not None else ()):
         finfo[str(name)] = _font_info(str(name), ref)
     out: list[DrawnRun] = []
     font, size, x, y = None, 0.0, 0.0, 0.0
