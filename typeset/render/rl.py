@@ -11,7 +11,8 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
   registers the font in `doc.fontMapping` and `doc.delayedFonts`; at save the document calls
   `addObjects(doc)` for every delayed font, which makes its objects with `doc.Reference` (the
   Type0 font under the name `_font_object(font)`, which the pages' font dictionaries refer
-  to);
+  to; on a canvas of ReportLab's own, not a `Document`, also into the shared font
+  dictionary `BasicFonts` under the name `getSubsetInternalName` gave, which its pages use);
 * resource names are the page's own (`Document.end_page`): a new `PDFDocument` registers
   one object, the shared font dictionary `BasicFonts` every page's /Resources would refer
   to; `Document` takes it out again (object numbers then start at 1) and gives each page a
@@ -195,7 +196,10 @@ class EmbeddedFont:
             "DescendantFonts": pdfdoc.PDFArray([cidfont_ref]),
             "ToUnicode": doc.Reference(tounicode, f"ToUnicode:{uid}"),
         })
-        doc.Reference(type0, _font_object(u.resource))
+        ref = doc.Reference(type0, _font_object(u.resource))
+        fonts = doc.idToObject.get(pdfdoc.BasicFonts)
+        if fonts is not None:   # a canvas of ReportLab's own (not `Document`): its pages
+            fonts.dict[u.resource] = ref        # name their fonts through BasicFonts
         del self._uses[doc]
 
 
