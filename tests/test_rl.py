@@ -212,6 +212,7 @@ def test_resource_names_are_each_pages_own(library):
 
     from reportlab.pdfbase import pdfdoc
     from reportlab.pdfgen.canvas import Canvas
+    rl.register_placeholder()
     bare = Canvas(io.BytesIO(), invariant=1, initialFontName=rl.PLACEHOLDER_FONT_NAME)._doc
     assert bare.numberToId == {1: pdfdoc.BasicFonts} and bare.objectcounter == 1
     page = pdfdoc.PDFPage()
