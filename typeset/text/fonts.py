@@ -69,13 +69,13 @@ from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
 from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
-from typeset.fsutil import what_is
+from typeset.fsutil import SEAL_SIZE, sealed, unseal, what_is
 from typeset.model.chars import is_invisible
 from typeset.text import sfnt
 from typeset.text.cff import CFF
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
-_CACHE_FORMAT = 6            # bump when the cached record changes
+_CACHE_FORMAT = 7            # bump when the cached record changes
 _CACHE_MAGIC = b"typeset-face\n"
 _CACHE_LIMIT = 64 << 20      # no face record comes near this; a larger file is not read
 _FONT_SUFFIXES = (".otf", ".ttf")
@@ -759,7 +759,8 @@ _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per
                  "is_fixed_pitch": bool, "num_glyphs": int}
 
 
-def _encode_record(identity: str, rec: dict) -> bytes:
+def _encode_record(identity: str, rec: dict) -> bytes | None:
+    """A face cache file's bytes, sealed (fsutil.sealed); None without a key of ours."""
     rec = _with_table(rec)
     bmp, high_cps, high_gids, adv = (_le(rec["cmap_bmp"], "H"), _le(rec["cmap_high_cps"], "I"),
                                      _le(rec["cmap_high_gids"], "I"), _le(rec["advances"], "H"))
@@ -769,18 +770,18 @@ def _encode_record(identity: str, rec: dict) -> bytes:
                   ink={ch: list(v) for ch, v in rec["ink"].items()},
                   n_high=len(high_cps) // 4, n_advances=len(adv) // 2)
     h = json.dumps(header, ensure_ascii=True, sort_keys=True).encode("ascii")
-    data = _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-    return data + hashlib.sha256(data).digest()
+    return sealed("faces", identity, _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body)
 
 
 def _decode_record(identity: str, data: bytes) -> dict | None:
-    """The record in a face cache file, or None if anything about it is not as written."""
+    """The record in a face cache file, or None if anything about it is not as written (its
+    seal under this user's cache key first)."""
     def num(v) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool)
     try:
-        data, digest = data[:-32], data[-32:]
-        if not data.startswith(_CACHE_MAGIC) or hashlib.sha256(data).digest() != digest:
+        if not data.startswith(_CACHE_MAGIC) or not unseal("faces", identity, data):
             return None
+        data = data[:-SEAL_SIZE]
         at = len(_CACHE_MAGIC)
         hlen = int.from_bytes(data[at:at + 4], "little")
         if hlen > 1 << 20 or at + 4 + hlen > len(data):
@@ -833,7 +834,9 @@ def _load_cached(identity: str) -> dict | None:
 
 
 def _store_cached(identity: str, rec: dict) -> None:
-    write_cache(_cache_path(identity), _encode_record(identity, rec))
+    data = _encode_record(identity, rec)
+    if data is not None:
+        write_cache(_cache_path(identity), data)
 
 
 class FontLibrary:

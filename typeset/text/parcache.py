@@ -68,7 +68,7 @@ from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from pathlib import Path
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.fsutil import SEAL_SIZE, cache_dir, read_cache, sealed, unseal, write_cache
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
@@ -76,7 +76,7 @@ from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
 _CH, _STYLE, _X = attrgetter("ch"), attrgetter("style"), attrgetter("x")
 _new_tuple = tuple.__new__
 
-FORMAT = "typeset-paragraphs/3"
+FORMAT = "typeset-paragraphs/4"
 _MAGIC = b"typeset-paragraphs\n"
 _LIMIT = 256 << 20          # a larger file is not read (an issue's lines are a few MB)
 
@@ -432,7 +432,7 @@ def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -
     data = b"".join((_MAGIC, len(h).to_bytes(4, "little"), h, _le(counts), _le(ints),
                      bytes(flags), _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws),
                      text))
-    return data + hashlib.sha256(data).digest()
+    return sealed("paragraphs", "", data)
 
 
 def _seal(words: dict, empty: list[str]) -> str:
@@ -457,8 +457,8 @@ def _decode(data: bytes):
     file's bytes; None if anything about the file is not as `_encode` writes it. An entry
     whose lines fail `_shape_ok` is left out (broken afresh)."""
     try:
-        body, digest = memoryview(data)[:-32], data[-32:]     # (the file is never copied)
-        if not data.startswith(_MAGIC) or hashlib.sha256(body).digest() != digest:
+        body = memoryview(data)[:-SEAL_SIZE]                # (the file is never copied)
+        if not data.startswith(_MAGIC) or not unseal("paragraphs", "", data):
             return None
         at = len(_MAGIC)
         hlen = int.from_bytes(body[at:at + 4], "little")
