@@ -1,7 +1,11 @@
-"""Planted cache entries never change the output (issue 13, wave 6): entries written under a
-valid SHA-256 trailer, of the right shape, but not what their source says. The first four
-tests are the reproductions of the adversarial round 5 (branch w5-adv,
-tests/test_adv5_findings.py), adapted; the others pin each check on its own."""
+"""Planted cache entries never change the output (issue 13, wave 6). Every cache file is
+sealed with the user's cache key now (fsutil.sealed), so an entry planted by anyone without
+the key is a miss; the checks against each entry's source stay, and are tested here with
+entries planted UNDER the user's key (as a cache shipped with its key, or a bug, could hold:
+right shape, valid seal, not what their source says). The first four tests are the
+reproductions of the adversarial round 5 (branch w5-adv, tests/test_adv5_findings.py),
+adapted; then each check on its own; the round-6 findings (branch w6-adv,
+tests/test_adv6_findings.py) at the end."""
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +29,9 @@ def cache_dir(tmp_path, monkeypatch):
 
 
 def _rewrite_parcache(path, header=None, body=None) -> None:
-    """A paragraph cache file rewritten with its header/body changed, under a valid SHA-256
-    trailer."""
+    """A paragraph cache file rewritten with its header/body changed, sealed with the user's
+    key (the seal of the boundaries and empty entries inside the header left as it was)."""
+    from typeset import fsutil
     from typeset.text import parcache
 
     data = path.read_bytes()[:-32]
@@ -40,7 +45,7 @@ def _rewrite_parcache(path, header=None, body=None) -> None:
         rest = body(head, rest)
     h = json.dumps(head).encode("ascii")
     out = parcache._MAGIC + len(h).to_bytes(4, "little") + h + rest
-    path.write_bytes(out + hashlib.sha256(out).digest())
+    path.write_bytes(fsutil.sealed("paragraphs", "", out))
 
 
 # -- the four reproductions ---------------------------------------------------------------------
@@ -134,10 +139,13 @@ def _outlines_drawn(pdf: bytes) -> dict[tuple[str, str], list]:
     return out
 
 
-def test_a_planted_face_record_does_not_change_the_glyphs_printed(tmp_path):
+def test_a_planted_face_record_does_not_change_the_glyphs_printed(tmp_path, monkeypatch):
     """A face record planted with the table entries of 的 and 是 swapped made `typeset build`
-    draw 是 wherever the article says 的 (the text layer still said 的)."""
+    draw 是 wherever the article says 的 (the text layer still said 的). (Planted here under
+    the cache's own key: the check against the font finds it.)"""
     from typeset.text import fonts as F
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))    # (its key, to plant)
 
     def build(name):
         env = dict(os.environ)
@@ -380,9 +388,9 @@ def test_an_unsealed_header_is_refused(cache_dir, tmp_path, field, value):
 # -- the paragraph file's seal ------------------------------------------------------------------
 
 def test_word_boundaries_and_empty_entries_need_the_seal(cache_dir):
-    """The paragraph file's boundaries and empty entries are read only under the seal of
-    this user's key; a file written with another key keeps its lines (each checked against
-    its paragraph) and loses them."""
+    """The paragraph file is read only under the seal of this user's key: a file sealed with
+    another key is ignored whole. Under our key, its boundaries and empty entries are still
+    read only if the header's own seal of them holds."""
     from typeset import fsutil
     from typeset.text import parcache
 
@@ -393,19 +401,21 @@ def test_word_boundaries_and_empty_entries_need_the_seal(cache_dir):
     assert words and empty                          # the sample has both
     key = cache_dir / "key"
     assert key.stat().st_mode & 0o777 == 0o600
-    key.write_bytes(os.urandom(32))                 # another user's key, say
+    _rewrite_parcache(path, header=lambda h: {**h, "seal": "0" * 64})
+    entries2, words2 = parcache._decode(path.read_bytes())
+    assert words2 == {} and not any(k in entries2 for k in empty)
+    assert len(entries2) == len(entries) - len(empty)
+    key.write_bytes(os.urandom(32))                 # another key (the file's is not ours now)
     fsutil._keys.clear()
     try:
-        entries2, words2 = parcache._decode(path.read_bytes())
-        assert words2 == {} and not any(k in entries2 for k in empty)
-        assert len(entries2) == len(entries) - len(empty)
+        assert parcache._decode(path.read_bytes()) is None
     finally:
         fsutil._keys.clear()
 
 
-def test_a_key_not_only_ours_is_not_used(cache_dir):
-    """A key file others may read (or a link) is not used: the process seals with a key of
-    its own, which no later process trusts."""
+def test_a_key_open_to_others_is_replaced_not_used(cache_dir):
+    """A key file of ours that others may read is never used (its seals could be forged):
+    it is replaced by a new key, 0600, which the next process uses too."""
     from typeset import fsutil
 
     cache_dir.mkdir()
@@ -416,9 +426,10 @@ def test_a_key_not_only_ours_is_not_used(cache_dir):
     try:
         a = fsutil.cache_seal(b"x")
         fsutil._keys.clear()
-        assert fsutil.cache_seal(b"x") != a         # a fresh key each process
+        assert fsutil.cache_seal(b"x") == a         # the new key, in the next process too
         import hmac
         assert a != hmac.new(bytes(32), b"x", "sha256").hexdigest()
+        assert key.read_bytes() != bytes(32) and key.stat().st_mode & 0o777 == 0o600
     finally:
         fsutil._keys.clear()
 
