@@ -242,9 +242,11 @@ def cache_key() -> tuple[bytes, bool]:
     writable by its owner only; it is used only if it is a regular file (not a link) owned
     by this user that no one else can read or write. A key file of ours that is broken (not
     32 bytes, open to others: its seals could be forged) is replaced, once, by one new key
-    that every process racing to replace it agrees on (`_put_key`); anything else (someone
-    else's key, a folder, a link, a FIFO, a folder where no key can be made, no cache
-    folder, `caches_off`) is left alone and this process gets a key of its own (False):
+    that every process racing to replace it agrees on (`_put_key`). Where `key` is not ours
+    (someone else's in a shared folder, root's after a `sudo` build, a folder, a link, a
+    FIFO) it is left alone and the user's key is `key-<uid>` beside it, under the same
+    rules. Anything else (a folder where no key can be made, no cache folder,
+    `caches_off`) gives this process a key of its own (False):
     what it seals is trusted by no later process, so the sealed caches are neither read nor
     written with it (`sealed`). Copying a cache with its key (a cache warmed once and
     shipped) carries the trust with it; without it, a copied cache is cold."""
@@ -291,13 +293,20 @@ def unseal(kind: str, name: str, blob: bytes) -> bool:
 
 
 def _cache_key(folder: Path) -> tuple[bytes, bool]:
-    path = folder / _KEY_NAME
-    for _ in range(8):
-        state, got = _read_key(path)
-        if state == "good":
-            return got, True
-        if state == "foreign" or not _put_key(folder, path, got):
-            break
+    """The folder's key file `key`, or where that is not ours (another user's in a shared
+    folder; root's, left by a build run with sudo) `key-<uid>`: (key, True); else a key of
+    this process's own (key, False)."""
+    names = [_KEY_NAME] + ([f"{_KEY_NAME}-{os.getuid()}"] if hasattr(os, "getuid") else [])
+    for name in names:
+        path = folder / name
+        for _ in range(8):
+            state, got = _read_key(path)
+            if state == "good":
+                return got, True
+            if state == "foreign":
+                break                             # not ours: the next name
+            if not _put_key(folder, path, got):
+                return os.urandom(32), False
     return os.urandom(32), False
 
 
@@ -353,7 +362,7 @@ def _put_key(folder: Path, path: Path, seen: tuple | None) -> bool:
     import hashlib
     import time
     tag = "none" if seen is None else hashlib.sha256(repr(seen).encode()).hexdigest()[:16]
-    cand = folder / f"{TEMP_PREFIX}key-{tag}{TEMP_SUFFIX}"
+    cand = folder / f"{TEMP_PREFIX}{path.name}-{tag}{TEMP_SUFFIX}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError):

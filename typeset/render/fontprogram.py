@@ -185,8 +185,8 @@ def subset_matches(sub: Subset, gids: list[int]) -> bool:
     if sub.cid_to_gid is None:
         return sub.num_glyphs == len(gids) + 1
     c2g = sub.cid_to_gid
-    return (len(c2g) == len(gids) + 1 and c2g[0] == 0
-            and all(0 <= g < sub.num_glyphs for g in c2g))
+    return (len(c2g) == len(gids) + 1 and c2g[0] == 0 and sub.num_glyphs <= 0xFFFF
+            and all(0 <= g < sub.num_glyphs for g in c2g))      # (a TrueType font: u16 GIDs)
 
 
 #: what scanning each CFF face's glyphs found, by face, kept for its next subset in this

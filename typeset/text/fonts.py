@@ -55,6 +55,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import stat
@@ -752,6 +753,7 @@ def _le(data: bytes, code: str) -> bytes:
     return a.tobytes()
 
 
+_INK_EMS = 16                # an ink edge further than this many em from the origin: refused
 _BMP_BYTES = 2 * 0x10000     # the cmap table of the Basic Multilingual Plane (u16 each)
 _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per_em": int,
                  "ascent": (int, float), "descent": (int, float), "cap_height": (int, float),
@@ -776,8 +778,8 @@ def _encode_record(identity: str, rec: dict) -> bytes | None:
 def _decode_record(identity: str, data: bytes) -> dict | None:
     """The record in a face cache file, or None if anything about it is not as written (its
     seal under this user's cache key first)."""
-    def num(v) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    def num(v) -> bool:                 # (NaN and Infinity are floats to JSON: refused)
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     try:
         if not data.startswith(_CACHE_MAGIC) or not unseal("faces", identity, data):
             return None
@@ -802,7 +804,9 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
                 or not (isinstance(bbox, list) and len(bbox) == 4 and all(map(num, bbox)))
                 or not isinstance(ink, dict)
                 or not all(isinstance(c, str) and len(c) == 1 and isinstance(v, list)
-                           and len(v) == 2 and all(map(num, v)) for c, v in ink.items())
+                           and len(v) == 2 and all(map(num, v))
+                           and -_INK_EMS * header["units_per_em"] <= v[0] <= v[1]
+                           <= _INK_EMS * header["units_per_em"] for c, v in ink.items())
                 or len(body) != _BMP_BYTES + 8 * n + 2 * g):
             return None
         bmp = _le(body[:_BMP_BYTES], "H")
