@@ -36,6 +36,10 @@ Caches (`cache_dir`, `read_cache`, `write_cache`). The caches live under `$TYPES
 regular file or too large; writing is atomic (temporary file + rename, so a
 reader never sees a half-written entry) and silently gives up on any error. What is in a
 cache file is checked by its reader (see each cache's format); nothing in it is ever executed.
+Every cache file ends in a seal (`sealed`, `unseal`): an HMAC-SHA256 with the user's cache
+key (`cache_key`) of its bytes, its cache's name and its key, so only what this user's own
+builds wrote is read; anything else is a miss. `caches_off` turns every cache off for a
+while (`Session(use_cache=False)`).
 """
 from __future__ import annotations
 

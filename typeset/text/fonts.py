@@ -38,13 +38,17 @@ file is a plain binary layout, parsed defensively:
     metrics, ink, counts)  body: the cmap's Basic Multilingual Plane as a table of 65,536
     entries (u16 LE: glyph id + 1, 0 for a code point not mapped), the code points above it
     (u32 LE) and their glyph ids (u32 LE), advances (u16 LE)
-    SHA-256 of everything before it (32 bytes)
+    the seal of everything before it (32 bytes: HMAC-SHA256 with the user's cache key and
+    the font's identity, fsutil.sealed; format 6 had a SHA-256 here)
 
 The table is what the face looks characters up in (`_Cmap`), taken as it is read: a warm
 build makes no dict of the ~45k code points of a CJK face (~6 ms a face, format 5 did).
 
-Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
-hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
+Anything that does not check out (the seal, magic, lengths, types, ranges — numbers finite,
+ink edges within 16 em —, the font hash) makes the entry ignored and rebuilt. The seal is
+what stands for the dash's ink edges (only its outline gives them, and drawing it needs
+fontTools): a record planted without the user's key is never read; without a key of ours
+none is read or written. Nothing in it is executed (no pickle or
 marshal). A record that reads as whole is still only what the cache says: it is checked
 against the font file itself (`text/facecheck.py`; names, metrics and glyph count when the
 face is made, each character's glyph and advance when the face is first asked about it,

@@ -23,13 +23,17 @@ able to run code), all numbers little-endian:
     (u32)
     every glyph's x (f64), then every glyph's width (f64)
     the lines' characters, one line after another (UTF-8)
-    SHA-256 of everything before it (32 bytes)
+    the seal of everything before it (32 bytes: an HMAC-SHA256 with the user's cache key,
+    fsutil.sealed; format 3 had a SHA-256 here)
 
 "words" holds the word boundaries of the headings that wrapped (text/words.py), keyed by
 the segmenter's name and version and the text: a warm build does not load the segmenter.
 "seal" is an HMAC of the boundaries and of which entries have no lines, with the user's cache
 key (fsutil.cache_seal): neither can be checked against its source without redoing the work,
-so a file without the seal has both ignored (`_seal`).
+so a file without the seal has both ignored (`_seal`). The whole file is sealed too (the
+trailer): a file not sealed with this user's key (planted, copied without its key, damaged)
+is ignored whole, and without a key of ours none is read or written; the header's seal is
+kept inside it.
 
 Floats are stored as IEEE doubles, so a warm build sets the same lines as a cold one (an
 entry holding a number that is not a float, or anything else the format cannot hold
@@ -38,7 +42,7 @@ exactly, is not kept: it is broken afresh next time). Reading it is a few bulk c
 pass: the sample's 1,573 lines (30k glyphs) are read and their shape checked in ~14 ms of
 CPU, where the JSON of format 2 took ~31 ms to read and `lines_match` another ~11 at use
 (the half of the check left for use, `_read_entry_matches`, ~4 ms). Anything not of this shape
-(the checksum, a count, a length that does not add up, an index out of range, a number that is
+(the seal, a count, a length that does not add up, an index out of range, a number that is
 not finite, a file over `_LIMIT`) makes the whole file ignored. The keys hold the paragraph's
 text, widths, settings and the styles' fingerprints (size and font content hashes), never a
 path or a date; the issue's path only chooses which file holds its paragraphs.
