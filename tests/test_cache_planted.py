@@ -1189,3 +1189,22 @@ def test_planted_page_streams_do_not_change_the_pdf(cache_dir):
     seals = {k: d for k, _, d in head["entries"]}
     write(lambda k, s: seals[keys[(keys.index(k) + 1) % len(keys)]])  # ours, moved
     assert render(comp, "archive") == cold
+
+
+def test_a_subset_planted_without_the_key_is_not_used(cache_dir):
+    """A subset entry of the right shape for the glyphs asked for (another program: the
+    subset of other glyphs), sealed by someone else: a miss; under the user's key, moved
+    from another entry: a miss too."""
+    from typeset.render.fontprogram import Subset, SubsetCache
+
+    cache = SubsetCache()
+    ours = Subset(b"the program of glyphs 1, 2, 3", 4, None)
+    other = Subset(b"the program of glyphs 7, 8, 9", 4, None)
+    cache.put("a" * 64, ours)
+    assert cache.get("a" * 64, [1, 2, 3]) == ours
+    with _someone_else():
+        cache.put("a" * 64, other)
+    assert cache.get("a" * 64, [1, 2, 3]) is None
+    cache.put("b" * 64, other)
+    Path(cache._path("a" * 64)).write_bytes(Path(cache._path("b" * 64)).read_bytes())
+    assert cache.get("b" * 64, [7, 8, 9]) == other and cache.get("a" * 64, [1, 2, 3]) is None
