@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from typeset import fsutil
 from typeset.text import fonts as F
 from typeset.text import parcache as P
 
@@ -123,14 +124,14 @@ def test_header_values_of_the_wrong_type_are_refused(record):
                      ("n_high", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
         h = json.dumps({**header, key: bad}).encode()
         rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-        assert F._decode_record(ident, rec + hashlib.sha256(rec).digest()) is None, key
+        assert F._decode_record(ident, rec + fsutil.seal_of("faces", ident, rec)) is None, key
     h = json.dumps(header).encode()                       # the same, rebuilt: accepted
     rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-    assert F._decode_record(ident, rec + hashlib.sha256(rec).digest()) is not None
+    assert F._decode_record(ident, rec + fsutil.seal_of("faces", ident, rec)) is not None
 
 
 def test_cmap_entries_out_of_range_are_refused(record):
-    """A face record whose checksum holds but whose cmap table names a glyph past the glyph
+    """A face record whose seal holds but whose cmap table names a glyph past the glyph
     count, or lists a code point of the BMP among those above it, is refused."""
     ident, _, data = record
     hlen = int.from_bytes(data[13:17], "little")
@@ -141,7 +142,7 @@ def test_cmap_entries_out_of_range_are_refused(record):
 
     def sealed(b):
         rec = head + b
-        return rec + hashlib.sha256(rec).digest()
+        return rec + fsutil.seal_of("faces", ident, rec)
     assert F._decode_record(ident, sealed(body)) is not None
     at = 2 * ord("中")                                   # 中's entry: glyph id + 1
     assert F._decode_record(ident, sealed(body[:at] + (g + 1).to_bytes(2, "little")

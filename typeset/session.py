@@ -95,7 +95,8 @@ class Session:
     `manifest`: the issue's YAML; `output`: the PDF to write (default as `typeset build`:
     out/<issue folder>.pdf); `layout`, `variant`, `pdfx`: as the build command's options;
     `report`: make the typographic report on every rebuild (`result.report`); `use_cache`:
-    read and write the caches on disk (False: a session of its own in memory only)."""
+    read and write the caches on disk (False: a session of its own in memory only: no cache
+    file is read or written and no cache key made while it rebuilds, `fsutil.caches_off`)."""
 
     def __init__(self, manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  layout: str | None = None, variant: str = "print", pdfx: str = "x4",
@@ -148,7 +149,12 @@ class Session:
             since[0] = now
 
         try:
-            result = self._rebuild(lap)
+            if self.use_cache:
+                result = self._rebuild(lap)
+            else:                     # no cache on disk read or written, no key made
+                from typeset.fsutil import caches_off
+                with caches_off():
+                    result = self._rebuild(lap)
         except TypesetError as err:
             return RebuildResult(False, None, articles_read=list(self._read_now),
                                  seconds=time.perf_counter() - start, timings=timings,

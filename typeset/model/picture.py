@@ -190,7 +190,7 @@ def _read_header(sha256: str) -> tuple | None:
             return None
     if (h["format"] not in FORMATS or not 0 < h["width"] <= 1 << 20
             or not 0 < h["height"] <= 1 << 20 or not 0 < len(h["mode"]) <= 16
-            or not 1 <= h["orientation"] <= 8):
+            or not h["mode"].isascii() or not 1 <= h["orientation"] <= 8):
         return None
     header = h["format"], h["width"], h["height"], h["mode"], h["icc"], h["orientation"]
     if h["seal"] != _seal(sha256, header):

@@ -52,18 +52,21 @@ def glyph_orders(order: dict) -> dict:
 
 def missing_subsets(order: dict) -> list[tuple["EmbeddedFont", list[int], list[int], str]]:
     """(font, glyph ids, codes, subset key) of each subset drawing will ask for that is not
-    in the subset cache (by the look of it: a file of its name)."""
+    in the subset cache (by the look of it: a file of its name, and a key of ours to read it
+    with)."""
     import os
 
+    from typeset.fsutil import cache_key
     from typeset.render.fontprogram import SubsetCache, subset_key
     out = []
     caches: dict = {}
+    keyed = cache_key()[1]
     for font, (codes, gids) in glyph_orders(order).items():
         key = subset_key(font.face_data, gids, codes)
         cache = font.cache
         if cache == "auto":
             cache = caches.get("auto") or caches.setdefault("auto", SubsetCache())
-        if cache is not None and os.path.isfile(cache._path(key)):
+        if cache is not None and keyed and os.path.isfile(cache._path(key)):
             continue
         out.append((font, gids, codes, key))
     return out

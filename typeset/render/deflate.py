@@ -4,13 +4,17 @@ Every build of an issue embeds the same few large streams — the font subsets (
 each) and the output intent's ICC profile (~230 KB) — and compressing them with zlib is ~40
 ms of a warm build. `deflate(data)` returns exactly `zlib.compress(data)` (the default level,
 as ReportLab's FlateDecode filter writes it), remembered in this process and on disk under
-$TYPESET_CACHE (`deflated/<xx>/<key>.z`).
+$TYPESET_CACHE (`deflated/<xx>/<key>.z`: magic, the zlib stream, its seal).
 
-The key is the SHA-256 of the data with the zlib version and level, so the bytes are the
-ones compressing would give on this machine. A cache file is never trusted: it is
-decompressed and the result must hash to the key, or it is ignored and the data compressed
-again (a planted, truncated or foreign file cannot change a PDF). Small streams are
-compressed directly: for them the cache would cost more than it saves.
+The key is the SHA-256 of the data with the zlib version and level. That a stream inflates
+to the data proves nothing about its bytes (another level, or bytes after the stream's end,
+inflate alike and would go into the PDF as they are), and checking that it is what zlib
+gives is compressing again, the work the cache saves. So the file is sealed with the user's
+cache key (fsutil.sealed: an HMAC-SHA256 of the stream under its key, in place of a
+checksum): only a stream this user's own build compressed is used; a planted, truncated,
+foreign or moved file is ignored and the data compressed again, so the PDF is the same
+bytes. Without a key of ours (someone else's cache folder) nothing is read or written here.
+Small streams are compressed directly: for them the cache would cost more than it saves.
 """
 from __future__ import annotations
 
@@ -18,11 +22,11 @@ import hashlib
 import os
 import zlib
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.fsutil import cache_dir, read_cache, sealed, unseal, write_cache
 
 #: streams shorter than this are compressed directly (zlib is ~50 MB/s: 64 KB is ~1 ms)
 MIN_CACHED = 64 << 10
-_MAGIC = b"typeset-deflated/1\n"
+_MAGIC = b"typeset-deflated/2\n"   # + the zlib stream + its seal (fsutil.sealed)
 _LIMIT = 64 << 20                # no font program or profile comes near this
 _memo: dict[str, bytes] = {}     # cache file -> compressed data (this process)
 
@@ -42,18 +46,13 @@ def deflate(data: bytes) -> bytes:
     if got is not None:
         return got
     raw = read_cache(path, _LIMIT)
-    if raw is not None and raw.startswith(_MAGIC):
-        got = raw[len(_MAGIC):]
-        try:
-            ok = hashlib.sha256(zlib.decompress(got)).digest() == digest
-        except zlib.error:
-            ok = False
-        if not ok:
-            got = None
+    if (raw is not None and raw.startswith(_MAGIC) and len(raw) > len(_MAGIC) + 32
+            and unseal("deflated", key, raw)):
+        got = raw[len(_MAGIC):-32]
     else:
-        got = None
-    if got is None:
         got = zlib.compress(data)
-        write_cache(path, _MAGIC + got)
+        blob = sealed("deflated", key, _MAGIC + got)
+        if blob is not None:
+            write_cache(path, blob)
     _memo[path] = got
     return got

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import read_cache, write_cache
+from typeset.fsutil import SEAL_SIZE, read_cache, sealed, unseal, write_cache
 from typeset.text import sfnt
 from typeset.text.fonts import FontFace, cache_dir
 
@@ -97,19 +97,24 @@ class SubsetCache:
 
     File `subsets/<xx>/<key>.bin`, binary, read as data (never executed):
 
-        b"typeset-subset\\n"     magic (15 bytes)
+        b"typeset-subset/2\\n"   magic
         u32 LE                   length of the header
         header                   ASCII JSON: glyph count, the CID->GID map (null for CFF)
                                  and the program's length
         program                  the font program as embedded
-        SHA-256                  of everything above (32 bytes): header and program alike
+        seal                     HMAC-SHA256 of everything above and the key, with the
+                                 user's cache key (fsutil.sealed; 32 bytes)
 
     Read through fsutil.read_cache (a regular file, never through a link, at most `LIMIT`
-    bytes) and checked against what it stands for (`get(key, gids)`): the glyph count and
-    map a subset of exactly `gids` has (CFF: one glyph per code plus .notdef; TrueType: a
-    GID for every code, inside the program). Anything else is ignored and rebuilt."""
+    bytes). A program cannot be checked against the face without subsetting it again (the
+    work the cache saves), so the file is sealed with the user's cache key, bound to its key:
+    only a subset this user's own build made for this very key is used; a planted, damaged
+    or moved file is ignored and rebuilt, and nothing is read or written without a key of
+    ours. It is also checked against what it stands for (`get(key, gids)`): the glyph count
+    and map a subset of exactly `gids` has (CFF: one glyph per code plus .notdef; TrueType:
+    a GID for every code, inside the program)."""
 
-    MAGIC = b"typeset-subset\n"
+    MAGIC = b"typeset-subset/2\n"
     LIMIT = 256 << 20         # a subset of a whole CJK face is ~20 MB; a larger file is unread
 
     def __init__(self, directory: str | os.PathLike | None = None):
@@ -123,19 +128,20 @@ class SubsetCache:
         data = read_cache(self._path(key), self.LIMIT)
         if data is None:
             return None
-        sub = self.decode(data)
+        sub = self.decode(data, key)
         if sub is None or (gids is not None and not subset_matches(sub, gids)):
             return None
         return sub
 
     @classmethod
-    def decode(cls, data: bytes) -> Subset | None:
-        """The subset in a cache file's bytes, or None if anything is not as written."""
+    def decode(cls, data: bytes, key: str) -> Subset | None:
+        """The subset in a cache file's bytes, or None if anything is not as written (its
+        seal under `key` first)."""
         n = len(cls.MAGIC)
-        body, digest = data[:-32], data[-32:]
-        if (len(data) < n + 4 + 32 or not data.startswith(cls.MAGIC)
-                or hashlib.sha256(body).digest() != digest):
+        if (len(data) < n + 4 + SEAL_SIZE or not data.startswith(cls.MAGIC)
+                or not unseal("subsets", key, data)):
             return None
+        body = data[:-SEAL_SIZE]
         hlen = int.from_bytes(body[n:n + 4], "little")
         if hlen > 1 << 24 or n + 4 + hlen > len(body):
             return None
@@ -156,15 +162,18 @@ class SubsetCache:
         return Subset(program, count, tuple(c2g) if c2g is not None else None)
 
     @classmethod
-    def encode(cls, sub: Subset) -> bytes:
+    def encode(cls, sub: Subset, key: str) -> bytes | None:
+        """A cache file's bytes for `sub` under `key`, sealed; None without a key of ours."""
         header = json.dumps({"glyphs": sub.num_glyphs, "program": len(sub.program),
                              "cid_to_gid": list(sub.cid_to_gid) if sub.cid_to_gid else None},
                             sort_keys=True, separators=(",", ":")).encode("ascii")
-        data = cls.MAGIC + len(header).to_bytes(4, "little") + header + sub.program
-        return data + hashlib.sha256(data).digest()
+        return sealed("subsets", key,
+                      cls.MAGIC + len(header).to_bytes(4, "little") + header + sub.program)
 
     def put(self, key: str, sub: Subset) -> None:
-        write_cache(self._path(key), self.encode(sub))
+        data = self.encode(sub, key)
+        if data is not None:
+            write_cache(self._path(key), data)
 
 
 def subset_matches(sub: Subset, gids: list[int]) -> bool:
@@ -176,8 +185,8 @@ def subset_matches(sub: Subset, gids: list[int]) -> bool:
     if sub.cid_to_gid is None:
         return sub.num_glyphs == len(gids) + 1
     c2g = sub.cid_to_gid
-    return (len(c2g) == len(gids) + 1 and c2g[0] == 0
-            and all(0 <= g < sub.num_glyphs for g in c2g))
+    return (len(c2g) == len(gids) + 1 and c2g[0] == 0 and sub.num_glyphs <= 0xFFFF
+            and all(0 <= g < sub.num_glyphs for g in c2g))      # (a TrueType font: u16 GIDs)
 
 
 #: what scanning each CFF face's glyphs found, by face, kept for its next subset in this

@@ -12,26 +12,28 @@ file a cold build writes (tested).
 rebuilds); `PageStreams.on_disk(name)` also reads and writes one file per issue and variant
 under $TYPESET_CACHE (`pages/<name>.bin`), holding the streams the last build used:
 
-    b"typeset-pages/1\\n"  u32 LE header length  header (ASCII JSON: {"code": …,
-    "entries": [[key, length, sha256], …]})  the streams, one after another
+    b"typeset-pages/2\\n"  u32 LE header length  header (ASCII JSON: {"code": …,
+    "entries": [[key, length, seal], …]})  the streams, one after another
 
-Each stream read from the file must have its recorded length and SHA-256 and decompress
-(zlib) or it is not used; a file that does not parse is ignored and rewritten. Like every
-typeset cache it holds data only (no pickle) and keys come from content, never paths or
-dates (the issue's path only names the file). Unlike the deflate and picture caches, a
-stream cannot be checked against its key without drawing the page again, which is what the
-cache saves: as for font subsets, the checks above catch damage, not a planted file.
+A stream cannot be checked against its key without drawing the page again, which is what the
+cache saves, and a checksum only proves it whole: so each stream is sealed, bound to its
+page's key, with the user's cache key (fsutil.seal_of: an HMAC-SHA256 in place of the
+checksum, checked when the stream is first asked for; the seal says it inflates too). A
+stream whose length or seal is wrong is not used (drawn again); a file that does not parse is
+ignored and rewritten; without a key of ours the file is neither read nor written. Like every
+typeset cache it holds data only (no pickle) and keys come from content, never paths or dates
+(the issue's path only names the file).
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
-import zlib
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.fsutil import cache_dir, cache_key, read_cache, seal_of, write_cache
 
-_MAGIC = b"typeset-pages/1\n"
+_MAGIC = b"typeset-pages/2\n"
 _LIMIT = 1 << 30                  # a 3,300-page issue's streams are ~15 MB
 
 
@@ -105,6 +107,8 @@ class PageStreams:
 
     # -- the file -----------------------------------------------------------------------------
     def _load(self) -> None:
+        if not cache_key()[1]:
+            return                        # no key of ours: nothing here could be trusted
         data = read_cache(self.path, _LIMIT)
         if data is None or not data.startswith(_MAGIC):
             return
@@ -135,28 +139,21 @@ class PageStreams:
             return None
         pos, length, digest = where
         got = self._blob[pos:pos + length]
-        if hashlib.sha256(got).hexdigest() != digest or not _inflates(got):
+        seal = seal_of("pages", key, got)
+        if seal is None or not hmac.compare_digest(seal.hex(), digest):
             return None
         return got
 
     def save(self) -> None:
         """Write the streams this build used, if they differ from the file's."""
-        if self.path is None:
-            return
+        if self.path is None or not cache_key()[1]:
+            return                        # (no key of ours: no later build could use it)
         held = set(self._index) if self._index is not None else self._file_keys
         if held is not None and self.misses == 0 and held == set(self.used):
             return
-        entries = [[k, len(v), hashlib.sha256(v).hexdigest()] for k, v in self.used.items()]
+        entries = [[k, len(v), seal_of("pages", k, v).hex()] for k, v in self.used.items()]
         header = json.dumps({"code": self.code, "entries": entries},
                             separators=(",", ":")).encode("ascii")
         write_cache(self.path, b"".join([_MAGIC, len(header).to_bytes(4, "little"), header,
                                          *self.used.values()]))
 
-
-def _inflates(data: bytes) -> bool:
-    """The stream decompresses (page streams are FlateDecode: rl.PAGE_FILTERS)."""
-    try:
-        zlib.decompress(data)
-    except (zlib.error, TypeError):
-        return False
-    return True

@@ -38,13 +38,17 @@ file is a plain binary layout, parsed defensively:
     metrics, ink, counts)  body: the cmap's Basic Multilingual Plane as a table of 65,536
     entries (u16 LE: glyph id + 1, 0 for a code point not mapped), the code points above it
     (u32 LE) and their glyph ids (u32 LE), advances (u16 LE)
-    SHA-256 of everything before it (32 bytes)
+    the seal of everything before it (32 bytes: HMAC-SHA256 with the user's cache key and
+    the font's identity, fsutil.sealed; format 6 had a SHA-256 here)
 
 The table is what the face looks characters up in (`_Cmap`), taken as it is read: a warm
 build makes no dict of the ~45k code points of a CJK face (~6 ms a face, format 5 did).
 
-Anything that does not check out (the checksum, magic, lengths, types, ranges, the font
-hash) makes the entry ignored and rebuilt. Nothing in it is executed (no pickle or
+Anything that does not check out (the seal, magic, lengths, types, ranges — numbers finite,
+ink edges within 16 em —, the font hash) makes the entry ignored and rebuilt. The seal is
+what stands for the dash's ink edges (only its outline gives them, and drawing it needs
+fontTools): a record planted without the user's key is never read; without a key of ours
+none is read or written. Nothing in it is executed (no pickle or
 marshal). A record that reads as whole is still only what the cache says: it is checked
 against the font file itself (`text/facecheck.py`; names, metrics and glyph count when the
 face is made, each character's glyph and advance when the face is first asked about it,
@@ -55,6 +59,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import os
 import re
 import stat
@@ -69,13 +74,13 @@ from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
 from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
-from typeset.fsutil import what_is
+from typeset.fsutil import SEAL_SIZE, sealed, unseal, what_is
 from typeset.model.chars import is_invisible
 from typeset.text import sfnt
 from typeset.text.cff import CFF
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 
-_CACHE_FORMAT = 6            # bump when the cached record changes
+_CACHE_FORMAT = 7            # bump when the cached record changes
 _CACHE_MAGIC = b"typeset-face\n"
 _CACHE_LIMIT = 64 << 20      # no face record comes near this; a larger file is not read
 _FONT_SUFFIXES = (".otf", ".ttf")
@@ -752,6 +757,7 @@ def _le(data: bytes, code: str) -> bytes:
     return a.tobytes()
 
 
+_INK_EMS = 16                # an ink edge further than this many em from the origin: refused
 _BMP_BYTES = 2 * 0x10000     # the cmap table of the Basic Multilingual Plane (u16 each)
 _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per_em": int,
                  "ascent": (int, float), "descent": (int, float), "cap_height": (int, float),
@@ -759,7 +765,8 @@ _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per
                  "is_fixed_pitch": bool, "num_glyphs": int}
 
 
-def _encode_record(identity: str, rec: dict) -> bytes:
+def _encode_record(identity: str, rec: dict) -> bytes | None:
+    """A face cache file's bytes, sealed (fsutil.sealed); None without a key of ours."""
     rec = _with_table(rec)
     bmp, high_cps, high_gids, adv = (_le(rec["cmap_bmp"], "H"), _le(rec["cmap_high_cps"], "I"),
                                      _le(rec["cmap_high_gids"], "I"), _le(rec["advances"], "H"))
@@ -769,18 +776,18 @@ def _encode_record(identity: str, rec: dict) -> bytes:
                   ink={ch: list(v) for ch, v in rec["ink"].items()},
                   n_high=len(high_cps) // 4, n_advances=len(adv) // 2)
     h = json.dumps(header, ensure_ascii=True, sort_keys=True).encode("ascii")
-    data = _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-    return data + hashlib.sha256(data).digest()
+    return sealed("faces", identity, _CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body)
 
 
 def _decode_record(identity: str, data: bytes) -> dict | None:
-    """The record in a face cache file, or None if anything about it is not as written."""
-    def num(v) -> bool:
-        return isinstance(v, (int, float)) and not isinstance(v, bool)
+    """The record in a face cache file, or None if anything about it is not as written (its
+    seal under this user's cache key first)."""
+    def num(v) -> bool:                 # (NaN and Infinity are floats to JSON: refused)
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
     try:
-        data, digest = data[:-32], data[-32:]
-        if not data.startswith(_CACHE_MAGIC) or hashlib.sha256(data).digest() != digest:
+        if not data.startswith(_CACHE_MAGIC) or not unseal("faces", identity, data):
             return None
+        data = data[:-SEAL_SIZE]
         at = len(_CACHE_MAGIC)
         hlen = int.from_bytes(data[at:at + 4], "little")
         if hlen > 1 << 20 or at + 4 + hlen > len(data):
@@ -801,7 +808,9 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
                 or not (isinstance(bbox, list) and len(bbox) == 4 and all(map(num, bbox)))
                 or not isinstance(ink, dict)
                 or not all(isinstance(c, str) and len(c) == 1 and isinstance(v, list)
-                           and len(v) == 2 and all(map(num, v)) for c, v in ink.items())
+                           and len(v) == 2 and all(map(num, v))
+                           and -_INK_EMS * header["units_per_em"] <= v[0] <= v[1]
+                           <= _INK_EMS * header["units_per_em"] for c, v in ink.items())
                 or len(body) != _BMP_BYTES + 8 * n + 2 * g):
             return None
         bmp = _le(body[:_BMP_BYTES], "H")
@@ -833,7 +842,9 @@ def _load_cached(identity: str) -> dict | None:
 
 
 def _store_cached(identity: str, rec: dict) -> None:
-    write_cache(_cache_path(identity), _encode_record(identity, rec))
+    data = _encode_record(identity, rec)
+    if data is not None:
+        write_cache(_cache_path(identity), data)
 
 
 class FontLibrary:

@@ -23,13 +23,17 @@ able to run code), all numbers little-endian:
     (u32)
     every glyph's x (f64), then every glyph's width (f64)
     the lines' characters, one line after another (UTF-8)
-    SHA-256 of everything before it (32 bytes)
+    the seal of everything before it (32 bytes: an HMAC-SHA256 with the user's cache key,
+    fsutil.sealed; format 3 had a SHA-256 here)
 
 "words" holds the word boundaries of the headings that wrapped (text/words.py), keyed by
 the segmenter's name and version and the text: a warm build does not load the segmenter.
 "seal" is an HMAC of the boundaries and of which entries have no lines, with the user's cache
 key (fsutil.cache_seal): neither can be checked against its source without redoing the work,
-so a file without the seal has both ignored (`_seal`).
+so a file without the seal has both ignored (`_seal`). The whole file is sealed too (the
+trailer): a file not sealed with this user's key (planted, copied without its key, damaged)
+is ignored whole, and without a key of ours none is read or written; the header's seal is
+kept inside it.
 
 Floats are stored as IEEE doubles, so a warm build sets the same lines as a cold one (an
 entry holding a number that is not a float, or anything else the format cannot hold
@@ -40,7 +44,7 @@ number, and the glyphs are made by the tuple constructor a block of lines at a t
 piece (`_encode_parts`), never joined in memory. The sample's 1,573 lines (30k glyphs) are
 read and their shape checked in ~14 ms of CPU, where the JSON of format 2 took ~31 ms to read and `lines_match` another ~11 at use
 (the half of the check left for use, `_read_entry_matches`, ~4 ms). Anything not of this shape
-(the checksum, a count, a length that does not add up, an index out of range, a number that is
+(the seal, a count, a length that does not add up, an index out of range, a number that is
 not finite, a file over `_LIMIT`) makes the whole file ignored. The keys hold the paragraph's
 text, widths, settings and the styles' fingerprints (size and font content hashes), never a
 path or a date; the issue's path only chooses which file holds its paragraphs.
@@ -70,7 +74,8 @@ from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from pathlib import Path
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.fsutil import (SEAL_SIZE, cache_dir, read_cache, seal_of, sealed, unseal,
+                             write_cache)
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
@@ -78,7 +83,7 @@ from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
 _CH, _STYLE, _X = attrgetter("ch"), attrgetter("style"), attrgetter("x")
 _new_tuple = tuple.__new__
 
-FORMAT = "typeset-paragraphs/3"
+FORMAT = "typeset-paragraphs/4"
 _MAGIC = b"typeset-paragraphs\n"
 _LIMIT = 256 << 20          # a larger file is not read (an issue's lines are a few MB)
 
@@ -247,10 +252,11 @@ class ParagraphCache:
             return
         self._dirty = False
         parts = _encode_parts(self.new, self.new_words)
-        if parts is not None:
+        seal = None if parts is None else seal_of("paragraphs", "", *parts)
+        if seal is not None:            # (None: no key of ours, nothing a later build trusts)
             # written piece by piece: the file is never joined in memory (a 3,668-page
             # issue's is ~60 MB, and was joined, then copied to add its digest)
-            write_cache(self.path, _write_parts(parts))
+            write_cache(self.path, _write_parts(parts, seal))
 
 
 _EPS = 1e-6
@@ -397,13 +403,13 @@ def _le(a: array):
 
 
 def _encode(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]) -> bytes | None:
-    """The file's bytes for these entries and word boundaries (None: nothing worth keeping,
-    a number that is not finite)."""
+    """The file's bytes for these entries and word boundaries, sealed (None: nothing worth
+    keeping, a number that is not finite, no key of ours); `save` writes the same bytes
+    piece by piece."""
     parts = _encode_parts(entries, words)
     if parts is None:
         return None
-    data = b"".join(parts)
-    return data + hashlib.sha256(data).digest()
+    return sealed("paragraphs", "", b"".join(parts))
 
 
 def _encode_parts(entries: dict[str, list[Line]], words: dict[str, tuple[int, ...]]
@@ -448,14 +454,12 @@ def _encode_parts(entries: dict[str, list[Line]], words: dict[str, tuple[int, ..
             _le(floats), _le(rstyles), _le(rlens), _le(xs), _le(ws), text]
 
 
-def _write_parts(parts: list):
-    """A function writing `parts` and then their SHA-256 into a file (fsutil.write_cache)."""
+def _write_parts(parts: list, seal: bytes):
+    """A function writing `parts` and then their seal into a file (fsutil.write_cache)."""
     def fill(f) -> None:
-        h = hashlib.sha256()
         for part in parts:
-            h.update(part)
             f.write(part)
-        f.write(h.digest())
+        f.write(seal)
     return fill
 
 
@@ -481,8 +485,8 @@ def _decode(data: bytes):
     file's bytes; None if anything about the file is not as `_encode` writes it. An entry
     whose lines fail `_shape_ok` is left out (broken afresh)."""
     try:
-        body, digest = memoryview(data)[:-32], data[-32:]     # (the file is never copied)
-        if not data.startswith(_MAGIC) or hashlib.sha256(body).digest() != digest:
+        body = memoryview(data)[:-SEAL_SIZE]                # (the file is never copied)
+        if not data.startswith(_MAGIC) or not unseal("paragraphs", "", data):
             return None
         at = len(_MAGIC)
         hlen = int.from_bytes(body[at:at + 4], "little")

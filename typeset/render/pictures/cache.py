@@ -3,20 +3,29 @@ unchanged picture again.
 
 File `$TYPESET_CACHE/pictures/<xx>/<key>.pic`, binary, read as data and checked (no pickle):
 
-    b"typeset-picture\\n"          magic (16 bytes)
+    b"typeset-picture/2\n"        magic
     u32 LE                          length of the header
     header                          ASCII JSON: width, height, space, filter, decode_inverted,
-                                    predictor, how, ink, data and profile lengths, and the
-                                    SHA-256 of data + profile
+                                    predictor, how, ink, data and profile lengths
     data, profile                   the image stream as embedded, the ICC profile (or nothing)
+    seal                            HMAC-SHA256 of everything before it and the key, with the
+                                    user's cache key (fsutil.sealed; 32 bytes)
 
 The key is the SHA-256 of everything that decides the bytes: the picture file's SHA-256, the
 target (receiver, rendering intent, black-point compensation, ink limit, JPEG quality), the
 pixel size, the SHA-256 of both output-intent profiles, the versions of Pillow, LittleCMS,
-libjpeg and zlib, and a digest of this package's code. Anything planted, truncated, of another
-version or failing its checksum is ignored (and rebuilt): the PDF is the same bytes with the
-cache cold, warm or deleted. An entry is also checked against the request (`fits`): the
-pixel size asked for, a colour space the receiver takes, an ink within its limit.
+libjpeg and zlib, and a digest of this package's code. An entry cannot be checked against the
+picture it stands for without converting the picture again (the work the cache saves): a
+checksum only proves it whole, and any other picture of the same size and colour space would
+pass. So the file is sealed with the user's cache key, bound to its key: only a picture this
+user's own build prepared for this very key is used. Anything planted (without the key),
+truncated, moved to another key, of another version or failing its seal is ignored (and
+rebuilt): the PDF is the same bytes with the cache cold, warm or deleted. An entry is also
+checked against the request (`fits`): the pixel size asked for, a colour space the receiver
+takes, an ink within its limit. Without a key of ours nothing is read or written here.
+
+`dump` and `load` are the entry's bytes without the seal (also how a forked child hands a
+prepared picture back, render/aside.py).
 """
 from __future__ import annotations
 
@@ -26,17 +35,16 @@ import json
 import struct
 from pathlib import Path
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.fsutil import SEAL_SIZE, cache_dir, read_cache, sealed, unseal, write_cache
 from typeset.render.pictures.spec import Prepared
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
 
-MAGIC = b"typeset-picture\n"
+MAGIC = b"typeset-picture/2\n"
 FORMAT = 1
 LIMIT = 1 << 30                      # a cache file larger than 1 GiB is not read
 _HEADER_MAX = 1 << 16
 _FIELDS = {"width": int, "height": int, "space": str, "filter": str, "decode_inverted": bool,
-           "predictor": bool, "how": str, "ink": (float, type(None)), "data": int, "icc": int,
-           "sha256": str}
+           "predictor": bool, "how": str, "ink": (float, type(None)), "data": int, "icc": int}
 
 
 @functools.lru_cache(maxsize=1)
@@ -87,19 +95,20 @@ def dump(p: Prepared) -> bytes:
     icc = p.icc or b""
     header = {"width": p.width, "height": p.height, "space": p.space, "filter": p.filter,
               "decode_inverted": p.decode_inverted, "predictor": p.predictor, "how": p.how,
-              "ink": p.ink, "data": len(p.data), "icc": len(icc),
-              "sha256": hashlib.sha256(p.data + icc).hexdigest()}
+              "ink": p.ink, "data": len(p.data), "icc": len(icc)}
     raw = json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii")
     return MAGIC + struct.pack("<I", len(raw)) + raw + p.data + icc
 
 
-def load(blob: bytes) -> Prepared | None:
-    """The Prepared picture in a cache file, or None if anything about it is wrong."""
+def load(blob: bytes, trailer: int = 0) -> Prepared | None:
+    """The Prepared picture in an entry's bytes (`dump`; followed by `trailer` bytes not
+    its own: a cache file's seal), or None if anything about it is wrong."""
     n = len(MAGIC)
+    end = len(blob) - trailer
     if len(blob) < n + 4 or blob[:n] != MAGIC:
         return None
     (hlen,) = struct.unpack("<I", blob[n:n + 4])
-    if hlen > _HEADER_MAX or n + 4 + hlen > len(blob):
+    if hlen > _HEADER_MAX or n + 4 + hlen > end:
         return None
     try:
         h = json.loads(blob[n + 4:n + 4 + hlen].decode("ascii"))
@@ -112,15 +121,14 @@ def load(blob: bytes) -> Prepared | None:
         if not isinstance(v, tp) or (tp is int and isinstance(v, bool)):
             return None
     start = n + 4 + hlen
-    body = memoryview(blob)[start:]          # (no copy: a picture is megabytes)
+    body = memoryview(blob)[start:end]       # (no copy: a picture is megabytes)
     if (h["space"] not in (GRAY, RGB, ICC_RGB, CMYK) or h["filter"] not in ("DCTDecode",
                                                                               "FlateDecode")
             or not (0 < h["width"] <= 1 << 20 and 0 < h["height"] <= 1 << 20)
             or h["data"] < 1 or h["icc"] < 0 or h["data"] + h["icc"] != len(body)
-            or hashlib.sha256(body).hexdigest() != h["sha256"]
             or (h["space"] == ICC_RGB) != (h["icc"] > 0)):
         return None
-    data, icc = blob[start:start + h["data"]], blob[start + h["data"]:]
+    data, icc = blob[start:start + h["data"]], blob[start + h["data"]:end]
     return Prepared(h["width"], h["height"], h["space"], h["filter"], data,
                     decode_inverted=h["decode_inverted"], predictor=h["predictor"],
                     icc=icc or None, how=h["how"], ink=h["ink"])
@@ -145,11 +153,14 @@ def get(key: str, size: tuple[int, int] | None = None, target=None) -> Prepared 
     """The cached picture for `key`, if there is one that `fits` the request (when `size`
     and `target` are given)."""
     blob = read_cache(path_for(key), LIMIT)
-    p = load(blob) if blob is not None else None
+    p = (load(blob, SEAL_SIZE) if blob is not None and unseal("pictures", key, blob)
+         else None)
     if p is not None and size is not None and target is not None and not fits(p, size, target):
         return None
     return p
 
 
 def put(key: str, p: Prepared) -> bool:
-    return write_cache(path_for(key), dump(p))
+    """Store `p` under `key`, sealed (nothing is written without a key of ours)."""
+    blob = sealed("pictures", key, dump(p))
+    return blob is not None and write_cache(path_for(key), blob)

@@ -125,7 +125,9 @@ class Pictures:
         """The pictures among `sources` that `get` would have to prepare (one source per key,
         in order; not in the cache by the look of it: no file of its name). Stops before the
         first picture that cannot be probed: `get` meets that error in its turn."""
+        from typeset.fsutil import cache_key
         out, seen = [], set(self._by_key)
+        cached = self.use_cache and cache_key()[1]      # (no key of ours: nothing is read)
         for source in sources:
             try:
                 k = self.key(source)
@@ -134,7 +136,7 @@ class Pictures:
             if k in seen:
                 continue
             seen.add(k)
-            if not (self.use_cache and cache.path_for(k).is_file()):
+            if not (cached and cache.path_for(k).is_file()):
                 out.append(source)
         return out
 
