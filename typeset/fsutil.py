@@ -225,7 +225,7 @@ def write_cache(path: Path | str, data: bytes | Callable[[BinaryIO], None]) -> b
 _KEY_NAME = "key"            # $TYPESET_CACHE/key: this user's key for sealing (`cache_seal`)
 _keys: dict[str, tuple[bytes, bool]] = {}     # cache folder -> (key, whether it is the file's)
 SEAL_SIZE = 32               # bytes of a sealed cache file's trailer (`sealed`)
-_KEY_WAIT = 0.5              # seconds to wait for a key another process is writing
+_KEY_WAIT = 2.0              # seconds to wait for a key another process is putting in place
 _KEY_STALE = 5.0             # a key candidate unfinished for this long was left by a crash
 
 
@@ -363,11 +363,13 @@ def _put_key(folder: Path, path: Path, seen: tuple | None) -> bool:
     Every process that saw the same state uses the same candidate name, made exclusively
     (a hard link of a finished temporary file; where the file system has no hard links, an
     O_EXCL create written in place), so only one candidate exists for that state: whoever
-    made it or finds it renames it over the key, and the others' renames find it gone. A
-    process that made a fresh candidate after that state was already replaced sees the key
-    changed and removes it, so a usable key is never replaced. Each process then reads the
-    key again and uses what the file holds: all agree on one key. (A candidate of someone
-    else's, or one left unfinished by a crash, is not used.)"""
+    made it renames it over the key; the others wait until it is gone. Only a candidate's
+    maker moves it: had a waiter renamed the candidate it found, it could have moved one made
+    afresh by a late process after the first was already in place, replacing a key some
+    processes had read. A process that made a fresh candidate after that state was already
+    replaced sees the key changed and removes it, so a usable key is never replaced. Each
+    process then reads the key again and uses what the file holds: all agree on one key. (A
+    candidate of someone else's is not used; one left by a crash is removed once stale.)"""
     import hashlib
     import time
     tag = "none" if seen is None else hashlib.sha256(repr(seen).encode()).hexdigest()[:16]
@@ -379,28 +381,24 @@ def _put_key(folder: Path, path: Path, seen: tuple | None) -> bool:
     made = _new_candidate(folder, cand)
     if made is None:
         return False
-    if not made:                             # another process's: wait until it is whole
+    if not made:                             # another process's: only its maker moves it
         until = time.monotonic() + _KEY_WAIT
         while True:
-            state, _ = _read_key(cand)
-            if state in ("good", "missing"):
-                break
-            if state == "foreign":
+            if _read_key(cand)[0] == "foreign":
                 return False
             st = _lstat_quiet(cand)
-            if st is not None and time.time() - st.st_mtime > _KEY_STALE:
-                with contextlib.suppress(OSError):    # left unfinished by a crash
+            if st is None:                   # put in place (or not needed): read the key
+                return True
+            if time.time() - st.st_mtime > _KEY_STALE:
+                with contextlib.suppress(OSError):    # left by a crash
                     os.unlink(cand)
                 return True
             if time.monotonic() > until:
                 return False
             time.sleep(0.005)
-        if state == "missing":               # put in place meanwhile: read the key
-            return True
     if _identity(_lstat_quiet(path)) != seen:
-        if made:                             # the key changed meanwhile: not needed
-            with contextlib.suppress(OSError):
-                os.unlink(cand)
+        with contextlib.suppress(OSError):   # the key changed meanwhile: not needed
+            os.unlink(cand)
         return True
     try:
         os.replace(cand, path)
