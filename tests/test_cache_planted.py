@@ -1,5 +1,5 @@
 """Planted cache entries never change the output (issue 13, wave 6). Every cache file is
-sealed with the user's cache key now (fsutil.sealed), so an entry planted by anyone without
+sealed with the user's cache key now (cacheseal.sealed), so an entry planted by anyone without
 the key is a miss; the checks against each entry's source stay, and are tested here with
 entries planted UNDER the user's key (as a cache shipped with its key, or a bug, could hold:
 right shape, valid seal, not what their source says). The first four tests are the
@@ -35,7 +35,7 @@ def cache_dir(tmp_path, monkeypatch):
 def _rewrite_parcache(path, header=None, body=None) -> None:
     """A paragraph cache file rewritten with its header/body changed, sealed with the user's
     key (the seal of the boundaries and empty entries inside the header left as it was)."""
-    from typeset import fsutil
+    from typeset import cacheseal
     from typeset.text import parcache
 
     data = path.read_bytes()[:-32]
@@ -49,7 +49,7 @@ def _rewrite_parcache(path, header=None, body=None) -> None:
         rest = body(head, rest)
     h = json.dumps(head).encode("ascii")
     out = parcache._MAGIC + len(h).to_bytes(4, "little") + h + rest
-    path.write_bytes(fsutil.sealed("paragraphs", "", out))
+    path.write_bytes(cacheseal.sealed("paragraphs", "", out))
 
 
 # -- the four reproductions ---------------------------------------------------------------------
@@ -395,7 +395,7 @@ def test_word_boundaries_and_empty_entries_need_the_seal(cache_dir):
     """The paragraph file is read only under the seal of this user's key: a file sealed with
     another key is ignored whole. Under our key, its boundaries and empty entries are still
     read only if the header's own seal of them holds."""
-    from typeset import fsutil
+    from typeset import cacheseal
     from typeset.text import parcache
 
     compose(SAMPLE)
@@ -410,32 +410,32 @@ def test_word_boundaries_and_empty_entries_need_the_seal(cache_dir):
     assert words2 == {} and not any(k in entries2 for k in empty)
     assert len(entries2) == len(entries) - len(empty)
     key.write_bytes(os.urandom(32))                 # another key (the file's is not ours now)
-    fsutil._keys.clear()
+    cacheseal._keys.clear()
     try:
         assert parcache._decode(path.read_bytes()) is None
     finally:
-        fsutil._keys.clear()
+        cacheseal._keys.clear()
 
 
 def test_a_key_open_to_others_is_replaced_not_used(cache_dir):
     """A key file of ours that others may read is never used (its seals could be forged):
     it is replaced by a new key, 0600, which the next process uses too."""
-    from typeset import fsutil
+    from typeset import cacheseal
 
     cache_dir.mkdir()
     key = cache_dir / "key"
     key.write_bytes(bytes(32))
     key.chmod(0o644)
-    fsutil._keys.clear()
+    cacheseal._keys.clear()
     try:
-        a = fsutil.cache_seal(b"x")
-        fsutil._keys.clear()
-        assert fsutil.cache_seal(b"x") == a         # the new key, in the next process too
+        a = cacheseal.cache_seal(b"x")
+        cacheseal._keys.clear()
+        assert cacheseal.cache_seal(b"x") == a         # the new key, in the next process too
         import hmac
         assert a != hmac.new(bytes(32), b"x", "sha256").hexdigest()
         assert key.read_bytes() != bytes(32) and key.stat().st_mode & 0o777 == 0o600
     finally:
-        fsutil._keys.clear()
+        cacheseal._keys.clear()
 
 
 def test_cached_words_must_cut_around_marks():
@@ -487,15 +487,15 @@ def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
 @contextlib.contextmanager
 def _someone_else():
     """Cache files written inside this block are sealed with a key other than the user's."""
-    from typeset import fsutil
-    saved = dict(fsutil._keys)
-    fsutil._keys.clear()
-    fsutil._keys[os.fspath(fsutil.cache_dir())] = (os.urandom(32), True)
+    from typeset import cacheseal, fsutil
+    saved = dict(cacheseal._keys)
+    cacheseal._keys.clear()
+    cacheseal._keys[os.fspath(fsutil.cache_dir())] = (os.urandom(32), True)
     try:
         yield
     finally:
-        fsutil._keys.clear()
-        fsutil._keys.update(saved)
+        cacheseal._keys.clear()
+        cacheseal._keys.update(saved)
 
 
 def _child(code: str, cache: Path, timeout: int = 300) -> str:
@@ -527,7 +527,7 @@ def test_a_planted_picture_entry_does_not_print_another_picture(cache_dir, tmp_p
     Why it matters: a shared or copied cache folder (a team's NFS cache, a cache shipped with
     a CI image, anyone who can write to ~/.cache/typeset) can swap what a journal prints: a
     photograph replaced in an issue sent to the printer, with no trace in the sources, the
-    provenance or `typeset check`. The seal this round added for headers (fsutil.cache_seal)
+    provenance or `typeset check`. The seal this round added for headers (cacheseal.cache_seal)
     is not applied to the prepared pictures. Nor is the stream checked to be a picture at
     all: entries rewritten with 7 bytes of 0xFF, with FlateDecode relabelled DCTDecode (and
     back), a CMYK stream labelled DeviceGray, the predictor or the Decode array flipped, are
@@ -759,17 +759,17 @@ def test_a_session_without_cache_neither_reads_nor_writes_the_caches(tmp_path):
 
 def _seal_twice(monkeypatch) -> tuple[str, str]:
     """The seal of the same bytes in two processes (the memo of keys emptied between)."""
-    from typeset import fsutil
-    monkeypatch.setattr(fsutil, "_keys", {})
-    first = fsutil.cache_seal(b"words")
-    monkeypatch.setattr(fsutil, "_keys", {})
-    return first, fsutil.cache_seal(b"words")
+    from typeset import cacheseal
+    monkeypatch.setattr(cacheseal, "_keys", {})
+    first = cacheseal.cache_seal(b"words")
+    monkeypatch.setattr(cacheseal, "_keys", {})
+    return first, cacheseal.cache_seal(b"words")
 
 
 @pytest.mark.parametrize("state", ["open to others (0644)", "empty", "31 bytes",
                                    "another user's (a shared folder)"])
 def test_a_broken_key_of_our_own_is_replaced(cache_dir, monkeypatch, state):
-    """What happens: `fsutil._cache_key` uses $TYPESET_CACHE/key only if it is 32 bytes,
+    """What happens: `cacheseal._cache_key` uses $TYPESET_CACHE/key only if it is 32 bytes,
     ours, and closed to others; otherwise it `break`s out and returns a random key for this
     process, and the file stays as it is. Every later process does the same, so nothing
     sealed (word boundaries, "cannot be set so" entries, picture headers) is ever trusted
@@ -996,7 +996,7 @@ def test_held_an_odd_key_never_changes_the_seal_users_or_blocks(cache_dir, monke
     PDF is byte-identical to the cold build; likewise a cache on a full tmpfs, a read-only
     mount of a warm cache (still fast: the key is read), a key owned by another user, and
     $TYPESET_CACHE set to /dev/null, /proc/self, /sys/kernel or a regular file."""
-    from typeset import fsutil
+    from typeset import cacheseal
     cache_dir.mkdir(parents=True)
     key = cache_dir / "key"
     if state == "a folder":
@@ -1007,8 +1007,8 @@ def test_held_an_odd_key_never_changes_the_seal_users_or_blocks(cache_dir, monke
         key.symlink_to("real")
     elif state == "a FIFO":
         os.mkfifo(key, 0o600)
-    monkeypatch.setattr(fsutil, "_keys", {})
-    seal = fsutil.cache_seal(b"x")
+    monkeypatch.setattr(cacheseal, "_keys", {})
+    seal = cacheseal.cache_seal(b"x")
     assert len(seal) == 64 and int(seal, 16) >= 0
     if state == "absent":
         first, second = _seal_twice(monkeypatch)
@@ -1018,7 +1018,7 @@ def test_held_an_odd_key_never_changes_the_seal_users_or_blocks(cache_dir, monke
 def test_held_concurrent_first_builds_agree_on_one_key(cache_dir):
     """Four processes making the key at once (the link is atomic; a loser reads the winner's
     key): all seal alike and the key is 32 bytes, 0600."""
-    code = ("from typeset import fsutil\nprint(fsutil.cache_seal(b'x'))\n")
+    code = ("from typeset import cacheseal\nprint(cacheseal.cache_seal(b'x'))\n")
     env = dict(os.environ, TYPESET_CACHE=str(cache_dir))
     procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, text=True) for _ in range(4)]
@@ -1032,14 +1032,14 @@ def test_held_concurrent_first_builds_agree_on_one_key(cache_dir):
 # -- the key, made and replaced: every process ends with one key ---------------------------------
 
 _KEY_CHILD = ("import os, sys, time\n"
-              "from typeset import fsutil\n"
+              "from typeset import cacheseal\n"
               "if sys.argv[1] == 'nolink':\n"
               "    def no_link(*a, **k):\n"
               "        raise PermissionError(1, 'Operation not permitted')\n"
               "    os.link = no_link\n"
               "while time.time() < float(sys.argv[2]):\n"
               "    time.sleep(0.001)\n"
-              "print(fsutil.cache_seal(b'x'))\n")
+              "print(cacheseal.cache_seal(b'x'))\n")
 
 
 @pytest.mark.parametrize("links", ["link", "nolink"])
@@ -1073,19 +1073,19 @@ def test_a_key_being_written_without_hard_links_is_waited_for_not_replaced(cache
     """Without hard links a candidate is written in place: another process finding it short
     waits for it (never takes a half-written key), and one left unfinished by a crash is
     made again once it is old."""
-    from typeset import fsutil
+    from typeset import cacheseal
     cache_dir.mkdir()
     cand = cache_dir / ".typeset-key-none.tmp"
     cand.write_bytes(b"half")
     cand.chmod(0o600)
-    monkeypatch.setattr(fsutil, "_KEY_WAIT", 0.05)
-    monkeypatch.setattr(fsutil, "_keys", {})
-    key, ours = fsutil.cache_key()
+    monkeypatch.setattr(cacheseal, "_KEY_WAIT", 0.05)
+    monkeypatch.setattr(cacheseal, "_keys", {})
+    key, ours = cacheseal.cache_key()
     assert not ours and not (cache_dir / "key").exists()      # young: waited for, not used
     old = os.stat(cand).st_mtime - 60
     os.utime(cand, (old, old))                                  # left by a crash
-    monkeypatch.setattr(fsutil, "_keys", {})
-    key, ours = fsutil.cache_key()
+    monkeypatch.setattr(cacheseal, "_keys", {})
+    key, ours = cacheseal.cache_key()
     assert ours and (cache_dir / "key").read_bytes() == key and not cand.exists()
 
 
@@ -1094,15 +1094,15 @@ def test_a_key_being_written_without_hard_links_is_waited_for_not_replaced(cache
 def test_another_users_key_is_neither_used_nor_replaced(cache_dir, monkeypatch):
     """A shared folder (or root's key left by a sudo build): `key` is someone else's and
     stays as it is; the user's key is key-<uid> beside it."""
-    from typeset import fsutil
+    from typeset import cacheseal
     cache_dir.mkdir()
     key = cache_dir / "key"
     theirs = os.urandom(32)
     key.write_bytes(theirs)
     key.chmod(0o600)
     os.chown(key, 65534, 65534)
-    monkeypatch.setattr(fsutil, "_keys", {})
-    mine, ours = fsutil.cache_key()
+    monkeypatch.setattr(cacheseal, "_keys", {})
+    mine, ours = cacheseal.cache_key()
     assert ours and mine != theirs and key.read_bytes() == theirs
     assert key.stat().st_uid == 65534
     assert (cache_dir / f"key-{os.getuid()}").read_bytes() == mine
@@ -1114,16 +1114,16 @@ def test_a_cache_copied_without_its_key_is_cold_and_prints_the_same(tmp_path, mo
     the copied ones."""
     import shutil
 
-    from typeset import fsutil
+    from typeset import cacheseal
     from typeset.text import words
 
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "a"))
-    monkeypatch.setattr(fsutil, "_keys", {})
+    monkeypatch.setattr(cacheseal, "_keys", {})
     plain = dump_pages(compose(SAMPLE).pages)
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     (tmp_path / "b" / "key").unlink()
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "b"))
-    monkeypatch.setattr(fsutil, "_keys", {})
+    monkeypatch.setattr(cacheseal, "_keys", {})
     words._memo.clear()
     segmented = []
     real = words.boundaries
@@ -1180,9 +1180,9 @@ def test_planted_page_streams_do_not_change_the_pdf(cache_dir):
         h = json.dumps({"code": head["code"], "entries": entries}).encode("ascii")
         path.write_bytes(pagestreams._MAGIC + len(h).to_bytes(4, "little") + h
                          + b"".join(moved))
-    from typeset import fsutil
+    from typeset import cacheseal
     with _someone_else():
-        write(lambda k, s: fsutil.seal_of("pages", k, s).hex())
+        write(lambda k, s: cacheseal.seal_of("pages", k, s).hex())
     assert render(comp, "archive") == cold
     write(lambda k, s: hashlib.sha256(s).hexdigest())             # a bare checksum
     assert render(comp, "archive") == cold

@@ -8,7 +8,6 @@ check the PDF is unchanged); here the decoders are also fed random damage direct
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from typeset import fsutil
+from typeset import cacheseal
 from typeset.text import fonts as F
 from typeset.text import parcache as P
 
@@ -124,10 +123,10 @@ def test_header_values_of_the_wrong_type_are_refused(record):
                      ("n_high", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
         h = json.dumps({**header, key: bad}).encode()
         rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-        assert F._decode_record(ident, rec + fsutil.seal_of("faces", ident, rec)) is None, key
+        assert F._decode_record(ident, rec + cacheseal.seal_of("faces", ident, rec)) is None, key
     h = json.dumps(header).encode()                       # the same, rebuilt: accepted
     rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-    assert F._decode_record(ident, rec + fsutil.seal_of("faces", ident, rec)) is not None
+    assert F._decode_record(ident, rec + cacheseal.seal_of("faces", ident, rec)) is not None
 
 
 def test_cmap_entries_out_of_range_are_refused(record):
@@ -142,7 +141,7 @@ def test_cmap_entries_out_of_range_are_refused(record):
 
     def sealed(b):
         rec = head + b
-        return rec + fsutil.seal_of("faces", ident, rec)
+        return rec + cacheseal.seal_of("faces", ident, rec)
     assert F._decode_record(ident, sealed(body)) is not None
     at = 2 * ord("中")                                   # 中's entry: glyph id + 1
     assert F._decode_record(ident, sealed(body[:at] + (g + 1).to_bytes(2, "little")

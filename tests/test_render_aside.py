@@ -272,7 +272,7 @@ def test_a_head_start_ended_early_leaves_the_cache_whole(monkeypatch, tmp_path, 
             if f.is_file() and "pictures" in f.relative_to(tmp_path / "c").parts:
                 assert cache.get(f.stem) is not None      # whole, and sealed
             elif f.is_file() and f.relative_to(tmp_path / "c") == Path("key"):
-                assert len(f.read_bytes()) == 32      # the cache key (fsutil.cache_seal), whole
+                assert len(f.read_bytes()) == 32      # the cache key (cacheseal.cache_seal), whole
             elif f.is_file():                # the picture headers cache (model/picture.py)
                 assert f.relative_to(tmp_path / "c").parts[0] == "headers"
                 assert json.loads(f.read_bytes())["width"] == 1200

@@ -199,11 +199,11 @@ def _read_header(sha256: str) -> tuple | None:
 
 
 def _seal(sha256: str, header: tuple) -> str:
-    """The entry's seal (fsutil.cache_seal, this user's cache key): what the picture's own
+    """The entry's seal (cacheseal.cache_seal, this user's cache key): what the picture's own
     bytes are not checked for here (its profile, its EXIF orientation; every value of a TIFF
     or of a JPEG or PNG this reader does not walk) is trusted only from an entry its user
     wrote."""
-    from typeset.fsutil import cache_seal
+    from typeset.cacheseal import cache_seal
     return cache_seal(sha256.encode("ascii"), repr(header).encode("ascii"))
 
 

@@ -56,7 +56,7 @@ def missing_subsets(order: dict) -> list[tuple["EmbeddedFont", list[int], list[i
     with)."""
     import os
 
-    from typeset.fsutil import cache_key
+    from typeset.cacheseal import cache_key
     from typeset.render.fontprogram import SubsetCache, subset_key
     out = []
     caches: dict = {}

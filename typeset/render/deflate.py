@@ -10,7 +10,7 @@ The key is the SHA-256 of the data with the zlib version and level. That a strea
 to the data proves nothing about its bytes (another level, or bytes after the stream's end,
 inflate alike and would go into the PDF as they are), and checking that it is what zlib
 gives is compressing again, the work the cache saves. So the file is sealed with the user's
-cache key (fsutil.sealed: an HMAC-SHA256 of the stream under its key, in place of a
+cache key (cacheseal.sealed: an HMAC-SHA256 of the stream under its key, in place of a
 checksum): only a stream this user's own build compressed is used; a planted, truncated,
 foreign or moved file is ignored and the data compressed again, so the PDF is the same
 bytes. Without a key of ours (someone else's cache folder) nothing is read or written here.
@@ -22,11 +22,12 @@ import hashlib
 import os
 import zlib
 
-from typeset.fsutil import cache_dir, read_cache, sealed, unseal, write_cache
+from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cacheseal import sealed, unseal
 
 #: streams shorter than this are compressed directly (zlib is ~50 MB/s: 64 KB is ~1 ms)
 MIN_CACHED = 64 << 10
-_MAGIC = b"typeset-deflated/2\n"   # + the zlib stream + its seal (fsutil.sealed)
+_MAGIC = b"typeset-deflated/2\n"   # + the zlib stream + its seal (cacheseal.sealed)
 _LIMIT = 64 << 20                # no font program or profile comes near this
 _memo: dict[str, bytes] = {}     # cache file -> compressed data (this process)
 

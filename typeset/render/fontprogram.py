@@ -36,7 +36,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import SEAL_SIZE, read_cache, sealed, unseal, write_cache
+from typeset.fsutil import read_cache, write_cache
+from typeset.cacheseal import SEAL_SIZE, sealed, unseal
 from typeset.text import sfnt
 from typeset.text.fonts import FontFace, cache_dir
 
@@ -103,7 +104,7 @@ class SubsetCache:
                                  and the program's length
         program                  the font program as embedded
         seal                     HMAC-SHA256 of everything above and the key, with the
-                                 user's cache key (fsutil.sealed; 32 bytes)
+                                 user's cache key (cacheseal.sealed; 32 bytes)
 
     Read through fsutil.read_cache (a regular file, never through a link, at most `LIMIT`
     bytes). A program cannot be checked against the face without subsetting it again (the

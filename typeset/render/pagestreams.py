@@ -17,7 +17,7 @@ under $TYPESET_CACHE (`pages/<name>.bin`), holding the streams the last build us
 
 A stream cannot be checked against its key without drawing the page again, which is what the
 cache saves, and a checksum only proves it whole: so each stream is sealed, bound to its
-page's key, with the user's cache key (fsutil.seal_of: an HMAC-SHA256 in place of the
+page's key, with the user's cache key (cacheseal.seal_of: an HMAC-SHA256 in place of the
 checksum, checked when the stream is first asked for; the seal says it inflates too). A
 stream whose length or seal is wrong is not used (drawn again); a file that does not parse is
 ignored and rewritten; without a key of ours the file is neither read nor written. Like every
@@ -31,7 +31,8 @@ import hmac
 import json
 import os
 
-from typeset.fsutil import cache_dir, cache_key, read_cache, seal_of, write_cache
+from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cacheseal import cache_key, seal_of
 
 _MAGIC = b"typeset-pages/2\n"
 _LIMIT = 1 << 30                  # a 3,300-page issue's streams are ~15 MB

@@ -39,7 +39,7 @@ file is a plain binary layout, parsed defensively:
     entries (u16 LE: glyph id + 1, 0 for a code point not mapped), the code points above it
     (u32 LE) and their glyph ids (u32 LE), advances (u16 LE)
     the seal of everything before it (32 bytes: HMAC-SHA256 with the user's cache key and
-    the font's identity, fsutil.sealed; format 6 had a SHA-256 here)
+    the font's identity, cacheseal.sealed; format 6 had a SHA-256 here)
 
 The table is what the face looks characters up in (`_Cmap`), taken as it is read: a warm
 build makes no dict of the ~45k code points of a CJK face (~6 ms a face, format 5 did).
@@ -73,8 +73,9 @@ from operator import mul, sub
 from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
-from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported)
-from typeset.fsutil import SEAL_SIZE, sealed, unseal, what_is
+from typeset.fsutil import cache_dir, read_cache, write_cache  # noqa: F401  (cache_dir re-exported
+from typeset.fsutil import what_is
+from typeset.cacheseal import SEAL_SIZE, sealed, unseal
 from typeset.model.chars import is_invisible
 from typeset.text import sfnt
 from typeset.text.cff import CFF
@@ -766,7 +767,7 @@ _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per
 
 
 def _encode_record(identity: str, rec: dict) -> bytes | None:
-    """A face cache file's bytes, sealed (fsutil.sealed); None without a key of ours."""
+    """A face cache file's bytes, sealed (cacheseal.sealed); None without a key of ours."""
     rec = _with_table(rec)
     bmp, high_cps, high_gids, adv = (_le(rec["cmap_bmp"], "H"), _le(rec["cmap_high_cps"], "I"),
                                      _le(rec["cmap_high_gids"], "I"), _le(rec["advances"], "H"))

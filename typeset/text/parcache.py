@@ -24,12 +24,12 @@ able to run code), all numbers little-endian:
     every glyph's x (f64), then every glyph's width (f64)
     the lines' characters, one line after another (UTF-8)
     the seal of everything before it (32 bytes: an HMAC-SHA256 with the user's cache key,
-    fsutil.sealed; format 3 had a SHA-256 here)
+    cacheseal.sealed; format 3 had a SHA-256 here)
 
 "words" holds the word boundaries of the headings that wrapped (text/words.py), keyed by
 the segmenter's name and version and the text: a warm build does not load the segmenter.
 "seal" is an HMAC of the boundaries and of which entries have no lines, with the user's cache
-key (fsutil.cache_seal): neither can be checked against its source without redoing the work,
+key (cacheseal.cache_seal): neither can be checked against its source without redoing the work,
 so a file without the seal has both ignored (`_seal`). The whole file is sealed too (the
 trailer): a file not sealed with this user's key (planted, copied without its key, damaged)
 is ignored whole, and without a key of ours none is read or written; the header's seal is
@@ -74,8 +74,8 @@ from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from pathlib import Path
 
-from typeset.fsutil import (SEAL_SIZE, cache_dir, read_cache, seal_of, sealed, unseal,
-                             write_cache)
+from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cacheseal import SEAL_SIZE, seal_of, sealed, unseal
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
@@ -467,9 +467,9 @@ def _seal(words: dict, empty: list[str]) -> str:
     """The seal of what no cheap check can prove against its source: the word boundaries
     (only the segmenter knows them: loading it is ~0.25 s) and which entries have no lines
     (a make-up target that cannot be set so: only the search proves it). Made with this
-    user's cache key (fsutil.cache_seal): a file planted or edited by anyone without it has
+    user's cache key (cacheseal.cache_seal): a file planted or edited by anyone without it has
     its boundaries and its empty entries ignored."""
-    from typeset.fsutil import cache_seal
+    from typeset.cacheseal import cache_seal
     return cache_seal(json.dumps(words, ensure_ascii=True, separators=(",", ":")).encode(),
                       "\n".join(empty).encode("ascii"))
 

@@ -9,7 +9,7 @@ File `$TYPESET_CACHE/pictures/<xx>/<key>.pic`, binary, read as data and checked 
                                     predictor, how, ink, data and profile lengths
     data, profile                   the image stream as embedded, the ICC profile (or nothing)
     seal                            HMAC-SHA256 of everything before it and the key, with the
-                                    user's cache key (fsutil.sealed; 32 bytes)
+                                    user's cache key (cacheseal.sealed; 32 bytes)
 
 The key is the SHA-256 of everything that decides the bytes: the picture file's SHA-256, the
 target (receiver, rendering intent, black-point compensation, ink limit, JPEG quality), the
@@ -35,7 +35,8 @@ import json
 import struct
 from pathlib import Path
 
-from typeset.fsutil import SEAL_SIZE, cache_dir, read_cache, sealed, unseal, write_cache
+from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cacheseal import SEAL_SIZE, sealed, unseal
 from typeset.render.pictures.spec import Prepared
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
 

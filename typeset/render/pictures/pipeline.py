@@ -125,7 +125,7 @@ class Pictures:
         """The pictures among `sources` that `get` would have to prepare (one source per key,
         in order; not in the cache by the look of it: no file of its name). Stops before the
         first picture that cannot be probed: `get` meets that error in its turn."""
-        from typeset.fsutil import cache_key
+        from typeset.cacheseal import cache_key
         out, seen = [], set(self._by_key)
         cached = self.use_cache and cache_key()[1]      # (no key of ours: nothing is read)
         for source in sources:
