@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLE
+from tests.test_parcache import rewrite_file
 from typeset.build import compose
 from typeset.render.debug import dump_pages
 
@@ -30,26 +31,6 @@ from typeset.render.debug import dump_pages
 def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
     return tmp_path / "cache"
-
-
-def _rewrite_parcache(path, header=None, body=None) -> None:
-    """A paragraph cache file rewritten with its header/body changed, sealed with the user's
-    key (the seal of the boundaries and empty entries inside the header left as it was)."""
-    from typeset import cacheseal
-    from typeset.text import parcache
-
-    data = path.read_bytes()[:-32]
-    at = len(parcache._MAGIC)
-    hlen = int.from_bytes(data[at:at + 4], "little")
-    head = json.loads(data[at + 4:at + 4 + hlen])
-    rest = data[at + 4 + hlen:]
-    if header is not None:
-        head = header(head)
-    if body is not None:
-        rest = body(head, rest)
-    h = json.dumps(head).encode("ascii")
-    out = parcache._MAGIC + len(h).to_bytes(4, "little") + h + rest
-    path.write_bytes(cacheseal.sealed("paragraphs", "", out))
 
 
 # -- the four reproductions ---------------------------------------------------------------------
@@ -63,7 +44,7 @@ def test_planted_word_boundaries_do_not_change_or_break_the_issue(cache_dir):
     compose(SAMPLE)
     (path,) = (cache_dir / "paragraphs").glob("*.lines")
     assert parcache._decode(path.read_bytes())[1]           # the file holds boundaries
-    _rewrite_parcache(path, header=lambda h: {**h, "words": {k: [1] for k in h["words"]}})
+    rewrite_file(path, header=lambda h: {**h, "words": {k: [1] for k in h["words"]}})
     words._memo.clear()
     assert dump_pages(compose(SAMPLE).pages) == plain
 
@@ -79,7 +60,7 @@ def test_planted_empty_entries_do_not_change_the_pages(cache_dir):
 
     def empty(head):
         return {**head, "lines": 0, "runs": 0, "glyphs": 0, "text": 0}
-    _rewrite_parcache(path, header=empty, body=lambda head, rest: bytes(4 * len(head["keys"])))
+    rewrite_file(path, header=empty, body=lambda head, rest: bytes(4 * len(head["keys"])))
     assert parcache._decode(path.read_bytes()) is not None    # a file of the right shape
     assert dump_pages(compose(SAMPLE).pages) == plain
 
@@ -405,7 +386,7 @@ def test_word_boundaries_and_empty_entries_need_the_seal(cache_dir):
     assert words and empty                          # the sample has both
     key = cache_dir / "key"
     assert key.stat().st_mode & 0o777 == 0o600
-    _rewrite_parcache(path, header=lambda h: {**h, "seal": "0" * 64})
+    rewrite_file(path, header=lambda h: {**h, "seal": "0" * 64})
     entries2, words2 = parcache._decode(path.read_bytes())
     assert words2 == {} and not any(k in entries2 for k in empty)
     assert len(entries2) == len(entries) - len(empty)

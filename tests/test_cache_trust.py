@@ -183,7 +183,7 @@ def test_paragraph_cache_round_trips_exactly_and_refuses_damage(tmp_path, monkey
     text_at = xs_at + 16 * glyphs
 
     def body(at, new):
-        return lambda b: b[:at] + new + b[at + len(new):]
+        return lambda head, b: b[:at] + new + b[at + len(new):]
     damaged = {
         "truncated": lambda: cache.path.write_bytes(good[: len(good) // 2]),
         "a bit flipped": lambda: cache.path.write_bytes(good[:60] + bytes([good[60] ^ 4])

@@ -10,14 +10,16 @@ from typeset.render.debug import dump_pages
 
 def rewrite_file(path, header=None, body=None) -> None:
     """Rewrite a paragraph cache file (text/parcache.py's format) with its header (a dict)
-    and/or body (bytes) changed by these functions, under a checksum that holds: what the
+    and/or body (bytes) changed by these functions (`body(header, rest)`), sealed with the key
+    of the cache folder the file is in (as that cache's own builds seal it): what the
     reader's other checks must catch."""
-    import hashlib
     import json
+    import os
 
+    from typeset import cacheseal
     from typeset.text import parcache
 
-    data = path.read_bytes()[:-32]
+    data = path.read_bytes()[:-cacheseal.SEAL_SIZE]
     at = len(parcache._MAGIC)
     hlen = int.from_bytes(data[at:at + 4], "little")
     head = json.loads(data[at + 4:at + 4 + hlen])
@@ -25,10 +27,20 @@ def rewrite_file(path, header=None, body=None) -> None:
     if header is not None:
         head = header(head)
     if body is not None:
-        rest = body(rest)
+        rest = body(head, rest)
     h = json.dumps(head).encode("ascii")
     out = parcache._MAGIC + len(h).to_bytes(4, "little") + h + rest
-    path.write_bytes(out + hashlib.sha256(out).digest())
+    was = os.environ.get("TYPESET_CACHE")
+    os.environ["TYPESET_CACHE"] = os.fspath(path.parent.parent)   # <cache>/paragraphs/<file>
+    try:
+        sealed = cacheseal.sealed("paragraphs", "", out)
+    finally:
+        if was is None:
+            del os.environ["TYPESET_CACHE"]
+        else:
+            os.environ["TYPESET_CACHE"] = was
+    assert sealed is not None, "a key of the cache's own"
+    path.write_bytes(sealed)
 
 
 @pytest.fixture

@@ -406,6 +406,26 @@ def test_objects_see_the_file_being_collected():
         doc.save()                                       # a document is saved once
 
 
+_PLACEHOLDER = b"00000000-0000-0000-0000-000000000000"
+
+
+def _pictures_doc(pages: int, size: int) -> rl.Document:
+    """A document of `pages` pages, each a grey picture of `size` random (incompressible)
+    bytes, with Info and an XMP packet holding the identifier's placeholder."""
+    import os
+
+    doc = _doc()
+    doc.set_info([("Title", "t")])
+    doc.set_metadata(b"<x:xmpmeta>uuid:" + _PLACEHOLDER + b"</x:xmpmeta>")
+    for i in range(pages):
+        doc.begin_page((200.0, 200.0), None, None)
+        name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
+                         components=1, filter="FlateDecode", data=os.urandom(size))
+        doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
+        doc.end_page()
+    return doc
+
+
 @pytest.mark.parametrize("content_id", [False, True])
 def test_save_holds_the_file_about_twice_at_most(content_id):
     """Saving makes the file's bytes once and joins them once: while it runs, memory grows by
@@ -413,26 +433,16 @@ def test_save_holds_the_file_about_twice_at_most(content_id):
     written to a buffer, copied out, copied to patch the identifier and copied again, four to
     five times the file)."""
     import gc
-    import os
     import tracemalloc
 
     gc.collect()
     tracemalloc.start()          # before the document is made: its objects count
     try:
-        doc = _doc()
-        placeholder = b"00000000-0000-0000-0000-000000000000"
-        doc.set_info([("Title", "t")])
-        doc.set_metadata(b"<x:xmpmeta>uuid:" + placeholder + b"</x:xmpmeta>")
-        for i in range(4):
-            doc.begin_page((200.0, 200.0), None, None)
-            name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
-                             components=1, filter="FlateDecode", data=os.urandom(1 << 20))
-            doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
-            doc.end_page()
+        doc = _pictures_doc(4, 1 << 20)
         before = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
         data = doc.save(content_id=content_id,
-                        metadata_id=placeholder if content_id else None)
+                        metadata_id=_PLACEHOLDER if content_id else None)
         peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()
@@ -530,26 +540,16 @@ def test_a_file_written_as_it_is_formatted_is_never_held_whole(tmp_path):
     object (ReportLab formats an object's bytes and joins them into its indirect object),
     not by the file (`save()` holds it about twice, above)."""
     import gc
-    import os
     import tracemalloc
 
     gc.collect()
     tracemalloc.start()
     try:
-        doc = _doc()
-        placeholder = b"00000000-0000-0000-0000-000000000000"
-        doc.set_info([("Title", "t")])
-        doc.set_metadata(b"<x:xmpmeta>uuid:" + placeholder + b"</x:xmpmeta>")
-        for i in range(8):
-            doc.begin_page((200.0, 200.0), None, None)
-            name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
-                             components=1, filter="FlateDecode", data=os.urandom(1 << 19))
-            doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
-            doc.end_page()
+        doc = _pictures_doc(8, 1 << 19)
         before = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
         with open(tmp_path / "out.pdf", "w+b", buffering=0) as f:
-            doc.save(content_id=True, metadata_id=placeholder, sink=f)
+            doc.save(content_id=True, metadata_id=_PLACEHOLDER, sink=f)
         peak = tracemalloc.get_traced_memory()[1] - before
     finally:
         tracemalloc.stop()

@@ -236,7 +236,7 @@ def test_paragraph_cache_cannot_change_the_printed_text(tmp_path, warm):
     for f in (cache / "paragraphs").glob("*.lines"):
         # the lines' characters, edited in place (as many UTF-8 bytes), under a good checksum
         found = f.read_bytes().count("正文第一段".encode())
-        rewrite_file(f, body=lambda b: b.replace("正文第一段".encode(), "反文第二段".encode()))
+        rewrite_file(f, body=lambda head, b: b.replace("正文第一段".encode(), "反文第二段".encode()))
         patched += found
     assert patched
     rc, out, _ = child("build", m, "-o", tmp_path / "2.pdf", cwd=tmp_path, cache=cache)
