@@ -162,8 +162,8 @@ def run_fault(case, tmp_path, monkeypatch, capsys, warm_cache, *, chinese: bool 
             bogus.write_text("not a folder")
             monkeypatch.setenv("TYPESET_CACHE", str(bogus))
         elif what == "limit":
-            import typeset.archive
-            monkeypatch.setattr(typeset.archive, "CATALOGUE_LIMIT", arg)
+            import typeset.archive.catalogue
+            monkeypatch.setattr(typeset.archive.catalogue, "CATALOGUE_LIMIT", arg)
         elif what == "chdir":
             monkeypatch.chdir(tmp_path)
         elif what == "long_issue_dir":
