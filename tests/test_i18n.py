@@ -185,13 +185,19 @@ def test_every_bad_input_is_told_in_chinese(case, tmp_path, capsys, monkeypatch)
 
 
 from tests.test_trust_faults import CASES as FAULTS  # noqa: E402
-from tests.test_trust_faults import run_fault, warm_cache  # noqa: E402,F401
+from tests.test_trust_faults import make_warm_cache, run_fault  # noqa: E402
 
 FAILING_FAULTS = [c for c in FAULTS if c["exit"] != 0]
 
 
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory):
+    """A cache warmed by one clean build of the fixture, and that build's PDF."""
+    return make_warm_cache(tmp_path_factory)
+
+
 @pytest.mark.parametrize("case", FAILING_FAULTS, ids=[c["id"] for c in FAILING_FAULTS])
-def test_every_fault_is_told_in_chinese(case, tmp_path, monkeypatch, capsys, warm_cache):  # noqa: F811
+def test_every_fault_is_told_in_chinese(case, tmp_path, monkeypatch, capsys, warm_cache):
     text = run_fault(case, tmp_path, monkeypatch, capsys, warm_cache, chinese=True)
     assert HAN.search(text), text
     if "--debug" in case["args"]:            # Python's traceback is printed as it is

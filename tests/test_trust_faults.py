@@ -34,6 +34,11 @@ def test_the_table_is_large_enough_and_ids_are_unique():
 @pytest.fixture(scope="module")
 def warm_cache(tmp_path_factory):
     """A cache warmed by one clean build of the fixture, and that build's PDF."""
+    return make_warm_cache(tmp_path_factory)
+
+
+def make_warm_cache(tmp_path_factory):
+    """`warm_cache`'s work (test_i18n's fixture of the same name does it too)."""
     cache = tmp_path_factory.mktemp("warm-cache")
     out = tmp_path_factory.mktemp("reference") / "reference.pdf"
     with pytest.MonkeyPatch.context() as mp:

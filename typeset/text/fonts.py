@@ -514,9 +514,9 @@ def _chinese_forms(font) -> dict[str, str]:
             continue
         for li in fr.Feature.LookupListIndex:
             lookup = gsub.LookupList.Lookup[li]
-            for sub in lookup.SubTable:
-                sub = getattr(sub, "ExtSubTable", sub)
-                mapping = getattr(sub, "mapping", None)   # single substitution (type 1)
+            for table in lookup.SubTable:
+                table = getattr(table, "ExtSubTable", table)
+                mapping = getattr(table, "mapping", None)   # single substitution (type 1)
                 if mapping:
                     out.update(mapping)
     return out
