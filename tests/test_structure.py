@@ -75,7 +75,7 @@ def test_each_library_has_its_rooms():
     assert importers("typeset.render.pdfimport") == {"typeset.build", "typeset.render.writer"}
     assert importers("typeset.render.pdfscan") == {"typeset.render.preflight",
                                                    "typeset.render.pdfimport"}
-    assert importers("fontTools") <= {"typeset.text.fonts", "typeset.render.fontprogram",
+    assert importers("fontTools") <= {"typeset.text.fontread", "typeset.render.fontprogram",
                                       "typeset.render.cffsubset"}
     assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build
     # Pillow: reading a picture's header (model/picture.py) and the picture pipeline's
