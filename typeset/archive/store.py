@@ -1,9 +1,6 @@
 """Storing an issue: the checks before anything is written, then the steps of one run under
 the lock (the sources bag, the pending note, the new bytes, the revision kept, the catalogue:
-the commit point), undone if the run stops before the commit.
-
-Storing an issue twice is refused; `revise=True` keeps the stored file as the next numbered
-revision and stores the new one under the issue's name."""
+the commit point), undone if the run stops before the commit."""
 from __future__ import annotations
 
 import contextlib
