@@ -164,13 +164,6 @@ def confined(root: Path, rel: object) -> Path:
     return full
 
 
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
 def _read_limited(path: Path, limit: int, what: str) -> bytes:
     """The bytes of one of the archive's own files: a regular file (not a link) under `limit`."""
     try:

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from typeset.archive.catalogue import read_catalogue
 from typeset.archive.folder import (PENDING, SOURCES_SUFFIX, _HEX64, Outside, _file_sha256,
-                                    _read_limited, _regular, confined)
+                                    _read_limited, confined)
 from typeset.errors import TypesetError
-from typeset.fsutil import TEMP_PREFIX, TEMP_SUFFIX, fsync_dir
+from typeset.fsutil import TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, is_regular
 
 _NOTE_LIMIT = 64 << 10
 
@@ -163,15 +163,15 @@ def _recover(to: Path, fail_after: str | None = None) -> str | None:
         done = f"an interrupted run storing {plan.target} was undone"
         if plan.revision_file is None:
             # a first store: the new file, if it got its name, was never catalogued
-            if (plan.target not in listed and _regular(target)
+            if (plan.target not in listed and is_regular(target)
                     and _file_sha256(target) == plan.sha256):
                 target.unlink()
                 _step("undo-file", fail_after)
         else:
             kept = confined(root, plan.revision_file)
-            if (plan.revision_file not in listed and _regular(kept)
+            if (plan.revision_file not in listed and is_regular(kept)
                     and _file_sha256(kept) == plan.previous_sha256):
-                target_ok = _regular(target) and _file_sha256(target) == plan.previous_sha256
+                target_ok = is_regular(target) and _file_sha256(target) == plan.previous_sha256
                 if target_ok:
                     kept.unlink()               # linked, never replaced: drop the extra name
                 elif current is not None and current.sha256 == plan.previous_sha256:

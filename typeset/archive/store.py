@@ -14,14 +14,14 @@ from typing import Callable
 
 from typeset.archive.catalogue import ArchiveEntry, Revision, _catalogue_bytes, read_catalogue
 from typeset.archive.folder import (CATALOGUE, PENDING, SOURCES_SUFFIX, Outside, Where,
-                                    _file_sha256, _issue_words, _nowhere, _regular,
+                                    _file_sha256, _issue_words, _nowhere,
                                     _revision_path, _sha256, confined, issue_path)
 from typeset.archive.lock import _locked, lock_timeout_from_env
 from typeset.archive.pending import (_Plan, _recover, _recover_or_explain, _remove_tree, _step,
                                      _sweep)
 from typeset.archive.stored import pdf_issue
 from typeset.errors import TypesetError
-from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, os_error, write_new,
+from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, is_regular, os_error, write_new,
                             write_output)
 from typeset.issueinfo import Metadata
 
@@ -159,7 +159,7 @@ def _store_locked(pdf: bytes, meta: Metadata, to: Path, rel: str, revise: bool,
                  "keep the stored file as an earlier one")
     if old is not None and old.sha256 == sha:
         raise TypesetError(f"{old.file} already holds exactly this PDF; nothing to revise")
-    if old is not None and (not _regular(target) or _file_sha256(target) != old.sha256):
+    if old is not None and (not is_regular(target) or _file_sha256(target) != old.sha256):
         raise TypesetError(f"the stored {old.file} does not match the catalogue",
                            hint="run `typeset archive --verify` and restore it first")
 
@@ -350,7 +350,7 @@ def _stored_copies(root: Path, entries: list[ArchiveEntry]) -> Callable[[str], P
             path = confined(root, rel)
         except Outside:
             return None
-        return path if _regular(path) else None
+        return path if is_regular(path) else None
     return linked
 
 

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Literal
 
 from typeset.archive.catalogue import ArchiveEntry, Revision, read_catalogue
-from typeset.archive.folder import (CATALOGUE, LOCK, PENDING, Outside, _issue_words, _regular,
+from typeset.archive.folder import (CATALOGUE, LOCK, PENDING, Outside, _issue_words,
                                     confined)
 from typeset.archive.pending import _TMP_NAME
 from typeset.archive.stored import _issue_of_packets, _read_stored
 from typeset.errors import TypesetError
-from typeset.fsutil import NotRegularFile
+from typeset.fsutil import NotRegularFile, is_regular
 
 @dataclass(frozen=True)
 class Problem:
@@ -102,7 +102,7 @@ def verify_archive(to: Path) -> list[Problem]:
                                         f"{_issue_words(*e.key)} points outside the archive "
                                         f"folder ({err}); it was not read"))
                 continue
-            if not _regular(path):
+            if not is_regular(path):
                 what = "not a regular file" if os.path.lexists(path) else "not in the folder"
                 problems.append(Problem("missing", rel, f"catalogued but {what}"))
                 continue
