@@ -683,12 +683,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if not i18n.chinese():
         return _main(argv)
-    i18n.localise_argparse()
+    from typeset.i18n import printed
+    printed.localise_argparse()
     out, err = sys.stdout, sys.stderr
     words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
     data = words[:1] == ["dump"]        # `typeset dump` prints data (pages as text): as it is
-    sys.stdout = out if data else i18n.TranslatingStream(out)
-    sys.stderr = i18n.TranslatingStream(err)
+    sys.stdout = out if data else printed.TranslatingStream(out)
+    sys.stderr = printed.TranslatingStream(err)
     try:
         return _main(argv)
     finally:
@@ -705,7 +706,8 @@ def _main(argv: list[str] | None) -> int:
 
     parser = build_parser()
     if i18n.chinese():
-        i18n.localise_parser(parser)
+        from typeset.i18n.printed import localise_parser
+        localise_parser(parser)
     args = parser.parse_args(argv)
     problem = _usage_problem(args)
     if problem:
