@@ -329,7 +329,8 @@ class FontFace:
             return self._ink[ch]
         except KeyError:
             raise TypesetError(f"ink extent of {ch!r} not recorded", file=self.path,
-                               hint="add the character to typeset.text.fonts.INK_CHARS") from None
+                               hint="add the character to "
+                                    "typeset.text.fontread.INK_CHARS") from None
 
     # -- per glyph (for the PDF backend) -------------------------------------------------
     def glyph_advance_units(self, gid: int) -> int:
