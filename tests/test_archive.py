@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from typeset import archive as A
-from typeset.archive import Problem, archive_issue, verify_archive
+from typeset.archive import catalogue as AC, folder as AF, lock as AL, pending as AP, store as AS
+from typeset.archive.store import archive_issue
+from typeset.archive.verify import Problem, verify_archive
 from typeset.errors import TypesetError
 from typeset.issueinfo import Metadata, document_info
 
@@ -71,7 +72,7 @@ def second() -> bytes:
 def snapshot(root: Path) -> dict[str, str]:
     """Every file under root (lock file aside) with its SHA-256."""
     return {p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != A.LOCK}
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != AF.LOCK}
 
 
 def test_store_writes_file_and_catalogue(tmp_path, first):
@@ -86,7 +87,7 @@ def test_store_writes_file_and_catalogue(tmp_path, first):
     assert not os.access(tmp_path / REL, os.W_OK) or os.geteuid() == 0   # stored read-only
     assert (tmp_path / REL).stat().st_mode & 0o222 == 0
     assert verify_archive(tmp_path) == []
-    assert not (tmp_path / A.PENDING).exists()
+    assert not (tmp_path / AF.PENDING).exists()
 
 
 def test_second_store_is_refused_and_changes_nothing(tmp_path, first, second):
@@ -112,7 +113,7 @@ def test_revise_keeps_numbered_revisions(tmp_path, first, second):
     entry = archive_issue(third, META, tmp_path, revise=True)
     assert [r.file for r in entry.revisions] == [r1, REL[:-4] + "-r2.pdf"]
     assert (tmp_path / (REL[:-4] + "-r2.pdf")).read_bytes() == second
-    assert A.read_catalogue(tmp_path) == [entry]
+    assert AC.read_catalogue(tmp_path) == [entry]
     assert verify_archive(tmp_path) == []
     with pytest.raises(TypesetError, match="nothing to revise"):
         archive_issue(third, META, tmp_path, revise=True)
@@ -165,14 +166,14 @@ def test_interrupted_catalogue_write_keeps_old_catalogue(tmp_path, first, second
     """A failure while the catalogue itself is being replaced: the old one stays."""
     archive_issue(first, META, tmp_path)
     before = snapshot(tmp_path)
-    real = A.write_output
+    real = AS.write_output
 
     def failing(path, data, **kw):
-        if Path(path).name == A.CATALOGUE:
+        if Path(path).name == AF.CATALOGUE:
             raise OSError(28, "No space left on device")
         return real(path, data, **kw)
 
-    monkeypatch.setattr(A, "write_output", failing)
+    monkeypatch.setattr(AS, "write_output", failing)
     with pytest.raises(TypesetError, match="no space left") as e:
         archive_issue(second, META, tmp_path, revise=True)
     assert "nothing was stored; the archive is as it was" in str(e.value)
@@ -189,7 +190,7 @@ def test_killed_run_is_undone_by_the_next_run(tmp_path, first, second):
     script = (
         "import os, sys, datetime as dt\n"
         "from pathlib import Path\n"
-        "from typeset import archive as A\n"
+        "from typeset.archive import store as A\n"
         "from typeset.issueinfo import Metadata\n"
         f"meta = Metadata(title={META.title!r}, journal={META.journal!r}, year=2024, number=2, "
         "date=dt.date(2024, 3, 15))\n"
@@ -203,11 +204,11 @@ def test_killed_run_is_undone_by_the_next_run(tmp_path, first, second):
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     res = subprocess.run([sys.executable, "-c", script, str(src), str(tmp_path)], env=env)
     assert res.returncode == 9
-    assert (tmp_path / A.PENDING).exists()
+    assert (tmp_path / AF.PENDING).exists()
     assert (tmp_path / REL).read_bytes() == second            # half done
     assert {p.kind for p in verify_archive(tmp_path)} >= {"pending", "changed"}
     entry = archive_issue(second, META, tmp_path, revise=True)    # recovers, then revises
-    assert not (tmp_path / A.PENDING).exists()
+    assert not (tmp_path / AF.PENDING).exists()
     assert [r.sha256 for r in entry.revisions] == [before[REL]]
     assert verify_archive(tmp_path) == []
 
@@ -274,11 +275,11 @@ def test_a_crafted_pending_note_changes_nothing(tmp_path, first, case):
     before = snapshot(to)
     fields = CRAFTED_NOTES[case]
     note = b'["rm", "-rf", "/"]' if fields is None else _note(**fields)
-    (to / A.PENDING).write_bytes(note)
+    (to / AF.PENDING).write_bytes(note)
     with pytest.raises(TypesetError, match="pending note typeset did not write") as e:
         archive_issue(_pdfa("x", meta_no(3)), meta_no(3), to)
     assert "nothing was changed" in str(e.value)
-    assert snapshot(to) == {**before, A.PENDING: hashlib.sha256(note).hexdigest()}
+    assert snapshot(to) == {**before, AF.PENDING: hashlib.sha256(note).hexdigest()}
     assert _outside_intact(outside)
 
 
@@ -291,12 +292,12 @@ def test_a_symlinked_folder_never_leads_recovery_outside(tmp_path, first):
     victim = tmp_path / "outside" / "2024" / "outside-2024-2.pdf"
     note = _note(target="outside/2024/outside-2024-2.pdf", tmp="outside/2024/.typeset-1.tmp",
                  sha256=hashlib.sha256(victim.read_bytes()).hexdigest())
-    (to / A.PENDING).write_bytes(note)
+    (to / AF.PENDING).write_bytes(note)
     with pytest.raises(TypesetError, match="symbolic link"):
         archive_issue(first, META, to)
     assert _outside_intact(outside)
     kinds = {(p.kind, p.path) for p in verify_archive(to)}
-    assert ("unlisted", "outside") in kinds and ("pending", A.PENDING) in kinds
+    assert ("unlisted", "outside") in kinds and ("pending", AF.PENDING) in kinds
 
 
 def test_a_symlinked_journal_folder_is_never_written_through(tmp_path, first):
@@ -312,7 +313,7 @@ def test_a_symlinked_journal_folder_is_never_written_through(tmp_path, first):
 def test_a_lock_file_that_is_a_link_is_refused(tmp_path, first):
     to, outside = _victims(tmp_path)
     to.mkdir()
-    (to / A.LOCK).symlink_to(tmp_path / "outside" / "victim.pdf")
+    (to / AF.LOCK).symlink_to(tmp_path / "outside" / "victim.pdf")
     with pytest.raises(TypesetError, match="lock file is not a regular file"):
         archive_issue(first, META, to)
     assert _outside_intact(outside)
@@ -324,9 +325,9 @@ def test_a_catalogue_pointing_outside_is_reported_and_never_followed(tmp_path, f
                                                                      bad):
     to, outside = _victims(tmp_path)
     archive_issue(first, META, to)
-    cat = json.loads((to / A.CATALOGUE).read_text(encoding="utf-8"))
+    cat = json.loads((to / AF.CATALOGUE).read_text(encoding="utf-8"))
     cat["issues"][0]["file"] = bad
-    (to / A.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    (to / AF.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
     if bad:
         problems = verify_archive(to)
         assert ("outside", bad) in {(p.kind, p.path) for p in problems}
@@ -341,9 +342,9 @@ def test_a_catalogue_pointing_outside_is_reported_and_never_followed(tmp_path, f
 
 def test_verify_reports_a_wrong_size(tmp_path, first):
     archive_issue(first, META, tmp_path)
-    cat = json.loads((tmp_path / A.CATALOGUE).read_text(encoding="utf-8"))
+    cat = json.loads((tmp_path / AF.CATALOGUE).read_text(encoding="utf-8"))
     cat["issues"][0]["size"] += 1
-    (tmp_path / A.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / AF.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
     (p,) = verify_archive(tmp_path)
     assert p.kind == "changed" and f"{len(first)} bytes" in p.detail
 
@@ -351,11 +352,11 @@ def test_verify_reports_a_wrong_size(tmp_path, first):
 def test_verify_reports_files_catalogued_under_the_wrong_issue(tmp_path):
     for n in (1, 2):
         archive_issue(_pdfa(f"no {n}", meta_no(n)), meta_no(n), tmp_path)
-    cat = json.loads((tmp_path / A.CATALOGUE).read_text(encoding="utf-8"))
+    cat = json.loads((tmp_path / AF.CATALOGUE).read_text(encoding="utf-8"))
     a, b = cat["issues"]
     for k in ("file", "sha256", "size"):
         a[k], b[k] = b[k], a[k]
-    (tmp_path / A.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / AF.CATALOGUE).write_text(json.dumps(cat, ensure_ascii=False), encoding="utf-8")
     problems = verify_archive(tmp_path)
     assert sorted(p.kind for p in problems) == ["metadata", "metadata"]
     assert any("XMP says 广西政协工作 2024年第2期; the catalogue says 广西政协工作 2024年第1期"
@@ -380,15 +381,15 @@ def _killed(to: Path, pdf: bytes, meta: Metadata, revise: bool, at: str, *,
     if pid == 0:                                    # pragma: no cover (child)
         code = 50
         try:
-            os.environ[A.KILL_ENV] = at
+            os.environ[AP.KILL_ENV] = at
             if no_links:
                 def link(*a, **k):
                     raise OSError(1, "Operation not permitted")
                 os.link = link
             try:
-                A.archive_issue(pdf, meta, to, revise=revise, **store)
+                AS.archive_issue(pdf, meta, to, revise=revise, **store)
                 code = 0
-            except A.ArchiveInterrupted as e:
+            except AS.ArchiveInterrupted as e:
                 code = 30 if e.stored else 31
             except BaseException:
                 code = 40
@@ -421,13 +422,13 @@ def test_recovery_that_fails_keeps_the_note_and_the_next_run_finishes_it(
     with pytest.raises(TypesetError, match="could not be undone: Permission denied") as e:
         archive_issue(_pdfa("x", meta_no(3)), meta_no(3), tmp_path)
     assert "pending note is kept" in str(e.value)
-    assert (tmp_path / A.PENDING).exists()
+    assert (tmp_path / AF.PENDING).exists()
     monkeypatch.setattr(os, "replace", real)
     archive_issue(_pdfa("x", meta_no(3)), meta_no(3), tmp_path)
     assert verify_archive(tmp_path) == []
     after = snapshot(tmp_path)
-    assert {k: v for k, v in after.items() if "2024-3" not in k and k != A.CATALOGUE} == \
-           {k: v for k, v in before.items() if k != A.CATALOGUE}
+    assert {k: v for k, v in after.items() if "2024-3" not in k and k != AF.CATALOGUE} == \
+           {k: v for k, v in before.items() if k != AF.CATALOGUE}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,7 +438,7 @@ def test_the_lock_waits_and_gives_up_with_a_message(tmp_path, first):
     from filelock import FileLock
 
     tmp_path.mkdir(exist_ok=True)
-    held = FileLock(str(tmp_path / A.LOCK))
+    held = FileLock(str(tmp_path / AF.LOCK))
     held.acquire()
     said: list[str] = []
     try:
@@ -455,7 +456,7 @@ def test_the_lock_waits_for_the_other_run(tmp_path, first):
 
     from filelock import FileLock
 
-    held = FileLock(str(tmp_path / A.LOCK), thread_local=False)   # released by the timer thread
+    held = FileLock(str(tmp_path / AF.LOCK), thread_local=False)   # released by the timer thread
     held.acquire()
     timer = threading.Timer(0.4, held.release)
     timer.start()
@@ -467,13 +468,13 @@ def test_the_lock_waits_for_the_other_run(tmp_path, first):
 
 
 def test_lock_timeout_from_the_environment(monkeypatch):
-    monkeypatch.setenv(A.LOCK_TIMEOUT_ENV, "2.5")
-    assert A.lock_timeout_from_env() == 2.5
-    monkeypatch.setenv(A.LOCK_TIMEOUT_ENV, "soon")
+    monkeypatch.setenv(AL.LOCK_TIMEOUT_ENV, "2.5")
+    assert AL.lock_timeout_from_env() == 2.5
+    monkeypatch.setenv(AL.LOCK_TIMEOUT_ENV, "soon")
     with pytest.raises(TypesetError, match="not a number of seconds"):
-        A.lock_timeout_from_env()
-    monkeypatch.delenv(A.LOCK_TIMEOUT_ENV)
-    assert A.lock_timeout_from_env() == A.DEFAULT_LOCK_TIMEOUT
+        AL.lock_timeout_from_env()
+    monkeypatch.delenv(AL.LOCK_TIMEOUT_ENV)
+    assert AL.lock_timeout_from_env() == AL.DEFAULT_LOCK_TIMEOUT
 
 
 def test_six_parallel_runs_into_one_archive_all_store(tmp_path):
@@ -487,7 +488,7 @@ def test_six_parallel_runs_into_one_archive_all_store(tmp_path):
     script = (
         "import sys, datetime as dt\n"
         "from pathlib import Path\n"
-        "from typeset import archive as A\n"
+        "from typeset.archive import store as A\n"
         "from typeset.issueinfo import Metadata\n"
         "n = int(sys.argv[1])\n"
         f"meta = Metadata(title=f'广西政协工作 2024年第{{n}}期', journal={META.journal!r}, "
@@ -500,7 +501,7 @@ def test_six_parallel_runs_into_one_archive_all_store(tmp_path):
              for n, src in enumerate(srcs, 1)]
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     assert [r[2] for r in results] == [0] * 6, [r[1][-500:] for r in results]
-    assert sorted(e.number for e in A.read_catalogue(to)) == [1, 2, 3, 4, 5, 6]
+    assert sorted(e.number for e in AC.read_catalogue(to)) == [1, 2, 3, 4, 5, 6]
     assert verify_archive(to) == []
 
 
@@ -510,4 +511,4 @@ def test_a_journal_name_too_long_for_a_file_name_is_refused(tmp_path, first):
         archive_issue(first, long, tmp_path)
     assert "at most 76 Chinese characters" in str(e.value)
     assert not any(tmp_path.iterdir())
-    A.issue_path(Metadata(**{**META.__dict__, "journal": "政" * 76}))      # the limit fits
+    AF.issue_path(Metadata(**{**META.__dict__, "journal": "政" * 76}))      # the limit fits

@@ -3,9 +3,9 @@ archive. Afterwards the next run recovers, the archive holds exactly what it hel
 after the commit point, the new issue too) and `--verify` passes: no stray temporary file,
 no pending note, no uncatalogued file.
 
-The archive calls a test-only hook between its steps (typeset.archive.KILL_ENV names the step
-at which the process sends itself the signal); each run is a forked child of the test process,
-so a case costs milliseconds instead of a Python start-up.
+The archive calls a test-only hook between its steps (typeset.archive.pending.KILL_ENV names
+the step at which the process sends itself the signal); each run is a forked child of the test
+process, so a case costs milliseconds instead of a Python start-up.
 """
 from __future__ import annotations
 
@@ -18,15 +18,16 @@ from pathlib import Path
 import pytest
 
 from tests.test_archive import META, REL, _killed, _pdfa, meta_no, snapshot, sources_of
-from typeset import archive as A
-from typeset.archive import archive_issue, verify_archive
+from typeset.archive import catalogue as AC, folder as AF, pending as AP, store as AS
+from typeset.archive.store import archive_issue
+from typeset.archive.verify import verify_archive
 from typeset.errors import TypesetError
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="uses fork and signals")
 
-FIRST_STEPS = [s for s in A.STEPS if s not in ("link", "copy-temp", "bag-keep")
+FIRST_STEPS = [s for s in AP.STEPS if s not in ("link", "copy-temp", "bag-keep")
                and not s.startswith("undo")]
-REVISE_STEPS = [s for s in A.STEPS if not s.startswith("undo")]
+REVISE_STEPS = [s for s in AP.STEPS if not s.startswith("undo")]
 COMMITTED = {"catalogue", "done"}           # at or after the commit point: the issue is stored
 
 
@@ -64,18 +65,18 @@ def _case(tmp_path, pdfs, *, revise: bool, step: str, sig: str):
     archive_issue(pdfs["later"], meta_no(8), to)
     assert verify_archive(to) == []
     after = snapshot(to)
-    stored = {e.key: e for e in A.read_catalogue(to)}
-    bag = to / (REL[:-4] + A.SOURCES_SUFFIX)
+    stored = {e.key: e for e in AC.read_catalogue(to)}
+    bag = to / (REL[:-4] + AF.SOURCES_SUFFIX)
     if step in COMMITTED:
-        assert stored[(META.journal, 2024, 2)].sha256 == A._sha256(new)
+        assert stored[(META.journal, 2024, 2)].sha256 == AF._sha256(new)
         assert (to / REL).read_bytes() == new
         assert (bag / "data" / "issue" / "articles" / "a.md").read_text() == "second"
         if revise:
-            kept = to / (REL[:-4] + "-r1" + A.SOURCES_SUFFIX)
+            kept = to / (REL[:-4] + "-r1" + AF.SOURCES_SUFFIX)
             assert (kept / "data" / "issue" / "articles" / "a.md").read_text() == "first"
     else:
-        kept = {k: v for k, v in after.items() if "2024-8" not in k and k != A.CATALOGUE}
-        assert kept == {k: v for k, v in before.items() if k != A.CATALOGUE}
+        kept = {k: v for k, v in after.items() if "2024-8" not in k and k != AF.CATALOGUE}
+        assert kept == {k: v for k, v in before.items() if k != AF.CATALOGUE}
         if revise:
             assert (to / REL).read_bytes() == pdfs["first"]
             assert (bag / "data" / "issue" / "articles" / "a.md").read_text() == "first"
@@ -113,17 +114,19 @@ def test_recovery_killed_midway_is_finished_by_the_next_run(tmp_path, pdfs, firs
     archive_issue(pdfs["later"], meta_no(8), to)
     after = snapshot(to)
     assert {k: v for k, v in after.items() if "2024-8" not in k and "2024-7" not in k
-            and k != A.CATALOGUE} == {k: v for k, v in before.items() if k != A.CATALOGUE}
+            and k != AF.CATALOGUE} == {k: v for k, v in before.items() if k != AF.CATALOGUE}
     assert (to / REL).read_bytes() == pdfs["first"]
 
 
 def test_the_kill_points_cover_every_step():
     """Every step the hook names is reached by a run (a renamed step would silently stop
     being tested)."""
-    assert set(FIRST_STEPS) | set(REVISE_STEPS) | {"undo-file", "undo-clean"} == set(A.STEPS)
-    src = Path(A.__file__).read_text(encoding="utf-8")
-    for s in A.STEPS:
-        assert f'"{s}"' in src.split("STEPS = ", 1)[1].split(")", 1)[1], s
+    assert set(FIRST_STEPS) | set(REVISE_STEPS) | {"undo-file", "undo-clean"} == set(AP.STEPS)
+    # named after the tuple in pending.py (the recovery's steps) or in store.py (a run's)
+    src = (Path(AP.__file__).read_text(encoding="utf-8").split("STEPS = ", 1)[1].split(")", 1)[1]
+           + Path(AS.__file__).read_text(encoding="utf-8"))
+    for s in AP.STEPS:
+        assert f'"{s}"' in src, s
 
 
 FIXTURE = Path(__file__).parent / "data" / "model" / "issue"
@@ -137,7 +140,7 @@ def test_the_command_says_what_an_interrupted_run_did(tmp_path, step, words):
     """`typeset archive` interrupted by Ctrl-C (SIGINT) exits 130 with a line saying whether
     the issue was stored."""
     to = tmp_path / "arch"
-    env = {**os.environ, A.KILL_ENV: f"{step}:INT",
+    env = {**os.environ, AP.KILL_ENV: f"{step}:INT",
            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     res = subprocess.run([sys.executable, "-m", "typeset", "archive", str(FIXTURE / "issue.yaml"),
                           "--to", str(to)], env=env, capture_output=True, text=True, timeout=120)

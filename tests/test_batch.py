@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from typeset import archive as A
+from typeset.archive import catalogue as AC
 from typeset import batch as B
 from typeset import provenance as P
 from typeset.cli import main
@@ -96,7 +96,7 @@ def test_provenance_fields_are_the_files_hashes(env, capsys):
     (m,) = make_issues(env, (6,))
     arch = env / "arch"
     assert run(capsys, "archive", m, "--to", arch, "--sources")[0] == 0
-    (entry,) = A.read_catalogue(arch)
+    (entry,) = AC.read_catalogue(arch)
     prov = entry.provenance
     issue = Path(m).parent
     files = {"issue/issue.yaml": issue / "issue.yaml",
@@ -132,7 +132,7 @@ def test_changed_source_fails_verify_and_rebuild_is_identical(env, capsys):
     (m,) = make_issues(env, (7,))
     arch = env / "arch"
     assert run(capsys, "archive", m, "--to", arch, "--sources")[0] == 0
-    (entry,) = A.read_catalogue(arch)
+    (entry,) = AC.read_catalogue(arch)
     code, out, _ = run(capsys, "archive", "--rebuild", arch / entry.file)
     assert code == 0 and "identical" in out
     # a changed source file: verify finds it, rebuild refuses
@@ -150,7 +150,7 @@ def test_rebuild_says_what_differs(env, capsys, monkeypatch):
     (m,) = make_issues(env, (8,))
     arch = env / "arch"
     assert run(capsys, "archive", m, "--to", arch, "--sources")[0] == 0
-    (entry,) = A.read_catalogue(arch)
+    (entry,) = AC.read_catalogue(arch)
     import typeset.rebuild as R
     real = R._build
     monkeypatch.setattr(R, "_build", lambda data, prov: real(data, prov) + b"%changed\n")
@@ -163,7 +163,7 @@ def test_rebuild_of_a_file_stored_without_sources(env, capsys):
     (m,) = make_issues(env, (9,))
     arch = env / "arch"
     assert run(capsys, "archive", m, "--to", arch)[0] == 0
-    (entry,) = A.read_catalogue(arch)
+    (entry,) = AC.read_catalogue(arch)
     assert entry.provenance is not None and entry.sources is None
     code, _, err = run(capsys, "archive", "--rebuild", arch / entry.file)
     assert code == 1 and "without its sources" in err and "--sources" in err
@@ -390,7 +390,7 @@ def test_ctrl_c_stops_the_pool_and_says_what_was_stored(tmp_path, warm):
                          stderr=subprocess.PIPE, text=True, start_new_session=True)
     while p.poll() is None:                            # one issue stored, then Ctrl-C
         try:
-            if A.read_catalogue(arch):
+            if AC.read_catalogue(arch):
                 break
         except Exception:                              # (being replaced: read it again)
             pass
@@ -400,7 +400,7 @@ def test_ctrl_c_stops_the_pool_and_says_what_was_stored(tmp_path, warm):
     assert p.returncode == 130, err
     assert "interrupted:" in err and "Traceback" not in err
     assert "run the same command again" in err
-    stored = len(A.read_catalogue(arch))
+    stored = len(AC.read_catalogue(arch))
     assert 1 <= stored < 8 and f"interrupted: {stored} issue(s) stored" in err, err
     # nothing half-stored: the same command stores the rest, skipping what is stored
     r = subprocess.run([sys.executable, "-m", "typeset", "batch", *issues, "--archive",

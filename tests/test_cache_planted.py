@@ -128,7 +128,7 @@ def test_a_planted_face_record_does_not_change_the_glyphs_printed(tmp_path, monk
     """A face record planted with the table entries of 的 and 是 swapped made `typeset build`
     draw 是 wherever the article says 的 (the text layer still said 的). (Planted here under
     the cache's own key: the check against the font finds it.)"""
-    from typeset.text import fonts as F
+    from typeset.text import facecache as FC
 
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))    # (its key, to plant)
 
@@ -145,17 +145,17 @@ def test_a_planted_face_record_does_not_change_the_glyphs_printed(tmp_path, monk
     planted = 0
     for p in (tmp_path / "cache" / "faces").glob("*.face"):
         data = p.read_bytes()
-        at = len(F._CACHE_MAGIC)
+        at = len(FC._CACHE_MAGIC)
         hlen = int.from_bytes(data[at:at + 4], "little")
         ident = json.loads(data[at + 4:at + 4 + hlen])["font"]
-        rec = F._decode_record(ident, data)
+        rec = FC._decode_record(ident, data)
         bmp = array("H")
         bmp.frombytes(rec["cmap_bmp"])
         a, b = ord("的"), ord("是")
         if bmp[a] and bmp[b]:
             bmp[a], bmp[b] = bmp[b], bmp[a]
             rec["cmap_bmp"] = bmp.tobytes()
-            p.write_bytes(F._encode_record(ident, rec))
+            p.write_bytes(FC._encode_record(ident, rec))
             planted += 1
     assert planted
     warm = build("cache")
@@ -173,16 +173,16 @@ SERIF = "NotoSerifCJKsc-Regular.otf"
 
 def _plant_face(cache, change) -> None:
     """Rewrite the one face record in `cache` with `change(record)` applied (valid trailer)."""
-    from typeset.text import fonts as F
+    from typeset.text import facecache as FC
 
     (p,) = (cache / "faces").glob("*.face")
     data = p.read_bytes()
-    at = len(F._CACHE_MAGIC)
+    at = len(FC._CACHE_MAGIC)
     ident = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])["font"]
-    rec = F._decode_record(ident, data)
+    rec = FC._decode_record(ident, data)
     change(rec)
-    p.write_bytes(F._encode_record(ident, rec))
-    assert F._decode_record(ident, p.read_bytes()) is not None      # it reads as whole
+    p.write_bytes(FC._encode_record(ident, rec))
+    assert FC._decode_record(ident, p.read_bytes()) is not None      # it reads as whole
 
 
 def _table(rec, code="H", key="cmap_bmp"):
@@ -432,7 +432,7 @@ def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
     headers' (it read both before), not the paragraphs'; and writes none."""
     from typeset import fsutil
     from typeset.model import picture
-    from typeset.text import fonts, parcache
+    from typeset.text import facecache, parcache
 
     compose(SAMPLE)                                  # every cache warm
     before = sorted(p for p in cache_dir.rglob("*") if p.is_file())
@@ -441,7 +441,7 @@ def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
     def spy(path, limit):
         read.append(str(path))
         return None
-    for mod in (fsutil, fonts, parcache):
+    for mod in (fsutil, facecache, parcache):
         monkeypatch.setattr(mod, "read_cache", spy)
     picture._probed.clear()
     try:
@@ -641,18 +641,18 @@ def test_a_planted_dash_ink_never_fails_the_build(cache_dir, value):
     a text that are fine."""
     from typeset.build import compose
     from typeset.pagecheck import check_composition_pages, placement_error
-    from typeset.text import fonts
+    from typeset.text import facecache
 
     compose(SAMPLE)
     planted = 0
     for path in cache_dir.glob("faces/*.face"):
         data = path.read_bytes()
-        at = len(fonts._CACHE_MAGIC)
+        at = len(facecache._CACHE_MAGIC)
         head = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])
-        rec = fonts._decode_record(head["font"], data)
+        rec = facecache._decode_record(head["font"], data)
         if rec["ink"]:
             rec["ink"] = {c: (value, b) for c, (a, b) in rec["ink"].items()}
-            path.write_bytes(fonts._encode_record(head["font"], rec))
+            path.write_bytes(facecache._encode_record(head["font"], rec))
             planted += 1
     assert planted == 3
     for f in cache_dir.glob("paragraphs/*"):
@@ -840,20 +840,20 @@ def test_a_planted_dash_ink_does_not_move_the_dash(cache_dir):
     record that is not checked (the dash's outline: one glyph of ~45k)."""
     from typeset.build import compose
     from typeset.render.debug import dump_pages
-    from typeset.text import fonts
+    from typeset.text import facecache
 
     plain = dump_pages(compose(SAMPLE, use_cache=False).pages)
     compose(SAMPLE)
     planted = 0
     for path in cache_dir.glob("faces/*.face"):
         data = path.read_bytes()
-        at = len(fonts._CACHE_MAGIC)
+        at = len(facecache._CACHE_MAGIC)
         head = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])
-        rec = fonts._decode_record(head["font"], data)
+        rec = facecache._decode_record(head["font"], data)
         if rec["ink"]:
             rec["ink"] = {c: (a + 100, b - 100) for c, (a, b) in rec["ink"].items()}
             with _someone_else():           # (adapted: planted without the user's key)
-                path.write_bytes(fonts._encode_record(head["font"], rec))
+                path.write_bytes(facecache._encode_record(head["font"], rec))
             planted += 1
     assert planted == 3
     for f in cache_dir.glob("paragraphs/*"):
@@ -874,7 +874,8 @@ def test_held_planted_cmaps_and_advances_of_every_shipped_face_are_found(cache_d
     from array import array
 
     from typeset.resources import FONTS_DIR
-    from typeset.text import fonts
+    from typeset.text import facecache
+    from typeset.text.fontid import file_identity
     from typeset.text.fonts import FontFace
 
     rnd = random.Random(6)
@@ -887,9 +888,9 @@ def test_held_planted_cmaps_and_advances_of_every_shipped_face_are_found(cache_d
         truth = {c: (plain.glyph_id(c), plain.advance(c)) if plain.has(c) else None
                  for c in chars}
         FontFace(fp)
-        ident = fonts.file_identity(fp)
-        path = fonts._cache_path(ident)
-        good = fonts._decode_record(ident, path.read_bytes())
+        ident = file_identity(fp)
+        path = facecache._cache_path(ident)
+        good = facecache._decode_record(ident, path.read_bytes())
         for t in range(12):
             rec = dict(good)
             bmp, adv = array("H"), array("H")
@@ -904,7 +905,7 @@ def test_held_planted_cmaps_and_advances_of_every_shipped_face_are_found(cache_d
                 rec["cmap_high_cps"] = array("I", [0x2A6A5]).tobytes()
                 rec["cmap_high_gids"] = array("I", [5]).tobytes()
             rec["cmap_bmp"], rec["advances"] = bmp.tobytes(), adv.tobytes()
-            path.write_bytes(fonts._encode_record(ident, rec))
+            path.write_bytes(facecache._encode_record(ident, rec))
             face = FontFace(fp)
             order = chars[:]
             rnd.shuffle(order)

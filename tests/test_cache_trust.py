@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from typeset import cacheseal
+from typeset.text import facecache as FC
+from typeset.text import fontid, fontread
 from typeset.text import fonts as F
 from typeset.text import parcache as P
 
@@ -38,11 +40,11 @@ def test_font_identity_is_its_content(tmp_path):
         p.parent.mkdir()
         shutil.copyfile(KAI, p)
     os.utime(b, (1_000_000_000, 1_000_000_000))
-    assert F.file_identity(str(a)) == F.file_identity(str(b)) == F.file_identity(str(KAI))
+    assert fontid.file_identity(str(a)) == fontid.file_identity(str(b)) == fontid.file_identity(str(KAI))
     c = tmp_path / "c.ttf"
     data = KAI.read_bytes()
     c.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))          # one bit differs
-    assert F.file_identity(str(c)) != F.file_identity(str(a))
+    assert fontid.file_identity(str(c)) != fontid.file_identity(str(a))
 
 
 def test_a_face_cached_from_one_path_serves_another(tmp_path, monkeypatch):
@@ -67,14 +69,14 @@ def test_a_face_cached_from_one_path_serves_another(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def record():
-    rec = F._read_font(str(KAI))
-    ident = F.file_identity(str(KAI))
-    return ident, rec, F._encode_record(ident, rec)
+    rec = fontread._read_font(str(KAI))
+    ident = fontid.file_identity(str(KAI))
+    return ident, rec, FC._encode_record(ident, rec)
 
 
 def test_face_record_round_trips(record):
     ident, rec, data = record
-    back = F._decode_record(ident, data)
+    back = FC._decode_record(ident, data)
     assert back is not None
     for k in ("advances", "family", "units_per_em", "ascent"):
         assert back[k] == rec[k]
@@ -90,13 +92,13 @@ def test_face_record_round_trips(record):
     assert 0x10FFFF not in cmap and 0xFFFF not in cmap and "中" not in cmap
     with pytest.raises(KeyError):
         cmap[0xE000]
-    assert F._decode_record("0" * 64, data) is None          # another font's entry
+    assert FC._decode_record("0" * 64, data) is None          # another font's entry
 
 
 def test_damaged_face_records_are_refused_never_raise(record):
     ident, _, data = record
     rnd = random.Random(8)
-    header_end = len(F._CACHE_MAGIC) + 4 + int.from_bytes(data[13:17], "little")
+    header_end = len(FC._CACHE_MAGIC) + 4 + int.from_bytes(data[13:17], "little")
     for i in range(300):
         b = bytearray(data)
         how = i % 4
@@ -109,7 +111,7 @@ def test_damaged_face_records_are_refused_never_raise(record):
             b[rnd.randrange(header_end, len(b))] ^= 1 << rnd.randrange(8)   # a body bit flipped
         else:
             b += bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 9)))  # trailing junk
-        got = F._decode_record(ident, bytes(b))
+        got = FC._decode_record(ident, bytes(b))
         assert got is None, (i, how)
 
 
@@ -122,11 +124,11 @@ def test_header_values_of_the_wrong_type_are_refused(record):
     for key, bad in [("units_per_em", "1000"), ("is_cff", 1), ("ink", {"—": [0, "x"]}),
                      ("n_high", -1), ("bbox", [0, 0, 0]), ("num_glyphs", 3), ("format", 4)]:
         h = json.dumps({**header, key: bad}).encode()
-        rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-        assert F._decode_record(ident, rec + cacheseal.seal_of("faces", ident, rec)) is None, key
+        rec = FC._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
+        assert FC._decode_record(ident, rec + cacheseal.seal_of("faces", ident, rec)) is None, key
     h = json.dumps(header).encode()                       # the same, rebuilt: accepted
-    rec = F._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
-    assert F._decode_record(ident, rec + cacheseal.seal_of("faces", ident, rec)) is not None
+    rec = FC._CACHE_MAGIC + len(h).to_bytes(4, "little") + h + body
+    assert FC._decode_record(ident, rec + cacheseal.seal_of("faces", ident, rec)) is not None
 
 
 def test_cmap_entries_out_of_range_are_refused(record):
@@ -142,17 +144,17 @@ def test_cmap_entries_out_of_range_are_refused(record):
     def sealed(b):
         rec = head + b
         return rec + cacheseal.seal_of("faces", ident, rec)
-    assert F._decode_record(ident, sealed(body)) is not None
+    assert FC._decode_record(ident, sealed(body)) is not None
     at = 2 * ord("中")                                   # 中's entry: glyph id + 1
-    assert F._decode_record(ident, sealed(body[:at] + (g + 1).to_bytes(2, "little")
+    assert FC._decode_record(ident, sealed(body[:at] + (g + 1).to_bytes(2, "little")
                                           + body[at + 2:])) is None
-    assert F._decode_record(ident, sealed(body[:at] + g.to_bytes(2, "little")
+    assert FC._decode_record(ident, sealed(body[:at] + g.to_bytes(2, "little")
                                           + body[at + 2:])) is not None   # the last glyph
-    high = F._BMP_BYTES                                  # the first code point above the BMP
-    assert F._decode_record(ident, sealed(body[:high] + (0x4E2D).to_bytes(4, "little")
+    high = FC._BMP_BYTES                                  # the first code point above the BMP
+    assert FC._decode_record(ident, sealed(body[:high] + (0x4E2D).to_bytes(4, "little")
                                           + body[high + 4:])) is None
-    gid = F._BMP_BYTES + 4 * n                           # its glyph id
-    assert F._decode_record(ident, sealed(body[:gid] + g.to_bytes(4, "little")
+    gid = FC._BMP_BYTES + 4 * n                           # its glyph id
+    assert FC._decode_record(ident, sealed(body[:gid] + g.to_bytes(4, "little")
                                           + body[gid + 4:])) is None
 
 

@@ -11,7 +11,8 @@ import yaml
 from fontTools.ttLib import TTFont
 
 from typeset.errors import TypesetError
-from typeset.text.fonts import _chinese_forms, FONTS_DIR, FontChain, FontFace, FontLibrary
+from typeset.text.fontread import _chinese_forms
+from typeset.text.fonts import FONTS_DIR, FontChain, FontFace, FontLibrary
 
 SERIF = "NotoSerifCJKsc-Regular.otf"
 SANS_BOLD = "NotoSansCJKsc-Bold.otf"

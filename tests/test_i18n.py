@@ -21,7 +21,7 @@ import pytest
 
 from typeset import i18n
 from typeset.cli import main
-from typeset.i18n import extract
+from typeset.i18n import extract, printed, templates
 
 ROOT = Path(__file__).resolve().parents[1]
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -49,7 +49,7 @@ _AS_TYPED = re.compile(r"\x1b\[K|\bpip install\b|\btypeset(?: [a-z]+)?\b|--?[a-z
 
 #: quoted text, paths and file names, and what a library says of a damaged file after its
 #: exception's name (`PdfStreamError: Stream has ended …`): i18n's own measure
-_NOT_WORDS = i18n._QUOTED
+_NOT_WORDS = templates._QUOTED
 
 
 def english_left(text: str) -> list[str]:
@@ -119,7 +119,7 @@ def test_the_chinese_keeps_every_placeholder_and_the_catalogue_nothing_stale():
     found = extract.unique(extract.templates())
     problems = []
     for msgid, msgstr in table.items():
-        need, got = i18n.placeholders(msgid), i18n.placeholders(msgstr)
+        need, got = templates.placeholders(msgid), templates.placeholders(msgstr)
         if not set(got) <= set(need) or len(set(got)) != len(got):
             problems.append((msgid, msgstr))
         # a placeholder may only be left out when it carries an English ending
@@ -139,17 +139,17 @@ def test_the_chinese_keeps_every_placeholder_and_the_catalogue_nothing_stale():
 
 def test_a_printed_message_is_matched_to_its_template():
     t = i18n.translator()
-    out = i18n.translate_line("typeset: error: issue.yaml:3:7: malformed YAML: this line is not "
+    out = printed.translate_line("typeset: error: issue.yaml:3:7: malformed YAML: this line is not "
                               "'key: value'")
     assert out.startswith("typeset: 错误：issue.yaml:3:7: ") and HAN.search(out[30:])
     assert "'key: value'" in out, out
-    assert i18n.translate_line("  hint: give a file name, e.g. -o issue.pdf").startswith(
+    assert printed.translate_line("  hint: give a file name, e.g. -o issue.pdf").startswith(
         "  提示：")
-    assert "-o issue.pdf" in i18n.translate_line("  hint: give a file name, e.g. -o issue.pdf")
+    assert "-o issue.pdf" in printed.translate_line("  hint: give a file name, e.g. -o issue.pdf")
     # what the user wrote stays as written
     assert t.translate("a line of text") == "a line of text" or HAN.search(
         t.translate("a line of text"))
-    assert i18n.translate_line("正文第一段。") == "正文第一段。"
+    assert printed.translate_line("正文第一段。") == "正文第一段。"
 
 
 # -- the trust tables in Chinese ----------------------------------------------------------------
@@ -185,13 +185,19 @@ def test_every_bad_input_is_told_in_chinese(case, tmp_path, capsys, monkeypatch)
 
 
 from tests.test_trust_faults import CASES as FAULTS  # noqa: E402
-from tests.test_trust_faults import run_fault, warm_cache  # noqa: E402,F401
+from tests.test_trust_faults import make_warm_cache, run_fault  # noqa: E402
 
 FAILING_FAULTS = [c for c in FAULTS if c["exit"] != 0]
 
 
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory):
+    """A cache warmed by one clean build of the fixture, and that build's PDF."""
+    return make_warm_cache(tmp_path_factory)
+
+
 @pytest.mark.parametrize("case", FAILING_FAULTS, ids=[c["id"] for c in FAILING_FAULTS])
-def test_every_fault_is_told_in_chinese(case, tmp_path, monkeypatch, capsys, warm_cache):  # noqa: F811
+def test_every_fault_is_told_in_chinese(case, tmp_path, monkeypatch, capsys, warm_cache):
     text = run_fault(case, tmp_path, monkeypatch, capsys, warm_cache, chinese=True)
     assert HAN.search(text), text
     if "--debug" in case["args"]:            # Python's traceback is printed as it is
@@ -296,7 +302,7 @@ def test_a_long_build_shows_progress_on_a_terminal_only(tmp_path, monkeypatch):
     # in Chinese, through the translating stream
     monkeypatch.setenv("LANGUAGE", "zh_CN")
     term = Terminal(True)
-    stream = i18n.TranslatingStream(term)
+    stream = printed.TranslatingStream(term)
     with reporting(terminal_line(stream, min_interval=0.0)):
         build(SAMPLE, tmp_path / "s.pdf")
     assert "44/44" in term.text and english_left(term.text.replace("\r", "\n")) == [], \
@@ -404,7 +410,7 @@ def test_a_number_the_user_wrote_in_words_stays_as_written(chinese, tmp_path, ca
      "before it)", "  table 1: 4 行 × 3 列，“表1 某表”（图注：其前的以“表”开头的段落）"),
 ])
 def test_lines_made_of_several_messages(chinese, line, want):
-    assert i18n.translate_line(line) == want
+    assert printed.translate_line(line) == want
 
 
 def test_a_watch_error_keeps_every_line_and_its_hint():

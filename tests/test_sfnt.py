@@ -13,6 +13,7 @@ import pytest
 from fontTools.ttLib import TTCollection, TTFont
 
 from typeset.render import cffsubset
+from typeset.text import fontread as FR
 from typeset.text import fonts as F
 from typeset.text import sfnt
 from typeset.text.cff import CFF, reader_of
@@ -30,7 +31,7 @@ def font(request):
 
 def test_the_face_record_is_fonttools_record(font):
     path, _, _ = font
-    assert F._read_font_direct(str(path)) == F._read_font_fonttools(str(path))
+    assert FR._read_font_direct(str(path)) == FR._read_font_fonttools(str(path))
 
 
 def test_best_cmap_is_fonttools_best_cmap(font):
@@ -74,7 +75,7 @@ def test_chinese_forms_are_fonttools_locl_substitutions(font):
     path, tt, gid = font
     with sfnt.FontFile(str(path)) as ff:
         mine = sfnt.chinese_forms(ff, tt["maxp"].numGlyphs)
-    theirs = {gid[a]: gid[b] for a, b in F._chinese_forms(tt).items()}
+    theirs = {gid[a]: gid[b] for a, b in FR._chinese_forms(tt).items()}
     assert mine == theirs
     if "Noto" in path.name:
         assert len(mine) > 10                  # (the test can fail: Noto has Chinese forms)
@@ -118,21 +119,21 @@ def pack(tmp_path_factory):
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_a_face_of_a_collection_reads_as_fonttools_reads_it(pack, index):
-    direct = F._read_font_direct(str(pack), index)
-    assert direct == F._read_font_fonttools(str(pack), index)
+    direct = FR._read_font_direct(str(pack), index)
+    assert direct == FR._read_font_fonttools(str(pack), index)
     assert direct["is_cff"] is (index == 1)
 
 
 def test_what_the_direct_reader_refuses_fonttools_reads(monkeypatch):
     path = str(F.FONTS_DIR / "NotoSansCJKsc-Bold.otf")
-    want = F._read_font_fonttools(path)
+    want = FR._read_font_fonttools(path)
 
     def refuse(*a, **k):
         raise sfnt.Unsupported("for the test")
     monkeypatch.setattr(sfnt, "best_cmap", refuse)
     with pytest.raises(sfnt.Unsupported):
-        F._read_font_direct(path)
-    assert F._read_font(path) == want
+        FR._read_font_direct(path)
+    assert FR._read_font(path) == want
 
 
 def _format_12(groups) -> bytes:

@@ -617,7 +617,7 @@ def test_verify_finds_a_change_that_keeps_the_size(tmp_path, stored, capsys):
 
 
 def test_xmp_packets_are_found_across_read_boundaries():
-    from typeset.archive import _Packets, pdf_issue
+    from typeset.archive.stored import _Packets, pdf_issue
 
     packet = ('<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:'
               'meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:'

@@ -34,6 +34,11 @@ def test_the_table_is_large_enough_and_ids_are_unique():
 @pytest.fixture(scope="module")
 def warm_cache(tmp_path_factory):
     """A cache warmed by one clean build of the fixture, and that build's PDF."""
+    return make_warm_cache(tmp_path_factory)
+
+
+def make_warm_cache(tmp_path_factory):
+    """`warm_cache`'s work (test_i18n's fixture of the same name does it too)."""
     cache = tmp_path_factory.mktemp("warm-cache")
     out = tmp_path_factory.mktemp("reference") / "reference.pdf"
     with pytest.MonkeyPatch.context() as mp:
@@ -162,8 +167,8 @@ def run_fault(case, tmp_path, monkeypatch, capsys, warm_cache, *, chinese: bool 
             bogus.write_text("not a folder")
             monkeypatch.setenv("TYPESET_CACHE", str(bogus))
         elif what == "limit":
-            import typeset.archive
-            monkeypatch.setattr(typeset.archive, "CATALOGUE_LIMIT", arg)
+            import typeset.archive.catalogue
+            monkeypatch.setattr(typeset.archive.catalogue, "CATALOGUE_LIMIT", arg)
         elif what == "chdir":
             monkeypatch.chdir(tmp_path)
         elif what == "long_issue_dir":

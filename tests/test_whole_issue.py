@@ -415,7 +415,7 @@ def test_a_combined_issue_everywhere(tmp_path, capsys):
     cat = json.loads((arch / "catalogue.json").read_text(encoding="utf-8"))
     assert [e["number"] for e in cat["issues"]] == ["5-6"]
     assert main(["archive", "--verify", str(arch)]) == 0
-    from typeset.archive import pdf_issue
+    from typeset.archive.stored import pdf_issue
     assert pdf_issue(stored.read_bytes()) == ("测试政协", 2024, "5-6")
 
 

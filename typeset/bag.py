@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from pathlib import Path
 from typing import Callable, Iterable
 
 from typeset.errors import TypesetError
+from typeset.fsutil import is_regular
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"
@@ -141,15 +141,8 @@ def _file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
 def _tag_text(path: Path) -> str:
-    if not _regular(path) or os.lstat(path).st_size > _LIMIT:
+    if not is_regular(path) or os.lstat(path).st_size > _LIMIT:
         raise ValueError("missing, not a regular file, or too large")
     return path.read_bytes().decode("utf-8")
 
@@ -158,7 +151,7 @@ def tag_sha256(folder: Path) -> str | None:
     """The SHA-256 of a bag's tag manifest (its identity), or None if it cannot be read."""
     try:
         path = folder / TAGMANIFEST
-        if not _regular(path) or os.lstat(path).st_size > _LIMIT:
+        if not is_regular(path) or os.lstat(path).st_size > _LIMIT:
             return None
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
@@ -206,7 +199,7 @@ def verify_bag(folder: Path, *, expected: dict[str, str] | None = None) -> list[
         if any(p in ("", ".", "..") for p in parts) or "\\" in rel:
             problems.append(f"{rel}: a path that leads out of the bag")
             continue
-        if not _regular(path) or any((folder.joinpath(*parts[:k])).is_symlink()
+        if not is_regular(path) or any((folder.joinpath(*parts[:k])).is_symlink()
                                      for k in range(1, len(parts))):
             problems.append(f"{rel}: listed in the bag's manifest but missing")
             continue
@@ -225,7 +218,7 @@ def verify_bag(folder: Path, *, expected: dict[str, str] | None = None) -> list[
                     .splitlines() if ": " in line)
         oxum = info.get("Payload-Oxum", "")
         size = sum(os.lstat(folder.joinpath(*r.split("/"))).st_size for r in listed
-                   if _regular(folder.joinpath(*r.split("/"))))
+                   if is_regular(folder.joinpath(*r.split("/"))))
         if oxum != f"{size}.{len(listed)}":
             problems.append(f"bag-info.txt: Payload-Oxum {oxum}, the payload is "
                             f"{size}.{len(listed)}")

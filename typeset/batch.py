@@ -127,7 +127,7 @@ def build_job(job: Job, stored: dict[str, str] | None = None) -> Result:
     meta = issue_metadata(src.issue, src.layout)
     places = _places(src.issue, src.layout)
     if job.archive:
-        from typeset.archive import issue_path, places_where
+        from typeset.archive.folder import issue_path, places_where
         target = issue_path(meta, places_where(places))
     else:
         target = job.out
@@ -255,7 +255,8 @@ def stored_out_key(pdf: Path) -> str | None:
 def stored_archive(to: Path) -> tuple[dict[str, str], dict[str, str]]:
     """Of each issue's current file in the archive: path -> the build key it was stored with
     (if it has provenance), path -> its SHA-256."""
-    from typeset.archive import CATALOGUE, read_catalogue
+    from typeset.archive.catalogue import read_catalogue
+    from typeset.archive.folder import CATALOGUE
     if not os.path.lexists(Path(to) / CATALOGUE):
         return {}, {}
     entries = read_catalogue(Path(to))
@@ -401,7 +402,8 @@ def store(res: Result, *, archive: Path | None, out_dir: Path | None, revise: bo
                            f"{ours['version']} (code {ours['code'][:12]}…)",
                            hint="install the same typeset on every worker and the client")
     if archive is not None:
-        from typeset.archive import archive_issue, places_where
+        from typeset.archive.folder import places_where
+        from typeset.archive.store import archive_issue
         entry = archive_issue(res.pdf, res.meta, archive, revise=revise,
                               provenance=res.provenance,
                               sources=res.sources if with_sources else None,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typeset.issueinfo import issue_metadata
 from typeset.layout.compose import Composer, compose_issue, prebreak
 from typeset.layout.issue import Composition, paginate_issue
-from typeset.layout.preflight import check_glyphs, check_sources  # noqa: F401 (check_glyphs: API)
+from typeset.layout.preflight import check_sources
 from typeset.layout.styles import StyleBook
 from typeset.model.layout import Layout, load_layout
 from typeset.model.manifest import Issue, load_issue

@@ -84,7 +84,8 @@ def _cmd_archive(args: argparse.Namespace) -> int:
             print(f"typeset: {line}")
         return EXIT_OK if report.identical else EXIT_FAILED
     if args.verify:
-        from typeset.archive import read_catalogue, verify_archive
+        from typeset.archive.catalogue import read_catalogue
+        from typeset.archive.verify import verify_archive
 
         problems = verify_archive(Path(args.verify))
         for p in problems:
@@ -96,7 +97,7 @@ def _cmd_archive(args: argparse.Namespace) -> int:
         print(f"typeset: {args.verify}: {n} issue(s); every file is in place, with its "
               "catalogued size, checksum and metadata")
         return EXIT_OK
-    from typeset.archive import check_folder
+    from typeset.archive.store import check_folder
     from typeset.build import archive
 
     check_folder(Path(args.to))            # before the build: a file given as --to fails at once
@@ -122,7 +123,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
     stored_sha: dict[str, str] = {}
     jobs = []
     if archive is not None:
-        from typeset.archive import check_folder
+        from typeset.archive.store import check_folder
         check_folder(archive)
         stored, stored_sha = B.stored_archive(archive)
         jobs = [B.Job(m, variant, pdfx, args.layout, archive=True) for m in manifests]
@@ -173,7 +174,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         names = outcome.stored[-3:]
         if archive is not None:                    # the catalogue says exactly what is new
             try:
-                from typeset.archive import read_catalogue
+                from typeset.archive.catalogue import read_catalogue
                 now = {e.file: e.sha256 for e in read_catalogue(archive)}
                 new = [f for f, sha in now.items() if stored_sha.get(f) != sha]
                 stored, names = len(new), [str(archive / f) for f in sorted(new)[-3:]]
@@ -682,12 +683,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if not i18n.chinese():
         return _main(argv)
-    i18n.localise_argparse()
+    from typeset.i18n import printed
+    printed.localise_argparse()
     out, err = sys.stdout, sys.stderr
     words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
     data = words[:1] == ["dump"]        # `typeset dump` prints data (pages as text): as it is
-    sys.stdout = out if data else i18n.TranslatingStream(out)
-    sys.stderr = i18n.TranslatingStream(err)
+    sys.stdout = out if data else printed.TranslatingStream(out)
+    sys.stderr = printed.TranslatingStream(err)
     try:
         return _main(argv)
     finally:
@@ -704,7 +706,8 @@ def _main(argv: list[str] | None) -> int:
 
     parser = build_parser()
     if i18n.chinese():
-        i18n.localise_parser(parser)
+        from typeset.i18n.printed import localise_parser
+        localise_parser(parser)
     args = parser.parse_args(argv)
     problem = _usage_problem(args)
     if problem:
@@ -722,7 +725,7 @@ def _main(argv: list[str] | None) -> int:
     except BrokenPipeError:          # `typeset dump … | head`
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt as err:   # typeset.archive.ArchiveInterrupted says what it stored
+    except KeyboardInterrupt as err:   # archive.store.ArchiveInterrupted says what it stored
         said = getattr(err, "message", None) or _INTERRUPTED.get(args.command, "interrupted")
         print(f"typeset: {said}", file=sys.stderr)
         return EXIT_INTERRUPTED

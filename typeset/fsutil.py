@@ -128,6 +128,15 @@ def what_is(path: Path | str) -> str | None:
         return None
 
 
+def is_regular(path: Path | str) -> bool:
+    """Is `path` itself a regular file (not a symbolic link to one, a folder, a FIFO, a
+    device)? False when it cannot be looked at."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def open_regular(path: Path | str, *, follow: bool = True) -> tuple[int, os.stat_result]:
     """Open `path` for reading, never blocking and (unless `follow`) never through a final
     symbolic link, and make sure it is a regular file: (descriptor, its fstat). Raises

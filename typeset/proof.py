@@ -37,7 +37,6 @@ import io
 import json
 import os
 import re
-import stat
 import unicodedata
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -278,7 +277,8 @@ def read_previous(folder: Path) -> list[Record] | None:
         raise _foreign(folder, entries)
     records = _read_manifest(folder)
     ours = {MANIFEST, CHANGES, CONTACT} | {r.file for r in records if r.file}
-    foreign = [e for e in entries if e not in ours or not _regular(folder / e)]
+    from typeset.fsutil import is_regular
+    foreign = [e for e in entries if e not in ours or not is_regular(folder / e)]
     if foreign:
         raise _foreign(folder, foreign)
     return records
@@ -291,13 +291,6 @@ def replaceable(folder: Path) -> str | None:
     except TypesetError as err:
         return err.message
     return None
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _foreign(folder: Path, names: list[str]) -> TypesetError:

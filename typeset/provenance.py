@@ -348,10 +348,10 @@ def provenance(sources: Sources, *, variant: str, pdfx: str | None, conformance:
 
 
 def _font_sha256(path: str) -> tuple[str, int]:
-    """A font's SHA-256 and size: the hash the face cache keys on (text.fonts.file_identity,
+    """A font's SHA-256 and size: the hash the face cache keys on (text.fontid.file_identity,
     memoised in the process by path, size, modification time and inode, so a worker building
     many issues hashes each font once)."""
-    from typeset.text.fonts import file_identity
+    from typeset.text.fontid import file_identity
     return file_identity(path), os.stat(path).st_size
 
 

@@ -46,7 +46,8 @@ class RebuildReport:
 
 def _find(stored: Path):
     """(archive folder, catalogue entry, the stored file's record) for a file in an archive."""
-    from typeset.archive import CATALOGUE, read_catalogue
+    from typeset.archive.catalogue import read_catalogue
+    from typeset.archive.folder import CATALOGUE
     stored = Path(stored)
     if not stored.is_file():
         raise TypesetError("no such stored file", file=stored,
@@ -66,7 +67,7 @@ def _find(stored: Path):
 
 
 def rebuild(stored: Path) -> RebuildReport:
-    from typeset.archive import confined
+    from typeset.archive.folder import confined
     from typeset.bag import verify_bag
 
     root, entry, rec = _find(stored)

@@ -330,7 +330,7 @@ _WORD = re.compile(r"[A-Za-z]{2,}|[\u4e00-\u9fff]")
 def _is_message(text: str) -> bool:
     """Words a reader reads: a word of two letters and, besides, a space (a lone token is
     a key, a PDF name or a mode, never a sentence)."""
-    from typeset.i18n import _NUMERIC, split_template
+    from typeset.i18n.templates import split_template
     try:
         parts = split_template(text)
     except ValueError:
@@ -344,7 +344,7 @@ def _is_message(text: str) -> bool:
 def _counted(text: str) -> bool:
     """A count and its noun (`{report.pages} pages`, ` + {report.inserts} inserted`, `folios
     {a}–{b}`)."""
-    from typeset.i18n import _NUMERIC, split_template
+    from typeset.i18n.templates import _NUMERIC, split_template
     try:
         parts = split_template(text)
     except ValueError:
@@ -356,7 +356,7 @@ def _counted(text: str) -> bool:
 
 def _joining_word(text: str) -> bool:
     """Two messages joined by one word: `{row} at {where}`."""
-    from typeset.i18n import split_template
+    from typeset.i18n.templates import split_template
     try:
         parts = split_template(text)
     except ValueError:
@@ -368,7 +368,7 @@ def _joining_word(text: str) -> bool:
 def _reads_as_words(text: str) -> bool:
     """A returned text or constant that is a phrase for a reader, not a code, a pattern or a
     path: two lower-case words in a row outside its placeholders."""
-    from typeset.i18n import split_template
+    from typeset.i18n.templates import split_template
     try:
         literal = " ".join(v for k, v in split_template(text) if k == "text")
     except ValueError:
@@ -486,7 +486,8 @@ def update(path: Path | None = None) -> tuple[int, int]:
     with its place (`#: file:line (kind)`) and its Chinese; a template the source no longer
     has is dropped, a new one is added with an empty msgstr (to be filled in). The head of
     the file (argparse's words, `EXTRA`) is kept as it is. Returns (dropped, added)."""
-    from typeset.i18n import CATALOGUE_DIR, po_quote, read_po
+    from typeset.i18n import CATALOGUE_DIR
+    from typeset.i18n.po import po_quote, read_po
 
     path = path or CATALOGUE_DIR / "zh_CN.po"
     text = path.read_text(encoding="utf-8")
@@ -506,7 +507,8 @@ def update(path: Path | None = None) -> tuple[int, int]:
 def main(argv: list[str] | None = None) -> int:
     """`python -m typeset.i18n.extract [--update]`: list the templates without Chinese (as
     .po entries); `--update` rewrites zh_CN.po's source section first (`update`)."""
-    from typeset.i18n import catalogue, po_quote
+    from typeset.i18n import catalogue
+    from typeset.i18n.po import po_quote
 
     if "--update" in (sys.argv[1:] if argv is None else argv):
         dropped, added = update()

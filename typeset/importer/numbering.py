@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from typeset.importer.read import MC, W, w  # noqa: F401  (namespace helpers)
+from typeset.importer.read import _int, w
 
 RT_NUMBERING = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/numbering"
 
@@ -178,13 +178,6 @@ def _level(el) -> tuple[int | None, dict | None]:
                   "fmt": val("numFmt", "decimal") or "decimal",
                   "text": val("lvlText", "") or "", "suff": val("suff", "tab"),
                   "legal": el.find(w("isLgl")) is not None}
-
-
-def _int(text: str | None) -> int | None:
-    try:
-        return int(text) if text is not None else None
-    except ValueError:
-        return None
 
 
 def read_numbering(part):

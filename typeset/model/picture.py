@@ -277,7 +277,7 @@ def _write_header(sha256: str, header: tuple) -> None:
 
 #: pictures probed in this process, by (real path, size, modification time, inode, device):
 #: a picture placed twice, or read again by a warm process (typeset.session), is read once.
-#: In memory only, as the fonts' hashes (text/fonts.py file_identity): never on disk.
+#: In memory only, as the fonts' hashes (text/fontid.py file_identity): never on disk.
 _probed: dict[tuple, PictureInfo] = {}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
+from typeset.layout.page import Box, Image, Page, PlacedPage, Rule
 
 
 def dump_page(page: Page, index: int) -> str:

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import read_cache, write_cache
+from typeset.fsutil import cache_dir, read_cache, write_cache
 from typeset.cacheseal import SEAL_SIZE, sealed, unseal
 from typeset.text import sfnt
-from typeset.text.fonts import FontFace, cache_dir
+from typeset.text.fonts import FontFace
 
 _SUBSET_FORMAT = 6      # bump when subset programs change, to invalidate the disk cache
 

@@ -4,7 +4,7 @@ and DICT data, §16 Local/Global Subrs, §19 FDSelect).
 
 fontTools' cffLib reads every INDEX's offsets and the whole charset into Python lists before
 it hands out one glyph (~50 ms for a 46k-glyph CJK face, and again for each of its 18 font
-dicts' subroutines); the layout wants one glyph's outline (text/fonts.py, the ink of the
+dicts' subroutines); the layout wants one glyph's outline (text/fontread.py, the ink of the
 dash) and the subsetter a few thousand charstrings (render/cffsubset.py). Here an INDEX is
 its header and an item is found from two offsets, read when asked for.
 

@@ -1,6 +1,6 @@
 """A face record read from the face cache, checked against the font file it names.
 
-The face cache (text/fonts.py) holds what reading a font gives: names, metrics, the cmap and
+The face cache (text/facecache.py) holds what reading a font gives: names, metrics, the cmap and
 the advances. Its key and checksum say which font a record claims to be and that the file is
 whole; neither proves the record is what the font says (a cache folder can be shared,
 planted or edited). So a record read from the cache is checked against the font itself

@@ -13,7 +13,7 @@ Only what a well-formed font says is read here. Whatever this module does not ha
 finds other than the specification says it must be (a table past the end of the file, a
 cmap format other than 4 and 12, overlapping cmap groups, a glyph id past the glyph count,
 a GSUB lookup type other than single substitution, ...), raises `Unsupported`, and the
-caller reads the font with fontTools instead, exactly as before (text/fonts.py): this
+caller reads the font with fontTools instead, exactly as before (text/fontread.py): this
 module never decides what a damaged font means. tests/test_sfnt.py compares every reading
 with fontTools' for every font in fonts/ (the whole cmap, every glyph's advance, the Chinese
 forms), so the two cannot drift apart silently.
@@ -330,7 +330,7 @@ def _cmap_format_12(data: bytes, num_glyphs: int, forms: dict[int, int]) -> tupl
 def chinese_forms(ff: FontFile, num_glyphs: int) -> dict[int, int]:
     """Glyph id -> glyph id: the single substitutions of the GSUB `locl` feature for the Han
     script (`hani`), language system Chinese Simplified (`ZHS `), in the order
-    text.fonts._chinese_forms applies them (a later one overrides an earlier one). Lookups of
+    text.fontread._chinese_forms applies them (a later one overrides an earlier one). Lookups of
     types other than single substitution (1, or 7 wrapping 1) are Unsupported."""
     if "GSUB" not in ff:
         return {}
@@ -380,7 +380,7 @@ def chinese_forms(ff: FontFile, num_glyphs: int) -> dict[int, int]:
                     out.update(_single_substitution(data, sub, num_glyphs))
                 elif sub_kind in (2, 7):        # (2 carries a mapping fontTools would apply)
                     raise Unsupported(f"locl lookup of type {sub_kind}")
-                # types 3-6 and 8: no single mapping (text.fonts._chinese_forms skips them)
+                # types 3-6 and 8: no single mapping (text.fontread._chinese_forms skips them)
     return out
 
 
