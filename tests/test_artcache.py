@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import os
 import subprocess
 import sys
@@ -275,3 +276,137 @@ def test_planted_articles_print_the_same_bytes(tmp_path):
                          if n % 2 else blob[:-1])
     assert _build(tmp_path / "planted.pdf", cache) == cold
     assert _build(tmp_path / "again.pdf", cache) == cold
+
+
+# =============================================================================================
+# YAML documents (model/doccache.py): the manifest's and the layouts' trees, marks included
+
+def _documents():
+    from tests.test_yaml_fast import repository_documents
+    return [(name, text, offset) for name, text, offset in repository_documents()]
+
+
+def _load_doc(text: str, offset: int):
+    from tests.test_yaml_fast import snapshot
+    from typeset.model.yamlsrc import load_yaml
+    try:
+        return ("ok", snapshot(load_yaml(Path("t.yaml"), text, line_offset=offset)))
+    except TypesetError as err:
+        return ("error", str(err), err.line, err.column, err.hint)
+
+
+def test_every_yaml_document_reads_back_as_parsed(cache_dir, monkeypatch):
+    from typeset.model import doccache, yamlsrc
+    docs = _documents()
+    assert len(docs) >= 30
+    monkeypatch.setattr(doccache, "use_document_cache", False)
+    plain = [_load_doc(t, o) for _, t, o in docs]
+    monkeypatch.setattr(doccache, "use_document_cache", True)
+    calls = []
+    real = yamlsrc._load_fast
+    monkeypatch.setattr(yamlsrc, "_load_fast", lambda *a: calls.append(a) or real(*a))
+    assert [_load_doc(t, o) for _, t, o in docs] == plain            # cold: written
+    cold = len(calls)
+    kept = list(cache_dir.glob("documents/*/*.doc"))
+    assert len(kept) >= 20
+    del calls[:]
+    assert [_load_doc(t, o) for _, t, o in docs] == plain            # warm: read
+    assert len(calls) + len(kept) <= cold                            # (each kept one: no parse)
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20),
+              st.floats(allow_nan=True, allow_infinity=True),
+              st.dates(), st.datetimes(timezones=st.just(None)),
+              st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
+                      max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text("abcxyz_", min_size=1, max_size=5), inner,
+                                            max_size=4)), max_leaves=12))
+def test_generated_documents_read_back_as_parsed(cache_dir, monkeypatch, value):
+    """Documents written by PyYAML's dumper from generated values (every scalar type a
+    YAML file can give: null, booleans, integers, floats with inf and nan, dates, times,
+    text), through the cache and without it."""
+    import yaml as pyyaml
+
+    from typeset.model import doccache
+    text = pyyaml.safe_dump({"v": value}, allow_unicode=True, sort_keys=False)
+    monkeypatch.setattr(doccache, "use_document_cache", False)
+    plain = _load_doc(text, 0)
+    monkeypatch.setattr(doccache, "use_document_cache", True)
+    assert _load_doc(text, 0) == plain
+    assert _load_doc(text, 0) == plain
+
+
+def _doc_entry(cache: Path, text: str) -> tuple[str, Path]:
+    from typeset.model import doccache
+    key = doccache.entry_key(text, 0)
+    return key, doccache._path(key)
+
+
+DOC_PLANTS = {
+    "a value changed, someone else's seal":
+        lambda key, blob: _someone_else_seal(key, blob[:-32].replace(b"\"x\"", b"\"y\"")),
+    "a value changed, seal kept": lambda key, blob: blob[:-32].replace(b"\"x\"", b"\"y\"")
+        + blob[-32:],
+    "truncated": lambda key, blob: blob[:len(blob) // 2],
+    "empty": lambda key, blob: b"",
+    "a mark that is text, the user's seal":
+        lambda key, blob: _user_seal(key, blob[:-32].replace(b"[1,1]", b"[\"1\",1]", 1)),
+    "an unknown tag, the user's seal":
+        lambda key, blob: _user_seal(key, blob[:-32].replace(b"[\"M\",", b"[\"Q\",", 1)),
+    "not JSON, the user's seal":
+        lambda key, blob: _user_seal(key, blob[:len(_DOC_MAGIC) + 5]),
+}
+_DOC_MAGIC = b"typeset-document/1\n"
+
+
+@pytest.mark.parametrize("plant", sorted(DOC_PLANTS))
+def test_a_planted_document_is_a_miss(cache_dir, monkeypatch, plant):
+    from typeset.model import yamlsrc
+    text = "a: x\nb: [1, 2.5, 2024-03-15]\n"
+    plain = _load_doc(text, 0)
+    key, path = _doc_entry(cache_dir, text)
+    good = path.read_bytes()
+    planted = DOC_PLANTS[plant](key, good)
+    assert planted != good
+    path.write_bytes(planted)
+    calls = []
+    real = yamlsrc._load_fast
+    monkeypatch.setattr(yamlsrc, "_load_fast", lambda *a: calls.append(a) or real(*a))
+    assert _load_doc(text, 0) == plain
+    assert len(calls) == 1 and path.read_bytes() == good
+
+
+def test_a_document_with_an_error_or_an_alias_is_not_kept(cache_dir):
+    assert _load_doc("a: 1\na: 2\n", 0)[0] == "error"
+    assert _load_doc("a: &x 1\nb: *x\n", 0)[0] == "ok"
+    assert list(cache_dir.glob("documents/*/*.doc")) == []
+
+
+def test_front_matter_is_kept_with_its_article_only(cache_dir, tmp_path):
+    a = tmp_path / "a.md"
+    a.write_text("---\ntitle: 题\n---\n\n正文。\n", encoding="utf-8")
+    article.load_article(a)
+    assert list(cache_dir.glob("documents/*/*.doc")) == [] and len(_entries(cache_dir)) == 1
+
+
+def test_a_warm_build_imports_no_yaml_and_a_planted_layout_prints_the_same(tmp_path):
+    """Every document entry of the sample (manifest, layout) planted by someone else with a
+    value changed: the PDF is the cold build's bytes."""
+    cache = tmp_path / "cache"
+    cold = _build(tmp_path / "cold.pdf", cache)
+    docs = sorted(cache.glob("documents/*/*.doc"))
+    assert len(docs) >= 2
+    env = dict(os.environ, TYPESET_CACHE=str(cache))
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "typeset", "build",
+                        str(SAMPLE), "-o", str(tmp_path / "warm.pdf")], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and (tmp_path / "warm.pdf").read_bytes() == cold
+    assert not re.search(r"\| +yaml$", r.stderr, re.M)
+    for path in docs:
+        blob = path.read_bytes()
+        path.write_bytes(_someone_else_seal(path.stem, blob[:-32].replace(b"[1,", b"[2,")))
+    assert _build(tmp_path / "planted.pdf", cache) == cold

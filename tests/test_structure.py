@@ -120,8 +120,11 @@ def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
     whole = loaded([command, SAMPLE], warm_cache, whole=True)
     mods = {m.split(".")[0] for m in whole}
     # nothing heavy, and no word segmenter when warm; of Pillow only its version (the
-    # sample's picture headers come from the cache: model/picture.py)
-    assert "yaml" in mods and not mods & ((HEAVY - {"PIL"}) | {"rjieba"})
+    # sample's picture headers come from the cache: model/picture.py); no YAML or Markdown
+    # parser (the manifest, the layout and the articles come parsed from the cache:
+    # model/doccache.py, model/artcache.py)
+    assert "typeset.model.yamlsrc" in whole
+    assert not mods & ((HEAVY - {"PIL"}) | {"rjieba", "yaml", "markdown_it"})
     assert {m for m in whole if m.startswith("PIL.")} <= {"PIL._version"}
 
 

@@ -131,14 +131,14 @@ def compose(manifest: Path, *, layout_override: str | None = None,
     if loaded is None:
         prefetch_fonts(Path(manifest), layout_override)
     if loaded is None and not use_cache:       # no cache read or written: the picture
-        from typeset.model import artcache, picture     # headers and parsed articles too
-        picture.use_header_cache = False               # (and the faces, below)
-        artcache.use_article_cache = False
+        from typeset.model import artcache, doccache, picture    # headers, parsed articles
+        picture.use_header_cache = False         # and documents too (and the faces, below)
+        artcache.use_article_cache = doccache.use_document_cache = False
         try:
             loaded = load(manifest, layout_override)
         finally:
             picture.use_header_cache = True
-            artcache.use_article_cache = True
+            artcache.use_article_cache = doccache.use_document_cache = True
     issue, layout = loaded or load(manifest, layout_override)
     book = StyleBook(layout, library or FontLibrary(use_cache=use_cache))
     check_sources(issue, layout, book)

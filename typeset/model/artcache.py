@@ -43,18 +43,16 @@ _MAGIC = b"typeset-article/1\n"
 use_article_cache = True
 _KINDS = ("paragraph", "heading", "figure", "table")
 _LIMIT = 64 << 20                      # an entry of a 4 MB article is well below this
-_code: bytes | None = None             # the parser's code digest (`_code_digest`), once
+_code: bytes | None = None             # the parser's code digest (`code_digest`), once
 
 
-def _code_digest() -> bytes | None:
+def code_digest() -> bytes | None:
     """What the parse depends on besides the text (see the module docstring); None if a
     library's version file cannot be found (then nothing is cached)."""
     global _code
     if _code is None:
         import importlib.util
         import unicodedata
-
-        import yaml
         h = hashlib.sha256(_MAGIC)
         here = Path(__file__).resolve().parent
         for name in sorted(os.listdir(here)):
@@ -66,15 +64,14 @@ def _code_digest() -> bytes | None:
             if spec is None or not spec.origin or not os.path.isfile(spec.origin):
                 return None
             h.update(lib.encode() + b"\0" + Path(spec.origin).read_bytes())
-        h.update(f"{sys.version}\0{unicodedata.unidata_version}\0{yaml.__version__}\0"
-                 f"{getattr(yaml, '__with_libyaml__', False)}".encode())
+        h.update(f"{sys.version}\0{unicodedata.unidata_version}".encode())
         _code = h.digest()
     return _code
 
 
 def entry_key(text: str) -> str | None:
     """The cache key of an article of this text (None: no cache)."""
-    code = _code_digest()
+    code = code_digest()
     if code is None:
         return None
     return hashlib.sha256(code + text.encode("utf-8", "surrogatepass")).hexdigest()

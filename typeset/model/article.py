@@ -146,7 +146,7 @@ def _parse(path: Path, text: str) -> tuple:
     lines = text.split("\n")
     front_text = "\n".join(lines[open_line + 1:close_line])
     try:
-        data = load_yaml(path, front_text, line_offset=open_line + 1)
+        data = load_yaml(path, front_text, line_offset=open_line + 1, keep=False)
     except TypesetError as err:
         if err.hint and "front matter" not in err.hint:
             note = "front matter: the lines between the two '---'"
