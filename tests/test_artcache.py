@@ -410,3 +410,22 @@ def test_a_warm_build_imports_no_yaml_and_a_planted_layout_prints_the_same(tmp_p
         blob = path.read_bytes()
         path.write_bytes(_someone_else_seal(path.stem, blob[:-32].replace(b"[1,", b"[2,")))
     assert _build(tmp_path / "planted.pdf", cache) == cold
+
+
+def test_one_entry_serves_the_same_text_at_another_path(cache_dir, tmp_path, monkeypatch):
+    """An entry holds nothing of the file's path: the same text elsewhere reads back as its
+    own parse (its path, its pictures probed beside it)."""
+    pic = next(ROOT.glob("issues/sample/images/*.jpg"))
+    text = "---\ntitle: 题\nauthors: [甲]\n---\n\n正文**粗**。\n\n![图注](p.jpg){width=half}\n"
+    paths = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "p.jpg").write_bytes(pic.read_bytes())
+        (tmp_path / name / "x.md").write_text(text, encoding="utf-8")
+        paths.append(tmp_path / name / "x.md")
+    article.load_article(paths[0])
+    calls = _spy_parse(monkeypatch)
+    got = article.load_article(paths[1])
+    assert calls == [] and repr(got) == _parsed(paths[1])
+    assert got.path == paths[1]
+    assert [Path(p).resolve() for p in got.pictures] == [(tmp_path / "b" / "p.jpg").resolve()]
