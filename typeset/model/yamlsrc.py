@@ -536,6 +536,8 @@ def _c_loader() -> type | None:
     if _CLoader is _UNSET:
         _CLoader = _libyaml_loader()
     return _CLoader
+
+
 _NOT_FAST = re.compile(r"[&*!\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff"
                        r"\ufffe\uffff\ud800-\udfff]|^%|[|>][-+0-9]*#", re.M)
 
