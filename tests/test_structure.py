@@ -123,8 +123,11 @@ def test_check_and_dump_load_no_pdf_or_font_library(command, warm_cache):
     whole = loaded([command, SAMPLE], warm_cache, whole=True)
     mods = {m.split(".")[0] for m in whole}
     # nothing heavy, and no word segmenter when warm; of Pillow only its version (the
-    # sample's picture headers come from the cache: model/picture.py)
-    assert "yaml" in mods and not mods & ((HEAVY - {"PIL"}) | {"rjieba"})
+    # sample's picture headers come from the cache: model/picture.py); no YAML or Markdown
+    # parser (the manifest, the layout and the articles come parsed from the cache:
+    # model/doccache.py, model/artcache.py)
+    assert "typeset.model.yamlsrc" in whole
+    assert not mods & ((HEAVY - {"PIL"}) | {"rjieba", "yaml", "markdown_it"})
     assert {m for m in whole if m.startswith("PIL.")} <= {"PIL._version"}
 
 
@@ -142,7 +145,9 @@ def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
     render.pdfimport: only for an issue that places PDF pages)."""
     args = [command, SAMPLE] + (["-o", str(warm_cache / "z.pdf")] if command == "build" else [])
     mods = loaded(args, warm_cache, whole=True)
-    assert "typeset.model.yamlsrc" in mods and "markdown_it" in mods     # it did load
+    assert "typeset.model.yamlsrc" in mods and "typeset.model.article" in mods  # it did load
+    # the articles come parsed from the cache (model/artcache.py): no Markdown parser
+    assert not {m for m in mods if m.startswith(("markdown_it", "mdit_py_plugins", "mdurl"))}
     assert not mods & {"difflib", "typeset.model.pdfpage", "typeset.render.pdfimport"}
     # pictures: their headers and prepared streams come from the cache; no Pillow plugin
     # (they load when a picture is opened), no colour management (ReportLab itself

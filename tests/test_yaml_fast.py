@@ -23,8 +23,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parents[1] / "shared" / "corpus"
 EXAMPLES = int(os.environ.get("TYPESET_FUZZ_EXAMPLES", "300"))
 
-pytestmark = pytest.mark.skipif(yamlsrc._CLoader is None,
+pytestmark = pytest.mark.skipif(yamlsrc._c_loader() is None,
                                 reason="PyYAML without libyaml 0.2.6 or later: no fast path")
+
+
+@pytest.fixture(autouse=True)
+def _no_document_cache(monkeypatch):
+    """Both paths parse here: no document comes from the cache (model/doccache.py)."""
+    from typeset.model import doccache
+    monkeypatch.setattr(doccache, "use_document_cache", False)
 
 
 def snapshot(value):

@@ -21,6 +21,29 @@ from typeset.i18n import tr
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
+class _Imports:
+    """`with _IMPORTS:` around the import of the pipeline (typeset.build and all it brings,
+    ~30k objects that live as long as the process): Python's cyclic collector paused, and
+    what was made moved to its oldest generation after (as `build.collector_paused` does
+    for a composition), instead of being walked by ~60 young collections on the way: ~5 ms
+    of every `build`, `check` and `dump`."""
+
+    def __enter__(self):
+        import gc
+        self.was = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc):
+        import gc
+        gc.freeze()
+        gc.unfreeze()
+        if self.was:
+            gc.enable()
+
+
+_IMPORTS = _Imports()
+
+
 def _cmd_specimen(args: argparse.Namespace) -> int:
     from typeset.build import check_pdf_name
     from typeset.specimen import build_specimen
@@ -33,7 +56,8 @@ def _cmd_specimen(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from typeset.build import build
+    with _IMPORTS:
+        from typeset.build import build
 
     if args.output == "":
         raise TypesetError("the output path is empty", hint="give a file name, e.g. -o issue.pdf")
@@ -213,8 +237,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not args.manifest:
         print("typeset: error: check needs ISSUE.yaml (or --pdf FILE)", file=sys.stderr)
         return 2
-    from typeset.build import compose
-    from typeset.report import check_composition, picture_report
+    with _IMPORTS:
+        from typeset.build import compose
+        from typeset.report import check_composition, picture_report
 
     comp = compose(Path(args.manifest), layout_override=args.layout)
     report = check_composition(comp)
@@ -248,8 +273,9 @@ def _check_pdf(args: argparse.Namespace) -> int:
 
 
 def _cmd_dump(args: argparse.Namespace) -> int:
-    from typeset.build import compose
-    from typeset.render.debug import dump_pages
+    with _IMPORTS:
+        from typeset.build import compose
+        from typeset.render.debug import dump_pages
 
     comp = compose(Path(args.manifest), layout_override=args.layout)
     sys.stdout.write(dump_pages(comp.pages))

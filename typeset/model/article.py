@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from typeset.errors import TypesetError
+from typeset.model import artcache
 from typeset.model.chars import Where, normalize, printed
 from typeset.model.markdown import Block, Inline, NoteDef, parse_body
 from typeset.model.schema import from_data
@@ -126,11 +127,26 @@ def load_article(path: Path) -> Article:
     """Read an article (.md with YAML front matter); TypesetError on any problem."""
     path = Path(path)
     text = read_source(path, what="article file")
+    key = artcache.entry_key(text) if artcache.use_article_cache else None
+    got = artcache.read(key) if key is not None else None
+    if got is None:
+        got = _parse(path, text)
+        if key is not None:
+            artcache.write(key, *got)
+    front, blocks, key_lines, last_lines, notes = got
+    blocks = tuple(_with_picture(b, path) for b in blocks)
+    return Article(path=path, front=front, blocks=blocks, lines=key_lines, last_lines=last_lines,
+                   notes=notes)
+
+
+def _parse(path: Path, text: str) -> tuple:
+    """What the article's text says, pictures not yet probed: (front matter, blocks, the
+    lines of the front-matter keys, the last lines of their values, note definitions)."""
     open_line, close_line = _split_front(path, text)
     lines = text.split("\n")
     front_text = "\n".join(lines[open_line + 1:close_line])
     try:
-        data = load_yaml(path, front_text, line_offset=open_line + 1)
+        data = load_yaml(path, front_text, line_offset=open_line + 1, keep=False)
     except TypesetError as err:
         if err.hint and "front matter" not in err.hint:
             note = "front matter: the lines between the two '---'"
@@ -190,15 +206,14 @@ def load_article(path: Path) -> Article:
     # body: blank out the front matter so Markdown line numbers are the file's
     masked = "\n" * (close_line + 1) + "\n".join(lines[close_line + 1:])
     body = parse_body(masked, file=path)
-    blocks = tuple(_with_picture(b, path) for b in body.blocks)
+    blocks = body.blocks
     if not blocks:
         raise TypesetError("article has no body text", file=path, line=close_line + 1,
                            hint="write the article's paragraphs below the closing '---' "
                                 "(an article with only front matter is probably a mistake)")
     last_lines = {k: m.line for k, m in data.value_ends.items()} if isinstance(data, YamlMap) \
         else {}
-    return Article(path=path, front=front, blocks=blocks, lines=key_lines, last_lines=last_lines,
-                   notes=body.notes)
+    return front, tuple(blocks), key_lines, last_lines, tuple(body.notes)
 
 
 def _with_picture(block: Block, path: Path) -> Block:

@@ -59,12 +59,15 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline.state_inline import Delimiter, StateInline
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from typeset.errors import TypesetError
 from typeset.model.chars import Where, is_cjk, join_lines, normalize, normalize_runs, printed
+
+if TYPE_CHECKING:                 # markdown-it is imported by `make_parser`, when a body is
+    from markdown_it import MarkdownIt       # parsed: a warm build takes its articles from
+    from markdown_it.rules_inline.state_inline import StateInline    # the cache (artcache.py)
+    from markdown_it.token import Token
 
 __all__ = ["Inline", "Block", "Body", "FigureSource", "TableSource", "NoteDef", "parse_blocks",
            "parse_body", "make_parser", "clean_runs", "is_cjk", "join_lines"]
@@ -190,9 +193,9 @@ def _emphasis_cjk(state: StateInline, silent: bool) -> bool:
     for _ in range(length):
         token = state.push("text", "", 0)
         token.content = marker
-        state.delimiters.append(Delimiter(marker=ord(marker), length=length,
-                                          token=len(state.tokens) - 1, end=-1,
-                                          open=can_open, close=can_close))
+        state.delimiters.append(_Delimiter(marker=ord(marker), length=length,
+                                           token=len(state.tokens) - 1, end=-1,
+                                           open=can_open, close=can_close))
     state.pos += length
     return True
 
@@ -255,9 +258,16 @@ def _guard_nesting(md: MarkdownIt) -> None:
     md.block.tokenize = guarded
 
 
+_Delimiter = None          # markdown-it's Delimiter, once `make_parser` has imported it
+
+
 @functools.cache
 def make_parser() -> MarkdownIt:
     """The markdown-it parser used for article bodies (see the module docstring)."""
+    global _Delimiter
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline.state_inline import Delimiter
+    _Delimiter = Delimiter
     md = MarkdownIt("commonmark", {"typographer": False, "linkify": False, "html": True,
                                    "maxNesting": MAX_NESTING})
     md.enable("table")

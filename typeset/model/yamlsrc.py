@@ -33,10 +33,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from typeset.errors import TypesetError
 from typeset.model import chars
+
+#: PyYAML, imported when a document is parsed (`_need_yaml`): a warm build takes its
+#: documents from the cache (model/doccache.py) and never imports it (~12 ms)
+yaml: Any = None
+
+
+def _need_yaml() -> None:
+    global yaml
+    if yaml is None:
+        import yaml as module
+        yaml = module
 
 __all__ = [
     "Mark", "YamlMap", "YamlList", "read_source", "load_yaml",
@@ -306,26 +315,38 @@ _DEPTH_MESSAGE = f"mappings and lists nested more than {MAX_DEPTH} deep"
 _DEPTH_HINT = "a manifest, layout or front matter needs only a few levels; check the brackets"
 
 
-class _Loader(yaml.SafeLoader):
-    """The safe loader with a depth cap: PyYAML's composer recurses once per level, so
-    `[[[[…` a few thousand deep would otherwise end in a RecursionError."""
+_loader_class: type | None = None
 
-    def __init__(self, stream: str):
-        super().__init__(stream)
-        self.depth = 0
-        self.alias_marks: dict[tuple[int, int], Any] = {}   # (parent id, index) -> '*name'
 
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent) and parent is not None:
-            key = index if isinstance(index, int) else id(index)
-            self.alias_marks[(id(parent), key)] = self.peek_event().start_mark
-        if self.depth >= MAX_DEPTH:
-            raise _Limit(_DEPTH_MESSAGE, _DEPTH_HINT, self.peek_event().start_mark)
-        self.depth += 1
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+def _Loader(stream: str):
+    """The safe loader with a depth cap (its class is made on first use, after PyYAML is
+    imported)."""
+    global _loader_class
+    if _loader_class is None:
+        _need_yaml()
+
+        class _DepthCappedLoader(yaml.SafeLoader):
+            """The safe loader with a depth cap: PyYAML's composer recurses once per level,
+            so `[[[[…` a few thousand deep would otherwise end in a RecursionError."""
+
+            def __init__(self, stream: str):
+                super().__init__(stream)
+                self.depth = 0
+                self.alias_marks: dict[tuple[int, int], Any] = {}  # (parent id, index) -> '*'
+
+            def compose_node(self, parent, index):
+                if self.check_event(yaml.AliasEvent) and parent is not None:
+                    key = index if isinstance(index, int) else id(index)
+                    self.alias_marks[(id(parent), key)] = self.peek_event().start_mark
+                if self.depth >= MAX_DEPTH:
+                    raise _Limit(_DEPTH_MESSAGE, _DEPTH_HINT, self.peek_event().start_mark)
+                self.depth += 1
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self.depth -= 1
+        _loader_class = _DepthCappedLoader
+    return _loader_class(stream)
 
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -497,6 +518,7 @@ class _Builder:
 #   message, line and column stays exactly what it was.
 
 def _libyaml_loader() -> type | None:
+    _need_yaml()
     try:
         if yaml.__with_libyaml__ and yaml._yaml.get_version() >= (0, 2, 6):
             return yaml.CSafeLoader
@@ -505,7 +527,17 @@ def _libyaml_loader() -> type | None:
     return None
 
 
-_CLoader = _libyaml_loader()
+_UNSET = object()
+_CLoader: Any = _UNSET          # yaml.CSafeLoader or None, found on first use (`_c_loader`)
+
+
+def _c_loader() -> type | None:
+    global _CLoader
+    if _CLoader is _UNSET:
+        _CLoader = _libyaml_loader()
+    return _CLoader
+
+
 _NOT_FAST = re.compile(r"[&*!\t\r\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff"
                        r"\ufffe\uffff\ud800-\udfff]|^%|[|>][-+0-9]*#", re.M)
 
@@ -543,7 +575,7 @@ def _load_fast(text: str, path: Path, line_offset: int) -> Any:
     it (any error: see above)."""
     loader = None
     try:
-        loader = _CLoader(text)
+        loader = _c_loader()(text)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -611,8 +643,11 @@ def _flow_depth(text: str) -> int | None:
         i += 1
 
 
-def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0) -> Any:
-    """Parse YAML from `text` (or the file at `path`) into plain data with marks.
+def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0,
+              keep: bool = True) -> Any:
+    """Parse YAML from `text` (or the file at `path`) into plain data with marks. `keep`:
+    the result is kept in the cache, and taken from it (model/doccache.py; not for front
+    matter, which is kept with its article).
 
     Returns a YamlMap, YamlList, scalar or None (empty document). Malformed YAML, a refused
     character or a document past the caps of the module docstring raises a TypesetError
@@ -634,11 +669,21 @@ def load_yaml(path: Path, text: str | None = None, *, line_offset: int = 0) -> A
         raise TypesetError(f"malformed YAML: {_DEPTH_MESSAGE}", file=path,
                            line=before.count("\n") + 1 + line_offset,
                            column=deep - (before.rfind("\n") + 1) + 1, hint=_DEPTH_HINT)
-    if _CLoader is not None and _NOT_FAST.search(text) is None and (
-            "?" not in text or ("[" not in text and "{" not in text)):
+    from typeset.model import doccache
+    key = doccache.entry_key(text, line_offset) if keep else None
+    if key is not None:
+        data = doccache.read(key)
+        if data is not doccache.MISS:
+            return data
+    if _NOT_FAST.search(text) is None and (
+            "?" not in text or ("[" not in text and "{" not in text)) and \
+            _c_loader() is not None:
         data = _load_fast(text, path, line_offset)
         if data is not _Slow:
+            if key is not None:
+                doccache.write(key, data)
             return data
+    _need_yaml()
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
