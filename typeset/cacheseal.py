@@ -27,6 +27,18 @@ _KEY_WAIT = 2.0              # seconds to wait for a key another process is putt
 _KEY_STALE = 5.0             # a key candidate unfinished for this long was left by a crash
 
 
+
+def code_files(folder: Path) -> list[Path]:
+    """The modules of one folder of typeset's code, in name order, as the caches' code
+    digests hash them (a change of code is a change of key): regular files NAME.py whose NAME
+    is a Python identifier, i.e. what `import` can load. An editor's lock file (Emacs's
+    `.#article.py`, a link that leads nowhere), a backup or a copy (`article 2.py`) is not
+    code, and never a reason for a build to fail. A module that cannot be read is the
+    caller's to handle (no cache: the digest functions catch OSError)."""
+    return [folder / name for name in sorted(os.listdir(folder))
+            if name.endswith(".py") and name[:-3].isidentifier()
+            and os.path.isfile(folder / name)]
+
 def cache_seal(*parts: bytes) -> str:
     """An HMAC-SHA256 (hex) of `parts` with this user's cache key (see `cache_key`): what a
     cache entry holds that cannot be checked against its source without redoing the work it

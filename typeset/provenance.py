@@ -9,8 +9,9 @@ name it has in a sources bag (`data/issue/…`, `data/layout/…`, `data/fonts/�
 `build_key(sources, variant, pdfx)` is the SHA-256 over everything that decides the bytes of
 the finished file: those inputs (role, name, hash), typeset's version and a hash of its code
 (every module and ICC profile of the package), the versions of the libraries that write or
-read (ReportLab, fontTools, PyYAML, markdown-it-py, Pillow), the variant and PDF/X level and a
-layout given on the command line. Two builds with the same key give the same bytes, so a
+read (ReportLab, fontTools, PyYAML, markdown-it-py with mdit-py-plugins and mdurl, Pillow),
+Python's version, its Unicode database and the zlib it compresses with, the variant and
+PDF/X level and a layout given on the command line. Two builds with the same key give the same bytes, so a
 batch skips an issue whose stored key equals the one it computes.
 
 `provenance(...)` is the record the archive keeps per stored file (README, "Provenance").
@@ -32,7 +33,8 @@ from typeset.errors import TypesetError
 KEY_FORMAT = "typeset-build-key/1"
 PROVENANCE_FORMAT = 1
 #: distribution names of the libraries recorded (and part of the build key)
-LIBRARIES = ("reportlab", "fonttools", "PyYAML", "markdown-it-py", "Pillow")
+LIBRARIES = ("reportlab", "fonttools", "PyYAML", "markdown-it-py", "mdit-py-plugins", "mdurl",
+             "Pillow")
 ROLES = ("manifest", "article", "picture", "page", "layout", "font")
 
 
@@ -329,8 +331,16 @@ def build_key(sources: Sources, variant: str, pdfx: str | None) -> str:
 
 
 def _key_software() -> dict:
+    """What of the software decides the bytes: typeset's code, the libraries, and what
+    Python brings with it — its version and Unicode database (the characters' categories and
+    normal forms the parser and the line breaker read) and the zlib that compresses every
+    stream (CPython links the system's: an OS update changes it under the same Python)."""
+    import unicodedata
+    import zlib
+
     s = software()
-    return {"typeset": s["typeset"], "libraries": s["libraries"]}
+    return {"typeset": s["typeset"], "libraries": s["libraries"], "python": s["python"],
+            "unicode": unicodedata.unidata_version, "zlib": zlib.ZLIB_RUNTIME_VERSION}
 
 
 def provenance(sources: Sources, *, variant: str, pdfx: str | None, conformance: str,

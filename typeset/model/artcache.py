@@ -48,22 +48,25 @@ _code: bytes | None = None             # the parser's code digest (`code_digest`
 
 def code_digest() -> bytes | None:
     """What the parse depends on besides the text (see the module docstring); None if a
-    library's version file cannot be found (then nothing is cached)."""
+    library's version file cannot be found or a module read (then nothing is cached)."""
     global _code
     if _code is None:
         import importlib.util
         import unicodedata
+
+        from typeset.cacheseal import code_files
         h = hashlib.sha256(_MAGIC)
-        here = Path(__file__).resolve().parent
-        for name in sorted(os.listdir(here)):
-            if name.endswith(".py"):
-                h.update(name.encode() + b"\0")
-                h.update((here / name).read_bytes())
-        for lib in ("markdown_it", "mdit_py_plugins", "mdurl", "yaml"):
-            spec = importlib.util.find_spec(lib)
-            if spec is None or not spec.origin or not os.path.isfile(spec.origin):
-                return None
-            h.update(lib.encode() + b"\0" + Path(spec.origin).read_bytes())
+        try:
+            for path in code_files(Path(__file__).resolve().parent):
+                h.update(path.name.encode() + b"\0")
+                h.update(path.read_bytes())
+            for lib in ("markdown_it", "mdit_py_plugins", "mdurl", "yaml"):
+                spec = importlib.util.find_spec(lib)
+                if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+                    return None
+                h.update(lib.encode() + b"\0" + Path(spec.origin).read_bytes())
+        except OSError:
+            return None
         h.update(f"{sys.version}\0{unicodedata.unidata_version}".encode())
         _code = h.digest()
     return _code

@@ -66,6 +66,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import sys
 from array import array
 from bisect import bisect_right
@@ -75,7 +76,7 @@ from operator import attrgetter, le
 from pathlib import Path
 
 from typeset.fsutil import cache_dir, read_cache, write_cache
-from typeset.cacheseal import SEAL_SIZE, seal_of, sealed, unseal
+from typeset.cacheseal import SEAL_SIZE, code_files, seal_of, sealed, unseal
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
@@ -90,11 +91,13 @@ _LIMIT = 256 << 20          # a larger file is not read (an issue's lines are a 
 
 def _code_version() -> str:
     """A digest of the text stage's source: new code never reads old results."""
-    here = Path(__file__).resolve().parent
     h = hashlib.sha256()
-    for name in sorted(p.name for p in here.glob("*.py")):
-        h.update(name.encode())
-        h.update((here / name).read_bytes())
+    try:
+        for path in code_files(Path(__file__).resolve().parent):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    except OSError:                       # a module that cannot be read: a version no
+        return os.urandom(8).hex()        # file holds (every entry a miss), not an error
     return h.hexdigest()[:16]
 
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import struct
 from pathlib import Path
 
 from typeset.fsutil import cache_dir, read_cache, write_cache
-from typeset.cacheseal import SEAL_SIZE, sealed, unseal
+from typeset.cacheseal import SEAL_SIZE, code_files, sealed, unseal
 from typeset.render.pictures.spec import Prepared
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
 
@@ -52,8 +53,11 @@ _FIELDS = {"width": int, "height": int, "space": str, "filter": str, "decode_inv
 def code_digest() -> str:
     """SHA-256 of the pipeline's source files (a change of code is a change of key)."""
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    try:
+        for p in code_files(Path(__file__).parent):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    except OSError:                       # a module that cannot be read: a key no entry
+        return os.urandom(32).hex()       # has (every picture made afresh), not an error
     return h.hexdigest()
 
 
