@@ -173,6 +173,7 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
         writer.prepare_pages()
         return writer.run(sink)
     finally:
+        writer.close_aside(take=False)    # (a child making subsets, if drawing failed)
         made.clear()                  # (subsets forked children made: this document's only)
 
 
@@ -350,6 +351,7 @@ class _Writer:
         self.not_unicode = True        # may a run show U+0000, U+FEFF or U+FFFE (render_pdf)
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
+        self.aside = None              # subsetaside.Making: subsets made while pages are drawn
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -410,6 +412,7 @@ class _Writer:
         if self.streams is not None:
             self._version = _code_version()
             self.streams.begin()
+        self._start_aside()
         total = len(self.pages)
         for i, page in enumerate(self.pages):
             step("writing page", i, total)
@@ -434,6 +437,7 @@ class _Writer:
                     if page_key is not None:
                         self.streams.put(page_key, encoded)
         step("writing page", total, total)
+        self.close_aside()
         if self.streams is not None:
             self.streams.pages_done()
         labels = [p.label for p in self.pages]
@@ -500,6 +504,18 @@ class _Writer:
                     self.rules.colour(GRAY, _item_where(index, page, item))
                     boxes = True
         return key, cached
+
+    def _start_aside(self) -> None:
+        """Where it pays, fork a child making the missing font subsets while the pages are
+        drawn (subsetaside.py); `close_aside` takes them before saving."""
+        from typeset.render import subsetaside
+        self.aside = subsetaside.start(self)
+
+    def close_aside(self, take: bool = True) -> None:
+        """Take the subsets the child made (`take`: after the last page), or just end it."""
+        if self.aside is not None:
+            self.aside.close(take)
+            self.aside = None
 
     def _use(self, index: int, page: Page) -> list:
         """What the page's items need from the document, in drawing order: each text run's
