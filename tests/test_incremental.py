@@ -253,6 +253,8 @@ def test_forked_children_give_what_this_process_gives(monkeypatch, tmp_path):
     from typeset.layout.issue import paginate_issue
 
     monkeypatch.setattr(P, "_load", lambda: 0.0)
+    import typeset.layout.compose as C
+    monkeypatch.setattr(C, "PREBREAK_FORKS", True)       # (off by default: it does not pay)
     assert P.map_forked(lambda x: x * x, [1, 2, 3, 4]) == [1, 4, 9, 16]
     assert P.map_forked(lambda x: 1 // (x - 3), [1, 2, 3]) is None     # a child failed
 
@@ -380,6 +382,8 @@ def test_a_warm_cache_of_repeated_paragraphs_is_not_taken_for_a_cold_one(tmp_pat
                         + "\n".join(names) + "\n", encoding="utf-8")
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(P, "_load", lambda: 0.0)            # the other core counts as idle
+    import typeset.layout.compose as C
+    monkeypatch.setattr(C, "PREBREAK_FORKS", True)       # (off by default: it does not pay)
     compose(manifest)                                         # warms the cache
     issue, layout = load(manifest)
     book = StyleBook(layout, FontLibrary())

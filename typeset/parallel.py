@@ -5,18 +5,22 @@ it, the file is written in one order), but some of it falls into independent pie
 done here by forked child processes (they start with everything the parent has loaded and
 give their results back through a pipe):
 
-* the paragraphs a cold build breaks (layout/compose.py: the second half of the issue's
-  articles is broken by a child into the paragraph cache while this process breaks the first);
+* the paragraphs a cold build breaks (layout/compose.py `prebreak`: the articles broken by
+  children into the paragraph cache) — off since wave 7 (`compose.PREBREAK_FORKS`: measured
+  slower than one process, README "Two cores");
 * the font subsets (render/fontprogram.py) and the prepared pictures
   (render/pictures/pipeline.py) a cold build makes (render/aside.py: those missing from the
   caches, before drawing; and, for `typeset build`, a head start on the pictures beside
   composition);
-* the typographic report of a large issue while its PDF is written (build.report_aside).
+* the typographic report of a large issue while its PDF is written (build.report_aside);
+* the font subsets a cold build of many pages still needs, while its pages are drawn
+  (render/subsetaside.py).
 
 Where it does not pay, nothing is forked: a warm build (everything comes from the caches),
 the font faces a cold build reads (~5 ms a CJK face since they are read from their tables,
 text/sfnt.py: a child's start and the tables' way back would cost more),
-drawing pages (~0.5 ms a page: a child's start-up and the results' way back cost as much),
+drawing pages (tried in wave 7: the parent still begins, uses, encodes and keys every page a
+child draws, most of what drawing one costs: README "Two cores"),
 a machine with one core, a machine whose other cores are busy (the load average leaves less
 than IDLE_CORES idle: measured on a shared 2-core machine, children that must queue for a
 core make a cold build slower, not faster, since each child also warms its own memos and

@@ -521,6 +521,13 @@ def _author_spaces(text: str) -> list[int]:
 
 #: a cold build of an issue with at least this many blocks breaks its paragraphs on two cores
 PREBREAK_MISSING = 100
+#: whether `prebreak` forks at all. Off since wave 7: measured, it makes a cold build slower
+#: on two cores, not faster (README, "Two cores": each child composes its articles whole,
+#: ~2x the CPU of this process, which composes them again from the cache, and every line
+#: comes back pickled; a cold ten-times issue 4.9 -> 3.2 s of wall time and 7.1 -> 4.5 s of
+#: CPU without it, the sample 2.2 -> 2.0 s, the other core idle). Kept, and tested, for a
+#: cheaper way back (the lines in the paragraph cache's binary form, say).
+PREBREAK_FORKS = False
 
 
 def prebreak(issue: Issue, comp: Composer) -> bool:
@@ -530,7 +537,7 @@ def prebreak(issue: Issue, comp: Composer) -> bool:
     paragraph cache, where `compose_issue` finds them: they are the lines breaking them here
     gives (typeset.parallel). Returns whether it did."""
     cache = comp.cache
-    if cache is None:
+    if cache is None or not PREBREAK_FORKS:
         return False
     blocks = sum(len(a.blocks) for s in issue.sections for a in s.articles)
     # surely warm: the cache holds an entry for a quarter of the blocks or more (a warm cache

@@ -68,8 +68,10 @@ Where the next pieces go (none is built yet):
   keeps each page's objects until then, and every page is laid out before the first is
   drawn (README, "Scale and memory": the stretch-at-a-time design, not built);
 * (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
-  a page needs nothing from other pages. Measured not to pay (README, "Two cores"): drawing is
-  ~0.5 ms a page and warm builds draw nothing.
+  a page needs nothing from other pages. Built and measured in wave 7 (branch w7-par-wip):
+  it does not pay, the parent still begins, uses and keys every page (README, "Two cores");
+  warm builds draw nothing. What does pay: the font subsets made by a child while the pages
+  are drawn (subsetaside.py, `_start_aside`).
 """
 from __future__ import annotations
 
@@ -173,6 +175,7 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
         writer.prepare_pages()
         return writer.run(sink)
     finally:
+        writer.close_aside(take=False)    # (a child making subsets, if drawing failed)
         made.clear()                  # (subsets forked children made: this document's only)
 
 
@@ -350,6 +353,7 @@ class _Writer:
         self.not_unicode = True        # may a run show U+0000, U+FEFF or U+FFFE (render_pdf)
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
+        self.aside = None              # subsetaside.Making: subsets made while pages are drawn
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -410,6 +414,7 @@ class _Writer:
         if self.streams is not None:
             self._version = _code_version()
             self.streams.begin()
+        self._start_aside()
         total = len(self.pages)
         for i, page in enumerate(self.pages):
             step("writing page", i, total)
@@ -434,6 +439,7 @@ class _Writer:
                     if page_key is not None:
                         self.streams.put(page_key, encoded)
         step("writing page", total, total)
+        self.close_aside()
         if self.streams is not None:
             self.streams.pages_done()
         labels = [p.label for p in self.pages]
@@ -500,6 +506,18 @@ class _Writer:
                     self.rules.colour(GRAY, _item_where(index, page, item))
                     boxes = True
         return key, cached
+
+    def _start_aside(self) -> None:
+        """Where it pays, fork a child making the missing font subsets while the pages are
+        drawn (subsetaside.py); `close_aside` takes them before saving."""
+        from typeset.render import subsetaside
+        self.aside = subsetaside.start(self)
+
+    def close_aside(self, take: bool = True) -> None:
+        """Take the subsets the child made (`take`: after the last page), or just end it."""
+        if self.aside is not None:
+            self.aside.close(take)
+            self.aside = None
 
     def _use(self, index: int, page: Page) -> list:
         """What the page's items need from the document, in drawing order: each text run's
