@@ -142,14 +142,17 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                crop_marks: bool | CropMarks = False,
                pictures: PicturePolicy | None = None,
                streams: PageStreams | None = None,
-               sink: BinaryIO | None = None) -> bytes | None:
+               sink: BinaryIO | None = None, let_go: bool = False) -> bytes | None:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
     (default: the layout defaults); `streams`: finished page streams of earlier builds
     (pagestreams.py), reused for pages that draw exactly the same. `sink`: an empty file
     open for reading and writing: the PDF is written there object by object as it is
-    finished (rl.Document.save), never held whole, and None is returned."""
+    finished (rl.Document.save), never held whole, and None is returned. `let_go`: each
+    page's items are dropped once its stream is drawn (`_let_go`): for a caller that reads
+    the pages no more (a one-shot build), so the pages drawn do not stay until the file is
+    saved."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -167,6 +170,7 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     writer.not_unicode = any(not NOT_UNICODE.isdisjoint(chars) for chars in shown.values())
     writer.streams = streams
     writer.order = order
+    writer.let_go = let_go
     from typeset.render.fontprogram import made
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
@@ -350,6 +354,7 @@ class _Writer:
         self.not_unicode = True        # may a run show U+0000, U+FEFF or U+FFFE (render_pdf)
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
+        self.let_go = False            # drop each page's items once drawn (render_pdf)
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -427,6 +432,8 @@ class _Writer:
                     doc.link(link.key, (self._x(link.x1), self._y(link.y1),
                                         self._x(link.x2), self._y(link.y2)))
             encoded = doc.end_page(cached)
+            if self.let_go:
+                _let_go(page)
             if self.streams is not None:
                 self.streams.keys.append(page_key)
                 if cached is None:
@@ -724,6 +731,16 @@ class _Writer:
             ops.append(f"{_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re W n")
         ops.append(f"{_n(dw, 4)} 0 0 {_n(dh, 4)} {_n(x0, 4)} {_n(y0, 4)} cm {name} Do Q")
         return " ".join(ops)
+
+
+def _let_go(page: Page) -> None:
+    """Drop a drawn page's positioned items (text runs with their positions, rules,
+    pictures): its stream depends on that page only (rl.py, "Resource names"), and what
+    the rest of the file needs of it — anchors, links, label — stays. Memory (issue 13
+    part 5): the pages drawn are not all held until the file is saved. The page check's
+    findings kept on the page (pagecheck.check_pages) hold its items too: they go with them."""
+    page.items = []
+    page.checked = None
 
 
 def page_streams(name: str) -> PageStreams:
