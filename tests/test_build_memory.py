@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import SAMPLE
 
 
-def _build_watching_save(out, forked: bool):
+def _build_watching_save(out, forked: bool, keep: bool = False):
     """build.build of the sample, the composition it made and, at the moment the writer
     starts to save the file, how many pages still hold items, how many frames are left and
     the traced memory then and after composing."""
@@ -20,7 +20,7 @@ def _build_watching_save(out, forked: bool):
     from typeset.render import rl
 
     made, seen = [], {}
-    compose = B.compose
+    compose, write = B.compose, B.write
 
     def composing(*a, **k):
         comp = compose(*a, **k)
@@ -43,6 +43,9 @@ def _build_watching_save(out, forked: bool):
         mp.setattr(parallel, "workers", lambda: 2 if forked else 1)
         mp.setattr(B, "compose", composing)
         mp.setattr(rl.Document, "save", saving)
+        if keep:
+            mp.setattr(B, "let_go_of_frames", lambda comp: None)
+            mp.setattr(B, "write", lambda *a, let_go=False, **k: write(*a, **k))
         tracemalloc.start()
         try:
             report = B.build(SAMPLE, out)
@@ -53,17 +56,18 @@ def _build_watching_save(out, forked: bool):
 
 def test_a_build_lets_go_of_each_page_once_it_is_drawn(tmp_path, sample_composition):
     """Report made here (a small issue, or no idle core): by the time the file is saved no
-    page holds its items and no frame is left, the traced memory is below what composing
-    left (it grew by the writer's objects before), and the file is byte for byte the one
-    written from a composition that keeps everything (`write`, the session's path)."""
+    page holds its items and no frame is left, what the build holds then has grown less
+    since composing than when it keeps them (by what it let go), and the file is byte for
+    byte the one written from a composition that keeps everything (`write`, the session's
+    path)."""
     from typeset.build import render
 
     report, data, seen = _build_watching_save(tmp_path / "here.pdf", forked=False)
     assert seen["pages with items"] == 0 and seen["frames"] == 0
     assert data == render(sample_composition)
-    # the same build keeping every page (its report made aside): what the writer holds at
-    # save grows by the pages and frames let go here
-    _, kept, held = _build_watching_save(tmp_path / "aside.pdf", forked=True)
+    # the same build keeping every page (`write`, as a warm process writes): what the
+    # writer holds at save grows by the pages and frames let go here
+    _, kept, held = _build_watching_save(tmp_path / "kept.pdf", forked=False, keep=True)
     assert kept == data
     grown, grown_keeping = (s["at save"] - s["composed"] for s in (seen, held))
     assert grown < grown_keeping - (1 << 20), (grown, grown_keeping)
@@ -71,15 +75,35 @@ def test_a_build_lets_go_of_each_page_once_it_is_drawn(tmp_path, sample_composit
     assert report.pages == len(sample_composition.pages)
 
 
-def test_a_build_whose_report_is_made_aside_keeps_its_pages(tmp_path, sample_composition):
-    """Report made by a forked child (report_aside): the parent keeps frames and items (if the
-    child fails, the parent makes the report itself from them), same bytes."""
+def test_a_build_whose_report_is_made_aside_lets_go_once_it_has_the_report(tmp_path,
+                                                                            sample_composition):
+    """Report made by a forked child (report_aside): the parent waits for it before the first
+    page is drawn (everything checked and prepared meanwhile), then lets go as above: the
+    same report as one made here, the same bytes."""
     from typeset.build import render
+    from typeset.report import check_composition
 
     report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
-    assert seen["pages with items"] > 0 and seen["frames"] > 0
+    assert seen["pages with items"] == 0 and seen["frames"] == 0
     assert data == render(sample_composition)
+    assert report.typography == check_composition(sample_composition)
+
+
+def test_a_report_child_that_dies_leaves_the_parent_its_pages_to_make_it(tmp_path,
+                                                                         sample_composition):
+    """If the child dies, the parent makes the report itself when it asks for it, before the
+    first page is drawn: it still holds every frame and item then."""
+    import typeset.build as B
+    from typeset.build import render
+    from typeset.report import check_composition
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(B, "_report_child", lambda comp, conn: conn.close())
+        report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
+    assert seen["pages with items"] == 0
+    assert report.typography == check_composition(sample_composition)
     assert report.typography.lines > 1000
+    assert data == render(sample_composition)
 
 
 def test_letting_go_of_drawn_pages_writes_the_same_bytes(sample_composition):

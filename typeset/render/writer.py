@@ -142,7 +142,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                crop_marks: bool | CropMarks = False,
                pictures: PicturePolicy | None = None,
                streams: PageStreams | None = None,
-               sink: BinaryIO | None = None, let_go: bool = False) -> bytes | None:
+               sink: BinaryIO | None = None, let_go: bool = False,
+               before_drawing=None) -> bytes | None:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
@@ -152,7 +153,9 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     finished (rl.Document.save), never held whole, and None is returned. `let_go`: each
     page's items are dropped once its stream is drawn (`_let_go`): for a caller that reads
     the pages no more (a one-shot build), so the pages drawn do not stay until the file is
-    saved."""
+    saved. `before_drawing`: called once everything is checked and prepared, before the
+    first page is drawn (a build whose report is made aside waits for it there, the last
+    reader of the pages' items)."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -175,6 +178,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
         writer.prepare_pages()
+        if before_drawing is not None:
+            before_drawing()
         return writer.run(sink)
     finally:
         made.clear()                  # (subsets forked children made: this document's only)
