@@ -32,6 +32,12 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
   looked up when formatting starts (`add` returns each part's offset, `write` takes its
   bytes): `Document.save(sink=)` puts `_FileCollector` under that name for the call, so each
   object goes to the file as it is formatted (`idToOffset` still says where each starts);
+* `PDFDocument.format` wraps each object in the module's `pdfdoc.PDFIndirectObject`, also
+  looked up by name, and hands what its `format` returns to the collector's `add`, which
+  asks only its length before `write`: for the same call `_IndirectObject` takes that
+  name and gives a large filtered stream as `_Pieces` (head, content, tail), so the
+  content is written as the document holds it, never joined into copies (tests/test_rl.py
+  compares the pieces with ReportLab's own formatting);
 * XObjects: an object registered under a name of its own (`XObject.Im<n>`) is referred to
   by `PDFObjectReference(name)` from each page's /Resources /XObject; a stream whose
   dictionary already has /Filter is written as given.

@@ -64,9 +64,11 @@ drawn, and what it forbids is refused at the draw call.
 
 Where the next pieces go (none is built yet):
 * (c) bounded memory (issue 13 part 5): with a `sink` the file is written object by object
-  as ReportLab formats it at `save` (rl.Document.save), never held whole; ReportLab still
-  keeps each page's objects until then, and every page is laid out before the first is
-  drawn (README, "Scale and memory": the stretch-at-a-time design, not built);
+  as ReportLab formats it at `save` (rl.Document.save), never held whole, a large stream
+  never copied; with `let_go` each page's items are dropped once drawn (`_let_go`).
+  ReportLab still keeps each page's objects until `save`, and every page is laid out
+  before the first is drawn (README, "Scale and memory": the stretch-at-a-time design,
+  not built);
 * (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
   a page needs nothing from other pages. Measured not to pay (README, "Two cores"): drawing is
   ~0.5 ms a page and warm builds draw nothing.
