@@ -448,7 +448,7 @@ def _build(manifest, out, output, loaded, library, layout_override, variant, pdf
 
 def let_go_of_frames(comp: Composition) -> None:
     """Drop the body's and the contents' frames (their set lines and every line's glyphs: on
-    a 3,672-page issue of distinct text about a third of the composition) once the
+    a 3,672-page issue of distinct text about half of what the composition holds) once the
     typographic report, their only reader, is made: writing the file reads the pages only.
     A one-shot build does this (`_build`); a warm process keeps them (typeset.session)."""
     comp.frames = []

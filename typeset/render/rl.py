@@ -568,8 +568,7 @@ class _IndirectObject(pdfdoc.PDFIndirectObject):
         document.encrypt.register(n, v)
         d = pdfdoc.PDFDictionary(obj.dictionary.dict.copy())
         d["Length"] = len(obj.content)
-        head = pdfdoc.pdfdocEnc("%s %s obj\n" % (n, v)) + pdfdoc.format(d, document) \
-            + b"\nstream\n"
+        head = b"%d %d obj\n" % (n, v) + pdfdoc.format(d, document) + b"\nstream\n"
         return _Pieces((head, obj.content, b"endstream\nendobj\n"))
 
 
