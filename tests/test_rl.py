@@ -585,3 +585,84 @@ def test_saves_in_two_threads_each_write_their_own_file(library, tmp_path):
     for t in threads:
         t.join()
     assert [got[i] == want for i in range(6)] == [True] * 6
+
+
+def _seeded_pictures_doc(pages: int, size: int) -> rl.Document:
+    """`_pictures_doc` with the same incompressible bytes every time (seeded)."""
+    import random
+
+    rng = random.Random(13)
+    doc = _doc()
+    doc.set_info([("Title", "t")])
+    doc.set_metadata(b"<x:xmpmeta>uuid:" + _PLACEHOLDER + b"</x:xmpmeta>")
+    for i in range(pages):
+        doc.begin_page((200.0, 200.0), None, None)
+        name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
+                         components=1, filter="FlateDecode", data=rng.randbytes(size))
+        doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
+        doc.end_page()
+    return doc
+
+
+def test_a_large_stream_goes_into_the_file_in_pieces_never_copied(tmp_path, monkeypatch):
+    """A save into a file gives each stream of BIG_STREAM bytes or more that is already
+    filtered (pictures, font programs, profiles) to the file as pieces — its head, its
+    content as the document holds it, its tail (`_IndirectObject`, `_Pieces`) — instead of
+    ReportLab's joins, which held the content four times at once: the same bytes as
+    ReportLab's own formatting (the threshold out of reach) and as `save()`, memory grows by
+    far less than one picture, and ReportLab's own indirect object is back afterwards."""
+    import gc
+    import tracemalloc
+
+    from reportlab.pdfbase import pdfdoc
+
+    size = 1 << 19
+    files = []
+    for big in (rl.BIG_STREAM, 1 << 40):
+        monkeypatch.setattr(rl, "BIG_STREAM", big)
+        path = tmp_path / f"{big}.pdf"
+        doc = _seeded_pictures_doc(8, size)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            with open(path, "w+b", buffering=0) as f:
+                doc.save(content_id=True, metadata_id=_PLACEHOLDER, sink=f)
+            peak = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        files.append((path.read_bytes(), peak))
+    (pieces, peak), (joined, peak_joined) = files
+    assert pieces == joined
+    assert peak < size // 4 < 3 * size < peak_joined, (peak, peak_joined)
+    assert pdfdoc.PDFIndirectObject.__module__ == pdfdoc.__name__
+    assert pdfdoc.PDFIndirectObject.__name__ == "PDFIndirectObject"
+    assert _seeded_pictures_doc(8, size).save(content_id=True,
+                                              metadata_id=_PLACEHOLDER) == pieces
+    assert len(pypdf.PdfReader(io.BytesIO(pieces)).pages) == 8
+
+
+def test_pieces_are_the_bytes_reportlab_formats_for_a_stream(library):
+    """Pins what `_IndirectObject` writes for a large filtered stream to ReportLab's own
+    `PDFIndirectObject.format`: the same bytes, for a picture and a font-program-like stream
+    with an extra key (the dictionary's keys sorted, /Length added)."""
+    from reportlab.pdfbase import pdfdoc
+
+    doc = _doc()
+    rldoc = doc._doc
+    for extra in ({}, {"Length1": 1234, "N": 4}):
+        d = {"Filter": pdfdoc.PDFName("FlateDecode"), **extra}
+        stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=bytes(range(256)) * 300,
+                                  filters=None)
+        ref = rldoc.Reference(stream)
+        own = pdfdoc.PDFIndirectObject(ref.name, stream).format(rldoc)
+        ours = rl._IndirectObject(ref.name, stream).format(rldoc)
+        assert isinstance(ours, rl._Pieces) and len(ours) == len(own)
+        assert b"".join(ours.parts) == own
+        assert ours.parts[1] is stream.content              # (the content, not a copy)
+    small = pdfdoc.PDFStream(pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFName("FlateDecode")}),
+                             content=b"x" * 100, filters=None)
+    ref = rldoc.Reference(small)
+    assert rl._IndirectObject(ref.name, small).format(rldoc) == \
+        pdfdoc.PDFIndirectObject(ref.name, small).format(rldoc)

@@ -203,7 +203,8 @@ def file_pages(comp: Composition, variant: str = "print", part: str | None = Non
 
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
            part: str | None = None, *, streams=None, use_cache: bool = True,
-           check_placement: bool = True, sink=None) -> bytes | None:
+           check_placement: bool = True, sink=None,
+           let_go: bool = False, before_drawing=None) -> bytes | None:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
@@ -212,7 +213,10 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     for this issue, variant and part (none with `use_cache=False`). `check_placement=False`:
     the caller makes the page check itself before anything is written (`build`). `sink`: an
     empty file open for reading and writing: the PDF is written there as it is made, never
-    held whole (render.writer.render_pdf), and None is returned."""
+    held whole (render.writer.render_pdf), and None is returned. `let_go`: each page's items
+    are let go as soon as its stream is drawn (render.writer.render_pdf; a one-shot build
+    whose report is made: `_build`); `before_drawing`: called before the first page is
+    drawn (render.writer.render_pdf; `write_checked_aside`)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.pagecheck import check_composition_pages, placement_error
@@ -234,7 +238,8 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
         streams.once = True
     data = render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
                       variant=v, issue=meta, bleed=pg.bleed, crop_marks=marks,
-                      pictures=pictures, streams=streams, sink=sink)
+                      pictures=pictures, streams=streams, sink=sink, let_go=let_go,
+                      before_drawing=before_drawing)
     if on_disk:
         streams.save()
     return data
@@ -305,16 +310,18 @@ def write_files(files: list[tuple[Path, bytes]], inputs: list, *,
 
 
 def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
-          create_parent: bool = False) -> str:
+          create_parent: bool = False, let_go: bool = False) -> str:
     """Write the finished PDF atomically (a failure leaves `out` as it was); returns its
     SHA-256. Only a regular file is replaced, never one of the issue's inputs
     (typeset.fsutil.write_output). One file is written as it is made (`write_streamed`).
     With covers on separate stock the print variant writes two files (`outputs`), both
-    rendered before either is written; the SHA-256 returned is the text file's."""
+    rendered before either is written; the SHA-256 returned is the text file's. `let_go`:
+    the one file's pages let go of their items as they are drawn (`render`)."""
     import hashlib
 
     if len(outputs(comp, out, variant)) == 1:
-        return write_streamed(comp, out, variant, pdfx, create_parent=create_parent)
+        return write_streamed(comp, out, variant, pdfx, create_parent=create_parent,
+                              let_go=let_go)
     files = finished_files(comp, out, variant, pdfx)
     write_files(files, inputs_of(comp), create_parent=create_parent)
     return hashlib.sha256(files[0][1]).hexdigest()
@@ -322,14 +329,15 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
 
 def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
                    create_parent: bool = False, check_placement: bool = True,
-                   made_failed=None, before_replace=None) -> str:
+                   made_failed=None, before_replace=None, let_go: bool = False,
+                   before_drawing=None) -> str:
     """Write the one file of `-o out` (`outputs`) while it is rendered: each object goes to
     the temporary file beside `out` as it is finished (`render(sink=)`), and the file is
     renamed over `out` only when complete (fsutil.write_output: a failure leaves `out` as it
     was). Returns its SHA-256, read back from the temporary file. `made_failed`: called when
     making the PDF raised, before that error goes on (`write_checked_aside`: the page
     check's error wins); `before_replace`: called once the file is complete, before the
-    rename (the page check)."""
+    rename (the page check); `let_go` and `before_drawing` as `render` says."""
     import hashlib
 
     from typeset.fsutil import write_output
@@ -338,7 +346,8 @@ def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: s
 
     def fill(f) -> None:
         try:
-            render(comp, variant, pdfx, sink=f, check_placement=check_placement)
+            render(comp, variant, pdfx, sink=f, check_placement=check_placement,
+                   let_go=let_go, before_drawing=before_drawing)
         except Exception:
             if made_failed is not None:
                 made_failed()
@@ -361,7 +370,12 @@ def write_checked_aside(comp: Composition, out: Path, variant: str, pdfx: str, t
     (`report_aside`): the PDF is made meanwhile without it (`check_placement=False`) and
     written only when the report finds nothing outside the trim box or drawn over another
     item — else the error `render` raises, nothing written, and that error wins over any
-    failure of making the PDF, as when the check comes first."""
+    failure of making the PDF, as when the check comes first.
+
+    One file: the report is waited for once everything is checked and prepared, before the
+    first page is drawn (the child has made it meanwhile, or the parent makes it then from
+    the pages it still holds); then, as when the report is made here, the frames go and
+    each page's items go once drawn (`let_go_of_frames`, render(let_go=))."""
     import hashlib
 
     from typeset.pagecheck import placement_error
@@ -374,9 +388,14 @@ def write_checked_aside(comp: Composition, out: Path, variant: str, pdfx: str, t
         if failure is not None:
             raise failure
 
+    def report_made() -> None:
+        check()
+        let_go_of_frames(comp)
+
     if len(outputs(comp, out, variant)) == 1:
         return write_streamed(comp, out, variant, pdfx, create_parent=create_parent,
-                              check_placement=False, made_failed=check, before_replace=check)
+                              check_placement=False, made_failed=check, before_replace=check,
+                              let_go=True, before_drawing=report_made)
     try:
         made, unmade = finished_files(comp, out, variant, pdfx, check_placement=False), None
     except Exception as err:                              # noqa: BLE001 (raised below)
@@ -425,7 +444,9 @@ def _build(manifest, out, output, loaded, library, layout_override, variant, pdf
         digest = write_checked_aside(comp, out, variant, pdfx, typography,
                                      create_parent=output is None)
     else:
-        digest = write(comp, out, variant, pdfx, create_parent=output is None)
+        typography()                     # made first: then nothing reads the frames or a
+        let_go_of_frames(comp)           # drawn page's items again (memory, `let_go_of_frames`)
+        digest = write(comp, out, variant, pdfx, create_parent=output is None, let_go=True)
     files = outputs(comp, out, variant)
     return BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding, standard,
                        digest, typography(), pictures,
@@ -434,6 +455,15 @@ def _build(manifest, out, output, loaded, library, layout_override, variant, pdf
                        inserts=sum(len(p) for _, p in comp.inserts),
                        cover_output=files[1] if len(files) > 1 else None,
                        file_pages=len(file_pages(comp, variant)))
+
+
+def let_go_of_frames(comp: Composition) -> None:
+    """Drop the body's and the contents' frames (their set lines and every line's glyphs: on
+    a 3,672-page issue of distinct text about half of what the composition holds) once the
+    typographic report, their only reader, is made: writing the file reads the pages only.
+    A one-shot build does this (`_build`); a warm process keeps them (typeset.session)."""
+    comp.frames = []
+    comp.contents_frames = []
 
 
 def booklet(manifest: Path, output: Path | None = None, *,
@@ -466,8 +496,12 @@ def report_aside(comp: Composition):
     from typeset import parallel
     from typeset.report import check_composition
 
+    made: list = []
+
     def here():
-        return check_composition(comp)
+        if not made:                            # (asked again: the same report, made once:
+            made.append(check_composition(comp))    # the frames may be gone by then)
+        return made[0]
     here.forked = False
     if len(comp.pages) < REPORT_ASIDE_PAGES or parallel.workers() < 2:
         return here

@@ -32,6 +32,12 @@ rely on, so a ReportLab upgrade that changes one fails a test, not a print job:
   looked up when formatting starts (`add` returns each part's offset, `write` takes its
   bytes): `Document.save(sink=)` puts `_FileCollector` under that name for the call, so each
   object goes to the file as it is formatted (`idToOffset` still says where each starts);
+* `PDFDocument.format` wraps each object in the module's `pdfdoc.PDFIndirectObject`, also
+  looked up by name, and hands what its `format` returns to the collector's `add`, which
+  asks only its length before `write`: for the same call `_IndirectObject` takes that
+  name and gives a large filtered stream as `_Pieces` (head, content, tail), so the
+  content is written as the document holds it, never joined into copies (tests/test_rl.py
+  compares the pieces with ReportLab's own formatting);
 * XObjects: an object registered under a name of its own (`XObject.Im<n>`) is referred to
   by `PDFObjectReference(name)` from each page's /Resources /XObject; a stream whose
   dictionary already has /Filter is written as given.
@@ -510,14 +516,60 @@ class _FileCollector(pdfdoc.PDFFile):
         self._put(header)
         self.made.append(self)
 
-    def _put(self, part: bytes) -> None:
-        if self.held is not None:
-            self.hash.update(self.held)
-            self.sink.write(self.held)
+    def _put(self, part: bytes | _Pieces) -> None:
+        held = self.held
+        if held is not None:
+            for piece in held.parts if type(held) is _Pieces else (held,):
+                self.hash.update(piece)
+                self.sink.write(piece)
         self.held = part
 
     def format(self, document) -> bytes:
         return b""                              # (written already)
+
+
+#: a stream at least this long is written into the file in pieces, never copied (`_Pieces`)
+BIG_STREAM = 1 << 16
+
+
+class _Pieces:
+    """An indirect object's bytes as pieces (its head, the stream's content as it is held,
+    its tail), for the collector of a save into a file (`_FileCollector`): ReportLab's
+    `PDFFile.add` asks only its length (for the offsets) and hands it on to `write`."""
+
+    __slots__ = ("parts", "size")
+
+    def __init__(self, parts: tuple[bytes, ...]):
+        self.parts = parts
+        self.size = sum(map(len, parts))
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class _IndirectObject(pdfdoc.PDFIndirectObject):
+    """ReportLab's `PDFIndirectObject` (which `PDFDocument.format` looks up by name for each
+    object), giving a large stream already filtered (a picture, a font program, a profile:
+    its dictionary has /Filter) as `_Pieces`: the same bytes ReportLab's `PDFStream.format`
+    and `PDFIndirectObject.format` join — `n v obj`, the dictionary with /Length,
+    `stream`, the content, `endstream`, `endobj` — without the three copies of the content
+    those joins make (memory: a 4.6 MB cover picture was held four times at once while it
+    was formatted). Anything else is formatted by ReportLab's own."""
+
+    def format(self, document):
+        obj = self.content
+        if (type(obj) not in (pdfdoc.PDFStream, _PageStream)
+                or "Filter" not in obj.dictionary.dict or type(obj.content) is not bytes
+                or len(obj.content) < BIG_STREAM or type(document.encrypt) is not
+                pdfdoc.NoEncryption
+                or (pdfdoc.rl_config.pdfComments and not pdfdoc.rl_config.invariant)):
+            return super().format(document)
+        n, v = document.idToObjectNumberAndVersion[self.name]
+        document.encrypt.register(n, v)
+        d = pdfdoc.PDFDictionary(obj.dictionary.dict.copy())
+        d["Length"] = len(obj.content)
+        head = b"%d %d obj\n" % (n, v) + pdfdoc.format(d, document) + b"\nstream\n"
+        return _Pieces((head, obj.content, b"endstream\nendobj\n"))
 
 
 class Document:
@@ -849,12 +901,12 @@ class Document:
         Collector.sink = sink
         Collector.made = made
         with _FORMAT_LOCK:
-            original = pdfdoc.PDFFile
-            pdfdoc.PDFFile = Collector
+            original = pdfdoc.PDFFile, pdfdoc.PDFIndirectObject
+            pdfdoc.PDFFile, pdfdoc.PDFIndirectObject = Collector, _IndirectObject
             try:
                 self._canvas.getpdfdata()
             finally:
-                pdfdoc.PDFFile = original
+                pdfdoc.PDFFile, pdfdoc.PDFIndirectObject = original
         self._release()
         if len(made) != 1:
             raise TypesetError("internal: ReportLab did not collect the file in its PDFFile",

@@ -64,9 +64,11 @@ drawn, and what it forbids is refused at the draw call.
 
 Where the next pieces go (none is built yet):
 * (c) bounded memory (issue 13 part 5): with a `sink` the file is written object by object
-  as ReportLab formats it at `save` (rl.Document.save), never held whole; ReportLab still
-  keeps each page's objects until then, and every page is laid out before the first is
-  drawn (README, "Scale and memory": the stretch-at-a-time design, not built);
+  as ReportLab formats it at `save` (rl.Document.save), never held whole, a large stream
+  never copied; with `let_go` each page's items are dropped once drawn (`_let_go`).
+  ReportLab still keeps each page's objects until `save`, and every page is laid out
+  before the first is drawn (README, "Scale and memory": the stretch-at-a-time design,
+  not built);
 * (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
   a page needs nothing from other pages. Built and measured in wave 7 (branch w7-par-wip):
   it does not pay, the parent still begins, uses and keys every page (README, "Two cores");
@@ -144,14 +146,20 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                crop_marks: bool | CropMarks = False,
                pictures: PicturePolicy | None = None,
                streams: PageStreams | None = None,
-               sink: BinaryIO | None = None) -> bytes | None:
+               sink: BinaryIO | None = None, let_go: bool = False,
+               before_drawing=None) -> bytes | None:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
     (default: the layout defaults); `streams`: finished page streams of earlier builds
     (pagestreams.py), reused for pages that draw exactly the same. `sink`: an empty file
     open for reading and writing: the PDF is written there object by object as it is
-    finished (rl.Document.save), never held whole, and None is returned."""
+    finished (rl.Document.save), never held whole, and None is returned. `let_go`: each
+    page's items are dropped once its stream is drawn (`_let_go`): for a caller that reads
+    the pages no more (a one-shot build), so the pages drawn do not stay until the file is
+    saved. `before_drawing`: called once everything is checked and prepared, before the
+    first page is drawn (a build whose report is made aside waits for it there, the last
+    reader of the pages' items)."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -169,10 +177,13 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     writer.not_unicode = any(not NOT_UNICODE.isdisjoint(chars) for chars in shown.values())
     writer.streams = streams
     writer.order = order
+    writer.let_go = let_go
     from typeset.render.fontprogram import made
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
         writer.prepare_pages()
+        if before_drawing is not None:
+            before_drawing()
         return writer.run(sink)
     finally:
         writer.close_aside(take=False)    # (a child making subsets, if drawing failed)
@@ -354,6 +365,7 @@ class _Writer:
         self.imported: dict = {}      # (path, page index) -> render.pdfimport.Imported
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
         self.aside = None              # subsetaside.Making: subsets made while pages are drawn
+        self.let_go = False            # drop each page's items once drawn (render_pdf)
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -432,6 +444,8 @@ class _Writer:
                     doc.link(link.key, (self._x(link.x1), self._y(link.y1),
                                         self._x(link.x2), self._y(link.y2)))
             encoded = doc.end_page(cached)
+            if self.let_go:
+                _let_go(page)
             if self.streams is not None:
                 self.streams.keys.append(page_key)
                 if cached is None:
@@ -742,6 +756,16 @@ class _Writer:
             ops.append(f"{_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re W n")
         ops.append(f"{_n(dw, 4)} 0 0 {_n(dh, 4)} {_n(x0, 4)} {_n(y0, 4)} cm {name} Do Q")
         return " ".join(ops)
+
+
+def _let_go(page: Page) -> None:
+    """Drop a drawn page's positioned items (text runs with their positions, rules,
+    pictures): its stream depends on that page only (rl.py, "Resource names"), and what
+    the rest of the file needs of it — anchors, links, label — stays. Memory (issue 13
+    part 5): the pages drawn are not all held until the file is saved. The page check's
+    findings kept on the page (pagecheck.check_pages) hold its items too: they go with them."""
+    page.items = []
+    page.checked = None
 
 
 def page_streams(name: str) -> PageStreams:

@@ -1,0 +1,133 @@
+"""What a one-shot build lets go of while it writes (issue 13 part 5): once the typographic
+report is made, the frames (set lines and their glyphs) go, and each page's positioned items
+go as soon as its stream is drawn — the bytes written are those of a build that keeps them."""
+from __future__ import annotations
+
+import gc
+import tracemalloc
+
+import pytest
+
+from tests.conftest import SAMPLE
+
+
+def _build_watching_save(out, forked: bool, keep: bool = False):
+    """build.build of the sample, the composition it made and, at the moment the writer
+    starts to save the file, how many pages still hold items, how many frames are left and
+    the traced memory then and after composing."""
+    import typeset.build as B
+    from typeset import parallel
+    from typeset.render import rl
+
+    made, seen = [], {}
+    compose, write = B.compose, B.write
+
+    def composing(*a, **k):
+        comp = compose(*a, **k)
+        gc.collect()
+        seen["composed"] = tracemalloc.get_traced_memory()[0]
+        made.append(comp)
+        return comp
+    save = rl.Document.save
+
+    def saving(self, **k):
+        comp = made[0]
+        gc.collect()
+        seen["at save"] = tracemalloc.get_traced_memory()[0]
+        seen["pages with items"] = sum(1 for p in comp.pages if p.items)
+        seen["frames"] = len(comp.frames) + len(comp.contents_frames)
+        return save(self, **k)
+    with pytest.MonkeyPatch.context() as mp:
+        if forked:
+            mp.setattr(B, "REPORT_ASIDE_PAGES", 1)
+        mp.setattr(parallel, "workers", lambda: 2 if forked else 1)
+        mp.setattr(B, "compose", composing)
+        mp.setattr(rl.Document, "save", saving)
+        if keep:
+            mp.setattr(B, "let_go_of_frames", lambda comp: None)
+            mp.setattr(B, "write", lambda *a, let_go=False, **k: write(*a, **k))
+        tracemalloc.start()
+        try:
+            report = B.build(SAMPLE, out)
+        finally:
+            tracemalloc.stop()
+    return report, out.read_bytes(), seen
+
+
+def test_a_build_lets_go_of_each_page_once_it_is_drawn(tmp_path, sample_composition):
+    """Report made here (a small issue, or no idle core): by the time the file is saved no
+    page holds its items and no frame is left, what the build holds then has grown less
+    since composing than when it keeps them (by what it let go), and the file is byte for
+    byte the one written from a composition that keeps everything (`write`, the session's
+    path)."""
+    from typeset.build import render
+
+    report, data, seen = _build_watching_save(tmp_path / "here.pdf", forked=False)
+    assert seen["pages with items"] == 0 and seen["frames"] == 0
+    assert data == render(sample_composition)
+    # the same build keeping every page (`write`, as a warm process writes): what the
+    # writer holds at save grows by the pages and frames let go here
+    _, kept, held = _build_watching_save(tmp_path / "kept.pdf", forked=False, keep=True)
+    assert kept == data
+    grown, grown_keeping = (s["at save"] - s["composed"] for s in (seen, held))
+    assert grown < grown_keeping - (1 << 20), (grown, grown_keeping)
+    assert report.typography is not None and report.typography.lines > 1000
+    assert report.pages == len(sample_composition.pages)
+
+
+def test_a_build_whose_report_is_made_aside_lets_go_once_it_has_the_report(tmp_path,
+                                                                            sample_composition):
+    """Report made by a forked child (report_aside): the parent waits for it before the first
+    page is drawn (everything checked and prepared meanwhile), then lets go as above: the
+    same report as one made here, the same bytes."""
+    from typeset.build import render
+    from typeset.report import check_composition
+
+    report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
+    assert seen["pages with items"] == 0 and seen["frames"] == 0
+    assert data == render(sample_composition)
+    assert report.typography == check_composition(sample_composition)
+
+
+def test_a_report_child_that_dies_leaves_the_parent_its_pages_to_make_it(tmp_path,
+                                                                         sample_composition):
+    """If the child dies, the parent makes the report itself when it asks for it, before the
+    first page is drawn: it still holds every frame and item then."""
+    import typeset.build as B
+    from typeset.build import render
+    from typeset.report import check_composition
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(B, "_report_child", lambda comp, conn: conn.close())
+        report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
+    assert seen["pages with items"] == 0
+    assert report.typography == check_composition(sample_composition)
+    assert report.typography.lines > 1000
+    assert data == render(sample_composition)
+
+
+def test_letting_go_of_drawn_pages_writes_the_same_bytes(sample_composition):
+    """render_pdf(let_go=True) on a composition of its own: every page's items (and the page
+    check's findings kept with them) are gone after, anchors and labels stay, the bytes are
+    those of a render that keeps the items."""
+    from typeset.build import compose, render
+    from typeset.pagecheck import check_composition_pages
+
+    comp = compose(SAMPLE)
+    check_composition_pages(comp)                   # (findings kept on each page)
+    anchors = [list(p.anchors) for p in comp.pages]
+    assert render(comp, let_go=True) == render(sample_composition)
+    assert all(p.items == [] and p.checked is None for p in comp.pages)
+    assert [list(p.anchors) for p in comp.pages] == anchors
+
+
+@pytest.mark.parametrize("variant", ["print", "archive"])
+def test_the_build_with_pages_let_go_writes_what_write_writes(tmp_path, monkeypatch, variant,
+                                                              sample_composition):
+    import typeset.build as B
+    from typeset import parallel
+
+    monkeypatch.setattr(parallel, "workers", lambda: 1)
+    B.build(SAMPLE, tmp_path / "a.pdf", variant=variant)
+    B.write(sample_composition, tmp_path / "b.pdf", variant)
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
