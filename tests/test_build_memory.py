@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import SAMPLE
 
 
-def _build_watching_save(out, forked: bool, keep: bool = False):
+def _build_watching_save(out, forked: bool | str, keep: bool = False):
     """build.build of the sample, the composition it made and, at the moment the writer
     starts to save the file, how many pages still hold items, how many frames are left and
     the traced memory then and after composing."""
@@ -40,6 +40,7 @@ def _build_watching_save(out, forked: bool, keep: bool = False):
     with pytest.MonkeyPatch.context() as mp:
         if forked:
             mp.setattr(B, "REPORT_ASIDE_PAGES", 1)
+            mp.setattr(B, "LET_GO_PAGES", 1 if forked == "let go" else 10 ** 6)
         mp.setattr(parallel, "workers", lambda: 2 if forked else 1)
         mp.setattr(B, "compose", composing)
         mp.setattr(rl.Document, "save", saving)
@@ -60,8 +61,10 @@ def test_a_build_lets_go_of_each_page_once_it_is_drawn(tmp_path, sample_composit
     since composing than when it keeps them (by what it let go), and the file is byte for
     byte the one written from a composition that keeps everything (`write`, the session's
     path)."""
-    from typeset.build import render
+    from typeset.build import build, render
 
+    build(SAMPLE, tmp_path / "warm.pdf")    # both builds measured below warm (a cold one
+    #                                         holds the subsets and pictures it made)
     report, data, seen = _build_watching_save(tmp_path / "here.pdf", forked=False)
     assert seen["pages with items"] == 0 and seen["frames"] == 0
     assert data == render(sample_composition)
@@ -83,8 +86,22 @@ def test_a_build_whose_report_is_made_aside_lets_go_once_it_has_the_report(tmp_p
     from typeset.build import render
     from typeset.report import check_composition
 
-    report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
+    report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked="let go")
     assert seen["pages with items"] == 0 and seen["frames"] == 0
+    assert data == render(sample_composition)
+    assert report.typography == check_composition(sample_composition)
+
+
+def test_a_smaller_issue_draws_its_pages_while_the_child_reports(tmp_path,
+                                                                 sample_composition):
+    """Below LET_GO_PAGES the parent does not wait for the report child before drawing
+    (its wall time would be lost for ~1 MB): the pages keep their items, the same report
+    and the same bytes."""
+    from typeset.build import render
+    from typeset.report import check_composition
+
+    report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
+    assert seen["pages with items"] > 0 and seen["frames"] > 0
     assert data == render(sample_composition)
     assert report.typography == check_composition(sample_composition)
 
@@ -99,7 +116,7 @@ def test_a_report_child_that_dies_leaves_the_parent_its_pages_to_make_it(tmp_pat
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(B, "_report_child", lambda comp, conn: conn.close())
-        report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked=True)
+        report, data, seen = _build_watching_save(tmp_path / "out.pdf", forked="let go")
     assert seen["pages with items"] == 0
     assert report.typography == check_composition(sample_composition)
     assert report.typography.lines > 1000
