@@ -77,6 +77,8 @@ class RebuildResult:
     seconds: float = 0.0              # wall time of the whole rebuild
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     errors: list[str] = field(default_factory=list)          # file:line:column: message + hint
+    missing: list[Path] = field(default_factory=list)        # files named but not there (the
+    #                                                          error's; a watch waits for them)
     sha256: str = ""                  # of the file written
     report: object = None             # typeset.report.Report (with report=True)
     pictures: object = None           # typeset.report.PictureReport
@@ -163,7 +165,8 @@ class Session:
         except TypesetError as err:
             return RebuildResult(False, None, articles_read=list(self._read_now),
                                  seconds=time.perf_counter() - start, timings=timings,
-                                 errors=[str(err)])
+                                 errors=[str(err)],
+                                 missing=[Path(err.missing)] if err.missing else [])
         result.timings = timings
         result.articles_read = list(self._read_now)
         result.seconds = time.perf_counter() - start

@@ -76,8 +76,10 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise TypesetError(f"picture not found: {name}", **where,
-                           hint="check the path; it is relative to the article's folder") from None
+        err = TypesetError(f"picture not found: {name}", **where,
+                           hint="check the path; it is relative to the article's folder")
+        err.missing = os.path.abspath(name)
+        raise err from None
     except IsADirectoryError:
         raise TypesetError(f"picture path is a folder: {name}", **where,
                            hint="give the path of the picture file itself") from None

@@ -220,6 +220,8 @@ class WarmBuild:
             path = os.path.abspath(err.file)
             if all(p != path for _, p in self._inputs):
                 self._inputs.append(("source", path))
+        if err.missing and all(p != err.missing for _, p in self._inputs):
+            self._inputs.append(("missing", err.missing))    # watched until it appears
 
     def _rebuild(self, lap) -> Outcome:
         from typeset.build import compose, inputs_of, load, metadata
@@ -351,6 +353,9 @@ class SessionBuild:
                 path = os.path.abspath(problem.file)
                 if all(p != path for _, p in self._inputs):
                     self._inputs.append(("source", path))
+            for missing in res.missing:          # watched until it appears, wherever it is
+                if all(p != str(missing) for _, p in self._inputs):
+                    self._inputs.append(("missing", str(missing)))
             return Outcome(False, problem=problem, timings=dict(res.timings))
         comp = self.session.composition
         self._inputs = list(self.session.inputs)
