@@ -87,8 +87,9 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
         raise TypesetError(f"cannot read picture {name}: {err.strerror}", **where,
                            hint="check that the file exists and is readable") from None
     sha256 = hashlib.sha256(data).hexdigest()
-    known = _probed.get(sha256)
-    if known is not None:                 # these bytes were probed before in this process
+    content = (os.path.realpath(name), sha256)
+    known = _probed.get(content)
+    if known is not None:                 # this file with these bytes was probed before
         info = replace(known, path=os.path.abspath(name))
         if memo is not None and memo == _memo_key(name):      # unchanged while it was read
             _reads[-1][memo] = info
@@ -122,7 +123,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     info = PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
                        mode=mode, icc=icc, sha256=sha256, size_bytes=len(data),
                        orientation=orientation)
-    _probed[sha256] = info
+    _probed[content] = info
     if memo is not None and memo == _memo_key(name):      # unchanged while it was read
         _reads[-1][memo] = info
     return info
@@ -302,9 +303,10 @@ def _write_header(sha256: str, header: tuple) -> None:
     write_cache(_header_path(sha256), json.dumps(doc, sort_keys=True).encode("ascii"))
 
 
-#: pictures probed in this process, by the SHA-256 of their bytes: a picture read again (by a
-#: warm process, typeset.session) is hashed, not parsed again. In memory only.
-_probed: dict[str, PictureInfo] = {}
+#: pictures probed in this process, by real path and the SHA-256 of their bytes: a picture read
+#: again (by a warm process, typeset.session) is hashed, not parsed again (the same bytes under
+#: another name go through the header cache, sealed). In memory only.
+_probed: dict[tuple[str, str], PictureInfo] = {}
 #: the reads of the builds running (`one_read`), each by (real path, size, modification time,
 #: inode, device): a picture placed twice, or asked for by the layout and then by the renderer,
 #: is read once per build — never across builds (a stat says nothing of the bytes)
