@@ -2,6 +2,7 @@
 and whatever is reused, the file is byte for byte the one a cold build writes."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -464,3 +465,195 @@ def test_a_build_with_a_forked_report_checks_each_page_once_there(issue, tmp_pat
     pids = log.read_text().split()
     assert len(set(pids)) == 1 and str(os.getpid()) not in pids
     assert len(pids) == rep.file_pages
+
+
+# -- wave 7 adversarial findings 1 and 5: what a session reads is judged by its content ----------
+@pytest.fixture()
+def cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _images(pdf: Path) -> list[tuple[int, int]]:
+    """(width, height) of every picture the PDF's pages show, in page order."""
+    import pypdf
+    out = []
+    for page in pypdf.PdfReader(pdf).pages:
+        for xo in (page["/Resources"].get("/XObject") or {}).values():
+            xo = xo.get_object()
+            out.append((int(xo["/Width"]), int(xo["/Height"])))
+    return out
+
+
+from tests.adv7kit import cold_build, png, write_issue   # noqa: E402  (the wave-7 kit)
+
+
+def test_a_session_prints_the_picture_now_in_the_file_after_an_in_place_replacement(
+        tmp_path, cache):
+    """A picture the article places is overwritten in place by another picture of the same
+    file size, keeping the modification time (`cp --preserve=timestamps`, an unpacked
+    archive, a sync tool): the next `Session.rebuild` must print the new picture, as a cold
+    `typeset build` does. Until wave 7 (72c92a5) the session decides "unchanged" from (size, mtime,
+    inode) alone (session._picture_states), so it keeps the parsed article with the old
+    picture's header and prints the OLD picture (600x400 where the file now holds 300x600),
+    drawing no page again. `typeset watch` would rebuild (it also compares ctime) and still
+    show the old picture."""
+    from typeset.session import Session
+
+    m = write_issue(tmp_path / "issue")
+    pic = m.parent / "articles" / "p.png"
+    png(pic, (600, 400), (200, 60, 60), 20000)
+    art = m.parent / "articles" / "a1.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
+                   encoding="utf-8")
+    out = tmp_path / "session.pdf"
+    with Session(m, output=out) as s:
+        assert s.rebuild().ok
+        assert _images(out) == [(600, 400)]
+        before = os.stat(pic)
+        png(tmp_path / "other.png", (300, 600), (60, 60, 200), 20000)
+        with open(pic, "r+b") as f:                  # in place: same inode, same size
+            f.write((tmp_path / "other.png").read_bytes())
+        os.utime(pic, ns=(before.st_atime_ns, before.st_mtime_ns))
+        again = s.rebuild()
+        assert again.ok, again.errors
+    cold = cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
+    assert _images(tmp_path / "cold.pdf") == [(300, 600)]
+    assert _images(out) == [(300, 600)], "the session printed the picture the file held before"
+    assert out.read_bytes() == cold
+
+
+def test_a_session_notices_a_font_file_replaced_while_it_rebuilds(tmp_path, cache,
+                                                                   monkeypatch):
+    """The house's 楷 font file (kai.ttf, the layout names it) is replaced by another face
+    while a session rebuilds — here just after the PDF is written, before the rebuild ends
+    (the window of a save during `typeset watch`'s rebuild). The next rebuilds must print the
+    new face, as a cold build does (README: "a font file that changes makes the session
+    start afresh"). Until wave 7 (72c92a5) the session takes the fonts' stat at the END of a rebuild
+    (`Session._fonts_changed()` after `write_files`), i.e. of the new file, which it never
+    read; so every later rebuild finds the fonts "unchanged" and keeps embedding the old
+    face (LXGW WenKai where the file and a cold build have Noto Serif CJK), for the rest of
+    the session — under `typeset watch` too (the watch sees the save and rebuilds, the
+    session prints the old face)."""
+    import shutil
+
+    import typeset.build as TB
+    from tests.adv7kit import ROOT, article_text
+    from typeset.session import Session
+
+    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
+    kai = m.parent / "kai.ttf"
+    shutil.copyfile(ROOT / "fonts" / "LXGWWenKai-Regular.ttf", kai)
+    layout = m.parent / "house.yaml"
+    layout.write_text(layout.read_text(encoding="utf-8").replace(
+        "kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"), encoding="utf-8")
+    (m.parent / "articles" / "a0.md").write_text(
+        article_text("楷体标题", ["*这是楷体的一段文字*。"]), encoding="utf-8")
+    real, calls = TB.write_files, []
+
+    def write_then_replace_font(*args, **kw):
+        done = real(*args, **kw)
+        calls.append(1)
+        if len(calls) == 1:                  # during the first rebuild, after the write
+            shutil.copyfile(ROOT / "fonts" / "NotoSerifCJKsc-Regular.otf", tmp_path / "new")
+            os.replace(tmp_path / "new", kai)
+        return done
+    monkeypatch.setattr(TB, "write_files", write_then_replace_font)
+    out = tmp_path / "s.pdf"
+    with Session(m, output=out) as s:
+        assert s.rebuild().ok
+        again = s.rebuild()                  # the font file is not what the faces were read from
+        assert again.ok
+    cold = cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
+    assert not any("LXGWWenKai" in f for f in _base_fonts(tmp_path / "cold.pdf"))
+    assert not any("LXGWWenKai" in f for f in _base_fonts(out)), _base_fonts(out)
+    assert out.read_bytes() == cold
+
+
+def _base_fonts(pdf: Path) -> list[str]:
+    import pypdf
+    return sorted({str(f.get_object()["/BaseFont"]) for page in pypdf.PdfReader(pdf).pages
+                   for f in (page["/Resources"].get("/Font") or {}).values()})
+
+
+def test_a_session_notices_a_picture_saved_while_its_article_is_read(tmp_path, cache,
+                                                                     monkeypatch):
+    """The window is small (between reading the picture and the end of reading its
+    article), the cause the font test's above: the session stats a placed picture AFTER its
+    article was read (`session._read_article` -> `_picture_states(article)`), so a picture
+    saved in between (renamed over: a new inode, another size) is recorded as already seen.
+    Every later rebuild, and `typeset watch`'s rebuild after that save, keeps the old
+    picture's header, while the picture itself is read from the file at render time: the
+    PDF shows the new, tall picture (300x600) cut to the box laid out for the old, wide one
+    (192x128 pt of a 192x384 pt picture: a strip of it), where a cold build shows all of it
+    (and on the next page)."""
+    import typeset.model.picture as MP
+    from typeset.session import Session
+
+    m = write_issue(tmp_path / "issue")
+    pic = m.parent / "articles" / "p.png"
+    png(pic, (600, 400), (200, 60, 60), 20000)
+    art = m.parent / "articles" / "a1.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
+                   encoding="utf-8")
+    real, seen = MP.probe, []
+
+    def probe_then_save(path, **kw):
+        info = real(path, **kw)
+        if not seen:                       # the picture is saved just after it was read
+            seen.append(path)
+            png(tmp_path / "new.png", (300, 600), (60, 60, 200), 30000)
+            os.replace(tmp_path / "new.png", pic)
+        return info
+    monkeypatch.setattr(MP, "probe", probe_then_save)
+    out = tmp_path / "s.pdf"
+    with Session(m, output=out) as s:
+        assert s.rebuild().ok
+        assert s.rebuild().ok              # the file changed since it was read
+    assert out.read_bytes() == cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
+
+
+def test_a_session_prints_a_font_rewritten_in_place_with_its_size_and_mtime(tmp_path, cache):
+    """The house's 楷 font file is patched in place (one glyph's advance in hmtx: the same
+    size, the same inode) and its modification time put back (rsync --inplace -t, cp -p over
+    it): the next rebuild sets the text in the font as it is now, as a cold build does. The
+    memo of a font's hash (text/fontid.py) is keyed by a stamp a changed file cannot keep:
+    the change time, which every write and utime sets, and the table directory's checksums."""
+    import os
+    import shutil
+
+    from fontTools.ttLib import TTFont
+
+    from tests.adv7kit import ROOT, article_text
+    from typeset.session import Session
+
+    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
+    kai = m.parent / "kai.ttf"
+    shutil.copyfile(ROOT / "fonts" / "LXGWWenKai-Regular.ttf", kai)
+    layout = m.parent / "house.yaml"
+    layout.write_text(layout.read_text(encoding="utf-8").replace(
+        "kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"), encoding="utf-8")
+    (m.parent / "articles" / "a0.md").write_text(
+        article_text("楷体标题", ["*这是楷体的一段文字*。"]), encoding="utf-8")
+    font = TTFont(kai, lazy=True)
+    gid = font.getGlyphID(font.getBestCmap()[ord("楷")])
+    offset = font.reader.tables["hmtx"].offset + 4 * gid      # (advance, lsb) pairs
+    font.close()
+    out = tmp_path / "s.pdf"
+    with Session(m, output=out) as s:
+        assert s.rebuild().ok
+        first = out.read_bytes()
+        before = os.stat(kai)
+        with open(kai, "r+b") as f:                  # in place: same inode, same size
+            f.seek(offset)
+            advance = int.from_bytes(f.read(2), "big")
+            f.seek(offset)
+            f.write((advance + 200).to_bytes(2, "big"))
+        os.utime(kai, ns=(before.st_atime_ns, before.st_mtime_ns))
+        after = os.stat(kai)
+        assert (after.st_size, after.st_mtime_ns, after.st_ino) == \
+            (before.st_size, before.st_mtime_ns, before.st_ino)
+        assert s.rebuild().ok
+    cold = cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
+    assert cold != first
+    assert out.read_bytes() == cold

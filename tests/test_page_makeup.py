@@ -442,3 +442,50 @@ def test_a_page_short_because_of_the_end_note_says_so(tmp_path):
         [("body", 2), ("note", 1)]
     assert [f.page for f in rep.short_pages] == ["1"]
     assert "the end note keeps the last lines" in rep.short_pages[0].detail
+
+
+#: an article the generated sequences of an adversarial explorer made (its ideographs then all
+#: replaced by 文: same widths, same classes): two notes, a figure, a table (wave 7, finding 6)
+MADE_UP_OVER_A_NOTE = Path(__file__).parent / "data" / "adv7-made-up-over-a-note.md"
+
+
+def test_a_paragraph_made_up_a_line_shorter_keeps_its_note_mark_clear_of_the_text(
+        tmp_path, monkeypatch):
+    """A one-article issue (paragraphs, two footnotes, a full-width figure, a table, a
+    subhead): `typeset build` writes it. Until wave 7 every build refused it ("p.2: 文文文… and
+    ① are drawn over each other; no PDF is written"): the make-up pass set a paragraph a line
+    shorter, squeezing the last line up to the blank of its final 。, and the raised note mark
+    ① after it was drawn inside that 。's em box — a layout the build's own page check
+    refuses. The blank of a mark before a note's reference mark is never squeezed now."""
+    from tests.adv7kit import png, write_issue
+    from typeset.build import build
+
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    m = write_issue(tmp_path / "issue", articles=1, paragraphs=1, sections=1)
+    png(m.parent / "articles" / "p0.png", (600, 400), (200, 60, 60), 20000)
+    (m.parent / "articles" / "a0.md").write_bytes(MADE_UP_OVER_A_NOTE.read_bytes())
+    build(m, tmp_path / "issue.pdf")
+    assert (tmp_path / "issue.pdf").exists()
+
+
+def test_the_blank_before_a_note_mark_is_not_squeezed():
+    """items: the join between a 。 and the word joiner opening a note's mark (in the marker
+    style) squeezes nothing; the same 。 before text of its own style, or before a word joiner
+    typed in the text, keeps its squeezable half em."""
+    from typeset.text.items import build_items
+
+    metrics = SpecMetrics(EM, sizes={"mark": 6.0})
+    settings = BreakSettings(indent=0)
+    note = build_items([Span("文文。", "body"), Span("\u2060①", "mark")], metrics, settings)
+    assert note.joins[3].squeeze_left == 0.0
+    plain = build_items([Span("文文。文", "body")], metrics, settings)
+    assert plain.joins[3].squeeze_left == pytest.approx(0.5 * EM)
+    typed = build_items([Span("文文。\u2060文", "body")], metrics, settings)
+    assert typed.joins[3].squeeze_left == pytest.approx(0.5 * EM)
+    # set a line shorter by squeezing: the 。 before the mark keeps its whole em
+    spans = [Span("文" * 8 + "，文文。", "body"), Span("\u2060①", "mark")]
+    got = set_paragraph_lines(spans, 12.1 * EM, metrics, settings, (1,), (0.0, 0.5))[1]
+    assert got is not None
+    stop = next(g for g in got[0].glyphs if g.ch == "。")
+    mark = next(g for g in got[0].glyphs if g.ch == "①")
+    assert mark.x >= stop.x + EM - 1e-6

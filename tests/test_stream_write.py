@@ -97,3 +97,97 @@ def test_a_folder_the_build_made_goes_again_when_nothing_is_written(sample_compo
     monkeypatch.undo()
     write(sample_composition, out, create_parent=True)
     assert out.read_bytes().startswith(b"%PDF-")
+
+
+# -- wave 7 adversarial finding 2: a killed build's temporary file is removed by the next write ---
+import signal  # noqa: E402
+
+from tests.adv7kit import cold_build, stalled_build, write_issue  # noqa: E402
+
+
+@pytest.fixture()
+def adv7_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_a_build_killed_while_writing_leaves_no_temporary_file_once_built_again(tmp_path,
+                                                                                  adv7_cache):
+    """`typeset build` killed (SIGKILL: the OOM killer, a closed CI job, a power cut) while it
+    streams the PDF into `.typeset-*.tmp` beside the output: the earlier PDF must be intact
+    (it is) and, once the issue is built again, no temporary file may be left in the output
+    folder. Until wave 7 (72c92a5) the half-written `.typeset-XXXXXXXX.tmp` stayed there for
+    good (a watch or a CI job killed repeatedly piled them up, each as large as the PDF); now
+    the writer holds a lock on it and the next write removes what no live process holds."""
+    m = write_issue(tmp_path / "issue")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    out = out_dir / "issue.pdf"
+    old = cold_build(m, out, adv7_cache)
+    art = m.parent / "articles" / "a0.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n新加的一段话。\n", encoding="utf-8")
+    p = stalled_build(m, out, adv7_cache, tmp_path / "ready")
+    p.send_signal(signal.SIGKILL)
+    p.communicate(timeout=30)
+    assert p.returncode == -signal.SIGKILL
+    assert out.read_bytes() == old                      # never torn
+    new = cold_build(m, out, adv7_cache)                # built again
+    assert new != old
+    assert sorted(os.listdir(out_dir)) == ["issue.pdf"], "a stray temporary file is left"
+
+
+def test_a_build_writing_beside_another_never_removes_its_temporary_file(tmp_path, adv7_cache):
+    """Two builds write into one folder: one is stopped in the middle of writing (alive, its
+    temporary file locked), the other writes its PDF beside it — and leaves the first one's
+    temporary file alone; once the first is killed, the next build removes it."""
+    m = write_issue(tmp_path / "issue")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    p = stalled_build(m, out_dir / "a.pdf", adv7_cache, tmp_path / "ready")
+    try:
+        (held,) = [n for n in os.listdir(out_dir) if n.startswith(fsutil.TEMP_PREFIX)]
+        cold_build(m, out_dir / "b.pdf", adv7_cache)
+        assert sorted(os.listdir(out_dir)) == sorted([held, "b.pdf"])
+    finally:
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=30)
+    cold_build(m, out_dir / "b.pdf", adv7_cache)
+    assert sorted(os.listdir(out_dir)) == ["b.pdf"]
+
+
+def test_the_sweep_removes_only_what_no_writer_holds(tmp_path, monkeypatch):
+    """fsutil.sweep_temp_files: a temporary file of the writer's naming that nobody holds is
+    removed; one held (locked by its writer, here this process), one just made and still
+    empty, the archive's own `.typeset-<pid>.tmp`, a folder and a link of that naming are
+    left; a cache folder is swept by the first cache write there."""
+    if fsutil.fcntl is None:
+        pytest.skip("no flock here: temporary files are not swept")
+    stale = tmp_path / ".typeset-abcd1234.tmp"
+    stale.write_bytes(b"half a PDF")
+    fd, held = fsutil._new_temp(tmp_path)
+    os.write(fd, b"being written")
+    young = tmp_path / ".typeset-young_01.tmp"
+    young.write_bytes(b"")
+    archive = tmp_path / f".typeset-{os.getpid()}.tmp"
+    archive.write_bytes(b"the archive's new bytes")
+    (tmp_path / ".typeset-folder00.tmp").mkdir()
+    (tmp_path / ".typeset-link0000.tmp").symlink_to(archive)
+    try:
+        assert fsutil.sweep_temp_files(tmp_path) == 1
+        assert not stale.exists()
+        assert all(os.path.lexists(x) for x in (held, young, archive,
+                                                tmp_path / ".typeset-folder00.tmp",
+                                                tmp_path / ".typeset-link0000.tmp"))
+    finally:
+        os.close(fd)
+    assert fsutil.sweep_temp_files(tmp_path) == 1          # its writer is gone now
+    assert not os.path.exists(held)
+    os.utime(young, (1, 1))                                 # empty and old: left for good
+    assert fsutil.sweep_temp_files(tmp_path) == 1 and not young.exists()
+
+    cache = tmp_path / "cache" / "ab"
+    cache.mkdir(parents=True)
+    (cache / ".typeset-zz99yy88.tmp").write_bytes(b"a torn cache entry")
+    monkeypatch.setattr(fsutil, "_swept", set())
+    assert fsutil.write_cache(cache / "entry.bin", b"data")
+    assert sorted(os.listdir(cache)) == ["entry.bin"]

@@ -638,3 +638,136 @@ def test_ctrl_c_before_any_pdf_says_none_was_written(tmp_path):
     assert proc.returncode == 130
     assert "no PDF was written (an earlier file at out.pdf is unchanged)" in err
     assert (tmp_path / "out.pdf").read_bytes() == b"%PDF-earlier"
+
+
+# -- wave 7 adversarial findings (1, 3, 4): the watch prints what the files hold -----------------
+from tests.adv7kit import SaveDuringRebuild, article_text, cold_build, png, write_issue  # noqa: E402
+from typeset.watch.rebuild import SessionBuild  # noqa: E402
+
+
+@pytest.fixture()
+def adv7_cache(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _images(pdf: Path) -> list[tuple[int, int]]:
+    """(width, height) of every picture the PDF's pages show, in page order."""
+    import pypdf
+    out = []
+    for page in pypdf.PdfReader(pdf).pages:
+        for xo in (page["/Resources"].get("/XObject") or {}).values():
+            xo = xo.get_object()
+            out.append((int(xo["/Width"]), int(xo["/Height"])))
+    return out
+
+
+def test_watch_shows_the_picture_saved_in_place_with_the_same_size_and_mtime(tmp_path, adv7_cache):
+    """A picture overwritten in place with the same size, keeping its modification time (as
+    tests/test_incremental.py tests for the session), seen from `typeset watch` (the same root cause:
+    session._picture_states): the watch sees the save (its stamp includes ctime) and
+    rebuilds, then says "after a save of …/p.png; no page changed" and the PDF it wrote
+    still shows the old picture (600x400, the file now holds 300x600)."""
+    m = write_issue(tmp_path / "issue")
+    pic = m.parent / "articles" / "p.png"
+    png(pic, (600, 400), (200, 60, 60), 20000)
+    art = m.parent / "articles" / "a1.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
+                   encoding="utf-8")
+    out = tmp_path / "watch.pdf"
+    w = Watching(m, out)
+    try:
+        before = os.stat(pic)
+        png(tmp_path / "other.png", (300, 600), (60, 60, 200), 20000)
+        with open(pic, "r+b") as f:
+            f.write((tmp_path / "other.png").read_bytes())
+        os.utime(pic, ns=(before.st_atime_ns, before.st_mtime_ns))
+        w.wait_step(1)
+        w.settle(1.0)
+    finally:
+        w.close()
+    assert "p.png" in w.lines[-1]                     # the save was seen, a rebuild made
+    assert _images(out) == [(300, 600)], w.lines[-1]
+
+
+def test_watch_sees_a_save_of_a_new_article_made_while_its_first_build_runs(tmp_path,
+                                                                               adv7_cache):
+    """The desk adds an article to the manifest and saves it; while `typeset watch` rebuilds
+    (the session has read the new article), the article is saved again (a second "save all",
+    an editor writing in steps). README, "Seeing a save": "a save made while the issue was
+    being rebuilt (the next rebuild follows)". Until wave 7 (72c92a5) that holds only for files watched
+    before: a file the rebuild brought in is stamped after the rebuild
+    (`FileWatch.watch` -> `stamp(f)`), so the later save is never seen; no rebuild follows and
+    the PDF keeps the article's first text until some other save (a cold build prints the
+    second). The same save to an article watched before is seen
+    (test_adv7_holds: test_watch_sees_a_save_made_while_it_rebuilds)."""
+
+    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
+    new = m.parent / "articles" / "new.md"
+    out = tmp_path / "watch.pdf"
+    rebuilder = SaveDuringRebuild(SessionBuild(m, output=out), 2, new,
+                                   article_text("后来改的标题", ["第二次保存的内容。"]))
+    w = Watching(m, out, rebuilder=rebuilder)
+    try:
+        save(new, article_text("新的文章", ["第一次保存的内容。"]))
+        save(m, m.read_text(encoding="utf-8").replace(
+            "      - articles/a1.md\n", "      - articles/a1.md\n      - articles/new.md\n"))
+        w.wait_step(1)                    # the manifest's save: new.md read, then saved again
+        steps = w.settle(2.0)
+    finally:
+        w.close()
+    cold = cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
+    assert steps == 3, f"no rebuild after the save of new.md: {w.lines[-1]}"
+    assert out.read_bytes() == cold
+
+
+def test_watch_sees_a_save_made_while_its_first_build_runs(tmp_path, adv7_cache):
+    """The same defect as test_watch_sees_a_save_of_a_new_article_made_while_its_first_build_runs,
+    at its most common: `typeset watch` is started, and while its first build runs (the
+    slowest: 1.35 s for the sample in the README, seconds for a long issue) the desk saves an
+    article. Every file is stamped only after that build (`WatchLoop._rewatch` ->
+    `FileWatch.watch`), so this save is never seen: no rebuild follows, and the PDF and the
+    preview show the article as it was before the save until something else is saved."""
+
+    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
+    a0 = m.parent / "articles" / "a0.md"
+    out = tmp_path / "watch.pdf"
+    rebuilder = SaveDuringRebuild(SessionBuild(m, output=out), 1, a0,
+                                   article_text("首次构建时保存的标题", ["这一段是在第一次构建时保存的。"]))
+    w = Watching(m, out, rebuilder=rebuilder)
+    try:
+        steps = w.settle(2.0)
+    finally:
+        w.close()
+    cold = cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
+    assert steps == 2, f"no rebuild after the save made during the first build: {w.lines}"
+    assert out.read_bytes() == cold
+
+
+def test_watch_builds_once_a_missing_picture_in_a_new_folder_is_saved(tmp_path, adv7_cache):
+    """An article is corrected to place a picture the desk has not copied yet, in the
+    issue's images folder (`../images/new.png`, the layout of the sample issue), and no
+    picture of that folder was placed before: the watch shows "picture not found", as it
+    should. Then the picture is saved there: a rebuild must follow (as it does when the
+    picture goes beside the articles, and as the README promises for an article the
+    manifest names before it exists). Until wave 7 (72c92a5) nothing happens, with file events or
+    polling: while the build is broken only the folders of the manifest, the articles and
+    the pictures of the last good build are watched (`WatchLoop._rewatch`), so the watch
+    keeps showing the error and the old PDF until some other file is saved."""
+
+    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
+    (m.parent / "images").mkdir()
+    a0 = m.parent / "articles" / "a0.md"
+    out = tmp_path / "watch.pdf"
+    w = Watching(m, out)
+    try:
+        save(a0, article_text("有图的文章", ["图在下面。"],
+                              "\n![新拍的照片](../images/new.png){width=half}\n"))
+        w.wait_step(1)
+        assert "picture not found" in w.lines[-1]
+        png(m.parent / "images" / "new.png", (400, 300), (10, 100, 10), 9000)
+        steps = w.settle(3.0)
+    finally:
+        w.close()
+    assert steps == 3, f"no rebuild once the picture exists: {w.lines[-1]}"
+    assert out.read_bytes() == cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")

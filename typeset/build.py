@@ -412,6 +412,12 @@ def write_checked_aside(comp: Composition, out: Path, variant: str, pdfx: str, t
 
 def build(manifest: Path, output: Path | None = None, *, layout_override: str | None = None,
           variant: str = "print", pdfx: str = "x4") -> BuildReport:
+    from typeset.model.picture import one_read
+    with one_read():                  # each picture read once by this build (its bytes now)
+        return _load_and_build(manifest, output, layout_override, variant, pdfx)
+
+
+def _load_and_build(manifest, output, layout_override, variant, pdfx) -> BuildReport:
     from typeset.fsutil import check_output
     from typeset.render.variants import variant_for
 

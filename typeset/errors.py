@@ -23,7 +23,11 @@ def format_location(file: str | None, line: int | None = None,
 
 
 class TypesetError(Exception):
-    """An error in the user's input, reported as `file:line:col: message` plus a hint."""
+    """An error in the user's input, reported as `file:line:col: message` plus a hint.
+    `missing`: the absolute path of a file the sources name that does not exist (a picture,
+    an article, a whole page), when that is the error — a warm process watches for it."""
+
+    missing: str | None = None
 
     def __init__(self, message: str, *, file: str | Path | None = None,
                  line: int | None = None, column: int | None = None,

@@ -6,7 +6,12 @@ catalogue, its pending note — goes through one function with one set of promis
 * Atomic: the bytes go to a temporary file in the target's own folder (`.typeset-*.tmp`),
   are flushed to disk (fsync), and only then renamed over the target (`os.replace`). A reader
   sees the earlier file or the new one, never half of either; a failure or Ctrl-C removes the
-  temporary file and leaves an earlier file as it was.
+  temporary file and leaves an earlier file as it was. A process killed outright (SIGKILL,
+  the OOM killer, a power cut) cannot remove its temporary file: the writer holds a lock on
+  it (flock) from its creation until it is renamed, and the next write into that folder
+  removes every temporary file of this writer's naming that no live process holds
+  (`sweep_temp_files`; a just-created empty one is given 10 s to be locked). Two builds
+  writing beside each other never touch each other's file.
 * Only a regular file is ever replaced. A target that is a folder, a symbolic link, a FIFO, a
   device or a socket is refused before anything is written (a link is refused even when it
   points at a regular file: replacing it would silently cut the link).
@@ -47,8 +52,10 @@ import contextlib
 import errno
 import io
 import os
+import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
@@ -56,6 +63,64 @@ from typeset.errors import TypesetError
 
 TEMP_PREFIX = ".typeset-"
 TEMP_SUFFIX = ".tmp"
+
+try:
+    import fcntl
+except ImportError:                       # (no flock: temporary files are not swept)
+    fcntl = None
+
+#: the temporary files `write_output` and `write_cache` make (tempfile.mkstemp's 8 characters;
+#: the archive's own `.typeset-<pid>.tmp` names, which it recovers from, never match)
+_OWN_TEMP = re.compile(re.escape(TEMP_PREFIX) + r"[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+_TEMP_GRACE = 10.0                        # s an empty temporary file may wait for its lock
+_swept: set[str] = set()                  # cache folders swept by this process
+
+
+def _new_temp(folder: Path | str) -> tuple[int, str]:
+    """A temporary file in `folder` (mkstemp: mode 0600, O_EXCL), locked (flock) until its
+    descriptor is closed — by the writer, or by the kernel when the process dies."""
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass                          # (a file system without locks: never swept either)
+    return fd, tmp
+
+
+def sweep_temp_files(folder: Path | str) -> int:
+    """Remove the temporary files of `write_output`/`write_cache`'s naming in `folder` that no
+    live process holds (their writer was killed before it could remove them); returns how
+    many. One held by a writer (its lock), not a regular file, or empty and younger than
+    `_TEMP_GRACE` (just made: its writer locks it next) is left alone. Never raises."""
+    if fcntl is None:
+        return 0
+    try:
+        entries = [e for e in os.scandir(folder) if _OWN_TEMP.fullmatch(e.name)]
+    except OSError:
+        return 0
+    removed = 0
+    for e in entries:
+        try:
+            st = e.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or (
+                    st.st_size == 0 and time.time() - st.st_mtime < _TEMP_GRACE):
+                continue
+            fd = os.open(e.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                         | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)      # held: a writer is alive
+            now, held = os.lstat(e.path), os.fstat(fd)
+            if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):   # still that file
+                os.unlink(e.path)
+                removed += 1
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,14 +280,19 @@ def write_cache(path: Path | str, data: bytes | Callable[[BinaryIO], None]) -> b
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
+        folder = os.path.abspath(path.parent)
+        if folder not in _swept:          # (a killed build's leftovers: once per process)
+            _swept.add(folder)
+            sweep_temp_files(folder)
+        fd, tmp = _new_temp(path.parent)
+        with os.fdopen(fd, "wb") as f:    # (closed, and unlocked, once renamed)
             if callable(data):
                 data(f)
             else:
                 f.write(data)
-        os.chmod(tmp, _default_mode())      # as any file the user writes (mkstemp gives 0600)
-        os.replace(tmp, path)
+            f.flush()
+            os.chmod(tmp, _default_mode())  # as any file the user writes (mkstemp gives 0600)
+            os.replace(tmp, path)
         return True
     except (OSError, ValueError):
         if tmp is not None:
@@ -520,27 +590,26 @@ def write_output(path: Path | str, data: bytes | Callable[[BinaryIO], None], *,
             p.parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise os_error(err, p, what="create the folder") from None
+    if not made:
+        sweep_temp_files(p.parent)        # what a killed build left beside its output
     try:
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=p.parent)
+        fd, tmp = _new_temp(p.parent)
     except OSError as err:
         _remove_folders(made)
         raise os_error(err, p) from None
     raw = None
     filling = False
     try:
-        try:
-            if callable(data):
-                raw = _FdFile(fd)
-                filling = True
-                with io.BufferedRandom(raw, 1 << 16) as f:
-                    data(f)
-                    f.flush()
-                filling = False
-            else:
-                _write_fd(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        if callable(data):
+            raw = _FdFile(fd)
+            filling = True
+            with io.BufferedRandom(raw, 1 << 16) as f:
+                data(f)
+                f.flush()
+            filling = False
+        else:
+            _write_fd(fd, data)
+        os.fsync(fd)
         os.chmod(tmp, _default_mode() if mode is None else mode)
         if before_replace is not None:
             before_replace()
@@ -555,6 +624,7 @@ def write_output(path: Path | str, data: bytes | Callable[[BinaryIO], None], *,
     except OSError as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        os.close(fd)
         _remove_folders(made)
         if filling and not raw.failed:      # the writing function's own error, not the file's
             raise
@@ -562,8 +632,10 @@ def write_output(path: Path | str, data: bytes | Callable[[BinaryIO], None], *,
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        os.close(fd)
         _remove_folders(made)
         raise
+    os.close(fd)                            # (locked until the file was renamed)
     fsync_dir(p.parent)
     return p
 

@@ -15,11 +15,15 @@ What a session keeps, and when each is made again (every key is the content, as 
 caches on disk, so a rebuild writes exactly the bytes a cold `typeset build` of the same
 sources writes — tested):
 
-* the fonts: faces parsed once; a font file whose size, modification time or inode changes
-  makes the session start afresh (every face read again, everything below made again);
+* the fonts: faces parsed once; a font file whose stamp changed since it was read (size,
+  modification and change times, inode, a digest of its table directory and end:
+  text/fontid.py, taken before its bytes were read) makes the session start afresh (every
+  face read again, everything below made again);
 * the layout: read again when its file's bytes change (then everything below is dropped);
 * the articles: each file is read (its bytes hashed) on every rebuild and parsed again only
-  when its bytes, or a picture it places, changed (model.manifest.load_issue `read_article`);
+  when its bytes, or the bytes of a picture it places, changed (model.manifest.load_issue
+  `read_article`; each picture is read and hashed once per rebuild, model.picture.one_read,
+  and compared with the digest of the bytes the article was laid out with);
   the manifest itself is read every time (it is small);
 * the flow items of each article (layout.compose.compose_issue `memo`): an article that
   was not read again, at the same place in the issue, keeps its items; broken paragraphs stay
@@ -73,6 +77,8 @@ class RebuildResult:
     seconds: float = 0.0              # wall time of the whole rebuild
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     errors: list[str] = field(default_factory=list)          # file:line:column: message + hint
+    missing: list[Path] = field(default_factory=list)        # files named but not there (the
+    #                                                          error's; a watch waits for them)
     sha256: str = ""                  # of the file written
     report: object = None             # typeset.report.Report (with report=True)
     pictures: object = None           # typeset.report.PictureReport
@@ -133,7 +139,6 @@ class Session:
         self.inputs: list = []        # (role, path) of every file the last build read
         self.outputs: list[Path] = [] # the files last written
         self._last_keys: list = []
-        self._font_states: dict = {}
 
     # -- the public interface ---------------------------------------------------------------------
     def rebuild(self) -> RebuildResult:
@@ -148,17 +153,20 @@ class Session:
             timings[name] = now - since[0]
             since[0] = now
 
+        from typeset.model.picture import one_read
         try:
             if self.use_cache:
-                result = self._rebuild(lap)
+                with one_read():          # each picture read once, as it is now
+                    result = self._rebuild(lap)
             else:                     # no cache on disk read or written, no key made
                 from typeset.fsutil import caches_off
-                with caches_off():
+                with caches_off(), one_read():
                     result = self._rebuild(lap)
         except TypesetError as err:
             return RebuildResult(False, None, articles_read=list(self._read_now),
                                  seconds=time.perf_counter() - start, timings=timings,
-                                 errors=[str(err)])
+                                 errors=[str(err)],
+                                 missing=[Path(err.missing)] if err.missing else [])
         result.timings = timings
         result.articles_read = list(self._read_now)
         result.seconds = time.perf_counter() - start
@@ -241,7 +249,6 @@ class Session:
         report = check_composition(comp) if self.report else None
         if self.report:
             lap("report")
-        self._fonts_changed()                   # (remembers the fonts' files as they are)
         keys = list(self._streams.keys)
         changed = [i for i, k in enumerate(keys)
                    if k is None or i >= len(self._last_keys) or self._last_keys[i] != k]
@@ -289,18 +296,18 @@ class Session:
         self._layout_key = key
 
     def _fonts_changed(self) -> bool:
-        """Whether a font file the session has read changed since (its size, modification
-        time or inode): then the faces are read again."""
-        states = {}
+        """Whether a font file the session has read changed since: its stamp now differs from
+        the one taken before its bytes were read (text/fontid.py `stamp`: a change made while
+        a rebuild read it is seen at the next one). Then the faces are read again."""
+        from typeset.text.fontid import stamp
         for face in self.library._faces.values():
             try:
-                st = os.stat(face.file)
-                states[face.file] = (st.st_size, st.st_mtime_ns, st.st_ino)
+                now = stamp(face.file)
             except OSError:
-                states[face.file] = None
-        changed = bool(self._font_states) and states != self._font_states
-        self._font_states = states
-        return changed
+                return True
+            if now != face.stamp:
+                return True
+        return False
 
     def _page_streams(self, issue, part: str):
         from typeset.render.pagestreams import PageStreams
@@ -321,22 +328,33 @@ class Session:
         except OSError:
             digest = None                 # load_article says what is wrong
         if (known is not None and digest is not None and known.digest == digest
-                and known.pictures == _picture_states(known.article)):
+                and _pictures_unchanged(known.pictures)):
             return known.article
         article = load_article(path)
         self._read_now.append(Path(path))
         if digest is not None:
-            self._articles[real] = _Read(digest, _picture_states(article), article)
+            self._articles[real] = _Read(digest, _picture_digests(article), article)
         return article
 
 
-def _picture_states(article) -> tuple:
-    """Each picture the article places, with its size, modification time and inode."""
-    out = []
-    for p in article.pictures:
+def _picture_digests(article) -> tuple:
+    """Each picture the article places, with the SHA-256 of the bytes it was laid out with
+    (the digest `probe` took of the very bytes whose header it read)."""
+    seen = {}
+    for b in article.blocks:
+        if b.figure is not None and b.figure.picture is not None:
+            seen.setdefault(b.figure.picture.path, b.figure.picture.sha256)
+    return tuple(seen.items())
+
+
+def _pictures_unchanged(pictures: tuple) -> bool:
+    """Whether every picture still holds the bytes it held (read now: this rebuild's
+    `one_read` then serves the same read to the layout and the renderer)."""
+    from typeset.model.picture import probe
+    for path, sha256 in pictures:
         try:
-            st = os.stat(p)
-            out.append((p, st.st_size, st.st_mtime_ns, st.st_ino))
-        except OSError:
-            out.append((p, None))
-    return tuple(out)
+            if probe(path).sha256 != sha256:
+                return False
+        except TypesetError:
+            return False                  # the article is read again: it says what is wrong
+    return True

@@ -16,6 +16,7 @@ written (yamlsrc.written_path).
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -325,8 +326,11 @@ def load_issue(path: Path, *, layout: str | None = None, read_article=None) -> I
                                        hint="an article is a Markdown file (.md); give the "
                                             "path of the file itself")
                 what = "is a folder, not an article file" if kind else "not found"
-                raise TypesetError(f"article file {what}: {rel}", file=path, **_line(mark),
+                err = TypesetError(f"article file {what}: {rel}", file=path, **_line(mark),
                                    hint=_missing_article_hint(path, rel, target))
+                if kind is None:
+                    err.missing = os.path.abspath(target)
+                raise err
             articles.append(read_article(target))
         sec_mark = mark_of(raw_sections, s_index)
         title = normalize(sec.title, value_where(path, raw_sec, "title"))
@@ -465,8 +469,10 @@ def _whole_page(path: Path, container, key, written: str, what: str) -> WholePag
         with open(target, "rb") as f:
             head = f.read(1024)
     except FileNotFoundError:
-        raise TypesetError(f"{what} not found: {written}", **where,
-                           hint=_missing_article_hint(path, written, target)) from None
+        err = TypesetError(f"{what} not found: {written}", **where,
+                           hint=_missing_article_hint(path, written, target))
+        err.missing = os.path.abspath(target)
+        raise err from None
     except IsADirectoryError:
         raise TypesetError(f"{what} is a folder, not a file: {written}", **where,
                            hint="give the path of the PDF or picture itself") from None
@@ -475,7 +481,6 @@ def _whole_page(path: Path, container, key, written: str, what: str) -> WholePag
                            hint="check that the file exists and is readable") from None
     line, column = (mark.line, mark.column) if mark else (0, None)
     if _PDF_MAGIC in head:
-        import os
         return WholePage(os.path.abspath(target), written, line, column)
     if not head.startswith(_PICTURE_MAGIC):
         raise TypesetError(f"{what} {written} is not a PDF, JPEG, PNG or TIFF file", **where,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -68,15 +69,17 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     where = {"file": file, "line": line, "column": column}
     p = Path(path)
     name = str(p)
-    memo = _memo_key(name)
-    known = _probed.get(memo) if memo is not None else None
-    if known is not None:
+    memo = _memo_key(name) if _reads else None
+    known = _reads[-1].get(memo) if memo is not None else None
+    if known is not None:                 # read already by this build
         return replace(known, path=os.path.abspath(name))
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise TypesetError(f"picture not found: {name}", **where,
-                           hint="check the path; it is relative to the article's folder") from None
+        err = TypesetError(f"picture not found: {name}", **where,
+                           hint="check the path; it is relative to the article's folder")
+        err.missing = os.path.abspath(name)
+        raise err from None
     except IsADirectoryError:
         raise TypesetError(f"picture path is a folder: {name}", **where,
                            hint="give the path of the picture file itself") from None
@@ -84,6 +87,13 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
         raise TypesetError(f"cannot read picture {name}: {err.strerror}", **where,
                            hint="check that the file exists and is readable") from None
     sha256 = hashlib.sha256(data).hexdigest()
+    content = (os.path.realpath(name), sha256)
+    known = _probed.get(content)
+    if known is not None:                 # this file with these bytes was probed before
+        info = replace(known, path=os.path.abspath(name))
+        if memo is not None and memo == _memo_key(name):      # unchanged while it was read
+            _reads[-1][memo] = info
+        return info
     header = _read_header(sha256) if use_header_cache else None
     if header is not None and not _agrees(header, data):
         header = None           # not this picture's header: Pillow reads it (and it is kept)
@@ -113,9 +123,27 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     info = PictureInfo(path=os.path.abspath(name), format=fmt, width_px=w, height_px=h,
                        mode=mode, icc=icc, sha256=sha256, size_bytes=len(data),
                        orientation=orientation)
+    _probed[content] = info
     if memo is not None and memo == _memo_key(name):      # unchanged while it was read
-        _probed[memo] = info
+        _reads[-1][memo] = info
     return info
+
+
+@contextmanager
+def one_read():
+    """Within this block (one build), a picture file is read and hashed once: a later `probe`
+    of the same file whose stat (size, modification time, inode, device) has not changed since
+    is answered from that read. Outside, every `probe` reads the file's bytes (a warm process
+    must print what the file holds now: a picture rewritten in place with its size and date
+    kept is seen, tests/test_session.py). Builds open it (build.build, Session.rebuild), so a
+    build reads each picture once for the layout, the picture report and the renderer, which
+    then all see the same bytes' header (the renderer checks the bytes it converts against
+    that digest, pictures/pipeline.py). Nestable."""
+    _reads.append({})
+    try:
+        yield
+    finally:
+        _reads.pop()
 
 
 def _pillow_header(data: bytes, name: str, where: dict) -> tuple:
@@ -275,10 +303,14 @@ def _write_header(sha256: str, header: tuple) -> None:
     write_cache(_header_path(sha256), json.dumps(doc, sort_keys=True).encode("ascii"))
 
 
-#: pictures probed in this process, by (real path, size, modification time, inode, device):
-#: a picture placed twice, or read again by a warm process (typeset.session), is read once.
-#: In memory only, as the fonts' hashes (text/fontid.py file_identity): never on disk.
-_probed: dict[tuple, PictureInfo] = {}
+#: pictures probed in this process, by real path and the SHA-256 of their bytes: a picture read
+#: again (by a warm process, typeset.session) is hashed, not parsed again (the same bytes under
+#: another name go through the header cache, sealed). In memory only.
+_probed: dict[tuple[str, str], PictureInfo] = {}
+#: the reads of the builds running (`one_read`), each by (real path, size, modification time,
+#: inode, device): a picture placed twice, or asked for by the layout and then by the renderer,
+#: is read once per build — never across builds (a stat says nothing of the bytes)
+_reads: list[dict[tuple, PictureInfo]] = []
 
 
 def _memo_key(name: str) -> tuple | None:

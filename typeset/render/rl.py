@@ -421,11 +421,24 @@ def register(face: FontFace) -> EmbeddedFont:
     font = _fonts.get(name)
     if font is None:
         font = _fonts[name] = EmbeddedFont(face, name)
+    elif font.face_data is not face and not _same_file(font.face_data):
+        # another face of the same bytes (another path, a later session): the file of the face
+        # registered first holds other bytes by now, so the subset is made from this one's
+        font.face_data = face
     if pdfmetrics._fonts.get(name) is not font:
         pdfmetrics._fonts.pop(name, None)
         pdfmetrics._dynFaceNames.pop(name, None)
         pdfmetrics.registerFont(font)
     return font
+
+
+def _same_file(face: FontFace) -> bool:
+    """Whether `face`'s file is still as it was when the face was read (text/fontid.py)."""
+    from typeset.text.fontid import stamp
+    try:
+        return stamp(face.file) == face.stamp
+    except OSError:
+        return False
 
 
 def register_placeholder() -> None:

@@ -34,7 +34,7 @@ from typeset.fsutil import what_is
 from typeset.model.chars import is_invisible
 from typeset.text import sfnt
 from typeset.text.facecache import _load_cached, _store_cached, _with_table
-from typeset.text.fontid import file_identity
+from typeset.text.fontid import file_identity, identity_and_stamp
 from typeset.text.fontread import _HINT, INK_CHARS, _read_font, collection_faces
 from typeset.resources import FONTS_DIR  # noqa: E402  (re-exported: the shipped fonts)
 from typeset.text.fontid import prefetch_identities  # (build.py's name for it: see __all__)
@@ -177,13 +177,14 @@ class FontFace:
     Attributes: `path` (str, absolute), `family`, `style`, `postscript_name`, `units_per_em`,
     `ascent` and `descent` (hhea ascender/descender in em; descent is negative), `cap_height`
     (em), `bbox` (font units), `italic_angle`, `weight` (OS/2 usWeightClass), `is_cff` (CFF
-    outlines rather than TrueType `glyf`), `num_glyphs`.
+    outlines rather than TrueType `glyf`), `num_glyphs`, `stamp` (text.fontid.stamp of the
+    file, taken before it was read: a warm process compares it with the file's stamp now).
     """
 
     __slots__ = ("path", "family", "style", "postscript_name", "units_per_em", "ascent",
                  "descent", "cap_height", "bbox", "italic_angle", "weight", "is_cff",
                  "is_fixed_pitch", "num_glyphs", "identity", "_cmap", "_adv_units", "_adv_memo",
-                 "_upem", "_ink", "file", "index", "_fontcheck", "_use_cache")
+                 "_upem", "_ink", "file", "index", "_fontcheck", "_use_cache", "stamp")
 
     def __init__(self, path: str | Path, *, use_cache: bool = True):
         m = _FACE_INDEX.match(str(path))
@@ -191,7 +192,7 @@ class FontFace:
         self.index = int(m.group(2)) if m else None
         self.path = self.file if m is None else f"{self.file}#{self.index}"
         try:
-            self.identity = file_identity(self.file)
+            self.identity, self.stamp = identity_and_stamp(self.file)
         except OSError as err:
             raise TypesetError(f"cannot read font file: {err.strerror}", file=self.path,
                                hint=_HINT) from None

@@ -131,6 +131,13 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
 
         # --- what may still be squeezed here (先挤进, cjk-rules §1/§2) ------------------------
         jn.squeeze_left = a.rblank - (jn.pair if jn.pair_left else 0.0)
+        if text[j] == _WJ and styles[j] != styles[j - 1]:
+            # a note's reference mark follows (a word joiner in another style, layout/notes.py
+            # `mark_text`): it is drawn raised, at the pen position after this box, so the
+            # blank of a 。 or ） before it is not squeezed — squeezed, the raised mark would
+            # be drawn inside the mark's em box (pagecheck: text on another baseline may
+            # reach into its neighbour by ⅓ em only)
+            jn.squeeze_left = 0.0
         if b.lblank > 0 and a.cjkish:
             jn.squeeze_right = b.lblank - (0.0 if jn.pair_left else jn.pair)
 
@@ -144,6 +151,7 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
 
 
 _MARKS = frozenset({cjk.OPEN, cjk.CLOSE, cjk.STOP})
+_WJ = "\u2060"             # the word joiner before a note's reference mark
 #: connectors of a number range (GB/T 15834-2011 §4.13: 2023—2027, 3～5; ASCII - is already
 #: part of the number's Western run)
 _RANGE_DASHES = frozenset("—–～〜")

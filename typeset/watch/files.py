@@ -26,6 +26,7 @@ which files changed and when the first change was seen.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -35,8 +36,28 @@ POLL = 0.05          # s between looks, polling
 BACKSTOP = 0.5       # s between looks, with file-system events
 QUIET = 0.05         # s a change must stay still before the rebuild
 MAX_SETTLE = 2.0     # s: a file written without pause is rebuilt after this at the latest
+#: Linux's CLOCK_REALTIME_COARSE (<linux/time.h>; Python names no constant for it): the clock
+#: the kernel takes file times from unless it needs finer ones
+_COARSE = getattr(time, "CLOCK_REALTIME_COARSE", 5) if sys.platform.startswith("linux") \
+    else None
+#: the stamp of a file that may have changed while a rebuild read it: equal to no real stamp,
+#: so the next look sees a change and rebuilds
+UNSURE: tuple = (-1,)
 
 Stamp = tuple | None
+_CHANGED = 2 if os.name == "posix" else 1    # the stamp's change time (Windows: modification)
+
+
+def file_clock() -> int:
+    """Now, by the clock file times are taken from (ns): on Linux the coarse real-time clock
+    (a tick of 1-10 ms), which file times are never older than for a change made after this
+    call (fine-grained ones are newer still); elsewhere the real-time clock."""
+    if _COARSE is not None:
+        try:
+            return time.clock_gettime_ns(_COARSE)
+        except OSError:
+            pass
+    return time.time_ns()
 
 
 def stamp(path: str) -> Stamp:
@@ -89,13 +110,27 @@ class FileWatch:
         self.watch(files, folders)
 
     # -- what is watched ---------------------------------------------------------------------
-    def watch(self, files: Iterable[str], folders: Iterable[str] = ()) -> None:
+    def watch(self, files: Iterable[str], folders: Iterable[str] = (), *,
+              since: int | None = None) -> None:
         """Watch these files and folders from now on. One already watched keeps the stamp it
-        had, so a change made while the issue was being rebuilt is still seen."""
+        had, so a change made while the issue was being rebuilt is still seen. `since`
+        (`file_clock()` just before the rebuild that read them began): a file watched from
+        now on whose change time (set by the kernel on every change; Windows: the
+        modification time) is not older than that may have been saved while the rebuild read
+        it — its stamp is `UNSURE`, so it is seen as changed and the issue rebuilt once more;
+        the stamp taken now would have taken that save for seen (a new article saved again
+        during its first build). A file changed within a tick of the file clock (a few ms)
+        before the rebuild began is rebuilt once more too: harmless."""
         files = [os.path.abspath(f) for f in files]
         folders = [os.path.abspath(f) for f in folders]
+
+        def first(f: str) -> Stamp:
+            st = stamp(f)
+            if st is not None and since is not None and st[_CHANGED] >= since:
+                return UNSURE
+            return st
         with self._lock:
-            self._files = {f: self._files[f] if f in self._files else stamp(f) for f in files}
+            self._files = {f: self._files[f] if f in self._files else first(f) for f in files}
             self._folders = {d: self._folders[d] if d in self._folders else listing(d)
                              for d in folders}
         if self.events:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from typeset.watch.files import Change, FileWatch
+from typeset.watch.files import Change, FileWatch, file_clock
 from typeset.watch.preview import Applied, Preview
 from typeset.watch.rebuild import Outcome, Rebuilder
 
@@ -67,6 +67,7 @@ class WatchLoop:
                               "building: " + ", ".join(_shown(p) for p in change.paths[:3])
                               + " changed…")
         started = time.perf_counter()
+        since = file_clock()              # (files first read by this rebuild: changed since?)
         outcome = self.rebuilder.rebuild()
         built = time.perf_counter()
         clock = time.strftime("%H:%M:%S")
@@ -87,7 +88,7 @@ class WatchLoop:
             applied = self.preview.apply(outcome, f"{clock} the PDF was written; the preview "
                                                   "could not show it")
         published = time.perf_counter()
-        self._rewatch(outcome)
+        self._rewatch(outcome, since)
         self.steps += 1
         step = Step(outcome, applied, change, started, built, published,
                     dict(outcome.timings, preview_render=applied.render,
@@ -135,7 +136,7 @@ class WatchLoop:
                        f"{clock} error: {o.problem}")
             self.say(f"{failure}\n{kept}")
 
-    def _rewatch(self, outcome: Outcome) -> None:
+    def _rewatch(self, outcome: Outcome, since: int | None = None) -> None:
         inputs = self.rebuilder.inputs()
         files = [p for _, p in inputs]
         if self.manifest not in files:
@@ -146,7 +147,7 @@ class WatchLoop:
         if not outcome.ok:          # a file the manifest names may not exist yet
             folders = {os.path.dirname(self.manifest)} | {
                 os.path.dirname(p) for role, p in inputs if role in ("article", "picture")}
-        self.files.watch(dict.fromkeys(files), sorted(folders))
+        self.files.watch(dict.fromkeys(files), sorted(folders), since=since)
         fonts = [p for role, p in inputs if role == "font"
                  and p.lower().endswith((".otf", ".ttf"))]
         if fonts:

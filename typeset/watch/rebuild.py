@@ -139,6 +139,19 @@ def _identity(path: str) -> tuple | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
+def _fonts_changed(library) -> bool:
+    """Whether a font file whose face `library` holds changed since it was read (its stamp,
+    text/fontid.py, taken before the read; as typeset.session does)."""
+    from typeset.text.fontid import stamp
+    for face in library._faces.values():
+        try:
+            if stamp(face.file) != face.stamp:
+                return True
+        except OSError:
+            return True
+    return False
+
+
 class WarmBuild:
     """A `Rebuilder` from `typeset.build`'s calls, in one warm process (module doc).
 
@@ -182,8 +195,10 @@ class WarmBuild:
             laps[name] = laps.get(name, 0.0) + now - start[0]
             start[0] = now
 
+        from typeset.model.picture import one_read
         try:
-            outcome = self._rebuild(lap)
+            with one_read():                 # each picture read once, as it is now
+                outcome = self._rebuild(lap)
         except TypesetError as err:
             self._note_error_file(err)
             return Outcome(False, problem=Problem.from_error(err), timings=laps)
@@ -205,6 +220,8 @@ class WarmBuild:
             path = os.path.abspath(err.file)
             if all(p != path for _, p in self._inputs):
                 self._inputs.append(("source", path))
+        if err.missing and all(p != err.missing for _, p in self._inputs):
+            self._inputs.append(("missing", err.missing))    # watched until it appears
 
     def _rebuild(self, lap) -> Outcome:
         from typeset.build import compose, inputs_of, load, metadata
@@ -213,6 +230,9 @@ class WarmBuild:
         from typeset.report import picture_report
 
         check_output(self.output, create_parent=self.create_parent)
+        if _fonts_changed(self.library):     # a font file changed since its face was read
+            from typeset.text.fonts import FontLibrary
+            self.library = FontLibrary()
         known = [("manifest", os.path.abspath(self.manifest))]
         self._inputs = known + [i for i in self._inputs if i not in known]
         loaded = load(self.manifest, self.layout_override)
@@ -333,6 +353,9 @@ class SessionBuild:
                 path = os.path.abspath(problem.file)
                 if all(p != path for _, p in self._inputs):
                     self._inputs.append(("source", path))
+            for missing in res.missing:          # watched until it appears, wherever it is
+                if all(p != str(missing) for _, p in self._inputs):
+                    self._inputs.append(("missing", str(missing)))
             return Outcome(False, problem=problem, timings=dict(res.timings))
         comp = self.session.composition
         self._inputs = list(self.session.inputs)
