@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.adv7kit import cold_build   # (`typeset build` in a process of its own)
 from typeset.build import compose, render
 from typeset.render.pagestreams import PageStreams
 
@@ -106,17 +107,6 @@ def test_a_build_lets_go_of_the_stream_file_before_the_pdf_is_put_together(issue
 
 
 # -- the warm process: typeset.session ------------------------------------------------------------
-
-def cold_build(manifest: Path, out: Path, cache: Path) -> bytes:
-    """`typeset build` in a process of its own with an empty cache."""
-    import os
-    import subprocess
-    import sys
-    env = dict(os.environ, TYPESET_CACHE=str(cache), PYTHONPATH=str(ROOT))
-    subprocess.run([sys.executable, "-m", "typeset", "build", str(manifest), "-o", str(out)],
-                   env=env, check=True, capture_output=True)
-    return out.read_bytes()
-
 
 def test_a_session_rebuild_after_an_edit_writes_what_a_cold_build_writes(issue, tmp_path):
     from typeset.session import Session
@@ -485,7 +475,7 @@ def _images(pdf: Path) -> list[tuple[int, int]]:
     return out
 
 
-from tests.adv7kit import cold_build, png, write_issue   # noqa: E402  (the wave-7 kit)
+from tests.adv7kit import png, write_issue   # noqa: E402  (the wave-7 kit)
 
 
 def test_a_session_prints_the_picture_now_in_the_file_after_an_in_place_replacement(
