@@ -250,6 +250,29 @@ def test_a_save_is_seen_however_it_is_made(tmp_path, events, how):
         fw.close()
 
 
+
+def test_a_file_saved_just_before_a_rebuild_is_not_taken_for_one_saved_during_it(tmp_path):
+    """`since` is later by the file clock than every change before it (watch.files.fresh_tick):
+    a file changed right before the rebuild began (in the same tick of the coarse clock file
+    times come from, or with a finer time than it: multigrain timestamps) is watched with its
+    own stamp, not as possibly changed (which made a second, needless rebuild); one changed
+    after `since` is still seen as changed."""
+    from typeset.watch.files import UNSURE, fresh_tick, stamp
+
+    before, during = tmp_path / "before.md", tmp_path / "during.md"
+    for _ in range(20):                     # (each try: a save, then at once the rebuild)
+        before.write_text("one", encoding="utf-8")
+        since = fresh_tick()
+        during.write_text("two", encoding="utf-8")
+        fw = FileWatch([], events=False)
+        try:
+            fw.watch([str(before), str(during)], since=since)
+            assert fw.changed({str(before): stamp(str(before))}) == []
+            assert fw.changed({str(during): stamp(str(during))}) == [str(during)]
+            assert fw._files[str(during)] == UNSURE
+        finally:
+            fw.close()
+
 def test_several_quick_saves_make_one_change(tmp_path, events):
     files = [tmp_path / f"{k}.md" for k in range(3)]
     for p in files:

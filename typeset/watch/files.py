@@ -60,6 +60,32 @@ def file_clock() -> int:
     return time.time_ns()
 
 
+def fresh_tick(limit: float = 0.05) -> int:
+    """A time by the file clock (`file_clock`) later than every change made before this call
+    (Linux: waits until the coarse clock passes the fine real-time clock read on entry, one
+    or two ticks, 1-20 ms; a file's change time is the coarse clock's at the change, or a
+    finer one where the kernel gives it — multigrain timestamps, Linux 6.13 — never later
+    than the real time then). So a file whose change time is not older than what this
+    returns was changed after it: a rebuild that takes its `since` here (`FileWatch.watch`)
+    never takes a file saved just before it began for one saved while it read it (that cost
+    a second, needless rebuild: the test kit's "settled" watch rebuilt again under it).
+    Elsewhere, or if the clock does not pass within `limit` seconds, the clock as it is."""
+    if _COARSE is None:
+        return file_clock()
+    real = time.time_ns()
+    give_up = time.monotonic() + limit
+    while (now := file_clock()) <= real and time.monotonic() < give_up:
+        time.sleep(0.0005)
+    return now
+    give_up = time.monotonic() + limit
+    while time.monotonic() < give_up:
+        time.sleep(0.0005)
+        later = file_clock()
+        if later != now:
+            return later
+    return now
+
+
 def stamp(path: str) -> Stamp:
     """What a file is now: size, modification and change times (ns), inode, device; None
     when it does not exist or cannot be looked at."""
@@ -114,13 +140,14 @@ class FileWatch:
               since: int | None = None) -> None:
         """Watch these files and folders from now on. One already watched keeps the stamp it
         had, so a change made while the issue was being rebuilt is still seen. `since`
-        (`file_clock()` just before the rebuild that read them began): a file watched from
+        (`fresh_tick()` just before the rebuild that read them began): a file watched from
         now on whose change time (set by the kernel on every change; Windows: the
         modification time) is not older than that may have been saved while the rebuild read
         it — its stamp is `UNSURE`, so it is seen as changed and the issue rebuilt once more;
         the stamp taken now would have taken that save for seen (a new article saved again
-        during its first build). A file changed within a tick of the file clock (a few ms)
-        before the rebuild began is rebuilt once more too: harmless."""
+        during its first build). `since` begins a tick of the file clock, so a file saved
+        before the rebuild began is older than it (on Linux; elsewhere a file changed within
+        a tick before is rebuilt once more: harmless)."""
         files = [os.path.abspath(f) for f in files]
         folders = [os.path.abspath(f) for f in folders]
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from typeset.watch.files import Change, FileWatch, file_clock
+from typeset.watch.files import Change, FileWatch, fresh_tick
 from typeset.watch.preview import Applied, Preview
 from typeset.watch.rebuild import Outcome, Rebuilder
 
@@ -67,7 +67,7 @@ class WatchLoop:
                               "building: " + ", ".join(_shown(p) for p in change.paths[:3])
                               + " changed…")
         started = time.perf_counter()
-        since = file_clock()              # (files first read by this rebuild: changed since?)
+        since = fresh_tick()              # (files first read by this rebuild: changed since?)
         outcome = self.rebuilder.rebuild()
         built = time.perf_counter()
         clock = time.strftime("%H:%M:%S")
