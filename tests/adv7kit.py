@@ -85,6 +85,41 @@ def png(path: Path, size: tuple[int, int], colour: tuple[int, int, int], total: 
     Path(path).write_bytes(out)
 
 
+
+def issue_with_picture(root: Path) -> tuple[Path, Path]:
+    """`write_issue` whose second article places articles/p.png (a 600x400 PNG of 20,000
+    bytes, so another of that size can replace it); returns (manifest, picture)."""
+    m = write_issue(root)
+    pic = m.parent / "articles" / "p.png"
+    png(pic, (600, 400), (200, 60, 60), 20000)
+    art = m.parent / "articles" / "a1.md"
+    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
+                   encoding="utf-8")
+    return m, pic
+
+
+def issue_with_kai_copy(root: Path) -> tuple[Path, Path]:
+    """A two-article issue whose layout takes its 楷体 face from a copy of LXGW WenKai beside
+    the manifest (kai.ttf, for a test to change) and whose first article sets 楷体 text;
+    returns (manifest, kai.ttf)."""
+    import shutil
+    m = write_issue(root, articles=2, paragraphs=2, sections=1)
+    kai = m.parent / "kai.ttf"
+    shutil.copyfile(ROOT / "fonts" / "LXGWWenKai-Regular.ttf", kai)
+    layout = m.parent / "house.yaml"
+    layout.write_text(layout.read_text(encoding="utf-8").replace(
+        "kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"), encoding="utf-8")
+    (m.parent / "articles" / "a0.md").write_text(
+        article_text("楷体标题", ["*这是楷体的一段文字*。"]), encoding="utf-8")
+    return m, kai
+
+
+def picture_sizes(pdf: Path) -> list[tuple[int, int]]:
+    """(width, height) of every picture the PDF's pages show, in page order."""
+    from tests.picturekit import pdf_images
+    return [(int(im["width"]), int(im["height"]))
+            for page in pdf_images(Path(pdf).read_bytes()) for im in page]
+
 #: a `typeset build` that stops in the middle of writing its PDF (half of the first chunk
 #: written, then READY created) until a signal ends it: argv READY MANIFEST OUT
 STALLED_BUILD = r"""

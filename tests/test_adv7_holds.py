@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.adv7kit import (SENTENCES, article_text, check_pdf, cold_build, stalled_build,
-                           write_issue)
+from tests.adv7kit import (SENTENCES, article_text, check_pdf, cold_build, issue_with_picture,
+                           picture_sizes, stalled_build, write_issue)
 
 
 @pytest.fixture()
@@ -322,13 +322,6 @@ def test_check_pdf_accepts_what_a_session_writes(tmp_path, cache):
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def _images(pdf: Path) -> list[tuple[int, int]]:
-    import pypdf
-    return [(int(x.get_object()["/Width"]), int(x.get_object()["/Height"]))
-            for page in pypdf.PdfReader(pdf).pages
-            for x in (page["/Resources"].get("/XObject") or {}).values()]
-
-
 def test_a_picture_saved_as_editors_save_it_is_printed_anew(tmp_path, cache):
     """A placed picture replaced by a file of the same size renamed over it (a new inode, as
     editors and `rsync` save), and then written in place with a new modification time: each
@@ -337,21 +330,16 @@ def test_a_picture_saved_as_editors_save_it_is_printed_anew(tmp_path, cache):
     from tests.adv7kit import png
     from typeset.session import Session
 
-    m = write_issue(tmp_path / "issue")
-    pic = m.parent / "articles" / "p.png"
-    png(pic, (600, 400), (200, 60, 60), 20000)
-    art = m.parent / "articles" / "a1.md"
-    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
-                   encoding="utf-8")
+    m, pic = issue_with_picture(tmp_path / "issue")
     out = tmp_path / "s.pdf"
     with Session(m, output=out) as s:
-        assert s.rebuild().ok and _images(out) == [(600, 400)]
+        assert s.rebuild().ok and picture_sizes(out) == [(600, 400)]
         png(tmp_path / "new.png", (300, 600), (60, 60, 200), 20000)
         os.replace(tmp_path / "new.png", pic)
-        assert s.rebuild().ok and _images(out) == [(300, 600)]
+        assert s.rebuild().ok and picture_sizes(out) == [(300, 600)]
         png(tmp_path / "third.png", (400, 400), (90, 90, 90), 20000)
         pic.write_bytes((tmp_path / "third.png").read_bytes())       # in place, mtime moves
-        assert s.rebuild().ok and _images(out) == [(400, 400)]
+        assert s.rebuild().ok and picture_sizes(out) == [(400, 400)]
     assert out.read_bytes() == cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty")
 
 

@@ -171,15 +171,23 @@ def test_a_planted_face_record_does_not_change_the_glyphs_printed(tmp_path, monk
 SERIF = "NotoSerifCJKsc-Regular.otf"
 
 
+def _face_records(cache):
+    """(path, head, record) of every face record in the cache folder `cache`."""
+    from typeset.text import facecache as FC
+
+    for path in sorted((cache / "faces").glob("*.face")):
+        data = path.read_bytes()
+        at = len(FC._CACHE_MAGIC)
+        head = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])
+        yield path, head, FC._decode_record(head["font"], data)
+
+
 def _plant_face(cache, change) -> None:
     """Rewrite the one face record in `cache` with `change(record)` applied (valid trailer)."""
     from typeset.text import facecache as FC
 
-    (p,) = (cache / "faces").glob("*.face")
-    data = p.read_bytes()
-    at = len(FC._CACHE_MAGIC)
-    ident = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])["font"]
-    rec = FC._decode_record(ident, data)
+    ((p, head, rec),) = _face_records(cache)
+    ident = head["font"]
     change(rec)
     p.write_bytes(FC._encode_record(ident, rec))
     assert FC._decode_record(ident, p.read_bytes()) is not None      # it reads as whole
@@ -645,11 +653,7 @@ def test_a_planted_dash_ink_never_fails_the_build(cache_dir, value):
 
     compose(SAMPLE)
     planted = 0
-    for path in cache_dir.glob("faces/*.face"):
-        data = path.read_bytes()
-        at = len(facecache._CACHE_MAGIC)
-        head = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])
-        rec = facecache._decode_record(head["font"], data)
+    for path, head, rec in _face_records(cache_dir):
         if rec["ink"]:
             rec["ink"] = {c: (value, b) for c, (a, b) in rec["ink"].items()}
             path.write_bytes(facecache._encode_record(head["font"], rec))
@@ -845,11 +849,7 @@ def test_a_planted_dash_ink_does_not_move_the_dash(cache_dir):
     plain = dump_pages(compose(SAMPLE, use_cache=False).pages)
     compose(SAMPLE)
     planted = 0
-    for path in cache_dir.glob("faces/*.face"):
-        data = path.read_bytes()
-        at = len(facecache._CACHE_MAGIC)
-        head = json.loads(data[at + 4:at + 4 + int.from_bytes(data[at:at + 4], "little")])
-        rec = facecache._decode_record(head["font"], data)
+    for path, head, rec in _face_records(cache_dir):
         if rec["ink"]:
             rec["ink"] = {c: (a + 100, b - 100) for c, (a, b) in rec["ink"].items()}
             with _someone_else():           # (adapted: planted without the user's key)

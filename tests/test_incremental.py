@@ -464,18 +464,9 @@ def cache(tmp_path, monkeypatch) -> Path:
     return tmp_path / "cache"
 
 
-def _images(pdf: Path) -> list[tuple[int, int]]:
-    """(width, height) of every picture the PDF's pages show, in page order."""
-    import pypdf
-    out = []
-    for page in pypdf.PdfReader(pdf).pages:
-        for xo in (page["/Resources"].get("/XObject") or {}).values():
-            xo = xo.get_object()
-            out.append((int(xo["/Width"]), int(xo["/Height"])))
-    return out
 
-
-from tests.adv7kit import png, write_issue   # noqa: E402  (the wave-7 kit)
+from tests.adv7kit import (issue_with_kai_copy, issue_with_picture, png,  # noqa: E402
+                           picture_sizes)                            # (the wave-7 kit)
 
 
 def test_a_session_prints_the_picture_now_in_the_file_after_an_in_place_replacement(
@@ -490,16 +481,11 @@ def test_a_session_prints_the_picture_now_in_the_file_after_an_in_place_replacem
     show the old picture."""
     from typeset.session import Session
 
-    m = write_issue(tmp_path / "issue")
-    pic = m.parent / "articles" / "p.png"
-    png(pic, (600, 400), (200, 60, 60), 20000)
-    art = m.parent / "articles" / "a1.md"
-    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
-                   encoding="utf-8")
+    m, pic = issue_with_picture(tmp_path / "issue")
     out = tmp_path / "session.pdf"
     with Session(m, output=out) as s:
         assert s.rebuild().ok
-        assert _images(out) == [(600, 400)]
+        assert picture_sizes(out) == [(600, 400)]
         before = os.stat(pic)
         png(tmp_path / "other.png", (300, 600), (60, 60, 200), 20000)
         with open(pic, "r+b") as f:                  # in place: same inode, same size
@@ -508,8 +494,8 @@ def test_a_session_prints_the_picture_now_in_the_file_after_an_in_place_replacem
         again = s.rebuild()
         assert again.ok, again.errors
     cold = cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
-    assert _images(tmp_path / "cold.pdf") == [(300, 600)]
-    assert _images(out) == [(300, 600)], "the session printed the picture the file held before"
+    assert picture_sizes(tmp_path / "cold.pdf") == [(300, 600)]
+    assert picture_sizes(out) == [(300, 600)], "the session printed the picture the file held before"
     assert out.read_bytes() == cold
 
 
@@ -528,17 +514,10 @@ def test_a_session_notices_a_font_file_replaced_while_it_rebuilds(tmp_path, cach
     import shutil
 
     import typeset.build as TB
-    from tests.adv7kit import ROOT, article_text
+    from tests.adv7kit import ROOT
     from typeset.session import Session
 
-    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
-    kai = m.parent / "kai.ttf"
-    shutil.copyfile(ROOT / "fonts" / "LXGWWenKai-Regular.ttf", kai)
-    layout = m.parent / "house.yaml"
-    layout.write_text(layout.read_text(encoding="utf-8").replace(
-        "kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"), encoding="utf-8")
-    (m.parent / "articles" / "a0.md").write_text(
-        article_text("楷体标题", ["*这是楷体的一段文字*。"]), encoding="utf-8")
+    m, kai = issue_with_kai_copy(tmp_path / "issue")
     real, calls = TB.write_files, []
 
     def write_then_replace_font(*args, **kw):
@@ -580,12 +559,7 @@ def test_a_session_notices_a_picture_saved_while_its_article_is_read(tmp_path, c
     import typeset.model.picture as MP
     from typeset.session import Session
 
-    m = write_issue(tmp_path / "issue")
-    pic = m.parent / "articles" / "p.png"
-    png(pic, (600, 400), (200, 60, 60), 20000)
-    art = m.parent / "articles" / "a1.md"
-    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
-                   encoding="utf-8")
+    m, pic = issue_with_picture(tmp_path / "issue")
     real, seen = MP.probe, []
 
     def probe_then_save(path, **kw):
@@ -610,21 +584,12 @@ def test_a_session_prints_a_font_rewritten_in_place_with_its_size_and_mtime(tmp_
     memo of a font's hash (text/fontid.py) is keyed by a stamp a changed file cannot keep:
     the change time, which every write and utime sets, and the table directory's checksums."""
     import os
-    import shutil
 
     from fontTools.ttLib import TTFont
 
-    from tests.adv7kit import ROOT, article_text
     from typeset.session import Session
 
-    m = write_issue(tmp_path / "issue", articles=2, paragraphs=2, sections=1)
-    kai = m.parent / "kai.ttf"
-    shutil.copyfile(ROOT / "fonts" / "LXGWWenKai-Regular.ttf", kai)
-    layout = m.parent / "house.yaml"
-    layout.write_text(layout.read_text(encoding="utf-8").replace(
-        "kai: [LXGWWenKai-Regular.ttf", "kai: [./kai.ttf"), encoding="utf-8")
-    (m.parent / "articles" / "a0.md").write_text(
-        article_text("楷体标题", ["*这是楷体的一段文字*。"]), encoding="utf-8")
+    m, kai = issue_with_kai_copy(tmp_path / "issue")
     font = TTFont(kai, lazy=True)
     gid = font.getGlyphID(font.getBestCmap()[ord("楷")])
     offset = font.reader.tables["hmtx"].offset + 4 * gid      # (advance, lsb) pairs

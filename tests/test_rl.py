@@ -409,18 +409,21 @@ def test_objects_see_the_file_being_collected():
 _PLACEHOLDER = b"00000000-0000-0000-0000-000000000000"
 
 
-def _pictures_doc(pages: int, size: int) -> rl.Document:
+def _pictures_doc(pages: int, size: int, seed: int | None = None) -> rl.Document:
     """A document of `pages` pages, each a grey picture of `size` random (incompressible)
-    bytes, with Info and an XMP packet holding the identifier's placeholder."""
+    bytes, with Info and an XMP packet holding the identifier's placeholder; with a `seed`,
+    the same bytes every time."""
     import os
+    import random
 
+    randbytes = os.urandom if seed is None else random.Random(seed).randbytes
     doc = _doc()
     doc.set_info([("Title", "t")])
     doc.set_metadata(b"<x:xmpmeta>uuid:" + _PLACEHOLDER + b"</x:xmpmeta>")
     for i in range(pages):
         doc.begin_page((200.0, 200.0), None, None)
         name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
-                         components=1, filter="FlateDecode", data=os.urandom(size))
+                         components=1, filter="FlateDecode", data=randbytes(size))
         doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
         doc.end_page()
     return doc
@@ -587,23 +590,6 @@ def test_saves_in_two_threads_each_write_their_own_file(library, tmp_path):
     assert [got[i] == want for i in range(6)] == [True] * 6
 
 
-def _seeded_pictures_doc(pages: int, size: int) -> rl.Document:
-    """`_pictures_doc` with the same incompressible bytes every time (seeded)."""
-    import random
-
-    rng = random.Random(13)
-    doc = _doc()
-    doc.set_info([("Title", "t")])
-    doc.set_metadata(b"<x:xmpmeta>uuid:" + _PLACEHOLDER + b"</x:xmpmeta>")
-    for i in range(pages):
-        doc.begin_page((200.0, 200.0), None, None)
-        name = doc.image(f"k{i}", width=1024, height=1024, space="DeviceGray",
-                         components=1, filter="FlateDecode", data=rng.randbytes(size))
-        doc.content(f"q 100 0 0 100 0 0 cm {name} Do Q")
-        doc.end_page()
-    return doc
-
-
 def test_a_large_stream_goes_into_the_file_in_pieces_never_copied(tmp_path, monkeypatch):
     """A save into a file gives each stream of BIG_STREAM bytes or more that is already
     filtered (pictures, font programs, profiles) to the file as pieces — its head, its
@@ -621,7 +607,7 @@ def test_a_large_stream_goes_into_the_file_in_pieces_never_copied(tmp_path, monk
     for big in (rl.BIG_STREAM, 1 << 40):
         monkeypatch.setattr(rl, "BIG_STREAM", big)
         path = tmp_path / f"{big}.pdf"
-        doc = _seeded_pictures_doc(8, size)
+        doc = _pictures_doc(8, size, seed=13)
         gc.collect()
         tracemalloc.start()
         try:
@@ -638,7 +624,7 @@ def test_a_large_stream_goes_into_the_file_in_pieces_never_copied(tmp_path, monk
     assert peak < size // 4 < 3 * size < peak_joined, (peak, peak_joined)
     assert pdfdoc.PDFIndirectObject.__module__ == pdfdoc.__name__
     assert pdfdoc.PDFIndirectObject.__name__ == "PDFIndirectObject"
-    assert _seeded_pictures_doc(8, size).save(content_id=True,
+    assert _pictures_doc(8, size, seed=13).save(content_id=True,
                                               metadata_id=_PLACEHOLDER) == pieces
     assert len(pypdf.PdfReader(io.BytesIO(pieces)).pages) == 8
 

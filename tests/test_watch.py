@@ -664,7 +664,8 @@ def test_ctrl_c_before_any_pdf_says_none_was_written(tmp_path):
 
 
 # -- wave 7 adversarial findings (1, 3, 4): the watch prints what the files hold -----------------
-from tests.adv7kit import SaveDuringRebuild, article_text, cold_build, png, write_issue  # noqa: E402
+from tests.adv7kit import (SaveDuringRebuild, article_text, cold_build,  # noqa: E402
+                           issue_with_picture, picture_sizes, png, write_issue)
 from typeset.watch.rebuild import SessionBuild  # noqa: E402
 
 
@@ -674,16 +675,6 @@ def adv7_cache(tmp_path, monkeypatch) -> Path:
     return tmp_path / "cache"
 
 
-def _images(pdf: Path) -> list[tuple[int, int]]:
-    """(width, height) of every picture the PDF's pages show, in page order."""
-    import pypdf
-    out = []
-    for page in pypdf.PdfReader(pdf).pages:
-        for xo in (page["/Resources"].get("/XObject") or {}).values():
-            xo = xo.get_object()
-            out.append((int(xo["/Width"]), int(xo["/Height"])))
-    return out
-
 
 def test_watch_shows_the_picture_saved_in_place_with_the_same_size_and_mtime(tmp_path, adv7_cache):
     """A picture overwritten in place with the same size, keeping its modification time (as
@@ -691,12 +682,7 @@ def test_watch_shows_the_picture_saved_in_place_with_the_same_size_and_mtime(tmp
     session._picture_states): the watch sees the save (its stamp includes ctime) and
     rebuilds, then says "after a save of …/p.png; no page changed" and the PDF it wrote
     still shows the old picture (600x400, the file now holds 300x600)."""
-    m = write_issue(tmp_path / "issue")
-    pic = m.parent / "articles" / "p.png"
-    png(pic, (600, 400), (200, 60, 60), 20000)
-    art = m.parent / "articles" / "a1.md"
-    art.write_text(art.read_text(encoding="utf-8") + "\n![河边的码头](p.png){width=half}\n",
-                   encoding="utf-8")
+    m, pic = issue_with_picture(tmp_path / "issue")
     out = tmp_path / "watch.pdf"
     w = Watching(m, out)
     try:
@@ -710,7 +696,7 @@ def test_watch_shows_the_picture_saved_in_place_with_the_same_size_and_mtime(tmp
     finally:
         w.close()
     assert "p.png" in w.lines[-1]                     # the save was seen, a rebuild made
-    assert _images(out) == [(300, 600)], w.lines[-1]
+    assert picture_sizes(out) == [(300, 600)], w.lines[-1]
 
 
 def test_watch_sees_a_save_of_a_new_article_made_while_its_first_build_runs(tmp_path,
