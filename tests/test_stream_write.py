@@ -1,8 +1,8 @@
 """A build writes its PDF as it is made (issue 13 part 5): every object goes to the temporary
-file beside the output as ReportLab formats it (rl.Document.save(sink=)), the identifiers are
-patched in place, and the file is renamed over the output only when complete. The bytes are
-those `render` returns; a failure on the way leaves the earlier file as it was, no temporary
-file and no folder the build created."""
+file beside the output as ReportLab formats it (render/rl/document.py,
+`Document.save(sink=)`), the identifiers are patched in place, and the file is renamed over
+the output only when complete. The bytes are those `render` returns; a failure on the way
+leaves the earlier file as it was, no temporary file and no folder the build created."""
 from __future__ import annotations
 
 import errno
@@ -29,9 +29,9 @@ def test_the_file_written_as_it_is_made_is_what_render_returns(sample_compositio
 
 
 def _collector_failing_after(monkeypatch, parts: int, error: BaseException):
-    from typeset.render import rl
+    from typeset.render.rl import save as rl_save
 
-    real = rl._FileCollector._put
+    real = rl_save._FileCollector._put
     seen = []
 
     def put(self, part):
@@ -39,7 +39,7 @@ def _collector_failing_after(monkeypatch, parts: int, error: BaseException):
         if len(seen) > parts:
             raise error
         return real(self, part)
-    monkeypatch.setattr(rl._FileCollector, "_put", put)
+    monkeypatch.setattr(rl_save._FileCollector, "_put", put)
 
 
 def test_a_failure_while_the_pdf_is_written_leaves_the_earlier_file(sample_composition,
