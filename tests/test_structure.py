@@ -72,16 +72,18 @@ def test_each_library_has_its_rooms():
     # the adapter (render/rl/) is imported by the writer and, for fonts, render/aside.py
     assert {m for m in importers("typeset.render.rl") if not m.startswith("typeset.render.rl.")} \
         == {"typeset.render.writer", "typeset.render.aside"}
-    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.preflight",
-                                  "typeset.render.pdfimport"}
+    preflight = {"typeset.render.preflight.__init__", "typeset.render.preflight.document",
+                 "typeset.render.preflight.pages", "typeset.render.preflight.content",
+                 "typeset.render.preflight.graph"}
+    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.pdfimport",
+                                  *preflight}
     # other PDFs' pages (covers, inserts): read by pdfimport, which a build imports only
     # for an issue that places PDF pages (build.compose) and the writer only to draw them
     assert importers("typeset.render.pdfimport") == {"typeset.build", "typeset.render.writer"}
-    assert importers("typeset.render.pdfscan") == {"typeset.render.preflight",
-                                                   "typeset.render.pdfimport"}
+    assert importers("typeset.render.pdfscan") == {"typeset.render.pdfimport", *preflight}
     assert importers("fontTools") <= {"typeset.text.fontread", "typeset.render.fontprogram",
                                       "typeset.render.cffsubset"}
-    assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build
+    assert importers("typeset.render.preflight") - preflight == {"typeset.cli"}  # not the build
     # Pillow: reading a picture's header (model/picture.py) and the picture pipeline's
     # decoding and colour management (render/pictures/convert.py, colour.py)
     assert importers("PIL") == {"typeset.model.picture", "typeset.render.pictures.convert",
