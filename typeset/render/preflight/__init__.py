@@ -54,7 +54,7 @@ from pypdf.errors import DependencyError
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 from typeset.errors import TypesetError
-from typeset.fsutil import FileTooLarge, NotRegularFile, read_limited
+from typeset.fileread import FileTooLarge, NotRegularFile, read_limited
 from typeset.render.pdfscan import (Findings, Scan, Violation, name_of, resolve, STREAM_LIMIT,
                                     StreamTooLarge, scan_stream, scan_type3_fonts)
 from typeset.render.preflight.content import (_check_font, _check_images, _colour_problem,
