@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from typeset.cli.common import EXIT_FAILED, EXIT_OK, _say
+from typeset.cli import EXIT_FAILED, EXIT_OK, _say
 from typeset.errors import TypesetError
 
 

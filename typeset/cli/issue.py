@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from typeset.cli.common import _IMPORTS, EXIT_OK, EXIT_USAGE, _say, _terminal_progress
+from typeset.cli import _IMPORTS, EXIT_OK, EXIT_USAGE, _say, _terminal_progress
 from typeset.errors import TypesetError
 
 

@@ -7,10 +7,6 @@ import argparse
 import math
 
 from typeset import __version__
-from typeset.cli.archive import _cmd_archive, _cmd_batch
-from typeset.cli.issue import (_cmd_build, _cmd_check, _cmd_dump, _cmd_proof, _cmd_specimen,
-                               _cmd_stats, _cmd_watch)
-from typeset.cli.wordimport import _cmd_import
 from typeset.i18n import tr
 
 
@@ -50,6 +46,15 @@ def _pages(text: str) -> str:
     return text
 
 
+def _command(module: str, name: str):
+    """The function a command runs: `name` of typeset.cli.`module`, imported when the command
+    runs (so a build loads none of the other commands' glue)."""
+    def run(args: argparse.Namespace) -> int:
+        from importlib import import_module
+        return getattr(import_module(f"typeset.cli.{module}"), name)(args)
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="typeset", description="Typeset a Chinese periodical issue as PDF.",
@@ -72,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="write a proof booklet instead: two pages to an A3 side in "
                         "saddle-stitch order, to print double-sided and fold (default: "
                         "out/<issue directory>-booklet.pdf); never the printer's file")
-    p.set_defaults(func=_cmd_build)
+    p.set_defaults(func=_command("issue", "_cmd_build"))
 
     p = sub.add_parser("archive", help="store the archive PDF write-once, or verify an archive")
     p.add_argument("manifest", nargs="?", help="the issue manifest")
@@ -92,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", metavar="STORED.pdf",
                    help="rebuild a stored file from its stored sources and say whether the "
                         "bytes are identical (exit 1 if they differ)")
-    p.set_defaults(func=_cmd_archive)
+    p.set_defaults(func=_command("archive", "_cmd_archive"))
 
     p = sub.add_parser("batch", help="build many issues: a process pool on this machine, or a "
                                      "Dask cluster; skips issues unchanged since stored")
@@ -119,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how long to wait for the scheduler to answer (default 10 s)")
     p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
                    help="how long to wait for another run writing to the archive")
-    p.set_defaults(func=_cmd_batch)
+    p.set_defaults(func=_command("archive", "_cmd_batch"))
 
     p = sub.add_parser("check", help="typographic report: prohibited line edges, spacing, "
                                      "孤字, 孤行, stranded headings, overflows; or, with --pdf, "
@@ -132,12 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --pdf: check as print (PDF/X) or archive (PDF/A-2u); default: "
                         "what the file claims")
     p.add_argument("--pdfx", choices=("x4", "x1a"), help="with --pdf: the PDF/X level")
-    p.set_defaults(func=_cmd_check)
+    p.set_defaults(func=_command("issue", "_cmd_check"))
 
     p = sub.add_parser("dump", help="print the laid-out pages as text (positions of every run)")
     p.add_argument("manifest")
     p.add_argument("--layout")
-    p.set_defaults(func=_cmd_dump)
+    p.set_defaults(func=_command("issue", "_cmd_dump"))
 
     p = sub.add_parser("import", help="turn Word documents (.docx) into articles (Markdown "
                                       "with front matter), printing what was guessed")
@@ -147,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="DIR", help="write each article into DIR (which must exist)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing article and its pictures (never done otherwise)")
-    p.set_defaults(func=_cmd_import)
+    p.set_defaults(func=_command("wordimport", "_cmd_import"))
 
     p = sub.add_parser("proof", help="render the pages to PNG for the author, with a contact "
                                      "sheet of the spreads and the pages changed since the "
@@ -160,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only these pages: folios, ranges and labels, e.g. 3-5,9,目录")
     p.add_argument("--dpi", type=_dpi, default=110, help="resolution (default 110)")
     p.add_argument("--layout")
-    p.set_defaults(func=_cmd_proof)
+    p.set_defaults(func=_command("issue", "_cmd_proof"))
 
     p = sub.add_parser("stats", help="字数 per article: section, folios, pages, Han characters, "
                                      "punctuation, Latin words, numbers, 字数 and 版面字数")
@@ -169,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV (UTF-8 with a BOM, for Excel) instead of the table")
     p.add_argument("-o", "--output", metavar="FILE", help="with --csv: write it to FILE")
     p.add_argument("--layout")
-    p.set_defaults(func=_cmd_stats)
+    p.set_defaults(func=_command("issue", "_cmd_stats"))
 
     p = sub.add_parser("watch", help="rebuild the issue on every save and show it in a "
                                      "browser, as spreads, updated in place (the error, "
@@ -181,11 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="output PDF (default: out/<issue directory>.pdf, "
                                           "as build)")
     p.add_argument("--layout", help="use this layout instead of the manifest's")
-    p.set_defaults(func=_cmd_watch)
+    p.set_defaults(func=_command("issue", "_cmd_watch"))
 
     p = sub.add_parser("specimen", help="set a page of each shipped face, to look at the fonts")
     p.add_argument("-o", "--output", default="specimen.pdf", help="output PDF (default: specimen.pdf)")
-    p.set_defaults(func=_cmd_specimen)
+    p.set_defaults(func=_command("issue", "_cmd_specimen"))
     return parser
 
 

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from typeset.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from typeset.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from typeset.errors import TypesetError
 from typeset.i18n import tr
 
