@@ -48,7 +48,7 @@ def steps(manifest: Path, dpi: int, tmp: Path, k: int) -> tuple[dict[str, float]
     from typeset import proof
     from typeset.build import compose, render
     from typeset.contact import contact_sheet
-    from typeset.fsutil import NewFolder
+    from typeset.outfolder import NewFolder
 
     t: dict[str, float] = {}
     start = time.perf_counter()

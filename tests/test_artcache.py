@@ -238,13 +238,13 @@ def test_a_sealed_entry_of_another_article_is_refused_by_its_key(cache_dir, tmp_
 
 def test_compose_without_cache_neither_reads_nor_writes_articles(cache_dir, monkeypatch):
     from typeset.build import compose
-    from typeset.fsutil import read_cache
+    from typeset.cachefiles import read_cache
     compose(SAMPLE, use_cache=False)
     assert not (cache_dir / "articles").exists()
     compose(SAMPLE)
     assert len(_entries(cache_dir)) == 10
     read = []
-    monkeypatch.setattr("typeset.fsutil.read_cache",
+    monkeypatch.setattr("typeset.cachefiles.read_cache",
                         lambda p, limit: read.append(str(p)) or read_cache(p, limit))
     calls = _spy_parse(monkeypatch)
     compose(SAMPLE, use_cache=False)

@@ -17,7 +17,7 @@ def _build_watching_save(out, forked: bool | str, keep: bool = False):
     the traced memory then and after composing."""
     import typeset.build as B
     from typeset import parallel
-    from typeset.render import rl
+    from typeset.render.rl import document as rl_document
 
     made, seen = [], {}
     compose, write = B.compose, B.write
@@ -28,7 +28,7 @@ def _build_watching_save(out, forked: bool | str, keep: bool = False):
         seen["composed"] = tracemalloc.get_traced_memory()[0]
         made.append(comp)
         return comp
-    save = rl.Document.save
+    save = rl_document.Document.save
 
     def saving(self, **k):
         comp = made[0]
@@ -43,7 +43,7 @@ def _build_watching_save(out, forked: bool | str, keep: bool = False):
             mp.setattr(B, "LET_GO_PAGES", 1 if forked == "let go" else 10 ** 6)
         mp.setattr(parallel, "workers", lambda: 2 if forked else 1)
         mp.setattr(B, "compose", composing)
-        mp.setattr(rl.Document, "save", saving)
+        mp.setattr(rl_document.Document, "save", saving)
         if keep:
             mp.setattr(B, "let_go_of_frames", lambda comp: None)
             mp.setattr(B, "write", lambda *a, let_go=False, **k: write(*a, **k))

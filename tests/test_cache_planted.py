@@ -438,7 +438,7 @@ def test_cached_words_must_cut_around_marks():
 def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
     """`compose(use_cache=False)` reads no cache file: not the faces', not the picture
     headers' (it read both before), not the paragraphs'; and writes none."""
-    from typeset import fsutil
+    from typeset import cachefiles
     from typeset.model import picture
     from typeset.text import facecache, parcache
 
@@ -449,7 +449,7 @@ def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
     def spy(path, limit):
         read.append(str(path))
         return None
-    for mod in (fsutil, facecache, parcache):
+    for mod in (cachefiles, facecache, parcache):
         monkeypatch.setattr(mod, "read_cache", spy)
     picture._probed.clear()
     try:
@@ -476,10 +476,10 @@ def test_compose_without_cache_reads_no_cache(cache_dir, monkeypatch):
 @contextlib.contextmanager
 def _someone_else():
     """Cache files written inside this block are sealed with a key other than the user's."""
-    from typeset import cacheseal, fsutil
+    from typeset import cachefiles, cacheseal
     saved = dict(cacheseal._keys)
     cacheseal._keys.clear()
-    cacheseal._keys[os.fspath(fsutil.cache_dir())] = (os.urandom(32), True)
+    cacheseal._keys[os.fspath(cachefiles.cache_dir())] = (os.urandom(32), True)
     try:
         yield
     finally:

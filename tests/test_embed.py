@@ -12,7 +12,8 @@ import pytest
 from tests import pdfinspect as pi
 from typeset.errors import TypesetError
 from typeset.layout.page import Anchor, Link, Page, Rule, TextRun
-from typeset.render import cffsubset, fontprogram, rl
+from typeset.render import cffsubset, fontprogram
+from typeset.render.rl import fonts as rl_fonts
 from typeset.render.writer import CropMarks, DocumentInfo, render_pdf, write_pdf
 from typeset.text.fonts import FontLibrary
 
@@ -385,10 +386,10 @@ def test_glyphs_stand_where_the_runs_say(library):
 
 def test_reportlab_canvas_uses_the_font_transparently(library, tmp_path):
     from reportlab.pdfgen.canvas import Canvas
-    font = rl.register(library.face(KAI))
-    rl.register_placeholder()
+    font = rl_fonts.register(library.face(KAI))
+    rl_fonts.register_placeholder()
     out = tmp_path / "canvas.pdf"
-    c = Canvas(str(out), invariant=1, initialFontName=rl.PLACEHOLDER_FONT_NAME)
+    c = Canvas(str(out), invariant=1, initialFontName=rl_fonts.PLACEHOLDER_FONT_NAME)
     c.setFont(font.fontName, 14)
     c.drawString(72, 700, "画布直接使用：楷体 Kai 123。")
     t = c.beginText(72, 650)
@@ -508,7 +509,7 @@ def test_missing_glyph_is_reported_and_nothing_written(library, tmp_path):
 
 
 def test_encoding_a_missing_char_never_falls_back_to_notdef(library):
-    font = rl.register(library.face(SERIF))
+    font = rl_fonts.register(library.face(SERIF))
     with pytest.raises(TypesetError):
         font.encode("\U000F0001", object.__new__(type("Doc", (), {})))
 
@@ -543,10 +544,10 @@ def test_output_is_deterministic_cold_and_warm(library, tmp_path, monkeypatch):
     a = render_pdf(sample_pages(library), library, DocumentInfo("t"))      # cold subsets
     assert list((tmp_path / "fresh" / "subsets").rglob("*.bin"))
     b = render_pdf(sample_pages(library), library, DocumentInfo("t"))      # warm
-    cache_on = rl.SubsetCache
-    monkeypatch.setattr(rl, "SubsetCache", lambda *a, **k: None)  # no cache at all
+    cache_on = rl_fonts.SubsetCache
+    monkeypatch.setattr(rl_fonts, "SubsetCache", lambda *a, **k: None)  # no cache at all
     c = render_pdf(sample_pages(library), library, DocumentInfo("t"))
-    monkeypatch.setattr(rl, "SubsetCache", cache_on)
+    monkeypatch.setattr(rl_fonts, "SubsetCache", cache_on)
     assert a == b == c
     other = render_pdf(sample_pages(library)[2:], library, DocumentInfo("t"))
     assert other != a

@@ -79,12 +79,13 @@ def test_a_build_lets_go_of_the_stream_file_before_the_pdf_is_put_together(issue
     unchanged file is still not written again."""
     import os
 
-    from typeset.render import pagestreams, rl
+    from typeset.render import pagestreams
+    from typeset.render.rl import document as rl_document
     cold = render(compose(issue))
     path = next((issue.parent.parent / "cache" / "pages").glob("*.bin"))
     mtime = os.stat(path).st_mtime_ns
     seen = []
-    save = rl.Document.save
+    save = rl_document.Document.save
 
     def spy(self, **kw):
         seen.append([(ps.once, len(ps._blob), ps._index is None) for ps in live])
@@ -98,7 +99,7 @@ def test_a_build_lets_go_of_the_stream_file_before_the_pdf_is_put_together(issue
         live.append(ps)
         return ps
 
-    monkeypatch.setattr(rl.Document, "save", spy)
+    monkeypatch.setattr(rl_document.Document, "save", spy)
     monkeypatch.setattr(pagestreams.PageStreams, "on_disk", classmethod(on_disk))
     assert render(compose(issue)) == cold
     assert seen == [[(True, 0, True)]]                 # nothing of the file held at save
@@ -153,7 +154,7 @@ def test_a_new_character_draws_only_the_page_that_shows_it(issue, tmp_path):
 
 
 def test_a_figure_added_early_draws_only_the_pages_whose_content_changed(issue, tmp_path):
-    """Resource names are each page's own (render/rl.py, "Resource names"): a correction that
+    """Resource names are each page's own (render/rl/, "Resource names"): a correction that
     places a picture in article 01 which the issue first showed in article 10 changes which
     picture (and font) the document uses first, but renames nothing on the later pages; only
     the pages of article 01 are drawn again (with names numbered by first use in the document,

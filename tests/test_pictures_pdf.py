@@ -333,7 +333,7 @@ def test_preflight_checks_jpeg2000_in_the_archive():
     from pypdf.generic import NameObject, StreamObject
 
     from typeset.render.pdfscan import Findings, Scan
-    from typeset.render.preflight import _check_images
+    from typeset.render.preflight.content import _check_images
     xo = StreamObject()
     xo._data = jp2
     xo[NameObject("/Filter")] = NameObject("/JPXDecode")

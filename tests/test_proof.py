@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from typeset import fsutil, proof
+from typeset import fsutil, outfolder, proof
 from typeset.build import compose
 from typeset.cli import main
 from typeset.contact import BACKGROUND, Geometry, page_width, spreads
@@ -256,7 +256,7 @@ def test_an_interrupted_proof_leaves_the_previous_one(copy, monkeypatch, capsys)
 
 def test_a_run_killed_between_the_renames_is_undone_by_the_next(copy, capsys):
     manifest, folder = copy
-    aside = fsutil._aside(folder)
+    aside = outfolder._aside(folder)
     os.rename(folder, aside)                         # killed after moving the earlier proof
     assert run(manifest, "--to", folder, *FAST) == 0
     assert "the earlier folder was put back" in capsys.readouterr().err

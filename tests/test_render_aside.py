@@ -50,7 +50,8 @@ def test_glyph_orders_forecast_the_subsets_drawing_asks_for(sample_composition, 
     """The codes and glyphs of each face, said before drawing, are the ones `subset_for` is
     asked for at save time."""
     from typeset.build import file_pages
-    from typeset.render import fontprogram, rl
+    from typeset.render import fontprogram
+    from typeset.render.rl import fonts as rl_fonts
     from typeset.render.writer import check_glyphs
 
     asked = {}
@@ -59,7 +60,7 @@ def test_glyph_orders_forecast_the_subsets_drawing_asks_for(sample_composition, 
     def spy(face, gids, cache, codes):
         asked[face.identity] = (list(codes), list(gids))
         return real(face, gids, cache, codes)
-    monkeypatch.setattr(rl, "subset_for", spy)
+    monkeypatch.setattr(rl_fonts, "subset_for", spy)
     P.disable()
     try:
         _render(sample_composition, monkeypatch, tmp_path / "c")

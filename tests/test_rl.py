@@ -11,7 +11,10 @@ import uuid
 import pypdf
 import pytest
 
-from typeset.render import rl
+from typeset.render.rl import document as rl_document
+from typeset.render.rl import fonts as rl_fonts
+from typeset.render.rl import objects as rl_objects
+from typeset.render.rl import save as rl_save
 from typeset.text.fonts import FontLibrary
 
 KAI = "LXGWWenKai-Regular.ttf"
@@ -25,15 +28,15 @@ def library(private_cache):
     return FontLibrary()
 
 
-def _doc(**kw) -> rl.Document:
+def _doc(**kw) -> rl_document.Document:
     args = dict(version=(1, 6), lang="zh-CN")
     args.update(kw)
-    return rl.Document((200.0, 200.0), **args)
+    return rl_document.Document((200.0, 200.0), **args)
 
 
 def _one_page(library, text="政协", font=SERIF) -> bytes:
     doc = _doc()
-    f = rl.register(library.face(font))
+    f = rl_fonts.register(library.face(font))
     doc.begin_page((200.0, 200.0), None, None)
     doc.content(f"BT {doc.font_resource(f)} 12 Tf 1 0 0 1 20 100 Tm "
                 f"<{doc.encode(f, text).hex()}> Tj ET")
@@ -46,7 +49,7 @@ def test_dynamic_font_protocol_registers_and_adds_objects_at_save(library):
     ReportLab calls addObjects, which registers a Type0 font the page's own font resources
     refer to."""
     doc = _doc()
-    f = rl.register(library.face(KAI))
+    f = rl_fonts.register(library.face(KAI))
     doc.begin_page((200.0, 200.0), None, None)
     name = doc.font_resource(f)
     assert name == "/F1" and doc.font_resource(f) == "/F1"     # one name on a page
@@ -65,7 +68,7 @@ def test_dynamic_font_protocol_registers_and_adds_objects_at_save(library):
 def test_codes_are_the_characters_own_and_the_characters_drawn_per_document(library):
     """A BMP character's code is its code point (cidfont.py), in whatever document and order
     it is drawn; what each document drew is its own."""
-    f = rl.register(library.face(SERIF))
+    f = rl_fonts.register(library.face(SERIF))
     a, b = _doc(), _doc()
     assert a.encode(f, "乙甲") == bytes.fromhex("4E59 7532")
     assert b.encode(f, "甲") == bytes.fromhex("7532")
@@ -75,9 +78,9 @@ def test_codes_are_the_characters_own_and_the_characters_drawn_per_document(libr
 def test_registering_a_font_again_replaces_it_in_reportlabs_registry(library):
     from reportlab.pdfbase import pdfmetrics
     face = library.face(KAI)
-    f = rl.register(face)
+    f = rl_fonts.register(face)
     pdfmetrics._fonts[f.fontName] = object()           # something else under our name
-    assert rl.register(face) is f and pdfmetrics.getFont(f.fontName) is f
+    assert rl_fonts.register(face) is f and pdfmetrics.getFont(f.fontName) is f
 
 
 def test_dynamic_initial_font_writes_no_font_preamble(library):
@@ -99,13 +102,13 @@ def test_invariant_mode_gives_the_same_bytes(library):
 
 def test_placeholder_font_is_never_drawn_with():
     from reportlab.pdfgen.canvas import Canvas
-    rl.register_placeholder()
-    c = Canvas(io.BytesIO(), initialFontName=rl.PLACEHOLDER_FONT_NAME, invariant=1)
+    rl_fonts.register_placeholder()
+    c = Canvas(io.BytesIO(), initialFontName=rl_fonts.PLACEHOLDER_FONT_NAME, invariant=1)
     with pytest.raises(Exception, match="placeholder"):
         c.drawString(10, 10, "x")
 
 
-def _blank(doc: rl.Document) -> rl.Document:
+def _blank(doc: rl_document.Document) -> rl_document.Document:
     doc.begin_page((200.0, 200.0), None, None)
     doc.end_page()
     return doc
@@ -212,15 +215,15 @@ def test_resource_names_are_each_pages_own(library):
 
     from reportlab.pdfbase import pdfdoc
     from reportlab.pdfgen.canvas import Canvas
-    rl.register_placeholder()
-    bare = Canvas(io.BytesIO(), invariant=1, initialFontName=rl.PLACEHOLDER_FONT_NAME)._doc
+    rl_fonts.register_placeholder()
+    bare = Canvas(io.BytesIO(), invariant=1, initialFontName=rl_fonts.PLACEHOLDER_FONT_NAME)._doc
     assert bare.numberToId == {1: pdfdoc.BasicFonts} and bare.objectcounter == 1
     page = pdfdoc.PDFPage()
     page.Resources = mine = pdfdoc.PDFResourceDictionary()
     page.check_format(bare)
     assert page.Resources is mine
 
-    kai, serif = rl.register(library.face(KAI)), rl.register(library.face(SERIF))
+    kai, serif = rl_fonts.register(library.face(KAI)), rl_fonts.register(library.face(SERIF))
     raw = zlib.compress(b"\x00\x80")
 
     def page_ops(doc, fonts, pictures):
@@ -268,7 +271,7 @@ def test_a_finished_page_stream_is_written_as_given(library):
 
     def make(reuse: bytes | None):
         doc = _doc()
-        f = rl.register(library.face(SERIF))
+        f = rl_fonts.register(library.face(SERIF))
         doc.begin_page((200.0, 200.0), (10, 10, 190, 190), (7, 7, 193, 193))
         doc.registration_lines([(0, 10, 5, 10)], 0.25)
         name = doc.font_resource(f)
@@ -314,8 +317,8 @@ def _every_kind_of_page(library) -> bytes:
 
     from typeset.render.variants import load_profile
     doc = _doc()
-    f = rl.register(library.face(SERIF))
-    k = rl.register(library.face(KAI))
+    f = rl_fonts.register(library.face(SERIF))
+    k = rl_fonts.register(library.face(KAI))
     raw = zlib.compress(b"\x00\x80\x80\x80")
     srgb = load_profile("sRGB-v2-typeset.icc")
     for i in range(9):
@@ -349,11 +352,11 @@ def test_pages_formatted_by_the_adapter_are_reportlabs_bytes(library, monkeypatc
     from reportlab import rl_config
 
     fast = _every_kind_of_page(library)
-    monkeypatch.setattr(rl, "FAST_PAGES", False)
+    monkeypatch.setattr(rl_objects, "FAST_PAGES", False)
     assert _every_kind_of_page(library) == fast
     monkeypatch.setattr(rl_config, "pdfMultiLine", 1)
     slow = _every_kind_of_page(library)
-    monkeypatch.setattr(rl, "FAST_PAGES", True)
+    monkeypatch.setattr(rl_objects, "FAST_PAGES", True)
     assert _every_kind_of_page(library) == slow != fast
     reader = pypdf.PdfReader(io.BytesIO(fast))
     assert len(reader.pages) == 9 and reader.pages[1]["/TrimBox"] == [10, 10, 190, 190]
@@ -369,15 +372,15 @@ def test_numbers_format_by_value():
     for v in [0, 1, -1, 7, 100, 595, 842, 10 ** 9, -(10 ** 6)]:
         assert fp_str(v) == fp_str(float(v))
     assert fp_str(-0.0) == fp_str(0.0) == "0"
-    assert rl._fmt(21, None) == rl._fmt(21.0, None) == b"21"
-    assert rl._fmt(562.4173228, None) == b"562.4173"
+    assert rl_objects._fmt(21, None) == rl_objects._fmt(21.0, None) == b"21"
+    assert rl_objects._fmt(562.4173228, None) == b"562.4173"
 
 
 def test_the_metadata_uuid_is_uuids_text():
     import os
 
     for digest in [bytes(16), b"\xff" * 16] + [os.urandom(16) for _ in range(50)]:
-        assert rl._uuid_text(digest) == str(uuid.UUID(bytes=digest)).encode("ascii")
+        assert rl_save._uuid_text(digest) == str(uuid.UUID(bytes=digest)).encode("ascii")
 
 
 def test_objects_see_the_file_being_collected():
@@ -389,7 +392,7 @@ def test_objects_see_the_file_being_collected():
 
     seen = []
 
-    class Probe(rl._Info):
+    class Probe(rl_save._Info):
         def format(self, document):
             accum = getattr(document, "__accum__", None)
             seen.append((isinstance(accum, pdfdoc.PDFFile),
@@ -409,7 +412,7 @@ def test_objects_see_the_file_being_collected():
 _PLACEHOLDER = b"00000000-0000-0000-0000-000000000000"
 
 
-def _pictures_doc(pages: int, size: int, seed: int | None = None) -> rl.Document:
+def _pictures_doc(pages: int, size: int, seed: int | None = None) -> rl_document.Document:
     """A document of `pages` pages, each a grey picture of `size` random (incompressible)
     bytes, with Info and an XMP packet holding the identifier's placeholder; with a `seed`,
     the same bytes every time."""
@@ -453,7 +456,7 @@ def test_save_holds_the_file_about_twice_at_most(content_id):
     assert peak < 1.6 * len(data), (peak, len(data))
 
 
-def _rich(library, content_id: bool, metadata: bool, pictures: int = 2) -> rl.Document:
+def _rich(library, content_id: bool, metadata: bool, pictures: int = 2) -> rl_document.Document:
     """A document with fonts, pictures, outline, destinations, page labels, links, Info and
     (with `metadata`) an XMP packet holding the identifier's placeholder twice."""
     import random
@@ -465,8 +468,8 @@ def _rich(library, content_id: bool, metadata: bool, pictures: int = 2) -> rl.Do
         doc.set_metadata(b"<x:xmpmeta><a>uuid:" + placeholder + b"</a><b>uuid:" +
                          placeholder + b"</b></x:xmpmeta>")
     rng = random.Random(7)
-    f = rl.register(library.face(SERIF))
-    k = rl.register(library.face(KAI))
+    f = rl_fonts.register(library.face(SERIF))
+    k = rl_fonts.register(library.face(KAI))
     for i in range(5):
         doc.begin_page((200.0, 200.0), None, None)
         ops = [f"BT {doc.font_resource(f)} 12 Tf 1 0 0 1 20 100 Tm "
@@ -532,7 +535,7 @@ def test_a_failed_save_into_a_file_leaves_reportlabs_collector(library, tmp_path
 
     def broken(self, document):
         raise OSError("disk full")
-    monkeypatch.setattr(rl._Info, "format", broken)
+    monkeypatch.setattr(rl_save._Info, "format", broken)
     with open(tmp_path / "out.pdf", "w+b") as f, pytest.raises(OSError):
         doc.save(content_id=True, sink=f)
     assert pdfdoc.PDFFile is original
@@ -604,8 +607,8 @@ def test_a_large_stream_goes_into_the_file_in_pieces_never_copied(tmp_path, monk
 
     size = 1 << 19
     files = []
-    for big in (rl.BIG_STREAM, 1 << 40):
-        monkeypatch.setattr(rl, "BIG_STREAM", big)
+    for big in (rl_save.BIG_STREAM, 1 << 40):
+        monkeypatch.setattr(rl_save, "BIG_STREAM", big)
         path = tmp_path / f"{big}.pdf"
         doc = _pictures_doc(8, size, seed=13)
         gc.collect()
@@ -643,12 +646,12 @@ def test_pieces_are_the_bytes_reportlab_formats_for_a_stream(library):
                                   filters=None)
         ref = rldoc.Reference(stream)
         own = pdfdoc.PDFIndirectObject(ref.name, stream).format(rldoc)
-        ours = rl._IndirectObject(ref.name, stream).format(rldoc)
-        assert isinstance(ours, rl._Pieces) and len(ours) == len(own)
+        ours = rl_save._IndirectObject(ref.name, stream).format(rldoc)
+        assert isinstance(ours, rl_save._Pieces) and len(ours) == len(own)
         assert b"".join(ours.parts) == own
         assert ours.parts[1] is stream.content              # (the content, not a copy)
     small = pdfdoc.PDFStream(pdfdoc.PDFDictionary({"Filter": pdfdoc.PDFName("FlateDecode")}),
                              content=b"x" * 100, filters=None)
     ref = rldoc.Reference(small)
-    assert rl._IndirectObject(ref.name, small).format(rldoc) == \
+    assert rl_save._IndirectObject(ref.name, small).format(rldoc) == \
         pdfdoc.PDFIndirectObject(ref.name, small).format(rldoc)

@@ -1,8 +1,8 @@
 """A build writes its PDF as it is made (issue 13 part 5): every object goes to the temporary
-file beside the output as ReportLab formats it (rl.Document.save(sink=)), the identifiers are
-patched in place, and the file is renamed over the output only when complete. The bytes are
-those `render` returns; a failure on the way leaves the earlier file as it was, no temporary
-file and no folder the build created."""
+file beside the output as ReportLab formats it (render/rl/document.py,
+`Document.save(sink=)`), the identifiers are patched in place, and the file is renamed over
+the output only when complete. The bytes are those `render` returns; a failure on the way
+leaves the earlier file as it was, no temporary file and no folder the build created."""
 from __future__ import annotations
 
 import errno
@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from typeset import fsutil
+from typeset import cachefiles, fsutil, tempfiles
 from typeset.errors import TypesetError
 
 
@@ -29,9 +29,9 @@ def test_the_file_written_as_it_is_made_is_what_render_returns(sample_compositio
 
 
 def _collector_failing_after(monkeypatch, parts: int, error: BaseException):
-    from typeset.render import rl
+    from typeset.render.rl import save as rl_save
 
-    real = rl._FileCollector._put
+    real = rl_save._FileCollector._put
     seen = []
 
     def put(self, part):
@@ -39,7 +39,7 @@ def _collector_failing_after(monkeypatch, parts: int, error: BaseException):
         if len(seen) > parts:
             raise error
         return real(self, part)
-    monkeypatch.setattr(rl._FileCollector, "_put", put)
+    monkeypatch.setattr(rl_save._FileCollector, "_put", put)
 
 
 def test_a_failure_while_the_pdf_is_written_leaves_the_earlier_file(sample_composition,
@@ -145,7 +145,7 @@ def test_a_build_writing_beside_another_never_removes_its_temporary_file(tmp_pat
     out_dir.mkdir()
     p = stalled_build(m, out_dir / "a.pdf", adv7_cache, tmp_path / "ready")
     try:
-        (held,) = [n for n in os.listdir(out_dir) if n.startswith(fsutil.TEMP_PREFIX)]
+        (held,) = [n for n in os.listdir(out_dir) if n.startswith(tempfiles.TEMP_PREFIX)]
         cold_build(m, out_dir / "b.pdf", adv7_cache)
         assert sorted(os.listdir(out_dir)) == sorted([held, "b.pdf"])
     finally:
@@ -156,15 +156,15 @@ def test_a_build_writing_beside_another_never_removes_its_temporary_file(tmp_pat
 
 
 def test_the_sweep_removes_only_what_no_writer_holds(tmp_path, monkeypatch):
-    """fsutil.sweep_temp_files: a temporary file of the writer's naming that nobody holds is
+    """tempfiles.sweep_temp_files: a temporary file of the writer's naming that nobody holds is
     removed; one held (locked by its writer, here this process), one just made and still
     empty, the archive's own `.typeset-<pid>.tmp`, a folder and a link of that naming are
     left; a cache folder is swept by the first cache write there."""
-    if fsutil.fcntl is None:
+    if tempfiles.fcntl is None:
         pytest.skip("no flock here: temporary files are not swept")
     stale = tmp_path / ".typeset-abcd1234.tmp"
     stale.write_bytes(b"half a PDF")
-    fd, held = fsutil._new_temp(tmp_path)
+    fd, held = tempfiles._new_temp(tmp_path)
     os.write(fd, b"being written")
     young = tmp_path / ".typeset-young_01.tmp"
     young.write_bytes(b"")
@@ -173,21 +173,21 @@ def test_the_sweep_removes_only_what_no_writer_holds(tmp_path, monkeypatch):
     (tmp_path / ".typeset-folder00.tmp").mkdir()
     (tmp_path / ".typeset-link0000.tmp").symlink_to(archive)
     try:
-        assert fsutil.sweep_temp_files(tmp_path) == 1
+        assert tempfiles.sweep_temp_files(tmp_path) == 1
         assert not stale.exists()
         assert all(os.path.lexists(x) for x in (held, young, archive,
                                                 tmp_path / ".typeset-folder00.tmp",
                                                 tmp_path / ".typeset-link0000.tmp"))
     finally:
         os.close(fd)
-    assert fsutil.sweep_temp_files(tmp_path) == 1          # its writer is gone now
+    assert tempfiles.sweep_temp_files(tmp_path) == 1          # its writer is gone now
     assert not os.path.exists(held)
     os.utime(young, (1, 1))                                 # empty and old: left for good
-    assert fsutil.sweep_temp_files(tmp_path) == 1 and not young.exists()
+    assert tempfiles.sweep_temp_files(tmp_path) == 1 and not young.exists()
 
     cache = tmp_path / "cache" / "ab"
     cache.mkdir(parents=True)
     (cache / ".typeset-zz99yy88.tmp").write_bytes(b"a torn cache entry")
-    monkeypatch.setattr(fsutil, "_swept", set())
-    assert fsutil.write_cache(cache / "entry.bin", b"data")
+    monkeypatch.setattr(cachefiles, "_swept", set())
+    assert cachefiles.write_cache(cache / "entry.bin", b"data")
     assert sorted(os.listdir(cache)) == ["entry.bin"]

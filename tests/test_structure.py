@@ -67,17 +67,23 @@ def test_archive_does_not_import_render():
 
 
 def test_each_library_has_its_rooms():
-    assert importers("reportlab") == {"typeset.render.rl"}
-    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.preflight",
-                                  "typeset.render.pdfimport"}
+    assert importers("reportlab") == {"typeset.render.rl.fonts", "typeset.render.rl.objects",
+                                      "typeset.render.rl.save", "typeset.render.rl.document"}
+    # the adapter (render/rl/) is imported by the writer and, for fonts, render/aside.py
+    assert {m for m in importers("typeset.render.rl") if not m.startswith("typeset.render.rl.")} \
+        == {"typeset.render.writer", "typeset.render.aside"}
+    preflight = {"typeset.render.preflight.__init__", "typeset.render.preflight.document",
+                 "typeset.render.preflight.pages", "typeset.render.preflight.content",
+                 "typeset.render.preflight.graph"}
+    assert importers("pypdf") == {"typeset.render.pdfscan", "typeset.render.pdfimport",
+                                  *preflight}
     # other PDFs' pages (covers, inserts): read by pdfimport, which a build imports only
     # for an issue that places PDF pages (build.compose) and the writer only to draw them
     assert importers("typeset.render.pdfimport") == {"typeset.build", "typeset.render.writer"}
-    assert importers("typeset.render.pdfscan") == {"typeset.render.preflight",
-                                                   "typeset.render.pdfimport"}
+    assert importers("typeset.render.pdfscan") == {"typeset.render.pdfimport", *preflight}
     assert importers("fontTools") <= {"typeset.text.fontread", "typeset.render.fontprogram",
                                       "typeset.render.cffsubset"}
-    assert importers("typeset.render.preflight") == {"typeset.cli"}   # never the build
+    assert importers("typeset.render.preflight") - preflight == {"typeset.cli.issue"}  # no build
     # Pillow: reading a picture's header (model/picture.py) and the picture pipeline's
     # decoding and colour management (render/pictures/convert.py, colour.py)
     assert importers("PIL") == {"typeset.model.picture", "typeset.render.pictures.convert",
@@ -156,7 +162,7 @@ def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
                        "typeset.render.pictures.colour", "typeset.render.pictures.convert"}
     # font subsets come from the cache: the subsetters are not loaded
     assert not mods & {"typeset.render.ttfsubset", "typeset.render.cffsubset"}
-    assert "uuid" not in mods           # (the metadata's UUID is written out by rl.py)
+    assert "uuid" not in mods           # (the metadata's UUID is written out by render/rl/save.py)
     if command != "build":                       # (ReportLab imports platform)
         assert not mods & {"platform", "reportlab", "typeset.render.writer"}
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from typeset import fsutil
+from typeset import cachefiles, fileread, fsutil, outfolder
 from typeset.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -222,7 +222,7 @@ def test_the_writer_refuses_an_input_by_identity(tmp_path):
     assert src.read_text(encoding="utf-8") == "x"
     fsutil.write_output(tmp_path / "new.pdf", b"%PDF", inputs=[("manifest", src)])
     with pytest.raises(fsutil.TypesetError, match="holds the issue's manifest"):
-        fsutil.check_folder_output(tmp_path, inputs=[("manifest", src)])
+        outfolder.check_folder_output(tmp_path, inputs=[("manifest", src)])
 
 
 # =============================================================================================
@@ -373,28 +373,28 @@ def test_cache_links_to_a_device_are_ignored(tmp_path, warm):
 def test_read_cache_refuses_what_is_not_a_regular_file(tmp_path):
     good = tmp_path / "good"
     good.write_bytes(b"12345")
-    assert fsutil.read_cache(good, 5) == b"12345"
-    assert fsutil.read_cache(good, 4) is None                  # over the limit: unread
+    assert cachefiles.read_cache(good, 5) == b"12345"
+    assert cachefiles.read_cache(good, 4) is None                  # over the limit: unread
     (tmp_path / "link").symlink_to(good)
-    assert fsutil.read_cache(tmp_path / "link", 100) is None   # never through a link
-    assert fsutil.read_cache(tmp_path, 100) is None            # a folder
-    assert fsutil.read_cache(tmp_path / "missing", 100) is None
-    with pytest.raises(fsutil.NotRegularFile) as e:
-        fsutil.read_limited("/dev/null", 100)
+    assert cachefiles.read_cache(tmp_path / "link", 100) is None   # never through a link
+    assert cachefiles.read_cache(tmp_path, 100) is None            # a folder
+    assert cachefiles.read_cache(tmp_path / "missing", 100) is None
+    with pytest.raises(fileread.NotRegularFile) as e:
+        fileread.read_limited("/dev/null", 100)
     assert e.value.kind == "a character device"
-    assert fsutil.read_limited(tmp_path / "link", 100) == b"12345"   # follow=True: the file
-    with pytest.raises(fsutil.FileTooLarge):
-        fsutil.read_limited(good, 4)
+    assert fileread.read_limited(tmp_path / "link", 100) == b"12345"   # follow=True: the file
+    with pytest.raises(fileread.FileTooLarge):
+        fileread.read_limited(good, 4)
 
 
 def test_reading_a_fifo_never_waits(tmp_path):
     """In a child: if the open blocked, the child would hang (and be killed)."""
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    code = ("import sys; from typeset import fsutil\n"
-            "assert fsutil.read_cache(sys.argv[1], 100) is None\n"
-            "try:\n    fsutil.read_limited(sys.argv[1], 100)\n"
-            "except fsutil.NotRegularFile as e:\n    print(e.kind)\n")
+    code = ("import sys; from typeset import cachefiles, fileread\n"
+            "assert cachefiles.read_cache(sys.argv[1], 100) is None\n"
+            "try:\n    fileread.read_limited(sys.argv[1], 100)\n"
+            "except fileread.NotRegularFile as e:\n    print(e.kind)\n")
     p = subprocess.run([sys.executable, "-c", code, str(fifo)], capture_output=True, text=True,
                        timeout=10, cwd=ROOT)
     assert p.returncode == 0 and p.stdout.strip() == "a FIFO (named pipe)", p.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from typeset import __version__, fsutil
+from typeset import __version__, fsutil, tempfiles
 from typeset.cli import main
 
 DATA = Path(__file__).parent / "data"
@@ -207,7 +207,7 @@ def run_fault(case, tmp_path, monkeypatch, capsys, warm_cache, *, chinese: bool 
         assert len(out.err.strip().splitlines()) == 1, out.err        # one line
     for p, data in snapshot.items():                    # the earlier output is unchanged
         assert p.read_bytes() == data, f"{p} was changed"
-    leftovers = [p for p in tmp_path.rglob(f"{fsutil.TEMP_PREFIX}*")]
+    leftovers = [p for p in tmp_path.rglob(f"{tempfiles.TEMP_PREFIX}*")]
     assert leftovers == [], leftovers
     if arch_before is not None and case["exit"] != 0 and "store" not in str(setup):
         after = {p: p.read_bytes() for p in arch.rglob("*") if p.is_file() and p.name != ".lock"}
@@ -233,7 +233,7 @@ def _fault(monkeypatch, kind: str) -> None:
 
         def refused(*a, **k):
             raise OSError(code, os.strerror(code))
-        monkeypatch.setattr(fsutil.tempfile, "mkstemp", refused)
+        monkeypatch.setattr(tempfiles.tempfile, "mkstemp", refused)
     elif kind == "bug":
         import typeset.build
 

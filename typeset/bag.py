@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from typeset.errors import TypesetError
-from typeset.fsutil import is_regular
+from typeset.fileread import is_regular
 
 BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 MANIFEST = "manifest-sha256.txt"

@@ -5,7 +5,7 @@ Every cache file ends in a seal (`sealed`, `unseal`): an HMAC-SHA256 under the u
 bound to the cache's kind and the entry's name, where a bare SHA-256 was before; a file
 planted, copied without its key or moved under another entry's name is a miss, rebuilt with
 the same bytes. The key (`cache_key`) is 32 random bytes in `$TYPESET_CACHE/key`, made once
-by racing processes that agree on it (`_put_key`). Moved here from `fsutil` (which writes
+by racing processes that agree on it (`_put_key`). Moved here from `fsutil` (now `cachefiles`, which writes
 and reads the files) so each module owns one concern.
 """
 from __future__ import annotations
@@ -16,8 +16,11 @@ import stat
 import tempfile
 from pathlib import Path
 
-from typeset import fsutil
-from typeset.fsutil import TEMP_PREFIX, TEMP_SUFFIX, _write_fd, cache_dir, fsync_dir, open_regular
+from typeset import cachefiles
+from typeset.cachefiles import cache_dir
+from typeset.fileread import open_regular
+from typeset.fsutil import _write_fd, fsync_dir
+from typeset.tempfiles import TEMP_PREFIX, TEMP_SUFFIX
 
 
 _KEY_NAME = "key"            # $TYPESET_CACHE/key: this user's key for sealing (`cache_seal`)
@@ -72,7 +75,7 @@ def cache_key() -> tuple[bytes, bool]:
     folder = os.fspath(cache_dir())
     got = _keys.get(folder)
     if got is None:
-        got = _keys[folder] = (os.urandom(32), False) if fsutil._off else _cache_key(Path(folder))
+        got = _keys[folder] = (os.urandom(32), False) if cachefiles._off else _cache_key(Path(folder))
     return got
 
 

@@ -21,7 +21,7 @@ What is written, into one folder (default `proof/<issue directory>/`), as a whol
 * `proof.json` (the manifest): every page's name, file and the SHA-256 of its pixels — the
   memory the next proof compares with.
 
-The folder is written through `fsutil.NewFolder`: everything goes to a temporary folder that
+The folder is written through `outfolder.NewFolder`: everything goes to a temporary folder that
 replaces the earlier one only when complete, so an interrupted proof leaves the previous one
 exactly as it was, and a half-written folder is never taken for a proof. An existing folder is
 only replaced when it holds nothing but what a proof wrote (or nothing).
@@ -277,7 +277,7 @@ def read_previous(folder: Path) -> list[Record] | None:
         raise _foreign(folder, entries)
     records = _read_manifest(folder)
     ours = {MANIFEST, CHANGES, CONTACT} | {r.file for r in records if r.file}
-    from typeset.fsutil import is_regular
+    from typeset.fileread import is_regular
     foreign = [e for e in entries if e not in ours or not is_regular(folder / e)]
     if foreign:
         raise _foreign(folder, foreign)
@@ -285,7 +285,7 @@ def read_previous(folder: Path) -> list[Record] | None:
 
 
 def replaceable(folder: Path) -> str | None:
-    """fsutil.NewFolder's question, asked again just before the earlier proof is replaced."""
+    """outfolder.NewFolder's question, asked again just before the earlier proof is replaced."""
     try:
         read_previous(folder)
     except TypesetError as err:
@@ -301,7 +301,7 @@ def _foreign(folder: Path, names: list[str]) -> TypesetError:
 
 
 def _read_manifest(folder: Path) -> list[Record]:
-    from typeset.fsutil import read_cache
+    from typeset.cachefiles import read_cache
     data = read_cache(folder / MANIFEST, MANIFEST_LIMIT)
     if data is None:
         raise _bad(folder, "unreadable, not a regular file, or too large")
@@ -415,7 +415,7 @@ def make_proof(manifest: Path, to: Path | None = None, *, pages: str | None = No
     `pages`: the --pages text (parsed here; ValueError for a usage error)."""
     from typeset.build import compose, inputs_of, load, metadata, render
     from typeset.contact import contact_sheet, thumbnail
-    from typeset.fsutil import NewFolder, check_folder_output, recover_folder
+    from typeset.outfolder import NewFolder, check_folder_output, recover_folder
     from typeset.text.fonts import FontLibrary
 
     if not DPI_RANGE[0] <= dpi <= DPI_RANGE[1]:

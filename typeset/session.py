@@ -102,7 +102,7 @@ class Session:
     out/<issue folder>.pdf); `layout`, `variant`, `pdfx`: as the build command's options;
     `report`: make the typographic report on every rebuild (`result.report`); `use_cache`:
     read and write the caches on disk (False: a session of its own in memory only: no cache
-    file is read or written and no cache key made while it rebuilds, `fsutil.caches_off`)."""
+    file is read or written and no cache key made while it rebuilds, `cachefiles.caches_off`)."""
 
     def __init__(self, manifest: str | os.PathLike, *, output: str | os.PathLike | None = None,
                  layout: str | None = None, variant: str = "print", pdfx: str = "x4",
@@ -159,7 +159,7 @@ class Session:
                 with one_read():          # each picture read once, as it is now
                     result = self._rebuild(lap)
             else:                     # no cache on disk read or written, no key made
-                from typeset.fsutil import caches_off
+                from typeset.cachefiles import caches_off
                 with caches_off(), one_read():
                     result = self._rebuild(lap)
         except TypesetError as err:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from typeset.errors import TypesetError
-from typeset.fsutil import FileTooLarge, NotRegularFile, read_limited
+from typeset.fileread import FileTooLarge, NotRegularFile, read_limited
 from typeset.issueinfo import Metadata
 from typeset.model.numbers import number_key
 

@@ -24,7 +24,9 @@ from typeset.archive.catalogue import read_catalogue
 from typeset.archive.folder import (PENDING, SOURCES_SUFFIX, _HEX64, Outside, _file_sha256,
                                     _read_limited, confined)
 from typeset.errors import TypesetError
-from typeset.fsutil import TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, is_regular
+from typeset.fileread import is_regular
+from typeset.fsutil import fsync_dir
+from typeset.tempfiles import TEMP_PREFIX, TEMP_SUFFIX
 
 _NOTE_LIMIT = 64 << 10
 

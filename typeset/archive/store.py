@@ -21,8 +21,9 @@ from typeset.archive.pending import (_Plan, _recover, _recover_or_explain, _remo
                                      _sweep)
 from typeset.archive.stored import pdf_issue
 from typeset.errors import TypesetError
-from typeset.fsutil import (TEMP_PREFIX, TEMP_SUFFIX, fsync_dir, is_regular, os_error, write_new,
-                            write_output)
+from typeset.fileread import is_regular
+from typeset.fsutil import fsync_dir, os_error, write_new, write_output
+from typeset.tempfiles import TEMP_PREFIX, TEMP_SUFFIX
 from typeset.issueinfo import Metadata
 
 class ArchiveInterrupted(KeyboardInterrupt):

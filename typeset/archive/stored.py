@@ -7,7 +7,7 @@ import os
 import re
 from pathlib import Path
 
-from typeset.fsutil import open_regular
+from typeset.fileread import open_regular
 from typeset.model.numbers import number_value
 
 # ---------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def _issue_of_packets(packets: list[bytes]) -> tuple[str, int, int | str]:
 def _read_stored(path: Path, size: int) -> tuple[int, str | None, list[bytes]]:
     """(size, SHA-256, XMP packets) of a stored file, read once in 1 MB pieces — its size
     from fstat first: a file whose size is not the catalogued `size` is not read at all (SHA
-    None). A regular file, never through a link (OSError, fsutil.NotRegularFile)."""
+    None). A regular file, never through a link (OSError, fileread.NotRegularFile)."""
     fd, st = open_regular(path, follow=False)
     with os.fdopen(fd, "rb") as f:
         if st.st_size != size:

@@ -13,7 +13,7 @@ from typeset.archive.folder import (CATALOGUE, LOCK, PENDING, Outside, _issue_wo
 from typeset.archive.pending import _TMP_NAME
 from typeset.archive.stored import _issue_of_packets, _read_stored
 from typeset.errors import TypesetError
-from typeset.fsutil import NotRegularFile, is_regular
+from typeset.fileread import NotRegularFile, is_regular
 
 @dataclass(frozen=True)
 class Problem:

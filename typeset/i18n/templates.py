@@ -315,7 +315,7 @@ _FULL_WIDTH = {";": "；", ":": "：", ",": "，"}
 _HAN = _Lazy(r"[\u4e00-\u9fff]")
 #: typeset's own labels before a colon inside a line (`(hint: …)`)
 _LABELS = {"hint": "提示", "error": "错误", "warning": "警告",
-           # where `typeset check --pdf` found a violation (render/preflight.py)
+           # where `typeset check --pdf` found a violation (render/preflight/)
            "document": "文档", "output intent": "输出意图", "page": "页面"}
 
 

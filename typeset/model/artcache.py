@@ -81,7 +81,7 @@ def entry_key(text: str) -> str | None:
 
 
 def _path(key: str) -> Path:
-    from typeset.fsutil import cache_dir
+    from typeset.cachefiles import cache_dir
     return cache_dir() / "articles" / key[:2] / f"{key}.art"
 
 
@@ -222,7 +222,7 @@ def read(key: str):
     if not use_article_cache:
         return None
     from typeset.cacheseal import unseal
-    from typeset.fsutil import read_cache
+    from typeset.cachefiles import read_cache
     data = read_cache(_path(key), _LIMIT)
     if data is None or not data.startswith(_MAGIC) or not unseal("articles", key, data):
         return None
@@ -236,7 +236,7 @@ def write(key: str, front, blocks, lines: dict, last_lines: dict, notes) -> None
     if not use_article_cache:
         return
     from typeset.cacheseal import sealed
-    from typeset.fsutil import write_cache
+    from typeset.cachefiles import write_cache
     try:
         data = encode(front, blocks, lines, last_lines, notes)
     except (ValueError, TypeError, UnicodeEncodeError):

@@ -51,7 +51,7 @@ def entry_key(text: str, line_offset: int) -> str | None:
 
 
 def _path(key: str) -> Path:
-    from typeset.fsutil import cache_dir
+    from typeset.cachefiles import cache_dir
     return cache_dir() / "documents" / key[:2] / f"{key}.doc"
 
 
@@ -171,7 +171,7 @@ def read(key: str) -> Any:
     if not use_document_cache:
         return MISS
     from typeset.cacheseal import SEAL_SIZE, unseal
-    from typeset.fsutil import read_cache
+    from typeset.cachefiles import read_cache
     data = read_cache(_path(key), _LIMIT)
     if data is None or not data.startswith(_MAGIC) or not unseal("documents", key, data):
         return MISS
@@ -187,7 +187,7 @@ def write(key: str, tree: Any) -> None:
     if not use_document_cache:
         return
     from typeset.cacheseal import sealed
-    from typeset.fsutil import write_cache
+    from typeset.cachefiles import write_cache
     try:
         doc = encode(tree)
         if encode(decode(json.loads(json.dumps(doc)))) != doc:

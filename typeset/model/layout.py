@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from typeset.errors import TypesetError
-from typeset.fsutil import what_is
+from typeset.fileread import what_is
 from typeset.model.chars import Where, normalize, printed
 from typeset.model.schema import Pt, from_data
 from typeset.model.yamlsrc import Mark, load_yaml, mark_of, written_path

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import what_is
+from typeset.fileread import what_is
 from typeset.model.article import Article, load_article, value_where
 from typeset.model.chars import Where, normalize, printed
 from typeset.model.numbers import NUMBER_HINT, IssueNumber, check_issn, parse_number

@@ -191,7 +191,7 @@ _header_code: str | None = None
 
 def _header_path(sha256: str) -> Path:
     global _header_code
-    from typeset.fsutil import cache_dir
+    from typeset.cachefiles import cache_dir
     if _header_code is None:
         from PIL import __version__ as pillow
         _header_code = hashlib.sha256(pillow.encode() + b"\0"
@@ -203,7 +203,7 @@ def _header_path(sha256: str) -> Path:
 def _read_header(sha256: str) -> tuple | None:
     import json
 
-    from typeset.fsutil import read_cache
+    from typeset.cachefiles import read_cache
     blob = read_cache(_header_path(sha256), 4096)
     if blob is None:
         return None
@@ -296,7 +296,7 @@ def _frame(data: bytes) -> tuple | None:
 def _write_header(sha256: str, header: tuple) -> None:
     import json
 
-    from typeset.fsutil import write_cache
+    from typeset.cachefiles import write_cache
     fmt, w, h, mode, icc, orientation = header
     doc = {"sha256": sha256, "format": fmt, "width": w, "height": h, "mode": mode,
            "icc": icc, "orientation": orientation, "seal": _seal(sha256, header)}

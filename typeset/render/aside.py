@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from typeset.render.pictures.pipeline import Pictures
-    from typeset.render.rl import EmbeddedFont
+    from typeset.render.rl.fonts import EmbeddedFont
 
 #: rough cost of a piece, for the order only (largest first): per pixel of a JPEG, of a
 #: lossless picture (PNG, TIFF: Flate-encoded, ~5x a JPEG's time), per glyph of a subset

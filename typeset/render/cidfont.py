@@ -2,7 +2,7 @@
 
 `FontUse` gives codes to characters as a document draws them; `cid_font` turns a face,
 its use and its font program (`fontprogram.py`) into the objects to write (`CIDFont`). Only
-plain data here: `rl.py` writes them through ReportLab.
+plain data here: `rl/` writes them through ReportLab.
 
 What one face becomes in the PDF (ISO 32000-1 §9.7):
 
@@ -20,7 +20,7 @@ the character alone, never on the pages before it:
 
 * a character of the Basic Multilingual Plane takes its own code point as code (U+4E00 is
   code 4E00), so a page's content stream is a function of that page only (the names it gives
-  its fonts and pictures are its own too, numbered by first use within the page: rl.py,
+  its fonts and pictures are its own too, numbered by first use within the page: rl/,
   "Resource names"): a correction that
   brings in a new character changes the streams of the pages that show it and nothing else
   (issue 13 part 4: only the pages whose content changed are drawn again; part 5: pages can

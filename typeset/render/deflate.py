@@ -22,7 +22,7 @@ import hashlib
 import os
 import zlib
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, read_cache, write_cache
 from typeset.cacheseal import sealed, unseal
 
 #: streams shorter than this are compressed directly (zlib is ~50 MB/s: 64 KB is ~1 ms)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, read_cache, write_cache
 from typeset.cacheseal import SEAL_SIZE, sealed, unseal
 from typeset.text import sfnt
 from typeset.text.fonts import FontFace
@@ -106,7 +106,7 @@ class SubsetCache:
         seal                     HMAC-SHA256 of everything above and the key, with the
                                  user's cache key (cacheseal.sealed; 32 bytes)
 
-    Read through fsutil.read_cache (a regular file, never through a link, at most `LIMIT`
+    Read through cachefiles.read_cache (a regular file, never through a link, at most `LIMIT`
     bytes). A program cannot be checked against the face without subsetting it again (the
     work the cache saves), so the file is sealed with the user's cache key, bound to its key:
     only a subset this user's own build made for this very key is used; a planted, damaged

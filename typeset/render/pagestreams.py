@@ -31,7 +31,7 @@ import hmac
 import json
 import os
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, read_cache, write_cache
 from typeset.cacheseal import cache_key, seal_of
 
 _MAGIC = b"typeset-pages/2\n"

@@ -1,8 +1,8 @@
 """Reading a written PDF back: what its content streams draw, with which colours and fonts.
 
-(This module and preflight.py are the only ones that import pypdf.)
+(This module, preflight/ and pdfimport.py are the only ones that import pypdf.)
 
-The independent re-check of written bytes (`preflight.py`) stands on this: a content-stream
+The independent re-check of written bytes (`preflight/`) stands on this: a content-stream
 tokenizer of our own (ISO 32000-1 §7.2, §7.8.2; pypdf's parser is general but ~10x slower on
 text-heavy pages, and stays the fallback for inline images), the colour models a colour space
 uses (§8.6), ToUnicode CMaps (§9.10.3), and a scan of each page's content recording colours,

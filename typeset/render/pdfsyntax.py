@@ -42,7 +42,7 @@ def xmp_date(d: _dt.datetime) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# PDF objects as plain data: what render/pdfimport.py reads from another PDF and rl.py writes
+# PDF objects as plain data: what render/pdfimport.py reads from another PDF and rl/ writes
 # into ours. A value is None (null), bool, int, float, bytes (a string), Name, list (an array),
 # dict with str keys (a dictionary), Ref (an indirect object, by a key naming it) or Stream.
 

@@ -9,7 +9,7 @@ claims, page boxes, bleed and crop marks, whether links, bookmarks and page labe
 written, whether every code must map to Unicode, the colour spaces content may use, whether
 transparency is allowed, /Lang, and whether the file identifier is a content hash. The page
 writer (`writer.py`) writes what it says and refuses to draw what it forbids; the preflight
-(`preflight.py`) re-checks written bytes against the same entry.
+(`preflight/`) re-checks written bytes against the same entry.
 
 Also here: the output conditions and the ICC profiles that characterise them (icc/README.md
 gives their origin and licence), with the header check the writer and the preflight share.

@@ -3,7 +3,7 @@
 Takes `Page`s (typeset.layout.page: positioned text runs and rules, anchors, links), a
 `Variant` (variants.py: print PDF/X-4 or X-1a, archive PDF/A-2u, or a proof) decided before
 anything is written, and the document information; draws through the ReportLab adapter
-(rl.py) and returns the file's bytes. It never sees a paragraph; every glyph is where the run
+(rl/) and returns the file's bytes. It never sees a paragraph; every glyph is where the run
 says. Nothing reads the PDF back: what the variant asks for is written as the pages are
 drawn, and what it forbids is refused at the draw call.
 
@@ -47,7 +47,7 @@ drawn, and what it forbids is refused at the draw call.
 * Pages drawn once (issue 13 part 4): before a page is drawn, what it needs from the document
   is taken in drawing order (`_use`: each run's font resource and codes — a character's code
   is its own, cidfont.py, and a resource's name the page's own, numbered by first use within
-  the page, rl.py "Resource names", so a page's stream depends on that page only — each
+  the page, rl/ "Resource names", so a page's stream depends on that page only — each
   picture's XObject), and the page gets a key
   (`_key`: a hash of its items with those codes and names, the variant, the geometry and this
   code). A page whose key `PageStreams` (pagestreams.py) holds is not drawn: its finished
@@ -97,7 +97,8 @@ from typeset.text.fonts import FontLibrary
 
 if TYPE_CHECKING:
     from typeset.render.pagestreams import PageStreams
-    from typeset.render.rl import Document, EmbeddedFont
+    from typeset.render.rl.document import Document
+    from typeset.render.rl.fonts import EmbeddedFont
 
 __all__ = ["CropMarks", "DocumentInfo", "VariantViolation", "render_pdf", "write_pdf",
            "check_glyphs"]
@@ -220,7 +221,7 @@ def check_glyphs(pages: list[Page], library: FontLibrary,
 def _check_glyphs(pages: list[Page], library: FontLibrary, order: dict | None = None
                   ) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
     """check_glyphs, and font key -> the characters shown with it."""
-    from typeset.render.rl import register
+    from typeset.render.rl.fonts import register
     fonts: dict[str, EmbeddedFont] = {}
     missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
     known: dict[str, set[str]] = {}                     # font key -> characters it has
@@ -408,7 +409,7 @@ class _Writer:
                                                  file=file, line=line, cmyk_profile=profile)
 
     def run(self, sink: BinaryIO | None = None) -> bytes | None:
-        from typeset.render.rl import Document
+        from typeset.render.rl.document import Document
         from typeset.render.xmp import UUID_PLACEHOLDER, build_xmp
         v, info = self.variant, self.info
         doc = self.doc = Document(self._media(self.pages[0]), version=v.version,
@@ -540,7 +541,7 @@ class _Writer:
         XObject (made on its first use, checked against the variant).
         One entry per item: (font, resource name, codes) for a run, the name for a picture."""
         encoders = self._encoders       # font key -> (font, text -> codes)
-        resource = self.doc.font_resource   # (the page's own names: rl.py, "Resource names")
+        resource = self.doc.font_resource   # (the page's own names: rl/, "Resource names")
         used: list = []
         for item in page.items:
             if isinstance(item, TextRun):
@@ -760,7 +761,7 @@ class _Writer:
 
 def _let_go(page: Page) -> None:
     """Drop a drawn page's positioned items (text runs with their positions, rules,
-    pictures): its stream depends on that page only (rl.py, "Resource names"), and what
+    pictures): its stream depends on that page only (rl/, "Resource names"), and what
     the rest of the file needs of it — anchors, links, label — stays. Memory (issue 13
     part 5): the pages drawn are not all held until the file is saved. The page check's
     findings kept on the page (pagecheck.check_pages) hold its items too: they go with them."""
@@ -782,10 +783,11 @@ def _code_version() -> str:
     adapter's, the number formatter's, and ReportLab's version (its page preamble)."""
     global _VERSION
     if _VERSION is None:
-        from typeset.render.rl import reportlab_version
+        from typeset.render.rl.fonts import reportlab_version
         h = hashlib.sha256(reportlab_version().encode())
         here = Path(__file__).resolve().parent
-        for name in ("writer.py", "rl.py", "pdfsyntax.py", "pagestreams.py"):
+        for name in ("writer.py", "rl/__init__.py", "rl/document.py", "rl/fonts.py",
+                     "rl/objects.py", "rl/save.py", "pdfsyntax.py", "pagestreams.py"):
             h.update((here / name).read_bytes())
         _VERSION = h.hexdigest()[:16]
     return _VERSION

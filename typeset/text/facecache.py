@@ -34,7 +34,7 @@ from bisect import bisect_left
 from pathlib import Path
 
 from typeset.cacheseal import SEAL_SIZE, sealed, unseal
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, read_cache, write_cache
 
 _CACHE_FORMAT = 7            # bump when the cached record changes
 _CACHE_MAGIC = b"typeset-face\n"

@@ -30,7 +30,7 @@ from operator import mul, sub
 from typing import Iterable, Iterator, Mapping
 
 from typeset.errors import TypesetError
-from typeset.fsutil import what_is
+from typeset.fileread import what_is
 from typeset.model.chars import is_invisible
 from typeset.text import sfnt
 from typeset.text.facecache import _load_cached, _store_cached, _with_table

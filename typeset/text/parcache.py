@@ -75,7 +75,7 @@ from itertools import chain, islice, repeat
 from operator import attrgetter, le
 from pathlib import Path
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, read_cache, write_cache
 from typeset.cacheseal import SEAL_SIZE, code_files, seal_of, sealed, unseal
 from typeset.text import cjk
 from typeset.text import words as _words
@@ -458,7 +458,7 @@ def _encode_parts(entries: dict[str, list[Line]], words: dict[str, tuple[int, ..
 
 
 def _write_parts(parts: list, seal: bytes):
-    """A function writing `parts` and then their seal into a file (fsutil.write_cache)."""
+    """A function writing `parts` and then their seal into a file (cachefiles.write_cache)."""
     def fill(f) -> None:
         for part in parts:
             f.write(part)

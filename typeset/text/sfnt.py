@@ -26,7 +26,7 @@ import sys
 from array import array
 from bisect import bisect_left
 
-from typeset.fsutil import open_regular
+from typeset.fileread import open_regular
 
 
 class Unsupported(Exception):

@@ -108,7 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _font(self) -> None:
         """The issue's font file (only the one the preview names: no other path is read)."""
-        from typeset.fsutil import read_limited
+        from typeset.fileread import read_limited
 
         font = self.server.preview.snapshot().font
         data = None

@@ -36,7 +36,7 @@ import os
 import struct
 from pathlib import Path
 
-from typeset.fsutil import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, read_cache, write_cache
 from typeset.cacheseal import SEAL_SIZE, code_files, sealed, unseal
 from typeset.render.pictures.spec import Prepared
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
