@@ -143,3 +143,11 @@ def test_beyond_the_most_open_slices_streams_stay_in_memory(private_cache, monke
     assert FileSlice.room()
     del got
     gc.collect()
+
+
+def test_without_pread_a_slice_seeks_and_reads(tmp_path, monkeypatch):
+    """(Windows has no os.pread.)"""
+    data = random.Random(4).randbytes(200_000)
+    s = _slice(tmp_path / "e.pic", data)
+    monkeypatch.delattr(os, "pread")
+    assert s.read() == data

@@ -179,7 +179,7 @@ class FileSlice:
         at, end = self.offset, self.offset + self.length
         while at < end:
             try:
-                chunk = os.pread(self.fd, min(size, end - at), at)
+                chunk = pread(self.fd, min(size, end - at), at)
             except OSError as err:
                 self._changed(os.strerror(err.errno) if err.errno else str(err))
             if not chunk:
@@ -229,3 +229,12 @@ def file_stamp(st: os.stat_result) -> tuple:
     its change time (which no user can set back), with the file's identity and link count
     (removing a name changes the change time too)."""
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink)
+
+
+def pread(fd: int, n: int, at: int) -> bytes:
+    """Up to `n` bytes of `fd` from offset `at` (os.pread where there is one; elsewhere —
+    Windows — a seek and a read)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, at)
+    os.lseek(fd, at, os.SEEK_SET)
+    return os.read(fd, n)

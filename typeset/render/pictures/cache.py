@@ -39,7 +39,7 @@ from pathlib import Path
 
 from typeset.cachefiles import cache_dir, write_cache
 from typeset.cacheseal import SEAL_SIZE, code_files, sealed, unseal
-from typeset.fileread import FileSlice, file_stamp, open_regular, read_kept_open
+from typeset.fileread import FileSlice, file_stamp, open_regular, pread, read_kept_open
 from typeset.render.pictures.spec import Prepared
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
 
@@ -203,7 +203,7 @@ def held_in_file(key: str, p: Prepared) -> Prepared:
     except (OSError, ValueError):
         return p
     try:
-        if st.st_size == head + len(p.data) + len(p.icc or b"") + SEAL_SIZE and os.pread(
+        if st.st_size == head + len(p.data) + len(p.icc or b"") + SEAL_SIZE and pread(
                 fd, 64, head) == p.data[:64]:
             return dataclasses.replace(p, data=FileSlice(fd, head, len(p.data), file_stamp(st),
                                                           os.fspath(path)))
