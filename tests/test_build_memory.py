@@ -148,3 +148,77 @@ def test_the_build_with_pages_let_go_writes_what_write_writes(tmp_path, monkeypa
     B.build(SAMPLE, tmp_path / "a.pdf", variant=variant)
     B.write(sample_composition, tmp_path / "b.pdf", variant)
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+# -- pictures (adversarial round 8, finding 7) --------------------------------------------------
+
+def _photo_issue(root, n: int):
+    """An issue of one article holding `n` distinct noisy photos of 1200x900 (print: a CMYK
+    JPEG of ~1.7 MB each), each after two sentences."""
+    import random
+
+    from PIL import Image
+    (root / "articles" / "images").mkdir(parents=True, exist_ok=True)
+    noise = Image.effect_noise((1200, 900), 60).convert("RGB")
+    r = random.Random(10)
+    words = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
+    parts = []
+    for i in range(n):
+        tint = Image.new("RGB", noise.size, tuple(r.randint(0, 255) for _ in range(3)))
+        Image.blend(noise, tint, 0.6).save(root / "articles" / "images" / f"p{i}.jpg",
+                                           quality=85)
+        parts.append("".join(r.choice(words) for _ in range(40)) + "。")
+        parts.append(f"![图{i + 1} 照片{i + 1}](images/p{i}.jpg){{width=half}}")
+    (root / "articles" / "a.md").write_text(
+        "---\ntitle: 照片\nauthors: [王小明]\n---\n\n" + "\n\n".join(parts) + "\n",
+        encoding="utf-8")
+    m = root / "issue.yaml"
+    m.write_text("layout: guangxi\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
+                 "  - title: 调查研究\n    articles:\n      - articles/a.md\n", encoding="utf-8")
+    return m
+
+
+def _held_after_preparing(manifest, out) -> int:
+    """Traced memory (bytes) a build of `manifest` holds once its pictures are prepared,
+    before the first page is drawn (in this process, the caches warm as left)."""
+    from typeset.build import build
+    from typeset.render import writer as W
+    seen = []
+    prepare = W._Writer.prepare_pictures
+
+    def preparing(self, policy):
+        prepare(self, policy)
+        gc.collect()
+        seen.append(tracemalloc.get_traced_memory()[0])
+    gc.collect()
+    tracemalloc.start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(W._Writer, "prepare_pictures", preparing)
+            build(manifest, out)
+    finally:
+        tracemalloc.stop()
+    assert len(seen) == 1
+    return seen[0]
+
+
+def test_a_warm_build_leaves_its_pictures_in_the_cache_until_it_writes_them(tmp_path,
+                                                                           private_cache):
+    """4 and 16 photos, each issue built twice (the second warm): once every picture is
+    prepared, the warm build holds far less than the 12 more pictures' bytes more (their
+    streams are left in their cache files, fileread.FileSlice, read as the file is written;
+    was: every stream in memory until the file was saved — adversarial round 8: +35 MB of
+    peak for +39 MB of pictures), and the warm file is the cold one."""
+    held, sizes = {}, {}
+    for n in (4, 16):
+        m = _photo_issue(tmp_path / f"p{n}", n)
+        cold, warm = tmp_path / f"cold{n}.pdf", tmp_path / f"warm{n}.pdf"
+        _held_after_preparing(m, cold)
+        held[n] = _held_after_preparing(m, warm)
+        sizes[n] = warm.stat().st_size
+        assert warm.read_bytes() == cold.read_bytes()
+    grew, pictures = held[16] - held[4], sizes[16] - sizes[4]
+    assert pictures > 8 << 20
+    assert grew < pictures / 8, (
+        f"held {held[4] >> 20} -> {held[16] >> 20} MB (+{grew >> 20} MB) for "
+        f"+{pictures >> 20} MB of pictures in the PDF")

@@ -95,22 +95,39 @@ def read_limited(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
     file that grew) or the OSError of the open or read."""
     fd, st = open_regular(path, follow=follow)
     try:
-        if st.st_size > limit:
-            raise FileTooLarge(path, st.st_size, limit)
-        chunks: list[bytes] = []
-        got = 0
-        # the size fstat gave, in one read (a copy less than joining chunks; a file that
-        # grew is read on, a chunk at a time, up to the limit)
-        want = st.st_size + 1
-        while got <= limit:
-            chunk = os.read(fd, min(max(want, 1 << 20), limit + 1 - got))
-            want = 0
-            if not chunk:
-                break
-            chunks.append(chunk)
-            got += len(chunk)
+        return _read_all(fd, st, path, limit)
     finally:
         os.close(fd)
+
+
+def read_kept_open(path: Path | str, limit: int, *,
+                   follow: bool = True) -> tuple[bytes, int, tuple]:
+    """`read_limited`, the descriptor left open: (the bytes, the descriptor, the file's
+    `file_stamp` once read). The caller closes the descriptor (a `FileSlice` of it does)."""
+    fd, st = open_regular(path, follow=follow)
+    try:
+        data = _read_all(fd, st, path, limit)
+        return data, fd, file_stamp(os.fstat(fd))
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_all(fd: int, st: os.stat_result, path: Path | str, limit: int) -> bytes:
+    if st.st_size > limit:
+        raise FileTooLarge(path, st.st_size, limit)
+    chunks: list[bytes] = []
+    got = 0
+    # the size fstat gave, in one read (a copy less than joining chunks; a file that
+    # grew is read on, a chunk at a time, up to the limit)
+    want = st.st_size + 1
+    while got <= limit:
+        chunk = os.read(fd, min(max(want, 1 << 20), limit + 1 - got))
+        want = 0
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
     if got > limit:
         raise FileTooLarge(path, got, limit)
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -119,3 +136,105 @@ def read_limited(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
 _KIND = {stat.S_IFDIR: "a folder", stat.S_IFLNK: "a symbolic link", stat.S_IFIFO: "a FIFO (named pipe)",
          stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device",
          stat.S_IFSOCK: "a socket"}
+
+
+class FileSlice:
+    """Bytes left in a file instead of memory: `length` bytes at `offset` of the regular file
+    open as `fd`, read when they are written (`chunks`). A picture's prepared stream found in
+    the cache is held this way until the PDF is written (issue 13 part 5: a warm build of an
+    issue of a hundred photos held all of them, ~3 MB each, until the file was saved).
+
+    The descriptor is the one the bytes were checked through (their seal), kept open: the
+    file may be removed or renamed over meanwhile (the cache cleared, the entry written
+    again), its bytes stay readable. Changed in place, its size, modification or change time
+    differ from `stamp` (fstat at the check; a change time cannot be set back; a name removed
+    moves the change time too, so when the link count moved, size and modification time
+    decide), and reading raises a TypesetError naming the file: the output is then not
+    written (a build writes into a temporary file). The descriptor is closed by `close` or when the slice is
+    collected."""
+
+    __slots__ = ("fd", "offset", "length", "stamp", "path", "__weakref__")
+
+    #: at most this many slices hold a descriptor at once (`room`): beyond, bytes are kept in
+    #: memory as before, so that an issue of thousands of pictures never runs the process
+    #: out of descriptors (commonly 1,024) for its fonts and its output
+    MOST_OPEN = 256
+    _open = 0
+
+    def __init__(self, fd: int, offset: int, length: int, stamp: tuple, path: str):
+        self.fd, self.offset, self.length, self.stamp, self.path = fd, offset, length, stamp, path
+        FileSlice._open += 1
+
+    @classmethod
+    def room(cls) -> bool:
+        """May one more slice be made?"""
+        return cls._open < cls.MOST_OPEN
+
+    def __len__(self) -> int:
+        return self.length
+
+    def chunks(self, size: int = 1 << 20):
+        """The bytes, `size` at a time (TypesetError if the file changed or is short)."""
+        self._check()
+        at, end = self.offset, self.offset + self.length
+        while at < end:
+            try:
+                chunk = pread(self.fd, min(size, end - at), at)
+            except OSError as err:
+                self._changed(os.strerror(err.errno) if err.errno else str(err))
+            if not chunk:
+                self._changed("it is shorter than when it was read")
+            yield chunk
+            at += len(chunk)
+        self._check()
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks())
+
+    def close(self) -> None:
+        fd, self.fd = getattr(self, "fd", -1), -1
+        if fd >= 0:
+            FileSlice._open -= 1
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    __del__ = close
+
+    def _check(self) -> None:
+        if self.fd < 0:
+            self._changed("it was closed")
+        try:
+            st = os.fstat(self.fd)
+        except OSError as err:
+            self._changed(os.strerror(err.errno) if err.errno else str(err))
+        now = file_stamp(st)
+        # removed or linked meanwhile (the cache cleared: its link count, and so its change
+        # time, moved), the bytes are those checked if its size and modification time are
+        if now != self.stamp and (now[5] == self.stamp[5] or now[:4] != self.stamp[:4]):
+            self._changed("it was changed while typeset was writing")
+
+    def _changed(self, why: str):
+        from typeset.errors import TypesetError
+        raise TypesetError(f"cannot read the cache file again: {why}; nothing was written",
+                           file=self.path,
+                           hint="build again (the entry is checked and made afresh if it "
+                                "is broken); do not let other programs write into "
+                                "typeset's cache folder")
+
+
+def file_stamp(st: os.stat_result) -> tuple:
+    """What changes when a file's bytes change in place: its size, its modification time and
+    its change time (which no user can set back), with the file's identity and link count
+    (removing a name changes the change time too)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_nlink)
+
+
+def pread(fd: int, n: int, at: int) -> bytes:
+    """Up to `n` bytes of `fd` from offset `at` (os.pread where there is one; elsewhere —
+    Windows — a seek and a read)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, n, at)
+    os.lseek(fd, at, os.SEEK_SET)
+    return os.read(fd, n)

@@ -29,6 +29,7 @@ prepared picture back, render/aside.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -36,8 +37,9 @@ import os
 import struct
 from pathlib import Path
 
-from typeset.cachefiles import cache_dir, read_cache, write_cache
+from typeset.cachefiles import cache_dir, write_cache
 from typeset.cacheseal import SEAL_SIZE, code_files, sealed, unseal
+from typeset.fileread import FileSlice, file_stamp, open_regular, pread, read_kept_open
 from typeset.render.pictures.spec import Prepared
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
 
@@ -45,6 +47,10 @@ MAGIC = b"typeset-picture/2\n"
 FORMAT = 1
 LIMIT = 1 << 30                      # a cache file larger than 1 GiB is not read
 _HEADER_MAX = 1 << 16
+#: a prepared stream at least this long is left in its cache file until the PDF is written
+#: (fileread.FileSlice; the writer's collector writes it into the file in pieces, as it
+#: writes any stream of rl.save.BIG_STREAM bytes or more)
+HELD_IN_FILE = 1 << 16
 _FIELDS = {"width": int, "height": int, "space": str, "filter": str, "decode_inverted": bool,
            "predictor": bool, "how": str, "ink": (float, type(None)), "data": int, "icc": int}
 
@@ -96,13 +102,19 @@ def path_for(key: str, root: Path | None = None) -> Path:
     return (root or cache_dir()) / "pictures" / key[:2] / f"{key}.pic"
 
 
-def dump(p: Prepared) -> bytes:
+def dump_head(p: Prepared) -> bytes:
+    """An entry's bytes before its stream: the magic and the header."""
     icc = p.icc or b""
     header = {"width": p.width, "height": p.height, "space": p.space, "filter": p.filter,
               "decode_inverted": p.decode_inverted, "predictor": p.predictor, "how": p.how,
               "ink": p.ink, "data": len(p.data), "icc": len(icc)}
     raw = json.dumps(header, sort_keys=True, ensure_ascii=True).encode("ascii")
-    return MAGIC + struct.pack("<I", len(raw)) + raw + p.data + icc
+    return MAGIC + struct.pack("<I", len(raw)) + raw
+
+
+def dump(p: Prepared) -> bytes:
+    data = p.data if isinstance(p.data, bytes) else p.data.read()
+    return dump_head(p) + data + (p.icc or b"")
 
 
 def load(blob: bytes, trailer: int = 0) -> Prepared | None:
@@ -156,12 +168,48 @@ def fits(p: Prepared, size: tuple[int, int], target) -> bool:
 
 def get(key: str, size: tuple[int, int] | None = None, target=None) -> Prepared | None:
     """The cached picture for `key`, if there is one that `fits` the request (when `size`
-    and `target` are given)."""
-    blob = read_cache(path_for(key), LIMIT)
-    p = (load(blob, SEAL_SIZE) if blob is not None and unseal("pictures", key, blob)
-         else None)
-    if p is not None and size is not None and target is not None and not fits(p, size, target):
+    and `target` are given). A stream of `HELD_IN_FILE` bytes or more is left in the entry's
+    file (`FileSlice`), read again only as the PDF is written."""
+    path = path_for(key)
+    try:
+        blob, fd, stamp = read_kept_open(path, LIMIT, follow=False)
+    except (OSError, ValueError):
         return None
+    held = None
+    try:
+        p = load(blob, SEAL_SIZE) if unseal("pictures", key, blob) else None
+        if p is not None and size is not None and target is not None and not fits(p, size,
+                                                                                   target):
+            p = None
+        if p is not None and len(p.data) >= HELD_IN_FILE and FileSlice.room():
+            start = len(MAGIC) + 4 + struct.unpack("<I", blob[len(MAGIC):len(MAGIC) + 4])[0]
+            held = FileSlice(fd, start, len(p.data), stamp, os.fspath(path))
+            p = dataclasses.replace(p, data=held)
+    finally:
+        if held is None:
+            os.close(fd)
+    return p
+
+
+def held_in_file(key: str, p: Prepared) -> Prepared:
+    """`p`, just stored under `key` (`put`), with its stream left in the entry's file as
+    `get` leaves it, if the file holds what `dump` gave (else `p` as it is)."""
+    if len(p.data) < HELD_IN_FILE or not isinstance(p.data, bytes) or not FileSlice.room():
+        return p
+    path = path_for(key)
+    head = len(dump_head(p))
+    try:
+        fd, st = open_regular(path, follow=False)
+    except (OSError, ValueError):
+        return p
+    try:
+        if st.st_size == head + len(p.data) + len(p.icc or b"") + SEAL_SIZE and pread(
+                fd, 64, head) == p.data[:64]:
+            return dataclasses.replace(p, data=FileSlice(fd, head, len(p.data), file_stamp(st),
+                                                          os.fspath(path)))
+    except OSError:
+        pass
+    os.close(fd)
     return p
 
 

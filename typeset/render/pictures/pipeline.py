@@ -112,8 +112,8 @@ class Pictures:
         else:
             p = self.made.pop(k, None) or self._prepare(source, self._size[k])
             self.stats.converted += 1
-            if self.use_cache:
-                cache.put(k, p)
+            if self.use_cache and cache.put(k, p):
+                p = cache.held_in_file(k, p)      # (its bytes let go: read as they are written)
         self._by_key[k] = p
         self.stats.pictures += 1
         self.stats.passed_through += p.how.endswith("passed through")

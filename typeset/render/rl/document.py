@@ -63,6 +63,7 @@ class Document:
         self._version = tuple(version)
         self._named: list[tuple[bytes, object]] = []
         self._images: dict[str, str] = {}          # content key -> XObject object's name
+        self._held: list = []        # image streams whose content is left in a file (FileSlice)
         self._forms: dict[str, str] = {}           # content key -> form XObject object's name
         self._page_fonts: dict[EmbeddedFont, str] = {}     # font -> its name on this page
         self._page_xobjects: dict[str, str] = {}   # XObject object's name -> name on this page
@@ -169,14 +170,15 @@ class Document:
         self._marks[key] = c._code[start:]
 
     def image(self, key: str, *, width: int, height: int, space: str, components: int,
-              filter: str, data: bytes, decode: tuple[float, ...] | None = None,
+              filter: str, data, decode: tuple[float, ...] | None = None,
               predictor: bool = False, icc: bytes | None = None) -> str:
         """An image XObject (ISO 32000-1 §8.9.5), made once per `key` (the same key on many
         pages is one object), used on the current page; returns the name that paints it
         (`/… Do`; the page's own name, numbered by first use within the page). `space`: DeviceGray, DeviceRGB, DeviceCMYK or ICCBased (then `icc` is the
         profile: one ICCBased stream per profile, shared by every image in it). `data` is
         already encoded by `filter` (DCTDecode or FlateDecode; `predictor`: PNG-predicted
-        rows, §7.4.4.4); 8 bits per component."""
+        rows, §7.4.4.4); 8 bits per component. `data` may be left in a file
+        (fileread.FileSlice): it is read as the file is written."""
         from reportlab.pdfbase import pdfdoc
         name = self._images.get(key)
         if name is None:
@@ -203,6 +205,8 @@ class Document:
                     "Predictor": 15, "Colors": components, "BitsPerComponent": 8,
                     "Columns": width})
             stream = pdfdoc.PDFStream(pdfdoc.PDFDictionary(d), content=data)
+            if type(data) is not bytes:           # left in a file (fileread.FileSlice)
+                self._held.append(stream)
             self._doc.Reference(stream, name)
         return self._page_xobject(name, "Im")
 
@@ -342,6 +346,8 @@ class Document:
         if sink is not None:
             self._save_to(sink, content_id, metadata_id)
             return None
+        for stream in self._held:     # ReportLab's own formatting takes bytes only
+            stream.content = stream.content.read()
         with _FORMAT_LOCK:           # (never while another thread's save has the collector)
             parts = c.getpdfdata()   # the file's parts, in order (see _Info.format)
         if not isinstance(parts, list):           # no _Info in this document: one part
@@ -412,6 +418,7 @@ class Document:
         doc.Pages.pages = []
         self._named = []
         self._images.clear()
+        self._held = []
         self._forms.clear()
         self._marks.clear()
         self._icc.clear()

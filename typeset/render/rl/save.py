@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from reportlab.pdfbase import pdfdoc
 
+from typeset.fileread import FileSlice
 from typeset.render.pdfsyntax import Name
 from typeset.render.rl.objects import _PageStream
 
@@ -80,8 +81,9 @@ class _FileCollector(pdfdoc.PDFFile):
         held = self.held
         if held is not None:
             for piece in held.parts if type(held) is _Pieces else (held,):
-                self.hash.update(piece)
-                self.sink.write(piece)
+                for chunk in (piece,) if type(piece) is not FileSlice else piece.chunks():
+                    self.hash.update(chunk)
+                    self.sink.write(chunk)
         self.held = part
 
     def format(self, document) -> bytes:
@@ -114,15 +116,20 @@ class _IndirectObject(pdfdoc.PDFIndirectObject):
     and `PDFIndirectObject.format` join — `n v obj`, the dictionary with /Length,
     `stream`, the content, `endstream`, `endobj` — without the three copies of the content
     those joins make (memory: a 4.6 MB cover picture was held four times at once while it
-    was formatted). Anything else is formatted by ReportLab's own."""
+    was formatted). A stream whose content is left in a file (`FileSlice`: a picture
+    from the cache) is one whatever its length, read as it is written. Anything else is
+    formatted by ReportLab's own."""
 
     def format(self, document):
         obj = self.content
         if (type(obj) not in (pdfdoc.PDFStream, _PageStream)
-                or "Filter" not in obj.dictionary.dict or type(obj.content) is not bytes
-                or len(obj.content) < BIG_STREAM or type(document.encrypt) is not
-                pdfdoc.NoEncryption
+                or "Filter" not in obj.dictionary.dict
+                or not (type(obj.content) is FileSlice or type(obj.content) is bytes
+                        and len(obj.content) >= BIG_STREAM)
+                or type(document.encrypt) is not pdfdoc.NoEncryption
                 or (pdfdoc.rl_config.pdfComments and not pdfdoc.rl_config.invariant)):
+            if type(getattr(obj, "content", None)) is FileSlice:
+                obj.content = obj.content.read()        # (ReportLab formats bytes only)
             return super().format(document)
         n, v = document.idToObjectNumberAndVersion[self.name]
         document.encrypt.register(n, v)
