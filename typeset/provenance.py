@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from typeset.records import dataclass, fields, is_dataclass
 from pathlib import Path
 
 from typeset import __version__

@@ -7,7 +7,7 @@ for the same few thousand characters again and again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 from itertools import repeat
 from operator import sub
 from pathlib import Path
