@@ -169,3 +169,24 @@ def test_a_warm_build_compiles_few_of_its_records_methods():
                            capture_output=True, text=True,
                            env=dict(os.environ, TYPESET_EAGER_RECORDS="0")).stdout)
     assert n > 350
+
+
+def test_a_record_without_a_docstring_gets_the_standard_one_when_read():
+    @dataclass(frozen=True)
+    class Bare:
+        a: int
+        b: tuple = ()
+
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+        b: tuple = ()
+    assert isinstance(vars(Bare)["__doc__"], records._Doc)
+    assert _deferred(Bare, "__init__")                         # (no signature made yet)
+    assert Bare.__doc__ == Plain.__doc__.replace("Plain", "Bare") == "Bare(a: 'int', b: 'tuple' = ())"
+    assert vars(Bare)["__doc__"] == Bare.__doc__ and Bare(1).__doc__ == Bare.__doc__
+
+    @dataclass(slots=True)
+    class Slotted:
+        c: str = "x"
+    assert Slotted().__doc__ == "Slotted(c: 'str' = 'x')"
