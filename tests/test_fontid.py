@@ -35,6 +35,7 @@ def _forget() -> None:
     """What a new process knows: nothing in memory."""
     fontid._hash_memo.clear()
     fontid._recalled.clear()
+    fontid._placed.clear()
 
 
 def _no_hashing(monkeypatch) -> None:
@@ -120,12 +121,18 @@ def test_the_archive_records_a_hash_of_the_bytes(font, tmp_path):
     assert fontid.file_identity(str(font), remembered=False) == _sha256(font)
 
 
-def test_no_cache_no_entry(font, tmp_path, monkeypatch):
+def test_no_cache_no_entry_then_each_cache_its_entry(font, tmp_path, monkeypatch):
+    """Without a cache nothing is written; a hash this process made is then remembered in
+    every cache folder it builds with (once per folder), without hashing again."""
     with fsutil.caches_off():
         fontid.file_identity(str(font))
     assert _entries(tmp_path) == []
-    fontid.file_identity(str(font))              # (memoised in memory: nothing written)
-    assert _entries(tmp_path) == []
+    _no_hashing(monkeypatch)
+    fontid.file_identity(str(font))
+    assert len(_entries(tmp_path)) == 1
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "second"))
+    fontid.file_identity(str(font))
+    assert len(list((tmp_path / "second" / "fontids").glob("*.id"))) == 1
 
 
 def test_a_one_shot_build_prints_a_font_changed_in_place(tmp_path):

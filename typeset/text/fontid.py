@@ -84,6 +84,8 @@ def identity_and_stamp(path: str, *, remembered: bool = True) -> tuple[str, tupl
     memo = stamp(path)
     real = memo[0]
     digest = _hash_memo.get(memo)
+    if digest is not None and remembered:
+        _place(memo, digest)
     if digest is None and remembered:
         digest = _recalled.get(memo)
         if digest is None:
@@ -111,7 +113,27 @@ def identity_and_stamp(path: str, *, remembered: bool = True) -> tuple[str, tupl
                     del _hashing[memo]
                 busy.set()
         _remember(memo, digest)
+        _placed.add((_folder(), memo))
     return digest, memo
+
+
+def _folder() -> str:
+    from typeset.fsutil import cache_dir
+    return os.fspath(cache_dir())
+
+
+def _place(memo: tuple, digest: str) -> None:
+    """A hash this process made, remembered in the cache folder now in use if it is not
+    there yet (a process that builds with several cache folders, a batch worker or the
+    tests, leaves each its entries): looked at once per folder and stamp."""
+    key = (_folder(), memo)
+    if key not in _placed:
+        _placed.add(key)
+        if _recall(memo) is None:
+            _remember(memo, digest)
+
+
+_placed: set[tuple[str, tuple]] = set()     # (cache folder, stamp) pairs seen to (`_place`)
 
 
 _MAGIC = b"typeset-fontid/1\n"    # the format of a remembered hash (`_remember`)
