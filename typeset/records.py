@@ -19,12 +19,14 @@ identity along the instance's MRO), so each later call is the plain generated me
 fast as before. Nothing is remembered between processes.
 
 What is the same and what is not (tests/test_records.py compares every method of every
-record with the standard library's, code, constants, defaults, names and qualified names):
+record, once made, with an eager process's: code, constants, defaults, annotations, names,
+qualified names, what the closures hold, docstrings):
 the behaviour, the signatures (`inspect.signature` looks the method up, which makes it) and
 every method once made. Different until a method is used: `vars(cls)["__eq__"]` is a
 `_Deferred` (a descriptor) rather than a function, and a `__repr__`'s `__wrapped__` (the
-standard library wraps it against recursion as it is declared) is the stand-in, which calls
-the made function. A class declared without a docstring gets the one dataclasses makes from its
+standard library wraps it against recursion as it is declared) is the stand-in, replaced in
+the wrapper by the made function at its first call. A dataclass another thread declares
+while one of ours is being declared gets stand-ins too: the same methods, made when used. A class declared without a docstring gets the one dataclasses makes from its
 signature when it is first read (`_Doc`), not as it is declared; the signature would make
 its `__init__` at once.
 
