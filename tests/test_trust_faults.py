@@ -75,7 +75,7 @@ def _damaged_font(path: Path, kind: str) -> None:
 
 def _plant(cache: Path, kind: str, how: str, marker: Path) -> None:
     folders = (["faces", "paragraphs", "subsets", "pages", "deflated", "articles",
-                "documents"]
+                "documents", "fontids"]
                if kind == "all"
                else [kind])
     files = [p for f in folders for p in (cache / f).rglob("*") if p.is_file()]

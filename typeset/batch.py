@@ -27,7 +27,7 @@ import os
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 

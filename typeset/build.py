@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 from typeset.issueinfo import issue_metadata

@@ -9,7 +9,7 @@ page reduced to `THUMB_HEIGHT` pixels high with its name under it (its folio as 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 THUMB_HEIGHT = 180       # px, each page
 COLUMNS = 4              # spreads per row

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.errors import TypesetError
 

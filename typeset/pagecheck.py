@@ -27,7 +27,7 @@ crossing of a text's central band for a rule. Outside means beyond the trim box 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 from itertools import islice, repeat
 from operator import add, is_, mul
 from typing import NamedTuple

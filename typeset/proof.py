@@ -40,7 +40,7 @@ import re
 import unicodedata
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 

@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, fields, is_dataclass
+from typeset.records import dataclass, fields, is_dataclass
 from pathlib import Path
 
 from typeset import __version__
@@ -359,10 +359,10 @@ def provenance(sources: Sources, *, variant: str, pdfx: str | None, conformance:
 
 def _font_sha256(path: str) -> tuple[str, int]:
     """A font's SHA-256 and size: the hash the face cache keys on (text.fontid.file_identity,
-    memoised in the process by path, size, modification time and inode, so a worker building
-    many issues hashes each font once)."""
+    memoised in the process by the file's stamp, so a worker building many issues hashes each
+    font once; never the hash the cache on disk remembers: the bytes hashed here)."""
     from typeset.text.fontid import file_identity
-    return file_identity(path), os.stat(path).st_size
+    return file_identity(path, remembered=False), os.stat(path).st_size
 
 
 def check_unchanged(sources: Sources) -> None:

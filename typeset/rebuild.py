@@ -18,7 +18,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError

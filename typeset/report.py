@@ -22,7 +22,7 @@ set a line longer or shorter to fill a page.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 from typeset.layout.compose import line_extent
 from typeset.layout.flow import Band, Figure, Run, Table

@@ -55,7 +55,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError

@@ -37,7 +37,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from functools import reduce
 
 from typeset.layout.compose import article_key

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from typeset.records import asdict, dataclass
 from pathlib import Path
 
 from typeset.archive.folder import (CATALOGUE, SOURCES_SUFFIX, _HEX64, _read_limited,

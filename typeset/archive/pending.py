@@ -17,7 +17,7 @@ import os
 import re
 import signal
 import stat
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 from typeset.archive.catalogue import read_catalogue

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 from typing import Literal
 

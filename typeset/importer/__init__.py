@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError

@@ -28,7 +28,7 @@ The rules (the desk's conventions for manuscripts; format.md, "Importing from Wo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 from typeset.errors import TypesetError
 from typeset.importer.read import Document, Para, Picture, Run, Table

@@ -27,7 +27,7 @@ on, then the paragraph's style and its bases, then the document defaults.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

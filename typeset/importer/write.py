@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 import yaml

@@ -17,7 +17,7 @@ Page breaks are items too. Nothing here knows about pages.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from operator import add, attrgetter
 
 from typeset.text.types import Line, Span

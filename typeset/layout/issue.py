@@ -34,7 +34,7 @@ is an error in the sources, reported with every place it occurs.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 from typeset.errors import TypesetError
 from typeset.layout.compose import Composer

@@ -40,7 +40,7 @@ import heapq
 from bisect import bisect_right
 from itertools import compress
 from collections.abc import Callable
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.layout.flow import Band, Figure, FlowItem, PageBreak, Run, Table, line_extent
 from typeset.layout.paginate import FootSpec, Frame, paginate

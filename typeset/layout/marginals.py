@@ -9,7 +9,7 @@ is wider than the text block, setting the page is an error at the section's mani
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.errors import TypesetError
 from typeset.layout.page import Page, Rule

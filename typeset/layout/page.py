@@ -7,7 +7,7 @@ corner of the *trimmed* page; the renderer adds the bleed offset for print outpu
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ floats and notes, which is what such a pass asks.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 from typeset.errors import TypesetError
 from typeset.layout.flow import Band, Figure, FlowItem, Note, PageBreak, Part, Run, Space, Table

@@ -18,7 +18,7 @@ and before any paragraph is broken:
 from __future__ import annotations
 
 import string
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError

@@ -7,7 +7,7 @@ for the same few thousand characters again and again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 from itertools import repeat
 from operator import sub
 from pathlib import Path
@@ -39,15 +39,22 @@ class _Advances(dict):
 
 class _DrawnFaces(dict):
     """Character -> the face that draws it in one style; None for a character that is not
-    drawn (invisible) or has no glyph (StyleBook.runs then takes the general way)."""
+    drawn (invisible) or has no glyph (StyleBook.runs then takes the general way).
+    `alone[face]`: the characters looked up so far that `face` draws and that may stand in a
+    run of one face without a second look (all but a dash a 破折号 may join, when dashes are
+    connected): a line whose characters are all in one face's set is that face's alone, one
+    `issuperset` instead of a face per character."""
 
     def __init__(self, book: "StyleBook", style: str):
         super().__init__()
         self.book, self.style = book, style
+        self.alone: dict[FontFace, set[str]] = {}
 
     def __missing__(self, ch: str):
         face = None if is_invisible(ch) else self.book.face_for(ch, self.style)
         self[ch] = face
+        if face is not None and not (self.book.connect_dashes and ch == JOINED):
+            self.alone.setdefault(face, set()).add(ch)
         return face
 
 
@@ -97,6 +104,8 @@ class StyleBook:
         # lines place their glyphs at the same offsets (a 376-page issue: 234k offsets, 33k
         # distinct), and a tuple of floats costs 32 bytes an offset (issue 13 part 5, memory).
         self._offsets: dict[tuple[float, ...], tuple[float, ...]] = {}
+        # a line's x positions -> its offsets (one of `_offsets`): `runs`
+        self._offsets_at: dict[tuple[float, ...], tuple[float, ...]] = {}
 
     def fingerprint(self, name: str) -> str:
         """What a style measures with: its size and its font files' content (SHA-256)."""
@@ -179,23 +188,38 @@ class StyleBook:
         if glyphs:
             # Most lines are one style drawn by one face: one run, made without a loop in
             # Python (what the general way below gives, exactly). The glyphs' fields are
-            # taken apart in one pass (zip).
+            # taken apart in one pass (zip); the characters are checked against the set of
+            # those the first one's face draws alone (_DrawnFaces.alone), and the offsets
+            # are looked up by the line's x positions (the same positions give the same
+            # offsets: a ten-times issue has ~10k lines and ~1.2k distinct offsets).
             chs, styles, xs, _ = zip(*glyphs)
             style = styles[0]
             if styles.count(style) == len(styles) and style not in self.rise:
                 faces = self._drawn.get(style)
                 if faces is None:
                     faces = self._drawn[style] = _DrawnFaces(self, style)
-                drawn = list(map(faces.__getitem__, chs))
-                face = drawn[0]
-                if (face is not None and drawn.count(face) == len(drawn)
-                        and not (self.connect_dashes and not _NO_JOINED.isdisjoint(chs))):
-                    x0 = xs[0]
-                    offsets = tuple(map(sub, xs, repeat(x0)))
-                    offsets = self._offsets.setdefault(offsets, offsets)
-                    return [TextRun(x=x + x0, y=y, font=face.path, size=self.styles[style].size,
-                                    text="".join(chs), xs=offsets, role=role)]
+                face = faces[chs[0]]
+                alone = faces.alone.get(face)
+                if face is not None and ((alone is not None and alone.issuperset(chs))
+                                         or self._one_face(faces, face, chs)):
+                    offsets = self._offsets_at.get(xs)
+                    if offsets is None:
+                        x0 = xs[0]
+                        offsets = tuple(map(sub, xs, repeat(x0)))
+                        offsets = self._offsets_at[xs] = self._offsets.setdefault(offsets,
+                                                                                  offsets)
+                    return [TextRun(x=x + xs[0], y=y, font=face.path,
+                                    size=self.styles[style].size, text="".join(chs),
+                                    xs=offsets, role=role)]
         return self._runs(line, x, y, role)
+
+    def _one_face(self, faces: _DrawnFaces, face: FontFace, chs: tuple[str, ...]) -> bool:
+        """Whether `face` draws every character of `chs` and, when dashes are connected,
+        none of them is a dash (what the first test of `runs` could not tell from the
+        characters seen so far: this looks each one up, adding it to `faces.alone`)."""
+        drawn = list(map(faces.__getitem__, chs))
+        return drawn.count(face) == len(drawn) and not (
+            self.connect_dashes and not _NO_JOINED.isdisjoint(chs))
 
     def _runs(self, line: Line, x: float, y: float, role: str) -> list[TextRun]:
         out: list[TextRun] = []

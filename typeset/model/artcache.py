@@ -11,9 +11,10 @@ is the parser's.
 
 The key is the SHA-256 of the article's text (as `read_source` gives it: every check of the
 file's bytes and characters runs before the cache is asked), of the parser's code (every
-module of `typeset/model/`: the article, Markdown, YAML, schema and character rules; the
-version files of markdown-it-py, mdit-py-plugins, mdurl and PyYAML; Python's and the
-Unicode database's versions) and of this format. Nothing else goes into a parsed article:
+module of `typeset/model/`: the article, Markdown, YAML, schema and character rules, and
+`typeset/records.py`, which makes the records' methods; the version files of
+markdown-it-py, mdit-py-plugins, mdurl and PyYAML; Python's and the Unicode database's
+versions) and of this format. Nothing else goes into a parsed article:
 the path is only used in messages, and `Article.path` is set by the reader.
 
 The file (`articles/<xx>/<key>.art`) is data, never code: the magic `typeset-article/1`
@@ -60,6 +61,8 @@ def code_digest() -> bytes | None:
             for path in code_files(Path(__file__).resolve().parent):
                 h.update(path.name.encode() + b"\0")
                 h.update(path.read_bytes())
+            records = Path(__file__).resolve().parent.parent / "records.py"
+            h.update(b"records.py\0" + records.read_bytes())
             for lib in ("markdown_it", "mdit_py_plugins", "mdurl", "yaml"):
                 spec = importlib.util.find_spec(lib)
                 if spec is None or not spec.origin or not os.path.isfile(spec.origin):

@@ -16,7 +16,7 @@ Decisions (documented for the README):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from typeset.records import dataclass, field, replace
 from pathlib import Path
 
 from typeset.errors import TypesetError

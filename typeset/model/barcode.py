@@ -18,7 +18,7 @@ bars, which end at the height of the main symbol's other bars' foot.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 __all__ = ["X_MM", "ean_check_digit", "issn_ean13", "ean13_modules", "addon2_modules",
            "symbol_size", "Bar", "Digits", "Symbol", "symbol"]

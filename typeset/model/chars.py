@@ -37,7 +37,7 @@ import functools
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError

@@ -11,7 +11,7 @@ import dataclasses
 import math
 import string
 import typing
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 
 from typeset.errors import TypesetError

@@ -56,7 +56,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from typeset.records import dataclass, replace
 from pathlib import Path
 
 from typing import TYPE_CHECKING

@@ -18,7 +18,7 @@ a hyphen, three digits and a check character: the weighted sum of the first seve
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 __all__ = ["IssueNumber", "parse_number", "check_supplement", "issue_label", "NUMBER_HINT",
            "issn_check_digit", "check_issn", "number_value", "number_key"]

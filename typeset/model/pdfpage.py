@@ -7,7 +7,7 @@ CropBox, else its MediaBox) and the BleedBox (else the CropBox, else the MediaBo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 __all__ = ["PdfPageBoxes", "PdfInfo", "SIZE_TOLERANCE"]
 

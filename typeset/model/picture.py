@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from typeset.records import dataclass, replace
 from pathlib import Path
 
 from typeset.errors import TypesetError

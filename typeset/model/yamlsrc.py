@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 from typing import Any
 

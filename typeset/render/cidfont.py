@@ -70,7 +70,7 @@ import hashlib
 import re
 import sys
 from array import array
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.errors import TypesetError
 from typeset.render.fontprogram import Subset

@@ -32,7 +32,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError

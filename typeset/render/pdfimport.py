@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 
 from typeset.errors import TypesetError

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 from pypdf.generic import (ArrayObject, ByteStringObject, ContentStream, DecodedStreamObject,
                            DictionaryObject, FloatObject, IndirectObject, NameObject,

@@ -17,7 +17,7 @@ gives their origin and licence), with the header check the writer and the prefli
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.errors import TypesetError
 from typeset.render.pdfsyntax import Name

@@ -82,7 +82,7 @@ import os
 import re
 import struct
 from array import array
-from dataclasses import dataclass
+from typeset.records import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 

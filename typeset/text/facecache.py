@@ -77,6 +77,26 @@ def _le(data: bytes, code: str) -> bytes:
     return a.tobytes()
 
 
+def _u16le_at_most(table: bytes, limit: int) -> bool:
+    """Whether every entry of `table` (u16, little-endian) is at most `limit`: what
+    `max(array("H", table)) <= limit` says, without an int made for each of the BMP cmap's
+    65,536 entries (~1.3 ms a face): the high bytes, one slice, looked at by `translate`,
+    and only the entries whose high byte is the limit's compared one by one."""
+    if limit >= 0xFFFF:
+        return True
+    high = table[1::2]
+    top = limit >> 8
+    if high.translate(None, bytes(range(top + 1))):   # a high byte above the limit's
+        return False
+    edge, low = bytes((top,)), limit & 0xFF
+    i = high.find(edge)
+    while i >= 0:
+        if table[2 * i] > low:
+            return False
+        i = high.find(edge, i + 1)
+    return True
+
+
 _INK_EMS = 16                # an ink edge further than this many em from the origin: refused
 _BMP_BYTES = 2 * 0x10000     # the cmap table of the Basic Multilingual Plane (u16 each)
 _HEADER_TYPES = {"family": str, "style": str, "postscript_name": str, "units_per_em": int,
@@ -133,13 +153,11 @@ def _decode_record(identity: str, data: bytes) -> dict | None:
                            <= _INK_EMS * header["units_per_em"] for c, v in ink.items())
                 or len(body) != _BMP_BYTES + 8 * n + 2 * g):
             return None
+        if not _u16le_at_most(body[:_BMP_BYTES], g):      # (glyph id + 1, 0 for none)
+            return None
         bmp = _le(body[:_BMP_BYTES], "H")
         at = _BMP_BYTES
         cps, gids = _le(body[at:at + 4 * n], "I"), _le(body[at + 4 * n:at + 8 * n], "I")
-        check = array("H")
-        check.frombytes(bmp)
-        if max(check) > g:                     # (glyph id + 1, 0 for none)
-            return None
         check = array("I")
         check.frombytes(gids)
         if n and max(check) >= g:

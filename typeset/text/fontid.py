@@ -2,26 +2,43 @@
 
 The face cache (`faces/<key>.face`, text/facecache.py) is keyed by the font file's content (its
 SHA-256, the face's `identity`, which the subset and paragraph caches use too), so two machines
-sharing a cache agree whatever the fonts' paths and dates. Hashing the ~43 MB of the sample's three
-fonts costs ~30 ms of CPU (on a thread, beside the parsing of the articles), once per
-process: the hash is memoised in memory (never on disk) by the file's `stamp`: its real path,
-size, modification AND change times, inode and device, and a digest of its first and last
-64 KiB — the table directory, where an OpenType file holds every table's checksum (OpenType
-"Table Directory"; a font tool that changes a table writes its new checksum there), and the
-end of the file. A font rewritten in place with its size and date kept (cp -p, rsync
---inplace -t, packages with normalised dates) cannot keep its stamp: the kernel sets the
-change time on every write and on every `utime`, and no program can set it back; its table
-checksums change too. Stamping costs a stat and two reads of 64 KiB (~0.05 ms) where
-hashing the sample's fonts costs ~30 ms: a warm process (typeset.session) stamps its fonts
-on every rebuild and hashes only a font whose stamp changed. The risk accepted: a font changed
-twice within one tick of the file system's clock (a few ms on Linux, whose file times are
-coarse) with the same size, with both changes outside the first and last 64 KiB and the table
-checksums left as they were (not a font tool's doing: a raw byte patch) — or on a file system
-with no change time (FAT, exFAT) or cached attributes (a network file system), a patch of that
-kind that also keeps the size and modification time. A memo on disk keyed by the stamp would
-save the 30 ms of a one-shot build too, but must be as safe as the content across machines,
-copies and time, which a stamp is not; and the digest is what the archive records as the
-font's SHA-256 (provenance.py), which must never be a remembered one.
+sharing a cache agree whatever the fonts' paths and dates. Hashing the ~43 MB of the sample's
+three fonts costs ~30 ms of CPU. So the hash is remembered by the file's `stamp`: its real
+path, size, modification AND change times (ns), inode and device, and a digest of its first
+and last 64 KiB — the table directory, where an OpenType file holds every table's checksum
+(OpenType "Table Directory"; a font tool that changes a table writes its new checksum there),
+and the end of the file. Stamping costs a stat and two reads of 64 KiB (~0.05 ms). It is
+remembered in memory for the process (a warm process, typeset.session, stamps its fonts on
+every rebuild and hashes only a font whose stamp changed) and, since wave 8, on disk in the
+sealed cache (`fontids/<name>.id`, `_recall` and `_remember`: the stamp, the SHA-256 and the
+user's seal), so a one-shot build of unchanged fonts hashes nothing either.
+
+Why a stamp may stand for the content. make, ninja and cargo rebuild by a file's modification
+time alone, which any program can set back (`touch -d`, `cp -p`, `rsync -t`, archives and
+packages with normalised dates). The stamp adds what no program can set: the change time,
+which the kernel sets to the current time on every write, truncate and `utime` of the file
+and which no system call sets to a chosen value (only a clock set back by root, or a file
+system edited off-line); a file replaced by another (an editor's save, a package upgrade:
+rename over it) has another inode, or the same one reused with a new change time. So a font
+rewritten in place with its size and date kept cannot keep its stamp, and its table checksums
+change too. The risk accepted: a font changed twice within one tick of the file system's
+clock (a few ms on Linux where file times are coarse; ns with multigrain times) with the same
+size, with both changes outside the first and last 64 KiB and the table checksums left as they
+were (not a font tool's doing: a raw byte patch) — or on a file system whose change time a user
+can set (FAT and exFAT have none: Linux reports the modification time; a network file system
+with cached attributes), a patch of that kind that also keeps the size and modification time
+and restores it. A path is part of the stamp, so a cache shared by machines or checkouts
+remembers each one's fonts apart and never tells one what another's file holds; an entry on
+disk is used only under the user's seal (cacheseal.sealed: a planted or moved entry is a
+miss, the font hashed), and its stamp must be the file's stamp now, taken before its answer
+is used. A record read from the face cache is still checked against the font file itself
+(text/facecheck.py), which catches a wrong identity for another font. The hash is written to
+disk only when the file's stamp after hashing is the stamp before (a file being written while
+it was hashed is not remembered).
+
+What is never a remembered hash: the SHA-256 the archive records for a font (provenance.py
+`_font_sha256`, `file_identity(..., remembered=False)`), which hashes the bytes once in the
+process that records it.
 """
 from __future__ import annotations
 
@@ -32,7 +49,8 @@ import stat
 import threading
 from typing import Iterable
 
-_hash_memo: dict[tuple, str] = {}     # the file's stamp (see `stamp`) -> SHA-256
+_hash_memo: dict[tuple, str] = {}     # the file's stamp (see `stamp`) -> SHA-256, hashed here
+_recalled: dict[tuple, str] = {}      # the same, read from the cache on disk (`_recall`)
 _WINDOW = 64 << 10                    # the bytes read at each end of the file for its stamp
 
 
@@ -52,18 +70,28 @@ def stamp(path: str) -> tuple:
             h.digest())
 
 
-def file_identity(path: str) -> str:
-    """The identity of a font file for cache keys: the SHA-256 of its bytes (memoised in this
-    process by the file's `stamp`)."""
-    return identity_and_stamp(path)[0]
+def file_identity(path: str, *, remembered: bool = True) -> str:
+    """The identity of a font file for cache keys: the SHA-256 of its bytes (memoised by the
+    file's `stamp`; module doc). `remembered=False`: never a hash read from the disk cache,
+    the bytes hashed by this process (what a provenance record states)."""
+    return identity_and_stamp(path, remembered=remembered)[0]
 
 
-def identity_and_stamp(path: str) -> tuple[str, tuple]:
+def identity_and_stamp(path: str, *, remembered: bool = True) -> tuple[str, tuple]:
     """(`file_identity`, the stamp taken before the bytes were hashed): a warm process keeps
-    the stamp to see at its next rebuild whether the file changed since it was read."""
+    the stamp to see at its next rebuild whether the file changed since it was read.
+    `remembered`: a hash the cache on disk holds for this stamp will do (`_recall`)."""
     memo = stamp(path)
     real = memo[0]
     digest = _hash_memo.get(memo)
+    if digest is not None and remembered:
+        _place(memo, digest)
+    if digest is None and remembered:
+        digest = _recalled.get(memo)
+        if digest is None:
+            digest = _recall(memo)
+            if digest is not None:
+                _recalled[memo] = digest
     if digest is None:
         with _hash_lock:
             busy = _hashing.get(memo)
@@ -84,7 +112,80 @@ def identity_and_stamp(path: str) -> tuple[str, tuple]:
                 with _hash_lock:
                     del _hashing[memo]
                 busy.set()
+        _remember(memo, digest)
+        _placed.add((_folder(), memo))
     return digest, memo
+
+
+def _folder() -> str:
+    from typeset.fsutil import cache_dir
+    return os.fspath(cache_dir())
+
+
+def _place(memo: tuple, digest: str) -> None:
+    """A hash this process made, remembered in the cache folder now in use if it is not
+    there yet (a process that builds with several cache folders, a batch worker or the
+    tests, leaves each its entries): looked at once per folder and stamp."""
+    key = (_folder(), memo)
+    if key not in _placed:
+        _placed.add(key)
+        if _recall(memo) is None:
+            _remember(memo, digest)
+
+
+_placed: set[tuple[str, tuple]] = set()     # (cache folder, stamp) pairs seen to (`_place`)
+
+
+_MAGIC = b"typeset-fontid/1\n"    # the format of a remembered hash (`_remember`)
+_ENTRY_LIMIT = 16 << 10           # bytes: a larger file in fontids/ is not one of ours
+
+
+def _entry(memo: tuple) -> tuple[str, bytes]:
+    """(the file name of a stamp's entry in `fontids/`, the stamp as the entry states it):
+    the entry's name is the SHA-256 of that statement, so each stamp has its own entry."""
+    import json
+    real, size, mtime, ctime, ino, dev, ends = memo
+    said = json.dumps([os.fsencode(real).decode("utf-8", "surrogateescape"), size, mtime,
+                       ctime, ino, dev, ends.hex()], ensure_ascii=True).encode("ascii")
+    return hashlib.sha256(said).hexdigest(), said
+
+
+def _recall(memo: tuple) -> str | None:
+    """The SHA-256 the cache on disk remembers for the stamp `memo` (module doc), or None:
+    no entry, not sealed by this user's key (planted, broken, moved), or not this stamp's."""
+    from typeset.cacheseal import SEAL_SIZE, unseal
+    from typeset.fsutil import cache_dir, read_cache
+    try:
+        name, said = _entry(memo)
+    except (TypeError, ValueError):
+        return None
+    blob = read_cache(cache_dir() / "fontids" / f"{name}.id", _ENTRY_LIMIT)
+    if blob is None or not unseal("fontids", name, blob):
+        return None
+    body = blob[:-SEAL_SIZE]
+    head = _MAGIC + said + b"\n"
+    digest = body[len(head):]
+    if not body.startswith(head) or len(digest) != 64 \
+            or digest.strip(b"0123456789abcdef") != b"":
+        return None
+    return digest.decode("ascii")
+
+
+def _remember(memo: tuple, digest: str) -> None:
+    """Write the hash of a font file just hashed to the cache on disk, sealed, if the file's
+    stamp is still `memo` (a file written while it was hashed is not remembered). Nothing on
+    any failure, or without a key of ours (cacheseal.sealed)."""
+    from typeset.cacheseal import sealed
+    from typeset.fsutil import cache_dir, write_cache
+    try:
+        if stamp(memo[0]) != memo:
+            return
+        name, said = _entry(memo)
+    except (OSError, TypeError, ValueError):
+        return
+    data = sealed("fontids", name, _MAGIC + said + b"\n" + digest.encode("ascii"))
+    if data is not None:
+        write_cache(cache_dir() / "fontids" / f"{name}.id", data)
 
 
 _hash_lock = threading.Lock()

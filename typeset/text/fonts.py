@@ -192,7 +192,7 @@ class FontFace:
         self.index = int(m.group(2)) if m else None
         self.path = self.file if m is None else f"{self.file}#{self.index}"
         try:
-            self.identity, self.stamp = identity_and_stamp(self.file)
+            self.identity, self.stamp = identity_and_stamp(self.file, remembered=use_cache)
         except OSError as err:
             raise TypesetError(f"cannot read font file: {err.strerror}", file=self.path,
                                hint=_HINT) from None

@@ -35,7 +35,7 @@ All lengths are points; settings in em are multiplied by the style's em from the
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.errors import TypesetError
 # Metrics and Span are not used here; they stay importable from this module for code written

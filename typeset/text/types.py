@@ -13,7 +13,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typeset.records import dataclass
 from operator import attrgetter
 from typing import NamedTuple, Protocol
 

@@ -29,7 +29,7 @@ import os
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from typeset.records import dataclass
 from typing import Iterable
 
 POLL = 0.05          # s between looks, polling

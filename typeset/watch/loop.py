@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from pathlib import Path
 from typing import Callable
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 from typing import Callable
 
 from typeset.watch.rebuild import Outcome, Problem

@@ -20,7 +20,7 @@ No Pillow here: plain bytes.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 __all__ = ["JpegFacts", "read_jpeg", "passable", "strip_metadata"]
 

@@ -5,7 +5,7 @@ bytes; no decoding.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 __all__ = ["JpxFacts", "read_jpx"]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from typeset.records import dataclass, field
 
 from typeset.errors import TypesetError
 from typeset.layout.page import Image, Page

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typeset.records import dataclass
 
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
 
