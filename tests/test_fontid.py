@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.adv7kit import cold_build, issue_with_kai_copy
-from typeset import fsutil
+from typeset import cachefiles
 from typeset.text import fontid
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_the_archive_records_a_hash_of_the_bytes(font, tmp_path):
 def test_no_cache_no_entry_then_each_cache_its_entry(font, tmp_path, monkeypatch):
     """Without a cache nothing is written; a hash this process made is then remembered in
     every cache folder it builds with (once per folder), without hashing again."""
-    with fsutil.caches_off():
+    with cachefiles.caches_off():
         fontid.file_identity(str(font))
     assert _entries(tmp_path) == []
     _no_hashing(monkeypatch)

@@ -118,7 +118,7 @@ def identity_and_stamp(path: str, *, remembered: bool = True) -> tuple[str, tupl
 
 
 def _folder() -> str:
-    from typeset.fsutil import cache_dir
+    from typeset.cachefiles import cache_dir
     return os.fspath(cache_dir())
 
 
@@ -154,7 +154,7 @@ def _recall(memo: tuple) -> str | None:
     """The SHA-256 the cache on disk remembers for the stamp `memo` (module doc), or None:
     no entry, not sealed by this user's key (planted, broken, moved), or not this stamp's."""
     from typeset.cacheseal import SEAL_SIZE, unseal
-    from typeset.fsutil import cache_dir, read_cache
+    from typeset.cachefiles import cache_dir, read_cache
     try:
         name, said = _entry(memo)
     except (TypeError, ValueError):
@@ -176,7 +176,7 @@ def _remember(memo: tuple, digest: str) -> None:
     stamp is still `memo` (a file written while it was hashed is not remembered). Nothing on
     any failure, or without a key of ours (cacheseal.sealed)."""
     from typeset.cacheseal import sealed
-    from typeset.fsutil import cache_dir, write_cache
+    from typeset.cachefiles import cache_dir, write_cache
     try:
         if stamp(memo[0]) != memo:
             return
