@@ -16,10 +16,10 @@ ending `check.short_line` em or more short of the measure), notched line ends (a
 line ending in a mark whose blank half is still there), short pages (a page the text runs on
 from that ends a grid line or more short, with the cause and why the make-up pass could not
 fill it), pages holding only an article's end note, and headings or contents entries broken
-inside a word (by the segmenter, text/words.py). A body page with nothing on it (not one left
-blank before a right-hand page) is always an error: the page builder never makes one. The layout's `check` block says which of the
+inside a word (by the segmenter, text/words.py). The layout's `check` block says which of the
 first four fail the check. Also listed: the paragraphs the make-up pass (layout/makeup.py)
-set a line longer or shorter to fill a page.
+set a line longer or shorter to fill a page. A body page with nothing on it (not one left
+blank before a right-hand page) is always an error: the page builder never makes one.
 """
 from __future__ import annotations
 
