@@ -216,6 +216,25 @@ def test_article_listed_twice(tmp_path):
     assert "line 7" in err.hint
 
 
+def test_article_listed_again_through_a_hard_link(tmp_path):
+    """The same file under another name (a hard link: how some desks "copy" on a shared
+    drive) is the same article: refused like `./`, `..` or a symbolic link, at its line
+    (adversarial round 8: it was built and printed twice)."""
+    import os
+    manifest = MANIFEST + "      - articles/copy.md\n"
+    issue_dir(tmp_path, manifest)
+    os.link(tmp_path / "articles" / "01-a.md", tmp_path / "articles" / "copy.md")
+    err = issue_error(tmp_path, manifest)
+    assert err.message == "article 'articles/copy.md' is listed twice"
+    assert (err.line, err.column) == (9, 9)
+    assert "line 7" in err.hint
+    # a copy (another inode) is another article
+    os.unlink(tmp_path / "articles" / "copy.md")
+    (tmp_path / "articles" / "copy.md").write_bytes(
+        (tmp_path / "articles" / "01-a.md").read_bytes())
+    assert len(load_issue(tmp_path / "issue.yaml").sections[0].articles) == 3
+
+
 def test_manifest_not_a_mapping(tmp_path):
     err = issue_error(tmp_path, "- layout: x\n- year: 2024\n")
     assert err.message == "issue manifest: expected a mapping (key: value lines), got a list"

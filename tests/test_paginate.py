@@ -83,3 +83,89 @@ def test_no_lone_lines_at_page_edges(sizes, per_page):
         ranges = [(a, b) for i, a, b in placed if i == id(item)]
         assert ranges[0][0] == 0 and ranges[-1][1] == len(item.lines)
         assert all(x[1] == y[0] for x, y in zip(ranges, ranges[1:]))
+
+
+# --- end to end: issues of unusual shape (adversarial round 8) --------------------------------
+
+_HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
+        "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起")
+
+
+def _words(r, n: int) -> str:
+    return "".join(r.choice(_HAN) for _ in range(n))
+
+
+def _sentence(r) -> str:
+    s = _words(r, r.randint(12, 30))
+    k = r.randint(4, len(s) - 4)
+    return s[:k] + "，" + s[k:] + "。"
+
+
+def _one_article_issue(root, body: str):
+    (root / "a.md").write_text(f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n",
+                               encoding="utf-8")
+    (root / "issue.yaml").write_text(
+        "layout: guangxi\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
+        "  - title: 调查研究\n    articles: [a.md]\n", encoding="utf-8")
+    return root / "issue.yaml"
+
+
+def _typeset(tmp_path, *args):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "typeset", *map(str, args)], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+def test_a_table_row_nearly_a_page_tall_leaves_no_empty_body_page(tmp_path):
+    """A table whose middle row of 1,280 characters fits a page, not with the rows before it
+    (nor with caption and header on a page of its own): no page keeps two rows on each side
+    of a break, so caption, header and row 1 stay under the text, row 2 and row 3 follow
+    under 续表 — it left two pages holding nothing but their folio, and `check` passed."""
+    import random
+    import re
+
+    from pypdf import PdfReader
+
+    r = random.Random(6)
+    body = ("".join(_sentence(r) for _ in range(3)) + "\n\n| 序号 | 说明 |\n|--:|:--|\n"
+            f"| 1 | 短 |\n| 2 | {_words(r, 1280)} |\n| 3 | 短 |\n\n: 表1 说明\n\n"
+            + "".join(_sentence(r) for _ in range(3)))
+    m = _one_article_issue(tmp_path, body)
+    res = _typeset(tmp_path, "build", m, "-o", tmp_path / "out.pdf")
+    assert res.returncode == 0, res.stderr
+    texts = [p.extract_text() or "" for p in PdfReader(str(tmp_path / "out.pdf")).pages]
+    start = next(i for i, t in enumerate(texts) if i > 0 and "王小明" in t)
+    end = max(i for i, t in enumerate(texts) if len(t.strip()) > 10)
+    assert [i + 1 for i in range(start, end + 1)
+            if not re.sub(r"\s|\d", "", texts[i])] == []
+    body_pages = [re.sub(r"\s", "", t) for t in texts[start:end + 1]]
+    assert len(body_pages) == 3
+    assert "表1说明" in body_pages[0] and "短" in body_pages[0]      # caption, header, row 1
+    assert "续表" in body_pages[1] and "续表" in body_pages[2]
+    chk = _typeset(tmp_path, "check", m)
+    assert "empty pages" not in chk.stdout
+
+
+def test_twenty_subheads_in_a_row_do_not_take_a_page_each(tmp_path):
+    """An outline pasted as 20 `##` subheads with no text between them: the run cannot move
+    to a page as a whole, so it is set on where it stands and breaks where the page fills
+    (it took a page per subhead: 10 body pages for what fills 2). Ten in a row, which fit a
+    page, still keep together."""
+    import random
+    import re
+
+    r = random.Random(7)
+    body = ("".join(_sentence(r) for _ in range(6)) + "\n\n"
+            + "\n\n".join(f"## 第{i + 1}部分" for i in range(20)) + "\n\n"
+            + "".join(_sentence(r) for _ in range(6)))
+    m = _one_article_issue(tmp_path, body)
+    res = _typeset(tmp_path, "build", m, "-o", tmp_path / "out.pdf")
+    assert res.returncode == 0, res.stderr
+    assert int(re.search(r"\+ (\d+) body", res.stdout).group(1)) == 2, res.stdout
+    # one heading ends page 1 (a run of headings taller than a page breaks somewhere)
+    assert "1 stranded headings" in res.stdout

@@ -82,12 +82,15 @@ def describe(frames, names) -> tuple[list[list[str]], list[list[str]]]:
 
 
 def check_invariants(items, frames, lines_per_page: int) -> None:
-    """Nothing lost or doubled, nothing off the page, no grid line used twice, figures on or
-    after their reference's page, notes starting on their reference's page."""
+    """Nothing lost or doubled, nothing off the page, no grid line used twice, no page left
+    empty, figures on or after their reference's page, notes starting on their reference's
+    page."""
     page_of_line: dict[tuple[int, int], int] = {}
     figure_page, ref_page = {}, {}
     last_page = 0
     for p, fr in enumerate(frames):
+        # a page holds something unless it is meant blank (before a right-hand page)
+        assert fr.used or fr.blank, f"page {p + 1} is empty"
         taken = set()
         for pl in fr.placements:
             n = pl.slots

@@ -53,3 +53,30 @@ def test_sample_issue_is_clean(sample_composition):
     assert rep.stranded_headings == [] and rep.overflows == []
     # Spacing stays within cjk-rules §3's bounds: never more than ½ em added per gap.
     assert rep.loosest[0] <= 0.5 and rep.tightest[0] >= -0.5
+
+
+def test_an_empty_body_page_fails_the_check(sample_composition):
+    """The page builder never leaves a page with nothing on it but its running head and folio
+    (adversarial round 8, finding 5); should one ever appear, `typeset check` lists it as an
+    error, whatever the layout's `check` block says of short pages."""
+    from types import SimpleNamespace
+
+    from typeset.report import Report, check_makeup
+
+    comp = sample_composition
+    frames = list(comp.frames[:3]) + [Frame()] + list(comp.frames[3:6])
+    body = [SimpleNamespace(label=str(i + 1)) for i in range(len(frames))]
+    fake = SimpleNamespace(layout=comp.layout, frames=frames, body=body, book=comp.book,
+                           contents=[], contents_frames=[])
+    rep = Report()
+    check_makeup(rep, fake)
+    assert [(f.page, f.detail) for f in rep.empty_pages] == [
+        ("4", "nothing stands on this page but its running head and folio")]
+    assert not rep.clean
+    assert "empty pages:              1  (an error)" in rep.format()
+    assert "  empty page: p.4: nothing stands" in rep.format()
+    # a page meant blank (before a right-hand page) is not one
+    frames[3] = Frame(blank=True)
+    rep = Report()
+    check_makeup(rep, fake)
+    assert rep.empty_pages == [] and "empty pages" not in rep.format()

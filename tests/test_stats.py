@@ -194,3 +194,122 @@ def test_stats_of_a_broken_issue_is_located(tmp_path, capsys):
     assert main(["stats", str(tmp_path / "issue.yaml")]) == 1
     err = capsys.readouterr().err
     assert "issue.yaml:6" in err and "not found" in err
+
+
+# --- every page an article occupies (adversarial round 8, finding 3) ---------------------------
+
+_HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
+        "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起")
+
+
+def _words(r, n: int) -> str:
+    return "".join(r.choice(_HAN) for _ in range(n))
+
+
+def _sentence(r, n: int | None = None) -> str:
+    s = _words(r, n or r.randint(12, 30))
+    k = r.randint(4, len(s) - 4)
+    return s[:k] + "，" + s[k:] + "。"
+
+
+def _one_article(root: Path, body: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "a.md").write_text(f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n",
+                               encoding="utf-8")
+    (root / "issue.yaml").write_text(
+        "layout: guangxi\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
+        "  - title: 调查研究\n    articles: [a.md]\n", encoding="utf-8")
+    return root / "issue.yaml"
+
+
+def _typeset(tmp_path: Path, *args) -> subprocess.CompletedProcess:
+    import os
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "typeset", *map(str, args)], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+def _pages_with_content(tmp_path: Path, manifest: Path) -> int:
+    """Body pages on which `typeset dump` shows anything but a running head or folio."""
+    import re
+    res = _typeset(tmp_path, "dump", manifest)
+    assert res.returncode == 0, res.stderr
+    count, body, seen = 0, False, False
+    for ln in res.stdout.splitlines() + ["== page end [end]"]:
+        if ln.startswith("== page"):
+            count += body and seen
+            body, seen = "[body]" in ln, False
+            continue
+        g = re.match(r"\s+y=\s*[-\d.]+\s+x=\s*[-\d.]+\s+[\d.]+\s+\S+\s+(\S+)", ln)
+        if g and g.group(1) not in ("running-head", "folio"):
+            seen = True
+    return count
+
+
+def _stats_line(tmp_path: Path, manifest: Path) -> tuple[int, list[str]]:
+    """(pages the articles stand on, the article's row of the CSV)."""
+    import re
+    res = _typeset(tmp_path, "stats", manifest)
+    assert res.returncode == 0, res.stderr
+    pages = int(re.search(r"articles on (\d+) of \d+ body pages", res.stdout).group(1))
+    res = _typeset(tmp_path, "stats", manifest, "--csv")
+    rows = list(csv.reader(io.StringIO(res.stdout.lstrip("\ufeff"), newline="")))
+    return pages, rows[1]
+
+
+def test_stats_counts_the_pages_a_long_table_fills(tmp_path):
+    """An article of one paragraph and a table of 300 rows fills 12 body pages: `stats` said
+    "1 articles on 1 of 12 body pages", 页数 1, and 版面字数 of the head and paragraph only
+    (`occupied` skipped table parts, figures and notes). Every page counts, every full page
+    of the table by its 28 lines."""
+    import random
+    r = random.Random(4)
+    table = "| 序号 | 单位 | 数量 | 说明 |\n|--:|:--|--:|:--|\n" + "".join(
+        f"| {i + 1} | {_words(r, 6)} | {r.randint(1, 9999)} | {_sentence(r, 10)} |\n"
+        for i in range(300))
+    m = _one_article(tmp_path / "i", _sentence(r) + "\n\n" + table + "\n: 表1 各单位情况")
+    shown = _pages_with_content(tmp_path, m)
+    assert shown > 5
+    pages, row = _stats_line(tmp_path, m)
+    assert pages == shown and int(row[COLUMNS.index("页数")]) == shown
+    assert (row[COLUMNS.index("起页")], row[COLUMNS.index("止页")]) == ("1", str(shown))
+    lines = int(row[COLUMNS.index("行数")])
+    assert 28 * (shown - 1) < lines <= 28 * shown
+    assert int(row[COLUMNS.index("版面字数")]) == lines * 32
+
+
+def test_stats_counts_the_pages_a_footnote_runs_over(tmp_path):
+    """A note of 50 paragraphs stands on 4 body pages (some hold only its continuation);
+    `stats` counted 2. Its lines at the pages' foot count in 行数 and 版面字数."""
+    import random
+    r = random.Random(1)
+    note = "[^1]: " + "".join(_sentence(r) for _ in range(3)) + "".join(
+        "\n\n    " + "".join(_sentence(r) for _ in range(3)) for _ in range(49))
+    body = ("".join(_sentence(r) for _ in range(3)) + "有注[^1]。\n\n"
+            + "".join(_sentence(r) for _ in range(5)) + "\n\n" + note)
+    m = _one_article(tmp_path / "i", body)
+    shown = _pages_with_content(tmp_path, m)
+    assert shown >= 3
+    pages, row = _stats_line(tmp_path, m)
+    assert pages == shown and int(row[COLUMNS.index("页数")]) == shown
+    # the pages after the first hold only the note: nearly all of each counts
+    assert int(row[COLUMNS.index("行数")]) > 20 * (shown - 1)
+
+
+def test_footnotes_share_the_note_area_by_their_lines():
+    """Two articles' notes at the foot of one page (a shared page, `chongqing`): the note
+    area's grid lines are shared in proportion to their lines and add up to the area."""
+    from types import SimpleNamespace
+
+    from typeset.layout.flow import Note
+    from typeset.layout.paginate import Frame, NotePlacement
+    from typeset.stats import foot_lines
+
+    def note(key, n):
+        return Note(key=key, label="1", number=1, lines=[None] * n, pitch=10.0,
+                    number_width=0.0)
+    frame = Frame(notes=[NotePlacement(note("article-1-1:1", 0), 0, 3, 1),
+                         NotePlacement(note("article-1-2:1", 0), 0, 5, 2),
+                         NotePlacement(note("article-1-2:2", 0), 0, 2, 3)], foot=9)
+    feet = foot_lines(SimpleNamespace(frames=[Frame(), frame]))
+    assert feet == {"article-1-1": {1: 3}, "article-1-2": {1: 6}}

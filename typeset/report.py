@@ -18,7 +18,8 @@ from that ends a grid line or more short, with the cause and why the make-up pas
 fill it), pages holding only an article's end note, and headings or contents entries broken
 inside a word (by the segmenter, text/words.py). The layout's `check` block says which of the
 first four fail the check. Also listed: the paragraphs the make-up pass (layout/makeup.py)
-set a line longer or shorter to fill a page.
+set a line longer or shorter to fill a page. A body page with nothing on it (not one left
+blank before a right-hand page) is always an error: the page builder never makes one.
 """
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ class Report:
     notched_ends: list[Finding] = field(default_factory=list)
     short_pages: list[Finding] = field(default_factory=list)
     note_only_pages: list[Finding] = field(default_factory=list)
+    empty_pages: list[Finding] = field(default_factory=list)   # nothing but head and folio
     made_up: list[Finding] = field(default_factory=list)    # paragraphs the make-up pass set
     split_words: list[Finding] = field(default_factory=list)
     #: which make-up measures fail the check (the layout's `check` block)
@@ -83,7 +85,7 @@ class Report:
         an error is found."""
         return not (self.prohibited or self.orphans_chars or self.orphans_lines
                     or self.stranded_headings or self.overflows or self.outside
-                    or self.overlaps or self.late_figures
+                    or self.overlaps or self.late_figures or self.empty_pages
                     or any(getattr(self, name) for name in self.errors))
 
     def summary(self) -> str:
@@ -137,6 +139,8 @@ class Report:
             f"make-up pass:             {len(self.made_up)} paragraph(s) set a line longer or "
             "shorter to fill pages",
         ]
+        if self.empty_pages:              # never made by the page builder: a guard
+            rows.append(f"empty pages:              {len(self.empty_pages)}  (an error)")
         for title, items in (("prohibited", self.prohibited), ("孤字", self.orphans_chars),
                              ("孤行", self.orphans_lines), ("stranded", self.stranded_headings),
                              ("overflow", self.overflows), ("outside", self.outside),
@@ -144,6 +148,7 @@ class Report:
                              ("short line", self.short_lines),
                              ("notched", self.notched_ends), ("short page", self.short_pages),
                              ("note-only page", self.note_only_pages),
+                             ("empty page", self.empty_pages),
                              ("split word", self.split_words), ("made up", self.made_up)):
             rows += [f"  {title}: {f}" for f in items]
         return "\n".join(rows)
@@ -351,6 +356,9 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
     lpp, pitch = layout.textblock.lines, layout.textblock.line_pitch
     new_page = layout.article.start != "continue"
     for i, frame in enumerate(frames):
+        if not (frame.blank or frame.used):   # the page builder never leaves one (a guard)
+            rep.empty_pages.append(Finding(labels[i], "", "nothing stands on this page but "
+                                           "its running head and folio"))
         if frame.blank or not frame.used:
             continue
         roles = {getattr(pl.item, "role", "") for pl in frame.placements}

@@ -18,16 +18,20 @@ authors quote and desks pay by the thousand), class by class:
 * 数字: such a run without a letter counts one (`2024`, `3.5`, `0771-1234567`, `25℃`);
 * 字数 = 汉字 + 标点 + 外文词 + 数字. Spaces (U+0020, U+3000) count nothing.
 
-What is counted: the title, subtitle, lead, subheads, paragraphs and note of the article as
-written (the note's layout brackets `（…）` are the layout's, not counted); not the author line
-(names are not the work) nor anything the layout adds (running heads, folios, contents).
+What is counted: the title, subtitle, lead, subheads, paragraphs, figure and table captions
+and note of the article as written (the note's layout brackets `（…）` are the layout's, not
+counted); not the author line (names are not the work) nor anything the layout adds (running
+heads, folios, contents); not table cells, credit lines or footnotes either (the product
+documents do not say they are paid as text; their space is in 版面字数).
 
 **版面字数** — the page area the article fills, by 《使用文字作品支付报酬办法》 (国家版权局、
 国家发展和改革委员会, 2014) §5: "以排印的版面每行字数乘以全部实有的行数计算；占行题目或者末尾
 排不足一行的，按一行计算": characters per line of the text block × the grid lines the article
 occupies on its pages, counted from the laid-out pages (the frames the page builder made): its
 title block, subheads and spacing by the grid lines they take, each paragraph line (a short
-last line too) as one line, from the article's first line on a page to its last. The space a
+last line too) as one line, its figures and table parts by their grid lines, from the
+article's first line on a page to its last; and its footnotes by the grid lines of the note
+area at the foot. Every page holding anything of the article counts in its pages. The space a
 new-page article leaves empty at the foot of its last page is not counted; the page count and
 the text block (`版心 32 字 × 28 行 = 896 字/页`, printed above the table) give the
 whole-page figure for a journal that pays by the page.
@@ -41,7 +45,7 @@ from typeset.records import dataclass, field
 from functools import reduce
 
 from typeset.layout.compose import article_key
-from typeset.layout.flow import Band, Run
+from typeset.layout.flow import Band, Figure, Run, Table
 from typeset.model.chars import join_lines, printed
 from typeset.text import cjk
 
@@ -110,7 +114,7 @@ def count_text(text: str) -> Count:
 
 def article_texts(article) -> list[str]:
     """What of an article is counted: title lines, subtitle, lead, subheads and paragraphs,
-    note (not the author line)."""
+    figure and table captions (a block's text), note (not the author line)."""
     fm = article.front
     texts = list(fm.title)
     texts += [t for t in (fm.subtitle, fm.lead) if t]
@@ -163,34 +167,72 @@ def _title(lines: tuple[str, ...]) -> str:
 
 
 def occupied(comp) -> dict[str, dict[int, tuple[int, int]]]:
-    """Article key -> body page index -> (first, last + 1) grid line it occupies there. Read
-    from the page builder's frames: an article runs from its head band to the next article's
-    head; the colophon and the separator rules between articles belong to none."""
+    """Article key -> body page index -> (first, last + 1) grid line it occupies there, above
+    the footnotes. Read from the page builder's frames: an article runs from its head band
+    to the next article's head; the colophon and the separator rules between articles belong
+    to none. Everything it prints there counts: headings, text lines, figures (set where
+    they stand or floated to a page's top or foot), table parts (caption or 续表, header and
+    rows); its footnotes are `foot_lines`."""
     pitch = comp.layout.textblock.line_pitch
     spans: dict[str, dict[int, tuple[int, int]]] = {}
     current: str | None = None
+    by_file = _keys_by_file(comp)
     for i, frame in enumerate(comp.frames):
         for pl in frame.placements:
             item = pl.item
+            key = current
             if isinstance(item, Band):
                 keys = [m.key for m in item.markers if m.kind == "article"]
                 if keys:
-                    current = keys[0]
+                    current = key = keys[0]
                 if item.role in ("colophon", "separator"):
                     continue
                 height = item.slots(pitch, pl.at_top)
             elif isinstance(item, Run):
                 height = pl.last - pl.first
+            elif isinstance(item, (Figure, Table)):
+                height = pl.slots
+                if pl.region != "body":      # a float: its own article, wherever it went
+                    key = by_file.get((item.origin or ("",))[0], current)
             else:
                 continue
-            if current is None:
+            if key is None:
                 continue
             top, bottom = pl.slot, pl.slot + height
-            page = spans.setdefault(current, {})
+            page = spans.setdefault(key, {})
             if i in page:
                 top, bottom = min(top, page[i][0]), max(bottom, page[i][1])
             page[i] = (top, bottom)
     return spans
+
+
+def _keys_by_file(comp) -> dict[str, str]:
+    """An article's source file -> its key (what a floated figure's origin names)."""
+    return {str(art.path): article_key(si, ai)
+            for si, section in enumerate(comp.issue.sections)
+            for ai, art in enumerate(section.articles)}
+
+
+def foot_lines(comp) -> dict[str, dict[int, int]]:
+    """Article key -> body page index -> grid lines its footnotes take at the foot of that
+    page (the page's note area, rule included, shared between the articles whose notes stand
+    there in proportion to their note lines)."""
+    out: dict[str, dict[int, int]] = {}
+    for i, frame in enumerate(comp.frames):
+        if not frame.notes or frame.foot <= 0:
+            continue
+        lines: dict[str, int] = {}
+        for np in frame.notes:
+            key = np.note.key.partition(":")[0]
+            lines[key] = lines.get(key, 0) + (np.last - np.first)
+        total = sum(lines.values()) or 1
+        done = given = 0
+        for key, n in lines.items():
+            done += n
+            share = round(frame.foot * done / total) - given
+            given += share
+            out.setdefault(key, {})[i] = share
+    return out
 
 
 def issue_stats(comp) -> IssueStats:
@@ -201,22 +243,25 @@ def issue_stats(comp) -> IssueStats:
     tb = layout.textblock
     stats = IssueStats(metadata(comp).title, tb.chars, tb.lines, len(comp.body))
     spans = occupied(comp)
+    feet = foot_lines(comp)
     all_pages: set[int] = set()
     for si, section in enumerate(comp.issue.sections):
         for ai, art in enumerate(section.articles):
             pages = spans.get(article_key(si, ai), {})
-            all_pages |= set(pages)
+            foot = feet.get(article_key(si, ai), {})
+            on = set(pages) | set(foot)
+            all_pages |= on
             count = Count()
             for t in article_texts(art):
                 count += count_text(t)
             fm = art.front
             authors = "、".join(printed(a) for a in fm.authors) if fm.authors else \
                 printed(fm.byline or "")
-            lines = sum(b - t for t, b in pages.values())
-            first = comp.body[min(pages)].label if pages else ""
-            last = comp.body[max(pages)].label if pages else ""
+            lines = sum(b - t for t, b in pages.values()) + sum(foot.values())
+            first = comp.body[min(on)].label if on else ""
+            last = comp.body[max(on)].label if on else ""
             stats.articles.append(ArticleStats(printed(section.title), _title(fm.title),
-                                               authors, first, last, len(pages), count, lines,
+                                               authors, first, last, len(on), count, lines,
                                                lines * tb.chars))
     stats.article_pages = len(all_pages)
     return stats

@@ -8,7 +8,12 @@ the others leave (`_Page.capacity`). Rules it enforces:
 - 孤行 (cjk-rules §4): a paragraph never leaves only its first line at the foot of a page nor
   only its last line at the head of the next;
 - headings keep with at least two lines of what follows; an article head (title block) is
-  never the last thing on a page;
+  never the last thing on a page; a run of headings taller than a page with what it keeps
+  with cannot all move, so it is set on where it stands and breaks where a page fills (a
+  heading then ends a page: reported as stranded); only its last heading keeps with the text;
+- no page inside an article is left with nothing on it (only a blank before a right-hand
+  page): where the rules leave nothing an empty page can take, they give way there (孤行, a
+  table's `min_rows`), since the next page would be the same;
 - discardable space vanishes at the head and foot of a page;
 - page breaks (new page, new right-hand page) as the layout's article start rule asks;
 - figures (issue 10): a figure never splits; it goes where it stands (`here`) if it fits,
@@ -17,8 +22,9 @@ the others leave (`_Page.capacity`). Rules it enforces:
   before its reference nor, if pages allow it at all, more than one page after it; figures
   keep their order; never above an article's title; the text after a deferred figure fills
   the page it leaves;
-- tables: split only between rows, at least `table.min_rows` rows on each side of a break;
-  the caption stays with the first part, later parts repeat the header row under the
+- tables: split only between rows, at least `table.min_rows` rows on each side of a break
+  (where no page could keep them, the rows that fit stay where the table stands); the
+  caption stays with the first part, later parts repeat the header row under the
   continuation label;
 - an article's end note keeps the last body lines before it (`Run.keep_last`, the layout's
   `makeup.note_lines`) on its page: it never stands alone at the head of a page;
@@ -123,6 +129,19 @@ def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
     return 0
 
 
+def _chain_end(items: list[FlowItem], j: int) -> int:
+    """The index of the last heading (keep-with-next band) of the run of headings starting at
+    `j` (spaces and figures between them belong to the run)."""
+    end = j
+    for k in range(j + 1, len(items)):
+        item = items[k]
+        if isinstance(item, Band) and item.keep_with_next:
+            end = k
+        elif not isinstance(item, (Space, Figure)):
+            break
+    return end
+
+
 def _notes_of(lines) -> list[Note]:
     return [ref.note for sl in lines for ref in getattr(sl, "notes", ())]
 
@@ -221,7 +240,8 @@ class _Page:
 def _page_budget(items: list[FlowItem]) -> int:
     """More pages than any paginate can need (the loop guard of `paginate`): every page holds
     at least one line of text or of a note, a table row, a band or a figure, or is a blank
-    before a right-hand page, or an empty page before one forced placement (孤行 given up)."""
+    before a right-hand page (the budget still counts an empty page before each forced
+    placement, which the builder no longer makes)."""
     n = 16
     for item in items:
         n += 4
@@ -266,6 +286,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
     carry: list = []                            # note lines continued on the next page
     page = _Page(L, pitch, notes)
     flushing = False            # no more text before a page break: notes may fill the page
+    chain_end = -1              # the last heading of a run of headings set on as text
 
     def start_page() -> None:
         """Continued notes first, then the figures deferred from the page before."""
@@ -339,7 +360,18 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
                 continue
             own = _notes_of(sl for p in item.parts for sl in p.lines)
             slots = item.slots(pitch, at_top=page.used == 0 and not page.top)
-            need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next else 0)
+            after = _need_after(items, idx + 1, pitch) if item.keep_with_next else 0
+            if idx < chain_end:
+                after = 0             # a heading of a chain no page holds: set on as text
+            elif item.keep_with_next and idx > chain_end and \
+                    item.slots(pitch, at_top=True) + after > L:
+                # a run of headings taller than a page cannot all move to the next one: it
+                # is set on where it stands, broken where a page fills; only its last
+                # heading keeps with the text after it
+                chain_end = _chain_end(items, idx)
+                if idx < chain_end:
+                    after = 0
+            need = slots + after
             cap = page.capacity(own)
             moved = False
             # the next page, if this one holds text, or floats or notes from the page
@@ -349,8 +381,7 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
                 new_page()
                 moved = True
                 slots = item.slots(pitch, at_top=not page.top)
-                need = slots + (_need_after(items, idx + 1, pitch) if item.keep_with_next
-                                else 0)
+                need = slots + after
                 cap = page.capacity(own)
             if moved and item.role == "separator":
                 continue
@@ -388,7 +419,6 @@ def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None
     it: when they do not fit after it, those lines go over with them."""
     n = len(item.lines)
     pos = 0
-    forced = False
     while pos < n:
         page = current()
         left = n - pos
@@ -425,16 +455,13 @@ def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None
                 k = kept
         if k <= 0:
             if page.empty and page.used == 0:
-                if forced:            # the rules leave nothing for an empty page: 孤行 then
-                    k = max(1, fits)  # (reported by the typographic report)
-                else:
-                    forced = True
-                    new_page()
-                    continue
+                # the rules leave nothing for an empty page, and the next page would be the
+                # same: 孤行 then (reported by the typographic report), here — never an empty
+                # page left behind inside the article
+                k = max(1, fits)
             else:
                 new_page()
                 continue
-        forced = False
         place_body(Placement(item, 0, pos, pos + k), k)
         page.notes += _notes_of(item.lines[pos:pos + k])
         pos += k
@@ -494,37 +521,30 @@ def _place_figure(fig: Figure, page: _Page, pending: list, place_body, pitch: fl
 
 def _place_table(table: Table, current, new_page, place_body, pitch: float) -> None:
     """Rows on as many pages as they need: caption and header with at least `min_rows` rows,
-    rows never split, at least `min_rows` rows after a break."""
+    rows never split, at least `min_rows` rows after a break. Where no page could keep
+    `min_rows` on each side (a row nearly a page tall), the rows that fit are set where the
+    table stands: moving on would only leave a page empty."""
     rows = table.rows
     n = len(rows)
     pos = 0
-    min_rows = table.min_rows
-    forced = False
     while pos < n:
         page = current()
         first = pos == 0
         before = table.before if (first and page.used) else 0
         room = page.capacity() - page.used - before
-        h = table.label_slots(pitch, first) + table.header.slots + table.below_slots(pitch, first)
-        k = 0
-        while pos + k < n and h + rows[pos + k].slots <= room:
-            h += rows[pos + k].slots
-            k += 1
+        fit = _rows_fitting(table, pos, room, pitch)
         left = n - pos
-        if k < left:
-            want = min(min_rows, left)
-            if left - k < want:           # keep min_rows together after the break
-                k = left - want
-            if k < want:
-                k = 0
+        want = min(table.min_rows, left)
+        k = _kept_rows(fit, left, want)
         if k <= 0:
-            if page.empty and page.used == 0 and forced:
-                k = 1
-            else:
-                forced = page.empty and page.used == 0
-                new_page()
+            fresh = page.empty and page.used == 0
+            if not fresh and (fit == 0 or _kept_rows(
+                    _rows_fitting(table, pos, page.lines, pitch), left, want) > 0):
+                new_page()        # a fresh page keeps the rows together: go there
                 continue
-        forced = False
+            # no page keeps min_rows here (an empty one would be the same): break the rule
+            # here rather than leave an empty page behind (reported as a continued table)
+            k = max(1, min(fit, left - want))
         h = table.part_slots(pitch, pos, pos + k)
         page.used += before
         place_body(Placement(table, 0, pos, pos + k), h)
@@ -534,6 +554,30 @@ def _place_table(table: Table, current, new_page, place_body, pitch: float) -> N
     page = current()
     if table.after and page.used + table.after < page.capacity():
         page.used += table.after
+
+
+def _rows_fitting(table: Table, pos: int, room: int, pitch: float) -> int:
+    """Body rows from `pos` that fit in `room` slots with the caption or continuation label
+    and the header."""
+    first = pos == 0
+    rows = table.rows
+    h = table.label_slots(pitch, first) + table.header.slots + table.below_slots(pitch, first)
+    k = 0
+    while pos + k < len(rows) and h + rows[pos + k].slots <= room:
+        h += rows[pos + k].slots
+        k += 1
+    return k
+
+
+def _kept_rows(k: int, left: int, want: int) -> int:
+    """Rows to place when k of the `left` remaining fit: at least `want` (min_rows) on each
+    side of a page break, else none."""
+    if k < left:
+        if left - k < want:           # keep min_rows together after the break
+            k = left - want
+        if k < want:
+            k = 0
+    return k
 
 
 def place_closing(frames: list[Frame], band: Band, lines_per_page: int, pitch: float, *,

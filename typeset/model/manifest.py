@@ -6,7 +6,8 @@ is kept as the string written (or given on the command line); resolving it is la
 Checks beyond the schema (each a TypesetError at the manifest line): a missing layout (unless
 given on the command line), a section with no articles, an article file that does not exist
 (with the nearest file name in that folder suggested) or is a loop of symbolic links, an
-article listed twice, a colophon entry with an empty label or text.
+article listed twice (the same file however it is named: `./`, `..`, a symbolic link, or a
+hard link — compared by device and inode), a colophon entry with an empty label or text.
 
 Every printed string (journal, section titles and short titles, colophon labels and texts)
 gets its characters' fates (chars.normalize). A path written with backslashes (a manifest
@@ -253,6 +254,16 @@ def _at(container, key) -> int | None:
     return mark.line if mark else None
 
 
+def _file_id(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing file, or None (missing, unreadable, or a system that
+    gives no inode numbers)."""
+    try:
+        st = path.stat()
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino) if st.st_ino else None
+
+
 def _missing_article_hint(manifest: Path, rel: str, target: Path) -> str:
     hint = f"paths are relative to the manifest's folder ({manifest.parent or '.'})"
     folder = target.parent
@@ -295,6 +306,7 @@ def load_issue(path: Path, *, layout: str | None = None, read_article=None) -> I
 
     sections: list[Section] = []
     seen: dict[Path, int] = {}
+    seen_ids: dict[tuple[int, int], Path] = {}
     raw_sections = data["sections"]
     for s_index, sec in enumerate(source.sections):
         raw_sec = raw_sections[s_index]
@@ -313,11 +325,18 @@ def load_issue(path: Path, *, layout: str | None = None, read_article=None) -> I
                                    file=path, **_line(mark),
                                    hint="the link points (through other links) back at "
                                         "itself; point it at the article file") from None
+            # the same file under another name (a hard link) is the same article too: the
+            # file's identity is its device and inode, as the output writer compares them
+            ident = _file_id(key)
+            if key not in seen and ident in seen_ids:
+                key = seen_ids[ident]
             if key in seen:
                 raise TypesetError(f"article '{rel}' is listed twice", file=path, **_line(mark),
                                    hint=f"it is already listed at line {seen[key]}; "
                                         "remove one of the entries")
             seen[key] = mark.line if mark else 0
+            if ident is not None:
+                seen_ids[ident] = key
             if not target.is_file():
                 kind = what_is(target)
                 if kind is not None and kind != "a folder":      # a pipe, a device, …
