@@ -460,3 +460,30 @@ def test_a_page_printing_a_number_past_fifty_is_refused_at_the_notes_line():
         notemarks.number_text(51, per_page, where={"file": "a.md", "line": 9})
     assert "a.md:9" in str(e.value) or (e.value.file, e.value.line) == ("a.md", 9)
     assert "numbering: page" not in e.value.hint and "decimal" in e.value.hint
+
+
+def test_a_long_note_in_endnote_mode_runs_on_like_a_footnote(tmp_path):
+    """chongqing sets notes after the article under 注释. An end note of 50 paragraphs (77
+    lines, a page has 40) was refused ("the endnote needs 77 lines, more than a page has"):
+    each end note was one unbreakable band. A note taller than a page now runs on over the
+    pages like text — the heading with its first lines, every page after full, every
+    character in order; a note that fits a page stays whole (paginate._run_on)."""
+    m = _long_note(tmp_path / "i", layout="chongqing")
+    comp = compose(m, use_cache=False)
+    pages = [p for p in comp.body if runs(p, "endnote")]
+    assert len(pages) >= 2
+    heading = [p for p in comp.body if any(r.text == "注释" for r in runs(p))]
+    assert heading == pages[:1]                      # 注释 with the note's first lines
+    note = squash("".join(r.text for p in pages
+                          for r in sorted(runs(p, "endnote"), key=lambda r: (-r.y, r.x))))
+    src = (m.parent / "articles" / "a0.md").read_text(encoding="utf-8")
+    written = squash(src.split("[^1]: ", 1)[1])
+    assert note.endswith(written) and len(note) <= len(written) + 3     # [1] before it
+    pitch = comp.layout.textblock.line_pitch
+    for fr in comp.frames[:-1]:
+        if any(getattr(pl.item, "role", "") == "endnote" for pl in fr.placements):
+            end = max(pl.slot + pl.slots for pl in fr.placements)
+            assert end >= comp.layout.textblock.lines - 1, (end, pitch)   # pages run full
+    res = _typeset(tmp_path, "check", m)
+    assert res.returncode == 0, res.stdout[-800:] + res.stderr
+    assert re.search(r"short pages:\s+0", res.stdout)
