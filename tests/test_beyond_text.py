@@ -310,3 +310,180 @@ def test_decimal_marks_renumbered_per_page(tmp_path):
         assert marks == [f"[{n}]" for n in range(1, len(marks) + 1)]
         foot = "".join(r.text for r in runs(page, "footnote"))
         assert all(m in foot for m in marks)
+
+
+# --- notes of unusual size (adversarial round 8: findings 1, 2 and 10) -------------------------
+
+import random                                                      # noqa: E402
+import subprocess                                                  # noqa: E402
+import sys                                                         # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
+        "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起"
+        "小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平")
+
+
+def _sentence(r: random.Random, n: int | None = None) -> str:
+    n = n or r.randint(12, 30)
+    s = "".join(r.choice(POOL) for _ in range(n))
+    k = r.randint(4, n - 4)
+    return s[:k] + "，" + s[k:] + "。"
+
+
+def _one_article(root: Path, body: str, layout: str = "guangxi",
+                 edit: tuple[str, str] | None = None) -> Path:
+    """An issue of one article (a0.md); `edit` (old, new) changes one line of guangxi."""
+    (root / "articles").mkdir(parents=True, exist_ok=True)
+    (root / "articles" / "a0.md").write_text(
+        f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n", encoding="utf-8")
+    if edit is not None:
+        text = (ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+        assert edit[0] in text
+        (root / "house.yaml").write_text(text.replace(*edit), encoding="utf-8")
+        layout = "house.yaml"
+    m = root / "issue.yaml"
+    m.write_text(f"layout: {layout}\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
+                 "  - title: 调查研究\n    articles:\n      - articles/a0.md\n",
+                 encoding="utf-8")
+    return m
+
+
+def _typeset(tmp_path: Path, *args) -> subprocess.CompletedProcess:
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "typeset", *map(str, args)], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+def _long_note(root: Path, paragraphs: int = 50, layout: str = "guangxi") -> Path:
+    """An article of two short paragraphs and one note of `paragraphs` paragraphs (~3,500
+    characters at 50: pages hold nothing but its continuation)."""
+    r = random.Random(1)
+    note = "[^1]: " + "".join(_sentence(r) for _ in range(3)) + "".join(
+        "\n\n    " + "".join(_sentence(r) for _ in range(3)) for _ in range(paragraphs - 1))
+    return _one_article(root, "".join(_sentence(r) for _ in range(3)) + "有注[^1]。\n\n"
+                        + "".join(_sentence(r) for _ in range(5)) + "\n\n" + note, layout)
+
+
+def test_a_footnote_of_fifty_paragraphs_builds_without_an_internal_error(tmp_path):
+    """A note so long that a page holds only its continuation (no placement, notes only):
+    `report._pages` read `placements[0]` of that page (IndexError, exit 3)."""
+    m = _long_note(tmp_path / "i")
+    r = _typeset(tmp_path, "build", m, "-o", tmp_path / "out.pdf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "internal error" not in r.stderr
+
+
+def test_check_of_an_issue_with_a_fifty_paragraph_footnote_has_no_internal_error(tmp_path):
+    m = _long_note(tmp_path / "i")
+    r = _typeset(tmp_path, "check", m)
+    assert r.returncode in (0, 1), r.stdout[-500:] + r.stderr
+    assert "internal error" not in r.stderr
+    assert "notes:" in r.stdout and "continued on the next page" in r.stdout
+
+
+def test_a_page_holding_only_a_notes_continuation_keeps_its_running_head(tmp_path):
+    """The pages that hold nothing but a note's continuation are set whole (every character
+    of the note, in order) under the running head of the article's section — a page of no
+    placement is not the colophon's page (issue.body_pages)."""
+    from typeset.layout.issue import body_frames  # noqa: F401  (the stage under test)
+
+    m = _long_note(tmp_path / "i")
+    comp = compose(m, use_cache=False)
+    only = [i for i, fr in enumerate(comp.frames) if fr.notes and not fr.placements]
+    assert len(only) >= 1
+    for i in only:
+        page = comp.body[i]
+        assert squash("".join(r.text for r in runs(page, "running-head"))), page.label
+        assert runs(page, "footnote") and not runs(page, "body")
+    note = "".join(r.text for p in comp.body for r in sorted(runs(p, "footnote"),
+                                                             key=lambda r: (-r.y, r.x)))
+    src = (m.parent / "articles" / "a0.md").read_text(encoding="utf-8")
+    written = squash(src.split("[^1]: ", 1)[1])
+    assert squash(note).endswith(written[-200:])
+    assert len(squash(note)) >= len(written)
+
+
+def test_sixty_notes_numbered_per_page_in_circled_numerals_are_accepted(tmp_path):
+    """guangxi numbers notes ①② restarting on every page: an article of 60 notes (a dozen a
+    page at most) builds, each page's marks and notes ①②③…; the 60th reference was refused
+    ("circled numbers go up to 50") though no page prints past ⑳."""
+    r = random.Random(2)
+    paras, defs = [], []
+    for k in range(1, 61):
+        paras.append("".join(_sentence(r) for _ in range(2)) + f"见注[^{k}]。")
+        defs.append(f"[^{k}]: 注释{k}：" + _sentence(r))
+    m = _one_article(tmp_path / "i", "\n\n".join(paras) + "\n\n" + "\n\n".join(defs))
+    comp = compose(m, use_cache=False)
+    pages = [p for p in comp.body if runs(p, "note-ref")]
+    assert sum(len(runs(p, "note-ref")) for p in pages) == 60
+    for page in pages:
+        marks = [r.text for r in sorted(runs(page, "note-ref"), key=lambda r: (-r.y, r.x))]
+        assert marks == CIRCLED[:len(marks)]
+        numbers = [r.text for r in runs(page, "footnote") if r.text in CIRCLED]
+        assert numbers == marks
+    res = _typeset(tmp_path, "build", m, "-o", tmp_path / "out.pdf")
+    assert res.returncode == 0, res.stderr
+
+
+def test_the_circled_numeral_refusal_names_the_article_and_line(tmp_path):
+    """Numbered per article, the 51st note has no circled numeral: refused at its line, with a
+    hint that is true for the layout."""
+    r = random.Random(3)
+    paras, defs = [], []
+    for k in range(1, 52):
+        paras.append(_sentence(r) + f"见注[^{k}]。")
+        defs.append(f"[^{k}]: 注释{k}。")
+    m = _one_article(tmp_path / "i", "\n\n".join(paras) + "\n\n" + "\n\n".join(defs),
+                     edit=("  numbering: page\n", "  numbering: article\n"))
+    res = _typeset(tmp_path, "build", m, "-o", tmp_path / "out.pdf")
+    assert res.returncode == 1, res.stderr
+    # the 51st reference stands in the 51st paragraph: line 6 + 2 * 50 of the file
+    assert "a0.md:106: note 51" in res.stderr, res.stderr
+    assert "㊿" in res.stderr and "numbering: page" in res.stderr
+    assert "internal error" not in res.stderr and not (tmp_path / "out.pdf").exists()
+
+
+def test_a_page_printing_a_number_past_fifty_is_refused_at_the_notes_line():
+    """With `numbering: page` only a number a page prints past ㊿ is refused: located at the
+    note, with a hint that does not name the numbering the layout already uses."""
+    import pytest as _pytest
+
+    from typeset.errors import TypesetError
+    from typeset.layout import notes as notemarks
+    from typeset.model.layout import NotesStyle
+
+    per_page = NotesStyle(mode="footnote", numbering="page", numerals="circled",
+                          marker_style="note-mark", style="footnote", line_pitch=14.0)
+    assert notemarks.set_number(60, per_page) == 50 and notemarks.set_number(7, per_page) == 7
+    with _pytest.raises(TypesetError) as e:
+        notemarks.number_text(51, per_page, where={"file": "a.md", "line": 9})
+    assert "a.md:9" in str(e.value) or (e.value.file, e.value.line) == ("a.md", 9)
+    assert "numbering: page" not in e.value.hint and "decimal" in e.value.hint
+
+
+def test_a_long_note_in_endnote_mode_runs_on_like_a_footnote(tmp_path):
+    """chongqing sets notes after the article under 注释. An end note of 50 paragraphs (77
+    lines, a page has 40) was refused ("the endnote needs 77 lines, more than a page has"):
+    each end note was one unbreakable band. A note taller than a page now runs on over the
+    pages like text — the heading with its first lines, every page after full, every
+    character in order; a note that fits a page stays whole (paginate._run_on)."""
+    m = _long_note(tmp_path / "i", layout="chongqing")
+    comp = compose(m, use_cache=False)
+    pages = [p for p in comp.body if runs(p, "endnote")]
+    assert len(pages) >= 2
+    heading = [p for p in comp.body if any(r.text == "注释" for r in runs(p))]
+    assert heading == pages[:1]                      # 注释 with the note's first lines
+    note = squash("".join(r.text for p in pages
+                          for r in sorted(runs(p, "endnote"), key=lambda r: (-r.y, r.x))))
+    src = (m.parent / "articles" / "a0.md").read_text(encoding="utf-8")
+    written = squash(src.split("[^1]: ", 1)[1])
+    assert note.endswith(written) and len(note) <= len(written) + 3     # [1] before it
+    pitch = comp.layout.textblock.line_pitch
+    for fr in comp.frames[:-1]:
+        if any(getattr(pl.item, "role", "") == "endnote" for pl in fr.placements):
+            end = max(pl.slot + pl.slots for pl in fr.placements)
+            assert end >= comp.layout.textblock.lines - 1, (end, pitch)   # pages run full
+    res = _typeset(tmp_path, "check", m)
+    assert res.returncode == 0, res.stdout[-800:] + res.stderr
+    assert re.search(r"short pages:\s+0", res.stdout)

@@ -489,3 +489,97 @@ def test_the_blank_before_a_note_mark_is_not_squeezed():
     stop = next(g for g in got[0].glyphs if g.ch == "。")
     mark = next(g for g in got[0].glyphs if g.ch == "①")
     assert mark.x >= stop.x + EM - 1e-6
+
+
+# --- a long paragraph set again in linear time (adversarial round 8, findings 4 and 4b) -------
+
+_R8_POOL = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
+            "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起"
+            "小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平"
+            "形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意")
+
+
+def _r8_sentence(r, n: int | None = None) -> str:
+    n = n or r.randint(12, 30)
+    s = "".join(r.choice(_R8_POOL) for _ in range(n))
+    k = r.randint(4, n - 4)
+    return s[:k] + "，" + s[k:] + "。"
+
+
+def _r8_issue(root: Path, body: str, edit: tuple[str, str] | None = None) -> Path:
+    (root / "articles").mkdir(parents=True, exist_ok=True)
+    (root / "articles" / "a0.md").write_text(
+        f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n", encoding="utf-8")
+    layout = "guangxi"
+    if edit is not None:
+        text = (ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+        assert edit[0] in text
+        (root / "house.yaml").write_text(text.replace(*edit), encoding="utf-8")
+        layout = "house.yaml"
+    m = root / "issue.yaml"
+    m.write_text(f"layout: {layout}\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
+                 "  - title: 调查研究\n    articles:\n      - articles/a0.md\n",
+                 encoding="utf-8")
+    return m
+
+
+def _footnoted_paragraph(root: Path, sentences: int) -> Path:
+    """One paragraph with a note every five sentences (decimal numbers)."""
+    import random
+    r = random.Random(5)
+    parts, defs = [], []
+    for i in range(sentences):
+        s = _r8_sentence(r)
+        if i % 5 == 0:
+            k = i // 5 + 1
+            s = s[:-1] + f"[^{k}]。"
+            defs.append(f"[^{k}]: 注{k}：" + _r8_sentence(r, 40) + _r8_sentence(r, 30))
+        parts.append(s)
+    return _r8_issue(root, "".join(parts) + "\n\n" + "\n\n".join(defs),
+                     edit=("  numerals: circled\n", "  numerals: decimal\n"))
+
+
+def _paragraph_then_subheads(root: Path, sentences: int) -> Path:
+    """One long paragraph, then a subhead (at 1,000 sentences it lands at a page foot: the
+    pass sets the paragraph a line longer or shorter), text, another subhead, text."""
+    import random
+    r = random.Random(8)
+
+    def para(n: int) -> str:
+        return "".join(_r8_sentence(r) for _ in range(n))
+    return _r8_issue(root, para(sentences) + "\n\n## 一个小标题\n\n" + para(3)
+                     + "\n\n## 又一个小标题\n\n" + para(2))
+
+
+def _compose_cpu(manifest: Path) -> float:
+    import os
+    import subprocess
+    import sys
+    code = ("import sys, time; from pathlib import Path; from typeset import build; "
+            "t = time.process_time(); build.compose(Path(sys.argv[1])); "
+            "print(time.process_time() - t)")
+    env = dict(os.environ, TYPESET_CACHE=str(manifest.parent / "cache"), PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code, str(manifest)], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return float(r.stdout.strip())
+
+
+def test_composing_a_long_footnoted_paragraph_grows_linearly(tmp_path):
+    """A note every five sentences in one paragraph, caches cold: the make-up pass set the
+    paragraph a line longer or shorter by a search over (break, line count) — characters x
+    lines: 500 sentences 2.3 s of CPU for the build, 1,000 7.2 s, 2,000 26.5 s and 634 MB.
+    The bounded search (linebreak.BOUND_FROM) sets the same lines in time that grows with the
+    text (README "Scale and memory")."""
+    small = _compose_cpu(_footnoted_paragraph(tmp_path / "x1", 250))
+    large = _compose_cpu(_footnoted_paragraph(tmp_path / "x4", 1000))
+    assert large / small < 6, f"1x {small:.2f} s, 4x {large:.2f} s: ratio {large / small:.1f}"
+
+
+def test_a_long_paragraph_before_a_subhead_is_set_again_in_linear_time(tmp_path):
+    """No notes: 1,000 sentences (~23,000 characters, 26 pages), then a subhead at a page foot
+    (a short page: a trial sets the whole paragraph again) — 7.2 s of CPU against 0.6 s for
+    500 sentences, whose subhead lands mid-page (no trial)."""
+    small = _compose_cpu(_paragraph_then_subheads(tmp_path / "x1", 500))
+    large = _compose_cpu(_paragraph_then_subheads(tmp_path / "x2", 1000))
+    assert large / small < 4, f"1x {small:.2f} s, 2x {large:.2f} s: ratio {large / small:.1f}"

@@ -80,3 +80,41 @@ def test_an_empty_body_page_fails_the_check(sample_composition):
     rep = Report()
     check_makeup(rep, fake)
     assert rep.empty_pages == [] and "empty pages" not in rep.format()
+
+
+def test_check_quotes_lines_with_the_note_numbers_printed_on_the_page(tmp_path):
+    """With `numbering: page` a mark is set with the article's number and drawn with the
+    page's (notes.py): `typeset check` quoted the article's (⁠103 on a page whose notes run
+    1-27), so a line could not be found by its quote. Every quote now shows the page's own
+    numbers, short pages' "next page starts" included (adversarial round 8, finding 9)."""
+    import os
+    import random
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    r = random.Random(8)
+    pool = "政协委员会议建设发展工作人民群众社会经济文化协商监督调研提案乡村振兴茶园山区"
+
+    def words(n: int) -> str:
+        return "".join(r.choice(pool) for _ in range(n))
+    para = "".join(words(4) + "，" + words(4) + f"[^{i}]。" for i in range(1, 301))
+    defs = "\n\n".join(f"[^{i}]: 注释第{i}条，{words(8)}。" for i in range(1, 301))
+    (tmp_path / "a.md").write_text(f"---\ntitle: 测试\n---\n\n{para}\n\n{defs}\n",
+                                   encoding="utf-8")
+    layout = (root / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
+    assert "  numerals: circled\n" in layout and "  numbering: page\n" in layout
+    (tmp_path / "house.yaml").write_text(
+        layout.replace("  numerals: circled\n", "  numerals: decimal\n"), encoding="utf-8")
+    (tmp_path / "issue.yaml").write_text(
+        "layout: house.yaml\nyear: 2024\nnumber: 2\nsections:\n  - title: 栏目\n"
+        "    articles: [a.md]\n", encoding="utf-8")
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(root))
+    res = subprocess.run([sys.executable, "-m", "typeset", "check", "issue.yaml"], env=env,
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert "internal error" not in res.stderr
+    quoted = [int(n) for n in re.findall(r"\u2060(\d+)", res.stdout)]
+    assert len(quoted) > 20, res.stdout[:800]
+    assert max(quoted) <= 40, f"check quotes note numbers up to {max(quoted)}"

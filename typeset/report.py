@@ -26,6 +26,7 @@ from __future__ import annotations
 from typeset.records import dataclass, field
 
 from typeset.layout.compose import line_extent
+from typeset.layout import notes as notemarks
 from typeset.layout.flow import Band, Figure, Run, Table
 from typeset.layout.makeup import room as page_room
 from typeset.layout.paginate import Frame, Placement
@@ -272,7 +273,42 @@ def check_composition(comp) -> Report:
     body.outside = [Finding(page, "", detail) for page, detail in outside]
     body.overlaps = [Finding(page, "", detail) for page, detail in overlapping]
     check_makeup(body, comp)
+    _as_printed(body, comp.frames, [pg.label for pg in comp.body], comp.layout.notes)
     return body
+
+
+def _as_printed(rep: Report, frames: list[Frame], labels: list[str], ns) -> None:
+    """Quote each line as its page prints it: with `numbering: page` a reference mark is set
+    with the article's number and drawn with the page's (notes.py, place.py), and a quote
+    must be found on the page by its text."""
+    if ns is None or ns.numbering != "page":
+        return
+    printed: dict[tuple[str, str], str] = {}
+    for frame, label in zip(frames, labels):
+        numbers = {np.note.key: np.number for np in frame.notes if np.first == 0 and np.number}
+        if not numbers:
+            continue
+        lines = [sl for sl, _ in _set_lines(frame)]
+        for pl in frame.placements:
+            if isinstance(pl.item, Table):
+                lines += [sl for row in [pl.item.header] + pl.item.rows
+                          for cell in row.cells for sl in cell]
+        for sl in lines:
+            if sl.notes:
+                printed[label, sl.line.text] = notemarks.printed_text(sl, numbers, ns)
+    if not printed:
+        return
+
+    after = dict(zip(labels, labels[1:]))       # a short page quotes the next page's start
+
+    def fix(f: Finding) -> Finding:
+        text = printed.get((f.page, f.text)) or printed.get((after.get(f.page), f.text))
+        return f if text is None else Finding(f.page, text, f.detail)
+    for name, value in vars(rep).items():
+        if isinstance(value, list) and value and isinstance(value[0], Finding):
+            setattr(rep, name, [fix(f) for f in value])
+        elif isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], Finding):
+            setattr(rep, name, (value[0], fix(value[1])))
 
 
 # -- make-up (issue 9) -------------------------------------------------------------------------
@@ -370,6 +406,8 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
         nxt = frames[i + 1]
         if nxt.blank or not nxt.used:
             continue                     # a page break to a right-hand page, saddle blanks
+        if not nxt.placements:
+            continue                     # a footnote's continuation alone: the text has ended
         first = nxt.placements[0]
         item = first.item
         if item.role == "colophon" or (new_page and isinstance(item, Band)
@@ -378,7 +416,7 @@ def _pages(rep: Report, frames: list[Frame], labels: list[str], layout) -> None:
         room = page_room(frame, lpp, pitch)
         if room <= 0:
             continue
-        last = frame.placements[-1].item
+        last = frame.placements[-1].item if frame.placements else None
         if isinstance(item, Run) and item.keep_last and \
                 any(getattr(pl.item, "role", "") == "note" for pl in nxt.placements):
             cause = ("the end note keeps the last lines of the text before it on its page "

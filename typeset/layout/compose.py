@@ -99,7 +99,8 @@ class Composer:
         for inl in inlines:
             if inl.note is not None:         # a note's reference mark (notes.py)
                 note = self._notes[inl.note]
-                out.append(Span(notemarks.mark_text(note.number, self.layout.notes),
+                ns = self.layout.notes
+                out.append(Span(notemarks.mark_text(notemarks.set_number(note.number, ns), ns),
                                 self.layout.notes.marker_style))
                 continue
             name = style
@@ -408,11 +409,13 @@ class Composer:
                                file=article.path, line=block.line,
                                hint="add a notes block to the layout (see the README's layout "
                                     "table), or write the note into the text")
-        width = max(self.book.width(notemarks.number_text(n, ns), ns.style)
-                    for n in {1, len(order)})
+        for number, (label, block) in enumerate(order, start=1):   # refused at its line
+            notemarks.numeral(notemarks.set_number(number, ns), ns,
+                              where={"file": article.path, "line": block.line})
+        width = max(self.book.width(notemarks.number_text(notemarks.set_number(n, ns), ns),
+                                    ns.style) for n in {1, len(order)})
         out: dict[str, Note] = {}
         for number, (label, block) in enumerate(order, start=1):
-            notemarks.numeral(number, ns, where={"file": article.path, "line": block.line})
             d = article.note(label)
             out[label] = Note(key=f"{key}:{label}", label=label, number=number,
                               lines=self.set_note(d.paragraphs, width), pitch=float(ns.line_pitch),

@@ -162,9 +162,11 @@ def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, place
             suppress = False
             if not frame.blank:
                 # No running head over a page that holds the colophon alone: no section runs
-                # there.
+                # there. (A page of a footnote's continuation alone has no placement: the
+                # article's section runs there.)
                 suppress = (layout.article.suppress_running_head and frame_starts_article(frame)
-                            or all(p.item.role == "colophon" for p in frame.placements))
+                            or bool(frame.placements)
+                            and all(p.item.role == "colophon" for p in frame.placements))
             key = page = None
             if memo is not None:
                 key = (_frame_key(frame), folio, last_section, suppress)

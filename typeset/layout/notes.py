@@ -34,10 +34,25 @@ def numeral(n: int, style: NotesStyle, *, where: dict | None = None) -> str:
         return str(n)
     if 1 <= n <= len(CIRCLED):
         return CIRCLED[n - 1]
+    if style.numbering == "page":       # a page's own count (place.py): the page holds > 50
+        raise TypesetError(f"note {n} of a page: circled numbers go up to {len(CIRCLED)} (㊿)",
+                           **(where or {}),
+                           hint="use `numerals: decimal` in the layout's notes block, or "
+                                "fewer notes on this page")
     raise TypesetError(f"note {n}: circled numbers go up to {len(CIRCLED)} (㊿)",
                        **(where or {}),
                        hint="use `numbering: page` or `numerals: decimal` in the layout's "
                             "notes block, or fewer notes in this article")
+
+
+def set_number(n: int, style: NotesStyle) -> int:
+    """The number a reference mark and a note's number box are set with: the article's
+    number `n` — but with `numbering: page` and circled numerals, ㊿ for any number past it
+    (every circled numeral is one em wide, and the page's own number is drawn in its place:
+    only a number printed past ㊿ is refused, where it is drawn)."""
+    if style.numbering == "page" and style.numerals == "circled":
+        return min(n, len(CIRCLED))
+    return n
 
 
 def mark_text(n: int, style: NotesStyle, *, where: dict | None = None) -> str:
@@ -45,9 +60,9 @@ def mark_text(n: int, style: NotesStyle, *, where: dict | None = None) -> str:
     return WJ + style.marker_format.format(n=numeral(n, style, where=where))
 
 
-def number_text(n: int, style: NotesStyle) -> str:
+def number_text(n: int, style: NotesStyle, *, where: dict | None = None) -> str:
     """The number at the start of the note."""
-    return style.note_format.format(n=numeral(n, style))
+    return style.note_format.format(n=numeral(n, style, where=where))
 
 
 def attach(lines: list[SetLine], notes: list[Note], marker_style: str) -> int:
@@ -77,3 +92,15 @@ def attach(lines: list[SetLine], notes: list[Note], marker_style: str) -> int:
 def line_notes(lines) -> list[Note]:
     """The notes referenced from these set lines, in order."""
     return [ref.note for sl in lines for ref in sl.notes]
+
+
+def printed_text(sl: SetLine, numbers: dict[str, int], style: NotesStyle) -> str:
+    """A set line's text as its page prints it: each reference mark showing the page's
+    number for its note (`numbers`: note key -> the page's number, `numbering: page`), as
+    place.py draws it."""
+    chars = [g.ch for g in sl.line.glyphs]
+    for ref in reversed(sl.notes):
+        n = numbers.get(ref.note.key)
+        if n is not None:
+            chars[ref.start:ref.end] = mark_text(n, style)
+    return "".join(chars)

@@ -42,7 +42,7 @@ floats and notes, which is what such a pass asks.
 from __future__ import annotations
 
 import math
-from typeset.records import dataclass, field
+from typeset.records import dataclass, field, replace
 
 from typeset.errors import TypesetError
 from typeset.layout.flow import Band, Figure, FlowItem, Note, PageBreak, Part, Run, Space, Table
@@ -106,9 +106,10 @@ _ROLE_NAMES = {"head": "article head (title, subtitle, authors, lead)", "subhead
                "contents-issue": "contents issue line", "endnote": "endnote"}
 
 
-def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
+def _need_after(items: list[FlowItem], j: int, pitch: float, L: int | None = None) -> int:
     """Slots that must follow a keep-with-next item on the same page (a figure may float
-    away, so a heading keeps with what comes after it)."""
+    away, so a heading keeps with what comes after it). With `L` (lines a page has), an end
+    note taller than a page needs only its first two lines (it runs on: `_run_on`)."""
     if j >= len(items):
         return 0
     item = items[j]
@@ -124,6 +125,11 @@ def _need_after(items: list[FlowItem], j: int, pitch: float) -> int:
     if isinstance(item, Table):
         return item.part_slots(pitch, 0, min(len(item.rows), 1))
     if isinstance(item, Band):
+        if L is not None and item.role == "endnote" and len(item.parts) == 1 and \
+                item.slots(pitch, True) > L:
+            part = item.parts[0]
+            return replace(item, parts=[replace(part, lines=part.lines[:2], after=0.0)]
+                           ).slots(pitch, at_top=False)
         s = item.slots(pitch, at_top=False)
         return s + (_need_after(items, j + 1, pitch) if item.keep_with_next else 0)
     return 0
@@ -251,6 +257,8 @@ def _page_budget(items: list[FlowItem]) -> int:
             n += 2 * len(item.rows)
         elif isinstance(item, Band):
             n += 2 * sum(len(nt.lines) for p in item.parts for nt in _notes_of(p.lines))
+            if item.role == "endnote":      # an end note longer than a page runs on
+                n += sum(len(p.lines) for p in item.parts)
     return n
 
 
@@ -358,9 +366,11 @@ def paginate(items: list[FlowItem], lines_per_page: int, pitch: float,
         elif isinstance(item, Band):
             if item.role == "separator" and page.used == 0:
                 continue
+            if item.role == "endnote" and item.slots(pitch, True) > L:
+                item = _run_on(item, lambda: page, new_page, place_body, pitch, L)
             own = _notes_of(sl for p in item.parts for sl in p.lines)
             slots = item.slots(pitch, at_top=page.used == 0 and not page.top)
-            after = _need_after(items, idx + 1, pitch) if item.keep_with_next else 0
+            after = _need_after(items, idx + 1, pitch, L) if item.keep_with_next else 0
             if idx < chain_end:
                 after = 0             # a heading of a chain no page holds: set on as text
             elif item.keep_with_next and idx > chain_end and \
@@ -467,6 +477,36 @@ def _place_run(item: Run, new_page, current, place_body, after: int = 0) -> None
         pos += k
         if pos < n:
             new_page()
+
+
+def _run_on(band: Band, current, new_page, place_body, pitch: float, L: int) -> Band:
+    """An end note taller than a page runs on like text: as many of its lines as the page's
+    room holds (two at least, else it starts on the next page), then whole pages; returns
+    the rest, which a page holds, for the band's own placement. Notes that fit a page are
+    never split (a band is whole): only a note that could stand on no page is."""
+    part = band.parts[0]
+    lines = part.lines
+    while True:
+        rest = replace(band, parts=[replace(part, lines=lines)])
+        if len(band.parts) != 1 or rest.slots(pitch, True) <= L:
+            return rest
+        page = current()
+        top = page.used == 0 and not page.top
+        room = page.capacity() - page.used
+        k = len(lines) - 2                  # never fewer than two lines on the next page
+        while k >= 2 and replace(band, parts=[replace(part, lines=lines[:k], after=0.0)]
+                                 ).slots(pitch, top) > room:
+            k -= 1
+        if k < 2:
+            if page.empty and page.used == 0:
+                return rest                 # a page holds not two lines: refused as before
+            new_page()
+            continue
+        piece = replace(band, parts=[replace(part, lines=lines[:k], after=0.0)])
+        place_body(Placement(piece, 0, at_top=top), piece.slots(pitch, top))
+        part = replace(part, before=0.0)
+        lines = lines[k:]
+        new_page()
 
 
 def _lone_line_rule(k: int, left: int, pos: int) -> int:

@@ -91,7 +91,7 @@ class Placer:
             n = self._numbers.get(ref.note.key)
             if n is None or n == ref.note.number:
                 continue
-            text = notemarks.mark_text(n, ns)
+            text = notemarks.mark_text(n, ns, where=_origin(ref.note))
             old = glyphs[ref.start:ref.end]
             x = old[0].x
             new = []
@@ -185,7 +185,8 @@ class Placer:
                 base = y - baseline_in_slot(ns.line_pitch, sl.size)
                 if i == 0 and np.first == 0:
                     page.items += self.book.plain_run(
-                        notemarks.number_text(np.number or np.note.number, ns), ns.style,
+                        notemarks.number_text(np.number or np.note.number, ns,
+                                              where=_origin(np.note)), ns.style,
                         left, base, "footnote")
                 page.items += self.line_runs(sl, left, base)
                 y -= ns.line_pitch
@@ -224,6 +225,11 @@ class Placer:
     def _markers(markers, page: Page, y: float) -> None:
         for m in markers:
             page.anchors.append(Anchor(m.kind, m.title, y, m.key, m.level))
+
+
+def _origin(note) -> dict | None:
+    """Where a note is written (file, line), for a message about its number."""
+    return {"file": note.origin[0], "line": note.origin[1]} if note.origin else None
 
 
 def frame_section(frame: Frame) -> str | None:
