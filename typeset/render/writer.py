@@ -220,54 +220,97 @@ def check_glyphs(pages: list[Page], library: FontLibrary,
 def _check_glyphs(pages: list[Page], library: FontLibrary, order: dict | None = None
                   ) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
     """check_glyphs, and font key -> the characters shown with it."""
-    from typeset.render.rl import register
-    fonts: dict[str, EmbeddedFont] = {}
-    missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
-    known: dict[str, set[str]] = {}                     # font key -> characters it has
-    if order is None:
-        order = {}
-    for i, page in enumerate(pages):
-        for item in page.items:
-            if not isinstance(item, TextRun):
-                continue
-            if item.xs is not None and len(item.xs) != len(item.text):
-                raise ValueError(f"{_where(i, page)}: TextRun {item.text!r} has {len(item.xs)} "
-                                 f"positions for {len(item.text)} characters")
-            font = fonts.get(item.font)
-            if font is None:
-                font = fonts[item.font] = register(library.face(item.font))
-                known[item.font] = set()
-            ok = known[item.font]
-            if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
-                continue
-            cmap = font.face_data.cmap
-            first = order.get(font)
-            if first is None:
-                first = order[font] = {}
-            for ch in item.text:
-                if ord(ch) in cmap:
-                    ok.add(ch)
-                    if ch not in first:
-                        first[ch] = None
-                else:
-                    places = missing.setdefault((ch, item.font), [])
-                    place = f"{_where(i, page)} {item.role}"
-                    if place not in places:
-                        places.append(place)
-    if missing:
-        lines = []
-        for (ch, key), places in missing.items():
-            shown = ", ".join(places[:_MISSING_LIST_MAX])
-            if len(places) > _MISSING_LIST_MAX:
-                shown += f", and {len(places) - _MISSING_LIST_MAX} more"
-            lines.append(f"  {ch!r} U+{ord(ch):04X} not in {os.path.basename(key)}: {shown}")
-        n = len({ch for ch, _ in missing})
-        raise TypesetError(
-            f"{n} character{'s' if n != 1 else ''} missing from the fonts; nothing was written:\n"
-            + "\n".join(lines),
-            hint="add a face that has them to the style's font list in the layout, "
-                 "or replace the characters in the article")
-    return fonts, known
+    check = GlyphCheck(library, order)
+    check.add(pages)
+    return check.result()
+
+
+class GlyphCheck:
+    """`check_glyphs` made a group of pages at a time (`add`), the groups joined in reading
+    order after (`joined`): a build that sets the issue a stretch at a time
+    (typeset/stream.py) checks each stretch's pages while it holds them, and the contents,
+    set last, are checked and joined before them. `result()` is what `_check_glyphs` gives
+    for all the pages, in the same order, or its error."""
+
+    def __init__(self, library: FontLibrary, order: dict | None = None):
+        self.library = library
+        self.fonts: dict[str, EmbeddedFont] = {}
+        self.missing: dict[tuple[str, str], list[str]] = {}   # (char, font key) -> places
+        self.known: dict[str, set[str]] = {}                   # font key -> characters it has
+        self.order: dict = {} if order is None else order      # font -> {char: None}
+
+    def add(self, pages: list[Page], first: int = 0) -> None:
+        """Check `pages`, the first of them page `first` (0-based) of the document."""
+        from typeset.render.rl import register
+        fonts, missing, known, order, library = (self.fonts, self.missing, self.known,
+                                                 self.order, self.library)
+        for i, page in enumerate(pages, start=first):
+            for item in page.items:
+                if not isinstance(item, TextRun):
+                    continue
+                if item.xs is not None and len(item.xs) != len(item.text):
+                    raise ValueError(f"{_where(i, page)}: TextRun {item.text!r} has "
+                                     f"{len(item.xs)} positions for {len(item.text)} "
+                                     f"characters")
+                font = fonts.get(item.font)
+                if font is None:
+                    font = fonts[item.font] = register(library.face(item.font))
+                    known[item.font] = set()
+                ok = known[item.font]
+                if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
+                    continue
+                cmap = font.face_data.cmap
+                first_use = order.get(font)
+                if first_use is None:
+                    first_use = order[font] = {}
+                for ch in item.text:
+                    if ord(ch) in cmap:
+                        ok.add(ch)
+                        if ch not in first_use:
+                            first_use[ch] = None
+                    else:
+                        places = missing.setdefault((ch, item.font), [])
+                        place = f"{_where(i, page)} {item.role}"
+                        if place not in places:
+                            places.append(place)
+
+    @classmethod
+    def joined(cls, parts: list["GlyphCheck"], order: dict | None = None) -> "GlyphCheck":
+        """One check of the pages of `parts`, in that order: what checking them all at once
+        gives (the characters of each font in order of first use, the missing ones with
+        their places in page order)."""
+        out = cls(parts[0].library if parts else None, order)
+        for part in parts:
+            for key, font in part.fonts.items():
+                out.fonts.setdefault(key, font)
+            for key, chars in part.known.items():
+                out.known.setdefault(key, set()).update(chars)
+            for font, chars in part.order.items():
+                out.order.setdefault(font, {}).update(chars)
+            for what, places in part.missing.items():
+                got = out.missing.setdefault(what, [])
+                got += [p for p in places if p not in got]
+        return out
+
+    def result(self) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
+        """(font key -> EmbeddedFont, font key -> its characters shown), or the error naming
+        every missing character and where it is."""
+        missing = self.missing
+        if missing:
+            lines = []
+            for (ch, key), places in missing.items():
+                shown = ", ".join(places[:_MISSING_LIST_MAX])
+                if len(places) > _MISSING_LIST_MAX:
+                    shown += f", and {len(places) - _MISSING_LIST_MAX} more"
+                lines.append(f"  {ch!r} U+{ord(ch):04X} not in {os.path.basename(key)}: "
+                             f"{shown}")
+            n = len({ch for ch, _ in missing})
+            raise TypesetError(
+                f"{n} character{'s' if n != 1 else ''} missing from the fonts; nothing was "
+                f"written:\n" + "\n".join(lines),
+                hint="add a face that has them to the style's font list in the layout, "
+                     "or replace the characters in the article")
+        return self.fonts, self.known
 
 
 def _anchor_keys(pages: list[Page]) -> dict[tuple[int, int], str]:
