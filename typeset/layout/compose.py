@@ -70,6 +70,15 @@ class Composer:
         # paragraphs set a line longer and shorter by one search (reset), by what they are
         self._counts: dict[tuple, dict[int, list[Line] | None]] = {}
 
+    def let_go(self) -> None:
+        """Forget what was set so far (a build that sets the issue a stretch at a time,
+        typeset/stream.py, is done with a stretch): the paragraphs set a line longer and
+        shorter, and the paragraph cache's lines of the stretch (ParagraphCache.let_go)."""
+        self._counts.clear()
+        self._notes = {}
+        if self.cache is not None:
+            self.cache.let_go()
+
     # --- setting text -------------------------------------------------------------------
     def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
                     last_width: float | None = None, words=None) -> list[Line]:

@@ -147,7 +147,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                pictures: PicturePolicy | None = None,
                streams: PageStreams | None = None,
                sink: BinaryIO | None = None, let_go: bool = False,
-               before_drawing=None) -> bytes | None:
+               before_drawing=None, glyphs: GlyphCheck | None = None,
+               draw=None) -> bytes | None:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
@@ -159,7 +160,13 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     the pages no more (a one-shot build), so the pages drawn do not stay until the file is
     saved. `before_drawing`: called once everything is checked and prepared, before the
     first page is drawn (a build whose report is made aside waits for it there, the last
-    reader of the pages' items)."""
+    reader of the pages' items).
+
+    A build that sets the issue a stretch at a time (typeset/stream.py) gives `pages` as
+    stand-ins: each page's anchors, links, label and size, with only its pictures and
+    placed PDF pages among its items; `glyphs`, the `GlyphCheck` of the whole pages, made
+    while it held them; and `draw`, an iterator giving the whole pages again, in order, as
+    they are drawn (each is let go once drawn). The bytes are those of the whole pages."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -167,8 +174,11 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
     if not variant.bleed:
         bleed, marks = 0.0, None
-    order: dict = {}                  # font -> its characters in order of first use
-    fonts, shown = _check_glyphs(pages, library, order)
+    if glyphs is None:
+        glyphs = GlyphCheck(library)
+        glyphs.add(pages)
+    order = glyphs.order              # font -> its characters in order of first use
+    fonts, shown = glyphs.result(pages)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
@@ -177,7 +187,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     writer.not_unicode = any(not NOT_UNICODE.isdisjoint(chars) for chars in shown.values())
     writer.streams = streams
     writer.order = order
-    writer.let_go = let_go
+    writer.let_go = let_go or draw is not None
+    writer.draw = draw
     from typeset.render.fontprogram import made
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
@@ -222,7 +233,7 @@ def _check_glyphs(pages: list[Page], library: FontLibrary, order: dict | None = 
     """check_glyphs, and font key -> the characters shown with it."""
     check = GlyphCheck(library, order)
     check.add(pages)
-    return check.result()
+    return check.result(pages)
 
 
 class GlyphCheck:
@@ -235,7 +246,8 @@ class GlyphCheck:
     def __init__(self, library: FontLibrary, order: dict | None = None):
         self.library = library
         self.fonts: dict[str, EmbeddedFont] = {}
-        self.missing: dict[tuple[str, str], list[str]] = {}   # (char, font key) -> places
+        # (char, font key) -> places: (page, role, index of the page in its group)
+        self.missing: dict[tuple[str, str], list[tuple]] = {}
         self.known: dict[str, set[str]] = {}                   # font key -> characters it has
         self.order: dict = {} if order is None else order      # font -> {char: None}
 
@@ -270,9 +282,8 @@ class GlyphCheck:
                             first_use[ch] = None
                     else:
                         places = missing.setdefault((ch, item.font), [])
-                        place = f"{_where(i, page)} {item.role}"
-                        if place not in places:
-                            places.append(place)
+                        if not any(p is page and r == item.role for p, r, _ in places):
+                            places.append((page, item.role, i))
 
     @classmethod
     def joined(cls, parts: list["GlyphCheck"], order: dict | None = None) -> "GlyphCheck":
@@ -288,17 +299,24 @@ class GlyphCheck:
             for font, chars in part.order.items():
                 out.order.setdefault(font, {}).update(chars)
             for what, places in part.missing.items():
-                got = out.missing.setdefault(what, [])
-                got += [p for p in places if p not in got]
+                out.missing.setdefault(what, []).extend(places)
         return out
 
-    def result(self) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
+    def result(self, pages: list[Page] = ()) -> tuple[dict[str, EmbeddedFont],
+                                                      dict[str, set[str]]]:
         """(font key -> EmbeddedFont, font key -> its characters shown), or the error naming
-        every missing character and where it is."""
+        every missing character and where it is (`pages`: the document's, which number the
+        pages named)."""
         missing = self.missing
         if missing:
+            index = {id(p): i for i, p in enumerate(pages)}
             lines = []
-            for (ch, key), places in missing.items():
+            for (ch, key), found in missing.items():
+                places: list[str] = []
+                for page, role, i in found:
+                    place = f"{_where(index.get(id(page), i), page)} {role}"
+                    if place not in places:
+                        places.append(place)
                 shown = ", ".join(places[:_MISSING_LIST_MAX])
                 if len(places) > _MISSING_LIST_MAX:
                     shown += f", and {len(places) - _MISSING_LIST_MAX} more"
@@ -409,6 +427,7 @@ class _Writer:
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
         self.aside = None              # subsetaside.Making: subsets made while pages are drawn
         self.let_go = False            # drop each page's items once drawn (render_pdf)
+        self.draw = None               # the whole pages, given as they are drawn (render_pdf)
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -473,6 +492,8 @@ class _Writer:
         total = len(self.pages)
         for i, page in enumerate(self.pages):
             step("writing page", i, total)
+            if self.draw is not None:         # (`page` stands in for it: render_pdf)
+                page = next(self.draw)
             page_key, cached = self._page(i, page)
             for j, a in enumerate(page.anchors):
                 key = self.keys[(i, j)]

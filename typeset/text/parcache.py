@@ -164,7 +164,7 @@ class ParagraphCache:
             self.hits = self.misses = 0
 
     def _load(self) -> None:
-        data = read_cache(self.path, _LIMIT)
+        data = _map_cache(self.path) if self.lazy else read_cache(self.path, _LIMIT)
         if data is None:
             return
         got = _decode(data, lazy=self.lazy)
@@ -277,6 +277,7 @@ class ParagraphCache:
             else:
                 self.hits += 1
                 if self.lazy and read is not None:
+                    k = self.old.key_of(k)       # (one string for the key: `used` keeps it)
                     self._from_file.add(k)
             self.new[k] = got
             if self.lazy:
@@ -553,7 +554,7 @@ def _decode(data: bytes, lazy: bool = False):
     of the whole file first.""" 
     try:
         body = memoryview(data)[:-SEAL_SIZE]                # (the file is never copied)
-        if not data.startswith(_MAGIC) or not unseal("paragraphs", "", data):
+        if data[:len(_MAGIC)] != _MAGIC or not unseal("paragraphs", "", data):
             return None
         at = len(_MAGIC)
         hlen = int.from_bytes(body[at:at + 4], "little")
@@ -600,6 +601,7 @@ def _decode(data: bytes, lazy: bool = False):
             parts.append(a if i >= 6 or lazy else a.tolist())
         counts, ints, flags, floats, rstyles, rlens, xs, ws, text = parts
         flags = bytes(flags)
+        text_bytes = text
         text = str(text, "utf-8", "surrogatepass")
         starts, ends, n_gl, n_rn = ints[0::4], ints[1::4], ints[2::4], ints[3::4]
         if (sum(counts) != n_lines or sum(n_gl) != n_glyphs or sum(n_rn) != n_runs
@@ -623,9 +625,20 @@ def _decode(data: bytes, lazy: bool = False):
                 return None
             del run_ends
             same_numbers = not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs)
-            return _FileEntries(keys, line_at, glyph_at, run_at, starts, ends, flags, floats,
-                                styles, rstyles, rlens, xs, ws, text, same_numbers,
-                                sealed), old_words
+            # each entry's characters are decoded from the file's UTF-8 when it is asked
+            # for: where each entry's bytes start (the text itself is not kept)
+            text_at = array("q", [0])
+            pos = 0
+            for i in range(n_entries):
+                pos += len(text[glyph_at[line_at[i]]:glyph_at[line_at[i + 1]]].encode(
+                    "utf-8", "surrogatepass"))
+                text_at.append(pos)
+            del text
+            got = _FileEntries(keys, line_at, glyph_at, run_at, text_at, starts, ends, flags,
+                               floats, styles, rstyles, rlens, xs, ws, text_bytes,
+                               same_numbers, sealed)
+            _release(data)
+            return got, old_words
         entries: dict[str, tuple] = {}
         names = [styles[i] for i in rstyles]              # each run's style
         run_pairs = list(zip(names, rlens))
@@ -706,10 +719,12 @@ class _FileEntries(MutableMapping):
     broke, compose.prebreak) come first. An entry whose lines fail `_shape_ok` is not there
     (broken afresh); `len` counts the file's keys before that check."""
 
-    def __init__(self, keys, line_at, glyph_at, run_at, starts, ends, flags, floats, styles,
-                 rstyles, rlens, xs, ws, text, same_numbers, sealed):
+    def __init__(self, keys, line_at, glyph_at, run_at, text_at, starts, ends, flags, floats,
+                 styles, rstyles, rlens, xs, ws, text, same_numbers, sealed):
+        self._keys = keys
         self._index = {k: i for i, k in enumerate(keys)}     # (a key twice: the last)
         self._line_at, self._glyph_at, self._run_at = line_at, glyph_at, run_at
+        self._text_at = text_at
         self._starts, self._ends, self._flags, self._floats = starts, ends, flags, floats
         self._styles, self._rstyles, self._rlens = styles, rstyles, rlens
         self._xs, self._ws, self._text = xs, ws, text
@@ -719,10 +734,18 @@ class _FileEntries(MutableMapping):
         self.forget()
 
     def forget(self) -> None:
-        """Share nothing more with the entries decoded so far (they can go)."""
+        """Share nothing more with the entries decoded so far (they can go), and give the
+        file's pages read so far back to the system (a mapped file: `_map_cache`)."""
         self._chars: dict = {}
         self._numbers: dict = {}
         self._glyphs: dict = {}
+        _release(self._text.obj if isinstance(self._text, memoryview) else None)
+
+    def key_of(self, key: str) -> str:
+        """The file's own string for `key`, if it holds one (a caller keeping keys keeps
+        one string for each)."""
+        i = self._index.get(key)
+        return key if i is None else self._keys[i]
 
     def entry(self, key: str) -> tuple:
         """(lines, each line's characters, each line's style runs) of the file's entry
@@ -750,7 +773,9 @@ class _FileEntries(MutableMapping):
         # Python call each); equal characters, numbers and glyphs one object — never when
         # a zero of the other sign is in the file, which compares equal to 0.0 and would
         # take its place (as `_decode`)
-        cs = self._text[a:b]
+        cs = str(self._text[self._text_at[i]:self._text_at[i + 1]], "utf-8", "surrogatepass")
+        if len(cs) != b - a:
+            return None
         chars = list(map(self._chars.setdefault, cs, cs))
         bx, bw = self._xs[a:b], self._ws[a:b]
         if self._same:
@@ -763,8 +788,7 @@ class _FileEntries(MutableMapping):
         lines: list[Line] = []
         texts: list[str] = []
         runs: list[tuple] = []
-        floats, flags, starts, ends, text = (self._floats, self._flags, self._starts,
-                                             self._ends, self._text)
+        floats, flags, starts, ends = self._floats, self._flags, self._starts, self._ends
         for j in range(first_line, end_line):
             g0, g1 = glyph_at[j], glyph_at[j + 1]
             q0, q1 = run_at[j] - r0, run_at[j + 1] - r0
@@ -774,7 +798,7 @@ class _FileEntries(MutableMapping):
             lines.append(Line(glyphs[g0 - a:g1 - a], measure, natural, adjust,
                               bool(f & _LAST), bool(f & _EMERGENCY), bool(f & _WIDOW),
                               starts[j], ends[j], indent))
-            texts.append(text[g0:g1])
+            texts.append(cs[g0 - a:g1 - a])
             runs.append(run)
         if not _shape_ok(lines):
             return None
@@ -811,6 +835,41 @@ class _FileEntries(MutableMapping):
 
     def __len__(self) -> int:
         return len(self.added) + sum(1 for k in self._index if k not in self.added)
+
+
+def _map_cache(path: Path):
+    """The cache file at `path` mapped into memory (read only), or None when `read_cache`
+    would give None. Its pages are read when they are used and given back by `_release`:
+    a lazy cache (`ParagraphCache(lazy=True)`) holds in memory only the parts of the file
+    it has read since its last `let_go`, not the whole file (~17 KB a page of an issue).
+    Typeset replaces a cache file by renaming a new one over it, so the file mapped is never
+    changed while it is read."""
+    import mmap
+
+    from typeset.fsutil import open_regular
+    try:
+        fd, st = open_regular(path, follow=False)
+    except (OSError, ValueError):
+        return None
+    try:
+        if not 0 < st.st_size <= _LIMIT:
+            return None
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _release(data) -> None:
+    """Give the pages of a mapped file read so far back to the system (they are read again
+    if used again); nothing for bytes."""
+    import mmap
+    if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        try:
+            data.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):
+            pass
 
 
 _NEGATIVE_ZERO = bytes(7) + b"\x80"      # -0.0 as a little-endian double
