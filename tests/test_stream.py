@@ -319,3 +319,50 @@ def test_the_build_faults_streamed(case, tmp_path, monkeypatch, capsys, warm_cac
     issue, layout = B.load(FIXTURE / "issue.yaml")
     assert stream.applies(issue, layout, "print")
     run_fault(case, tmp_path, monkeypatch, capsys, warm_cache)
+
+
+# -- the paragraph cache read lazily (text/parcache.py, `lazy=True`) --------------------------
+
+def test_the_lazy_cache_reads_what_the_whole_read_reads(tmp_path, monkeypatch):
+    """Each entry decoded from the mapped file (a piece at a time: `_PIECE` made small) is
+    the entry the whole read gives — lines, characters, style runs, words; a damaged or
+    truncated file is ignored whole, as by the whole read; `let_go` drops the entries used
+    and `save` writes nothing when nothing changed."""
+    from typeset.text import parcache as P
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    assert main(["build", str(SAMPLE), "-o", str(tmp_path / "s.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    data = path.read_bytes()
+    eager, words = P._decode(data)
+    monkeypatch.setattr(P, "_PIECE", 3 * 4096)
+    lazy, lazy_words = P._decode(P._map_cache(path), lazy=True)
+    assert lazy_words == words and set(lazy) == set(eager) and len(eager) > 500
+    for k, (lines, texts, runs) in eager.items():
+        assert lazy.entry(k) == (lines, texts, runs)
+    for bad in (data[:-1] + bytes([data[-1] ^ 1]), data[:len(data) // 2],
+                data[:5000] + bytes([data[5000] ^ 0x40]) + data[5001:]):
+        path.write_bytes(bad)
+        assert P._decode(P._map_cache(path), lazy=True) is None
+        assert P._decode(bad) is None
+    path.write_bytes(data)
+    cache = P.ParagraphCache(str(SAMPLE.resolve()), lambda st: "x", lazy=True)
+    cache.path = path
+    cache.old, cache.old_words = P._decode(P._map_cache(path), lazy=True)
+    k = next(iter(eager))
+    cache.new[k] = cache.old[k]
+    cache._from_file.add(k)
+    cache.let_go()
+    assert k not in cache.new and not cache._keys
+
+
+def test_a_warm_build_a_stretch_at_a_time_leaves_the_cache_file_as_it_was(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    for _ in range(2):                    # (the first after a cold build keeps what it used)
+        assert main(["build", str(SAMPLE), "-o", str(tmp_path / "s.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    before = (path.stat().st_mtime_ns, path.read_bytes())
+    assert main(["build", str(SAMPLE), "-o", str(tmp_path / "s2.pdf")]) == 0
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+    assert (tmp_path / "s.pdf").read_bytes() == (tmp_path / "s2.pdf").read_bytes()

@@ -76,7 +76,8 @@ from operator import attrgetter, le
 from pathlib import Path
 
 from typeset.fsutil import cache_dir, read_cache, write_cache
-from typeset.cacheseal import SEAL_SIZE, code_files, seal_of, sealed, unseal
+from typeset.cacheseal import (SEAL_SIZE, code_files, seal_of, seal_of_parts, sealed,
+                               unseal)
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
@@ -554,7 +555,7 @@ def _decode(data: bytes, lazy: bool = False):
     of the whole file first.""" 
     try:
         body = memoryview(data)[:-SEAL_SIZE]                # (the file is never copied)
-        if data[:len(_MAGIC)] != _MAGIC or not unseal("paragraphs", "", data):
+        if data[:len(_MAGIC)] != _MAGIC or not _unsealed(data):
             return None
         at = len(_MAGIC)
         hlen = int.from_bytes(body[at:at + 4], "little")
@@ -608,7 +609,7 @@ def _decode(data: bytes, lazy: bool = False):
                 or len(text) != n_glyphs
                 or (n_lines and max(flags) > _LAST | _EMERGENCY | _WIDOW)
                 or (n_runs and (max(rstyles) >= len(styles) or min(rlens) < 1))
-                or not all(math.isfinite(sum(a)) for a in (floats, xs, ws))):
+                or not all(math.isfinite(_sum(a, data)) for a in (floats, xs, ws))):
             return None
         old_words = {k: _bounds(v) for k, v in words.items()}
         sealed = header.get("seal") == _seal(words, [k for k, n in zip(keys, counts) if not n])
@@ -872,16 +873,57 @@ def _release(data) -> None:
             pass
 
 
+#: bytes of a mapped file looked at before they are given back (`_unsealed`, `_sum`)
+_PIECE = 8 << 20
+
+
+def _unsealed(data) -> bool:
+    """unseal("paragraphs", "", data), a mapped file hashed a piece at a time, each given
+    back once hashed (the whole file is never in memory at once)."""
+    import mmap
+    if not isinstance(data, mmap.mmap):
+        return unseal("paragraphs", "", data)
+    n = len(data) - SEAL_SIZE
+    if n < 0:
+        return False
+    view = memoryview(data)
+
+    def pieces():
+        for a in range(0, n, _PIECE):
+            yield view[a:min(a + _PIECE, n)]
+            _release(data)
+    seal = seal_of_parts("paragraphs", "", pieces())
+    import hmac
+    return seal is not None and hmac.compare_digest(seal, data[n:])
+
+
+def _sum(a, data) -> float:
+    """sum(a) (the same additions in the same order), a piece at a time for a mapped file,
+    each piece given back once added."""
+    if not isinstance(a, memoryview) or len(a) * a.itemsize <= _PIECE:
+        return sum(a)
+    step = _PIECE // a.itemsize
+    total = 0
+    for i in range(0, len(a), step):
+        total = sum(a[i:i + step], total)
+        _release(data)
+    return total
+
+
 _NEGATIVE_ZERO = bytes(7) + b"\x80"      # -0.0 as a little-endian double
 
 
 def _negative_zero(data: bytes, start: int, end: int) -> bool:
-    """Whether the doubles in data[start:end] hold a -0.0."""
-    at = data.find(_NEGATIVE_ZERO, start, end)
-    while at >= 0:
-        if (at - start) % 8 == 0:
-            return True
-        at = data.find(_NEGATIVE_ZERO, at + 1, end)
+    """Whether the doubles in data[start:end] hold a -0.0 (a mapped file looked at a piece
+    at a time, each given back: `_release`)."""
+    for a in range(start, end, _PIECE):
+        b = min(a + _PIECE, end)
+        at = data.find(_NEGATIVE_ZERO, a, b)
+        while at >= 0:
+            if (at - start) % 8 == 0:
+                return True
+            at = data.find(_NEGATIVE_ZERO, at + 1, b)
+        _release(data)
     return False
 
 
