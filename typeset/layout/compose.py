@@ -607,8 +607,7 @@ def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> lis
     total, done = sum(len(s.articles) for s in issue.sections), 0
     for si, section in enumerate(issue.sections):
         if not section.articles:
-            raise TypesetError(f"section '{section.title}' has no articles", file=issue.path,
-                               line=section.line)
+            raise no_articles(issue, si)
         for ai, art in enumerate(section.articles):
             key = (id(art), section.title, si, ai, first)
             got = memo.get(key) if memo is not None else None
@@ -623,3 +622,10 @@ def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> lis
         memo.clear()
         memo.update(kept)
     return items
+
+
+def no_articles(issue: Issue, si: int) -> TypesetError:
+    """The error for the issue's section `si`, which has no articles."""
+    section = issue.sections[si]
+    return TypesetError(f"section '{section.title}' has no articles", file=issue.path,
+                        line=section.line)

@@ -37,7 +37,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from typeset.errors import TypesetError
-from typeset.layout.compose import Composer
+from typeset.layout.compose import Composer, no_articles
 from typeset.layout.cover import check_whole_pages, cover_pages, insert_leaves
 from typeset.layout.flow import Band, FlowItem
 from typeset.layout.makeup import Reset, make_up
@@ -445,9 +445,7 @@ class Stretches:
         st = self.stretches[k]
         for si, ai, art, title, first in st.articles:
             if art is None:
-                raise TypesetError(f"section '{title}' has no articles",
-                                   file=self.issue.path,
-                                   line=self.issue.sections[si].line)
+                raise no_articles(self.issue, si)
             items += self.composer.article(art, title, si, ai, first)
             if self.done < self.total:
                 self.done += 1
@@ -461,7 +459,7 @@ class Stretches:
         them starts on; records what the next stretch starts from."""
         layout, st = self.layout, self.stretches[k]
         if st.frames is None:
-            raise ValueError(f"stretch {k} set before the stretches before it")
+            raise RuntimeError(f"stretch {k} set before the stretches before it")
         if self.leaves is None:
             self._whole_pages()
         items = self.flow(k)

@@ -62,13 +62,14 @@ drawn, and what it forbids is refused at the draw call.
   the item's box, clipped to the bleed it keeps. Filled boxes (`Box`: barcode bars, their
   white ground) are DeviceGray. A page holding either is always drawn (never keyed).
 
-Where the next pieces go (none is built yet):
+Where the other pieces went:
 * (c) bounded memory (issue 13 part 5): with a `sink` the file is written object by object
   as ReportLab formats it at `save` (rl.Document.save), never held whole, a large stream
-  never copied; with `let_go` each page's items are dropped once drawn (`_let_go`).
-  ReportLab still keeps each page's objects until `save`, and every page is laid out
-  before the first is drawn (README, "Scale and memory": the stretch-at-a-time design,
-  not built);
+  never copied; with `let_go` each page's items are dropped once drawn (`_let_go`). A
+  large issue is drawn a stretch at a time (typeset/stream.py): `render_pdf` is given
+  stand-ins for the pages, the glyph check made while the stretches were held
+  (`GlyphCheck`), and the whole pages again as they are drawn (`draw`). ReportLab still
+  keeps each page's objects until `save` (README, "Scale and memory");
 * (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
   a page needs nothing from other pages. Built and measured in wave 7 (branch w7-par-wip):
   it does not pay, the parent still begins, uses and keys every page (README, "Two cores");
