@@ -60,13 +60,12 @@ def test_the_sample_streamed_is_the_whole_build(tmp_path, monkeypatch, variant):
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
     """The sample's articles three times (bench/build.py's generator): 30 stretches."""
-    import sys
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        from build import make_issue
-    finally:
-        sys.path.remove(str(ROOT / "bench"))
-    return make_issue(3, tmp_path_factory.mktemp("x3") / "x3")
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("typeset_bench_build",
+                                                  ROOT / "bench" / "build.py")
+    bench = importlib.util.module_from_spec(spec)       # (not `build`: pypa's is installed)
+    spec.loader.exec_module(bench)
+    return bench.make_issue(3, tmp_path_factory.mktemp("x3") / "x3")
 
 
 def test_a_generated_issue_streamed_is_the_whole_build(tmp_path, monkeypatch, generated):
