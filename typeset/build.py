@@ -204,7 +204,8 @@ def file_pages(comp: Composition, variant: str = "print", part: str | None = Non
 def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
            part: str | None = None, *, streams=None, use_cache: bool = True,
            check_placement: bool = True, sink=None,
-           let_go: bool = False, before_drawing=None) -> bytes | None:
+           let_go: bool = False, before_drawing=None, glyphs=None,
+           draw=None) -> bytes | None:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
@@ -216,7 +217,9 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     held whole (render.writer.render_pdf), and None is returned. `let_go`: each page's items
     are let go as soon as its stream is drawn (render.writer.render_pdf; a one-shot build
     whose report is made: `_build`); `before_drawing`: called before the first page is
-    drawn (render.writer.render_pdf; `write_checked_aside`)."""
+    drawn (render.writer.render_pdf; `write_checked_aside`). `glyphs`, `draw`: the pages
+    are stand-ins for pages set again as they are drawn (render.writer.render_pdf;
+    typeset/stream.py)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.pagecheck import check_composition_pages, placement_error
@@ -239,7 +242,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     data = render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
                       variant=v, issue=meta, bleed=pg.bleed, crop_marks=marks,
                       pictures=pictures, streams=streams, sink=sink, let_go=let_go,
-                      before_drawing=before_drawing)
+                      before_drawing=before_drawing, glyphs=glyphs, draw=draw)
     if on_disk:
         streams.save()
     return data
@@ -330,14 +333,15 @@ def write(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4"
 def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: str = "x4", *,
                    create_parent: bool = False, check_placement: bool = True,
                    made_failed=None, before_replace=None, let_go: bool = False,
-                   before_drawing=None) -> str:
+                   before_drawing=None, glyphs=None, draw=None) -> str:
     """Write the one file of `-o out` (`outputs`) while it is rendered: each object goes to
     the temporary file beside `out` as it is finished (`render(sink=)`), and the file is
     renamed over `out` only when complete (fsutil.write_output: a failure leaves `out` as it
     was). Returns its SHA-256, read back from the temporary file. `made_failed`: called when
     making the PDF raised, before that error goes on (`write_checked_aside`: the page
     check's error wins); `before_replace`: called once the file is complete, before the
-    rename (the page check); `let_go` and `before_drawing` as `render` says."""
+    rename (the page check); `let_go`, `before_drawing`, `glyphs` and `draw` as `render`
+    says."""
     import hashlib
 
     from typeset.fsutil import write_output
@@ -347,7 +351,7 @@ def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: s
     def fill(f) -> None:
         try:
             render(comp, variant, pdfx, sink=f, check_placement=check_placement,
-                   let_go=let_go, before_drawing=before_drawing)
+                   let_go=let_go, before_drawing=before_drawing, glyphs=glyphs, draw=draw)
         except Exception:
             if made_failed is not None:
                 made_failed()
@@ -440,7 +444,12 @@ def _load_and_build(manifest, output, layout_override, variant, pdfx) -> BuildRe
 
 def _build(manifest, out, output, loaded, library, layout_override, variant, pdfx,
            standard) -> BuildReport:
+    from typeset import stream
     from typeset.report import picture_report
+
+    if stream.applies(*loaded, variant):      # a large issue: a stretch at a time
+        return stream.build_streamed(manifest, out, output, loaded, library, variant, pdfx,
+                                     standard)
 
     comp = compose(manifest, layout_override=layout_override, library=library, loaded=loaded)
     pictures = picture_report(comp.pages, comp.layout, str(comp.issue.path.parent),

@@ -84,6 +84,12 @@ def seal_of(kind: str, name: str, *data) -> bytes | None:
     "pictures", "deflated", …), its `name` (the entry's key: a sealed entry copied under
     another key is refused) and its bytes (`data`, any number of parts, hashed as they
     are). None without a key of ours (`cache_key`)."""
+    return seal_of_parts(kind, name, data)
+
+
+def seal_of_parts(kind: str, name: str, parts) -> bytes | None:
+    """`seal_of` of the parts an iterable gives, each hashed as it comes: a file read a
+    piece at a time (text/parcache.py)."""
     key, ours = cache_key()
     if not ours:
         return None
@@ -92,7 +98,7 @@ def seal_of(kind: str, name: str, *data) -> bytes | None:
     k, n = kind.encode("ascii"), name.encode("utf-8", "surrogatepass")
     mac = hmac.new(key, b"".join((len(k).to_bytes(8, "little"), k, len(n).to_bytes(8,
                                   "little"), n)), hashlib.sha256)
-    for part in data:
+    for part in parts:
         mac.update(part)
     return mac.digest()
 

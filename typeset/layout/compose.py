@@ -70,6 +70,15 @@ class Composer:
         # paragraphs set a line longer and shorter by one search (reset), by what they are
         self._counts: dict[tuple, dict[int, list[Line] | None]] = {}
 
+    def let_go(self) -> None:
+        """Forget what was set so far (a build that sets the issue a stretch at a time,
+        typeset/stream.py, is done with a stretch): the paragraphs set a line longer and
+        shorter, and the paragraph cache's lines of the stretch (ParagraphCache.let_go)."""
+        self._counts.clear()
+        self._notes = {}
+        if self.cache is not None:
+            self.cache.let_go()
+
     # --- setting text -------------------------------------------------------------------
     def break_lines(self, spans: list[Span], widths, settings: BreakSettings,
                     last_width: float | None = None, words=None) -> list[Line]:
@@ -601,8 +610,7 @@ def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> lis
     total, done = sum(len(s.articles) for s in issue.sections), 0
     for si, section in enumerate(issue.sections):
         if not section.articles:
-            raise TypesetError(f"section '{section.title}' has no articles", file=issue.path,
-                               line=section.line)
+            raise no_articles(issue, si)
         for ai, art in enumerate(section.articles):
             key = (id(art), section.title, si, ai, first)
             got = memo.get(key) if memo is not None else None
@@ -617,3 +625,10 @@ def compose_issue(issue: Issue, comp: Composer, memo: dict | None = None) -> lis
         memo.clear()
         memo.update(kept)
     return items
+
+
+def no_articles(issue: Issue, si: int) -> TypesetError:
+    """The error for the issue's section `si`, which has no articles."""
+    section = issue.sections[si]
+    return TypesetError(f"section '{section.title}' has no articles", file=issue.path,
+                        line=section.line)

@@ -37,7 +37,7 @@ import datetime as _dt
 from typeset.records import dataclass, field
 
 from typeset.errors import TypesetError
-from typeset.layout.compose import Composer
+from typeset.layout.compose import Composer, no_articles
 from typeset.layout.cover import check_whole_pages, cover_pages, insert_leaves
 from typeset.layout.flow import Band, FlowItem
 from typeset.layout.makeup import Reset, make_up
@@ -116,13 +116,15 @@ def issue_facts(issue: Issue, layout: Layout) -> IssueFacts:
 # -- pages -------------------------------------------------------------------------------------
 
 def body_frames(flow: list[FlowItem], colophon: Band | None, layout: Layout,
-                reset: Reset | None = None) -> list[Frame]:
+                reset: Reset | None = None, first_folio: int = 1) -> list[Frame]:
     """The body's frames: the flow on the grid, short pages filled by the make-up pass
     (`reset` sets a paragraph a line longer or shorter: Composer.reset), the colophon
-    closing the issue."""
+    closing the issue. `first_folio`: the folio of the first frame (a stretch of the
+    issue, `Stretches`)."""
     tb = layout.textblock
     frames = make_up(flow, tb.lines, tb.line_pitch, notes=foot_spec(layout), reset=reset,
-                     settings=layout.makeup, short_line=layout.check.short_line)
+                     settings=layout.makeup, short_line=layout.check.short_line,
+                     first_folio=first_folio)
     if colophon is not None:
         # 报尾 closes the issue (journal-style.md §4)
         place_closing(frames, colophon, tb.lines, tb.line_pitch,
@@ -149,10 +151,18 @@ def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, place
     pages already made for the first frames (a page depends on its frame, its folio and the
     frames before it only). `memo`: pages made by an earlier pagination of the same issue
     (see `paginate_issue`)."""
+    pages, starts, _, _ = _body_pages(frames, layout, placer, marginals, counted, done, memo)
+    return pages, starts
+
+
+def _body_pages(frames: list[Frame], layout: Layout, placer: Placer, marginals: Marginals,
+                counted: dict[int, int] | None = None, done: list[Page] = (),
+                memo: dict | None = None, folio: int = 0, last_section=None
+                ) -> tuple[list[Page], dict[str, int], int, object]:
+    """`body_pages`, from the folio and the section of the pages before `frames` (0 and
+    None: the first); returns the same and the folio and section after them."""
     pages: list[Page] = []
     starts: dict[str, int] = {}
-    last_section = None
-    folio = 0
     for i, frame in enumerate(frames):
         folio += 1
         last_section = frame_section(frame) or last_section
@@ -185,7 +195,7 @@ def body_pages(frames: list[Frame], colophon: Band | None, layout: Layout, place
                 starts[anchor.key] = folio
         pages.append(page)
         folio += (counted or {}).get(folio, 0)
-    return pages, starts
+    return pages, starts, folio, last_section
 
 
 def contents_pages(issue: Issue, composer: Composer, placer: Placer, starts: dict[str, int],
@@ -354,3 +364,174 @@ def _frame_key(frame: Frame) -> tuple:
             tuple((id(p.item), p.slot, p.first, p.last, p.at_top, p.slots, p.region, p.where,
                    p.late) for p in frame.placements),
             tuple((id(n.note), n.first, n.last, n.number) for n in frame.notes))
+
+
+# -- a stretch at a time -------------------------------------------------------------------------
+
+@dataclass
+class Stretch:
+    """Articles set together: those between two page starts the layout forces (an
+    article's `start: new_page` or `new_recto`), or, when articles run on, all of them. A
+    stretch's pages depend on its articles and on what the stretches before it leave: how
+    many frames (the parity of a `new_recto` start), the folio and the section its first
+    running head follows (`frames`, `folio`, `section`: known once those are set)."""
+    articles: list[tuple]                 # (section index, article index, article, title, first)
+    last: bool = False
+    frames: int | None = None             # frames of the stretches before it
+    folio: int = 0                        # the folio before its first page
+    section: object = None                # the section the page before it runs under
+
+
+class Stretches:
+    """The issue's body set a stretch at a time (typeset/stream.py): the same frames and
+    pages `paginate_issue` makes, for one stretch of articles at a time, so that a build
+    need hold only one stretch's composition.
+
+    Why the pieces are the same: after an article's page break the page builder
+    (paginate.py) starts on an empty page with no figure waiting and no note continued, so
+    the pages of the articles after it depend on its flow only, and on the number of frames
+    before it (a `new_recto` start); the make-up pass (makeup.py) never looks across an
+    article's page break and accepts a change by differences of counts, which are the same
+    in a stretch as in the issue; the colophon closes the last stretch, and the saddle
+    padding goes before it (`saddle_padding` with the front, the extra pages and the frames
+    before it counted); a page's running head, folio and inner margin depend on its frame,
+    its folio and the section before it (`_body_pages`). The tests compare the two.
+
+    `set(k)` gives stretch k's frames, pages and the folio each article on it starts on;
+    the stretches before it must have been set once (their `frames`, `folio`, `section`).
+    `front` (the pages before folio 1, known once the contents are made: `finish`) puts
+    the saddle padding in the last stretch."""
+
+    def __init__(self, issue: Issue, composer: Composer, pdfs: dict | None = None):
+        layout = composer.layout
+        self.issue, self.composer, self.layout = issue, composer, layout
+        self.pdfs = pdfs or {}
+        self.facts = issue_facts(issue, layout)
+        self.placer = Placer(layout, composer.book)
+        self.marginals = Marginals(layout, composer.book, self.facts, issue)
+        self.leaves: list | None = None
+        self.counted: dict[int, int] = {}
+        self.extra = 0
+        self.colophon: Band | None = None
+        self.front: int | None = None
+        self.padding = 0
+        forced = layout.article.start in ("new_page", "new_recto")
+        self.stretches: list[Stretch] = []
+        first = True
+        for si, section in enumerate(issue.sections):
+            if not section.articles:     # (compose_issue's error, met in the same place)
+                self.stretches.append(Stretch([(si, None, None, section.title, first)]))
+                continue
+            for ai, art in enumerate(section.articles):
+                one = (si, ai, art, section.title, first)
+                if forced or not self.stretches:
+                    self.stretches.append(Stretch([one]))
+                else:
+                    self.stretches[-1].articles.append(one)
+                first = False
+        if self.stretches:
+            self.stretches[-1].last = True
+        self.stretches[0].frames = 0
+        self.total = sum(len(s.articles) for s in self.stretches)
+        self.done = 0
+
+    def __len__(self) -> int:
+        return len(self.stretches)
+
+    def flow(self, k: int) -> list[FlowItem]:
+        """The flow items of stretch k's articles (compose_issue for those), and after the
+        last article the colophon (composed once: `paginate_issue`'s order)."""
+        from typeset.progress import step
+
+        items: list[FlowItem] = []
+        st = self.stretches[k]
+        for si, ai, art, title, first in st.articles:
+            if art is None:
+                raise no_articles(self.issue, si)
+            items += self.composer.article(art, title, si, ai, first)
+            if self.done < self.total:
+                self.done += 1
+                step("setting article", self.done, self.total)
+        if st.last and self.colophon is None:
+            self.colophon = self.composer.colophon(self.issue)
+        return items
+
+    def set(self, k: int) -> tuple[list[Frame], list[Page], dict[str, int]]:
+        """Stretch k's frames and pages (see the class doc), and the folio each article on
+        them starts on; records what the next stretch starts from."""
+        layout, st = self.layout, self.stretches[k]
+        if st.frames is None:
+            raise RuntimeError(f"stretch {k} set before the stretches before it")
+        if self.leaves is None:
+            self._whole_pages()
+        items = self.flow(k)
+        frames = body_frames(items, self.colophon if st.last else None, layout,
+                             self.composer.reset, first_folio=1 + st.frames)
+        if st.last and self.front is not None:
+            self.padding = saddle_padding(frames, self.front + self.extra + st.frames,
+                                          self.colophon, layout)
+        pages, starts, folio, section = _body_pages(
+            frames, layout, self.placer, self.marginals, self.counted, folio=st.folio,
+            last_section=st.section)
+        if not st.last:
+            nxt = self.stretches[k + 1]
+            nxt.frames, nxt.folio, nxt.section = st.frames + len(frames), folio, section
+        return frames, pages, starts
+
+    def pad(self, frames: list[Frame], front: int) -> tuple[list[Page], dict[str, int]] | None:
+        """The saddle padding of the last stretch, its `frames` in hand, with `front` pages
+        before folio 1 (the contents, known once every other stretch is set): None if none
+        is needed, else its pages and starts made again (`paginate_issue`)."""
+        st = self.stretches[-1]
+        self.front = front
+        before = len(frames)
+        self.padding = saddle_padding(frames, front + self.extra + st.frames, self.colophon,
+                                      self.layout)
+        if len(frames) == before:
+            return None
+        pages, starts, _, _ = _body_pages(frames, self.layout, self.placer, self.marginals,
+                                          self.counted, folio=st.folio,
+                                          last_section=st.section)
+        return pages, starts
+
+    def contents(self, starts: dict[str, int], frames_out: list[Frame]) -> list[Page]:
+        """The contents pages, with every article's start folio (`contents_pages`)."""
+        return contents_pages(self.issue, self.composer, self.placer, starts, self.facts,
+                              frames_out)
+
+    def covers(self) -> list[Page]:
+        issue, layout = self.issue, self.layout
+        return cover_pages(issue, layout, self.composer.book, self.facts, self.pdfs) \
+            if issue.has_covers else []
+
+    def _whole_pages(self) -> None:
+        """The inserts' leaves and what they and the covers add to the pages the printer
+        folds (`paginate_issue`)."""
+        issue, layout, pdfs = self.issue, self.layout, self.pdfs
+        check_whole_pages(issue, layout, pdfs)
+        self.leaves = [(ins, insert_leaves(ins.page, layout, pdfs, issue.path))
+                       for ins in issue.pages.inserts]
+        for ins, pages in self.leaves:
+            if ins.folio:
+                self.counted[ins.after] = self.counted.get(ins.after, 0) + len(pages)
+        self.extra = sum(len(p) for _, p in self.leaves)
+        if issue.has_covers and layout.cover.stock == "self":
+            self.extra += len(self.covers_made)
+
+    @property
+    def covers_made(self) -> list[Page]:
+        got = getattr(self, "_covers", None)
+        if got is None:
+            got = self._covers = self.covers()
+        return got
+
+    def composition(self, body: list[Page], starts: dict[str, int], contents: list[Page],
+                    toc: list[Frame]) -> Composition:
+        """The issue's Composition with `body` as its body pages (stand-ins, for a build
+        that drew them a stretch at a time: typeset/stream.py)."""
+        issue, layout = self.issue, self.layout
+        inserts = place_inserts(issue, layout, body, self.leaves)
+        return Composition(issue, layout, self.composer.book, contents, body, starts,
+                           self.padding, [], toc, front=front_pages(contents, layout),
+                           covers=self.covers_made if issue.has_covers else [],
+                           inserts=inserts)

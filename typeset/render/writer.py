@@ -62,13 +62,14 @@ drawn, and what it forbids is refused at the draw call.
   the item's box, clipped to the bleed it keeps. Filled boxes (`Box`: barcode bars, their
   white ground) are DeviceGray. A page holding either is always drawn (never keyed).
 
-Where the next pieces go (none is built yet):
+Where the other pieces went:
 * (c) bounded memory (issue 13 part 5): with a `sink` the file is written object by object
   as ReportLab formats it at `save` (rl.Document.save), never held whole, a large stream
-  never copied; with `let_go` each page's items are dropped once drawn (`_let_go`).
-  ReportLab still keeps each page's objects until `save`, and every page is laid out
-  before the first is drawn (README, "Scale and memory": the stretch-at-a-time design,
-  not built);
+  never copied; with `let_go` each page's items are dropped once drawn (`_let_go`). A
+  large issue is drawn a stretch at a time (typeset/stream.py): `render_pdf` is given
+  stand-ins for the pages, the glyph check made while the stretches were held
+  (`GlyphCheck`), and the whole pages again as they are drawn (`draw`). ReportLab still
+  keeps each page's objects until `save` (README, "Scale and memory");
 * (d) drawing pages in parallel: after `_use` (which must run in page order), `_content` of
   a page needs nothing from other pages. Built and measured in wave 7 (branch w7-par-wip):
   it does not pay, the parent still begins, uses and keys every page (README, "Two cores");
@@ -148,7 +149,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
                pictures: PicturePolicy | None = None,
                streams: PageStreams | None = None,
                sink: BinaryIO | None = None, let_go: bool = False,
-               before_drawing=None) -> bytes | None:
+               before_drawing=None, glyphs: GlyphCheck | None = None,
+               draw=None) -> bytes | None:
     """The PDF for `pages` as bytes, as `variant` asks (see the module docstring). `issue`
     adds the issue's PRISM properties to the XMP; `bleed` and `crop_marks` (sizes from the
     layout) are drawn when the variant has them; `pictures`: how pictures are prepared
@@ -160,7 +162,13 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     the pages no more (a one-shot build), so the pages drawn do not stay until the file is
     saved. `before_drawing`: called once everything is checked and prepared, before the
     first page is drawn (a build whose report is made aside waits for it there, the last
-    reader of the pages' items)."""
+    reader of the pages' items).
+
+    A build that sets the issue a stretch at a time (typeset/stream.py) gives `pages` as
+    stand-ins: each page's anchors, links, label and size, with only its pictures and
+    placed PDF pages among its items; `glyphs`, the `GlyphCheck` of the whole pages, made
+    while it held them; and `draw`, an iterator giving the whole pages again, in order, as
+    they are drawn (each is let go once drawn). The bytes are those of the whole pages."""
     if bleed < 0:
         raise ValueError(f"bleed must not be negative (got {bleed})")
     if not pages:
@@ -168,8 +176,11 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     marks = CropMarks() if crop_marks is True else (crop_marks or None)
     if not variant.bleed:
         bleed, marks = 0.0, None
-    order: dict = {}                  # font -> its characters in order of first use
-    fonts, shown = _check_glyphs(pages, library, order)
+    if glyphs is None:
+        glyphs = GlyphCheck(library)
+        glyphs.add(pages)
+    order = glyphs.order              # font -> its characters in order of first use
+    fonts, shown = glyphs.result(pages)
     keys = _anchor_keys(pages)
     _check_links(pages, keys)
     writer = _Writer(pages, fonts, info, variant, issue, bleed, marks, keys)
@@ -178,7 +189,8 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
     writer.not_unicode = any(not NOT_UNICODE.isdisjoint(chars) for chars in shown.values())
     writer.streams = streams
     writer.order = order
-    writer.let_go = let_go
+    writer.let_go = let_go or draw is not None
+    writer.draw = draw
     from typeset.render.fontprogram import made
     try:
         writer.prepare_pictures(pictures or PicturePolicy())
@@ -221,54 +233,104 @@ def check_glyphs(pages: list[Page], library: FontLibrary,
 def _check_glyphs(pages: list[Page], library: FontLibrary, order: dict | None = None
                   ) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
     """check_glyphs, and font key -> the characters shown with it."""
-    from typeset.render.rl.fonts import register
-    fonts: dict[str, EmbeddedFont] = {}
-    missing: dict[tuple[str, str], list[str]] = {}     # (char, font key) -> places
-    known: dict[str, set[str]] = {}                     # font key -> characters it has
-    if order is None:
-        order = {}
-    for i, page in enumerate(pages):
-        for item in page.items:
-            if not isinstance(item, TextRun):
-                continue
-            if item.xs is not None and len(item.xs) != len(item.text):
-                raise ValueError(f"{_where(i, page)}: TextRun {item.text!r} has {len(item.xs)} "
-                                 f"positions for {len(item.text)} characters")
-            font = fonts.get(item.font)
-            if font is None:
-                font = fonts[item.font] = register(library.face(item.font))
-                known[item.font] = set()
-            ok = known[item.font]
-            if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
-                continue
-            cmap = font.face_data.cmap
-            first = order.get(font)
-            if first is None:
-                first = order[font] = {}
-            for ch in item.text:
-                if ord(ch) in cmap:
-                    ok.add(ch)
-                    if ch not in first:
-                        first[ch] = None
-                else:
-                    places = missing.setdefault((ch, item.font), [])
-                    place = f"{_where(i, page)} {item.role}"
+    check = GlyphCheck(library, order)
+    check.add(pages)
+    return check.result(pages)
+
+
+class GlyphCheck:
+    """`check_glyphs` made a group of pages at a time (`add`), the groups joined in reading
+    order after (`joined`): a build that sets the issue a stretch at a time
+    (typeset/stream.py) checks each stretch's pages while it holds them, and the contents,
+    set last, are checked and joined before them. `result()` is what `_check_glyphs` gives
+    for all the pages, in the same order, or its error."""
+
+    def __init__(self, library: FontLibrary, order: dict | None = None):
+        self.library = library
+        self.fonts: dict[str, EmbeddedFont] = {}
+        # (char, font key) -> places: (page, role, index of the page in its group)
+        self.missing: dict[tuple[str, str], list[tuple]] = {}
+        self.known: dict[str, set[str]] = {}                   # font key -> characters it has
+        self.order: dict = {} if order is None else order      # font -> {char: None}
+
+    def add(self, pages: list[Page], first: int = 0) -> None:
+        """Check `pages`, the first of them page `first` (0-based) of the document."""
+        from typeset.render.rl.fonts import register
+        fonts, missing, known, order, library = (self.fonts, self.missing, self.known,
+                                                 self.order, self.library)
+        for i, page in enumerate(pages, start=first):
+            for item in page.items:
+                if not isinstance(item, TextRun):
+                    continue
+                if item.xs is not None and len(item.xs) != len(item.text):
+                    raise ValueError(f"{_where(i, page)}: TextRun {item.text!r} has "
+                                     f"{len(item.xs)} positions for {len(item.text)} "
+                                     f"characters")
+                font = fonts.get(item.font)
+                if font is None:
+                    font = fonts[item.font] = register(library.face(item.font))
+                    known[item.font] = set()
+                ok = known[item.font]
+                if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
+                    continue
+                cmap = font.face_data.cmap
+                first_use = order.get(font)
+                if first_use is None:
+                    first_use = order[font] = {}
+                for ch in item.text:
+                    if ord(ch) in cmap:
+                        ok.add(ch)
+                        if ch not in first_use:
+                            first_use[ch] = None
+                    else:
+                        places = missing.setdefault((ch, item.font), [])
+                        if not any(p is page and r == item.role for p, r, _ in places):
+                            places.append((page, item.role, i))
+
+    @classmethod
+    def joined(cls, parts: list["GlyphCheck"], order: dict | None = None) -> "GlyphCheck":
+        """One check of the pages of `parts`, in that order: what checking them all at once
+        gives (the characters of each font in order of first use, the missing ones with
+        their places in page order)."""
+        out = cls(parts[0].library if parts else None, order)
+        for part in parts:
+            for key, font in part.fonts.items():
+                out.fonts.setdefault(key, font)
+            for key, chars in part.known.items():
+                out.known.setdefault(key, set()).update(chars)
+            for font, chars in part.order.items():
+                out.order.setdefault(font, {}).update(chars)
+            for what, places in part.missing.items():
+                out.missing.setdefault(what, []).extend(places)
+        return out
+
+    def result(self, pages: list[Page] = ()) -> tuple[dict[str, EmbeddedFont],
+                                                      dict[str, set[str]]]:
+        """(font key -> EmbeddedFont, font key -> its characters shown), or the error naming
+        every missing character and where it is (`pages`: the document's, which number the
+        pages named)."""
+        missing = self.missing
+        if missing:
+            index = {id(p): i for i, p in enumerate(pages)}
+            lines = []
+            for (ch, key), found in missing.items():
+                places: list[str] = []
+                for page, role, i in found:
+                    place = f"{_where(index.get(id(page), i), page)} {role}"
                     if place not in places:
                         places.append(place)
-    if missing:
-        lines = []
-        for (ch, key), places in missing.items():
-            shown = ", ".join(places[:_MISSING_LIST_MAX])
-            if len(places) > _MISSING_LIST_MAX:
-                shown += f", and {len(places) - _MISSING_LIST_MAX} more"
-            lines.append(f"  {ch!r} U+{ord(ch):04X} not in {os.path.basename(key)}: {shown}")
-        n = len({ch for ch, _ in missing})
-        raise TypesetError(
-            f"{n} character{'s' if n != 1 else ''} missing from the fonts; nothing was written:\n"
-            + "\n".join(lines),
-            hint="add a face that has them to the style's font list in the layout, "
-                 "or replace the characters in the article")
-    return fonts, known
+                shown = ", ".join(places[:_MISSING_LIST_MAX])
+                if len(places) > _MISSING_LIST_MAX:
+                    shown += f", and {len(places) - _MISSING_LIST_MAX} more"
+                lines.append(f"  {ch!r} U+{ord(ch):04X} not in {os.path.basename(key)}: "
+                             f"{shown}")
+            n = len({ch for ch, _ in missing})
+            raise TypesetError(
+                f"{n} character{'s' if n != 1 else ''} missing from the fonts; nothing was "
+                f"written:\n" + "\n".join(lines),
+                hint="add a face that has them to the style's font list in the layout, "
+                     "or replace the characters in the article")
+        return self.fonts, self.known
 
 
 def _anchor_keys(pages: list[Page]) -> dict[tuple[int, int], str]:
@@ -367,6 +429,7 @@ class _Writer:
         self.order: dict = {}          # font -> its characters in code order (check_glyphs)
         self.aside = None              # subsetaside.Making: subsets made while pages are drawn
         self.let_go = False            # drop each page's items once drawn (render_pdf)
+        self.draw = None               # the whole pages, given as they are drawn (render_pdf)
 
     def prepare_pictures(self, policy: PicturePolicy) -> None:
         """Prepare every placed picture for the variant before anything is drawn (a picture
@@ -431,6 +494,8 @@ class _Writer:
         total = len(self.pages)
         for i, page in enumerate(self.pages):
             step("writing page", i, total)
+            if self.draw is not None:         # (`page` stands in for it: render_pdf)
+                page = next(self.draw)
             page_key, cached = self._page(i, page)
             for j, a in enumerate(page.anchors):
                 key = self.keys[(i, j)]

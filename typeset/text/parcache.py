@@ -70,13 +70,14 @@ import os
 import sys
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from itertools import chain, islice, repeat
+from collections.abc import Callable, MutableMapping, Sequence
+from itertools import accumulate, chain, islice, repeat
 from operator import attrgetter, le
 from pathlib import Path
 
 from typeset.cachefiles import cache_dir, read_cache, write_cache
-from typeset.cacheseal import SEAL_SIZE, code_files, seal_of, sealed, unseal
+from typeset.cacheseal import (SEAL_SIZE, code_files, seal_of, seal_of_parts, sealed,
+                               unseal)
 from typeset.text import cjk
 from typeset.text import words as _words
 from typeset.text.linebreak import BreakSettings, Glyph, Line, Span
@@ -118,11 +119,20 @@ def _settings_repr(settings: BreakSettings) -> str:
 
 
 class ParagraphCache:
-    def __init__(self, name: str, fingerprint: Callable[[str], str], *, on_disk: bool = True):
+    def __init__(self, name: str, fingerprint: Callable[[str], str], *, on_disk: bool = True,
+                 lazy: bool = False):
         """`name` identifies the issue (one file per issue); `fingerprint(style)` names the
         fonts and size a style measures with (the same answer for a style as long as this
         cache lives: it is asked once per set of styles). `on_disk=False`: in memory only
-        (never read or written)."""
+        (never read or written). `lazy`: the file's entries are decoded when they are asked
+        for (`_FileEntries`), and `let_go` drops the lines of those used so far: a build
+        that sets the issue a stretch at a time (typeset/stream.py) holds one stretch's
+        lines, not the file's."""
+        self.lazy = lazy
+        # lazy: the key of every entry this build used, in order of first use (what `save`
+        # writes: the lines of the entries `let_go` dropped are decoded from the file again)
+        self.used: dict[str, None] = {}
+        self._from_file: set[str] = set()      # lazy: entries of `new` read from the file
         self._fp_reprs: dict[tuple[str, ...], str] = {}
         self._keys: dict[tuple, str] = {}
         self.path = cache_dir() / "paragraphs" / (
@@ -155,14 +165,31 @@ class ParagraphCache:
             self.hits = self.misses = 0
 
     def _load(self) -> None:
-        data = read_cache(self.path, _LIMIT)
+        data = _map_cache(self.path) if self.lazy else read_cache(self.path, _LIMIT)
         if data is None:
             return
-        got = _decode(data)
+        got = _decode(data, lazy=self.lazy)
         if got is None:
             return        # truncated, planted, from another version: start afresh
+        if self.lazy:
+            self.old, self.old_words = got
+            return
         self._read, self.old_words = got
         self.old = {k: v[0] for k, v in self._read.items()}
+
+    def let_go(self) -> None:
+        """Drop the lines of the entries used so far that the file holds (a lazy cache: they
+        are decoded again if asked for again), the keys remembered for them and what the
+        decoding shares between entries: a build that is done with a stretch of the issue
+        (typeset/stream.py). Lines broken afresh stay until `save` has written them."""
+        if not self.lazy:
+            return
+        for k in self._from_file:
+            self.new.pop(k, None)
+        self._from_file.clear()
+        self._keys.clear()
+        if type(self.old) is _FileEntries:
+            self.old.forget()
 
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
             last_width: float | None, words: Sequence[int] | None = None,
@@ -219,7 +246,14 @@ class ParagraphCache:
         k = self.key(spans, widths, settings, last_width, words, target)
         got = self.new.get(k)
         if got is None:
-            got = self.old.get(k)
+            read = None
+            if type(self.old) is _FileEntries:       # (lazy: decoded now, with its check)
+                read = self.old.entry(k)
+                got = read[0]
+                if read[1] is None:
+                    read = None
+            else:
+                got = self.old.get(k)
             # a make-up target's empty list means "cannot be set so" (read from the file only
             # under this user's seal, `_decode`); anything else must be this paragraph's
             # lines, as many as a target asks for and none an emergency break, or it is
@@ -227,7 +261,8 @@ class ParagraphCache:
             if got and target is not None and len(got) != target[0]:
                 got = None
             if got:
-                read = self._read.get(k)
+                if read is None:
+                    read = self._read.get(k)
                 if read is not None and read[0] is got:
                     ok = _read_entry_matches(spans, got, read[1], read[2], widths, last_width)
                 else:
@@ -242,12 +277,20 @@ class ParagraphCache:
                 got = breaker()
             else:
                 self.hits += 1
+                if self.lazy and read is not None:
+                    k = self.old.key_of(k)       # (one string for the key: `used` keeps it)
+                    self._from_file.add(k)
             self.new[k] = got
+            if self.lazy:
+                self.used.setdefault(k)
         return got
 
     def save(self) -> None:
         """Keep what this build used (so the file never grows beyond one issue)."""
         if not self.on_disk:
+            return
+        if self.lazy:
+            self._save_lazy()
             return
         if self.misses == 0 and len(self.new) == len(self.old) \
                 and len(self.new_words) == len(self.old_words) \
@@ -259,6 +302,27 @@ class ParagraphCache:
         if seal is not None:            # (None: no key of ours, nothing a later build trusts)
             # written piece by piece: the file is never joined in memory (a 3,668-page
             # issue's is ~60 MB, and was joined, then copied to add its digest)
+            write_cache(self.path, _write_parts(parts, seal))
+
+    def _save_lazy(self) -> None:
+        """`save` for a lazy cache: what this build used (`used`, in order), the lines
+        `let_go` dropped decoded from the file again — all at once, and only when the file
+        would change (a warm build writes nothing, so it never holds them all)."""
+        old = self.old
+        n_old = len(old)
+        if self.misses == 0 and len(self.used) == n_old \
+                and len(self.new_words) == len(self.old_words):
+            return
+        entries: dict[str, list[Line]] = {}
+        for k in self.used:
+            got = self.new.get(k)
+            if got is None and type(old) is _FileEntries:
+                got = old.entry(k)[0]
+            if got is not None:
+                entries[k] = got
+        parts = _encode_parts(entries, self.new_words)
+        seal = None if parts is None else seal_of("paragraphs", "", *parts)
+        if seal is not None:
             write_cache(self.path, _write_parts(parts, seal))
 
 
@@ -483,13 +547,15 @@ def _count(v) -> int:
     return v
 
 
-def _decode(data: bytes):
+def _decode(data: bytes, lazy: bool = False):
     """(key -> (lines, characters of each line, style runs of each line), words) from a
     file's bytes; None if anything about the file is not as `_encode` writes it. An entry
-    whose lines fail `_shape_ok` is left out (broken afresh)."""
+    whose lines fail `_shape_ok` is left out (broken afresh). `lazy`: the entries are a
+    `_FileEntries` (key -> lines, each decoded when it is asked for), the same checks made
+    of the whole file first.""" 
     try:
         body = memoryview(data)[:-SEAL_SIZE]                # (the file is never copied)
-        if not data.startswith(_MAGIC) or not unseal("paragraphs", "", data):
+        if data[:len(_MAGIC)] != _MAGIC or not _unsealed(data):
             return None
         at = len(_MAGIC)
         hlen = int.from_bytes(body[at:at + 4], "little")
@@ -531,22 +597,49 @@ def _decode(data: bytes):
             a.frombytes(chunk)
             if sys.byteorder != "little":
                 a.byteswap()
-            # (the glyphs' numbers stay packed until they are shared, below)
-            parts.append(a if i >= 6 else a.tolist())
+            # (the glyphs' numbers stay packed until they are shared, below; a lazy read
+            # keeps every number packed)
+            parts.append(a if i >= 6 or lazy else a.tolist())
         counts, ints, flags, floats, rstyles, rlens, xs, ws, text = parts
         flags = bytes(flags)
+        text_bytes = text
         text = str(text, "utf-8", "surrogatepass")
         starts, ends, n_gl, n_rn = ints[0::4], ints[1::4], ints[2::4], ints[3::4]
         if (sum(counts) != n_lines or sum(n_gl) != n_glyphs or sum(n_rn) != n_runs
                 or len(text) != n_glyphs
                 or (n_lines and max(flags) > _LAST | _EMERGENCY | _WIDOW)
                 or (n_runs and (max(rstyles) >= len(styles) or min(rlens) < 1))
-                or not all(math.isfinite(sum(a)) for a in (floats, xs, ws))):
+                or not all(math.isfinite(_sum(a, data)) for a in (floats, xs, ws))):
             return None
         old_words = {k: _bounds(v) for k, v in words.items()}
         sealed = header.get("seal") == _seal(words, [k for k, n in zip(keys, counts) if not n])
         if not sealed:
             old_words = {}                  # (and no entry without lines is kept, below)
+        if lazy:
+            # where each entry's lines, each line's glyphs and style runs start; a line whose
+            # runs do not add up to its glyphs makes the whole file ignored, as below
+            line_at = array("q", accumulate(counts, initial=0))
+            glyph_at = array("q", accumulate(n_gl, initial=0))
+            run_at = array("q", accumulate(n_rn, initial=0))
+            run_ends = array("q", accumulate(rlens, initial=0))
+            if any(run_ends[r] != g for r, g in zip(run_at, glyph_at)):
+                return None
+            del run_ends
+            same_numbers = not _negative_zero(data, numbers_at, numbers_at + 16 * n_glyphs)
+            # each entry's characters are decoded from the file's UTF-8 when it is asked
+            # for: where each entry's bytes start (the text itself is not kept)
+            text_at = array("q", [0])
+            pos = 0
+            for i in range(n_entries):
+                pos += len(text[glyph_at[line_at[i]]:glyph_at[line_at[i + 1]]].encode(
+                    "utf-8", "surrogatepass"))
+                text_at.append(pos)
+            del text
+            got = _FileEntries(keys, line_at, glyph_at, run_at, text_at, starts, ends, flags,
+                               floats, styles, rstyles, rlens, xs, ws, text_bytes,
+                               same_numbers, sealed)
+            _release(data)
+            return got, old_words
         entries: dict[str, tuple] = {}
         names = [styles[i] for i in rstyles]              # each run's style
         run_pairs = list(zip(names, rlens))
@@ -617,16 +710,220 @@ def _decode(data: bytes):
         return None
 
 
+class _FileEntries(MutableMapping):
+    """The entries of a cache file (key -> lines), each decoded when it is asked for
+    (`entry`), never all at once: a build that sets the issue a stretch at a time holds the
+    lines of the stretch it is setting, not every paragraph of the file (memory, issue 13
+    part 5). The file's numbers are read where they stand; equal characters, numbers and
+    glyphs are one object each among the entries decoded since `forget` (a build forgets
+    them with each stretch). Entries put in later (`added`: the lines forked children
+    broke, compose.prebreak) come first. An entry whose lines fail `_shape_ok` is not there
+    (broken afresh); `len` counts the file's keys before that check."""
+
+    def __init__(self, keys, line_at, glyph_at, run_at, text_at, starts, ends, flags, floats,
+                 styles, rstyles, rlens, xs, ws, text, same_numbers, sealed):
+        self._keys = keys
+        self._index = {k: i for i, k in enumerate(keys)}     # (a key twice: the last)
+        self._line_at, self._glyph_at, self._run_at = line_at, glyph_at, run_at
+        self._text_at = text_at
+        self._starts, self._ends, self._flags, self._floats = starts, ends, flags, floats
+        self._styles, self._rstyles, self._rlens = styles, rstyles, rlens
+        self._xs, self._ws, self._text = xs, ws, text
+        self._same = same_numbers
+        self._sealed = sealed
+        self.added: dict[str, list[Line]] = {}
+        self.forget()
+
+    def forget(self) -> None:
+        """Share nothing more with the entries decoded so far (they can go), and give the
+        file's pages read so far back to the system (a mapped file: `_map_cache`)."""
+        self._chars: dict = {}
+        self._numbers: dict = {}
+        self._glyphs: dict = {}
+        _release(self._text.obj if isinstance(self._text, memoryview) else None)
+
+    def key_of(self, key: str) -> str:
+        """The file's own string for `key`, if it holds one (a caller keeping keys keeps
+        one string for each)."""
+        i = self._index.get(key)
+        return key if i is None else self._keys[i]
+
+    def entry(self, key: str) -> tuple:
+        """(lines, each line's characters, each line's style runs) of the file's entry
+        `key`, decoded now (for `_read_entry_matches`); (lines, None, None) for an added
+        one; (None, None, None) for none."""
+        got = self.added.get(key)
+        if got is not None:
+            return got, None, None
+        i = self._index.get(key)
+        if i is None:
+            return None, None, None
+        return self._decode_entry(i) or (None, None, None)
+
+    def _decode_entry(self, i: int):
+        first_line, end_line = self._line_at[i], self._line_at[i + 1]
+        if first_line == end_line and not self._sealed:
+            return None                  # (no entry without lines, unsealed: `_decode`)
+        glyph_at, run_at = self._glyph_at, self._run_at
+        a, b = glyph_at[first_line], glyph_at[end_line]
+        styles, rstyles, rlens = self._styles, self._rstyles, self._rlens
+        r0, r1 = run_at[first_line], run_at[end_line]
+        names = [styles[s] for s in rstyles[r0:r1]]
+        lens = rlens[r0:r1]
+        # the glyphs, Glyph(ch, style, x, width), made by the tuple constructor itself (no
+        # Python call each); equal characters, numbers and glyphs one object — never when
+        # a zero of the other sign is in the file, which compares equal to 0.0 and would
+        # take its place (as `_decode`)
+        cs = str(self._text[self._text_at[i]:self._text_at[i + 1]], "utf-8", "surrogatepass")
+        if len(cs) != b - a:
+            return None
+        chars = list(map(self._chars.setdefault, cs, cs))
+        bx, bw = self._xs[a:b], self._ws[a:b]
+        if self._same:
+            bx = list(map(self._numbers.setdefault, bx, bx))
+            bw = list(map(self._numbers.setdefault, bw, bw))
+        style_of = chain.from_iterable(map(repeat, names, lens))
+        glyphs = list(map(_new_tuple, repeat(Glyph), zip(chars, style_of, bx, bw)))
+        if self._same:
+            glyphs = list(map(self._glyphs.setdefault, glyphs, glyphs))
+        lines: list[Line] = []
+        texts: list[str] = []
+        runs: list[tuple] = []
+        floats, flags, starts, ends = self._floats, self._flags, self._starts, self._ends
+        for j in range(first_line, end_line):
+            g0, g1 = glyph_at[j], glyph_at[j + 1]
+            q0, q1 = run_at[j] - r0, run_at[j + 1] - r0
+            run = tuple(zip(names[q0:q1], lens[q0:q1]))
+            f = flags[j]
+            measure, natural, adjust, indent = floats[4 * j:4 * j + 4]
+            lines.append(Line(glyphs[g0 - a:g1 - a], measure, natural, adjust,
+                              bool(f & _LAST), bool(f & _EMERGENCY), bool(f & _WIDOW),
+                              starts[j], ends[j], indent))
+            texts.append(cs[g0 - a:g1 - a])
+            runs.append(run)
+        if not _shape_ok(lines):
+            return None
+        return lines, texts, runs
+
+    # -- a mapping of key -> lines ----------------------------------------------------------
+    def __getitem__(self, key):
+        got = self.entry(key)[0]
+        if got is None:
+            raise KeyError(key)
+        return got
+
+    def get(self, key, default=None):
+        got = self.entry(key)[0]
+        return default if got is None else got
+
+    def __contains__(self, key) -> bool:
+        return key in self.added or key in self._index
+
+    def __setitem__(self, key, lines) -> None:
+        self.added[key] = lines
+
+    def __delitem__(self, key) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self.added.pop(key, None)
+        self._index.pop(key, None)
+
+    def __iter__(self):
+        yield from self.added
+        for key in self._index:
+            if key not in self.added and self.entry(key)[0] is not None:
+                yield key
+
+    def __len__(self) -> int:
+        return len(self.added) + sum(1 for k in self._index if k not in self.added)
+
+
+def _map_cache(path: Path):
+    """The cache file at `path` mapped into memory (read only), or None when `read_cache`
+    would give None. Its pages are read when they are used and given back by `_release`:
+    a lazy cache (`ParagraphCache(lazy=True)`) holds in memory only the parts of the file
+    it has read since its last `let_go`, not the whole file (~17 KB a page of an issue).
+    Typeset replaces a cache file by renaming a new one over it, so the file mapped is never
+    changed while it is read."""
+    import mmap
+
+    from typeset.fileread import open_regular
+    try:
+        fd, st = open_regular(path, follow=False)
+    except (OSError, ValueError):
+        return None
+    try:
+        if not 0 < st.st_size <= _LIMIT:
+            return None
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+
+
+def _release(data) -> None:
+    """Give the pages of a mapped file read so far back to the system (they are read again
+    if used again); nothing for bytes."""
+    import mmap
+    if isinstance(data, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        try:
+            data.madvise(mmap.MADV_DONTNEED)
+        except (OSError, ValueError):
+            pass
+
+
+#: bytes of a mapped file looked at before they are given back (`_unsealed`, `_sum`)
+_PIECE = 8 << 20
+
+
+def _unsealed(data) -> bool:
+    """unseal("paragraphs", "", data), a mapped file hashed a piece at a time, each given
+    back once hashed (the whole file is never in memory at once)."""
+    import mmap
+    if not isinstance(data, mmap.mmap):
+        return unseal("paragraphs", "", data)
+    n = len(data) - SEAL_SIZE
+    if n < 0:
+        return False
+    view = memoryview(data)
+
+    def pieces():
+        for a in range(0, n, _PIECE):
+            yield view[a:min(a + _PIECE, n)]
+            _release(data)
+    seal = seal_of_parts("paragraphs", "", pieces())
+    import hmac
+    return seal is not None and hmac.compare_digest(seal, data[n:])
+
+
+def _sum(a, data) -> float:
+    """sum(a) (the same additions in the same order), a piece at a time for a mapped file,
+    each piece given back once added."""
+    if not isinstance(a, memoryview) or len(a) * a.itemsize <= _PIECE:
+        return sum(a)
+    step = _PIECE // a.itemsize
+    total = 0
+    for i in range(0, len(a), step):
+        total = sum(a[i:i + step], total)
+        _release(data)
+    return total
+
+
 _NEGATIVE_ZERO = bytes(7) + b"\x80"      # -0.0 as a little-endian double
 
 
 def _negative_zero(data: bytes, start: int, end: int) -> bool:
-    """Whether the doubles in data[start:end] hold a -0.0."""
-    at = data.find(_NEGATIVE_ZERO, start, end)
-    while at >= 0:
-        if (at - start) % 8 == 0:
-            return True
-        at = data.find(_NEGATIVE_ZERO, at + 1, end)
+    """Whether the doubles in data[start:end] hold a -0.0 (a mapped file looked at a piece
+    at a time, each given back: `_release`)."""
+    for a in range(start, end, _PIECE):
+        b = min(a + _PIECE, end)
+        at = data.find(_NEGATIVE_ZERO, a, b)
+        while at >= 0:
+            if (at - start) % 8 == 0:
+                return True
+            at = data.find(_NEGATIVE_ZERO, at + 1, b)
+        _release(data)
     return False
 
 

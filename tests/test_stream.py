@@ -1,0 +1,367 @@
+"""A one-shot build a stretch at a time (typeset/stream.py; issue 13 part 5): the same bytes
+and report as the whole-issue build, one stretch's composition held at a time, and the same
+failures (message, exit status, no half-written output)."""
+from __future__ import annotations
+
+import gc
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from typeset import build as B
+from typeset import stream
+from typeset.cli import main
+from typeset.layout import issue as I
+from typeset.text.types import Line
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
+FIXTURE = Path(__file__).parent / "data" / "model" / "issue"
+
+
+def _both(man: Path, tmp: Path, monkeypatch, variant: str = "print", layout=None):
+    """(whole-issue build, stream build): their reports and PDF bytes."""
+    got = []
+    real = stream.build_streamed
+    for name, threshold in (("whole", 10 ** 9), ("stream", 1)):
+        monkeypatch.setattr(stream, "STREAM_STRETCHES", threshold)
+        calls = []
+        monkeypatch.setattr(stream, "build_streamed",
+                            lambda *a, calls=calls, **k: calls.append(1) or real(*a, **k))
+        out = tmp / f"{name}-{variant}.pdf"
+        rep = B.build(man, out, variant=variant, layout_override=layout)
+        got.append((rep, out.read_bytes(), bool(calls)))
+    (whole, whole_pdf, streamed_w), (st, st_pdf, streamed_s) = got
+    assert not streamed_w and streamed_s == stream.applies(
+        *B.load(man, layout), variant)
+    return whole, whole_pdf, st, st_pdf
+
+
+def _same_report(a, b) -> None:
+    assert a.typography.format() == b.typography.format()
+    assert a.typography.summary() == b.typography.summary()
+    assert a.typography.clean == b.typography.clean
+    assert a.pictures.format() == b.pictures.format()
+    for field in ("contents_pages", "body_pages", "padding", "front_blanks", "covers",
+                  "inserts", "pages", "sha256", "variant"):
+        assert getattr(a, field) == getattr(b, field), field
+
+
+@pytest.mark.parametrize("variant", ["print", "archive"])
+def test_the_sample_streamed_is_the_whole_build(tmp_path, monkeypatch, variant):
+    whole, whole_pdf, st, st_pdf = _both(SAMPLE, tmp_path, monkeypatch, variant)
+    assert st_pdf == whole_pdf
+    _same_report(st, whole)
+    assert st.body_pages > 30 and st.typography.made_up      # (the make-up pass worked)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """The sample's articles three times (bench/build.py's generator): 30 stretches."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("typeset_bench_build",
+                                                  ROOT / "bench" / "build.py")
+    bench = importlib.util.module_from_spec(spec)       # (not `build`: pypa's is installed)
+    spec.loader.exec_module(bench)
+    return bench.make_issue(3, tmp_path_factory.mktemp("x3") / "x3")
+
+
+def test_a_generated_issue_streamed_is_the_whole_build(tmp_path, monkeypatch, generated):
+    whole, whole_pdf, st, st_pdf = _both(generated, tmp_path, monkeypatch)
+    assert st_pdf == whole_pdf
+    _same_report(st, whole)
+    assert st.padding or st.body_pages % 4 == 0
+
+
+def test_a_recto_start_and_short_pages_streamed(tmp_path, monkeypatch, generated):
+    """Articles starting on a right-hand page (blank versos between stretches: the parity
+    of the frames before a stretch) give the same file and report too."""
+    layout = yaml.safe_load((ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8"))
+    layout["article"]["start"] = "new_recto"
+    path = tmp_path / "recto.yaml"
+    path.write_text(yaml.safe_dump(layout, allow_unicode=True), encoding="utf-8")
+    whole, whole_pdf, st, st_pdf = _both(generated, tmp_path, monkeypatch,
+                                         layout=str(path))
+    assert st_pdf == whole_pdf
+    _same_report(st, whole)
+
+
+def test_articles_that_run_on_are_built_whole(tmp_path, monkeypatch):
+    """chongqing sets its articles on: one stretch, nothing bounded, so a build stays
+    whole; made a stretch at a time all the same (`applies` bypassed), it gives the same
+    file and report."""
+    man = FIXTURE / "issue.yaml"
+    issue, layout = B.load(man, "chongqing")
+    assert layout.article.start == "continue"
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    assert not stream.applies(issue, layout, "archive")
+    whole = B.build(man, tmp_path / "w.pdf", variant="archive", layout_override="chongqing")
+    monkeypatch.setattr(stream, "applies", lambda *a: True)
+    st = B.build(man, tmp_path / "s.pdf", variant="archive", layout_override="chongqing")
+    assert (tmp_path / "s.pdf").read_bytes() == (tmp_path / "w.pdf").read_bytes()
+    _same_report(st, whole)
+
+
+def test_one_stretch_of_run_on_articles_sets_the_whole_issue(monkeypatch):
+    """Stretches of a layout whose articles run on: one, the whole body — the pages
+    paginate_issue makes."""
+    from typeset.layout.compose import Composer, compose_issue
+    from typeset.layout.styles import StyleBook
+    from typeset.text.fonts import FontLibrary
+
+    issue, layout = B.load(SAMPLE, "chongqing")
+    book = StyleBook(layout, FontLibrary())
+    composer = Composer(layout, book, None)
+    st = I.Stretches(issue, composer)
+    assert len(st) == 1
+    frames, pages, starts = st.set(0)
+    comp = I.paginate_issue(issue, composer, compose_issue(issue, composer),
+                            composer.colophon(issue))
+    if comp.padding == 0:
+        assert [p.label for p in pages] == [p.label for p in comp.body]
+        assert starts == comp.start_pages
+
+
+def test_the_threshold_both_sides(monkeypatch):
+    issue, layout = B.load(SAMPLE)
+    n = sum(len(s.articles) for s in issue.sections)
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", n)
+    assert stream.applies(issue, layout, "print") and stream.applies(issue, layout, "archive")
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", n + 1)
+    assert not stream.applies(issue, layout, "print")
+
+
+def _live(kind) -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+
+def _drawable_pages() -> int:
+    """Pages alive that hold text to draw (a stand-in holds none)."""
+    from typeset.layout.page import Page, TextRun
+    gc.collect()
+    return sum(1 for o in gc.get_objects()
+               if type(o) is Page and any(type(it) is TextRun for it in o.items))
+
+
+def test_one_stretch_is_held_at_a_time(tmp_path, monkeypatch, generated):
+    """While the issue is set (pass 1) and drawn (pass 2), the set lines alive are one
+    stretch's, not the issue's: counted (live `Line` objects) each time a stretch is set,
+    against the lines a whole-issue composition holds; and when pass 2 sets a stretch, no
+    page of the one before it, nor any frame, is alive."""
+    from typeset.layout.paginate import Frame
+
+    out = tmp_path / "w.pdf"
+    B.build(generated, out)                                   # (the caches warm)
+    comp = B.compose(generated)
+    whole = _live(Line)
+    n_body = len(comp.body)
+    del comp
+    base = _live(Line)
+    assert whole - base > 1500 and _drawable_pages() == 0
+
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    seen: list[tuple] = []
+    real = I.Stretches.set
+
+    def watched(self, k):
+        seen.append((k, _live(Line) - base, _drawable_pages(), _live(Frame)))
+        return real(self, k)
+    monkeypatch.setattr(I.Stretches, "set", watched)
+    B.build(generated, tmp_path / "s.pdf")
+    n = len(seen) // 2
+    assert n == 30 and [k for k, *_ in seen] == list(range(n)) * 2
+    most = max(lines for _, lines, _, _ in seen)
+    assert most < (whole - base) / 3, (most, whole - base)
+    # pass 2: what is alive when each stretch is set is the same each time (the contents
+    # and covers, held whole: a few pages, their frames for the report), nothing of the
+    # stretches drawn before
+    assert len({(pages, frames) for _, _, pages, frames in seen[n:]}) == 1, seen[n:]
+    assert seen[n][2] <= 3 and seen[n][3] <= 3, seen[n]
+    # pass 1: the covers (made with the first stretch) and the last frame of the stretch
+    # before (the report's short pages), no more
+    assert len({(pages, frames) for _, _, pages, frames in seen[1:n]}) == 1, seen[:n]
+    assert seen[1][2] <= 2 and seen[1][3] <= 1, seen[1]
+    assert (tmp_path / "s.pdf").read_bytes() == out.read_bytes()
+    assert n_body > 60
+
+
+# -- faults: the same message, exit status and no output ------------------------------------
+
+def _sample_copy(tmp: Path) -> Path:
+    dest = tmp / "issue"
+    shutil.copytree(SAMPLE.parent, dest)
+    return dest / "issue.yaml"
+
+
+def _run(argv, capsys) -> tuple[int, str]:
+    code = main(argv)
+    got = capsys.readouterr()
+    return code, got.out + got.err
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated"])
+def test_a_bad_picture_in_the_third_article(tmp_path, monkeypatch, capsys, damage):
+    man = _sample_copy(tmp_path)
+    art = man.parent / "articles" / "03-tian-huitoukan.md"
+    pic = man.parent / "images" / "bad.jpg"
+    good = (man.parent / "images" / "chaye.jpg").read_bytes()
+    pic.write_bytes(b"not a picture at all" * 50 if damage == "garbage"
+                    else good[:len(good) // 3])
+    art.write_text(art.read_text(encoding="utf-8") +
+                   "\n\n![一幅坏图](../images/bad.jpg)\n", encoding="utf-8")
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    said = []
+    for threshold in (10 ** 9, 1):
+        monkeypatch.setattr(stream, "STREAM_STRETCHES", threshold)
+        out = tmp_path / f"out{threshold}.pdf"
+        out.write_bytes(b"%PDF earlier")
+        code, text = _run(["build", str(man), "-o", str(out)], capsys)
+        said.append((code, text.replace(str(out), "OUT")))
+        assert out.read_bytes() == b"%PDF earlier"
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    assert said[0] == said[1]
+    assert said[0][0] == 1 and "bad.jpg" in said[0][1] and "Traceback" not in said[0][1]
+
+
+def test_disk_full_while_a_stretch_is_written(tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    from typeset import fsutil
+    man = _sample_copy(tmp_path)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    assert main(["build", str(man), "-o", str(tmp_path / "warm.pdf")]) == 0
+    capsys.readouterr()
+    real = fsutil._write_fd
+    written = [0]
+
+    def full(fd, data):                  # full after 200 KB: in the middle of the body
+        if written[0] + len(data) > 200_000:
+            real(fd, data[:10])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written[0] += len(data)
+        real(fd, data)
+    monkeypatch.setattr(fsutil, "_write_fd", full)
+    said = []
+    for threshold in (10 ** 9, 1):
+        written[0] = 0
+        monkeypatch.setattr(stream, "STREAM_STRETCHES", threshold)
+        out = tmp_path / "out.pdf"
+        out.write_bytes(b"%PDF earlier")
+        code, text = _run(["build", str(man), "-o", str(out)], capsys)
+        said.append((code, text))
+        assert out.read_bytes() == b"%PDF earlier"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "issue", "out.pdf",
+                                                               "warm.pdf"]
+    assert said[0] == said[1]
+    assert said[0][0] == 1 and "no space left" in said[0][1].lower()
+
+
+def test_a_bug_in_the_middle_of_a_stretch(tmp_path, monkeypatch, capsys):
+    """An internal error setting the third article (pass 1) or drawing (pass 2): exit 3,
+    the same words, nothing written."""
+    from typeset.layout.compose import Composer
+    man = _sample_copy(tmp_path)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    real = Composer.article
+    calls = [0]
+
+    def buggy(self, art, *a, **k):
+        calls[0] += 1
+        if calls[0] == limit:
+            raise ZeroDivisionError("planted bug")
+        return real(self, art, *a, **k)
+    monkeypatch.setattr(Composer, "article", buggy)
+    for limit in (3, 14):                 # pass 1; pass 2 (the sample has 10 articles)
+        said = []
+        for threshold in (10 ** 9, 1):
+            calls[0] = 0
+            monkeypatch.setattr(stream, "STREAM_STRETCHES", threshold)
+            out = tmp_path / "out.pdf"
+            out.write_bytes(b"%PDF earlier")
+            code, text = _run(["build", str(man), "-o", str(out)], capsys)
+            said.append((code, "planted bug" in text))
+            if code:
+                assert out.read_bytes() == b"%PDF earlier"
+                assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+        if limit == 3:
+            assert said[0] == said[1] == (3, True)
+        else:                             # (the whole build sets each article once)
+            assert said[1] == (3, True) and said[0][0] == 0
+
+
+def _fault_cases():
+    cases = yaml.safe_load((Path(__file__).parent / "data" / "faults.yaml")
+                           .read_text(encoding="utf-8"))
+    return [c for c in cases if c["args"][:1] == ["build"] and "--imposed" not in c["args"]
+            and {"fault": "bug"} not in c.get("setup", [])
+            and not any("separate_covers" in s for s in c.get("setup", [])
+                        if isinstance(s, dict))]
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory):
+    from tests.test_trust_faults import make_warm_cache
+    return make_warm_cache(tmp_path_factory)
+
+
+@pytest.mark.parametrize("case", _fault_cases(), ids=lambda c: c["id"])
+def test_the_build_faults_streamed(case, tmp_path, monkeypatch, capsys, warm_cache):
+    """The fault table's build cases (tests/data/faults.yaml) with the fixture built a
+    stretch at a time: the same outcomes (its planted bug is in `build.compose`, which a
+    stretch build does not call: test_a_bug_in_the_middle_of_a_stretch)."""
+    from tests.test_trust_faults import run_fault
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    issue, layout = B.load(FIXTURE / "issue.yaml")
+    assert stream.applies(issue, layout, "print")
+    run_fault(case, tmp_path, monkeypatch, capsys, warm_cache)
+
+
+# -- the paragraph cache read lazily (text/parcache.py, `lazy=True`) --------------------------
+
+def test_the_lazy_cache_reads_what_the_whole_read_reads(tmp_path, monkeypatch):
+    """Each entry decoded from the mapped file (a piece at a time: `_PIECE` made small) is
+    the entry the whole read gives — lines, characters, style runs, words; a damaged or
+    truncated file is ignored whole, as by the whole read; `let_go` drops the entries used
+    and `save` writes nothing when nothing changed."""
+    from typeset.text import parcache as P
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    assert main(["build", str(SAMPLE), "-o", str(tmp_path / "s.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    data = path.read_bytes()
+    eager, words = P._decode(data)
+    monkeypatch.setattr(P, "_PIECE", 3 * 4096)
+    lazy, lazy_words = P._decode(P._map_cache(path), lazy=True)
+    assert lazy_words == words and set(lazy) == set(eager) and len(eager) > 500
+    for k, (lines, texts, runs) in eager.items():
+        assert lazy.entry(k) == (lines, texts, runs)
+    for bad in (data[:-1] + bytes([data[-1] ^ 1]), data[:len(data) // 2],
+                data[:5000] + bytes([data[5000] ^ 0x40]) + data[5001:]):
+        path.write_bytes(bad)
+        assert P._decode(P._map_cache(path), lazy=True) is None
+        assert P._decode(bad) is None
+    path.write_bytes(data)
+    cache = P.ParagraphCache(str(SAMPLE.resolve()), lambda st: "x", lazy=True)
+    cache.path = path
+    cache.old, cache.old_words = P._decode(P._map_cache(path), lazy=True)
+    k = next(iter(eager))
+    cache.new[k] = cache.old[k]
+    cache._from_file.add(k)
+    cache.let_go()
+    assert k not in cache.new and not cache._keys
+
+
+def test_a_warm_build_a_stretch_at_a_time_leaves_the_cache_file_as_it_was(tmp_path,
+                                                                         monkeypatch):
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    for _ in range(2):                    # (the first after a cold build keeps what it used)
+        assert main(["build", str(SAMPLE), "-o", str(tmp_path / "s.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    before = (path.stat().st_mtime_ns, path.read_bytes())
+    assert main(["build", str(SAMPLE), "-o", str(tmp_path / "s2.pdf")]) == 0
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+    assert (tmp_path / "s.pdf").read_bytes() == (tmp_path / "s2.pdf").read_bytes()

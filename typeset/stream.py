@@ -1,0 +1,260 @@
+"""A one-shot build a stretch at a time (issue 13 part 5: memory stays bounded).
+
+A build of a large issue whose layout starts every article on a new page
+(`article.start: new_page` or `new_recto`, as guangxi does) holds one stretch of the issue
+at a time — the articles between two of those page starts (layout/issue.py `Stretches`) —
+instead of the whole composition, and writes the same bytes as the whole-issue build
+(build.py `_build`). The contents come first in the file but need every article's folio,
+and the writer needs, before it draws the first page, every font's characters in code
+order, every page's anchors, links and label, and every picture; so every stretch is set
+twice:
+
+* pass 1 sets each stretch (its articles composed, paginated, made up, its pages with
+  running heads and folios), takes from it what the rest needs — each article's start
+  folio, the report's counts and findings (report.ReportTally), the page check's
+  findings, the characters each font shows in order of first use
+  (render.writer.GlyphCheck) — and keeps of each page a stand-in: the same `Page` with
+  its anchors, links, label and size and only its pictures and placed PDF pages among its
+  items. Then the stretch goes (its flow, frames and items; its paragraphs' lines:
+  text/parcache.py `let_go`). The last stretch is held until the contents are set, which
+  decide its saddle padding. Then the paragraph cache is saved (as `build.compose` does),
+  the picture report and the report are made and the page check's error raised, as
+  before, all before anything is drawn.
+* pass 2 writes the file (build.write_streamed: a temporary file renamed over the output
+  only when complete): the writer, given the stand-ins, prepares the pictures and placed
+  pages, and as it comes to each stretch's first page the stretch is set again, each page
+  drawn straight into the document and let go, and the stretch dropped when its last page
+  is drawn. Setting a stretch again gives the same pages (the same flow, the same
+  paragraph cache: its entries decoded from the file again); each page's label and anchors
+  are compared with pass 1's, and a difference is a typeset bug (exit 3), never another
+  file.
+
+It applies (`applies`) to a one-shot `build` (build.py `_build`) of one file — not the
+printer's two files when the covers are on separate stock — of an issue of
+STREAM_STRETCHES articles or more, in a layout that forces a page start at each article.
+A layout whose articles run on (chongqing) would be one stretch: nothing bounded, so the
+whole-issue build is kept there. A warm process (typeset/session.py) keeps everything, as
+before. What still grows with the pages: README, "Scale and memory".
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+#: an issue of this many articles or more, in a layout that starts each on a new page, is
+#: built a stretch at a time (`applies`); below it nothing changes. ~1,000 pages at the
+#: guangxi sample's 3.7 pages an article, where the whole composition held ~120 MB more
+#: (README, "Scale and memory")
+STREAM_STRETCHES = 250
+
+
+def applies(issue, layout, variant: str) -> bool:
+    """Whether a one-shot build of `issue` is made a stretch at a time (module doc)."""
+    if layout.article.start not in ("new_page", "new_recto"):
+        return False
+    if sum(len(s.articles) for s in issue.sections) < STREAM_STRETCHES:
+        return False
+    cover = layout.cover
+    if variant == "print" and issue.has_covers and cover is not None \
+            and cover.stock == "separate":
+        return False                      # two files (build.finished_files)
+    return True
+
+
+class _Pass1:
+    """What pass 1 keeps of the stretches (module doc)."""
+
+    def __init__(self, stretches, layout, book, library):
+        from typeset.render.writer import GlyphCheck
+        from typeset.report import ReportTally
+
+        self.st = stretches
+        self.library = library
+        self.tally = ReportTally(layout, book.advance)
+        self.glyphs = GlyphCheck(library)           # the body's, in order
+        self.body: list = []                        # the body pages' stand-ins
+        self.ranges: list[tuple[int, int]] = []     # stretch -> its stand-ins body[a:b]
+        self.rows: dict[int, tuple[list, list]] = {}  # id(stand-in) -> page check rows
+        self.starts: dict[str, int] = {}
+
+    def advance(self, font, ch):
+        return self.library.face(font).advance(ch)
+
+    def take(self, frames, pages) -> None:
+        """The report, page check and glyph check of one stretch's pages; the pages become
+        stand-ins (`stand_in`)."""
+        from typeset.pagecheck import check_pages
+
+        self.tally.add(frames, [p.label for p in pages])
+        outs, overs = check_pages(pages, self.advance)
+        if outs or overs:                  # (a body page's label is its own: its folio)
+            by_label = {p.label: p for p in pages}
+            for rows, n in ((outs, 0), (overs, 1)):
+                for row in rows:
+                    got = self.rows.setdefault(id(by_label[row[0]]), ([], []))
+                    got[n].append(row)
+        self.glyphs.add(pages)
+        a = len(self.body)
+        for page in pages:
+            stand_in(page)
+        self.body += pages
+        self.ranges.append((a, len(self.body)))
+
+
+def stand_in(page) -> None:
+    """Keep of a set page what the writer needs before it draws it (render.writer.render_pdf):
+    its anchors, links, label and size, and its pictures and placed PDF pages among its
+    items; the rest goes (it is set again to be drawn)."""
+    from typeset.layout.page import Image, PlacedPage
+
+    page.items = [it for it in page.items if isinstance(it, (Image, PlacedPage))]
+    page.checked = None
+
+
+def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: str,
+                   pdfx: str, standard):
+    """`build._build` for an issue `applies` says yes to: the same file and report, a
+    stretch at a time (module doc)."""
+    from typeset import build as B
+    from typeset.layout.compose import Composer, prebreak
+    from typeset.layout.issue import Stretches, front_pages
+    from typeset.layout.preflight import check_sources
+    from typeset.layout.styles import StyleBook
+    from typeset.pagecheck import check_pages, placement_error
+    from typeset.render.writer import GlyphCheck
+    from typeset.report import picture_report
+    from typeset.text.parcache import ParagraphCache
+
+    issue, layout = loaded
+    with B.collector_paused():
+        book = StyleBook(layout, library)
+        check_sources(issue, layout, book)
+        cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint, lazy=True)
+        composer = Composer(layout, book, cache)
+        prebreak(issue, composer)              # a cold build: on two cores
+        st = Stretches(issue, composer, B.placed_pdfs(issue))
+    one = _Pass1(st, layout, book, library)
+    last = None
+    for k in range(len(st)):
+        with B.collector_paused():
+            frames, pages, starts = st.set(k)
+        one.starts.update(starts)
+        if k == len(st) - 1:
+            last = (frames, pages)            # (its padding waits for the contents)
+            break
+        one.take(frames, pages)
+        del frames, pages
+        composer.let_go()
+    with B.collector_paused():
+        toc: list = []
+        contents = st.contents(one.starts, toc)
+        frames, pages = last
+        padded = st.pad(frames, len(front_pages(contents, layout)))
+        if padded is not None:
+            pages, starts = padded
+            one.starts.update(starts)
+            contents = st.contents(one.starts, toc)
+        one.take(frames, pages)
+        del frames, pages, last
+        composer.let_go()
+        cache.save()
+        comp = st.composition(one.body, one.starts, contents, toc)
+
+    pictures = picture_report(comp.pages, layout, str(issue.path.parent),
+                              print_variant=variant == "print")
+    failure = pictures.failure()
+    if failure is not None:
+        raise failure
+    body_ids = {id(p) for p in one.body}
+    outside: list = []
+    overlapping: list = []
+    for page in comp.pages:                   # the page check, in reading order
+        if id(page) in body_ids:
+            outs, overs = one.rows.get(id(page), ((), ()))
+        else:
+            outs, overs = check_pages([page], one.advance)
+        outside += outs
+        overlapping += overs
+    typography = one.tally.finish(toc, [pg.label for pg in contents], outside, overlapping)
+    failure = placement_error(comp.pages, None, found=(outside, overlapping))
+    if failure is not None:
+        raise failure
+
+    # the glyph check in the file's reading order: the pages before the body, the body's
+    # (made in pass 1), the pages after it
+    pages = B.file_pages(comp, variant)
+    parts: list = []
+    head: list = []
+    for page in pages:
+        if id(page) in body_ids:
+            if head:
+                parts.append(head)
+                head = []
+            if one.glyphs not in parts:
+                parts.append(one.glyphs)
+        else:
+            head.append(page)
+    if head:
+        parts.append(head)
+    checks = []
+    for part in parts:
+        if isinstance(part, list):
+            part_check = GlyphCheck(library)
+            part_check.add(part)
+            checks.append(part_check)
+        else:
+            checks.append(part)
+    glyphs = GlyphCheck.joined(checks)
+
+    digest = B.write_streamed(comp, out, variant, pdfx, create_parent=output is None,
+                              check_placement=False, glyphs=glyphs,
+                              draw=_pass2(st, one, pages, composer))
+    files = B.outputs(comp, out, variant)
+    return B.BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding,
+                         standard, digest, typography, pictures,
+                         front_blanks=len(comp.front) - len(comp.contents),
+                         covers=len(comp.covers),
+                         inserts=sum(len(p) for _, p in comp.inserts),
+                         cover_output=files[1] if len(files) > 1 else None,
+                         file_pages=len(pages))
+
+
+def _pass2(st, one: _Pass1, pages: list, composer):
+    """The file's pages, whole, in order (module doc): each body page's stretch set again
+    when its first page is asked for, the one before it dropped."""
+    from typeset import build as B
+
+    at: dict[int, tuple[int, int]] = {}       # id(stand-in) -> (stretch, place in it)
+    for k, (a, b) in enumerate(one.ranges):
+        for j in range(a, b):
+            at[id(one.body[j])] = (k, j - a)
+    held: list = []
+    held_k = -1
+    for page in pages:
+        where = at.get(id(page))
+        if where is None:
+            yield page
+            continue
+        k, j = where
+        if k != held_k:
+            held = []
+            composer.let_go()
+            with B.collector_paused():
+                _, held, _ = st.set(k)
+            held_k = k
+            a, b = one.ranges[k]
+            _same_stretch(k, one.body[a:b], held)
+        whole = held[j]
+        held[j] = None
+        yield whole
+    held = []
+    composer.let_go()
+
+
+def _same_stretch(k: int, stand_ins: list, pages: list) -> None:
+    """Setting a stretch again gave the pages pass 1 set (labels, anchors): else a bug."""
+    if len(stand_ins) != len(pages) or any(
+            a.label != b.label or a.anchors != b.anchors
+            or (a.width, a.height, a.kind) != (b.width, b.height, b.kind)
+            for a, b in zip(stand_ins, pages)):
+        raise RuntimeError(f"stretch {k + 1} set again gave other pages than the first "
+                           f"time (typeset/stream.py)")
