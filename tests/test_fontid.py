@@ -135,6 +135,21 @@ def test_no_cache_no_entry_then_each_cache_its_entry(font, tmp_path, monkeypatch
     assert len(list((tmp_path / "second" / "fontids").glob("*.id"))) == 1
 
 
+def test_a_hash_recalled_from_one_cache_is_left_in_the_next(font, tmp_path, monkeypatch):
+    """A process that read a font's hash from one cache folder and then builds with another
+    (a batch worker, the tests) leaves the hash there too, as it does a hash it made (was:
+    only a hash it made; the next process hashed the font again)."""
+    digest = fontid.file_identity(str(font))
+    _forget()
+    _no_hashing(monkeypatch)
+    assert fontid.file_identity(str(font)) == digest          # recalled from the first
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "other"))
+    assert fontid.file_identity(str(font)) == digest
+    assert len(list((tmp_path / "other" / "fontids").glob("*.id"))) == 1
+    _forget()
+    assert fontid.file_identity(str(font)) == digest          # a later process: no hashing
+
+
 def test_a_one_shot_build_prints_a_font_changed_in_place(tmp_path):
     """End to end: `typeset build` twice with one cache, the 楷 font patched in place between
     (one glyph's advance in hmtx, the size, inode and modification time kept): the second

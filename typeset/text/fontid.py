@@ -88,10 +88,13 @@ def identity_and_stamp(path: str, *, remembered: bool = True) -> tuple[str, tupl
         _place(memo, digest)
     if digest is None and remembered:
         digest = _recalled.get(memo)
-        if digest is None:
+        if digest is not None:        # (read from another cache folder: this one gets it too)
+            _place(memo, digest)
+        else:
             digest = _recall(memo)
             if digest is not None:
                 _recalled[memo] = digest
+                _placed.add((_folder(), memo))
     if digest is None:
         with _hash_lock:
             busy = _hashing.get(memo)
