@@ -551,35 +551,47 @@ def _paragraph_then_subheads(root: Path, sentences: int) -> Path:
                      + "\n\n## 又一个小标题\n\n" + para(2))
 
 
-def _compose_cpu(manifest: Path) -> float:
-    import os
-    import subprocess
-    import sys
-    code = ("import sys, time; from pathlib import Path; from typeset import build; "
-            "t = time.process_time(); build.compose(Path(sys.argv[1])); "
-            "print(time.process_time() - t)")
-    env = dict(os.environ, TYPESET_CACHE=str(manifest.parent / "cache"), PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-c", code, str(manifest)], env=env,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return float(r.stdout.strip())
+def _compose_work(manifest: Path, monkeypatch) -> int:
+    """The line breaker's work composing `manifest` with an empty cache of its own: the
+    states its searches followed (linebreak.STATES_FOLLOWED; work, not time, so the measure
+    does not depend on the machine's load)."""
+    from typeset import build
+    from typeset.text import linebreak
+    monkeypatch.setenv("TYPESET_CACHE", str(manifest.parent / "cache"))
+    before = linebreak.STATES_FOLLOWED
+    build.compose(manifest)
+    return linebreak.STATES_FOLLOWED - before
 
 
-def test_composing_a_long_footnoted_paragraph_grows_linearly(tmp_path):
+def test_composing_a_long_footnoted_paragraph_grows_linearly(tmp_path, monkeypatch):
     """A note every five sentences in one paragraph, caches cold: the make-up pass set the
     paragraph a line longer or shorter by a search over (break, line count) — characters x
     lines: 500 sentences 2.3 s of CPU for the build, 1,000 7.2 s, 2,000 26.5 s and 634 MB.
     The bounded search (linebreak.BOUND_FROM) sets the same lines in time that grows with the
     text (README "Scale and memory")."""
-    small = _compose_cpu(_footnoted_paragraph(tmp_path / "x1", 250))
-    large = _compose_cpu(_footnoted_paragraph(tmp_path / "x4", 1000))
-    assert large / small < 6, f"1x {small:.2f} s, 4x {large:.2f} s: ratio {large / small:.1f}"
+    small = _compose_work(_footnoted_paragraph(tmp_path / "x1", 250), monkeypatch)
+    large = _compose_work(_footnoted_paragraph(tmp_path / "x4", 1000), monkeypatch)
+    assert large / small < 6, f"1x {small} states, 4x {large}: ratio {large / small:.1f}"
 
 
-def test_a_long_paragraph_before_a_subhead_is_set_again_in_linear_time(tmp_path):
-    """No notes: 1,000 sentences (~23,000 characters, 26 pages), then a subhead at a page foot
-    (a short page: a trial sets the whole paragraph again) — 7.2 s of CPU against 0.6 s for
-    500 sentences, whose subhead lands mid-page (no trial)."""
-    small = _compose_cpu(_paragraph_then_subheads(tmp_path / "x1", 500))
-    large = _compose_cpu(_paragraph_then_subheads(tmp_path / "x2", 1000))
-    assert large / small < 4, f"1x {small:.2f} s, 2x {large:.2f} s: ratio {large / small:.1f}"
+def test_a_long_paragraph_before_a_subhead_is_set_again_in_linear_time(tmp_path, monkeypatch):
+    """No notes: ~1,000 sentences (~24,000 characters, 27 pages), then a subhead at a page
+    foot (a short page: a trial sets the whole paragraph again, here 1,045 sentences) — 7.2 s
+    of CPU against 0.6 s for 500 sentences, whose subhead lands mid-page (no trial). In
+    work: the whole counting search followed 71 times the states of the half-size issue; the
+    bounded one (linebreak.BOUND_FROM) ~5 times (the paragraph set twice more, each twice
+    the text)."""
+    from typeset.text import linebreak, paragraph
+    trials = []
+    counted = paragraph.break_lines_to
+
+    def counting(items, *a, **k):
+        if len(items.text) >= 20_000:
+            trials.append(len(items.text))
+        return counted(items, *a, **k)
+    monkeypatch.setattr(paragraph, "break_lines_to", counting)
+    small = _compose_work(_paragraph_then_subheads(tmp_path / "x1", 500), monkeypatch)
+    assert trials == []
+    large = _compose_work(_paragraph_then_subheads(tmp_path / "x2", 1045), monkeypatch)
+    assert trials, "no trial set the long paragraph again: choose another length"
+    assert large / small < 10, f"1x {small} states, 2x {large}: ratio {large / small:.1f}"
