@@ -581,7 +581,7 @@ def test_a_long_paragraph_before_a_subhead_is_set_again_in_linear_time(tmp_path,
     work: the whole counting search followed 71 times the states of the half-size issue; the
     bounded one (linebreak.BOUND_FROM) ~5 times (the paragraph set twice more, each twice
     the text)."""
-    from typeset.text import linebreak, paragraph
+    from typeset.text import paragraph
     trials = []
     counted = paragraph.break_lines_to
 
