@@ -159,6 +159,20 @@ def build_job(job: Job, stored: dict[str, str] | None = None) -> Result:
                   pages=len(comp.pages))
 
 
+def archive_one(manifest: Path, to: Path, *, layout_override: str | None = None,
+                revise: bool = False, sources: bool = False, **options):
+    """`typeset archive`: build the archive variant of one issue and store it with its
+    provenance, and with `sources` its sources bag (options: see
+    typeset.archive.archive_issue). The same path as each issue of `typeset batch --archive`,
+    so the two store the same bytes and the same record."""
+    from typeset.archive import archive_issue, places_where
+
+    res = build_job(Job(str(manifest), "archive", None, layout_override, archive=True))
+    return archive_issue(res.pdf, res.meta, to, revise=revise, provenance=res.provenance,
+                         sources=res.sources if sources else None, inputs=res.inputs,
+                         where=places_where(res.places), **options)
+
+
 def _places(issue, layout) -> dict:
     """Where the issue's journal name and number are written, {field: (file, line)}, for the
     archive's messages about names it cannot use: the manifest's line, or the layout's when

@@ -15,12 +15,13 @@ from typeset.layout.compose import Composer, compose_issue, prebreak
 from typeset.layout.issue import Composition, paginate_issue
 from typeset.layout.preflight import check_sources
 from typeset.layout.styles import StyleBook
-from typeset.model.layout import Layout, load_layout
-from typeset.model.manifest import Issue, load_issue
+from typeset.model.layout import Layout
+from typeset.model.load import load
+from typeset.model.manifest import Issue
 from typeset.text.fonts import FontLibrary
 from typeset.text.parcache import ParagraphCache
 
-__all__ = ["Composition", "compose", "render", "write", "build", "archive", "default_output"]
+__all__ = ["Composition", "compose", "render", "write", "build", "default_output"]
 
 
 def default_output(manifest: Path) -> Path:
@@ -33,32 +34,6 @@ def default_output(manifest: Path) -> Path:
         raise TypesetError("cannot read issue manifest: a loop of symbolic links",
                            file=manifest, hint="point the link at the manifest file") from None
     return Path("out") / f"{folder.name}.pdf"
-
-
-def load(manifest: Path, layout_override: str | None = None, *,
-         read_article=None) -> tuple[Issue, Layout]:
-    """The issue and the layout it is set in (the manifest's, unless overridden).
-    `read_article`: see model.manifest.load_issue."""
-    issue = load_issue(manifest, layout=layout_override, read_article=read_article)
-    if layout_override:
-        layout = load_layout(layout_override)
-    else:
-        layout = load_layout(issue.layout, relative_to=issue.path.parent,
-                             referenced_from=str(issue.path), line=issue.layout_line)
-    check_issue_against_layout(issue, layout)
-    return issue, layout
-
-
-def check_issue_against_layout(issue: Issue, layout: Layout) -> None:
-    """What the manifest may say only if the layout allows it: a supplement number (the
-    layout's `numbers.supplement` word), covers and cover pages (a `cover` block)."""
-    from typeset.errors import TypesetError
-    from typeset.model.numbers import NUMBER_HINT, check_supplement
-
-    problem = check_supplement(issue.number, layout.numbers.supplement)
-    if problem:
-        raise TypesetError(f"number: {problem}", file=issue.path, line=issue.number_line,
-                           hint=NUMBER_HINT)
 
 
 def prefetch_fonts(manifest: Path, layout_override: str | None = None) -> None:
@@ -566,17 +541,3 @@ def _report_child(comp: Composition, conn) -> None:
         rep = None
     conn.send(rep)
     conn.close()
-
-
-def archive(manifest: Path, to: Path, *, layout_override: str | None = None,
-            revise: bool = False, sources: bool = False, **options):
-    """Build the archive variant and store it with its provenance, and with `sources` its
-    sources bag (options: see typeset.archive.archive_issue). The same path as each issue of
-    `typeset batch --archive`, so the two store the same bytes and the same record."""
-    from typeset.archive import archive_issue, places_where
-    from typeset.batch import Job, build_job
-
-    res = build_job(Job(str(manifest), "archive", None, layout_override, archive=True))
-    return archive_issue(res.pdf, res.meta, to, revise=revise, provenance=res.provenance,
-                         sources=res.sources if sources else None, inputs=res.inputs,
-                         where=places_where(res.places), **options)

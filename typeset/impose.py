@@ -46,16 +46,15 @@ def booklet_order(n: int) -> list[tuple[int | None, int | None]]:
 
 def impose(comp) -> tuple[bytes, int]:
     """The booklet PDF of a composed issue, and how many sheets it has."""
-    from typeset.build import file_pages, metadata
-    from typeset.issueinfo import document_info
+    from typeset.issueinfo import document_info, issue_metadata
     from typeset.render.variants import PROOF
     from typeset.render.writer import PicturePolicy, render_pdf
 
-    pages = file_pages(comp, "print", "all")
+    pages = comp.pages                       # every page in reading order, covers included
     lay = comp.layout
     min_ppi = lay.figure.min_ppi if lay.figure is not None else 300.0
     policy = PicturePolicy(lay.images, min_ppi)
-    info = document_info(metadata(comp))
+    info = document_info(issue_metadata(comp.issue, lay))
     flat = render_pdf(pages, comp.book.library, info, variant=PROOF, pictures=policy)
     w, h = float(lay.page.width), float(lay.page.height)
     sw, sh = A3

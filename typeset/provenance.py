@@ -264,7 +264,7 @@ def issue_sources(manifest: Path, layout_override: str | None = None, *,
                   library=None) -> Sources:
     """Load the issue and its layout (TypesetError on bad input, as `typeset build`) and list
     every file that goes into it (`input_files`), hashed."""
-    from typeset.build import load
+    from typeset.model.load import load
     from typeset.text.fonts import FontLibrary
 
     manifest = Path(manifest)

@@ -192,10 +192,11 @@ class Session:
 
     # -- the stages -------------------------------------------------------------------------------
     def _rebuild(self, lap) -> RebuildResult:
-        from typeset.build import (check_issue_against_layout, check_pdf_name, file_pages,
-                                   finished_files, inputs_of, placed_pdfs, write_files)
+        from typeset.build import (check_pdf_name, file_pages, finished_files, inputs_of,
+                                   placed_pdfs, write_files)
         from typeset.fsutil import check_output
         from typeset.layout.compose import compose_issue, prebreak
+        from typeset.model.load import check_issue_against_layout
         from typeset.layout.issue import paginate_issue
         from typeset.layout.preflight import check_sources
         from typeset.model.manifest import load_issue

@@ -34,12 +34,13 @@ def _cmd_archive(args: argparse.Namespace) -> int:
               "catalogued size, checksum and metadata")
         return EXIT_OK
     from typeset.archive.store import check_folder
-    from typeset.build import archive
+    from typeset.batch import archive_one
 
     check_folder(Path(args.to))            # before the build: a file given as --to fails at once
-    entry = archive(Path(args.manifest), Path(args.to), layout_override=args.layout,
-                    revise=args.revise, sources=args.sources, lock_timeout=args.lock_timeout,
-                    on_wait=lambda m: _say(m + "…"), on_recover=lambda m: _say("note: " + m))
+    entry = archive_one(Path(args.manifest), Path(args.to), layout_override=args.layout,
+                        revise=args.revise, sources=args.sources,
+                        lock_timeout=args.lock_timeout, on_wait=lambda m: _say(m + "…"),
+                        on_recover=lambda m: _say("note: " + m))
     kept = (f"; earlier file kept as {entry.revisions[-1].file}"
             if args.revise and entry.revisions else "")
     bag = f"; sources in {Path(args.to) / entry.sources}" if entry.sources else ""
