@@ -318,35 +318,21 @@ import random                                                      # noqa: E402
 import subprocess                                                  # noqa: E402
 import sys                                                         # noqa: E402
 
+from tests import issuekit                                          # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-POOL = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
-        "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起"
-        "小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平")
+POOL = issuekit.pool(3)
 
 
 def _sentence(r: random.Random, n: int | None = None) -> str:
-    n = n or r.randint(12, 30)
-    s = "".join(r.choice(POOL) for _ in range(n))
-    k = r.randint(4, n - 4)
-    return s[:k] + "，" + s[k:] + "。"
+    return issuekit.sentence(r, n, POOL)
 
 
 def _one_article(root: Path, body: str, layout: str = "guangxi",
                  edit: tuple[str, str] | None = None) -> Path:
-    """An issue of one article (a0.md); `edit` (old, new) changes one line of guangxi."""
-    (root / "articles").mkdir(parents=True, exist_ok=True)
-    (root / "articles" / "a0.md").write_text(
-        f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n", encoding="utf-8")
-    if edit is not None:
-        text = (ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
-        assert edit[0] in text
-        (root / "house.yaml").write_text(text.replace(*edit), encoding="utf-8")
-        layout = "house.yaml"
-    m = root / "issue.yaml"
-    m.write_text(f"layout: {layout}\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
-                 "  - title: 调查研究\n    articles:\n      - articles/a0.md\n",
-                 encoding="utf-8")
-    return m
+    """An issue of one article (articles/a0.md); `edit` (old, new) changes one line of
+    guangxi."""
+    return issuekit.one_article_issue(root, body, layout=layout, edit=edit)
 
 
 def _typeset(tmp_path: Path, *args) -> subprocess.CompletedProcess:
@@ -386,8 +372,6 @@ def test_a_page_holding_only_a_notes_continuation_keeps_its_running_head(tmp_pat
     """The pages that hold nothing but a note's continuation are set whole (every character
     of the note, in order) under the running head of the article's section — a page of no
     placement is not the colophon's page (issue.body_pages)."""
-    from typeset.layout.issue import body_frames  # noqa: F401  (the stage under test)
-
     m = _long_note(tmp_path / "i")
     comp = compose(m, use_cache=False)
     only = [i for i, fr in enumerate(comp.frames) if fr.notes and not fr.placements]

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from hypothesis import event, given, settings, strategies as st
 
+from tests import issuekit
 from tests.test_placement_cases import check_invariants
 from typeset.layout.compose import _keep_with_note
 from typeset.layout.flow import (Band, Figure, Marker, PageBreak, Part, Run, SetLine, Source,
@@ -493,34 +494,12 @@ def test_the_blank_before_a_note_mark_is_not_squeezed():
 
 # --- a long paragraph set again in linear time (adversarial round 8, findings 4 and 4b) -------
 
-_R8_POOL = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
-            "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起"
-            "小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平"
-            "形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意")
-
-
 def _r8_sentence(r, n: int | None = None) -> str:
-    n = n or r.randint(12, 30)
-    s = "".join(r.choice(_R8_POOL) for _ in range(n))
-    k = r.randint(4, n - 4)
-    return s[:k] + "，" + s[k:] + "。"
+    return issuekit.sentence(r, n)
 
 
 def _r8_issue(root: Path, body: str, edit: tuple[str, str] | None = None) -> Path:
-    (root / "articles").mkdir(parents=True, exist_ok=True)
-    (root / "articles" / "a0.md").write_text(
-        f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n", encoding="utf-8")
-    layout = "guangxi"
-    if edit is not None:
-        text = (ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8")
-        assert edit[0] in text
-        (root / "house.yaml").write_text(text.replace(*edit), encoding="utf-8")
-        layout = "house.yaml"
-    m = root / "issue.yaml"
-    m.write_text(f"layout: {layout}\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
-                 "  - title: 调查研究\n    articles:\n      - articles/a0.md\n",
-                 encoding="utf-8")
-    return m
+    return issuekit.one_article_issue(root, body, edit=edit)
 
 
 def _footnoted_paragraph(root: Path, sentences: int) -> Path:

@@ -8,6 +8,7 @@ from typeset.layout.flow import Band, PageBreak, Part, Run, SetLine
 from typeset.layout.paginate import paginate
 from typeset.text.paragraph import SpecMetrics, set_paragraph
 from typeset.text.types import BreakSettings, Span
+from tests import issuekit
 
 METRICS = SpecMetrics(size=10)
 FLAT = BreakSettings(indent=0)
@@ -87,27 +88,19 @@ def test_no_lone_lines_at_page_edges(sizes, per_page):
 
 # --- end to end: issues of unusual shape (adversarial round 8) --------------------------------
 
-_HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
-        "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起")
+_HAN = issuekit.pool(2)
 
 
 def _words(r, n: int) -> str:
-    return "".join(r.choice(_HAN) for _ in range(n))
+    return issuekit.words(r, n, _HAN)
 
 
-def _sentence(r) -> str:
-    s = _words(r, r.randint(12, 30))
-    k = r.randint(4, len(s) - 4)
-    return s[:k] + "，" + s[k:] + "。"
+def _sentence(r, n: int | None = None) -> str:
+    return issuekit.sentence(r, n, _HAN)
 
 
 def _one_article_issue(root, body: str):
-    (root / "a.md").write_text(f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n",
-                               encoding="utf-8")
-    (root / "issue.yaml").write_text(
-        "layout: guangxi\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
-        "  - title: 调查研究\n    articles: [a.md]\n", encoding="utf-8")
-    return root / "issue.yaml"
+    return issuekit.one_article_issue(root, body, article="a.md")
 
 
 def _typeset(tmp_path, *args):

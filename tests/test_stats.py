@@ -16,6 +16,7 @@ import pytest
 from typeset.build import compose
 from typeset.cli import main
 from typeset.stats import COLUMNS, count_text, issue_stats, occupied, width
+from tests import issuekit
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
@@ -198,28 +199,19 @@ def test_stats_of_a_broken_issue_is_located(tmp_path, capsys):
 
 # --- every page an article occupies (adversarial round 8, finding 3) ---------------------------
 
-_HAN = ("的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同"
-        "工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起")
+_HAN = issuekit.pool(2)
 
 
 def _words(r, n: int) -> str:
-    return "".join(r.choice(_HAN) for _ in range(n))
+    return issuekit.words(r, n, _HAN)
 
 
 def _sentence(r, n: int | None = None) -> str:
-    s = _words(r, n or r.randint(12, 30))
-    k = r.randint(4, len(s) - 4)
-    return s[:k] + "，" + s[k:] + "。"
+    return issuekit.sentence(r, n, _HAN)
 
 
 def _one_article(root: Path, body: str) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "a.md").write_text(f"---\ntitle: 测试文章\nauthors: [王小明]\n---\n\n{body}\n",
-                               encoding="utf-8")
-    (root / "issue.yaml").write_text(
-        "layout: guangxi\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
-        "  - title: 调查研究\n    articles: [a.md]\n", encoding="utf-8")
-    return root / "issue.yaml"
+    return issuekit.one_article_issue(root, body, article="a.md")
 
 
 def _typeset(tmp_path: Path, *args) -> subprocess.CompletedProcess:
