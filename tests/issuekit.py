@@ -2,7 +2,10 @@
 sentences of common characters and the manifest around them."""
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
@@ -51,3 +54,32 @@ def one_article_issue(root: Path, body: str, *, layout: str = "guangxi",
     m.write_text(f"layout: {layout}\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
                  f"  - title: 调查研究\n    articles:\n      - {article}\n", encoding="utf-8")
     return m
+
+
+def issue(root: Path, bodies: list[str], layout: str = "guangxi") -> Path:
+    """An issue of one section holding one article per body (articles/a<i>.md, titled
+    测试文章<i+1>). Returns the manifest."""
+    (root / "articles").mkdir(parents=True, exist_ok=True)
+    names = []
+    for i, body in enumerate(bodies):
+        (root / "articles" / f"a{i}.md").write_text(
+            f"---\ntitle: 测试文章{i + 1}\nauthors: [王小明]\n---\n\n{body}\n", encoding="utf-8")
+        names.append(f"articles/a{i}.md")
+    m = root / "issue.yaml"
+    m.write_text(f"layout: {layout}\njournal: 测试政协\nyear: 2024\nnumber: 2\nsections:\n"
+                 "  - title: 调查研究\n    articles:\n"
+                 + "".join(f"      - {n}\n" for n in names), encoding="utf-8")
+    return m
+
+
+def typeset_cli(tmp_path: Path, *args) -> subprocess.CompletedProcess:
+    """`python -m typeset ARGS` in a process of its own, in `tmp_path`, with a cache there."""
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "typeset", *map(str, args)], env=env,
+                          capture_output=True, text=True, cwd=tmp_path)
+
+
+def page_texts(pdf: Path) -> list[str]:
+    """The text pypdf extracts from each page of `pdf`."""
+    from pypdf import PdfReader
+    return [p.extract_text() or "" for p in PdfReader(str(pdf)).pages]
