@@ -21,6 +21,13 @@ SAMPLE = ROOT / "issues" / "sample" / "issue.yaml"
 FIXTURE = Path(__file__).parent / "data" / "model" / "issue"
 
 
+@pytest.fixture(autouse=True)
+def _any_cache_size(monkeypatch):
+    """These tests choose the stretch build by the article count alone (STREAM_STRETCHES);
+    the cache-size condition has its own test (`test_the_cache_size_both_sides`)."""
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", 0)
+
+
 def _both(man: Path, tmp: Path, monkeypatch, variant: str = "print", layout=None):
     """(whole-issue build, stream build): their reports and PDF bytes."""
     got = []
@@ -122,6 +129,28 @@ def test_one_stretch_of_run_on_articles_sets_the_whole_issue(monkeypatch):
     if comp.padding == 0:
         assert [p.label for p in pages] == [p.label for p in comp.body]
         assert starts == comp.start_pages
+
+
+def test_the_cache_size_both_sides(monkeypatch, tmp_path):
+    """An issue whose paragraph cache file is smaller than STREAM_CACHE_BYTES — repeated
+    paragraphs, or none yet (a first build) — is built whole: what the whole composition
+    holds grows with that file, and setting each stretch twice costs CPU."""
+    from typeset.text.parcache import file_size
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    issue, layout = B.load(SAMPLE)
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", 1)
+    name = str(issue.path.resolve())
+    assert file_size(name) == 0 and not stream.applies(issue, layout, "print")
+    B.build(SAMPLE, tmp_path / "first.pdf")                  # (built whole: no file yet)
+    size = file_size(name)
+    assert size > 100_000
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", size)
+    assert stream.applies(issue, layout, "print")
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", size + 1)
+    assert not stream.applies(issue, layout, "print")
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", 0)     # (0: the count alone decides)
+    assert stream.applies(issue, layout, "print")
 
 
 def test_the_threshold_both_sides(monkeypatch):

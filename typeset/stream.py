@@ -31,7 +31,9 @@ twice:
 
 It applies (`applies`) to a one-shot `build` (build.py `_build`) of one file — not the
 printer's two files when the covers are on separate stock — of an issue of
-STREAM_STRETCHES articles or more, in a layout that forces a page start at each article.
+STREAM_STRETCHES articles or more, in a layout that forces a page start at each article,
+whose paragraph cache file holds STREAM_CACHE_BYTES or more (what the whole composition
+would hold: an issue of repeated paragraphs, or a first build, is built whole, faster).
 A layout whose articles run on (chongqing) would be one stretch: nothing bounded, so the
 whole-issue build is kept there. A warm process (typeset/session.py) keeps everything, as
 before. What still grows with the pages: README, "Scale and memory".
@@ -45,6 +47,14 @@ from pathlib import Path
 #: guangxi sample's 3.7 pages an article, where the whole composition held ~120 MB more
 #: (README, "Scale and memory")
 STREAM_STRETCHES = 250
+#: ... and only when its paragraph cache file holds at least this many bytes: what the
+#: whole composition would hold grows with the lines that file decodes to (61 MB of
+#: distinct text, 3,668 pages: 379 MB built whole, 210 a stretch at a time), and setting
+#: every stretch twice costs CPU (+40 % there; 2.5x on the benchmark's hundred-times issue
+#: of repeated paragraphs, whose file is 2.3 MB and whose whole build peaks at 152 MB). A
+#: build without the file (the first, cold) is made whole: the stretch build bounds no
+#: cold build (the paragraphs are all broken and kept for the cache either way).
+STREAM_CACHE_BYTES = 16 << 20
 
 
 def applies(issue, layout, variant: str) -> bool:
@@ -53,6 +63,10 @@ def applies(issue, layout, variant: str) -> bool:
         return False
     if sum(len(s.articles) for s in issue.sections) < STREAM_STRETCHES:
         return False
+    if STREAM_CACHE_BYTES > 0:
+        from typeset.text.parcache import file_size
+        if file_size(str(issue.path.resolve())) < STREAM_CACHE_BYTES:
+            return False
     cover = layout.cover
     if variant == "print" and issue.has_covers and cover is not None \
             and cover.stock == "separate":

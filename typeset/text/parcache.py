@@ -118,6 +118,24 @@ def _settings_repr(settings: BreakSettings) -> str:
     return got[1]
 
 
+def _path(name: str) -> Path:
+    """The cache file of the issue `name` (one file per issue)."""
+    return cache_dir() / "paragraphs" / (
+        hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".lines")
+
+
+def file_size(name: str) -> int:
+    """Bytes of the issue `name`'s cache file (0: none, unreadable, or caches off): what a
+    build of it would decode (typeset/stream.py chooses how to build by it)."""
+    from typeset import cachefiles
+    if cachefiles._off:
+        return 0
+    try:
+        return os.stat(_path(name), follow_symlinks=False).st_size
+    except (OSError, ValueError):
+        return 0
+
+
 class ParagraphCache:
     def __init__(self, name: str, fingerprint: Callable[[str], str], *, on_disk: bool = True,
                  lazy: bool = False):
@@ -135,8 +153,7 @@ class ParagraphCache:
         self._from_file: set[str] = set()      # lazy: entries of `new` read from the file
         self._fp_reprs: dict[tuple[str, ...], str] = {}
         self._keys: dict[tuple, str] = {}
-        self.path = cache_dir() / "paragraphs" / (
-            hashlib.sha256(f"{_VERSION}\0{name}".encode()).hexdigest()[:32] + ".lines")
+        self.path = _path(name)
         self.on_disk = on_disk
         self.fingerprint = fingerprint
         self.old: dict[str, list[Line]] = {}
