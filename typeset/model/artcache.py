@@ -38,6 +38,9 @@ import os
 import sys
 from pathlib import Path
 
+from typeset.model.entryshape import Bad as _Bad, bool_ as _bool, int_ as _int, list_ as _list
+from typeset.model.entryshape import opt_int as _opt_int, opt_str as _opt_str, str_ as _str
+
 FORMAT = 1
 _MAGIC = b"typeset-article/1\n"
 #: False: `load_article` neither reads nor writes this cache (`build.compose(use_cache=False)`)
@@ -122,42 +125,6 @@ def encode(front, blocks, lines: dict, last_lines: dict, notes) -> bytes:
 
 
 # --- decoding ---------------------------------------------------------------------------------
-
-class _Bad(Exception):
-    """The entry is not as `encode` writes it."""
-
-
-def _str(v) -> str:
-    if type(v) is not str:
-        raise _Bad
-    return v
-
-
-def _opt_str(v) -> str | None:
-    return None if v is None else _str(v)
-
-
-def _int(v, low: int = 0) -> int:
-    if type(v) is not int or v < low:
-        raise _Bad
-    return v
-
-
-def _opt_int(v, low: int = 0) -> int | None:
-    return None if v is None else _int(v, low)
-
-
-def _bool(v) -> bool:
-    if type(v) is not bool:
-        raise _Bad
-    return v
-
-
-def _list(v, n: int | None = None) -> list:
-    if type(v) is not list or (n is not None and len(v) != n):
-        raise _Bad
-    return v
-
 
 def _decode(data: bytes):
     """(front, blocks, lines, last_lines, notes) as `load_article` made them, pictures not

@@ -27,6 +27,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from typeset.model.entryshape import Bad as _Bad, int_ as _int, list_ as _list, str_ as _str
 from typeset.model.yamlsrc import Mark, YamlList, YamlMap
 
 _MAGIC = b"typeset-document/1\n"
@@ -53,10 +54,6 @@ def entry_key(text: str, line_offset: int) -> str | None:
 def _path(key: str) -> Path:
     from typeset.cachefiles import cache_dir
     return cache_dir() / "documents" / key[:2] / f"{key}.doc"
-
-
-class _Bad(Exception):
-    """Not a tree `encode` writes (or a value it cannot write)."""
 
 
 def _mark(m) -> list:
@@ -96,24 +93,6 @@ def encode(v: Any) -> Any:
         return ["L", None if v.mark is None else _mark(v.mark), [encode(x) for x in v],
                 [_mark(m) for m in v.item_marks], list(v.raw)]
     raise _Bad
-
-
-def _int(v) -> int:
-    if type(v) is not int:
-        raise _Bad
-    return v
-
-
-def _str(v) -> str:
-    if type(v) is not str:
-        raise _Bad
-    return v
-
-
-def _list(v, n: int | None = None) -> list:
-    if type(v) is not list or (n is not None and len(v) != n):
-        raise _Bad
-    return v
 
 
 def _to_mark(v) -> Mark:
