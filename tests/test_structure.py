@@ -69,9 +69,11 @@ def test_archive_does_not_import_render():
 def test_each_library_has_its_rooms():
     assert importers("reportlab") == {"typeset.render.rl.fonts", "typeset.render.rl.objects",
                                       "typeset.render.rl.save", "typeset.render.rl.document"}
-    # the adapter (render/rl/) is imported by the writer and, for fonts, render/aside.py
+    # the adapter (render/rl/) is imported by the writer (writer.py and its parts: the glyph
+    # check, the page keys) and, for fonts, render/aside.py
     assert {m for m in importers("typeset.render.rl") if not m.startswith("typeset.render.rl.")} \
-        == {"typeset.render.writer", "typeset.render.aside"}
+        == {"typeset.render.writer", "typeset.render.glyphcheck", "typeset.render.pagekeys",
+            "typeset.render.aside"}
     preflight = {"typeset.render.preflight.__init__", "typeset.render.preflight.document",
                  "typeset.render.preflight.pages", "typeset.render.preflight.content",
                  "typeset.render.preflight.graph"}

@@ -63,6 +63,10 @@ drawn, and what it forbids is refused at the draw call.
   white ground) are DeviceGray. A page holding either is always drawn (never keyed).
 
 Where the other pieces went:
+* the glyph check (`check_glyphs`, `GlyphCheck`): glyphcheck.py; the drawing of a page's
+  content (`_Rules`, `_Drawing`: text, rules, pictures, boxes, placed pages, crop marks):
+  pagedraw.py; the page keys (`_PageKeys`, `page_streams`): pagekeys.py. `_Writer`
+  inherits the drawing and the keys from those two; every name is importable from here;
 * (c) bounded memory (issue 13 part 5): with a `sink` the file is written object by object
   as ReportLab formats it at `save` (rl.Document.save), never held whole, a large stream
   never copied; with `let_go` each page's items are dropped once drawn (`_let_go`). A
@@ -78,11 +82,8 @@ Where the other pieces went:
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import struct
-from array import array
 from typeset.records import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -90,8 +91,11 @@ from typing import TYPE_CHECKING, BinaryIO
 from typeset.errors import TypesetError
 from typeset.fsutil import write_output
 from typeset.issueinfo import DocumentInfo, Metadata
-from typeset.layout.page import Box, Image, Page, PlacedPage, Rule, TextRun
-from typeset.render.pdfsyntax import pdf_date, pdf_number as _n
+from typeset.layout.page import Box, Image, Page, PlacedPage, TextRun
+from typeset.render.glyphcheck import GlyphCheck, _where, check_glyphs
+from typeset.render.pagedraw import VariantViolation, _Drawing, _item_where, _Rules
+from typeset.render.pagekeys import _PageKeys, _code_version, page_streams
+from typeset.render.pdfsyntax import pdf_date
 from typeset.render.variants import GRAY, NOT_UNICODE, PROOF, SPOT, Variant
 from typeset.progress import step
 from typeset.text.fonts import FontLibrary
@@ -99,10 +103,9 @@ from typeset.text.fonts import FontLibrary
 if TYPE_CHECKING:
     from typeset.render.pagestreams import PageStreams
     from typeset.render.rl.document import Document
-    from typeset.render.rl.fonts import EmbeddedFont
 
 __all__ = ["CropMarks", "DocumentInfo", "VariantViolation", "render_pdf", "write_pdf",
-           "check_glyphs"]
+           "check_glyphs", "GlyphCheck", "page_streams"]
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,6 @@ class CropMarks:
     width: float = 0.25      # stroke width
 
 
-class VariantViolation(TypesetError):
-    """The writer was asked to draw something its variant forbids (a typeset bug)."""
-
-
-_MISSING_LIST_MAX = 8        # locations listed per missing character
 
 
 def write_pdf(pages: list[Page], out: Path | str | BinaryIO, library: FontLibrary,
@@ -205,134 +203,6 @@ def render_pdf(pages: list[Page], library: FontLibrary, info: DocumentInfo, *,
 
 # -- checks ----------------------------------------------------------------------------------
 
-def _where(i: int, page: Page) -> str:
-    return f"page {i + 1}" + (f" ({page.label})" if page.label else "")
-
-
-def _item_where(i: int, page: Page, item) -> str:
-    if isinstance(item, TextRun):
-        text = item.text if len(item.text) <= 12 else item.text[:12] + "…"
-        return f"{_where(i, page)}: {item.role} text “{text}”"
-    if isinstance(item, Image):
-        from typeset.render.pictures.pipeline import shown_path
-        return f"{_where(i, page)}: {item.role} picture {shown_path(item.source)}"
-    if isinstance(item, Box):
-        return f"{_where(i, page)}: {item.role} box"
-    return f"{_where(i, page)}: {item.role} rule"
-
-
-def check_glyphs(pages: list[Page], library: FontLibrary,
-                 order: dict | None = None) -> dict[str, EmbeddedFont]:
-    """Every character of every run must be in its face. Returns font key -> EmbeddedFont.
-    Raises TypesetError listing each missing character, U+ code point and where it occurs.
-    `order`, if given, is filled with EmbeddedFont -> {character: None} (in order of first
-    use): the characters drawing will give codes (cidfont.FontUse.plan; aside.py)."""
-    return _check_glyphs(pages, library, order)[0]
-
-
-def _check_glyphs(pages: list[Page], library: FontLibrary, order: dict | None = None
-                  ) -> tuple[dict[str, EmbeddedFont], dict[str, set[str]]]:
-    """check_glyphs, and font key -> the characters shown with it."""
-    check = GlyphCheck(library, order)
-    check.add(pages)
-    return check.result(pages)
-
-
-class GlyphCheck:
-    """`check_glyphs` made a group of pages at a time (`add`), the groups joined in reading
-    order after (`joined`): a build that sets the issue a stretch at a time
-    (typeset/stream.py) checks each stretch's pages while it holds them, and the contents,
-    set last, are checked and joined before them. `result()` is what `_check_glyphs` gives
-    for all the pages, in the same order, or its error."""
-
-    def __init__(self, library: FontLibrary, order: dict | None = None):
-        self.library = library
-        self.fonts: dict[str, EmbeddedFont] = {}
-        # (char, font key) -> places: (page, role, index of the page in its group)
-        self.missing: dict[tuple[str, str], list[tuple]] = {}
-        self.known: dict[str, set[str]] = {}                   # font key -> characters it has
-        self.order: dict = {} if order is None else order      # font -> {char: None}
-
-    def add(self, pages: list[Page], first: int = 0) -> None:
-        """Check `pages`, the first of them page `first` (0-based) of the document."""
-        from typeset.render.rl.fonts import register
-        fonts, missing, known, order, library = (self.fonts, self.missing, self.known,
-                                                 self.order, self.library)
-        for i, page in enumerate(pages, start=first):
-            for item in page.items:
-                if not isinstance(item, TextRun):
-                    continue
-                if item.xs is not None and len(item.xs) != len(item.text):
-                    raise ValueError(f"{_where(i, page)}: TextRun {item.text!r} has "
-                                     f"{len(item.xs)} positions for {len(item.text)} "
-                                     f"characters")
-                font = fonts.get(item.font)
-                if font is None:
-                    font = fonts[item.font] = register(library.face(item.font))
-                    known[item.font] = set()
-                ok = known[item.font]
-                if ok.issuperset(item.text):      # (then `order` has them too: it holds `ok`)
-                    continue
-                cmap = font.face_data.cmap
-                first_use = order.get(font)
-                if first_use is None:
-                    first_use = order[font] = {}
-                for ch in item.text:
-                    if ord(ch) in cmap:
-                        ok.add(ch)
-                        if ch not in first_use:
-                            first_use[ch] = None
-                    else:
-                        places = missing.setdefault((ch, item.font), [])
-                        if not any(p is page and r == item.role for p, r, _ in places):
-                            places.append((page, item.role, i))
-
-    @classmethod
-    def joined(cls, parts: list["GlyphCheck"], order: dict | None = None) -> "GlyphCheck":
-        """One check of the pages of `parts`, in that order: what checking them all at once
-        gives (the characters of each font in order of first use, the missing ones with
-        their places in page order)."""
-        out = cls(parts[0].library if parts else None, order)
-        for part in parts:
-            for key, font in part.fonts.items():
-                out.fonts.setdefault(key, font)
-            for key, chars in part.known.items():
-                out.known.setdefault(key, set()).update(chars)
-            for font, chars in part.order.items():
-                out.order.setdefault(font, {}).update(chars)
-            for what, places in part.missing.items():
-                out.missing.setdefault(what, []).extend(places)
-        return out
-
-    def result(self, pages: list[Page] = ()) -> tuple[dict[str, EmbeddedFont],
-                                                      dict[str, set[str]]]:
-        """(font key -> EmbeddedFont, font key -> its characters shown), or the error naming
-        every missing character and where it is (`pages`: the document's, which number the
-        pages named)."""
-        missing = self.missing
-        if missing:
-            index = {id(p): i for i, p in enumerate(pages)}
-            lines = []
-            for (ch, key), found in missing.items():
-                places: list[str] = []
-                for page, role, i in found:
-                    place = f"{_where(index.get(id(page), i), page)} {role}"
-                    if place not in places:
-                        places.append(place)
-                shown = ", ".join(places[:_MISSING_LIST_MAX])
-                if len(places) > _MISSING_LIST_MAX:
-                    shown += f", and {len(places) - _MISSING_LIST_MAX} more"
-                lines.append(f"  {ch!r} U+{ord(ch):04X} not in {os.path.basename(key)}: "
-                             f"{shown}")
-            n = len({ch for ch, _ in missing})
-            raise TypesetError(
-                f"{n} character{'s' if n != 1 else ''} missing from the fonts; nothing was "
-                f"written:\n" + "\n".join(lines),
-                hint="add a face that has them to the style's font list in the layout, "
-                     "or replace the characters in the article")
-        return self.fonts, self.known
-
-
 def _anchor_keys(pages: list[Page]) -> dict[tuple[int, int], str]:
     """Destination name for each anchor (page index, anchor index)."""
     keys: dict[tuple[int, int], str] = {}
@@ -382,31 +252,7 @@ def _label_ranges(labels: list[str]) -> list[tuple[int, str | None, int | None, 
     return ranges
 
 
-class _Rules:
-    """The variant's rules for what is drawn, applied at each draw call. Whatever breaks one
-    is a typeset bug (the layout or the writer made something the file may not hold), so the
-    message names the page and the item, and nothing is written."""
-
-    def __init__(self, variant: Variant):
-        self.variant = variant
-        self.name = variant.standard or variant.key
-
-    def colour(self, space: str, where: str) -> None:
-        if not self.variant.allows(space):
-            raise VariantViolation(
-                f"{where}: drawn in {space}, which a {self.name} file may not use",
-                hint="this is a typeset bug, not a problem in your sources; please report it")
-
-    def text(self, run: TextRun, where: str) -> None:
-        # ISO 19005-2 §6.2.11.7.2: at level U no code may map to U+0000, U+FEFF or U+FFFE.
-        if self.variant.tounicode and not NOT_UNICODE.isdisjoint(run.text):
-            bad = ", ".join(f"U+{ord(c):04X}" for c in sorted(NOT_UNICODE & set(run.text)))
-            raise VariantViolation(
-                f"{where}: shows {bad}, which a {self.name} file may not map to text",
-                hint="this is a typeset bug, not a problem in your sources; please report it")
-
-
-class _Writer:
+class _Writer(_Drawing, _PageKeys):
     def __init__(self, pages, fonts, info: DocumentInfo, variant: Variant,
                  issue: Metadata | None, bleed: float, marks: CropMarks | None, keys):
         self.pages = pages
@@ -627,175 +473,12 @@ class _Writer:
                 used.append(None)
         return used
 
-    def _key(self, page: Page, used: list) -> str | None:
-        """The page's key for `self.streams`: a hash of everything its stream depends on
-        (pagestreams.py); None for a page with an item this writer does not know how to key."""
-        m = self.marks
-        parts = [repr((self._version, self.variant.key, self.off, self.bleed,
-                       (m.length, m.gap, m.width) if m else None, page.width,
-                       page.height)).encode()]
-        add = parts.append
-        pack = struct.pack
-        fonts = self._font_keys
-        for item, u in zip(page.items, used):
-            if isinstance(item, TextRun):
-                if u is None:
-                    continue
-                font, res, codes = u
-                # the codes and the face say which glyphs are shown; the characters make the
-                # key say what the page shows (the stream is the same for other characters
-                # with the same codes, but the page is not: Session.pages_changed)
-                fk = fonts.get((font, res))
-                if fk is None:
-                    fk = fonts[(font, res)] = b"T%s\0%s\0" % (res.encode(),
-                                                              font.face_data.identity.encode())
-                add(fk)
-                text = item.text.encode("utf-8")
-                add(pack("<4dII", item.x, item.y, item.size, item.hscale, len(codes), len(text)))
-                add(codes)
-                add(text)
-                if item.xs is None:
-                    add(b"N")
-                else:
-                    add(b"X")
-                    add(array("d", item.xs).tobytes())
-            elif isinstance(item, Rule):
-                add(b"R" + pack("<5d", item.width, item.x1, item.y1, item.x2, item.y2))
-            elif isinstance(item, Image) and self.pictures is not None:
-                key, _ = self.pictures.get(item.source)
-                info = self.pictures.info(item.source)
-                add(b"I%s\0%s\0" % (str(u).encode(), key.encode()))
-                add(pack("<4d2q", item.x, item.y, item.width, item.height, info.width_px,
-                         info.height_px))
-            elif isinstance(item, Box):
-                add(b"B" + pack("<5d", item.x, item.y, item.width, item.height, item.gray))
-            elif isinstance(item, PlacedPage):
-                # the form's name and the placed file's SHA-256 and page (imp.key): what it
-                # shows; the box, scale and clip: where
-                imp = self.imported[(item.source, item.index)]
-                add(b"P%s\0%s\0" % (str(u).encode(), imp.key.encode()))
-                add(repr((item.x, item.y, item.width, item.height, item.bleed, item.scale,
-                          item.clip)).encode())
-            else:
-                return None
-        return hashlib.sha256(b"".join(parts)).hexdigest()
-
-    def _content(self, index: int, page: Page, used: list) -> str:
-        """The page's own content stream (the crop marks aside): a function of its items and
-        the fonts' codes only."""
-        o = self.off
-        ops = ["0 g 0 G"]               # pure black, DeviceGray
-        if o:
-            ops.append(f"q 1 0 0 1 {_n(o)} {_n(o)} cm")
-        ops.extend(self._items(index, page, used))
-        if o:
-            ops.append("Q")
-        return "\n".join(ops)
-
-    def _crop_marks(self, page: Page) -> None:
-        """Eight trim marks, each on a trim line's extension, outside the bleed, in the
-        registration colour (Separation /All: they print on every plate)."""
-        m, o = self.marks, self.off
-        x0, y0, x1, y1 = o, o, o + page.width, o + page.height
-        near = self.bleed + m.gap            # from the trim edge to the start of a mark
-        far = near + m.length
-        segs = []
-        for x in (x0, x1):
-            segs.append((x, y0 - far, x, y0 - near))
-            segs.append((x, y1 + near, x, y1 + far))
-        for y in (y0, y1):
-            segs.append((x0 - far, y, x0 - near, y))
-            segs.append((x1 + near, y, x1 + far, y))
-        self.doc.registration_lines(segs, m.width)
-
-    def _items(self, index: int, page: Page, used: list) -> list[str]:
-        ops: list[str] = []
-        rules = self.rules
-        drawn: set[type] = set()        # kinds of item whose colour was checked on this page
-        in_text = False
-        # Text state (Tf, Tc, Tz) belongs to the graphics state and outlives BT/ET
-        # (ISO 32000-1 §9.3.1), so it is tracked for the whole page, not per text object.
-        cur_font = None
-        cur_size = None
-        cur_tc = 0.0
-        cur_hscale = 1.0
-        for item, u in zip(page.items, used):
-            if isinstance(item, TextRun):
-                if not item.text:
-                    continue
-                if TextRun not in drawn:
-                    rules.colour(GRAY, _item_where(index, page, item))
-                    drawn.add(TextRun)
-                if self.not_unicode and not NOT_UNICODE.isdisjoint(item.text):
-                    rules.text(item, _item_where(index, page, item))
-                if not in_text:
-                    ops.append("BT")
-                    in_text = True
-                if item.hscale != cur_hscale:
-                    ops.append(f"{_n(item.hscale * 100.0)} Tz")
-                    cur_hscale = item.hscale
-                font, resource, codes = u
-                if font is not cur_font or item.size != cur_size:
-                    ops.append(f"{resource} {_n(item.size)} Tf")
-                    cur_font, cur_size = font, item.size
-                x = item.x + (item.xs[0] if item.xs else 0.0)
-                ops.append(f"1 0 0 1 {_n(x)} {_n(item.y)} Tm")
-                tc, show = _show(codes, item, font.face_data)
-                if tc != cur_tc:
-                    ops.append(f"{_n(tc, 6)} Tc")
-                    cur_tc = tc
-                ops.append(show)
-            elif isinstance(item, Rule):
-                if Rule not in drawn:
-                    rules.colour(GRAY, _item_where(index, page, item))
-                    drawn.add(Rule)
-                if in_text:
-                    ops.append("ET")
-                    in_text = False
-                ops.append(f"{_n(item.width)} w {_n(item.x1)} {_n(item.y1)} m "
-                           f"{_n(item.x2)} {_n(item.y2)} l S")
-            elif isinstance(item, Image):
-                if in_text:
-                    ops.append("ET")
-                    in_text = False
-                ops.append(self._image(item, u))
-            elif isinstance(item, Box):
-                if Box not in drawn:
-                    rules.colour(GRAY, _item_where(index, page, item))
-                    drawn.add(Box)
-                if in_text:
-                    ops.append("ET")
-                    in_text = False
-                ops.append(f"q {_n(item.gray)} g {_n(item.x)} {_n(item.y)} {_n(item.width)} "
-                           f"{_n(item.height)} re f Q")
-            elif isinstance(item, PlacedPage):
-                if in_text:
-                    ops.append("ET")
-                    in_text = False
-                ops.append(self._placed(item, u))
-            else:
-                raise TypeError(f"cannot draw {type(item).__name__} on a page")
-        if in_text:
-            ops.append("ET")
-        return ops
-
     def _form_name(self, item: PlacedPage) -> str:
         """The form XObject of a placed PDF page (made on its first use, in drawing order:
         `prepare_pages` read and preflighted it): the name that paints it."""
         imp = self.imported[(item.source, item.index)]
         return self.doc.form(imp.key, content=imp.content, bbox=imp.bbox,
                              resources=imp.resources, objects=imp.objects, group=imp.group)
-
-    def _placed(self, item: PlacedPage, name: str) -> str:
-        """Paint a placed PDF page: its trim box on the item's box, clipped to its bleed."""
-        imp = self.imported[(item.source, item.index)]
-        b = item.bleed
-        x0, y0, x1, y1 = item.clip or (item.x - b, item.y - b, item.x + item.width + b,
-                                       item.y + item.height + b)
-        s = item.scale
-        dx, dy = item.x - imp.trim[0] * s, item.y - imp.trim[1] * s
-        return (f"q {_n(x0)} {_n(y0)} {_n(x1 - x0)} {_n(y1 - y0)} re W n "
-                f"{_n(s, 6)} 0 0 {_n(s, 6)} {_n(dx, 4)} {_n(dy, 4)} cm {name} Do Q")
 
     def _image_name(self, index: int, page: Page, item: Image) -> str:
         """The XObject of a placed picture (made on its first use, its colour checked against
@@ -808,22 +491,6 @@ class _Writer:
             filter=pic.filter, data=pic.data, predictor=pic.predictor, icc=pic.icc,
             decode=(1, 0) * pic.components if pic.decode_inverted else None)
 
-    def _image(self, item: Image, name: str) -> str:
-        """Paint a prepared picture covering the item's box (see the module docstring)."""
-        from typeset.render.pictures.spec import cover
-        info = self.pictures.info(item.source)
-        # the drawn size from the picture as seen (a downsampled stream keeps its aspect
-        # within a pixel's rounding)
-        dw, dh = cover(info.width_px, info.height_px, item.width, item.height)
-        x0 = item.x + (item.width - dw) / 2
-        y0 = item.y + (item.height - dh) / 2
-        ops = ["q"]
-        if abs(dw - item.width) > 0.005 or abs(dh - item.height) > 0.005:
-            ops.append(f"{_n(item.x)} {_n(item.y)} {_n(item.width)} {_n(item.height)} re W n")
-        ops.append(f"{_n(dw, 4)} 0 0 {_n(dh, 4)} {_n(x0, 4)} {_n(y0, 4)} cm {name} Do Q")
-        return " ".join(ops)
-
-
 def _let_go(page: Page) -> None:
     """Drop a drawn page's positioned items (text runs with their positions, rules,
     pictures): its stream depends on that page only (rl/, "Resource names"), and what
@@ -832,59 +499,3 @@ def _let_go(page: Page) -> None:
     findings kept on the page (pagecheck.check_pages) hold its items too: they go with them."""
     page.items = []
     page.checked = None
-
-
-def page_streams(name: str) -> PageStreams:
-    """The page streams cached on disk for `name` (an issue and variant), for `render_pdf`."""
-    from typeset.render.pagestreams import PageStreams
-    return PageStreams.on_disk(name, _code_version())
-
-
-_VERSION: str | None = None
-
-
-def _code_version() -> str:
-    """What the bytes of a page stream depend on besides its items: this writer's code, the
-    adapter's, the number formatter's, and ReportLab's version (its page preamble)."""
-    global _VERSION
-    if _VERSION is None:
-        from typeset.render.rl.fonts import reportlab_version
-        h = hashlib.sha256(reportlab_version().encode())
-        here = Path(__file__).resolve().parent
-        for name in ("writer.py", "rl/__init__.py", "rl/document.py", "rl/fonts.py",
-                     "rl/objects.py", "rl/save.py", "pdfsyntax.py", "pagestreams.py"):
-            h.update((here / name).read_bytes())
-        _VERSION = h.hexdigest()[:16]
-    return _VERSION
-
-
-def _show(codes: bytes, run: TextRun, face) -> tuple[float, str]:
-    """(Tc, text-showing operator) for a run: `Tj` at natural advances, `Tc` + `Tj` when the
-    extra space between glyphs is uniform, otherwise `TJ` with per-glyph adjustments
-    (ISO 32000-1 §9.4.3: a TJ number n moves the next glyph by -n/1000 × font size)."""
-    text = run.text
-    if run.xs is None or len(text) < 2:
-        return 0.0, f"<{codes.hex()}> Tj"
-    size = run.size
-    xs = run.xs
-    adv = face.advance
-    h = run.hscale
-    gaps = [xs[i + 1] - xs[i] - adv(text[i]) * size * h for i in range(len(text) - 1)]
-    g0 = gaps[0]
-    if all(abs(g - g0) < 1e-6 for g in gaps):
-        return (0.0 if abs(g0) < 1e-6 else g0), f"<{codes.hex()}> Tj"
-    # Adjustments are computed against absolute targets so rounding never accumulates.
-    parts: list[str] = []
-    start = 0
-    cur = xs[0]
-    for i in range(len(text) - 1):
-        natural = cur + adv(text[i]) * size * h
-        ks = _n(-(xs[i + 1] - natural) * 1000.0 / (size * h), 3)
-        if ks != "0":
-            parts.append(f"<{codes[2 * start:2 * (i + 1)].hex()}> {ks}")
-            start = i + 1
-            cur = natural - float(ks) * size * h / 1000.0
-        else:
-            cur = natural
-    parts.append(f"<{codes[2 * start:].hex()}>")
-    return 0.0, f"[{' '.join(parts)}] TJ"
