@@ -149,7 +149,8 @@ def _line(n, measure, last=False, text="字"):
 def test_short_lines_are_found():
     """A short line is found with its size; the threshold is the layout's."""
     from typeset.layout.flow import SetLine
-    from typeset.report import Report, _line_edges
+    from typeset.report import Report
+    from typeset.report.makeup import _line_edges
 
     rep = Report()
     for ln in (_line(4, 50.0), _line(5, 50.0), _line(4, 44.4), _line(2, 50.0, last=True)):
@@ -167,7 +168,8 @@ def test_short_pages_and_note_only_pages_name_their_cause():
     from typeset.layout.flow import Band, Part, Run, SetLine
     from typeset.layout.paginate import Frame, Placement
     from typeset.model.layout import load_layout
-    from typeset.report import Report, _pages
+    from typeset.report import Report
+    from typeset.report.makeup import _pages
 
     layout = load_layout("guangxi")           # 28 lines a page, new_page articles
     pitch = layout.textblock.line_pitch

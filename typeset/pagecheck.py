@@ -1,6 +1,6 @@
 """Where things were drawn: every item inside the trim box, nothing drawn over anything else.
 
-The typographic report (`report.py`) reads the frames the page builder made; this reads the
+The typographic report (`report/`) reads the frames the page builder made; this reads the
 finished pages — the positioned items the writer will draw — so that whatever stage put a run
 in the wrong place (a layout whose margins do not fit, a running head too long for its half, a
 colophon pushed past the foot, a float on top of text), `typeset check` sees it and fails

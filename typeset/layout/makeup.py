@@ -76,7 +76,7 @@ def make_up(items: list[FlowItem], lines_per_page: int, pitch: float, *,
                  short_line, first_folio).run()
 
 
-# -- the measures the pass works with (report.py reports the same) ------------------------------
+# -- the measures the pass works with (report/makeup.py reports the same) -----------------------
 
 def room(frame: Frame, lines_per_page: int, pitch: float = 0.0) -> int:
     """Grid lines a page leaves unused at the foot of its body: below the last thing at its
