@@ -296,15 +296,15 @@ def _load_doc(text: str, offset: int):
 
 
 def test_every_yaml_document_reads_back_as_parsed(cache_dir, monkeypatch):
-    from typeset.model import doccache, yamlsrc
+    from typeset.model import doccache, yamlparse
     docs = _documents()
     assert len(docs) >= 30
     monkeypatch.setattr(doccache, "use_document_cache", False)
     plain = [_load_doc(t, o) for _, t, o in docs]
     monkeypatch.setattr(doccache, "use_document_cache", True)
     calls = []
-    real = yamlsrc._load_fast
-    monkeypatch.setattr(yamlsrc, "_load_fast", lambda *a: calls.append(a) or real(*a))
+    real = yamlparse._load_fast
+    monkeypatch.setattr(yamlparse, "_load_fast", lambda *a: calls.append(a) or real(*a))
     assert [_load_doc(t, o) for _, t, o in docs] == plain            # cold: written
     cold = len(calls)
     kept = list(cache_dir.glob("documents/*/*.doc"))
@@ -365,7 +365,7 @@ _DOC_MAGIC = b"typeset-document/1\n"
 
 @pytest.mark.parametrize("plant", sorted(DOC_PLANTS))
 def test_a_planted_document_is_a_miss(cache_dir, monkeypatch, plant):
-    from typeset.model import yamlsrc
+    from typeset.model import yamlparse
     text = "a: x\nb: [1, 2.5, 2024-03-15]\n"
     plain = _load_doc(text, 0)
     key, path = _doc_entry(cache_dir, text)
@@ -374,8 +374,8 @@ def test_a_planted_document_is_a_miss(cache_dir, monkeypatch, plant):
     assert planted != good
     path.write_bytes(planted)
     calls = []
-    real = yamlsrc._load_fast
-    monkeypatch.setattr(yamlsrc, "_load_fast", lambda *a: calls.append(a) or real(*a))
+    real = yamlparse._load_fast
+    monkeypatch.setattr(yamlparse, "_load_fast", lambda *a: calls.append(a) or real(*a))
     assert _load_doc(text, 0) == plain
     assert len(calls) == 1 and path.read_bytes() == good
 

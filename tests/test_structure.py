@@ -156,6 +156,9 @@ def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
     assert "typeset.model.yamlsrc" in mods and "typeset.model.article" in mods  # it did load
     # the articles come parsed from the cache (model/artcache.py): no Markdown parser
     assert not {m for m in mods if m.startswith(("markdown_it", "mdit_py_plugins", "mdurl"))}
+    # the YAML documents too (model/doccache.py): no YAML parser, ours (model/yamlparse.py)
+    # or PyYAML
+    assert not mods & {"typeset.model.yamlparse", "yaml"}
     assert not mods & {"difflib", "typeset.model.pdfpage", "typeset.render.pdfimport"}
     # pictures: their headers and prepared streams come from the cache; no Pillow plugin
     # (they load when a picture is opened), no colour management (ReportLab itself

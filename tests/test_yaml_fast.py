@@ -1,4 +1,4 @@
-"""The YAML fast path (model/yamlsrc.py `_load_fast`: libyaml composes, our builder builds)
+"""The YAML fast path (model/yamlparse.py `_load_fast`: libyaml composes, our builder builds)
 gives exactly what the pure-Python path gives: equal data of equal types, equal marks of every
 mapping, key, value, value end and list item, equal raw text; and it never succeeds where the
 pure-Python path fails (any error goes to the pure-Python path, so messages stay as they are).
@@ -16,14 +16,14 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from typeset.errors import TypesetError
-from typeset.model import yamlsrc
+from typeset.model import yamlparse, yamlsrc
 from typeset.model.yamlsrc import YamlList, YamlMap, load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parents[1] / "shared" / "corpus"
 EXAMPLES = int(os.environ.get("TYPESET_FUZZ_EXAMPLES", "300"))
 
-pytestmark = pytest.mark.skipif(yamlsrc._c_loader() is None,
+pytestmark = pytest.mark.skipif(yamlparse._c_loader() is None,
                                 reason="PyYAML without libyaml 0.2.6 or later: no fast path")
 
 
@@ -51,35 +51,35 @@ def snapshot(value):
 
 def slow(text: str, offset: int = 0):
     """The pure-Python path: its result, or its error's every word and place."""
-    saved = yamlsrc._CLoader
-    yamlsrc._CLoader = None
+    saved = yamlparse._CLoader
+    yamlparse._CLoader = None
     try:
         return ("ok", snapshot(load_yaml(Path("t.yaml"), text, line_offset=offset)))
     except TypesetError as err:
         return ("error", str(err), err.line, err.column, err.hint)
     finally:
-        yamlsrc._CLoader = saved
+        yamlparse._CLoader = saved
 
 
 def fast(text: str, offset: int = 0):
     """What load_yaml returns through the fast path; None when the fast path was not taken
     (the checks before it refused the text, the gate closed, or libyaml declined)."""
     answered = []
-    real = yamlsrc._load_fast
+    real = yamlparse._load_fast
 
     def spy(*args):
         data = real(*args)
-        answered.append(data is not yamlsrc._Slow)
+        answered.append(data is not yamlparse._Slow)
         return data
 
-    yamlsrc._load_fast = spy
+    yamlparse._load_fast = spy
     try:
         data = load_yaml(Path("t.yaml"), text, line_offset=offset)
     except TypesetError:
         assert not any(answered)
         return None
     finally:
-        yamlsrc._load_fast = real
+        yamlparse._load_fast = real
     return ("ok", snapshot(data)) if any(answered) else None
 
 
@@ -227,8 +227,8 @@ def test_the_gate_sends_these_to_the_pure_python_path(text):
 
 def test_load_yaml_uses_the_fast_path(monkeypatch):
     calls = []
-    real = yamlsrc._load_fast
-    monkeypatch.setattr(yamlsrc, "_load_fast", lambda *a: calls.append(a) or real(*a))
+    real = yamlparse._load_fast
+    monkeypatch.setattr(yamlparse, "_load_fast", lambda *a: calls.append(a) or real(*a))
     assert load_yaml(Path("x.yaml"), "a: [1, 2]\n") == {"a": [1, 2]}
     assert len(calls) == 1
     with pytest.raises(TypesetError, match="key 'a' is given twice") as info:
