@@ -156,6 +156,11 @@ def test_a_warm_command_imports_no_module_it_does_not_use(command, warm_cache):
     assert "typeset.model.yamlsrc" in mods and "typeset.model.article" in mods  # it did load
     # the articles come parsed from the cache (model/artcache.py): no Markdown parser
     assert not {m for m in mods if m.startswith(("markdown_it", "mdit_py_plugins", "mdurl"))}
+    # nor ours: the parsed body's records (model/body.py) without the parser (model/markdown.py
+    # and its parts)
+    assert "typeset.model.body" in mods
+    assert not mods & {"typeset.model.markdown", "typeset.model.mdparser",
+                       "typeset.model.mdruns", "typeset.model.mdfigures"}
     # the YAML documents too (model/doccache.py): no YAML parser, ours (model/yamlparse.py)
     # or PyYAML
     assert not mods & {"typeset.model.yamlparse", "yaml"}

@@ -130,7 +130,7 @@ def _decode(data: bytes):
     """(front, blocks, lines, last_lines, notes) as `load_article` made them, pictures not
     probed; None if the data is not an entry `encode` writes."""
     from typeset.model.article import FrontMatter
-    from typeset.model.markdown import Block, FigureSource, Inline, NoteDef, TableSource
+    from typeset.model.body import Block, FigureSource, Inline, NoteDef, TableSource
 
     def inlines(v) -> tuple:
         out = []

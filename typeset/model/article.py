@@ -22,7 +22,7 @@ from pathlib import Path
 from typeset.errors import TypesetError
 from typeset.model import artcache
 from typeset.model.chars import Where, normalize, printed
-from typeset.model.markdown import Block, Inline, NoteDef, parse_body
+from typeset.model.body import Block, Inline, NoteDef
 from typeset.model.schema import from_data
 from typeset.model.yamlsrc import Mark, YamlMap, load_yaml, mark_of, read_source, written_path
 
@@ -205,6 +205,7 @@ def _parse(path: Path, text: str) -> tuple:
 
     # body: blank out the front matter so Markdown line numbers are the file's
     masked = "\n" * (close_line + 1) + "\n".join(lines[close_line + 1:])
+    from typeset.model.markdown import parse_body     # (the parser: on a miss only)
     body = parse_body(masked, file=path)
     blocks = body.blocks
     if not blocks:
