@@ -451,7 +451,7 @@ def test_a_long_note_in_endnote_mode_runs_on_like_a_footnote(tmp_path):
     lines, a page has 40) was refused ("the endnote needs 77 lines, more than a page has"):
     each end note was one unbreakable band. A note taller than a page now runs on over the
     pages like text — the heading with its first lines, every page after full, every
-    character in order; a note that fits a page stays whole (paginate._run_on)."""
+    character in order; a note that fits a page stays whole (pagefill._run_on)."""
     m = _long_note(tmp_path / "i", layout="chongqing")
     comp = compose(m, use_cache=False)
     pages = [p for p in comp.body if runs(p, "endnote")]

@@ -329,7 +329,7 @@ def test_text_cap_counts_characters_after_aliases(tmp_path):
 
 def test_split_band_is_linear_and_keeps_every_line():
     from typeset.layout.flow import Band, Part, SetLine
-    from typeset.layout.paginate import _split_band
+    from typeset.layout.closing import _split_band
     from typeset.text.types import Line
 
     lines = [SetLine(Line([], 100.0, 0.0, 0.0, True), 0.0, 10.5, "colophon")
