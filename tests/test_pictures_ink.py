@@ -241,6 +241,59 @@ def test_ink_blocks_mark_the_blocks_around_a_pixel_over():
     assert min(xs) <= 40 and max(xs) >= 63 and min(ys) <= 24 and max(ys) >= 47
 
 
+@settings(max_examples=FUZZ, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.data())
+def test_a_block_mask_is_the_drawn_mask(w, h, data):
+    """colour.BlockMask (what the JPEG rounds use) against the mask `ink_blocks` draws by
+    resizing the whole picture: every pixel's value, the bounding box and the image, for
+    pixels anywhere, in clusters and on the edges (sizes not multiples of 8 included)."""
+    pts = set(data.draw(st.lists(st.tuples(st.integers(0, w - 1), st.integers(0, h - 1)),
+                                 max_size=30)))
+    if data.draw(st.booleans()):
+        pts |= {(w - 1, h - 1), (0, h - 1), (w - 1, 0)}
+    drawn = colour.ink_blocks((w, h), pts)
+    mask = colour.BlockMask((w, h), pts)
+    px = drawn.load()
+    assert [mask[x, y] for y in range(h) for x in range(w)] == \
+        [px[x, y] for y in range(h) for x in range(w)]
+    assert mask.getbbox() == drawn.getbbox()
+    assert mask.image().tobytes() == drawn.tobytes()
+
+
+def test_a_block_mask_of_a_cover_sized_picture():
+    """The same at the sizes of the sample's pictures (7 Mpx and less): the pixels around
+    the blocks marked, the bounding box, the image."""
+    rnd = random.Random(5)
+    for size in ((2260, 3150), (1680, 1120), (1400, 900)):
+        w, h = size
+        pts = {(rnd.randrange(w), rnd.randrange(h)) for _ in range(60)} | {(w - 1, h - 1)}
+        drawn = colour.ink_blocks(size, pts)
+        mask = colour.BlockMask(size, pts)
+        assert mask.image().tobytes() == drawn.tobytes()
+        assert mask.getbbox() == drawn.getbbox()
+        px = drawn.load()
+        near = {(min(w - 1, max(0, x + dx)), min(h - 1, max(0, y + dy))) for x, y in pts
+                for dx in range(-24, 25, 3) for dy in range(-24, 25, 3)}
+        assert all(mask[p] == px[p] for p in near)
+        assert any(mask[p] == 255 for p in near) and any(mask[p] == 0 for p in near)
+
+
+def test_a_limit_lowered_by_block_masks_is_the_same():
+    """InkCap lowered by BlockMasks gives the limits, box and image it gives lowered by
+    the drawn masks."""
+    rnd = random.Random(9)
+    size = (203, 131)
+    a, b = colour.InkCap(765, size), colour.InkCap(765, size)
+    for by in (7, 3, 12):
+        pts = {(rnd.randrange(203), rnd.randrange(131)) for _ in range(8)}
+        a.lower(colour.ink_blocks(size, pts), by)
+        b.lower(colour.BlockMask(size, pts), by)
+        assert a.box == b.box and a.floor == b.floor
+    assert [a.at((x, y)) for y in range(131) for x in range(203)] == \
+        [b.at((x, y)) for y in range(131) for x in range(203)]
+    assert a.image().tobytes() == b.image().tobytes()
+
+
 # -- JPEG: what settling the limit block by block stands on ---------------------------------
 
 def _jpeg(im: Image.Image, optimize: bool) -> bytes:

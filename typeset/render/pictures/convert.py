@@ -326,7 +326,6 @@ class _Proof:
     def __init__(self, source: colour.Totals, limit: int, quality: int):
         self.image, self.limit, self.quality = source.image, limit, quality
         self._own = False                     # `image` is the caller's: copied before a change
-        self._canvas: Image.Image | None = None
         self._whole()
 
     def _decode(self, im: Image.Image) -> colour.Totals:
@@ -343,12 +342,10 @@ class _Proof:
         else:
             self.worst, self._where = max(self.over.values(), default=0), None
 
-    def where(self) -> Image.Image:
-        """The mask of colour.ink_over."""
+    def where(self) -> Image.Image | colour.BlockMask:
+        """The mask of colour.ink_over (a BlockMask: what the rounds ask of it, undrawn)."""
         if self._where is None:
-            if self._canvas is None:
-                self._canvas = Image.new("L", self.image.size, 0)
-            self._where = colour.ink_blocks(self.image.size, self.over, self._canvas)
+            self._where = colour.BlockMask(self.image.size, self.over)
         return self._where
 
     def retry(self, source: colour.Totals, cap: colour.InkCap) -> None:
