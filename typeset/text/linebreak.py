@@ -35,6 +35,7 @@ All lengths are points; settings in em are multiplied by the style's em from the
 from __future__ import annotations
 
 from bisect import bisect_left
+from itertools import accumulate
 from typeset.records import dataclass
 
 from typeset.errors import TypesetError
@@ -85,40 +86,47 @@ class RunningSums:
 
     @classmethod
     def of(cls, items: Items) -> "RunningSums":
+        # Each total is the running sum of one term per box or join, added left to right
+        # from 0 (itertools.accumulate: the same additions in the same order as a loop, so
+        # the same floats); a space box's stretch and shrink go into its join's terms.
         boxes, joins = items.boxes, items.joins
         n = len(boxes)
-        width, impure, chars = [0.0], [0], [0]
-        for b in boxes:
-            width.append(width[-1] + b.width)
-            impure.append(impure[-1] + (0 if b.pure else 1))
-            chars.append(chars[-1] + (1 if b.counts else 0))
-        glue, squeeze, gap_shrink, gap_stretch, space_shrink, space_stretch, reach = (
-            [0.0] for _ in range(7))
-        spread_gaps = [0]
-        for j in range(n + 1):
-            J = joins[j]
-            b = boxes[j] if j < n else None
-            hs, ht, ss, sst = J.gap_shrink, J.gap_stretch, 0.0, 0.0
-            cnt = 1 if J.spread else 0
-            if b is not None and b.space:
-                cnt += 1
-                if b.space == 2:
-                    hs += b.shrink
-                    ht += b.stretch
-                else:
-                    ss += b.shrink
-                    sst += b.stretch
-            glue.append(glue[-1] + (J.gap - J.pair))
-            squeeze.append(squeeze[-1] + (J.squeeze_left + J.squeeze_right))
-            gap_shrink.append(gap_shrink[-1] + hs)
-            gap_stretch.append(gap_stretch[-1] + ht)
-            space_shrink.append(space_shrink[-1] + ss)
-            space_stretch.append(space_stretch[-1] + sst)
-            spread_gaps.append(spread_gaps[-1] + cnt)
-            reach.append(reach[-1] + max(0.0, J.gap) + ht + sst)
+        width = _totals([b.width for b in boxes])
+        impure = _totals([0 if b.pure else 1 for b in boxes], 0)
+        chars = _totals([1 if b.counts else 0 for b in boxes], 0)
+        hs = [J.gap_shrink for J in joins]
+        ht = [J.gap_stretch for J in joins]
+        ss = [0.0] * (n + 1)
+        sst = [0.0] * (n + 1)
+        cnt = [1 if J.spread else 0 for J in joins]
+        for j in [j for j in range(n) if boxes[j].space]:
+            b = boxes[j]
+            cnt[j] += 1
+            if b.space == 2:
+                hs[j] += b.shrink
+                ht[j] += b.stretch
+            else:
+                ss[j] += b.shrink
+                sst[j] += b.stretch
+        # reach[j] = reach[j-1] + max(0, gap) + ht + sst, added in that order
+        reach = [0.0]
+        if any(ht) or any(sst):
+            r = 0.0
+            for g, a, c in zip([J.gap for J in joins], ht, sst):
+                r = r + max(0.0, g) + a + c
+                reach.append(r)
+        else:                     # (adding 0.0 twice to a sum of non-negative terms: no-op)
+            reach = _totals([J.gap if J.gap > 0.0 else 0.0 for J in joins])
         # join totals drop their leading 0, so that index j means "joins 0..j"
-        return cls(width, impure, chars, glue[1:], squeeze[1:], gap_shrink[1:], gap_stretch[1:],
-                   space_shrink[1:], space_stretch[1:], spread_gaps[1:], reach[1:])
+        return cls(width, impure, chars, _totals([J.gap - J.pair for J in joins])[1:],
+                   _totals([J.squeeze_left + J.squeeze_right for J in joins])[1:],
+                   _totals(hs)[1:], _totals(ht)[1:], _totals(ss)[1:], _totals(sst)[1:],
+                   _totals(cnt, 0)[1:], reach[1:])
+
+
+def _totals(terms: list, start=0.0) -> list:
+    """[start, start + terms[0], (start + terms[0]) + terms[1], ...]: running sums."""
+    return list(accumulate(terms, initial=start))
 
 
 def break_lines(items: Items, widths: list[float], settings: BreakSettings,
