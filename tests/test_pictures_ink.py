@@ -319,6 +319,27 @@ def test_a_jpeg_block_decodes_the_same_in_a_crop(w, h, seed, data):
     assert part.tobytes() == whole.crop(box).tobytes()
 
 
+@settings(max_examples=max(10, FUZZ // 10), deadline=None)
+@given(st.integers(1, 90), st.integers(1, 90), st.integers(0, 2 ** 32 - 1), st.data())
+def test_crops_encoded_as_one_mosaic_decode_as_each_alone(w, h, seed, data):
+    """convert._mosaic: the crops of the JPEG rounds stacked into one picture decode, each
+    in its place, to exactly what each crop's own JPEG decodes to — crops on the right and
+    bottom edges (not multiples of 8, padded as libjpeg pads them) included."""
+    im = Image.frombytes("CMYK", (w, h), random.Random(seed).randbytes(w * h * 4))
+    if data.draw(st.booleans()):
+        im = im.resize((max(1, w // 3), max(1, h // 3))).resize((w, h))     # smooth
+    pts = data.draw(st.lists(st.tuples(st.integers(0, w - 1), st.integers(0, h - 1)),
+                             min_size=1, max_size=12))
+    if data.draw(st.booleans()):
+        pts.append((w - 1, h - 1))
+    boxes = convert._block_boxes(pts, (w, h))
+    mosaic, tops = convert._mosaic(im, boxes)
+    decoded = convert.decode(_jpeg(mosaic, False))
+    for (x0, y0, x1, y1), top in zip(boxes, tops):
+        alone = convert.decode(_jpeg(im.crop((x0, y0, x1, y1)), False))
+        assert decoded.crop((0, top, x1 - x0, top + y1 - y0)).tobytes() == alone.tobytes()
+
+
 def _reference_settle(im: Image.Image, limit: int, quality: int):
     """The settling of the ink limit as the definition has it: every round the whole picture
     encoded (optimised), decoded and measured by whole-picture arithmetic."""

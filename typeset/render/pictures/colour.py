@@ -344,11 +344,12 @@ class Totals:
             pyk[p] = (v[2] + v[3]) // 2
         return Totals(out, (cm, yk))
 
-    def paste(self, part: Totals, xy: tuple[int, int]) -> None:
-        """Put the picture of `part` (with its totals) into this one at `xy`, in place."""
-        self.image.paste(part.image, xy)
-        self._cm.paste(part._cm, xy)
-        self._yk.paste(part._yk, xy)
+    def paste(self, part: Totals, xy: tuple[int, int],
+              box: tuple[int, int, int, int] | None = None) -> None:
+        """Put the picture of `part` (with its totals; only its crop `box` if given) into
+        this one at `xy`, in place."""
+        for dst, src in ((self.image, part.image), (self._cm, part._cm), (self._yk, part._yk)):
+            dst.paste(src if box is None else src.crop(box), xy)
         self._px = self.image.load()
         self._near.clear()
 
