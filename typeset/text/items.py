@@ -50,7 +50,7 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
     if n == 0:
         return Items(text, [], [Join()], [], em0)
 
-    cls = [cjk.char_class(ch) for ch in text]
+    cls = list(map(cjk.char_class, text))
     _contextual_classes(text, cls)
     run_id, url_runs = _western_runs(text, cls)
     pair_units = cjk.paired_units(text)
@@ -191,7 +191,7 @@ def _number_units(text: str, cls: list[str], run_id: list[int]) -> set[int]:
     out: set[int] = set()
     n = len(text)
     for k in range(n - 1):
-        if not _ends_number(text, cls, run_id, k):
+        if run_id[k] < 0 or not _ends_number(text, cls, run_id, k):     # (not in a run: no)
             continue
         if cls[k + 1] == cjk.HAN:
             out.add(k + 1)

@@ -34,7 +34,7 @@ All lengths are points; settings in em are multiplied by the style's em from the
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from typeset.records import dataclass
 
@@ -179,6 +179,9 @@ class _Breaker:
         self.squeeze_inside = settings.justify or settings.ragged_squeeze
 
         self.sums = RunningSums.of(items)
+        # the joins with a pair compression or a Han-Latin gap, the space boxes (`_compose`)
+        self._marked = [j for j, J in enumerate(items.joins) if J.pair or J.gap]
+        self._spaces = [g for g, b in enumerate(boxes) if b.space]
         self.end_blank = [b.rblank for b in boxes]      # right blank still compressible, per box
         self.start_blank = [b.lblank for b in boxes]    # left blank still compressible, per box
 
@@ -216,12 +219,14 @@ class _Breaker:
     def _check_measures(self) -> None:
         """A measure narrower than a character cannot be honoured: say so (never overflow)."""
         boxes = self.items.boxes
-        widest = max(range(self.n), key=self._min_box)
+        least = [b.width - b.lblank - b.rblank for b in boxes]        # (`_min_box` of each)
+        most = max(least)
+        widest = least.index(most)                  # (the first of the widest, as max() gives)
         narrowest = min(self.widths)
-        if self._min_box(widest) > narrowest + EPS:
+        if most > narrowest + EPS:
             raise TypesetError(
                 f"measure {narrowest:.2f}pt is narrower than the character "
-                f"'{boxes[widest].ch}' ({self._min_box(widest):.2f}pt)", hint="widen the measure")
+                f"'{boxes[widest].ch}' ({most:.2f}pt)", hint="widen the measure")
         if self.widths[0] - self.indent + EPS < self._min_box(0):
             raise TypesetError(f"the first-line indent leaves {self.widths[0] - self.indent:.2f}pt,"
                                f" narrower than '{boxes[0].ch}'",
@@ -570,11 +575,12 @@ class _Breaker:
         boxes, joins = self.items.boxes, self.items.joins
         L = e - s
         W = measure - x0
-        wid = [boxes[g].width for g in range(s, e)]
+        wid = [b.width for b in boxes[s:e]]
         cl = [0.0] * L          # left compression beyond the style's fixed one
         cr = [0.0] * L          # right compression
         extra = [0.0] * L       # space added after the box (gaps are booked on their left box)
-        for j in range(s + 1, e):
+        marked = self._marked
+        for j in marked[bisect_right(marked, s):bisect_left(marked, e)]:   # (the others: 0)
             J = joins[j]
             if J.pair:
                 if J.pair_left:
@@ -590,7 +596,7 @@ class _Breaker:
         natural = sum(wid) - sum(cl) - sum(cr) + sum(extra)
         d = W - natural
         ng = self.sums.spread_gaps[e - 1] - self.sums.spread_gaps[s]
-        spaces = [g for g in range(s + 1, e) if boxes[g].space]
+        spaces = self._spaces[bisect_right(self._spaces, s):bisect_left(self._spaces, e)]
 
         if d < -EPS:                                # squeeze, in order (cjk-rules §2, §3)
             x = -d
