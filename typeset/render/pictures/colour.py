@@ -315,8 +315,12 @@ class Totals:
         if near is None:
             return None
         px = self._px
-        over = [(p, lim) for p in near
-                if sum(px[p]) > (lim := cap if fixed else cap.at(p))]
+        if fixed:
+            over = [(p, cap) for p in near if sum(px[p]) > cap]
+        else:               # (no pixel's limit is under the floor: its own looked up above)
+            floor, at = cap.floor, cap.at
+            over = [(p, lim) for p in near
+                    if (s := sum(px[p])) > floor and s > (lim := at(p))]
         if not over:
             return {}
         pixels = Image.new("CMYK", (len(over), 1))
