@@ -514,7 +514,14 @@ class _Breaker:
                     if b == SKIP:
                         q += 1
                         continue
-                    relax(q, kn, c0 + lp + b + ncost[q], t, k)
+                    c = c0 + lp + b + ncost[q]                  # (relax, inline: the
+                    cur = best[q]                               # loop's hottest call)
+                    if cur is None:
+                        best[q] = {kn: (c, t, k)}
+                    else:
+                        old = cur.get(kn)
+                        if old is None or c < old[0]:
+                            cur[kn] = (c, t, k)
                     if nlevel[q] == ALLOWED:
                         found_ok = True
                     q += 1
