@@ -414,3 +414,36 @@ def test_block_boxes_cover_the_blocks_of_their_pixels():
             bx, by = x // 8 * 8, y // 8 * 8
             assert any(x0 <= bx and y0 <= by and min(w, bx + 8) <= x1 and min(h, by + 8) <= y1
                        for x0, y0, x1, y1 in boxes)
+
+
+# -- colour conversion without LittleCMS's one-pixel cache ---------------------------------------
+
+@settings(max_examples=max(10, FUZZ // 5), deadline=None)
+@given(st.integers(1, 60), st.integers(1, 60), st.integers(0, 2 ** 32 - 1),
+       st.sampled_from(["RGB", "CMYK", "L"]), st.booleans())
+def test_conversions_without_the_pixel_cache_are_the_same(w, h, seed, mode, flat):
+    """colour.transform builds LittleCMS transforms with cmsFLAGS_NOCACHE (faster on
+    photographs): the pixels are those of the transform with its one-pixel cache, the one
+    typeset used before, on pictures of noise and of flat runs (where the cache hits)."""
+    from PIL import ImageCms
+    rnd = random.Random(seed)
+    bands = {"RGB": 3, "CMYK": 4, "L": 1}[mode]
+    if flat:
+        runs = b"".join(rnd.randbytes(bands) * rnd.randint(1, 30) for _ in range(w * h))
+        im = Image.frombytes(mode, (w, h), runs[:w * h * bands])
+    else:
+        im = Image.frombytes(mode, (w, h), rnd.randbytes(w * h * bands))
+    src = {"RGB": colour.srgb_profile(), "CMYK": colour.cmyk_profile(), "L": None}[mode]
+    if src is None:
+        src = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        im = im.convert("RGB")
+        mode = "RGB"
+    for dst, out in ((colour.cmyk_profile(), "CMYK"), (colour.srgb_profile(), "RGB")):
+        for intent, bpc in (("relative", True), ("perceptual", False)):
+            fast = ImageCms.applyTransform(im, colour.transform(src, dst, mode, out, intent,
+                                                                 bpc))
+            cached = ImageCms.applyTransform(im, ImageCms.buildTransform(
+                colour.open_profile(src), colour.open_profile(dst), mode, out,
+                renderingIntent=colour.INTENTS[intent],
+                flags=colour.BPC_FLAG if bpc else 0))
+            assert fast.tobytes() == cached.tobytes()

@@ -31,6 +31,10 @@ from typeset.render.variants import CMYK_PROFILE, RGB_PROFILE, icc_header, load_
 
 INTENTS = {"perceptual": 0, "relative": 1, "saturation": 2, "absolute": 3}
 BPC_FLAG = 0x2000            # cmsFLAGS_BLACKPOINTCOMPENSATION (lcms2.h)
+#: cmsFLAGS_NOCACHE (lcms2.h): no one-pixel cache of the last colour converted. The cache is
+#: an exact memo (the same input, the output computed for it), so the pixels are the same;
+#: in a photograph neighbours seldom repeat, and the comparison costs more than it saves
+NOCACHE_FLAG = 0x0040
 
 # Colours within these differences count as the same condition. sRGB: nearly exact (camera
 # sRGB profiles are the same primaries and curve written with other precision). CMYK: two
@@ -94,7 +98,8 @@ def transform(src: bytes | str, dst: bytes | str, in_mode: str, out_mode: str, i
 def _transform(src, dst, in_mode, out_mode, intent, flags):
     a = _lab() if src == "LAB" else open_profile(src)
     b = _lab() if dst == "LAB" else open_profile(dst)
-    return ImageCms.buildTransform(a, b, in_mode, out_mode, renderingIntent=intent, flags=flags)
+    return ImageCms.buildTransform(a, b, in_mode, out_mode, renderingIntent=intent,
+                                   flags=flags | NOCACHE_FLAG)
 
 
 # -- same condition ------------------------------------------------------------------------
