@@ -226,7 +226,7 @@ class _Breaker:
         if most > narrowest + EPS:
             raise TypesetError(
                 f"measure {narrowest:.2f}pt is narrower than the character "
-                f"'{boxes[widest].ch}' ({most:.2f}pt)", hint="widen the measure")
+                f"'{boxes[widest].ch}' ({self._min_box(widest):.2f}pt)", hint="widen the measure")
         if self.widths[0] - self.indent + EPS < self._min_box(0):
             raise TypesetError(f"the first-line indent leaves {self.widths[0] - self.indent:.2f}pt,"
                                f" narrower than '{boxes[0].ch}'",
