@@ -241,6 +241,59 @@ def test_ink_blocks_mark_the_blocks_around_a_pixel_over():
     assert min(xs) <= 40 and max(xs) >= 63 and min(ys) <= 24 and max(ys) >= 47
 
 
+@settings(max_examples=FUZZ, deadline=None)
+@given(st.integers(1, 300), st.integers(1, 300), st.data())
+def test_a_block_mask_is_the_drawn_mask(w, h, data):
+    """colour.BlockMask (what the JPEG rounds use) against the mask `ink_blocks` draws by
+    resizing the whole picture: every pixel's value, the bounding box and the image, for
+    pixels anywhere, in clusters and on the edges (sizes not multiples of 8 included)."""
+    pts = set(data.draw(st.lists(st.tuples(st.integers(0, w - 1), st.integers(0, h - 1)),
+                                 max_size=30)))
+    if data.draw(st.booleans()):
+        pts |= {(w - 1, h - 1), (0, h - 1), (w - 1, 0)}
+    drawn = colour.ink_blocks((w, h), pts)
+    mask = colour.BlockMask((w, h), pts)
+    px = drawn.load()
+    assert [mask[x, y] for y in range(h) for x in range(w)] == \
+        [px[x, y] for y in range(h) for x in range(w)]
+    assert mask.getbbox() == drawn.getbbox()
+    assert mask.image().tobytes() == drawn.tobytes()
+
+
+def test_a_block_mask_of_a_cover_sized_picture():
+    """The same at the sizes of the sample's pictures (7 Mpx and less): the pixels around
+    the blocks marked, the bounding box, the image."""
+    rnd = random.Random(5)
+    for size in ((2260, 3150), (1680, 1120), (1400, 900)):
+        w, h = size
+        pts = {(rnd.randrange(w), rnd.randrange(h)) for _ in range(60)} | {(w - 1, h - 1)}
+        drawn = colour.ink_blocks(size, pts)
+        mask = colour.BlockMask(size, pts)
+        assert mask.image().tobytes() == drawn.tobytes()
+        assert mask.getbbox() == drawn.getbbox()
+        px = drawn.load()
+        near = {(min(w - 1, max(0, x + dx)), min(h - 1, max(0, y + dy))) for x, y in pts
+                for dx in range(-24, 25, 3) for dy in range(-24, 25, 3)}
+        assert all(mask[p] == px[p] for p in near)
+        assert any(mask[p] == 255 for p in near) and any(mask[p] == 0 for p in near)
+
+
+def test_a_limit_lowered_by_block_masks_is_the_same():
+    """InkCap lowered by BlockMasks gives the limits, box and image it gives lowered by
+    the drawn masks."""
+    rnd = random.Random(9)
+    size = (203, 131)
+    a, b = colour.InkCap(765, size), colour.InkCap(765, size)
+    for by in (7, 3, 12):
+        pts = {(rnd.randrange(203), rnd.randrange(131)) for _ in range(8)}
+        a.lower(colour.ink_blocks(size, pts), by)
+        b.lower(colour.BlockMask(size, pts), by)
+        assert a.box == b.box and a.floor == b.floor
+    assert [a.at((x, y)) for y in range(131) for x in range(203)] == \
+        [b.at((x, y)) for y in range(131) for x in range(203)]
+    assert a.image().tobytes() == b.image().tobytes()
+
+
 # -- JPEG: what settling the limit block by block stands on ---------------------------------
 
 def _jpeg(im: Image.Image, optimize: bool) -> bytes:
@@ -264,6 +317,27 @@ def test_a_jpeg_block_decodes_the_same_in_a_crop(w, h, seed, data):
            min(h, y0 + 8 * data.draw(st.integers(1, 4))))
     part = convert.decode(_jpeg(im.crop(box), False))
     assert part.tobytes() == whole.crop(box).tobytes()
+
+
+@settings(max_examples=max(10, FUZZ // 10), deadline=None)
+@given(st.integers(1, 90), st.integers(1, 90), st.integers(0, 2 ** 32 - 1), st.data())
+def test_crops_encoded_as_one_mosaic_decode_as_each_alone(w, h, seed, data):
+    """convert._mosaic: the crops of the JPEG rounds stacked into one picture decode, each
+    in its place, to exactly what each crop's own JPEG decodes to — crops on the right and
+    bottom edges (not multiples of 8, padded as libjpeg pads them) included."""
+    im = Image.frombytes("CMYK", (w, h), random.Random(seed).randbytes(w * h * 4))
+    if data.draw(st.booleans()):
+        im = im.resize((max(1, w // 3), max(1, h // 3))).resize((w, h))     # smooth
+    pts = data.draw(st.lists(st.tuples(st.integers(0, w - 1), st.integers(0, h - 1)),
+                             min_size=1, max_size=12))
+    if data.draw(st.booleans()):
+        pts.append((w - 1, h - 1))
+    boxes = convert._block_boxes(pts, (w, h))
+    mosaic, tops = convert._mosaic(im, boxes)
+    decoded = convert.decode(_jpeg(mosaic, False))
+    for (x0, y0, x1, y1), top in zip(boxes, tops):
+        alone = convert.decode(_jpeg(im.crop((x0, y0, x1, y1)), False))
+        assert decoded.crop((0, top, x1 - x0, top + y1 - y0)).tobytes() == alone.tobytes()
 
 
 def _reference_settle(im: Image.Image, limit: int, quality: int):
@@ -340,3 +414,36 @@ def test_block_boxes_cover_the_blocks_of_their_pixels():
             bx, by = x // 8 * 8, y // 8 * 8
             assert any(x0 <= bx and y0 <= by and min(w, bx + 8) <= x1 and min(h, by + 8) <= y1
                        for x0, y0, x1, y1 in boxes)
+
+
+# -- colour conversion without LittleCMS's one-pixel cache ---------------------------------------
+
+@settings(max_examples=max(10, FUZZ // 5), deadline=None)
+@given(st.integers(1, 60), st.integers(1, 60), st.integers(0, 2 ** 32 - 1),
+       st.sampled_from(["RGB", "CMYK", "L"]), st.booleans())
+def test_conversions_without_the_pixel_cache_are_the_same(w, h, seed, mode, flat):
+    """colour.transform builds LittleCMS transforms with cmsFLAGS_NOCACHE (faster on
+    photographs): the pixels are those of the transform with its one-pixel cache, the one
+    typeset used before, on pictures of noise and of flat runs (where the cache hits)."""
+    from PIL import ImageCms
+    rnd = random.Random(seed)
+    bands = {"RGB": 3, "CMYK": 4, "L": 1}[mode]
+    if flat:
+        runs = b"".join(rnd.randbytes(bands) * rnd.randint(1, 30) for _ in range(w * h))
+        im = Image.frombytes(mode, (w, h), runs[:w * h * bands])
+    else:
+        im = Image.frombytes(mode, (w, h), rnd.randbytes(w * h * bands))
+    src = {"RGB": colour.srgb_profile(), "CMYK": colour.cmyk_profile(), "L": None}[mode]
+    if src is None:
+        src = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        im = im.convert("RGB")
+        mode = "RGB"
+    for dst, out in ((colour.cmyk_profile(), "CMYK"), (colour.srgb_profile(), "RGB")):
+        for intent, bpc in (("relative", True), ("perceptual", False)):
+            fast = ImageCms.applyTransform(im, colour.transform(src, dst, mode, out, intent,
+                                                                 bpc))
+            cached = ImageCms.applyTransform(im, ImageCms.buildTransform(
+                colour.open_profile(src), colour.open_profile(dst), mode, out,
+                renderingIntent=colour.INTENTS[intent],
+                flags=colour.BPC_FLAG if bpc else 0))
+            assert fast.tobytes() == cached.tobytes()

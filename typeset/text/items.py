@@ -50,7 +50,7 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
     if n == 0:
         return Items(text, [], [Join()], [], em0)
 
-    cls = [cjk.char_class(ch) for ch in text]
+    cls = list(map(cjk.char_class, text))
     _contextual_classes(text, cls)
     run_id, url_runs = _western_runs(text, cls)
     pair_units = cjk.paired_units(text)
@@ -64,6 +64,10 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
     bounds = None if words is None else frozenset(words)
 
     strict = settings.strict
+    never_end = cjk.NEVER_END
+    # (the classes as local names: the loop runs once per character)
+    HAN, LATIN, MARK, NBSP = cjk.HAN, cjk.LATIN, cjk.MARK, cjk.NBSP
+    PERCENT, PREFIX, SOLIDUS, SPACE = cjk.PERCENT, cjk.PREFIX, cjk.SOLIDUS, cjk.SPACE
     for j in range(1, n):
         a, b = boxes[j - 1], boxes[j]
         ca, cb = a.cls, b.cls
@@ -71,7 +75,7 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
         level, reason, penalty = ALLOWED, "", 0.0
 
         # --- units that never split (cjk-rules §1) -------------------------------------------
-        if cb == cjk.MARK or text[j - 1] == "\u200d":
+        if cb == MARK or text[j - 1] == "\u200d":
             level, reason = IN_UNIT, "character and its mark"
             unit[j] = True
         elif j in pair_inner:
@@ -84,18 +88,18 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
                 reason = "inside a word or URL (allowed point)"
             else:
                 level, reason = IN_WORD, "inside a word or number"
-        elif (ca == cjk.PREFIX and cb == cjk.LATIN) or (ca == cjk.LATIN and cb == cjk.PERCENT):
+        elif (ca == PREFIX and cb == LATIN) or (ca == LATIN and cb == PERCENT):
             level, reason = IN_WORD, "number and its sign or unit"
             unit[j] = True
         elif j in ranges:
             # a number range (2023—2027, 3～5) is one number: never split, never spread
             level, reason = IN_WORD, "inside a number range"
             unit[j] = True
-        elif ca == cjk.NBSP or cb == cjk.NBSP:
+        elif ca == NBSP or cb == NBSP:
             level, reason = IN_WORD, "no-break space"
         elif j in units:
             level, reason = IN_WORD, "number and its unit"
-        elif bounds is not None and j not in bounds and ca != cjk.SPACE and cb != cjk.SPACE:
+        elif bounds is not None and j not in bounds and ca != SPACE and cb != SPACE:
             level, reason = IN_WORD, "inside a word (segmenter)"
         elif bounds is not None and not phrase_boundary(text, j):
             penalty = settings.phrase_cost
@@ -103,20 +107,23 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
 
         # --- prohibitions (cjk-rules §1, clreq #prohibition_rules_for_line_start_end) --------
         if level < PROHIBITED:
-            if cjk.never_at_end(text[j - 1]):
+            if text[j - 1] in never_end:                    # (cjk.never_at_end)
                 level, reason = PROHIBITED, f"{text[j - 1]} never ends a line"
-            elif cjk.never_at_start(text, j, strict):
+            elif text[j] in _MAY_NOT_START and cjk.never_at_start(text, j, strict):
                 level, reason = PROHIBITED, f"{text[j]} never starts a line"
-            elif strict and ca == cjk.SOLIDUS:
+            elif strict and ca == SOLIDUS:
                 # clreq #prohibition-rules-guobiao (part of the strict level): the solidus does
                 # not end a line either
                 level, reason = PROHIBITED, "/ never ends a line (GB level)"
-        jn.level, jn.reason, jn.penalty = level, reason, penalty
+        if reason:              # (else all three are a new Join's: ALLOWED, "", 0.0)
+            jn.level, jn.reason, jn.penalty = level, reason, penalty
 
         # --- Han-Latin gap (cjk-rules §3, clreq #mixed_text_composition_in_horizontal_writing_mode)
-        if ca == cjk.HAN and _latin_edge(text, j, run_id, leading=True):
+        # (_latin_edge is False outside a Western run)
+        if ca == HAN and run_id[j] >= 0 and _latin_edge(text, j, run_id, leading=True):
             _han_latin(jn, a.em, settings)
-        elif cb == cjk.HAN and _latin_edge(text, j - 1, run_id, leading=False):
+        elif cb == HAN and run_id[j - 1] >= 0 and \
+                _latin_edge(text, j - 1, run_id, leading=False):
             _han_latin(jn, b.em, settings)
 
         # --- adjacent marks: 2 em -> 1.5 em (cjk-rules §2, clreq
@@ -130,7 +137,8 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
                     jn.pair, jn.pair_left = min(excess, b.lblank), False
 
         # --- what may still be squeezed here (先挤进, cjk-rules §1/§2) ------------------------
-        jn.squeeze_left = a.rblank - (jn.pair if jn.pair_left else 0.0)
+        if a.rblank:            # (else 0.0, a new Join's: a pair is taken from it only)
+            jn.squeeze_left = a.rblank - (jn.pair if jn.pair_left else 0.0)
         if text[j] == _WJ and styles[j] != styles[j - 1]:
             # a note's reference mark follows (a word joiner in another style, layout/notes.py
             # `mark_text`): it is drawn raised, at the pen position after this box, so the
@@ -143,14 +151,18 @@ def build_items(spans: Sequence[Span], metrics: Metrics, settings: BreakSettings
 
         # --- justification may spread this gap (cjk-rules §3: never inside ——, ……, a word or
         # a number; a space is its own gap)
-        jn.spread = not unit[j] and a.space == 0 and b.space == 0 and cb != cjk.NBSP \
-            and ca != cjk.NBSP
+        jn.spread = not unit[j] and a.space == 0 and b.space == 0 and cb != NBSP \
+            and ca != NBSP
 
     breaks = _breaks(text, boxes, joins, strict, units)
     return Items(text, boxes, joins, breaks, em0)
 
 
 _MARKS = frozenset({cjk.OPEN, cjk.CLOSE, cjk.STOP})
+#: the characters cjk.never_at_start can be true of (every other one may start a line): the
+#: marks that never do, and the first characters of the 2-em marks (cjk.starts_paired_unit)
+_MAY_NOT_START = frozenset(cjk.NEVER_START) | frozenset(cjk.TWO_EM_DASHES) | frozenset(
+    cjk.PAIRED_DASH) | frozenset(cjk.PAIRED_ELLIPSES)
 _WJ = "\u2060"             # the word joiner before a note's reference mark
 #: connectors of a number range (GB/T 15834-2011 §4.13: 2023—2027, 3～5; ASCII - is already
 #: part of the number's Western run)
@@ -179,7 +191,7 @@ def _number_units(text: str, cls: list[str], run_id: list[int]) -> set[int]:
     out: set[int] = set()
     n = len(text)
     for k in range(n - 1):
-        if not _ends_number(text, cls, run_id, k):
+        if run_id[k] < 0 or not _ends_number(text, cls, run_id, k):     # (not in a run: no)
             continue
         if cls[k + 1] == cjk.HAN:
             out.add(k + 1)
@@ -285,6 +297,9 @@ def _han_latin(jn: Join, em: float, settings: BreakSettings) -> None:
     jn.gap_stretch = max(0.0, hi - nat) * em
 
 
+_FLAGS: dict[str, tuple[bool, bool, bool]] = {}        # class -> Box.pure, .counts, .cjkish
+
+
 def _boxes(text: str, styles: list[str], cls: list[str], run_id: list[int], metrics: Metrics,
            settings: BreakSettings) -> list[Box]:
     n = len(text)
@@ -300,10 +315,11 @@ def _boxes(text: str, styles: list[str], cls: list[str], run_id: list[int], metr
         c = cls[i]
         # control white space (a stray tab or newline) is as wide as a space, not a missing glyph
         adv = float(metrics.advance(" " if ch in "\t\n\r\x0b\x0c" else ch, st))
-        b = Box(ch, st, c, em, adv, adv)
-        b.pure = c in _PURE
-        b.counts = c not in cjk.PUNCT_CLASSES
-        b.cjkish = c in cjk.CJK_CLASSES
+        flags = _FLAGS.get(c)
+        if flags is None:
+            flags = _FLAGS[c] = (c in _PURE, c not in cjk.PUNCT_CLASSES, c in cjk.CJK_CLASSES)
+        # (pure, counts, cjkish: a Han character, a character for 孤字, Chinese material)
+        b = Box(ch, st, c, em, adv, adv, 0.0, 0.0, 0.0, 0, 0.0, 0.0, False, *flags)
         if c == cjk.OPEN:        # ink on the right, blank on the left (clreq adjustment space)
             b.lblank = max(0.0, adv - 0.5 * em)
         elif c in (cjk.CLOSE, cjk.STOP):

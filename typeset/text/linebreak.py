@@ -34,7 +34,8 @@ All lengths are points; settings in em are multiplied by the style's em from the
 """
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 from typeset.records import dataclass
 
 from typeset.errors import TypesetError
@@ -85,40 +86,47 @@ class RunningSums:
 
     @classmethod
     def of(cls, items: Items) -> "RunningSums":
+        # Each total is the running sum of one term per box or join, added left to right
+        # from 0 (itertools.accumulate: the same additions in the same order as a loop, so
+        # the same floats); a space box's stretch and shrink go into its join's terms.
         boxes, joins = items.boxes, items.joins
         n = len(boxes)
-        width, impure, chars = [0.0], [0], [0]
-        for b in boxes:
-            width.append(width[-1] + b.width)
-            impure.append(impure[-1] + (0 if b.pure else 1))
-            chars.append(chars[-1] + (1 if b.counts else 0))
-        glue, squeeze, gap_shrink, gap_stretch, space_shrink, space_stretch, reach = (
-            [0.0] for _ in range(7))
-        spread_gaps = [0]
-        for j in range(n + 1):
-            J = joins[j]
-            b = boxes[j] if j < n else None
-            hs, ht, ss, sst = J.gap_shrink, J.gap_stretch, 0.0, 0.0
-            cnt = 1 if J.spread else 0
-            if b is not None and b.space:
-                cnt += 1
-                if b.space == 2:
-                    hs += b.shrink
-                    ht += b.stretch
-                else:
-                    ss += b.shrink
-                    sst += b.stretch
-            glue.append(glue[-1] + (J.gap - J.pair))
-            squeeze.append(squeeze[-1] + (J.squeeze_left + J.squeeze_right))
-            gap_shrink.append(gap_shrink[-1] + hs)
-            gap_stretch.append(gap_stretch[-1] + ht)
-            space_shrink.append(space_shrink[-1] + ss)
-            space_stretch.append(space_stretch[-1] + sst)
-            spread_gaps.append(spread_gaps[-1] + cnt)
-            reach.append(reach[-1] + max(0.0, J.gap) + ht + sst)
+        width = _totals([b.width for b in boxes])
+        impure = _totals([0 if b.pure else 1 for b in boxes], 0)
+        chars = _totals([1 if b.counts else 0 for b in boxes], 0)
+        hs = [J.gap_shrink for J in joins]
+        ht = [J.gap_stretch for J in joins]
+        ss = [0.0] * (n + 1)
+        sst = [0.0] * (n + 1)
+        cnt = [1 if J.spread else 0 for J in joins]
+        for j in [j for j in range(n) if boxes[j].space]:
+            b = boxes[j]
+            cnt[j] += 1
+            if b.space == 2:
+                hs[j] += b.shrink
+                ht[j] += b.stretch
+            else:
+                ss[j] += b.shrink
+                sst[j] += b.stretch
+        # reach[j] = reach[j-1] + max(0, gap) + ht + sst, added in that order
+        reach = [0.0]
+        if any(ht) or any(sst):
+            r = 0.0
+            for g, a, c in zip([J.gap for J in joins], ht, sst):
+                r = r + max(0.0, g) + a + c
+                reach.append(r)
+        else:                     # (adding 0.0 twice to a sum of non-negative terms: no-op)
+            reach = _totals([J.gap if J.gap > 0.0 else 0.0 for J in joins])
         # join totals drop their leading 0, so that index j means "joins 0..j"
-        return cls(width, impure, chars, glue[1:], squeeze[1:], gap_shrink[1:], gap_stretch[1:],
-                   space_shrink[1:], space_stretch[1:], spread_gaps[1:], reach[1:])
+        return cls(width, impure, chars, _totals([J.gap - J.pair for J in joins])[1:],
+                   _totals([J.squeeze_left + J.squeeze_right for J in joins])[1:],
+                   _totals(hs)[1:], _totals(ht)[1:], _totals(ss)[1:], _totals(sst)[1:],
+                   _totals(cnt, 0)[1:], reach[1:])
+
+
+def _totals(terms: list, start=0.0) -> list:
+    """[start, start + terms[0], (start + terms[0]) + terms[1], ...]: running sums."""
+    return list(accumulate(terms, initial=start))
 
 
 def break_lines(items: Items, widths: list[float], settings: BreakSettings,
@@ -171,6 +179,9 @@ class _Breaker:
         self.squeeze_inside = settings.justify or settings.ragged_squeeze
 
         self.sums = RunningSums.of(items)
+        # the joins with a pair compression or a Han-Latin gap, the space boxes (`_compose`)
+        self._marked = [j for j, J in enumerate(items.joins) if J.pair or J.gap]
+        self._spaces = [g for g, b in enumerate(boxes) if b.space]
         self.end_blank = [b.rblank for b in boxes]      # right blank still compressible, per box
         self.start_blank = [b.lblank for b in boxes]    # left blank still compressible, per box
 
@@ -208,9 +219,11 @@ class _Breaker:
     def _check_measures(self) -> None:
         """A measure narrower than a character cannot be honoured: say so (never overflow)."""
         boxes = self.items.boxes
-        widest = max(range(self.n), key=self._min_box)
+        least = [b.width - b.lblank - b.rblank for b in boxes]        # (`_min_box` of each)
+        most = max(least)
+        widest = least.index(most)                  # (the first of the widest, as max() gives)
         narrowest = min(self.widths)
-        if self._min_box(widest) > narrowest + EPS:
+        if most > narrowest + EPS:
             raise TypesetError(
                 f"measure {narrowest:.2f}pt is narrower than the character "
                 f"'{boxes[widest].ch}' ({self._min_box(widest):.2f}pt)", hint="widen the measure")
@@ -501,7 +514,14 @@ class _Breaker:
                     if b == SKIP:
                         q += 1
                         continue
-                    relax(q, kn, c0 + lp + b + ncost[q], t, k)
+                    c = c0 + lp + b + ncost[q]                  # (relax, inline: the
+                    cur = best[q]                               # loop's hottest call)
+                    if cur is None:
+                        best[q] = {kn: (c, t, k)}
+                    else:
+                        old = cur.get(kn)
+                        if old is None or c < old[0]:
+                            cur[kn] = (c, t, k)
                     if nlevel[q] == ALLOWED:
                         found_ok = True
                     q += 1
@@ -562,11 +582,12 @@ class _Breaker:
         boxes, joins = self.items.boxes, self.items.joins
         L = e - s
         W = measure - x0
-        wid = [boxes[g].width for g in range(s, e)]
+        wid = [b.width for b in boxes[s:e]]
         cl = [0.0] * L          # left compression beyond the style's fixed one
         cr = [0.0] * L          # right compression
         extra = [0.0] * L       # space added after the box (gaps are booked on their left box)
-        for j in range(s + 1, e):
+        marked = self._marked
+        for j in marked[bisect_right(marked, s):bisect_left(marked, e)]:   # (the others: 0)
             J = joins[j]
             if J.pair:
                 if J.pair_left:
@@ -582,7 +603,7 @@ class _Breaker:
         natural = sum(wid) - sum(cl) - sum(cr) + sum(extra)
         d = W - natural
         ng = self.sums.spread_gaps[e - 1] - self.sums.spread_gaps[s]
-        spaces = [g for g in range(s + 1, e) if boxes[g].space]
+        spaces = self._spaces[bisect_right(self._spaces, s):bisect_left(self._spaces, e)]
 
         if d < -EPS:                                # squeeze, in order (cjk-rules §2, §3)
             x = -d

@@ -31,6 +31,10 @@ from typeset.render.variants import CMYK_PROFILE, RGB_PROFILE, icc_header, load_
 
 INTENTS = {"perceptual": 0, "relative": 1, "saturation": 2, "absolute": 3}
 BPC_FLAG = 0x2000            # cmsFLAGS_BLACKPOINTCOMPENSATION (lcms2.h)
+#: cmsFLAGS_NOCACHE (lcms2.h): no one-pixel cache of the last colour converted. The cache is
+#: an exact memo (the same input, the output computed for it), so the pixels are the same;
+#: in a photograph neighbours seldom repeat, and the comparison costs more than it saves
+NOCACHE_FLAG = 0x0040
 
 # Colours within these differences count as the same condition. sRGB: nearly exact (camera
 # sRGB profiles are the same primaries and curve written with other precision). CMYK: two
@@ -94,7 +98,8 @@ def transform(src: bytes | str, dst: bytes | str, in_mode: str, out_mode: str, i
 def _transform(src, dst, in_mode, out_mode, intent, flags):
     a = _lab() if src == "LAB" else open_profile(src)
     b = _lab() if dst == "LAB" else open_profile(dst)
-    return ImageCms.buildTransform(a, b, in_mode, out_mode, renderingIntent=intent, flags=flags)
+    return ImageCms.buildTransform(a, b, in_mode, out_mode, renderingIntent=intent,
+                                   flags=flags | NOCACHE_FLAG)
 
 
 # -- same condition ------------------------------------------------------------------------
@@ -171,7 +176,7 @@ class InkCap:
         self.limit, self.size = limit, size
         self._lowered: list[tuple[Image.Image, object, int]] = []
 
-    def lower(self, mask: Image.Image, by: int) -> None:
+    def lower(self, mask: Image.Image | BlockMask, by: int) -> None:
         self._lowered.append((mask, mask.load(), by))
 
     @property
@@ -195,7 +200,7 @@ class InkCap:
         """The limit of every pixel, an "I" image (for whole-picture arithmetic)."""
         cap = Image.new("I", self.size, self.limit)
         for mask, _, by in self._lowered:
-            cap = _lowered(cap, mask, by)
+            cap = _lowered(cap, mask.image() if isinstance(mask, BlockMask) else mask, by)
         return cap
 
 
@@ -315,8 +320,12 @@ class Totals:
         if near is None:
             return None
         px = self._px
-        over = [(p, lim) for p in near
-                if sum(px[p]) > (lim := cap if fixed else cap.at(p))]
+        if fixed:
+            over = [(p, cap) for p in near if sum(px[p]) > cap]
+        else:               # (no pixel's limit is under the floor: its own looked up above)
+            floor, at = cap.floor, cap.at
+            over = [(p, lim) for p in near
+                    if (s := sum(px[p])) > floor and s > (lim := at(p))]
         if not over:
             return {}
         pixels = Image.new("CMYK", (len(over), 1))
@@ -344,11 +353,12 @@ class Totals:
             pyk[p] = (v[2] + v[3]) // 2
         return Totals(out, (cm, yk))
 
-    def paste(self, part: Totals, xy: tuple[int, int]) -> None:
-        """Put the picture of `part` (with its totals) into this one at `xy`, in place."""
-        self.image.paste(part.image, xy)
-        self._cm.paste(part._cm, xy)
-        self._yk.paste(part._yk, xy)
+    def paste(self, part: Totals, xy: tuple[int, int],
+              box: tuple[int, int, int, int] | None = None) -> None:
+        """Put the picture of `part` (with its totals; only its crop `box` if given) into
+        this one at `xy`, in place."""
+        for dst, src in ((self.image, part.image), (self._cm, part._cm), (self._yk, part._yk)):
+            dst.paste(src if box is None else src.crop(box), xy)
         self._px = self.image.load()
         self._near.clear()
 
@@ -395,9 +405,100 @@ def ink_blocks(size: tuple[int, int], pixels, canvas: Image.Image | None = None
 
 def _blocks(hit: Image.Image) -> Image.Image:
     w, h = hit.size
-    small = (max(1, (w + 7) // 8), max(1, (h + 7) // 8))
+    small = _small(hit.size)
     blocks = hit.resize(small, Image.Resampling.BOX).point(lambda v: 255 if v else 0)
     return blocks.filter(ImageFilter.MaxFilter(3)).resize((w, h), Image.Resampling.NEAREST)
+
+
+def _small(size: tuple[int, int]) -> tuple[int, int]:
+    """The size of `_blocks`' image of blocks (one pixel for each ~8 x 8 of the picture)."""
+    return max(1, (size[0] + 7) // 8), max(1, (size[1] + 7) // 8)
+
+
+class BlockMask:
+    """The mask `ink_blocks` draws for `pixels`, without drawing it: `_blocks` resizes the
+    whole picture twice (a BOX reduction to about one pixel per 8 x 8 block, the blocks
+    marked and their neighbours added by MaxFilter(3), a NEAREST enlargement back), ~25 ms a
+    round for a cover of 7 Mpx, where the JPEG rounds only ask for the mask's value at a
+    few thousand pixels and for its bounding box. Here the same arithmetic is followed per
+    axis, with the axes' maps found once per size by Pillow itself (`_axis`):
+
+    * a pixel of the reduction is non-zero exactly when a pixel over the limit lies in its
+      BOX support (all weights are positive, a support holds at most 9 pixels, so a single
+      255 comes through both 8-bit passes as at least 3; nothing comes from 0);
+    * MaxFilter(3) on an image of 0 and 255 (edges repeated) marks every block within one
+      of a marked one;
+    * the enlargement shows block (xmap[x], ymap[y]) at pixel (x, y).
+
+    `mask[p]` is the image's value at p (0 or 255), `getbbox()` its bounding box, and
+    `image()` the image itself, drawn as `_blocks` draws it (the whole-picture way);
+    tests/test_pictures_ink.py compares the three with `_blocks` over generated sets."""
+
+    def __init__(self, size: tuple[int, int], pixels):
+        self.size = size
+        sw, sh = self._small = _small(size)
+        cols, self._xmap = _axis(size[0], sw)
+        rows, self._ymap = _axis(size[1], sh)
+        marked = {(i, j) for x, y in pixels for i in cols[x] for j in rows[y]}
+        self.blocks = {(i + di, j + dj) for i, j in marked for di in (-1, 0, 1)
+                       for dj in (-1, 0, 1) if 0 <= i + di < sw and 0 <= j + dj < sh}
+
+    def __getitem__(self, p: tuple[int, int]) -> int:
+        return 255 if (self._xmap[p[0]], self._ymap[p[1]]) in self.blocks else 0
+
+    def load(self) -> "BlockMask":
+        return self
+
+    def getbbox(self) -> tuple[int, int, int, int] | None:
+        if not self.blocks:
+            return None
+        from bisect import bisect_left
+        xs = [i for i, _ in self.blocks]
+        ys = [j for _, j in self.blocks]
+        xmap, ymap = self._xmap, self._ymap
+        return (bisect_left(xmap, min(xs)), bisect_left(ymap, min(ys)),
+                bisect_left(xmap, max(xs) + 1), bisect_left(ymap, max(ys) + 1))
+
+    def image(self) -> Image.Image:
+        small = Image.new("L", self._small, 0)
+        px = small.load()
+        for p in self.blocks:
+            px[p] = 255
+        return small.resize(self.size, Image.Resampling.NEAREST)
+
+
+_PROBE = 32         # > any BOX support of `_blocks` (at most 9 pixels): one probe per support
+
+
+@functools.lru_cache(maxsize=16)
+def _axis(n: int, small: int) -> tuple[list[tuple[int, ...]], list[int]]:
+    """For one axis of `_blocks` (n pixels, `small` blocks): the blocks of the reduction
+    whose BOX support holds each pixel, and the block the enlargement shows at each pixel.
+    Both from Pillow's own resizing of probe images along that axis alone (the other axis
+    keeps its size, so it is not resampled): pixel x of an image of _PROBE rows is 255 in
+    row x % _PROBE only, so block i of row k of the reduction is non-zero exactly when the
+    one pixel of its support in that row is; a row of "I" pixels holding their own column
+    numbers, enlarged, gives each pixel's block."""
+    probe = Image.new("L", (n, _PROBE), 0)
+    px = probe.load()
+    for x in range(n):
+        px[x, x % _PROBE] = 255
+    reduced = probe.resize((small, _PROBE), Image.Resampling.BOX).tobytes()
+    cols: list[list[int]] = [[] for _ in range(n)]
+    scale = n / small
+    for k in range(_PROBE):
+        row = reduced[k * small:(k + 1) * small]
+        for i in range(small):
+            if row[i]:
+                c = int((i + 0.5) * scale)           # the support's middle: within +-5
+                x = c - ((c - k) % _PROBE)
+                if x + _PROBE // 2 <= c:
+                    x += _PROBE
+                cols[x].append(i)
+    numbers = Image.new("I", (small, 1))
+    numbers.putdata(range(small))
+    return ([tuple(c) for c in cols],
+            list(numbers.resize((n, 1), Image.Resampling.NEAREST).get_flattened_data()))
 
 
 # whole-picture arithmetic: the definitions (tests/test_pictures_ink.py), and the way for

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import struct
+from bisect import bisect_right
 import warnings
 import zlib
 
@@ -326,7 +327,6 @@ class _Proof:
     def __init__(self, source: colour.Totals, limit: int, quality: int):
         self.image, self.limit, self.quality = source.image, limit, quality
         self._own = False                     # `image` is the caller's: copied before a change
-        self._canvas: Image.Image | None = None
         self._whole()
 
     def _decode(self, im: Image.Image) -> colour.Totals:
@@ -343,12 +343,10 @@ class _Proof:
         else:
             self.worst, self._where = max(self.over.values(), default=0), None
 
-    def where(self) -> Image.Image:
-        """The mask of colour.ink_over."""
+    def where(self) -> Image.Image | colour.BlockMask:
+        """The mask of colour.ink_over (a BlockMask: what the rounds ask of it, undrawn)."""
         if self._where is None:
-            if self._canvas is None:
-                self._canvas = Image.new("L", self.image.size, 0)
-            self._where = colour.ink_blocks(self.image.size, self.over, self._canvas)
+            self._where = colour.BlockMask(self.image.size, self.over)
         return self._where
 
     def retry(self, source: colour.Totals, cap: colour.InkCap) -> None:
@@ -373,22 +371,79 @@ class _Proof:
             self._whole()
             return
         over: dict | None = self.over
-        for box in boxes:
-            x0, y0, x1, y1 = box
-            part = self._decode(self.image.crop(box))
-            self.decoded.paste(part, (x0, y0))
-            found = part.over(self.limit) if over is not None else None
-            if found is None:                 # a crop full of pixels near the limit
+        mosaic = _mosaic(self.image, boxes)
+        if mosaic is None:
+            for box in boxes:
+                x0, y0, x1, y1 = box
+                part = self._decode(self.image.crop(box))
+                self.decoded.paste(part, (x0, y0))
+                found = part.over(self.limit) if over is not None else None
+                if found is None:                 # a crop full of pixels near the limit
+                    over = None
+                    continue
+                over = {p: e for p, e in over.items()
+                        if not (x0 <= p[0] < x1 and y0 <= p[1] < y1)}
+                over.update(((x0 + x, y0 + y), e) for (x, y), e in found.items())
+        else:
+            # the crops encoded and decoded as one picture (`_mosaic`), each put in place
+            image, tops = mosaic
+            part = self._decode(image)
+            for (x0, y0, x1, y1), top in zip(boxes, tops):
+                self.decoded.paste(part, (x0, y0), (0, top, x1 - x0, top + y1 - y0))
+            found = part.over(self.limit)
+            if found is None:                     # crops full of pixels near the limit
                 over = None
-                continue
-            over = {p: e for p, e in over.items()
-                    if not (x0 <= p[0] < x1 and y0 <= p[1] < y1)}
-            over.update(((x0 + x, y0 + y), e) for (x, y), e in found.items())
+            else:
+                over = {p: e for p, e in over.items()
+                        if not any(x0 <= p[0] < x1 and y0 <= p[1] < y1
+                                   for x0, y0, x1, y1 in boxes)}
+                for (x, y), e in found.items():
+                    i = bisect_right(tops, y) - 1
+                    x0, y0, x1, y1 = boxes[i]
+                    if x < x1 - x0 and y - tops[i] < y1 - y0:     # (not in the padding)
+                        over[x0 + x, y0 + y - tops[i]] = e
         if over is None:
             self._measure()
             return
         self.over = over
         self.worst, self._where = max(over.values(), default=0), None
+
+
+_MOSAIC_MAX = 65500     # a JPEG's sides are at most 65,535 pixels (ITU-T T.81 §B.2.2)
+
+
+def _mosaic(image: Image.Image, boxes: list[tuple[int, int, int, int]]
+            ) -> tuple[Image.Image, list[int]] | None:
+    """The crops `boxes` of `image` (at multiples of 8, `_block_boxes`) stacked one under
+    another, each at a row that is a multiple of 8, and the row each starts at: one picture
+    whose JPEG decodes, in each crop's place, to what the crop's own JPEG decodes to. Every
+    8x8 block is coded on its own (see `_Proof`), and a crop's own JPEG pads its last
+    column and row of blocks by repeating its last column and row of pixels (ITU-T T.81
+    §A.2.4 leaves the padding to the encoder; libjpeg repeats the edge: jcprepct.c
+    expand_right_edge, expand_bottom_edge): the mosaic pads each crop so too; the blocks of
+    the rest of the mosaic are empty and not read. None when the stack would be too tall."""
+    tops, top = [], 0
+    width = 0
+    for x0, y0, x1, y1 in boxes:
+        tops.append(top)
+        top += -(-(y1 - y0) // 8) * 8
+        width = max(width, -(-(x1 - x0) // 8) * 8)
+    if top > _MOSAIC_MAX or width > _MOSAIC_MAX:
+        return None
+    out = Image.new(image.mode, (width, top))
+    for box, t in zip(boxes, tops):
+        crop = image.crop(box)
+        w, h = crop.size
+        out.paste(crop, (0, t))
+        pw, ph = -(-w // 8) * 8, -(-h // 8) * 8
+        if pw > w:
+            out.paste(crop.crop((w - 1, 0, w, h)).resize((pw - w, h), Image.Resampling.NEAREST),
+                      (w, t))
+        if ph > h:
+            out.paste(out.crop((0, t + h - 1, pw, t + h)).resize((pw, ph - h),
+                                                                  Image.Resampling.NEAREST),
+                      (0, t + h))
+    return out, tops
 
 
 _GAP = 6        # unchanged blocks encoded along rather than a crop begun (a crop costs ~7)
