@@ -16,7 +16,7 @@ from tests.picturekit import (exif_orientation, fogra, jpeg_bytes, linear_gray_p
 from typeset.errors import TypesetError
 from typeset.layout.page import Image as Placed, Page
 from typeset.model.picture import probe
-from typeset.render.pictures import cache, colour
+from typeset.render.pictures import cache, colour, ink
 from typeset.render.pictures.convert import decode, prepare
 from typeset.render.pictures.jpeg import read_jpeg, strip_metadata
 from typeset.render.pictures.pipeline import Pictures
@@ -260,7 +260,7 @@ def test_total_ink_is_held_to_the_layout_limit(tmp_path, limit, fmt):
     deep().save(path, fmt)
     p = run(path, Target("cmyk", total_ink=limit))
     assert p.filter == ("DCTDecode" if fmt == "JPEG" else "FlateDecode")
-    assert colour.max_ink(pixels(p)) <= colour.ink_units(limit)      # what the PDF holds
+    assert ink.max_ink(pixels(p)) <= ink.ink_units(limit)      # what the PDF holds
     assert p.ink <= limit + 1e-9 and "ink limited" in p.how
     unlimited = run(path, Target("cmyk", total_ink=400.0))
     assert unlimited.ink > 300                    # the profile alone goes to about 330 %
@@ -286,7 +286,7 @@ def test_jpeg_rounding_over_the_ink_limit_is_settled_where_it_happens(tmp_path, 
                         or real(im, q, **kw))
     p = run(path, CMYK_T)
     assert len(encoded) >= 3 and p.filter == "DCTDecode"     # measured twice or more, kept
-    assert colour.max_ink(pixels(p)) <= colour.ink_units(300)
+    assert ink.max_ink(pixels(p)) <= ink.ink_units(300)
     assert [kw for _, kw in encoded] == [{"optimize": False}] * (len(encoded) - 1) + [{}]
     first, last = encoded[0][0].tobytes(), encoded[-1][0].tobytes()
     changed = sum(a != b for a, b in zip(first, last)) / len(first)
@@ -295,9 +295,9 @@ def test_jpeg_rounding_over_the_ink_limit_is_settled_where_it_happens(tmp_path, 
 
 def test_limit_ink_changes_only_pixels_over_the_limit():
     light = light_cmyk()
-    assert colour.limit_ink(light, 765).tobytes() == light.tobytes()
+    assert ink.limit_ink(light, 765).tobytes() == light.tobytes()
     black = Image.new("CMYK", (2, 1), (250, 220, 200, 255))
-    c, m, y, k = colour.limit_ink(black, 765).getpixel((0, 0))
+    c, m, y, k = ink.limit_ink(black, 765).getpixel((0, 0))
     assert c + m + y + k <= 765 and k == 255 and c > m > y          # ratio of C:M:Y kept
 
 

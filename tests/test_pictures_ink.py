@@ -1,4 +1,4 @@
-"""Total ink, computed where it matters (render/pictures/colour.py `Totals`, convert.py
+"""Total ink, computed where it matters (render/pictures/ink.py `Totals`, convert.py
 `_settle_ink`): every answer is the one of the per-pixel definition and of whole-picture
 arithmetic, on small generated pictures whose pixels sit at, just under and just over the
 limit, through the one-by-one way and the whole-picture way alike; and the JPEG facts the
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image, ImageDraw, ImageMath
 
-from typeset.render.pictures import colour, convert
+from typeset.render.pictures import colour, convert, ink
 
 FUZZ = int(os.environ.get("TYPESET_FUZZ_EXAMPLES", 150))
 
@@ -32,7 +32,7 @@ def total(p) -> int:
 
 def held(p, cap: int) -> tuple[int, int, int, int]:
     """A pixel held to `cap`: the excess taken out of C, M and Y in proportion, rounding
-    down (32-bit floats, as colour.py defines it), K kept; within the cap: unchanged."""
+    down (32-bit floats, as ink.py defines it), K kept; within the cap: unchanged."""
     c, m, y, k = p
     cmy = c + m + y
     excess = max(cmy + k - cap, 0)
@@ -84,13 +84,13 @@ def pictures(draw, limit=None):
 
 @pytest.fixture(params=["one by one", "whole picture"])
 def way(request, monkeypatch):
-    """Both ways of colour.Totals: pixels near a limit added up one by one, or (when too
+    """Both ways of ink.Totals: pixels near a limit added up one by one, or (when too
     many are near) whole-picture arithmetic."""
     if request.param == "whole picture":
-        monkeypatch.setattr(colour, "SPARSE_MIN", 0)
-        monkeypatch.setattr(colour, "SPARSE_SHARE", 1 << 30)
+        monkeypatch.setattr(ink, "SPARSE_MIN", 0)
+        monkeypatch.setattr(ink, "SPARSE_SHARE", 1 << 30)
     else:
-        monkeypatch.setattr(colour, "SPARSE_MIN", 1 << 30)
+        monkeypatch.setattr(ink, "SPARSE_MIN", 1 << 30)
     return request.param
 
 
@@ -101,7 +101,7 @@ def way(request, monkeypatch):
 def test_near_holds_every_pixel_over_and_none_far_under(case, d):
     im, limit = case
     t = limit + d
-    near = colour.Totals(im).near(t)
+    near = ink.Totals(im).near(t)
     totals = {(x, y): total(im.getpixel((x, y))) for x in range(im.width)
               for y in range(im.height)}
     assert {p for p, s in totals.items() if s > t} <= set(near)
@@ -109,7 +109,7 @@ def test_near_holds_every_pixel_over_and_none_far_under(case, d):
     assert len(near) == len(set(near))
     box = (im.width // 3, im.height // 4, im.width, (im.height + 1) // 2 + 1)
     inside = [(x, y) for x, y in near if box[0] <= x < box[2] and box[1] <= y < box[3]]
-    assert colour.Totals(im).near(t, box) == inside
+    assert ink.Totals(im).near(t, box) == inside
 
 
 @settings(max_examples=FUZZ, deadline=None)
@@ -117,8 +117,8 @@ def test_near_holds_every_pixel_over_and_none_far_under(case, d):
 def test_maximum_and_exceeds_are_the_definition(case):
     im, limit = case
     top = max(total(p) for p in values(im))
-    t = colour.Totals(im)
-    assert t.maximum() == colour.max_ink(im) == colour._whole_max_ink(im) == top
+    t = ink.Totals(im)
+    assert t.maximum() == ink.max_ink(im) == ink._whole_max_ink(im) == top
     for d in (-1, 0, 1):
         assert t.exceeds(limit + d) == (top > limit + d)
 
@@ -126,10 +126,10 @@ def test_maximum_and_exceeds_are_the_definition(case):
 def test_both_ways_on_flat_pictures(way):
     for v in [(0, 0, 0, 0), (255, 255, 255, 255), (200, 190, 180, 195), (1, 0, 0, 0)]:
         im = Image.new("CMYK", (40, 30), v)
-        assert colour.max_ink(im) == sum(v)
-        worst, mask = colour.ink_over(im, 765)
+        assert ink.max_ink(im) == sum(v)
+        worst, mask = ink.ink_over(im, 765)
         assert worst == max(0, sum(v) - 765) and (mask.getbbox() is None) == (worst == 0)
-        assert values(colour.limit_ink(im, 765)) == [held(v, 765)] * 1200
+        assert values(ink.limit_ink(im, 765)) == [held(v, 765)] * 1200
 
 
 # -- the limit -------------------------------------------------------------------------------
@@ -139,8 +139,8 @@ def test_both_ways_on_flat_pictures(way):
 def test_limit_ink_is_the_per_pixel_definition(case):
     im, limit = case
     want = [held(p, limit) for p in values(im)]
-    assert values(colour.limit_ink(im, limit)) == want
-    assert values(colour._whole_limit_ink(im, limit)) == want
+    assert values(ink.limit_ink(im, limit)) == want
+    assert values(ink._whole_limit_ink(im, limit)) == want
     assert all(total(p) <= max(limit, p[3]) for p in want)
 
 
@@ -151,7 +151,7 @@ def test_limit_ink_rounds_in_32_bit_floats(way):
     px = [tuple(rnd.randint(150, 255) for _ in range(4)) for _ in range(30000)]
     im = Image.new("CMYK", (300, 100))
     im.putdata(px)
-    got = values(colour.limit_ink(im, 700))
+    got = values(ink.limit_ink(im, 700))
     assert got == [held(p, 700) for p in px]
 
     def in_doubles(p, cap=700):
@@ -174,9 +174,9 @@ def test_limit_ink_both_ways_at_the_limit(way):
         px.append(tuple(p))
     im = Image.new("CMYK", (64, 48))
     im.putdata(px)
-    assert values(colour.limit_ink(im, 765)) == [held(p, 765) for p in px]
-    worst, mask = colour.ink_over(im, 765)
-    w_worst, w_mask = colour._whole_ink_over(im, 765)
+    assert values(ink.limit_ink(im, 765)) == [held(p, 765) for p in px]
+    worst, mask = ink.ink_over(im, 765)
+    w_worst, w_mask = ink._whole_ink_over(im, 765)
     assert worst == w_worst == max(total(p) for p in px) - 765
     assert mask.tobytes() == w_mask.tobytes()
 
@@ -187,9 +187,9 @@ def test_totals_of_a_held_picture_are_its_own(case):
     """A held picture's totals are patched, not computed again: they are what its own
     would be (the bounds `near` works from included)."""
     im, limit = case
-    got = colour.Totals(im).limited(limit)
-    fresh = colour.Totals(got.image)
-    assert got.image.tobytes() == colour.limit_ink(im, limit).tobytes()
+    got = ink.Totals(im).limited(limit)
+    fresh = ink.Totals(got.image)
+    assert got.image.tobytes() == ink.limit_ink(im, limit).tobytes()
     assert (got._cm.tobytes(), got._yk.tobytes()) == (fresh._cm.tobytes(), fresh._yk.tobytes())
     assert got.near(limit - 1) == fresh.near(limit - 1)
 
@@ -201,7 +201,7 @@ def test_a_limit_per_pixel_is_the_definition(case, data):
     picture held to it, against the per-pixel definition and whole-picture arithmetic."""
     im, limit = case
     w, h = im.size
-    cap = colour.InkCap(limit, im.size)
+    cap = ink.InkCap(limit, im.size)
     want = [limit] * (w * h)
     for _ in range(data.draw(st.integers(0, 3))):
         bits = data.draw(st.lists(st.booleans(), min_size=w * h, max_size=w * h))
@@ -213,28 +213,28 @@ def test_a_limit_per_pixel_is_the_definition(case, data):
     assert [cap.at((x, y)) for y in range(h) for x in range(w)] == want
     assert list(cap.image().get_flattened_data()) == want
     assert cap.floor <= min(want)
-    got = values(colour.limit_ink(im, cap))
+    got = values(ink.limit_ink(im, cap))
     assert got == [held(p, c) for p, c in zip(values(im), want)]
-    assert got == values(colour._whole_limit_ink(im, cap.image()))
+    assert got == values(ink._whole_limit_ink(im, cap.image()))
 
 
 @settings(max_examples=FUZZ, deadline=None)
 @given(pictures())
 def test_ink_over_is_whole_picture_arithmetic(case):
     im, limit = case
-    worst, mask = colour.ink_over(im, limit)
-    w_worst, w_mask = colour._whole_ink_over(im, limit)
+    worst, mask = ink.ink_over(im, limit)
+    w_worst, w_mask = ink._whole_ink_over(im, limit)
     assert worst == w_worst == max(0, max(total(p) for p in values(im)) - limit)
     assert mask.tobytes() == w_mask.tobytes()
 
 
 def test_ink_blocks_mark_the_blocks_around_a_pixel_over():
     im = _spots((100, 70), [(50, 33)])
-    worst, mask = colour.ink_over(im, 765)
+    worst, mask = ink.ink_over(im, 765)
     assert worst == 5
     canvas = Image.new("L", im.size)
-    over = colour.Totals(im).over(765)
-    assert colour.ink_blocks(im.size, over, canvas).tobytes() == mask.tobytes()
+    over = ink.Totals(im).over(765)
+    assert ink.ink_blocks(im.size, over, canvas).tobytes() == mask.tobytes()
     assert canvas.getbbox() is None                              # left as it was
     xs = {x for x, _ in mask_at(mask, 100)}
     ys = {y for _, y in mask_at(mask, 100)}
@@ -244,15 +244,15 @@ def test_ink_blocks_mark_the_blocks_around_a_pixel_over():
 @settings(max_examples=FUZZ, deadline=None)
 @given(st.integers(1, 300), st.integers(1, 300), st.data())
 def test_a_block_mask_is_the_drawn_mask(w, h, data):
-    """colour.BlockMask (what the JPEG rounds use) against the mask `ink_blocks` draws by
+    """ink.BlockMask (what the JPEG rounds use) against the mask `ink_blocks` draws by
     resizing the whole picture: every pixel's value, the bounding box and the image, for
     pixels anywhere, in clusters and on the edges (sizes not multiples of 8 included)."""
     pts = set(data.draw(st.lists(st.tuples(st.integers(0, w - 1), st.integers(0, h - 1)),
                                  max_size=30)))
     if data.draw(st.booleans()):
         pts |= {(w - 1, h - 1), (0, h - 1), (w - 1, 0)}
-    drawn = colour.ink_blocks((w, h), pts)
-    mask = colour.BlockMask((w, h), pts)
+    drawn = ink.ink_blocks((w, h), pts)
+    mask = ink.BlockMask((w, h), pts)
     px = drawn.load()
     assert [mask[x, y] for y in range(h) for x in range(w)] == \
         [px[x, y] for y in range(h) for x in range(w)]
@@ -267,8 +267,8 @@ def test_a_block_mask_of_a_cover_sized_picture():
     for size in ((2260, 3150), (1680, 1120), (1400, 900)):
         w, h = size
         pts = {(rnd.randrange(w), rnd.randrange(h)) for _ in range(60)} | {(w - 1, h - 1)}
-        drawn = colour.ink_blocks(size, pts)
-        mask = colour.BlockMask(size, pts)
+        drawn = ink.ink_blocks(size, pts)
+        mask = ink.BlockMask(size, pts)
         assert mask.image().tobytes() == drawn.tobytes()
         assert mask.getbbox() == drawn.getbbox()
         px = drawn.load()
@@ -283,11 +283,11 @@ def test_a_limit_lowered_by_block_masks_is_the_same():
     the drawn masks."""
     rnd = random.Random(9)
     size = (203, 131)
-    a, b = colour.InkCap(765, size), colour.InkCap(765, size)
+    a, b = ink.InkCap(765, size), ink.InkCap(765, size)
     for by in (7, 3, 12):
         pts = {(rnd.randrange(203), rnd.randrange(131)) for _ in range(8)}
-        a.lower(colour.ink_blocks(size, pts), by)
-        b.lower(colour.BlockMask(size, pts), by)
+        a.lower(ink.ink_blocks(size, pts), by)
+        b.lower(ink.BlockMask(size, pts), by)
         assert a.box == b.box and a.floor == b.floor
     assert [a.at((x, y)) for y in range(131) for x in range(203)] == \
         [b.at((x, y)) for y in range(131) for x in range(203)]
@@ -348,13 +348,13 @@ def _reference_settle(im: Image.Image, limit: int, quality: int):
     for _ in range(convert._INK_ROUNDS):
         data = convert._jpeg(src, quality)
         got = convert.decode(data)
-        worst, where = colour._whole_ink_over(got, limit)
+        worst, where = ink._whole_ink_over(got, limit)
         if worst == 0:
-            return data, colour._whole_max_ink(got)
+            return data, ink._whole_max_ink(got)
         cap = cap if isinstance(cap, Image.Image) else Image.new("I", im.size, cap)
         cap = ImageMath.lambda_eval(lambda d: d["cap"] - d["int"](d["mask"]) / 255
                                     * (worst + 2), cap=cap, mask=where)
-        src = colour._whole_limit_ink(im, cap)
+        src = ink._whole_limit_ink(im, cap)
     return None
 
 
@@ -377,28 +377,28 @@ def _spots(size, places, seed=3) -> Image.Image:
     ((64, 48), [(x, y) for x in range(0, 64, 9) for y in range(0, 48, 7)]),    # most blocks
 ])
 def test_settling_block_by_block_is_the_definition(size, places, monkeypatch):
-    im = colour.limit_ink(_spots(size, places), 765)
+    im = ink.limit_ink(_spots(size, places), 765)
     want = _reference_settle(im, 765, 92)
     encoded = []
     real = convert._jpeg
     monkeypatch.setattr(convert, "_jpeg", lambda im, q, **kw: encoded.append(im.size)
                         or real(im, q, **kw))
-    got = convert._settle_ink(colour.Totals(im), 765, 92)
+    got = convert._settle_ink(ink.Totals(im), 765, 92)
     assert got == want and got is not None
     if len(places) < 20:
         assert any(s != size for s in encoded)            # blocks were encoded alone
 
 
 def test_settling_the_whole_picture_way_is_the_definition(way):
-    im = colour.limit_ink(_spots((120, 88), [(8, 8), (60, 40), (100, 70)], seed=5), 700)
-    assert convert._settle_ink(colour.Totals(im), 700, 85) == _reference_settle(im, 700, 85)
+    im = ink.limit_ink(_spots((120, 88), [(8, 8), (60, 40), (100, 70)], seed=5), 700)
+    assert convert._settle_ink(ink.Totals(im), 700, 85) == _reference_settle(im, 700, 85)
 
 
 def test_settling_that_does_not_settle_is_the_definition(monkeypatch):
     monkeypatch.setattr(convert, "_INK_ROUNDS", 1)
-    im = colour.limit_ink(_spots((100, 70), [(50, 33)]), 765)
+    im = ink.limit_ink(_spots((100, 70), [(50, 33)]), 765)
     assert _reference_settle(im, 765, 92) is None
-    assert convert._settle_ink(colour.Totals(im), 765, 92) is None
+    assert convert._settle_ink(ink.Totals(im), 765, 92) is None
 
 
 def test_block_boxes_cover_the_blocks_of_their_pixels():

@@ -87,9 +87,9 @@ def test_each_library_has_its_rooms():
                                       "typeset.render.cffsubset"}
     assert importers("typeset.render.preflight") - preflight == {"typeset.cli.issue"}  # no build
     # Pillow: reading a picture's header (model/picture.py) and the picture pipeline's
-    # decoding and colour management (render/pictures/convert.py, colour.py)
+    # decoding, colour management and total ink (render/pictures/convert.py, colour.py, ink.py)
     assert importers("PIL") == {"typeset.model.picture", "typeset.render.pictures.convert",
-                                "typeset.render.pictures.colour",
+                                "typeset.render.pictures.colour", "typeset.render.pictures.ink",
                                 "typeset.render.pictures.cache",     # versions (C modules)
                                 "typeset.proof", "typeset.contact"}       # PNG pages, sheet
     assert importers("pypdfium2") == {"typeset.proof"}               # typeset proof only

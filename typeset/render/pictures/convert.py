@@ -19,7 +19,7 @@ reads but whose pixels do not — a truncated JPEG — is refused here, never em
    | Lab | to FOGRA39 CMYK | to FOGRA39 CMYK | to sRGB |
 
    conversions use the layout's rendering intent and black-point compensation;
-5. print CMYK held to the layout's total ink limit (colour.limit_ink), measured after encoding;
+5. print CMYK held to the layout's total ink limit (ink.limit_ink), measured after encoding;
 6. encoding: a JPEG whose pixels were not changed passes through (jpeg.strip_metadata: its
    scan data byte for byte); a changed JPEG is re-encoded as JPEG at the layout's quality;
    PNG and TIFF pictures are compressed losslessly (Flate with PNG predictors).
@@ -34,7 +34,7 @@ import zlib
 
 from PIL import Image
 
-from typeset.render.pictures import colour
+from typeset.render.pictures import colour, ink
 from typeset.render.pictures.jpeg import passable, read_jpeg, strip_metadata
 from typeset.render.pictures.spec import PictureError, Prepared, Target
 from typeset.render.variants import CMYK, GRAY, ICC_RGB, RGB
@@ -247,8 +247,8 @@ def prepare(data: bytes, info, target: Target, size: tuple[int, int] | None = No
     out, space, icc, how = _colour(im, src, target)
     how = ", ".join(steps + [how])
     changed = changed or out is not im
-    limit = colour.ink_units(target.total_ink) if space == CMYK and target.total_ink else None
-    totals = colour.Totals(out) if space == CMYK else None       # C+M+Y+K of `out`
+    limit = ink.ink_units(target.total_ink) if space == CMYK and target.total_ink else None
+    totals = ink.Totals(out) if space == CMYK else None       # C+M+Y+K of `out`
     if limit is not None and totals.exceeds(limit):
         totals = totals.limited(limit)
         out = totals.image
@@ -268,12 +268,12 @@ def prepare(data: bytes, info, target: Target, size: tuple[int, int] | None = No
                     ink=_percent(totals.maximum()) if space == CMYK else None)
 
 
-def _percent(ink: int) -> float:
-    return ink * 100.0 / 255.0
+def _percent(units: int) -> float:
+    return units * 100.0 / 255.0
 
 
 def _encode_jpeg(im: Image.Image, space: str, icc, how: str, t: Target,
-                 limit: int | None, totals: colour.Totals | None = None) -> Prepared:
+                 limit: int | None, totals: ink.Totals | None = None) -> Prepared:
     """Re-encode as JPEG. A CMYK picture is decoded again and measured: JPEG's rounding can
     lift a pixel of a dark area over the ink limit. Where it does (the 8x8 blocks holding such
     a pixel, and their neighbours), the limit is lowered by the overshoot and the picture
@@ -283,22 +283,22 @@ def _encode_jpeg(im: Image.Image, space: str, icc, how: str, t: Target,
         return Prepared(im.width, im.height, space, "DCTDecode", _jpeg(im, t.jpeg_quality),
                         decode_inverted=space == CMYK, icc=icc,
                         how=how + ", re-encoded as JPEG")
-    totals = totals or colour.Totals(im)
+    totals = totals or ink.Totals(im)
     settled = _settle_ink(totals, limit, t.jpeg_quality)
     if settled is not None:
-        data, ink = settled
+        data, worst = settled
         return Prepared(im.width, im.height, space, "DCTDecode", data, decode_inverted=True,
-                        icc=icc, how=how + ", re-encoded as JPEG", ink=_percent(ink))
+                        icc=icc, how=how + ", re-encoded as JPEG", ink=_percent(worst))
     return Prepared(im.width, im.height, space, "FlateDecode", _png_stream(im), predictor=True,
                     icc=icc, how=how + ", compressed losslessly (ink limit)",
                     ink=_percent(totals.maximum()))
 
 
-def _settle_ink(source: colour.Totals, limit: int, quality: int) -> tuple[bytes, int] | None:
+def _settle_ink(source: ink.Totals, limit: int, quality: int) -> tuple[bytes, int] | None:
     """(the JPEG of the picture of `source` held to `limit` where the JPEG's rounding went
     over, the largest total ink of its decoded pixels), or None if `_INK_ROUNDS` encodings do
     not settle it."""
-    cap = colour.InkCap(limit, source.image.size)
+    cap = ink.InkCap(limit, source.image.size)
     proof = _Proof(source, limit, quality)
     for n in range(_INK_ROUNDS):
         if proof.worst == 0:
@@ -324,13 +324,13 @@ class _Proof:
     is encoded with optimised tables (in Pillow's libjpeg that costs three times a plain
     encoding)."""
 
-    def __init__(self, source: colour.Totals, limit: int, quality: int):
+    def __init__(self, source: ink.Totals, limit: int, quality: int):
         self.image, self.limit, self.quality = source.image, limit, quality
         self._own = False                     # `image` is the caller's: copied before a change
         self._whole()
 
-    def _decode(self, im: Image.Image) -> colour.Totals:
-        return colour.Totals(decode(_jpeg(im, self.quality, optimize=False)))
+    def _decode(self, im: Image.Image) -> ink.Totals:
+        return ink.Totals(decode(_jpeg(im, self.quality, optimize=False)))
 
     def _whole(self) -> None:
         self.decoded = self._decode(self.image)
@@ -343,13 +343,13 @@ class _Proof:
         else:
             self.worst, self._where = max(self.over.values(), default=0), None
 
-    def where(self) -> Image.Image | colour.BlockMask:
-        """The mask of colour.ink_over (a BlockMask: what the rounds ask of it, undrawn)."""
+    def where(self) -> Image.Image | ink.BlockMask:
+        """The mask of ink.ink_over (a BlockMask: what the rounds ask of it, undrawn)."""
         if self._where is None:
-            self._where = colour.BlockMask(self.image.size, self.over)
+            self._where = ink.BlockMask(self.image.size, self.over)
         return self._where
 
-    def retry(self, source: colour.Totals, cap: colour.InkCap) -> None:
+    def retry(self, source: ink.Totals, cap: ink.InkCap) -> None:
         """Encode and measure the picture of `source` held to `cap`."""
         held = source.held(cap)
         if held is None or self.over is None:
