@@ -560,3 +560,35 @@ def test_a_paragraph_cache_truncated_during_a_stretch_build_is_no_crash(tmp_path
     assert res.returncode == 0, (res.returncode, res.stderr)
     assert out.read_bytes() == whole.read_bytes()
     assert sorted(os.listdir(out.parent)) == ["s.pdf", "whole.pdf"]
+
+
+def test_a_paragraph_cache_removed_during_a_stretch_build_is_still_read(tmp_path, monkeypatch,
+                                                                        capsys):
+    """The cache cleared (or another build's file renamed over this one) while a build a
+    stretch at a time reads it: the mapped file lost its name, which moves its change time,
+    not its bytes — its seal is checked again once and every entry is still read from it
+    (none broken afresh), the same bytes."""
+    from typeset.text import parcache as P
+    man = _sample_copy(tmp_path)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    _streamed(monkeypatch, False)
+    for _ in range(2):
+        assert main(["build", str(man), "-o", str(tmp_path / "whole.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    _streamed(monkeypatch, True)
+    real, calls = I.Stretches.set, [0]
+
+    def set_(self, k):
+        calls[0] += 1
+        if calls[0] == 3:
+            path.unlink()
+        return real(self, k)
+    monkeypatch.setattr(I.Stretches, "set", set_)
+    answers = []
+    real_unchanged = P._FileEntries.unchanged
+    monkeypatch.setattr(P._FileEntries, "unchanged",
+                        lambda self: answers.append(real_unchanged(self)) or answers[-1])
+    code, text = _run(["build", str(man), "-o", str(tmp_path / "s.pdf")], capsys)
+    assert code == 0, text
+    assert len(answers) > 1000 and all(answers)
+    assert (tmp_path / "s.pdf").read_bytes() == (tmp_path / "whole.pdf").read_bytes()
