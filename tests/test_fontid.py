@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -174,3 +176,39 @@ def test_a_one_shot_build_prints_a_font_changed_in_place(tmp_path):
     second = cold_build(m, tmp_path / "b.pdf", cache)
     cold = cold_build(m, tmp_path / "c.pdf", tmp_path / "empty-cache")
     assert second == cold != first
+
+
+_FIFO_SWAP = """
+import os, sys
+from typeset.text import fontid
+font, fifo = sys.argv[1], sys.argv[2]
+real_stat = os.stat
+def stat(p, *a, **k):
+    st = real_stat(font)                     # the regular file stat() saw ...
+    os.unlink(p)
+    os.mkfifo(p)                             # ... and what open() then meets
+    fontid.os.stat = real_stat
+    return st
+fontid.os.stat = stat
+try:
+    fontid.stamp(fifo)
+except OSError as err:
+    print("refused", err)
+"""
+
+
+def test_a_font_path_that_becomes_a_fifo_while_it_is_stamped_does_not_hang(tmp_path):
+    """fontid.stamp checks that the path is a regular file with os.stat, then opens it
+    without O_NONBLOCK: a FIFO put there in between (the font replaced by anything) blocks
+    the build in open() for ever."""
+    path = tmp_path / "Font.otf"
+    path.write_bytes(b"x" * 1000)
+    (tmp_path / "run.py").write_text(_FIFO_SWAP, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    try:
+        res = subprocess.run([sys.executable, str(tmp_path / "run.py"),
+                              str(ROOT / "fonts" / "OFL-NotoCJK.txt"), str(path)], env=env,
+                             capture_output=True, text=True, timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail("fontid.stamp blocked opening a FIFO")
+    assert res.returncode == 0 and "refused" in res.stdout, res.stderr

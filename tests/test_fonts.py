@@ -259,3 +259,60 @@ def test_only_invisible_characters_are_never_missing(library):
     chain = FontChain([library.face(KAI)])
     assert chain.missing("\u200b\u200c\u200d\u2060") == []
     assert chain.missing("甲\t乙\x07丙\u200e") == ["\t", "\x07", "\u200e"]
+
+
+def test_a_font_replaced_while_a_build_runs_is_neither_printed_nor_cached(tmp_path,
+                                                                          monkeypatch):
+    """The font file renamed over (a font package upgraded, a synced fonts folder) after
+    its face was read but before its subset was made: the subset was cut from the other
+    font with the first font's glyph ids and widths — the body printed in wrong glyphs,
+    exit 0 — and stored under the first font's SHA-256, so every later build with the
+    first font put back (or another machine sharing the cache) printed the wrong glyphs
+    too."""
+    import random
+    import shutil
+
+    from tests.conftest import ROOT
+    from tests.issuekit import one_article_issue, sentence
+    from typeset.cli import main
+    from typeset.render import fontprogram as FP
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for f in ("NotoSerifCJKsc-Regular.otf", "NotoSansCJKsc-Bold.otf",
+              "LXGWWenKai-Regular.ttf"):
+        # (a byte more than the shipped files: faces of their own, not this process's
+        # earlier builds' registered under the same SHA-256)
+        (fonts / f).write_bytes((ROOT / "fonts" / f).read_bytes() + b"\0")
+    layout = yaml.safe_load((ROOT / "layouts" / "guangxi.yaml").read_text(encoding="utf-8"))
+    layout["fonts"] = {"song": [str(fonts / "NotoSerifCJKsc-Regular.otf")],
+                       "hei": [str(fonts / "NotoSansCJKsc-Bold.otf")],
+                       "kai": [str(fonts / "LXGWWenKai-Regular.ttf")]}
+    (tmp_path / "fs.yaml").write_text(yaml.safe_dump(layout, allow_unicode=True),
+                                      encoding="utf-8")
+    r = random.Random(5)
+    man = one_article_issue(tmp_path / "i", "".join(sentence(r) for _ in range(60)))
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    argv = ["build", str(man), "--layout", str(tmp_path / "fs.yaml"), "-o"]
+    assert main(argv + [str(tmp_path / "ref.pdf")]) == 0
+    shutil.rmtree(tmp_path / "cache" / "subsets")
+    song = fonts / "NotoSerifCJKsc-Regular.otf"
+    real, done = FP._open, []
+
+    def open_(face):
+        if not done and face.file == str(song):
+            done.append(1)
+            shutil.copy(fonts / "NotoSansCJKsc-Bold.otf", fonts / "new.otf")
+            os.replace(fonts / "new.otf", song)
+        return real(face)
+    monkeypatch.setattr(FP, "_open", open_)
+    out = tmp_path / "swapped.pdf"
+    code = main(argv + [str(out)])
+    # (swapped here or by a forked child making the subset: render/aside.py)
+    assert song.stat().st_size == (fonts / "NotoSansCJKsc-Bold.otf").stat().st_size
+    assert code == 1 and not out.exists()          # (or the file of the font now there)
+    monkeypatch.setattr(FP, "_open", real)
+    (fonts / "old.otf").write_bytes((ROOT / "fonts" / "NotoSerifCJKsc-Regular.otf")
+                                    .read_bytes() + b"\0")
+    os.replace(fonts / "old.otf", song)             # the first font back
+    assert main(argv + [str(tmp_path / "again.pdf")]) == 0
+    assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "ref.pdf").read_bytes()

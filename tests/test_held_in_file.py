@@ -9,12 +9,17 @@ import hashlib
 import io
 import os
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from typeset.errors import TypesetError
 from typeset.fileread import FileSlice, file_stamp, read_kept_open
 from typeset.render.rl import document as rl_document
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _slice(path, data: bytes, at: int = 7) -> FileSlice:
@@ -151,3 +156,139 @@ def test_without_pread_a_slice_seeks_and_reads(tmp_path, monkeypatch):
     s = _slice(tmp_path / "e.pic", data)
     monkeypatch.delattr(os, "pread")
     assert s.read() == data
+
+
+def _sample_copy(tmp: Path) -> Path:
+    import shutil
+    dest = tmp / "issue"
+    shutil.copytree(ROOT / "issues" / "sample", dest)
+    return dest / "issue.yaml"
+
+
+# -- adversarial round 9 ---------------------------------------------------------------
+
+_PICTURE_CHANGED = """
+import os, sys
+from typeset import fileread as F
+real, done = F.FileSlice.chunks, set()
+def chunks(self, size=1 << 20):
+    if self.path not in done:
+        done.add(self.path)
+        st = os.stat(self.path)
+        with open(self.path, "r+b") as f:          # 16 bytes inside the stream flipped
+            f.seek(self.offset + self.length // 2)
+            b = f.read(16)
+            f.seek(self.offset + self.length // 2)
+            f.write(bytes(x ^ 0x55 for x in b))
+        os.utime(self.path, ns=(st.st_atime_ns, st.st_mtime_ns))   # its date put back
+        if sys.argv[1] == "removed":
+            os.unlink(self.path)                   # then the cache cleared
+        else:
+            os.link(self.path, self.path + ".bak") # or linked by a backup (cp -al)
+    return real(self, size)
+F.FileSlice.chunks = chunks
+from typeset.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("then", ["removed", "linked"])
+def test_a_held_picture_changed_in_place_then_removed_or_linked_is_not_printed(tmp_path,
+                                                                               then):
+    """FileSlice trusts size and modification time alone once the entry's link count moved
+    (the cache cleared: its change time moved too). A picture entry patched in place with
+    its date put back and then removed (or hard-linked) passed: the damaged stream was
+    printed, exit 0."""
+    man = _sample_copy(tmp_path)
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    good = tmp_path / "good.pdf"
+    for _ in range(2):
+        assert subprocess.run([sys.executable, "-m", "typeset", "build", str(man), "-o",
+                               str(good)], env=env, capture_output=True).returncode == 0
+    (tmp_path / "run.py").write_text(_PICTURE_CHANGED, encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    res = subprocess.run([sys.executable, str(tmp_path / "run.py"), then, "build", str(man),
+                          "-o", str(out)], env=env, capture_output=True, text=True)
+    if res.returncode == 0:
+        assert out.read_bytes() == good.read_bytes()
+    else:
+        assert res.returncode == 1 and "Traceback" not in res.stderr
+        assert "changed while typeset was writing" in res.stderr and not out.exists()
+
+
+def _many_pictures_issue(root: Path, n: int) -> Path:
+    from PIL import Image
+    from tests.issuekit import one_article_issue
+    (root / "images").mkdir(parents=True)
+    body = []
+    for i in range(n):
+        Image.effect_noise((330, 330), 60 + i).convert("RGB").save(
+            root / "images" / f"n{i}.jpg", quality=90, dpi=(300, 300))
+        body.append(f"![图{i}](../images/n{i}.jpg){{width=half}}\n\n第{i}段。\n")
+    return one_article_issue(root, "\n".join(body))
+
+
+_LIMITED = """
+import resource, sys
+resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[1]), resource.getrlimit(
+    resource.RLIMIT_NOFILE)[1]))
+from typeset.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+def test_pictures_held_in_their_files_leave_descriptors_under_the_process_limit(tmp_path):
+    """FileSlice.MOST_OPEN is 256 whatever the process may open: macOS's default limit is
+    256, so an issue of ~250 pictures there (here: 40 under a limit of 32) held every
+    descriptor in slices and the build stopped on the next file it opened — an internal
+    error (exit 3, EMFILE importing a module)."""
+    man = _many_pictures_issue(tmp_path / "i", 40)
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    first = tmp_path / "first.pdf"
+    res = subprocess.run([sys.executable, "-m", "typeset", "build", str(man), "-o",
+                          str(first)], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    (tmp_path / "run.py").write_text(_LIMITED, encoding="utf-8")
+    out = tmp_path / "warm.pdf"
+    res = subprocess.run([sys.executable, str(tmp_path / "run.py"), "32", "build", str(man),
+                          "-o", str(out)], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert out.read_bytes() == first.read_bytes()
+
+
+def test_a_picture_entry_written_between_its_read_and_its_stamp_is_not_printed(
+        private_cache, monkeypatch):
+    """`read_kept_open` stamps the file AFTER reading it: bytes written into the entry in
+    between (its date put back) are under the stamp the slice compares with, so the slice
+    printed them although the seal was checked on the bytes before."""
+    import hashlib
+    from typeset import fileread
+    from typeset.errors import TypesetError
+    from typeset.render.pictures import cache
+    from typeset.render.pictures.spec import Prepared
+    data = random.Random(9).randbytes(200_000)
+    p = Prepared(64, 64, "DeviceGray", "FlateDecode", data, how="converted")
+    key = hashlib.sha256(b"entry raced").hexdigest()
+    assert cache.put(key, p)
+    path = cache.path_for(key)
+    real = fileread._read_all
+
+    def read_then_written(fd, st, where, limit):
+        got = real(fd, st, where, limit)
+        before = os.stat(path)
+        with open(path, "r+b") as f:               # another program's write lands here
+            f.seek(len(got) // 2)
+            f.write(b"\0" * 32)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return got
+    monkeypatch.setattr(fileread, "_read_all", read_then_written)
+    got = cache.get(key)
+    monkeypatch.setattr(fileread, "_read_all", real)
+    assert got is not None and isinstance(got.data, fileread.FileSlice)
+    try:
+        printed = got.data.read()
+    except TypesetError:
+        return                                      # refused: nothing written
+    finally:
+        got.data.close()
+    assert printed == data

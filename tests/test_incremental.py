@@ -573,7 +573,9 @@ def test_a_session_notices_a_picture_saved_while_its_article_is_read(tmp_path, c
     monkeypatch.setattr(MP, "probe", probe_then_save)
     out = tmp_path / "s.pdf"
     with Session(m, output=out) as s:
-        assert s.rebuild().ok
+        first = s.rebuild()                # (stopped since adversarial round 9: the pages
+        assert first.ok or "changed while typeset was reading it" in " ".join(
+            map(str, first.errors))        # were laid out with the bytes read first)
         assert s.rebuild().ok              # the file changed since it was read
     assert out.read_bytes() == cold_build(m, tmp_path / "cold.pdf", tmp_path / "empty-cache")
 

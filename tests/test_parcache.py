@@ -1,10 +1,16 @@
 """The paragraph cache changes speed, never output."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from tests.conftest import SAMPLE
+from tests.conftest import ROOT, SAMPLE
 from typeset.build import compose, render
+from typeset.cli import main
+from typeset.layout import issue as I
 from typeset.render.debug import dump_pages
 
 
@@ -440,3 +446,149 @@ def test_the_file_is_written_piece_by_piece_as_encode_joins_it(tmp_path, monkeyp
     assert cache.path.read_bytes() == parcache._encode(entries, words)
     again = parcache.ParagraphCache("issue", lambda st: "x")
     assert again.old == entries and again.old_words == words
+
+
+# -- the lazy mapped cache written in place by another program (adversarial round 9) -------
+
+def _sample_copy(tmp):
+    import shutil
+    dest = tmp / "issue"
+    shutil.copytree(SAMPLE.parent, dest)
+    return dest / "issue.yaml"
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    got = capsys.readouterr()
+    return code, got.out + got.err
+
+
+def _streamed(monkeypatch, on):
+    from typeset import stream
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1 if on else 10 ** 9)
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", 0)
+
+
+def _nudge_glyphs_in_place(path) -> None:
+    import json
+    import mmap
+    from array import array
+    """Write into the paragraph cache file where it stands (as `cp`, `rsync --inplace` or a
+    backup restore do: same inode, same size): every glyph's x position scaled by 0.98 —
+    lines that still pass every shape check, but not the lines the file was sealed with."""
+    with open(path, "r+b") as fh:
+        mm = mmap.mmap(fh.fileno(), 0)
+        at = mm.find(b"{") - 4
+        hlen = int.from_bytes(mm[at:at + 4], "little")
+        h = json.loads(mm[at + 4:at + 4 + hlen])
+        at += 4 + hlen
+        ne, nl, nr, ng = len(h["keys"]), h["lines"], h["runs"], h["glyphs"]
+        xs_at = at + 4 * ne + 16 * nl + nl + 32 * nl + 2 * nr + 4 * nr
+        xs = array("d")
+        xs.frombytes(mm[xs_at:xs_at + 8 * ng])
+        for i in range(ng):
+            xs[i] *= 0.98
+        mm[xs_at:xs_at + 8 * ng] = xs.tobytes()
+        mm.flush()
+        mm.close()
+
+
+@pytest.mark.parametrize("when", [3, 14])        # pass 1 (3rd stretch); pass 2 (4th)
+def test_a_paragraph_cache_written_in_place_during_a_stretch_build_changes_no_page(
+        tmp_path, monkeypatch, capsys, when):
+    """The lazy cache checks the file's seal once, when it maps it, then decodes each entry
+    from the mapping when asked for, stretches later. Bytes written into the file meanwhile
+    (not renamed over it) were decoded unchecked: pass 1 printed glyphs 2 % to the left
+    (`439 short lines`, another file, exit 0), pass 2 stopped with an internal error."""
+    man = _sample_copy(tmp_path)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    _streamed(monkeypatch, False)
+    for _ in range(2):
+        assert main(["build", str(man), "-o", str(tmp_path / "whole.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    _streamed(monkeypatch, True)
+    real, calls = I.Stretches.set, [0]
+
+    def set_(self, k):
+        calls[0] += 1
+        if calls[0] == when:
+            _nudge_glyphs_in_place(path)
+        return real(self, k)
+    monkeypatch.setattr(I.Stretches, "set", set_)
+    out = tmp_path / "s.pdf"
+    code, text = _run(["build", str(man), "-o", str(out)], capsys)
+    assert calls[0] > when
+    assert code == 0, text
+    assert out.read_bytes() == (tmp_path / "whole.pdf").read_bytes()
+
+
+_TRUNCATE = """
+import os, sys
+from typeset import stream
+from typeset.layout import issue as I
+stream.STREAM_STRETCHES, stream.STREAM_CACHE_BYTES = 1, 0
+real, calls = I.Stretches.set, [0]
+def set_(self, k):
+    calls[0] += 1
+    if calls[0] == int(sys.argv[1]):
+        d = os.path.join(os.environ["TYPESET_CACHE"], "paragraphs")
+        for f in os.listdir(d):
+            os.truncate(os.path.join(d, f), os.path.getsize(os.path.join(d, f)) // 2)
+    return real(self, k)
+I.Stretches.set = set_
+from typeset.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("when", [3, 14])
+def test_a_paragraph_cache_truncated_during_a_stretch_build_is_no_crash(tmp_path, when):
+    """The mapped file cut short in place (another program, a full disk's repair): reading
+    the mapping past its new end killed the process with SIGBUS — exit 135, no message, and
+    in pass 2 the output's temporary file left beside it."""
+    man = _sample_copy(tmp_path)
+    env = dict(os.environ, TYPESET_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    whole = tmp_path / "out" / "whole.pdf"
+    whole.parent.mkdir()
+    for _ in range(2):
+        assert subprocess.run([sys.executable, "-m", "typeset", "build", str(man), "-o",
+                               str(whole)], env=env, capture_output=True).returncode == 0
+    (tmp_path / "run.py").write_text(_TRUNCATE, encoding="utf-8")
+    out = tmp_path / "out" / "s.pdf"
+    res = subprocess.run([sys.executable, str(tmp_path / "run.py"), str(when), "build",
+                          str(man), "-o", str(out)], env=env, capture_output=True, text=True)
+    assert res.returncode == 0, (res.returncode, res.stderr)
+    assert out.read_bytes() == whole.read_bytes()
+    assert sorted(os.listdir(out.parent)) == ["s.pdf", "whole.pdf"]
+
+
+def test_a_paragraph_cache_removed_during_a_stretch_build_is_still_read(tmp_path, monkeypatch,
+                                                                        capsys):
+    """The cache cleared (or another build's file renamed over this one) while a build a
+    stretch at a time reads it: the mapped file lost its name, which moves its change time,
+    not its bytes — its seal is checked again once and every entry is still read from it
+    (none broken afresh), the same bytes."""
+    from typeset.text import parcache as P
+    man = _sample_copy(tmp_path)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    _streamed(monkeypatch, False)
+    for _ in range(2):
+        assert main(["build", str(man), "-o", str(tmp_path / "whole.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    _streamed(monkeypatch, True)
+    real, calls = I.Stretches.set, [0]
+
+    def set_(self, k):
+        calls[0] += 1
+        if calls[0] == 3:
+            path.unlink()
+        return real(self, k)
+    monkeypatch.setattr(I.Stretches, "set", set_)
+    answers = []
+    real_unchanged = P._FileEntries.unchanged
+    monkeypatch.setattr(P._FileEntries, "unchanged",
+                        lambda self: answers.append(real_unchanged(self)) or answers[-1])
+    code, text = _run(["build", str(man), "-o", str(tmp_path / "s.pdf")], capsys)
+    assert code == 0, text
+    assert len(answers) > 1000 and all(answers)
+    assert (tmp_path / "s.pdf").read_bytes() == (tmp_path / "whole.pdf").read_bytes()

@@ -151,3 +151,48 @@ def test_another_pillow_reads_the_header_again(tmp_path, monkeypatch):
     (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())
     probe(tmp_path / "b.jpg")
     assert len(_headers(tmp_path / "cache")) == 2
+
+
+@pytest.mark.parametrize("how", ["whole", "a stretch at a time"])
+def test_a_picture_saved_during_a_build_is_not_printed_in_its_predecessors_box(
+        tmp_path, monkeypatch, capsys, how):
+    """The pages are laid out with the size of the bytes a build first read; a picture saved
+    over after that (here: before the picture report and the renderer, or while the
+    stretches are set) was read again by its new stat and converted into the old box —
+    another picture, cropped, exit 0 (adversarial round 9). Now: stopped at the picture,
+    nothing written."""
+    import shutil
+
+    from tests.conftest import SAMPLE
+    from typeset import stream
+    from typeset.cli import main
+    from typeset.layout import issue as I
+    shutil.copytree(SAMPLE.parent, tmp_path / "issue")
+    man = tmp_path / "issue" / "issue.yaml"
+    images = tmp_path / "issue" / "images"
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", 0)
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1 if how != "whole" else 10 ** 9)
+
+    def save_over():
+        shutil.copy(images / "cover.jpg", images / "new.jpg")
+        (images / "new.jpg").replace(images / "chaye.jpg")
+    if how == "whole":
+        from typeset import report
+        real = report.picture_report
+        monkeypatch.setattr(report, "picture_report",
+                            lambda *a, **k: save_over() or real(*a, **k))
+    else:
+        real_set, calls = I.Stretches.set, [0]
+
+        def set_(self, k):
+            calls[0] += 1
+            if calls[0] == 3:
+                save_over()
+            return real_set(self, k)
+        monkeypatch.setattr(I.Stretches, "set", set_)
+    out = tmp_path / "out.pdf"
+    code = main(["build", str(man), "-o", str(out)])
+    said = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    assert "chaye.jpg changed while typeset was reading it" in said and "Traceback" not in said

@@ -103,11 +103,14 @@ def read_limited(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
 def read_kept_open(path: Path | str, limit: int, *,
                    follow: bool = True) -> tuple[bytes, int, tuple]:
     """`read_limited`, the descriptor left open: (the bytes, the descriptor, the file's
-    `file_stamp` once read). The caller closes the descriptor (a `FileSlice` of it does)."""
+    `file_stamp` as opened, before it was read: bytes written while or after they were read
+    move it, so a `FileSlice` of them refuses them; a stamp taken after the read missed a
+    write landing in between, adversarial round 9). The caller closes the descriptor (a
+    `FileSlice` of it does)."""
     fd, st = open_regular(path, follow=follow)
     try:
         data = _read_all(fd, st, path, limit)
-        return data, fd, file_stamp(os.fstat(fd))
+        return data, fd, file_stamp(st)
     except BaseException:
         os.close(fd)
         raise
@@ -153,7 +156,7 @@ class FileSlice:
     written (a build writes into a temporary file). The descriptor is closed by `close` or when the slice is
     collected."""
 
-    __slots__ = ("fd", "offset", "length", "stamp", "path", "__weakref__")
+    __slots__ = ("fd", "offset", "length", "stamp", "path", "seal", "__weakref__")
 
     #: at most this many slices hold a descriptor at once (`room`): beyond, bytes are kept in
     #: memory as before, so that an issue of thousands of pictures never runs the process
@@ -161,14 +164,18 @@ class FileSlice:
     MOST_OPEN = 256
     _open = 0
 
-    def __init__(self, fd: int, offset: int, length: int, stamp: tuple, path: str):
+    def __init__(self, fd: int, offset: int, length: int, stamp: tuple, path: str,
+                 seal: tuple[str, str] | None = None):
         self.fd, self.offset, self.length, self.stamp, self.path = fd, offset, length, stamp, path
+        self.seal = seal        # (cache, key) the whole file is sealed as (cacheseal.unseal)
         FileSlice._open += 1
 
     @classmethod
     def room(cls) -> bool:
-        """May one more slice be made?"""
-        return cls._open < cls.MOST_OPEN
+        """May one more slice be made? At most MOST_OPEN, and at most a quarter of the
+        descriptors the process may open (macOS allows 256 by default: slices holding them all
+        stopped the build at the next file it opened; adversarial round 9)."""
+        return cls._open < min(cls.MOST_OPEN, _descriptor_share())
 
     def __len__(self) -> int:
         return self.length
@@ -210,10 +217,25 @@ class FileSlice:
         except OSError as err:
             self._changed(os.strerror(err.errno) if err.errno else str(err))
         now = file_stamp(st)
+        if now == self.stamp:
+            return
         # removed or linked meanwhile (the cache cleared: its link count, and so its change
-        # time, moved), the bytes are those checked if its size and modification time are
-        if now != self.stamp and (now[5] == self.stamp[5] or now[:4] != self.stamp[:4]):
+        # time, moved), the bytes are those checked if its size and modification time are —
+        # and, for a sealed entry, if its seal holds still: bytes written in place with the
+        # date put back BEFORE it was removed or linked keep both (adversarial round 9)
+        if now[5] == self.stamp[5] or now[:4] != self.stamp[:4] or not self._sealed(now[2]):
             self._changed("it was changed while typeset was writing")
+        self.stamp = now
+
+    def _sealed(self, size: int) -> bool:
+        if self.seal is None:
+            return True
+        from typeset.cacheseal import unseal
+        try:
+            blob = pread(self.fd, size, 0)
+        except OSError:
+            return False
+        return len(blob) == size and unseal(self.seal[0], self.seal[1], blob)
 
     def _changed(self, why: str):
         from typeset.errors import TypesetError
@@ -222,6 +244,17 @@ class FileSlice:
                            hint="build again (the entry is checked and made afresh if it "
                                 "is broken); do not let other programs write into "
                                 "typeset's cache folder")
+
+
+def _descriptor_share() -> int:
+    """A quarter of the process's soft limit of open descriptors (RLIMIT_NOFILE; no limit
+    known, as on Windows: FileSlice.MOST_OPEN)."""
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return FileSlice.MOST_OPEN
+    return FileSlice.MOST_OPEN if soft == resource.RLIM_INFINITY else soft // 4
 
 
 def file_stamp(st: os.stat_result) -> tuple:

@@ -129,6 +129,7 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
     """`build._build` for an issue `applies` says yes to: the same file and report, a
     stretch at a time (module doc)."""
     from typeset import build as B
+    from typeset.errors import TypesetError
     from typeset.layout.compose import Composer, prebreak
     from typeset.layout.issue import Stretches, front_pages
     from typeset.layout.preflight import check_sources
@@ -150,7 +151,10 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
     last = None
     for k in range(len(st)):
         with B.collector_paused():
-            frames, pages, starts = st.set(k)
+            try:
+                frames, pages, starts = st.set(k)
+            except TypesetError as err:
+                raise _first_error(st, composer, err) from None
         one.starts.update(starts)
         if k == len(st) - 1:
             last = (frames, pages)            # (its padding waits for the contents)
@@ -230,6 +234,25 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
                          inserts=sum(len(p) for _, p in comp.inserts),
                          cover_output=files[1] if len(files) > 1 else None,
                          file_pages=len(pages))
+
+
+def _first_error(st, composer, err):
+    """The error the whole-issue build would stop at, where pass 1 stopped at `err`: it
+    composes every article, then the colophon, before it paginates any (build.compose), so
+    a later article's composing error comes before an earlier stretch's page error
+    (adversarial round 9). Only on the way out: every article composed again."""
+    from typeset.errors import TypesetError
+    from typeset.layout.compose import no_articles
+    try:
+        for stretch in st.stretches:
+            for si, ai, art, title, first in stretch.articles:
+                if art is None:
+                    raise no_articles(st.issue, si)
+                composer.article(art, title, si, ai, first)
+        composer.colophon(st.issue)
+    except TypesetError as found:
+        return found
+    return err
 
 
 def _pass2(st, one: _Pass1, pages: list, composer):

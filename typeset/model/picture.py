@@ -73,6 +73,12 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     known = _reads[-1].get(memo) if memo is not None else None
     if known is not None:                 # read already by this build
         return replace(known, path=os.path.abspath(name))
+    if memo is not None and _reads[-1].get(memo[0], memo) != memo:
+        # read by this build with another stat: the pages were laid out with those bytes'
+        # size, the renderer would convert these (adversarial round 9: a picture saved
+        # during a build was printed cropped into its predecessor's box)
+        raise TypesetError(f"picture {name} changed while typeset was reading it", **where,
+                           hint="run the build again")
     try:
         data = p.read_bytes()
     except FileNotFoundError:
@@ -93,6 +99,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
         info = replace(known, path=os.path.abspath(name))
         if memo is not None and memo == _memo_key(name):      # unchanged while it was read
             _reads[-1][memo] = info
+            _reads[-1][memo[0]] = memo
         return info
     header = _read_header(sha256) if use_header_cache else None
     if header is not None and not _agrees(header, data):
@@ -126,6 +133,7 @@ def probe(path: str | Path, *, file: str | Path | None = None, line: int | None 
     _probed[content] = info
     if memo is not None and memo == _memo_key(name):      # unchanged while it was read
         _reads[-1][memo] = info
+        _reads[-1][memo[0]] = memo        # (its real path: the stat this build read it at)
     return info
 
 

@@ -450,6 +450,26 @@ def subset_for(face: FontFace, gids: list[int], cache: SubsetCache | None,
             raise TypesetError(f"cannot subset the font {face.family} {face.style}: the file is "
                                f"probably damaged ({type(err).__name__}: {err})", file=face.path,
                                hint="replace the font file with a good copy") from None
+        _unchanged(face)
         if cache is not None:
             cache.put(key, sub)
     return sub
+
+
+def _unchanged(face: FontFace) -> None:
+    """The font file is still the one the face was read from (its stamp, text/fontid.py,
+    taken before the face read it): a subset is cut from the file as it is now, so one cut
+    from a font put in its place meanwhile (a package upgrade, a synced fonts folder) would
+    print that font's outlines at this one's glyph ids and widths, and be cached under this
+    one's SHA-256 for every later build (adversarial round 9). Else a TypesetError: nothing
+    is written or cached."""
+    from typeset.text.fontid import stamp
+    try:
+        same = stamp(face.file) == face.stamp
+    except OSError:
+        same = False
+    if not same:
+        raise TypesetError("the font file changed while typeset was using it; nothing was "
+                           "written", file=face.path,
+                           hint="build again once the font file is in place (it was replaced "
+                                "or written during the build)")

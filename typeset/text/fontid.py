@@ -61,8 +61,14 @@ def stamp(path: str) -> tuple:
     real = os.path.realpath(path)
     if not stat.S_ISREG(os.stat(real).st_mode):      # (never open a pipe or a device)
         raise OSError(errno.EINVAL, "not a regular file", path)
-    with open(real, "rb", buffering=0) as f:
+    # opened without blocking and checked again: a FIFO put there since the stat above
+    # would block open() for ever (adversarial round 9)
+    fd = os.open(real, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+                 | getattr(os, "O_CLOEXEC", 0))
+    with open(fd, "rb", buffering=0) as f:
         st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
         h = hashlib.sha256(f.read(_WINDOW))
         if st.st_size > _WINDOW:
             h.update(os.pread(f.fileno(), _WINDOW, max(_WINDOW, st.st_size - _WINDOW)))

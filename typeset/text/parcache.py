@@ -340,7 +340,10 @@ class ParagraphCache:
         parts = _encode_parts(entries, self.new_words)
         seal = None if parts is None else seal_of("paragraphs", "", *parts)
         if seal is not None:
+            mine = type(old) is _FileEntries and old.unchanged()
             write_cache(self.path, _write_parts(parts, seal))
+            if mine:                 # (renamed over: the mapped file lost its name, which
+                old.renamed_over()   # moves its change time, not its bytes)
 
 
 _EPS = 1e-6
@@ -655,6 +658,8 @@ def _decode(data: bytes, lazy: bool = False):
             got = _FileEntries(keys, line_at, glyph_at, run_at, text_at, starts, ends, flags,
                                floats, styles, rstyles, rlens, xs, ws, text_bytes,
                                same_numbers, sealed)
+            if not got.unchanged():
+                return None              # (written in place while it was checked)
             _release(data)
             return got, old_words
         entries: dict[str, tuple] = {}
@@ -748,8 +753,60 @@ class _FileEntries(MutableMapping):
         self._xs, self._ws, self._text = xs, ws, text
         self._same = same_numbers
         self._sealed = sealed
+        self._stale = False
         self.added: dict[str, list[Line]] = {}
         self.forget()
+
+    def unchanged(self) -> bool:
+        """Whether the mapped file is still the one whose seal was checked (`_Mapped`): its
+        size, modification and change times and identity as when it was opened. Another
+        program writing into it in place (not renaming a file over it, as typeset does)
+        changes what the mapping reads — entries never checked, or past a new end, SIGBUS —
+        so from then on no entry is read from it: each is a miss, broken afresh
+        (adversarial round 9)."""
+        f = getattr(self._text, "obj", None)
+        if self._stale or getattr(f, "stamp", None) is None:
+            return not self._stale          # (bytes: nothing can change them)
+        try:                                # (~1 us: once before and once after each entry)
+            st = os.fstat(f.fd)
+            now = (st.st_ctime_ns, st.st_mtime_ns, st.st_size)
+            if now != f.stamp:
+                # removed, or another build's file renamed over it (a batch building the
+                # issue's other variant): its name went, which moves the change time; its
+                # bytes are the ones checked if its seal holds still (hashed once)
+                if st.st_nlink == 0 and now[1:] == f.stamp[1:] and _unsealed(f):
+                    f.stamp = now
+                else:
+                    self._stale = True
+        except OSError:
+            self._stale = True
+        return not self._stale
+
+    def renamed_over(self) -> None:
+        """This build renamed its new cache file over the mapped one (`save`): the change
+        time that moved with its name is the one `unchanged` compares from now on."""
+        f = getattr(self._text, "obj", None)
+        if getattr(f, "stamp", None) is None or self._stale:
+            return
+        try:
+            st = os.fstat(f.fd)
+        except OSError:
+            self._stale = True
+            return
+        if (st.st_mtime_ns, st.st_size) == f.stamp[1:]:
+            f.stamp = (st.st_ctime_ns, st.st_mtime_ns, st.st_size)
+        else:
+            self._stale = True
+
+    def _short(self) -> bool:
+        """A mapped file now shorter than its mapping (`_cut_short`): stale."""
+        f = getattr(self._text, "obj", None)
+        if getattr(f, "stamp", None) is not None:
+            try:
+                self._stale = f.size() < len(f)
+            except (OSError, ValueError):
+                self._stale = True
+        return self._stale
 
     def forget(self) -> None:
         """Share nothing more with the entries decoded so far (they can go), and give the
@@ -778,6 +835,8 @@ class _FileEntries(MutableMapping):
         return self._decode_entry(i) or (None, None, None)
 
     def _decode_entry(self, i: int):
+        if self._stale or self._short():     # (before: never read past a new end)
+            return None
         first_line, end_line = self._line_at[i], self._line_at[i + 1]
         if first_line == end_line and not self._sealed:
             return None                  # (no entry without lines, unsealed: `_decode`)
@@ -818,7 +877,7 @@ class _FileEntries(MutableMapping):
                               starts[j], ends[j], indent))
             texts.append(cs[g0 - a:g1 - a])
             runs.append(run)
-        if not _shape_ok(lines):
+        if not _shape_ok(lines) or not self.unchanged():   # (after: what was read is sealed)
             return None
         return lines, texts, runs
 
@@ -865,6 +924,18 @@ def _map_cache(path: Path):
     import mmap
 
     from typeset.fileread import open_regular
+    global _Mapped
+    if _Mapped is None:
+        class _Mapped(mmap.mmap):
+            """A mapped cache file with a descriptor of its own and its stamp when opened
+            (`_FileEntries.unchanged`)."""
+            fd = -1
+            stamp = None
+
+            def __del__(self):
+                fd, self.fd = self.fd, -1
+                if fd >= 0:
+                    os.close(fd)
     try:
         fd, st = open_regular(path, follow=False)
     except (OSError, ValueError):
@@ -872,11 +943,18 @@ def _map_cache(path: Path):
     try:
         if not 0 < st.st_size <= _LIMIT:
             return None
-        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        got = _Mapped(fd, 0, access=mmap.ACCESS_READ)
+        got.stamp = (st.st_ctime_ns, st.st_mtime_ns, st.st_size)
+        got.fd, fd = fd, -1
+        return got
     except (OSError, ValueError):
         return None
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
+
+
+_Mapped = None       # (the mmap.mmap subclass `_map_cache` makes, once mmap is imported)
 
 
 def _release(data) -> None:
@@ -888,6 +966,16 @@ def _release(data) -> None:
             data.madvise(mmap.MADV_DONTNEED)
         except (OSError, ValueError):
             pass
+
+
+def _cut_short(data) -> bool:
+    """Whether a mapped file (`_map_cache`) is now shorter than its mapping: reading past
+    its end would kill the process (SIGBUS), so its reader stops first."""
+    fd = getattr(data, "fd", -1)
+    try:
+        return fd >= 0 and os.fstat(fd).st_size < len(data)
+    except OSError:
+        return True
 
 
 #: bytes of a mapped file looked at before they are given back (`_unsealed`, `_sum`)
@@ -907,6 +995,8 @@ def _unsealed(data) -> bool:
 
     def pieces():
         for a in range(0, n, _PIECE):
+            if _cut_short(data):
+                return                      # (the seal then fails: never read past its end)
             yield view[a:min(a + _PIECE, n)]
             _release(data)
     seal = seal_of_parts("paragraphs", "", pieces())
@@ -922,6 +1012,8 @@ def _sum(a, data) -> float:
     step = _PIECE // a.itemsize
     total = 0
     for i in range(0, len(a), step):
+        if _cut_short(data):
+            return math.nan
         total = sum(a[i:i + step], total)
         _release(data)
     return total
@@ -934,6 +1026,8 @@ def _negative_zero(data: bytes, start: int, end: int) -> bool:
     """Whether the doubles in data[start:end] hold a -0.0 (a mapped file looked at a piece
     at a time, each given back: `_release`)."""
     for a in range(start, end, _PIECE):
+        if _cut_short(data):
+            return True                      # (shares nothing; the file is then refused)
         b = min(a + _PIECE, end)
         at = data.find(_NEGATIVE_ZERO, a, b)
         while at >= 0:

@@ -183,7 +183,7 @@ def get(key: str, size: tuple[int, int] | None = None, target=None) -> Prepared 
             p = None
         if p is not None and len(p.data) >= HELD_IN_FILE and FileSlice.room():
             start = len(MAGIC) + 4 + struct.unpack("<I", blob[len(MAGIC):len(MAGIC) + 4])[0]
-            held = FileSlice(fd, start, len(p.data), stamp, os.fspath(path))
+            held = FileSlice(fd, start, len(p.data), stamp, os.fspath(path), ("pictures", key))
             p = dataclasses.replace(p, data=held)
     finally:
         if held is None:
@@ -206,7 +206,7 @@ def held_in_file(key: str, p: Prepared) -> Prepared:
         if st.st_size == head + len(p.data) + len(p.icc or b"") + SEAL_SIZE and pread(
                 fd, 64, head) == p.data[:64]:
             return dataclasses.replace(p, data=FileSlice(fd, head, len(p.data), file_stamp(st),
-                                                          os.fspath(path)))
+                                                          os.fspath(path), ("pictures", key)))
     except OSError:
         pass
     os.close(fd)
