@@ -78,6 +78,7 @@ class _Pass1:
     """What pass 1 keeps of the stretches (module doc)."""
 
     def __init__(self, stretches, layout, book, library):
+        from typeset.keptpages import Packer, Spill
         from typeset.render.writer import GlyphCheck
         from typeset.report import ReportTally
 
@@ -89,6 +90,14 @@ class _Pass1:
         self.ranges: list[tuple[int, int]] = []     # stretch -> its stand-ins body[a:b]
         self.rows: dict[int, tuple[list, list]] = {}  # id(stand-in) -> page check rows
         self.starts: dict[str, int] = {}
+        # the page check's advances, font -> character -> em, kept from stretch to stretch
+        # (asked of the faces once per character, not once per character and stretch)
+        self.advances: dict = {}
+        # each body page's drawn items, packed into a temporary file (keptpages.py): pass 2
+        # draws them from there instead of setting the stretch again (half the CPU)
+        self.packer = Packer()
+        self.spill = Spill()
+        self.kept: list[tuple[int, int] | None] = []   # body[j] -> its place in `spill`
 
     def advance(self, font, ch):
         return self.library.face(font).advance(ch)
@@ -99,7 +108,7 @@ class _Pass1:
         from typeset.pagecheck import check_pages
 
         self.tally.add(frames, [p.label for p in pages])
-        outs, overs = check_pages(pages, self.advance)
+        outs, overs = check_pages(pages, self.advance, advances=self.advances)
         if outs or overs:                  # (a body page's label is its own: its folio)
             by_label = {p.label: p for p in pages}
             for rows, n in ((outs, 0), (overs, 1)):
@@ -109,6 +118,7 @@ class _Pass1:
         self.glyphs.add(pages)
         a = len(self.body)
         for page in pages:
+            self.kept.append(self.spill.put(self.packer.pack(page.items)))
             stand_in(page)
         self.body += pages
         self.ranges.append((a, len(self.body)))
@@ -116,11 +126,11 @@ class _Pass1:
 
 def stand_in(page) -> None:
     """Keep of a set page what the writer needs before it draws it (render.writer.render_pdf):
-    its anchors, links, label and size, and its pictures and placed PDF pages among its
-    items; the rest goes (it is set again to be drawn)."""
-    from typeset.layout.page import Image, PlacedPage
+    its anchors, links, label and size, and its pictures, placed PDF pages and boxes among
+    its items; its text runs and rules go (packed: keptpages.py; or set again)."""
+    from typeset.layout.page import Rule, TextRun
 
-    page.items = [it for it in page.items if isinstance(it, (Image, PlacedPage))]
+    page.items = [it for it in page.items if type(it) is not TextRun and type(it) is not Rule]
     page.checked = None
 
 
@@ -147,100 +157,118 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
         prebreak(issue, composer)              # a cold build: on two cores
         st = Stretches(issue, composer, B.placed_pdfs(issue))
     one = _Pass1(st, layout, book, library)
-    last = None
-    for k in range(len(st)):
-        with B.collector_paused():
-            frames, pages, starts = st.set(k)
-        one.starts.update(starts)
-        if k == len(st) - 1:
-            last = (frames, pages)            # (its padding waits for the contents)
-            break
-        one.take(frames, pages)
-        del frames, pages
-        composer.let_go()
-    with B.collector_paused():
-        toc: list = []
-        contents = st.contents(one.starts, toc)
-        frames, pages = last
-        padded = st.pad(frames, len(front_pages(contents, layout)))
-        if padded is not None:
-            pages, starts = padded
+    try:          # (the temporary file of the kept pages closed, whatever happens)
+        last = None
+        for k in range(len(st)):
+            with B.collector_paused():
+                frames, pages, starts = st.set(k)
             one.starts.update(starts)
+            if k == len(st) - 1:
+                last = (frames, pages)            # (its padding waits for the contents)
+                break
+            one.take(frames, pages)
+            del frames, pages
+            composer.let_go()
+        with B.collector_paused():
+            toc: list = []
             contents = st.contents(one.starts, toc)
-        one.take(frames, pages)
-        del frames, pages, last
-        composer.let_go()
-        cache.save()
-        comp = st.composition(one.body, one.starts, contents, toc)
+            frames, pages = last
+            padded = st.pad(frames, len(front_pages(contents, layout)))
+            if padded is not None:
+                pages, starts = padded
+                one.starts.update(starts)
+                contents = st.contents(one.starts, toc)
+            one.take(frames, pages)
+            del frames, pages, last
+            composer.let_go()
+            cache.save()
+            comp = st.composition(one.body, one.starts, contents, toc)
 
-    pictures = picture_report(comp.pages, layout, str(issue.path.parent),
-                              print_variant=variant == "print")
-    failure = pictures.failure()
-    if failure is not None:
-        raise failure
-    body_ids = {id(p) for p in one.body}
-    outside: list = []
-    overlapping: list = []
-    for page in comp.pages:                   # the page check, in reading order
-        if id(page) in body_ids:
-            outs, overs = one.rows.get(id(page), ((), ()))
-        else:
-            outs, overs = check_pages([page], one.advance)
-        outside += outs
-        overlapping += overs
-    typography = one.tally.finish(toc, [pg.label for pg in contents], outside, overlapping)
-    failure = placement_error(comp.pages, None, found=(outside, overlapping))
-    if failure is not None:
-        raise failure
+        pictures = picture_report(comp.pages, layout, str(issue.path.parent),
+                                  print_variant=variant == "print")
+        failure = pictures.failure()
+        if failure is not None:
+            raise failure
+        body_ids = {id(p) for p in one.body}
+        outside: list = []
+        overlapping: list = []
+        for page in comp.pages:                   # the page check, in reading order
+            if id(page) in body_ids:
+                outs, overs = one.rows.get(id(page), ((), ()))
+            else:
+                outs, overs = check_pages([page], one.advance, advances=one.advances)
+            outside += outs
+            overlapping += overs
+        typography = one.tally.finish(toc, [pg.label for pg in contents], outside, overlapping)
+        failure = placement_error(comp.pages, None, found=(outside, overlapping))
+        if failure is not None:
+            raise failure
 
-    # the glyph check in the file's reading order: the pages before the body, the body's
-    # (made in pass 1), the pages after it
-    pages = B.file_pages(comp, variant)
-    parts: list = []
-    head: list = []
-    for page in pages:
-        if id(page) in body_ids:
-            if head:
-                parts.append(head)
-                head = []
-            if one.glyphs not in parts:
-                parts.append(one.glyphs)
-        else:
-            head.append(page)
-    if head:
-        parts.append(head)
-    checks = []
-    for part in parts:
-        if isinstance(part, list):
-            part_check = GlyphCheck(library)
-            part_check.add(part)
-            checks.append(part_check)
-        else:
-            checks.append(part)
-    glyphs = GlyphCheck.joined(checks)
+        # the glyph check in the file's reading order: the pages before the body, the body's
+        # (made in pass 1), the pages after it
+        pages = B.file_pages(comp, variant)
+        parts: list = []
+        head: list = []
+        for page in pages:
+            if id(page) in body_ids:
+                if head:
+                    parts.append(head)
+                    head = []
+                if one.glyphs not in parts:
+                    parts.append(one.glyphs)
+            else:
+                head.append(page)
+        if head:
+            parts.append(head)
+        checks = []
+        for part in parts:
+            if isinstance(part, list):
+                part_check = GlyphCheck(library)
+                part_check.add(part)
+                checks.append(part_check)
+            else:
+                checks.append(part)
+        glyphs = GlyphCheck.joined(checks)
 
-    digest = B.write_streamed(comp, out, variant, pdfx, create_parent=output is None,
-                              check_placement=False, glyphs=glyphs,
-                              draw=_pass2(st, one, pages, composer))
-    files = B.outputs(comp, out, variant)
-    return B.BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding,
-                         standard, digest, typography, pictures,
-                         front_blanks=len(comp.front) - len(comp.contents),
-                         covers=len(comp.covers),
-                         inserts=sum(len(p) for _, p in comp.inserts),
-                         cover_output=files[1] if len(files) > 1 else None,
-                         file_pages=len(pages))
+        digest = B.write_streamed(comp, out, variant, pdfx, create_parent=output is None,
+                                  check_placement=False, glyphs=glyphs,
+                                  draw=_pass2(st, one, pages, composer))
+        files = B.outputs(comp, out, variant)
+        return B.BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding,
+                             standard, digest, typography, pictures,
+                             front_blanks=len(comp.front) - len(comp.contents),
+                             covers=len(comp.covers),
+                             inserts=sum(len(p) for _, p in comp.inserts),
+                             cover_output=files[1] if len(files) > 1 else None,
+                             file_pages=len(pages))
+    finally:
+        one.spill.close()
 
 
 def _pass2(st, one: _Pass1, pages: list, composer):
-    """The file's pages, whole, in order (module doc): each body page's stretch set again
-    when its first page is asked for, the one before it dropped."""
+    """The file's pages, whole, in order (module doc): each body page's items unpacked from
+    what pass 1 kept (`_Pass1.kept`), or, for a stretch of which a page could not be kept,
+    the stretch set again when its first page is asked for, the one before it dropped."""
+    try:
+        yield from _pages_again(st, one, pages, composer)
+    finally:
+        one.spill.close()
+
+
+def _unpacked(one: _Pass1, page, where):
+    """The stand-in `page` with the items pass 1 packed (a new Page: the stand-in stays)."""
+    from typeset.records import replace
+    return replace(page, items=one.packer.unpack(one.spill.take(where), page.items))
+
+
+def _pages_again(st, one: _Pass1, pages: list, composer):
     from typeset import build as B
 
-    at: dict[int, tuple[int, int]] = {}       # id(stand-in) -> (stretch, place in it)
+    at: dict[int, tuple[int, int, int]] = {}    # id(stand-in) -> (stretch, place in it, body)
     for k, (a, b) in enumerate(one.ranges):
         for j in range(a, b):
-            at[id(one.body[j])] = (k, j - a)
+            at[id(one.body[j])] = (k, j - a, j)
+    whole_kept = [all(one.kept[j] is not None for j in range(a, b)) for a, b in one.ranges]
     held: list = []
     held_k = -1
     for page in pages:
@@ -248,7 +276,10 @@ def _pass2(st, one: _Pass1, pages: list, composer):
         if where is None:
             yield page
             continue
-        k, j = where
+        k, j, body_j = where
+        if whole_kept[k]:
+            yield _unpacked(one, page, one.kept[body_j])
+            continue
         if k != held_k:
             held = []
             composer.let_go()
