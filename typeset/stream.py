@@ -7,27 +7,28 @@ instead of the whole composition, and writes the same bytes as the whole-issue b
 (build.py `_build`). The contents come first in the file but need every article's folio,
 and the writer needs, before it draws the first page, every font's characters in code
 order, every page's anchors, links and label, and every picture; so every stretch is set
-twice:
+in a first pass, and the file written in a second:
 
 * pass 1 sets each stretch (its articles composed, paginated, made up, its pages with
   running heads and folios), takes from it what the rest needs — each article's start
   folio, the report's counts and findings (report.ReportTally), the page check's
   findings, the characters each font shows in order of first use
-  (render.writer.GlyphCheck) — and keeps of each page a stand-in: the same `Page` with
-  its anchors, links, label and size and only its pictures and placed PDF pages among its
-  items. Then the stretch goes (its flow, frames and items; its paragraphs' lines:
-  text/parcache.py `let_go`). The last stretch is held until the contents are set, which
-  decide its saddle padding. Then the paragraph cache is saved (as `build.compose` does),
-  the picture report and the report are made and the page check's error raised, as
-  before, all before anything is drawn.
+  (render.writer.GlyphCheck) — packs each page's text runs and rules into an unnamed
+  temporary file (typeset/keptpages.py) and keeps of the page a stand-in: the same `Page`
+  with its anchors, links, label and size and only its pictures, placed PDF pages and
+  boxes among its items. Then the stretch goes (its flow, frames and items; its
+  paragraphs' lines: text/parcache.py `let_go`). The last stretch is held until the
+  contents are set, which decide its saddle padding. Then the paragraph cache is saved
+  (as `build.compose` does), the picture report and the report are made and the page
+  check's error raised, as before, all before anything is drawn.
 * pass 2 writes the file (build.write_streamed: a temporary file renamed over the output
   only when complete): the writer, given the stand-ins, prepares the pictures and placed
-  pages, and as it comes to each stretch's first page the stretch is set again, each page
-  drawn straight into the document and let go, and the stretch dropped when its last page
-  is drawn. Setting a stretch again gives the same pages (the same flow, the same
-  paragraph cache: its entries decoded from the file again); each page's label and anchors
-  are compared with pass 1's, and a difference is a typeset bug (exit 3), never another
-  file.
+  pages, and each body page is drawn from its items unpacked from the temporary file
+  (on a copy of its stand-in), drawn straight into the document and let go. A stretch
+  of which a page could not be packed (the temporary file's disk full) is set again
+  instead, as every stretch was before wave 9: the same flow and paragraph cache give
+  the same pages; each page's label and anchors are compared with pass 1's, and a
+  difference is a typeset bug (exit 3), never another file.
 
 It applies (`applies`) to a one-shot `build` (build.py `_build`) of one file — not the
 printer's two files when the covers are on separate stock — of an issue of
@@ -49,9 +50,11 @@ from pathlib import Path
 STREAM_STRETCHES = 250
 #: ... and only when its paragraph cache file holds at least this many bytes: what the
 #: whole composition would hold grows with the lines that file decodes to (61 MB of
-#: distinct text, 3,668 pages: 379 MB built whole, 210 a stretch at a time), and setting
-#: every stretch twice costs CPU (+40 % there; 2.5x on the benchmark's hundred-times issue
-#: of repeated paragraphs, whose file is 2.3 MB and whose whole build peaks at 152 MB). A
+#: distinct text, 3,668 pages: 382 MB built whole, 188 a stretch at a time), and setting
+#: each stretch costs CPU where paragraphs repeat (2.5x, when each stretch was set twice,
+#: on the benchmark's hundred-times issue of repeated paragraphs, whose file is 2.3 MB and
+#: whose whole build peaks at 152 MB; since wave 9 the distinct-text issue costs what its
+#: whole build does, README "Scale and memory"). A
 #: build without the file (the first, cold) is made whole: the stretch build bounds no
 #: cold build (the paragraphs are all broken and kept for the cache either way).
 STREAM_CACHE_BYTES = 16 << 20
