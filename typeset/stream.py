@@ -51,10 +51,10 @@ STREAM_STRETCHES = 250
 #: ... and only when its paragraph cache file holds at least this many bytes: what the
 #: whole composition would hold grows with the lines that file decodes to (61 MB of
 #: distinct text, 3,668 pages: 382 MB built whole, 188 a stretch at a time), and setting
-#: each stretch costs CPU where paragraphs repeat (2.5x, when each stretch was set twice,
-#: on the benchmark's hundred-times issue of repeated paragraphs, whose file is 2.3 MB and
-#: whose whole build peaks at 152 MB; since wave 9 the distinct-text issue costs what its
-#: whole build does, README "Scale and memory"). A
+#: each stretch costs CPU where paragraphs repeat (the benchmark's hundred-times issue of
+#: repeated paragraphs, whose file is 2.3 MB and whose whole build peaks at 152 MB: 1.4x,
+#: 2.5x when each stretch was set twice; the distinct-text issue costs what its whole
+#: build does since wave 9, README "Scale and memory"). A
 #: build without the file (the first, cold) is made whole: the stretch build bounds no
 #: cold build (the paragraphs are all broken and kept for the cache either way).
 STREAM_CACHE_BYTES = 16 << 20
