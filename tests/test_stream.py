@@ -15,6 +15,7 @@ from typeset import build as B
 from typeset import stream
 from typeset.cli import main
 from typeset.layout import issue as I
+from typeset.text import parcache
 from typeset.text.types import Line
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,10 +178,11 @@ def _drawable_pages() -> int:
 
 
 def test_one_stretch_is_held_at_a_time(tmp_path, monkeypatch, generated):
-    """While the issue is set (pass 1) and drawn (pass 2), the set lines alive are one
-    stretch's, not the issue's: counted (live `Line` objects) each time a stretch is set,
-    against the lines a whole-issue composition holds; and when pass 2 sets a stretch, no
-    page of the one before it, nor any frame, is alive."""
+    """While the issue is set (pass 1) the set lines alive are one stretch's, not the
+    issue's: counted (live `Line` objects) each time a stretch is set, against the lines a
+    whole-issue composition holds. Each stretch is set once: pass 2 draws the items pass 1
+    packed (typeset/keptpages.py), and when it unpacks a page, no page drawn before it
+    holds items, nor is any stretch's frame or lines alive."""
     from typeset.layout.paginate import Frame
 
     out = tmp_path / "w.pdf"
@@ -195,6 +197,9 @@ def test_one_stretch_is_held_at_a_time(tmp_path, monkeypatch, generated):
     assert whole - base > 1500
 
     monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    # (nothing kept past a stretch by the paragraph cache: its own bound, KEEP_GLYPHS,
+    # is large beside this small issue; test_each_stretch_set_once_...)
+    monkeypatch.setattr(parcache, "KEEP_GLYPHS", 0)
     seen: list[tuple] = []
     real = I.Stretches.set
 
@@ -203,22 +208,117 @@ def test_one_stretch_is_held_at_a_time(tmp_path, monkeypatch, generated):
                      _live(Frame) - base_frames))
         return real(self, k)
     monkeypatch.setattr(I.Stretches, "set", watched)
+    drawn: list[tuple] = []
+    real_unpacked = stream._unpacked
+
+    def unpacked(one, page, where):
+        if len(drawn) % 7 == 0 or page.label == "1":
+            drawn.append((_live(Line) - base, _drawable_pages() - base_pages,
+                          _live(Frame) - base_frames))
+        else:
+            drawn.append(None)
+        return real_unpacked(one, page, where)
+    monkeypatch.setattr(stream, "_unpacked", unpacked)
     B.build(generated, tmp_path / "s.pdf")
-    n = len(seen) // 2
-    assert n == 30 and [k for k, *_ in seen] == list(range(n)) * 2
+    n = len(seen)
+    assert n == 30 and [k for k, *_ in seen] == list(range(n))
     most = max(lines for _, lines, _, _ in seen)
     assert most < (whole - base) / 3, (most, whole - base)
-    # pass 2: what is alive when each stretch is set is the same each time (the contents
-    # and covers, held whole: a few pages, their frames for the report), nothing of the
-    # stretches drawn before
-    assert len({(pages, frames) for _, _, pages, frames in seen[n:]}) == 1, seen[n:]
-    assert seen[n][2] <= 3 and seen[n][3] <= 3, seen[n]
     # pass 1: the covers (made with the first stretch) and the last frame of the stretch
     # before (the report's short pages), no more
-    assert len({(pages, frames) for _, _, pages, frames in seen[1:n]}) == 1, seen[:n]
+    assert len({(pages, frames) for _, _, pages, frames in seen[1:]}) == 1, seen
     assert seen[1][2] <= 2 and seen[1][3] <= 1, seen[1]
+    # pass 2: every body page unpacked, none set again; what is alive is the same each
+    # time (the contents and covers, held whole, and the contents' frames, for the
+    # report), nothing of the pages drawn before, a few lines (the contents')
+    assert len(drawn) == n_body
+    looked = [d for d in drawn if d is not None]
+    assert len(looked) > 10 and len(set(looked)) == 1, looked
+    assert looked[0][1] <= 3 and looked[0][2] <= 3, looked[0]
+    assert looked[0][0] < (whole - base) / 10, (looked[0], whole - base)
     assert (tmp_path / "s.pdf").read_bytes() == out.read_bytes()
     assert n_body > 60
+
+
+def _count_calls(monkeypatch, owner, name) -> list:
+    """Each call of owner.name, with its arguments after self (a list that grows)."""
+    calls: list = []
+    real = getattr(owner, name)
+
+    def counted(self, *a):
+        calls.append(a)
+        return real(self, *a)
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def test_each_stretch_set_once_each_entry_decoded_at_most_twice(tmp_path, monkeypatch,
+                                                                 generated):
+    """A warm build a stretch at a time sets each stretch once (pass 2 draws what pass 1
+    packed) and decodes each entry of the paragraph cache file at most twice: an entry two
+    stretches used is kept (`KEEP_GLYPHS`), every later use is a hit without decoding.
+    With nothing kept (KEEP_GLYPHS 0) the repeated entries are decoded once a stretch:
+    counted, the same bytes."""
+    from collections import Counter
+
+    from typeset.text import parcache as P
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "w.pdf"
+    B.build(generated, out)                                  # (cold: the cache written)
+    B.build(generated, out)                                  # (warm: what it used kept)
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    sets = _count_calls(monkeypatch, I.Stretches, "set")
+    decoded = _count_calls(monkeypatch, P._FileEntries, "_decode_entry")
+    got = {}
+    budget = P.KEEP_GLYPHS
+    for keep in (budget, 0):
+        monkeypatch.setattr(P, "KEEP_GLYPHS", keep)
+        sets.clear()
+        decoded.clear()
+        B.build(generated, tmp_path / f"s{keep}.pdf")
+        assert (tmp_path / f"s{keep}.pdf").read_bytes() == out.read_bytes()
+        assert sorted(k for (k,) in sets) == list(range(30))
+        got[keep] = Counter(i for (i,) in decoded)
+    kept, none = got[budget], got[0]
+    assert set(kept) == set(none) and len(kept) > 500
+    assert max(kept.values()) == 2
+    # the entries used by three stretches or more: decoded twice with keeping, once a
+    # stretch without (the generator's titles and headings repeat in every copy)
+    many = [i for i, n in none.items() if n >= 3]
+    assert len(many) > 10 and all(kept[i] == 2 for i in many)
+    assert sum(kept.values()) < sum(none.values()) - len(many)
+
+
+def test_a_full_disk_for_the_kept_pages_sets_the_stretches_again(tmp_path, monkeypatch,
+                                                                  generated):
+    """The temporary file of the packed pages (keptpages.Spill) filling up part way through
+    pass 1: the stretches whose pages could not all be kept are set again in pass 2, as
+    before; the same bytes, no error."""
+    import errno
+    import os
+
+    from typeset import keptpages
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "w.pdf"
+    B.build(generated, out)
+    B.build(generated, out)
+    monkeypatch.setattr(stream, "STREAM_STRETCHES", 1)
+    written = [0]
+    real = os.pwrite
+
+    def full(fd, data, at):
+        if written[0] + len(data) > 300_000:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written[0] += len(data)
+        return real(fd, data, at)
+    monkeypatch.setattr(keptpages.os, "pwrite", full)
+    sets = _count_calls(monkeypatch, I.Stretches, "set")
+    B.build(generated, tmp_path / "s.pdf")
+    assert (tmp_path / "s.pdf").read_bytes() == out.read_bytes()
+    ks = [k for (k,) in sets]
+    assert ks[:30] == list(range(30))
+    again = ks[30:]
+    assert again and again == sorted(set(again)) and again[-1] == 29 and again[0] > 0
 
 
 # -- faults: the same message, exit status and no output ------------------------------------
@@ -294,21 +394,31 @@ def test_disk_full_while_a_stretch_is_written(tmp_path, monkeypatch, capsys):
 
 
 def test_a_bug_in_the_middle_of_a_stretch(tmp_path, monkeypatch, capsys):
-    """An internal error setting the third article (pass 1) or drawing (pass 2): exit 3,
-    the same words, nothing written."""
+    """An internal error setting the third article (pass 1), unpacking a page of the body
+    (pass 2), or setting an article again in pass 2 (a stretch whose pages could not be
+    kept: keptpages.Spill full): exit 3, the same words, nothing written."""
+    from typeset import keptpages
     from typeset.layout.compose import Composer
     man = _sample_copy(tmp_path)
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
-    real = Composer.article
     calls = [0]
 
-    def buggy(self, art, *a, **k):
-        calls[0] += 1
-        if calls[0] == limit:
-            raise ZeroDivisionError("planted bug")
-        return real(self, art, *a, **k)
-    monkeypatch.setattr(Composer, "article", buggy)
-    for limit in (3, 14):                 # pass 1; pass 2 (the sample has 10 articles)
+    def planted(owner, name):
+        real = getattr(owner, name)
+
+        def buggy(self, *a, **k):
+            calls[0] += 1
+            if calls[0] == limit:
+                raise ZeroDivisionError("planted bug")
+            return real(self, *a, **k)
+        monkeypatch.setattr(owner, name, buggy)
+    planted(Composer, "article")
+    planted(keptpages.Packer, "unpack")
+    for limit, full in ((3, False), (14, False), (14, True)):
+        # (the sample has 10 articles: the 14th call is the 4th body page unpacked or, with
+        # the spill full, the 4th article set again)
+        if full:
+            monkeypatch.setattr(keptpages.Spill, "put", lambda self, data: None)
         said = []
         for threshold in (10 ** 9, 1):
             calls[0] = 0
@@ -323,7 +433,7 @@ def test_a_bug_in_the_middle_of_a_stretch(tmp_path, monkeypatch, capsys):
         if limit == 3:
             assert said[0] == said[1] == (3, True)
         else:                             # (the whole build sets each article once)
-            assert said[1] == (3, True) and said[0][0] == 0
+            assert said[1] == (3, True) and said[0][0] == 0, (limit, said)
 
 
 def _fault_cases():

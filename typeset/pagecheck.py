@@ -185,15 +185,16 @@ def _short(text: str, n: int = 24) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def check_pages(pages: list[Page], advance, *, fonts_key=None
+def check_pages(pages: list[Page], advance, *, fonts_key=None, advances: dict | None = None
                 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(outside, overlapping) findings as (page label, detail) for every page. `fonts_key`:
     an object standing for the fonts `advance` measures with (the font library); given, each
     page keeps what was found on it (`Page.checked`) and is not looked at again while it holds
-    the same items at the same place with the same fonts."""
+    the same items at the same place with the same fonts. `advances`: what `advance` gave,
+    kept by the caller from one call to the next (typeset/stream.py checks a stretch a time)."""
     out_rows: list[tuple[str, str]] = []
     over_rows: list[tuple[str, str]] = []
-    fonts: dict = {}
+    fonts: dict = {} if advances is None else advances
     for n, page in enumerate(pages, start=1):
         where = page.label or f"PDF page {n}"
         now = None

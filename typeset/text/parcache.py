@@ -151,6 +151,11 @@ class ParagraphCache:
         # writes: the lines of the entries `let_go` dropped are decoded from the file again)
         self.used: dict[str, None] = {}
         self._from_file: set[str] = set()      # lazy: entries of `new` read from the file
+        # lazy: entries of the file used by two stretches or more, kept by `let_go` (up to
+        # KEEP_GLYPHS glyphs in all): a number or a table's header repeated through an issue
+        # is decoded and checked once, not once a stretch (`_keep`)
+        self._kept: dict[str, list[Line]] = {}
+        self._kept_glyphs = 0
         self._fp_reprs: dict[tuple[str, ...], str] = {}
         self._keys: dict[tuple, str] = {}
         self.path = _path(name)
@@ -202,11 +207,27 @@ class ParagraphCache:
         if not self.lazy:
             return
         for k in self._from_file:
-            self.new.pop(k, None)
+            got = self.new.pop(k, None)
+            if got is not None and k not in self._kept:
+                self._keep(k, got)
         self._from_file.clear()
-        self._keys.clear()
+        kept = self._kept
+        self._keys = {m: k for m, k in self._keys.items() if k in kept} if kept else {}
         if type(self.old) is _FileEntries:
             self.old.forget()
+
+    def _keep(self, k: str, lines: list[Line]) -> None:
+        """Keep the file's entry `k` past `let_go` if an earlier stretch used it too (it is
+        likely to be asked for again: a number, a table's header cell, repeated through the
+        issue) and KEEP_GLYPHS allows: the memory this holds is bounded, whatever the issue.
+        Its check at use (`lines`) held under the same key, which names the paragraph, its
+        measures, settings and target, so it holds again."""
+        if type(self.old) is not _FileEntries or not self.old.used_before(k):
+            return
+        n = sum(len(ln.glyphs) for ln in lines)
+        if self._kept_glyphs + n <= KEEP_GLYPHS:
+            self._kept[k] = lines
+            self._kept_glyphs += n
 
     def key(self, spans: Sequence[Span], widths, settings: BreakSettings,
             last_width: float | None, words: Sequence[int] | None = None,
@@ -262,6 +283,14 @@ class ParagraphCache:
         count and limits (the make-up pass; no lines means it cannot be set so)."""
         k = self.key(spans, widths, settings, last_width, words, target)
         got = self.new.get(k)
+        if got is None and self._kept:
+            got = self._kept.get(k)
+            if got is not None:               # (checked when first used: `_keep`)
+                self.hits += 1
+                self.new[k] = got
+                self._from_file.add(k)
+                self.used.setdefault(k)
+                return got
         if got is None:
             read = None
             if type(self.old) is _FileEntries:       # (lazy: decoded now, with its check)
@@ -755,6 +784,8 @@ class _FileEntries(MutableMapping):
         self._sealed = sealed
         self._stale = False
         self.added: dict[str, list[Line]] = {}
+        # each entry: whether a stretch before the last `forget` used it (`used_before`)
+        self._used = bytearray(len(keys))
         self.forget()
 
     def unchanged(self) -> bool:
@@ -807,6 +838,16 @@ class _FileEntries(MutableMapping):
             except (OSError, ValueError):
                 self._stale = True
         return self._stale
+
+    def used_before(self, key: str) -> bool:
+        """Whether a stretch before this one used the entry `key` (a build that sets the
+        issue a stretch at a time tells each use as it lets go of a stretch); marks it used."""
+        i = self._index.get(key)
+        if i is None:
+            return False
+        seen = self._used[i]
+        self._used[i] = 1
+        return bool(seen)
 
     def forget(self) -> None:
         """Share nothing more with the entries decoded so far (they can go), and give the
@@ -1037,6 +1078,11 @@ def _negative_zero(data: bytes, start: int, end: int) -> bool:
         _release(data)
     return False
 
+
+#: glyphs of the entries a lazy cache keeps past `let_go` at most (ParagraphCache._keep):
+#: ~3 MB of lines at most; the hundred-times distinct-text issue (3,668 pages) keeps 416
+#: entries of 3,236 glyphs, which were decoded 36,000 times more without
+KEEP_GLYPHS = 1 << 15
 
 #: glyphs made at once when a file is read (`_decode`)
 _GLYPH_BLOCK = 1 << 15
