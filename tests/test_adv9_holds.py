@@ -180,17 +180,17 @@ def test_an_interruption_in_pass_two_writes_nothing(tmp_path, monkeypatch, capsy
     out = tmp_path / "out" / "issue.pdf"
     out.parent.mkdir()
     out.write_bytes(b"%PDF earlier")
-    real, calls = I.Stretches.set, [0]
+    real, calls = stream._unpacked, [0]
 
-    def set_(self, k):
+    def unpacked(one, page, where):
         calls[0] += 1
-        if calls[0] == 15:                    # (the sample: 10 stretches; pass 2's fifth)
+        if calls[0] == 5:                     # (pass 2 draws the pages pass 1 kept: its fifth)
             raise KeyboardInterrupt
-        return real(self, k)
-    monkeypatch.setattr(I.Stretches, "set", set_)
+        return real(one, page, where)
+    monkeypatch.setattr(stream, "_unpacked", unpacked)
     code = main(["build", str(man), "-o", str(out)])
     said = capsys.readouterr()
-    assert code == 130 and "interrupted" in said.err
+    assert calls[0] == 5 and code == 130 and "interrupted" in said.err
     assert out.read_bytes() == b"%PDF earlier"
     assert sorted(p.name for p in out.parent.iterdir()) == ["issue.pdf"]
 

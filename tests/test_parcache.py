@@ -493,13 +493,14 @@ def _nudge_glyphs_in_place(path) -> None:
         mm.close()
 
 
-@pytest.mark.parametrize("when", [3, 14])        # pass 1 (3rd stretch); pass 2 (4th)
+@pytest.mark.parametrize("when", [3, 10])        # pass 1: the 3rd stretch, the last (10th)
 def test_a_paragraph_cache_written_in_place_during_a_stretch_build_changes_no_page(
         tmp_path, monkeypatch, capsys, when):
     """The lazy cache checks the file's seal once, when it maps it, then decodes each entry
     from the mapping when asked for, stretches later. Bytes written into the file meanwhile
     (not renamed over it) were decoded unchecked: pass 1 printed glyphs 2 % to the left
-    (`439 short lines`, another file, exit 0), pass 2 stopped with an internal error."""
+    (`439 short lines`, another file, exit 0), pass 2 stopped with an internal error. (Pass 2
+    no longer reads the cache since wave 9: it draws the pages pass 1 kept.)"""
     man = _sample_copy(tmp_path)
     monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
     _streamed(monkeypatch, False)
@@ -517,7 +518,7 @@ def test_a_paragraph_cache_written_in_place_during_a_stretch_build_changes_no_pa
     monkeypatch.setattr(I.Stretches, "set", set_)
     out = tmp_path / "s.pdf"
     code, text = _run(["build", str(man), "-o", str(out)], capsys)
-    assert calls[0] > when
+    assert calls[0] >= when
     assert code == 0, text
     assert out.read_bytes() == (tmp_path / "whole.pdf").read_bytes()
 
@@ -537,11 +538,12 @@ def set_(self, k):
     return real(self, k)
 I.Stretches.set = set_
 from typeset.cli import main
-sys.exit(main(sys.argv[2:]))
+code = main(sys.argv[2:])
+sys.exit(code if calls[0] >= int(sys.argv[1]) else 99)      # (99: never cut short)
 """
 
 
-@pytest.mark.parametrize("when", [3, 14])
+@pytest.mark.parametrize("when", [3, 10])        # pass 1: the 3rd stretch, the last (10th)
 def test_a_paragraph_cache_truncated_during_a_stretch_build_is_no_crash(tmp_path, when):
     """The mapped file cut short in place (another program, a full disk's repair): reading
     the mapping past its new end killed the process with SIGBUS — exit 135, no message, and
@@ -590,5 +592,5 @@ def test_a_paragraph_cache_removed_during_a_stretch_build_is_still_read(tmp_path
                         lambda self: answers.append(real_unchanged(self)) or answers[-1])
     code, text = _run(["build", str(man), "-o", str(tmp_path / "s.pdf")], capsys)
     assert code == 0, text
-    assert len(answers) > 1000 and all(answers)
+    assert len(answers) > 500 and all(answers)     # (each entry decoded: ~800 for the sample)
     assert (tmp_path / "s.pdf").read_bytes() == (tmp_path / "whole.pdf").read_bytes()
