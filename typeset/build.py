@@ -219,11 +219,11 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     pages, info = file_pages(comp, variant, part), document_info(meta)
     entry = None
     if on_disk and glyphs is None and draw is None:
-        from typeset.render.finished import FinishedFile, file_key
-        key = file_key(pages, comp.book.library, info, variant=v, issue=meta, bleed=pg.bleed,
+        from typeset.render import finished
+        key = None if not finished.use_finished_cache else finished.file_key(pages, comp.book.library, info, variant=v, issue=meta, bleed=pg.bleed,
                        crop_marks=marks, pictures=pictures)
         if key is not None:
-            entry = FinishedFile.for_slot(slot, key)
+            entry = finished.FinishedFile.for_slot(slot, key)
             if kept is not None:
                 kept.append(entry)
             pdf = entry.take()

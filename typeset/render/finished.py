@@ -58,6 +58,9 @@ from typeset.layout.page import Image, Page, PlacedPage, TextRun
 from typeset.records import dataclass
 
 FORMAT = 1
+#: False: no finished file is taken or kept (the pages are drawn: tests of the page-stream
+#: cache and of the writer itself, which need it to run)
+use_finished_cache = True
 _MAGIC = b"typeset-finished/1\n"
 _KIND = "finished"
 _LIMIT = 1 << 30            # the hundred-times sample is ~18 MB, 3,668 pages of distinct text 28
