@@ -170,8 +170,11 @@ def file_key(pages: list[Page], library, info, *, variant, issue, bleed: float,
         faces: dict[str, bytes] = {}
         sources: dict[str, None] = {}
         placed: dict[str, None] = {}
+        texts: list[str] = []
+        memo: dict = {}
         for page in pages:
-            _page_parts(page, library, faces, sources, placed, parts)
+            _page_parts(page, library, faces, sources, placed, parts, texts, memo)
+        parts.append("".join(texts).encode("utf-8", "surrogatepass"))
         if sources:
             parts.append(_picture_keys(pages, variant, pictures, list(sources)))
         if placed:
@@ -185,7 +188,10 @@ def file_key(pages: list[Page], library, info, *, variant, issue, bleed: float,
 
 
 def _page_parts(page: Page, library, faces: dict, sources: dict, placed: dict,
-                parts: list) -> None:
+                parts: list, texts: list, memo: dict) -> None:
+    """Append what `page` gives the writer to `parts`; its runs' characters to `texts` (all
+    encoded once, at the end: their lengths are in `parts`). `memo`: a run's glyph positions
+    and role by identity, for this key only (runs share their offset tuples)."""
     add = parts.append
     head: list = ["P"]
     for f in dataclasses.fields(page):
@@ -195,6 +201,7 @@ def _page_parts(page: Page, library, faces: dict, sources: dict, placed: dict,
         _canon(getattr(page, f.name), head)
     add("".join(head).encode("utf-8", "surrogatepass"))
     pack = struct.pack
+    text_of = texts.append
     for item in page.items:
         if type(item) is TextRun:
             fk = faces.get(item.font)
@@ -203,16 +210,19 @@ def _page_parts(page: Page, library, faces: dict, sources: dict, placed: dict,
                 fk = faces[item.font] = b"F%d\0%s\0%s\0" % (
                     len(item.font), item.font.encode("utf-8", "surrogatepass"),
                     face.identity.encode("ascii"))
-            text = item.text.encode("utf-8", "surrogatepass")
-            role = item.role.encode("utf-8", "surrogatepass")
-            xs = item.xs
+            xs, role = item.xs, item.role
+            got = memo.get(id(xs))
+            if got is None or got[0] is not xs:
+                got = memo[id(xs)] = (xs, b"" if xs is None else array("d", xs).tobytes())
+            r = memo.get(role)
+            if r is None:
+                r = memo[role] = b"%d\0%s" % (len(role), role.encode("utf-8", "surrogatepass"))
             add(fk)
-            add(pack("<c4dIIi", b"T", item.x, item.y, item.size, item.hscale, len(text),
-                     len(role), -1 if xs is None else len(xs)))
-            add(text)
-            add(role)
-            if xs is not None:
-                add(array("d", xs).tobytes())
+            add(pack("<c4dIi", b"T", item.x, item.y, item.size, item.hscale, len(item.text),
+                     -1 if xs is None else len(xs)))
+            add(r)
+            add(got[1])
+            text_of(item.text)
         else:
             if isinstance(item, Image):
                 sources[item.source] = None
