@@ -80,9 +80,7 @@ def test_a_build_lets_go_of_the_stream_file_before_the_pdf_is_put_together(issue
     import os
 
     from typeset.render import pagestreams
-    from typeset.render import finished
     from typeset.render.rl import document as rl_document
-    monkeypatch.setattr(finished, "use_finished_cache", False)   # (else taken whole)
     cold = render(compose(issue))
     path = next((issue.parent.parent / "cache" / "pages").glob("*.bin"))
     mtime = os.stat(path).st_mtime_ns

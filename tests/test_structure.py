@@ -206,7 +206,6 @@ def test_dask_lives_in_batch_only():
 
 def test_a_batch_without_a_scheduler_loads_no_dask(warm_cache, tmp_path):
     mods = loaded(["batch", SAMPLE, "--out", str(tmp_path), "--jobs", "1"], warm_cache)
-    assert list(tmp_path.rglob("*.pdf"))           # it did build (the sample's finished
-    #                                                file taken whole: render/finished.py)
+    assert "reportlab" in mods                     # it did build
     assert not mods & {"dask", "distributed", "fontTools", "pypdf"}
     assert not loaded(["batch", "--help"], warm_cache) & (HEAVY | {"dask", "distributed"})

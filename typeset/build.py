@@ -180,7 +180,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
            part: str | None = None, *, streams=None, use_cache: bool = True,
            check_placement: bool = True, sink=None,
            let_go: bool = False, before_drawing=None, glyphs=None,
-           draw=None, kept: list | None = None) -> bytes | None:
+           draw=None, kept: list | None = None, whole: bool = False) -> bytes | None:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
@@ -194,11 +194,13 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     whose report is made: `_build`); `before_drawing`: called before the first page is
     drawn (render.writer.render_pdf; `write_checked_aside`). `glyphs`, `draw`: the pages
     are stand-ins for pages set again as they are drawn (render.writer.render_pdf;
-    typeset/stream.py). A one-shot build (no `streams` given, the cache used, whole pages)
-    whose writer would be given what a previous build's was takes that build's file from
-    the finished-file cache (render/finished.py) instead of drawing it; `kept`, if given,
-    receives the cache entry (its `sha256` set when the file was taken: `write_streamed`
-    keeps a drawn file there)."""
+    typeset/stream.py). `whole`: the file is a one-shot build's (`write_streamed`,
+    `finished_files`; no `streams` given, the cache used, whole pages): when its writer would
+    be given what a previous build's was, that build's file is taken from the finished-file
+    cache (render/finished.py) instead of drawn, and a drawn file is kept there. Not for a
+    proof, a watch, a batch or `archive --rebuild` (which must draw to say the bytes are
+    reproduced). `kept`, if given, receives the cache entry (its `sha256` set when the file
+    was taken: `write_streamed` keeps a drawn file there)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.pagecheck import check_composition_pages, placement_error
@@ -218,7 +220,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     slot = f"{comp.issue.path.resolve()}\0{v.key}\0{part or ''}"
     pages, info = file_pages(comp, variant, part), document_info(meta)
     entry = None
-    if on_disk and glyphs is None and draw is None:
+    if whole and on_disk and glyphs is None and draw is None:
         from typeset.render import finished
         key = None if not finished.use_finished_cache else finished.file_key(pages, comp.book.library, info, variant=v, issue=meta, bleed=pg.bleed,
                        crop_marks=marks, pictures=pictures)
@@ -298,7 +300,8 @@ def finished_files(comp: Composition, out: Path, variant: str = "print", pdfx: s
     files = outputs(comp, out, variant)
     parts = [None] if len(files) == 1 else [None, "cover"]
     return [(f, render(comp, variant, pdfx, part=part, streams=(streams or {}).get(part),
-                       check_placement=check_placement)) for f, part in zip(files, parts)]
+                       check_placement=check_placement, whole=True))
+            for f, part in zip(files, parts)]
 
 
 def write_files(files: list[tuple[Path, bytes]], inputs: list, *,
@@ -354,7 +357,7 @@ def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: s
         try:
             render(comp, variant, pdfx, sink=f, check_placement=check_placement,
                    let_go=let_go, before_drawing=before_drawing, glyphs=glyphs, draw=draw,
-                   kept=kept)
+                   kept=kept, whole=True)
         except Exception:
             if made_failed is not None:
                 made_failed()
