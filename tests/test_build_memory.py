@@ -37,7 +37,9 @@ def _build_watching_save(out, forked: bool | str, keep: bool = False):
         seen["pages with items"] = sum(1 for p in comp.pages if p.items)
         seen["frames"] = len(comp.frames) + len(comp.contents_frames)
         return save(self, **k)
+    from typeset.render import finished
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(finished, "use_finished_cache", False)   # (drawn: not taken whole)
         if forked:
             mp.setattr(B, "REPORT_ASIDE_PAGES", 1)
             mp.setattr(B, "LET_GO_PAGES", 1 if forked == "let go" else 10 ** 6)

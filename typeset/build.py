@@ -222,8 +222,9 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     entry = None
     if whole and on_disk and glyphs is None and draw is None:
         from typeset.render import finished
-        key = None if not finished.use_finished_cache else finished.file_key(pages, comp.book.library, info, variant=v, issue=meta, bleed=pg.bleed,
-                       crop_marks=marks, pictures=pictures)
+        key = finished.file_key(pages, comp.book.library, info, variant=v, issue=meta,
+                                bleed=pg.bleed, crop_marks=marks, pictures=pictures) \
+            if finished.use_finished_cache else None
         if key is not None:
             entry = finished.FinishedFile.for_slot(slot, key)
             if kept is not None:
