@@ -184,6 +184,7 @@ def _held_after_preparing(manifest, out) -> int:
     """Traced memory (bytes) a build of `manifest` holds once its pictures are prepared,
     before the first page is drawn (in this process, the caches warm as left)."""
     from typeset.build import build
+    from typeset.render import finished
     from typeset.render import writer as W
     seen = []
     prepare = W._Writer.prepare_pictures
@@ -197,6 +198,7 @@ def _held_after_preparing(manifest, out) -> int:
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(W._Writer, "prepare_pictures", preparing)
+            mp.setattr(finished, "use_finished_cache", False)   # (drawn: not taken whole)
             build(manifest, out)
     finally:
         tracemalloc.stop()

@@ -233,6 +233,8 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
             if pdf is not None:             # the very file a previous build drew
                 if before_drawing is not None:
                     before_drawing()        # (the forked report's page check: it may fail)
+                from typeset.progress import step
+                step("writing page", len(pages), len(pages))    # (a terminal's progress line)
                 if sink is None:
                     return bytes(pdf)
                 sink.write(pdf)
