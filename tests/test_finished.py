@@ -253,6 +253,10 @@ def test_a_value_the_key_cannot_write_makes_no_key():
     p[0].items.append(Image(1.0, 2.0, 3.0, 4.0, source="/x.jpg"))
     p[0].items[-1] = Odd()
     assert _key(p) is None
+    class Broken(_Library):
+        def face(self, key):
+            raise OSError("a font that cannot be read")
+    assert _key(_pages(), Broken()) is None            # (drawn: the writer says what it is)
     s1, s2 = [], []
     finished._canon(frozenset({"a", "b", "c"}), s1)
     finished._canon(frozenset({"c", "b", "a"}), s2)

@@ -179,8 +179,8 @@ def file_key(pages: list[Page], library, info, *, variant, issue, bleed: float,
             parts.append(_picture_keys(pages, variant, pictures, list(sources)))
         if placed:
             parts.append(_placed_keys(list(placed)))
-    except (_Unkeyable, OSError, ValueError, TypeError, RecursionError):
-        return None
+    except Exception:            # noqa: BLE001 (anything unkeyable: the file is drawn, and
+        return None              # the writer says what is wrong, if anything is)
     h = hashlib.sha256()
     for p in parts:
         h.update(p)
