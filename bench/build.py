@@ -21,6 +21,10 @@ caches):
   child process: Typst lays out on every core, so on an idle machine its wall time gains
   what a busy one takes away; the CPU ratio moves less with the load;
 * ms per page of a warm build at 1x, 10x, 100x (linearity);
+* a one-shot `typeset build` after one paragraph is corrected (`bench_corrected`), paired
+  with Typst on the same corrected text: a warm build of an unchanged issue may take its
+  finished file whole from the cache (render/finished.py), so the warm rows alone would
+  hide what a real correction costs from the command line (--no-corrected skips it);
 * save -> updated PDF in a warm process (`typeset.session.Session`): one paragraph edited
   (a character changed) and the PDF rebuilt, median of --runs edits.
 
@@ -385,6 +389,57 @@ def bench_edit(tmp: Path, runs: int) -> dict:
     return result
 
 
+def bench_corrected(tmp: Path, runs: int, have_typst: bool) -> dict:
+    """A one-shot `typeset build` (fresh process, caches warm) after one paragraph of a copy
+    of the sample is corrected, paired with Typst compiling the same corrected text: what a
+    correction costs from the command line, where a warm build of an unchanged issue may
+    take its finished file from the cache (render/finished.py) and this build cannot. Run k
+    replaces one character of paragraph k of article 05 (by one the issue already uses: no
+    new subset) on top of the corrections before it, so each build differs from the build
+    before it by one paragraph."""
+    manifest = make_issue(1, tmp / "issue-corrected")
+    arts = sorted((manifest.parent / "articles").glob("*.md"))
+    first_text = arts[0].read_text(encoding="utf-8")
+    common = [c for c in dict.fromkeys(first_text[first_text.index("\n---", 3):])
+              if "\u4e00" <= c <= "\u9fff"]
+    article = next(a for a in arts if a.name.startswith("05-"))
+    text = article.read_text(encoding="utf-8")
+    paras = _paragraphs(text)
+    out, peer_out = tmp / "corrected.pdf", tmp / "corrected-typst.pdf"
+    env = _env(TYPESET_CACHE=str(tmp / "cache-corrected"))
+    cmd = typeset_cmd(manifest, out)
+    run(cmd, env)                                     # warms the caches (and bytecode)
+    typ = manifest.parent / "peer.typ"
+    row: dict = {"load_before": load()}
+    if have_typst:
+        typ.write_text(typst_source(manifest), encoding="utf-8")
+        run(typst_cmd(typ, peer_out), _env())         # one unmeasured run
+    own, own_cpu, peer_t, peer_cpu = [], [], [], []
+    for i in range(runs):
+        a, b = paras[i % len(paras)]
+        mid = next(k for k in range(a, b) if "\u4e00" <= text[k] <= "\u9fff")
+        c = next(ch for ch in common[i:] if ch != text[mid])
+        text = text[:mid] + c + text[mid + 1:]
+        article.write_text(text, encoding="utf-8")
+        t, _ = run(cmd, env)
+        own.append(t)
+        own_cpu.append(LAST_CPU[0])
+        if have_typst:
+            typ.write_text(typst_source(manifest), encoding="utf-8")
+            t, _ = run(typst_cmd(typ, peer_out), _env())
+            peer_t.append(t)
+            peer_cpu.append(LAST_CPU[0])
+    row.update({"pages": pdf_pages(out), "corrected_s": median(own), "corrected_runs": own,
+                "corrected_cpu_s": median(own_cpu)})
+    if have_typst:
+        row.update({"typst_s": median(peer_t), "typst_runs": peer_t,
+                    "typst_cpu_s": median(peer_cpu),
+                    "ratio": median([x / y for x, y in zip(own, peer_t)]),
+                    "ratio_cpu": median([x / y for x, y in zip(own_cpu, peer_cpu)])})
+    row["load_after"] = load()
+    return row
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
@@ -396,6 +451,8 @@ def main() -> int:
                     help="sizes at which cold builds run (default 1)")
     ap.add_argument("--big-runs", type=int, default=3, help="runs at sizes of 100 or more")
     ap.add_argument("--no-edit", action="store_true", help="skip the save -> PDF measurement")
+    ap.add_argument("--no-corrected", action="store_true",
+                    help="skip the one-shot build after one paragraph is corrected")
     ap.add_argument("--json", default=str(ROOT / "bench" / "results.json"))
     args = ap.parse_args()
     try:
@@ -431,6 +488,15 @@ def main() -> int:
                     line += f" cold {row['ratio_cold']:4.2f}x"
                 line += (f" memory {row['ratio_rss']:4.2f}x | CPU {row['warm_cpu_s']:.3f} s "
                          f"vs {row['typst_cpu_s']:.3f} s: {row['ratio_warm_cpu']:4.2f}x")
+            print(line + f"  [load {row['load_before']} -> {row['load_after']}]", flush=True)
+        if not args.no_corrected:
+            row = bench_corrected(tmp, args.runs, have_typst)
+            result["corrected"] = row
+            line = (f"warm, one paragraph corrected: {row['corrected_s']:.3f} s "
+                    f"(CPU {row['corrected_cpu_s']:.3f} s)")
+            if "typst_s" in row:
+                line += (f" | typst {row['typst_s']:.3f} s (CPU {row['typst_cpu_s']:.3f} s) | "
+                         f"ratio {row['ratio']:4.2f}x, CPU {row['ratio_cpu']:4.2f}x")
             print(line + f"  [load {row['load_before']} -> {row['load_after']}]", flush=True)
         if not args.no_edit:
             try:

@@ -370,7 +370,8 @@ def test_concurrent_workers_share_one_cold_cache(tmp_path, warm):
     assert not [p for p in shared.rglob("*") if p.name.startswith(".typeset-")]
     assert {p.name for p in shared.iterdir()} == {"faces", "subsets", "paragraphs", "pictures",
                                                   "headers", "deflated", "pages", "articles",
-                                                  "documents", "fontids", "key"}
+                                                  "documents", "fontids", "finished",
+                                                  "key"}
     assert (shared / "key").stat().st_mode & 0o777 == 0o600    # made once, by one of them
     r = subprocess.run([sys.executable, "-X", "importtime", "-m", "typeset", "build", issues[1],
                         "-o", str(tmp_path / "w.pdf")], env=env, capture_output=True, text=True)

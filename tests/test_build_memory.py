@@ -37,7 +37,9 @@ def _build_watching_save(out, forked: bool | str, keep: bool = False):
         seen["pages with items"] = sum(1 for p in comp.pages if p.items)
         seen["frames"] = len(comp.frames) + len(comp.contents_frames)
         return save(self, **k)
+    from typeset.render import finished
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(finished, "use_finished_cache", False)   # (drawn: not taken whole)
         if forked:
             mp.setattr(B, "REPORT_ASIDE_PAGES", 1)
             mp.setattr(B, "LET_GO_PAGES", 1 if forked == "let go" else 10 ** 6)
@@ -182,6 +184,7 @@ def _held_after_preparing(manifest, out) -> int:
     """Traced memory (bytes) a build of `manifest` holds once its pictures are prepared,
     before the first page is drawn (in this process, the caches warm as left)."""
     from typeset.build import build
+    from typeset.render import finished
     from typeset.render import writer as W
     seen = []
     prepare = W._Writer.prepare_pictures
@@ -195,6 +198,7 @@ def _held_after_preparing(manifest, out) -> int:
     try:
         with pytest.MonkeyPatch.context() as mp:
             mp.setattr(W._Writer, "prepare_pictures", preparing)
+            mp.setattr(finished, "use_finished_cache", False)   # (drawn: not taken whole)
             build(manifest, out)
     finally:
         tracemalloc.stop()

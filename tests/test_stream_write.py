@@ -29,7 +29,10 @@ def test_the_file_written_as_it_is_made_is_what_render_returns(sample_compositio
 
 
 def _collector_failing_after(monkeypatch, parts: int, error: BaseException):
+    from typeset.render import finished
     from typeset.render.rl import save as rl_save
+
+    monkeypatch.setattr(finished, "use_finished_cache", False)    # (drawn, not taken whole)
 
     real = rl_save._FileCollector._put
     seen = []

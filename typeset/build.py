@@ -180,7 +180,7 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
            part: str | None = None, *, streams=None, use_cache: bool = True,
            check_placement: bool = True, sink=None,
            let_go: bool = False, before_drawing=None, glyphs=None,
-           draw=None) -> bytes | None:
+           draw=None, kept: list | None = None, whole: bool = False) -> bytes | None:
     """The finished PDF of a composed issue, written once: print (PDF/X-4 or X-1a, with bleed
     and crop marks) or archive (PDF/A-2u); `part` as `file_pages` says. A page with anything
     drawn outside the trim box or over another item is an error naming the page and the item
@@ -194,7 +194,13 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     whose report is made: `_build`); `before_drawing`: called before the first page is
     drawn (render.writer.render_pdf; `write_checked_aside`). `glyphs`, `draw`: the pages
     are stand-ins for pages set again as they are drawn (render.writer.render_pdf;
-    typeset/stream.py)."""
+    typeset/stream.py). `whole`: the file is a one-shot build's (`write_streamed`,
+    `finished_files`; no `streams` given, the cache used, whole pages): when its writer would
+    be given what a previous build's was, that build's file is taken from the finished-file
+    cache (render/finished.py) instead of drawn, and a drawn file is kept there. Not for a
+    proof, a watch, a batch or `archive --rebuild` (which must draw to say the bytes are
+    reproduced). `kept`, if given, receives the cache entry (its `sha256` set when the file
+    was taken: `write_streamed` keeps a drawn file there)."""
     from typeset.issueinfo import document_info
     from typeset.render.variants import variant_for
     from typeset.pagecheck import check_composition_pages, placement_error
@@ -211,15 +217,40 @@ def render(comp: Composition, variant: str = "print", pdfx: str = "x4",
     pictures = PicturePolicy(comp.layout.images, min_ppi)
     v = variant_for(variant, pdfx)
     on_disk = streams is None and use_cache
+    slot = f"{comp.issue.path.resolve()}\0{v.key}\0{part or ''}"
+    pages, info = file_pages(comp, variant, part), document_info(meta)
+    entry = None
+    if whole and on_disk and glyphs is None and draw is None:
+        from typeset.render import finished
+        key = finished.file_key(pages, comp.book.library, info, variant=v, issue=meta,
+                                bleed=pg.bleed, crop_marks=marks, pictures=pictures) \
+            if finished.use_finished_cache else None
+        if key is not None:
+            entry = finished.FinishedFile.for_slot(slot, key)
+            if kept is not None:
+                kept.append(entry)
+            pdf = entry.take()
+            if pdf is not None:             # the very file a previous build drew
+                if before_drawing is not None:
+                    before_drawing()        # (the forked report's page check: it may fail)
+                from typeset.progress import step
+                step("writing page", len(pages), len(pages))    # (a terminal's progress line)
+                if sink is None:
+                    return bytes(pdf)
+                sink.write(pdf)
+                return None
     if on_disk:
-        streams = page_streams(f"{comp.issue.path.resolve()}\0{v.key}\0{part or ''}")
+        streams = page_streams(slot)
         streams.once = True
-    data = render_pdf(file_pages(comp, variant, part), comp.book.library, document_info(meta),
+    data = render_pdf(pages, comp.book.library, info,
                       variant=v, issue=meta, bleed=pg.bleed, crop_marks=marks,
                       pictures=pictures, streams=streams, sink=sink, let_go=let_go,
                       before_drawing=before_drawing, glyphs=glyphs, draw=draw)
     if on_disk:
         streams.save()
+    if entry is not None and data is not None:
+        import hashlib
+        entry.put(data, hashlib.sha256(data).hexdigest())
     return data
 
 
@@ -272,7 +303,8 @@ def finished_files(comp: Composition, out: Path, variant: str = "print", pdfx: s
     files = outputs(comp, out, variant)
     parts = [None] if len(files) == 1 else [None, "cover"]
     return [(f, render(comp, variant, pdfx, part=part, streams=(streams or {}).get(part),
-                       check_placement=check_placement)) for f, part in zip(files, parts)]
+                       check_placement=check_placement, whole=True))
+            for f, part in zip(files, parts)]
 
 
 def write_files(files: list[tuple[Path, bytes]], inputs: list, *,
@@ -322,17 +354,27 @@ def write_streamed(comp: Composition, out: Path, variant: str = "print", pdfx: s
     from typeset.fsutil import write_output
 
     digest: list[str] = []
+    kept: list = []                 # the finished-file cache's entry (render/finished.py)
 
     def fill(f) -> None:
         try:
             render(comp, variant, pdfx, sink=f, check_placement=check_placement,
-                   let_go=let_go, before_drawing=before_drawing, glyphs=glyphs, draw=draw)
+                   let_go=let_go, before_drawing=before_drawing, glyphs=glyphs, draw=draw,
+                   kept=kept, whole=True)
         except Exception:
             if made_failed is not None:
                 made_failed()
             raise
+        if kept and kept[0].sha256:     # taken whole from the cache: hashed as it was read
+            digest.append(kept[0].sha256)
+            return
         f.flush()
         f.seek(0)
+        if kept:                        # drawn: kept for the next build of the same input
+            data = f.read()
+            digest.append(hashlib.sha256(data).hexdigest())
+            kept[0].put(data, digest[0])
+            return
         h = hashlib.sha256()
         while chunk := f.read(1 << 20):
             h.update(chunk)
