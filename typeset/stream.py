@@ -21,7 +21,7 @@ in a first pass, and the file written in a second:
   contents are set, which decide its saddle padding. Then the paragraph cache is saved
   (as `build.compose` does), the picture report and the report are made and the page
   check's error raised, as before, all before anything is drawn.
-* pass 2 writes the file (build.write_streamed: a temporary file renamed over the output
+* pass 2 writes the file (output.write_streamed: a temporary file renamed over the output
   only when complete): the writer, given the stand-ins, prepares the pictures and placed
   pages, and each body page is drawn from its items unpacked from the temporary file
   (on a copy of its stand-in), drawn straight into the document and let go. A stretch
@@ -73,7 +73,7 @@ def applies(issue, layout, variant: str) -> bool:
     cover = layout.cover
     if variant == "print" and issue.has_covers and cover is not None \
             and cover.stock == "separate":
-        return False                      # two files (build.finished_files)
+        return False                      # two files (output.finished_files)
     return True
 
 
@@ -141,7 +141,7 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
                    pdfx: str, standard):
     """`build._build` for an issue `applies` says yes to: the same file and report, a
     stretch at a time (module doc)."""
-    from typeset import build as B
+    from typeset import output as writeout
     from typeset.errors import TypesetError
     from typeset.layout.compose import Composer, prebreak
     from typeset.layout.issue import Stretches, front_pages
@@ -153,18 +153,18 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
     from typeset.text.parcache import ParagraphCache
 
     issue, layout = loaded
-    with B.collector_paused():
+    with writeout.collector_paused():
         book = StyleBook(layout, library)
         check_sources(issue, layout, book)
         cache = ParagraphCache(str(issue.path.resolve()), book.fingerprint, lazy=True)
         composer = Composer(layout, book, cache)
         prebreak(issue, composer)              # a cold build: on two cores
-        st = Stretches(issue, composer, B.placed_pdfs(issue))
+        st = Stretches(issue, composer, writeout.placed_pdfs(issue))
     one = _Pass1(st, layout, book, library)
     try:          # (the temporary file of the kept pages closed, whatever happens)
         last = None
         for k in range(len(st)):
-            with B.collector_paused():
+            with writeout.collector_paused():
                 try:
                     frames, pages, starts = st.set(k)
                 except TypesetError as err:
@@ -176,7 +176,7 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
             one.take(frames, pages)
             del frames, pages
             composer.let_go()
-        with B.collector_paused():
+        with writeout.collector_paused():
             toc: list = []
             contents = st.contents(one.starts, toc)
             frames, pages = last
@@ -213,7 +213,7 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
 
         # the glyph check in the file's reading order: the pages before the body, the body's
         # (made in pass 1), the pages after it
-        pages = B.file_pages(comp, variant)
+        pages = writeout.file_pages(comp, variant)
         parts: list = []
         head: list = []
         for page in pages:
@@ -237,11 +237,11 @@ def build_streamed(manifest: Path, out: Path, output, loaded, library, variant: 
                 checks.append(part)
         glyphs = GlyphCheck.joined(checks)
 
-        digest = B.write_streamed(comp, out, variant, pdfx, create_parent=output is None,
+        digest = writeout.write_streamed(comp, out, variant, pdfx, create_parent=output is None,
                                   check_placement=False, glyphs=glyphs,
                                   draw=_pass2(st, one, pages, composer))
-        files = B.outputs(comp, out, variant)
-        return B.BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding,
+        files = writeout.outputs(comp, out, variant)
+        return writeout.BuildReport(files[0], len(comp.contents), len(comp.body), comp.padding,
                              standard, digest, typography, pictures,
                              front_blanks=len(comp.front) - len(comp.contents),
                              covers=len(comp.covers),
@@ -288,7 +288,7 @@ def _unpacked(one: _Pass1, page, where):
 
 
 def _pages_again(st, one: _Pass1, pages: list, composer):
-    from typeset import build as B
+    from typeset import output as writeout
 
     at: dict[int, tuple[int, int, int]] = {}    # id(stand-in) -> (stretch, place in it, body)
     for k, (a, b) in enumerate(one.ranges):
@@ -309,7 +309,7 @@ def _pages_again(st, one: _Pass1, pages: list, composer):
         if k != held_k:
             held = []
             composer.let_go()
-            with B.collector_paused():
+            with writeout.collector_paused():
                 _, held, _ = st.set(k)
             held_k = k
             a, b = one.ranges[k]

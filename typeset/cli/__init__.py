@@ -27,7 +27,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 class _Imports:
     """`with _IMPORTS:` around the import of the pipeline (typeset.build and all it brings,
     ~30k objects that live as long as the process): Python's cyclic collector paused, and
-    what was made moved to its oldest generation after (as `build.collector_paused` does
+    what was made moved to its oldest generation after (as `output.collector_paused` does
     for a composition), instead of being walked by ~60 young collections on the way: ~5 ms
     of every `build`, `check` and `dump`."""
 

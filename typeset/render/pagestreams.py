@@ -53,7 +53,7 @@ class PageStreams:
         self._index: dict[str, tuple[int, int, str]] | None = None
         self._blob = b""
         self._file_keys: set[str] | None = None  # the file's keys, once its bytes are let go
-        #: used for one build only (build.render): once its pages are drawn (`pages_done`),
+        #: used for one build only (output.render): once its pages are drawn (`pages_done`),
         #: the file's bytes are let go before the PDF is put together (a warm process keeps
         #: them, for pages that return to what they were)
         self.once = False

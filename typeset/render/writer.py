@@ -31,7 +31,7 @@ drawn, and what it forbids is refused at the draw call.
   missing glyphs raise `TypesetError` listing each character, its code point and where it is.
   Output goes to a temporary file in the target directory, renamed over the target only when
   complete (an earlier good file survives any failure); a build writes the file there as it
-  is formatted (`render_pdf(sink=)`, build.write_streamed).
+  is formatted (`render_pdf(sink=)`, output.write_streamed).
 * Determinism: no clock (dates come from `DocumentInfo.date`), no random identifier, codes
   and subset tags derived from content: the same pages give the same bytes.
 
