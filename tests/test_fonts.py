@@ -275,7 +275,10 @@ def test_a_font_replaced_while_a_build_runs_is_neither_printed_nor_cached(tmp_pa
     from tests.conftest import ROOT
     from tests.issuekit import one_article_issue, sentence
     from typeset.cli import main
+    from typeset.render import finished
     from typeset.render import fontprogram as FP
+    # (the subsets are made: the finished-file cache would give the first build's file)
+    monkeypatch.setattr(finished, "use_finished_cache", False)
     fonts = tmp_path / "fonts"
     fonts.mkdir()
     for f in ("NotoSerifCJKsc-Regular.otf", "NotoSansCJKsc-Bold.otf",
