@@ -463,13 +463,5 @@ def _unchanged(face: FontFace) -> None:
     print that font's outlines at this one's glyph ids and widths, and be cached under this
     one's SHA-256 for every later build (adversarial round 9). Else a TypesetError: nothing
     is written or cached."""
-    from typeset.text.fontid import stamp
-    try:
-        same = stamp(face.file) == face.stamp
-    except OSError:
-        same = False
-    if not same:
-        raise TypesetError("the font file changed while typeset was using it; nothing was "
-                           "written", file=face.path,
-                           hint="build again once the font file is in place (it was replaced "
-                                "or written during the build)")
+    from typeset.text.fontid import still_the_same
+    still_the_same(face.file, face.stamp, face.path)

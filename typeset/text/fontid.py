@@ -76,6 +76,23 @@ def stamp(path: str) -> tuple:
             h.digest())
 
 
+def still_the_same(file: str, was: tuple, shown: str) -> None:
+    """A TypesetError naming the font (`shown`) unless the file at `file` is still the one
+    whose `stamp` was `was`: another font put in its place while a build uses it (a package
+    upgraded, a synced folder) is never read, subset or cached as this one (adversarial
+    round 9: its outlines were printed at the first font's glyph ids)."""
+    from typeset.errors import TypesetError
+    try:
+        same = stamp(file) == was
+    except OSError:
+        same = False
+    if not same:
+        raise TypesetError("the font file changed while typeset was using it; nothing was "
+                           "written", file=shown,
+                           hint="build again once the font file is in place (it was replaced "
+                                "or written during the build)")
+
+
 def file_identity(path: str, *, remembered: bool = True) -> str:
     """The identity of a font file for cache keys: the SHA-256 of its bytes (memoised by the
     file's `stamp`; module doc). `remembered=False`: never a hash read from the disk cache,

@@ -282,16 +282,8 @@ class FontFace:
         """The face's record read from the font itself (the cached one disagreed with it),
         put in place of the cached one and written to the cache. Everything the face has
         answered so far was checked, so it is what the font says too."""
-        from typeset.text.fontid import stamp
-        try:                                     # (another font put in its place meanwhile
-            same = stamp(self.file) == self.stamp    # is never read or cached as this one)
-        except OSError:
-            same = False
-        if not same:
-            raise TypesetError("the font file changed while typeset was using it; nothing "
-                               "was written", file=self.path,
-                               hint="build again once the font file is in place (it was "
-                                    "replaced or written during the build)")
+        from typeset.text.fontid import still_the_same
+        still_the_same(self.file, self.stamp, self.path)   # (another font in its place)
         rec = _with_table(_read_font(self.file, self.index))
         if self._use_cache:
             _store_cached(self.identity, rec)
