@@ -469,6 +469,28 @@ def _streamed(monkeypatch, on):
     monkeypatch.setattr(stream, "STREAM_CACHE_BYTES", 0)
 
 
+def _stretch_build_that(tmp_path, monkeypatch, at: int, act):
+    """The sample built whole twice (its paragraph cache file made, then read), then set up to
+    be built a stretch at a time with `act(the cache file)` done as stretch `at` is set
+    (counting every `Stretches.set`). Returns (manifest, [calls so far])."""
+    man = _sample_copy(tmp_path)
+    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
+    _streamed(monkeypatch, False)
+    for _ in range(2):
+        assert main(["build", str(man), "-o", str(tmp_path / "whole.pdf")]) == 0
+    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
+    _streamed(monkeypatch, True)
+    real, calls = I.Stretches.set, [0]
+
+    def set_(self, k):
+        calls[0] += 1
+        if calls[0] == at:
+            act(path)
+        return real(self, k)
+    monkeypatch.setattr(I.Stretches, "set", set_)
+    return man, calls
+
+
 def _nudge_glyphs_in_place(path) -> None:
     import json
     import mmap
@@ -501,21 +523,7 @@ def test_a_paragraph_cache_written_in_place_during_a_stretch_build_changes_no_pa
     (not renamed over it) were decoded unchecked: pass 1 printed glyphs 2 % to the left
     (`439 short lines`, another file, exit 0), pass 2 stopped with an internal error. (Pass 2
     no longer reads the cache since wave 9: it draws the pages pass 1 kept.)"""
-    man = _sample_copy(tmp_path)
-    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
-    _streamed(monkeypatch, False)
-    for _ in range(2):
-        assert main(["build", str(man), "-o", str(tmp_path / "whole.pdf")]) == 0
-    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
-    _streamed(monkeypatch, True)
-    real, calls = I.Stretches.set, [0]
-
-    def set_(self, k):
-        calls[0] += 1
-        if calls[0] == when:
-            _nudge_glyphs_in_place(path)
-        return real(self, k)
-    monkeypatch.setattr(I.Stretches, "set", set_)
+    man, calls = _stretch_build_that(tmp_path, monkeypatch, when, _nudge_glyphs_in_place)
     out = tmp_path / "s.pdf"
     code, text = _run(["build", str(man), "-o", str(out)], capsys)
     assert calls[0] >= when
@@ -571,21 +579,7 @@ def test_a_paragraph_cache_removed_during_a_stretch_build_is_still_read(tmp_path
     not its bytes — its seal is checked again once and every entry is still read from it
     (none broken afresh), the same bytes."""
     from typeset.text import parcache as P
-    man = _sample_copy(tmp_path)
-    monkeypatch.setenv("TYPESET_CACHE", str(tmp_path / "cache"))
-    _streamed(monkeypatch, False)
-    for _ in range(2):
-        assert main(["build", str(man), "-o", str(tmp_path / "whole.pdf")]) == 0
-    [path] = (tmp_path / "cache" / "paragraphs").iterdir()
-    _streamed(monkeypatch, True)
-    real, calls = I.Stretches.set, [0]
-
-    def set_(self, k):
-        calls[0] += 1
-        if calls[0] == 3:
-            path.unlink()
-        return real(self, k)
-    monkeypatch.setattr(I.Stretches, "set", set_)
+    man, _ = _stretch_build_that(tmp_path, monkeypatch, 3, lambda path: path.unlink())
     answers = []
     real_unchanged = P._FileEntries.unchanged
     monkeypatch.setattr(P._FileEntries, "unchanged",

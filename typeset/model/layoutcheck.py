@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from typeset.errors import TypesetError
 from typeset.model.layoutfields import _doc_of
-from typeset.model.layoutgeometry import _check_geometry
+from typeset.model.layoutgeometry import _check_geometry, heading_blocks
 from typeset.model.yamlsrc import mark_of
 
 if TYPE_CHECKING:
@@ -164,15 +164,8 @@ def _check_room(layout: Layout, fail) -> None:
                        f"{measure:.1f} pt text block, no room for a character",
                        f"smaller indents for {key}", worst, key)
 
-    blocks = [(f"article.{n}", getattr(a, n)) for n in
-              ("title", "subtitle", "authors", "subhead2", "subhead3")]
-    blocks += [("contents.heading_block", layout.contents.heading_block),
-               ("contents.section_block", layout.contents.section_block)]
-    if layout.contents.issue_block is not None:
-        blocks.append(("contents.issue_block", layout.contents.issue_block))
-    if layout.notes is not None and layout.notes.endnote_block is not None:
-        blocks.append(("notes.endnote_block", layout.notes.endnote_block))
-    for key, b in blocks:                      # set as headings (compose.set_heading)
+    for key, b in heading_blocks(layout, ("title", "subtitle", "authors", "subhead2",
+                                          "subhead3")):   # set as headings
         leaves(key, b.style, [("indent", b.indent, f"{key}.indent")])
         leaves(key, b.style, [("continuation_indent", b.continuation_indent,
                                f"{key}.continuation_indent")])

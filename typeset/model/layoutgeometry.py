@@ -65,15 +65,8 @@ def _check_geometry(layout: Layout, fail) -> None:
             raise fail(f"style '{name}': size {s:g} pt is {'not more than zero' if s <= 0 else 'larger than the page'}",
                        "a type size in points or a 号 name such as 小四", f"styles.{name}.size",
                        f"styles.{name}")
-    blocks = [(f"article.{n}", getattr(layout.article, n)) for n in
-              ("title", "subtitle", "authors", "lead", "subhead2", "subhead3", "note")]
-    blocks += [("contents.heading_block", layout.contents.heading_block),
-               ("contents.section_block", layout.contents.section_block)]
-    if layout.contents.issue_block is not None:
-        blocks.append(("contents.issue_block", layout.contents.issue_block))
-    if layout.notes is not None and layout.notes.endnote_block is not None:
-        blocks.append(("notes.endnote_block", layout.notes.endnote_block))
-    for key, b in blocks:
+    for key, b in heading_blocks(layout, ("title", "subtitle", "authors", "lead", "subhead2",
+                                          "subhead3", "note")):
         if b.line_pitch is not None:
             positive(float(b.line_pitch), f"{key}.line_pitch", "a line pitch")
         pitch = float(b.line_pitch if b.line_pitch is not None else tb.line_pitch)
@@ -234,3 +227,16 @@ def _check_beyond_text(layout: Layout, size: dict[str, float], positive, fail) -
                 n.marker_format:
             raise fail("notes.marker_format prints nothing", "write e.g. \"{n}\"",
                        "notes.marker_format")
+
+
+def heading_blocks(layout: "Layout", article: tuple[str, ...]) -> list[tuple[str, object]]:
+    """(key, block) of the layout's blocks set as headings (compose.set_heading): the article
+    blocks named in `article`, the contents' blocks and the end-note block where there is one."""
+    blocks = [(f"article.{n}", getattr(layout.article, n)) for n in article]
+    blocks += [("contents.heading_block", layout.contents.heading_block),
+               ("contents.section_block", layout.contents.section_block)]
+    if layout.contents.issue_block is not None:
+        blocks.append(("contents.issue_block", layout.contents.issue_block))
+    if layout.notes is not None and layout.notes.endnote_block is not None:
+        blocks.append(("notes.endnote_block", layout.notes.endnote_block))
+    return blocks
